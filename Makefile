@@ -1,0 +1,58 @@
+# The front door: make (build), make test, make demo, make bench, make clean.
+# Every target installs what it needs on a fresh Debian machine (run as root).
+SHELL := /bin/bash
+NODE_GYP := node_modules/.bin/node-gyp
+APT_BUILD := libpcap-dev g++ make python3
+APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan \
+	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d
+APT_BENCH := masscan zmap nmap iproute2 time
+
+.PHONY: all build deps sysdeps native ts test demo bench clean test-deps bench-deps
+
+all: build
+
+# Installs Debian packages only when one is missing, so repeated runs cost nothing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+sysdeps:
+	$(call apt_install,$(APT_BUILD))
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: sysdeps node_modules/.installed
+
+native: deps
+	@if [ -f native/binding.gyp ]; then cd native && ../$(NODE_GYP) rebuild --silent >/dev/null; fi
+
+ts: deps
+	node_modules/.bin/tsc -p .
+	chmod +x dist/shared/main.js
+
+build: native ts
+
+test-deps:
+	$(call apt_install,$(APT_TEST))
+
+test: build test-deps
+	bash test/run.sh
+
+demo: build
+	bash test/demo/demo.sh
+
+bench-deps:
+	$(call apt_install,$(APT_BENCH))
+
+bench: build bench-deps
+	bash test/bench/run.sh
+
+clean:
+	rm -rf dist native/build

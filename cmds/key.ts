@@ -1,0 +1,25 @@
+// trawl key: writes a new 128-bit cookie key that blast and catch share.
+import { CommandInfo, HELP_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { IO } from '../shared/io';
+import { formatKey, newKey, writeKeyFile } from '../shared/key';
+
+export const info: CommandInfo = {
+  name: 'key',
+  summary: 'write a new secret key for the stateless cookies (mode 0600)',
+  synopsis: '[--force] [FILE]',
+  options: [
+    { name: 'force', short: 'f', type: 'boolean', help: 'replace FILE if it exists' },
+    HELP_OPTION,
+  ],
+};
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    if (opts._.length > 1) { report.error(`one FILE at most, got ${opts._.length}`); return 2; }
+    const key = newKey();
+    if (opts._.length === 0) { io.stdout.write(formatKey(key)); return 0; }
+    writeKeyFile(opts._[0], key, opts.force);
+    return 0;
+  });
+}

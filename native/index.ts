@@ -1,0 +1,100 @@
+// Typed surface of the native packet module (native/src/*.cc, built by `make` through node-gyp).
+// Used only by blast and catch. Batch-shaped: JavaScript allocates every buffer, C++ fills or
+// drains it, one call moves many packets and returns a count. Addresses in typed arrays are
+// IPv4 as uint32 in host order (198.18.0.1 = 0xC6120001).
+import * as path from 'path';
+
+export type SynOptions = 'linux' | 'windows' | 'bsd' | 'none';
+
+export interface SenderOptions {
+  iface?: string;          // send on this interface through AF_PACKET (needs CAP_NET_RAW) ...
+  pcapFile?: string;       // ... or write the exact frames to this pcap file (no privileges)
+  srcMac: string;          // "aa:bb:cc:dd:ee:ff"
+  dstMac: string;          // the router's (or the target's, on a link) MAC
+  srcIp: string;
+  ttl: number;             // 1..255
+  synOptions: SynOptions;  // TCP option layout of the SYN, as ZMap's probe modules
+  key: Uint8Array;         // 16-byte cookie key (shared/key.ts)
+  sportBase: number;       // source port range (shared/cookie.ts)
+  sportCount: number;
+  probeWindow?: number;    // window advertised on ACK+probe and RST (small: one server segment)
+}
+
+export interface SenderStats {
+  sent: number;            // frames handed to the kernel (or written to the pcap)
+  bytes: number;
+  errors: number;          // sendmmsg/ring failures other than ENOBUFS back-pressure
+  replies_sent: number;    // ACK+probe and RST frames among `sent`
+  replies_rejected: number; // reply requests whose cookie did not check out
+}
+
+export interface Sender {
+  /** One SYN per target i < count: ips[i]:ports[i], carrying probe slot slots[i] in its source
+   *  port. Returns how many were sent, from the front; the caller offers the rest again. */
+  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number): number;
+  /** count packed 32-byte reply requests (shared/replies.ts). Each request's cookie is checked
+   *  again here; bad ones are dropped and counted. Returns how many requests were consumed. */
+  sendReplies(requests: Uint8Array, count: number): number;
+  /** The payload of probe slot 0..15. When `after` is given the target's dotted address is
+   *  inserted between `before` and `after` (HTTP Host header). Total length <= 1400. */
+  setProbe(slot: number, before: Uint8Array, after?: Uint8Array): void;
+  stats(): SenderStats;
+  close(): void;
+}
+
+export interface CaptureOptions {
+  iface?: string;          // live capture through libpcap (TPACKET_V3, immediate mode) ...
+  file?: string;           // ... or a pcap/pcapng file; "-" reads stdin
+  snaplen?: number;        // bytes kept per packet
+  bufferBytes?: number;    // kernel ring size for live capture
+  filter?: string;         // BPF expression compiled by libpcap
+}
+
+export interface CaptureStats { received: number; dropped: number; ifdropped: number }
+
+export interface Capture {
+  readonly linktype: number;   // DLT_* of the source: 1 Ethernet, 101 raw IP, 113 Linux cooked, ...
+  /** Copies up to maxPackets packets into buf. For packet i: meta[3i] = offset in buf,
+   *  meta[3i+1] = captured length, meta[3i+2] = length on the wire; times[i] = capture time in
+   *  microseconds since the epoch. Returns the count, 0 when nothing is ready (live), -1 at end
+   *  of file. Stops early when buf is full. */
+  read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
+  /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). */
+  onReadable(cb: () => void): void;
+  /** Sends one raw frame on the capture's interface (ARP replies). */
+  inject(frame: Uint8Array): void;
+  stats(): CaptureStats;
+  close(): void;
+}
+
+export interface Native {
+  siphash24(key: Uint8Array, msg: Uint8Array): bigint;
+  /** Batch cookie check for replies (catch's hot path), one entry per i < n, with the SYN's
+   *  tuple (saddr = ours, daddr = the target's): isnOut[i] = ISN, slotOut[i] = the probe slot
+   *  the source port encodes, or -1 if the port is not the keyed one (shared/cookie.ts). */
+  cookies(key: Uint8Array, sportBase: number, sportCount: number,
+    saddr: Uint32Array, daddr: Uint32Array, sport: Uint16Array, dport: Uint16Array, n: number,
+    isnOut: Uint32Array, slotOut: Int8Array): void;
+  /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
+  arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
+  /** true when this process may open AF_PACKET sockets (CAP_NET_RAW). */
+  canRaw(): boolean;
+  Sender: new (opts: SenderOptions) => Sender;
+  Capture: new (opts: CaptureOptions) => Capture;
+}
+
+let cached: Native | null = null;
+
+/** Loads the addon; throws a clear error when it was not built. */
+export function loadNative(): Native {
+  if (cached) return cached;
+  const file = path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'trawl_native.node');
+  try {
+    cached = require(file) as Native;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND') throw new Error('native module not built: run make');
+    throw new Error(`native module failed to load: ${err.message}`);
+  }
+  return cached;
+}

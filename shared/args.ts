@@ -1,0 +1,125 @@
+// One option table per command gives parsing (minimist underneath), validation and --help.
+import minimist from 'minimist';
+import { UsageError } from './exit';
+
+export type OptionType = 'string' | 'number' | 'boolean' | 'list';
+
+export interface OptionSpec {
+  name: string;            // long name, used as --name and as the key in the parsed result
+  short?: string;          // one letter (-p) or an nmap-style word taken with one dash (-iL)
+  type: OptionType;        // 'list' is a repeatable string, always returned as an array
+  arg?: string;            // placeholder in --help, e.g. PORTS
+  default?: string | number | boolean;
+  help: string;
+  // Returns an error message for a bad value; called after type conversion.
+  check?: (value: any) => string | undefined;
+}
+
+export interface CommandInfo {
+  name: string;            // e.g. "targets"
+  summary: string;         // one line for `trawl --help`
+  synopsis: string;        // e.g. "[options] RANGE..."
+  options: OptionSpec[];
+}
+
+export type Parsed = { [name: string]: any; _: string[] };
+
+// Options every command has; listed in every table so --help and the man page show them.
+export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
+export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr' };
+export const STATUS_NDJSON_OPTION: OptionSpec = {
+  name: 'status-ndjson', type: 'boolean', help: 'progress as one NDJSON status record per second on stderr',
+};
+
+function flagName(o: OptionSpec): string {
+  return o.short && o.short.length > 1 ? `-${o.short}` : `--${o.name}`;
+}
+
+// Parses argv against the table. Throws UsageError naming the flag for an unknown flag,
+// a missing value or a value that fails its check.
+export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
+  const byName = new Map<string, OptionSpec>();
+  for (const o of info.options) byName.set(o.name, o);
+
+  // nmap-style words with one dash (-iL) are rewritten to their long form before minimist,
+  // which would otherwise read them as a cluster of one-letter flags.
+  const words = new Map<string, string>();
+  for (const o of info.options) if (o.short && o.short.length > 1) words.set(`-${o.short}`, `--${o.name}`);
+  const args: string[] = [];
+  let rest = false;
+  for (const a of argv) {
+    if (rest || a === '--') { rest = true; args.push(a); continue; }
+    const eq = a.indexOf('=');
+    const head = eq > 0 ? a.slice(0, eq) : a;
+    const word = words.get(head);
+    args.push(word ? word + (eq > 0 ? a.slice(eq) : '') : a);
+  }
+
+  const unknown: string[] = [];
+  const m = minimist(args, {
+    string: info.options.filter((o) => o.type !== 'boolean').map((o) => o.name),
+    boolean: info.options.filter((o) => o.type === 'boolean').map((o) => o.name),
+    alias: Object.fromEntries(info.options.filter((o) => o.short && o.short.length === 1).map((o) => [o.short!, o.name])),
+    '--': false,
+    unknown: (a: string) => {
+      if (a.startsWith('-') && a !== '-' && !/^-\d/.test(a)) { unknown.push(a); return false; }
+      return true;
+    },
+  });
+  if (unknown.length) throw new UsageError(`unknown option ${unknown[0].split('=')[0]} (see --help)`);
+
+  // A value-taking flag that is last, or followed by another flag, comes back as ''.
+  const present = (o: OptionSpec) => args.some((a) =>
+    a === `--${o.name}` || a.startsWith(`--${o.name}=`) || (o.short?.length === 1 && (a === `-${o.short}` || (/^-[A-Za-z]+$/.test(a) && a.endsWith(o.short)))));
+
+  const out: Parsed = { _: (m._ as unknown[]).map(String) };
+  for (const o of info.options) {
+    let v = m[o.name];
+    if (o.type === 'boolean') {
+      if (Array.isArray(v)) v = v[v.length - 1];
+      out[o.name] = v === undefined ? (o.default ?? false) : Boolean(v);
+      continue;
+    }
+    const given = v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+    if (given.some((s) => s === '') && present(o)) throw new UsageError(`option ${flagName(o)} needs a value${o.arg ? ` (${o.arg})` : ''}`);
+    if (o.type === 'list') {
+      out[o.name] = given;
+      if (o.check) for (const g of given) { const e = o.check(g); if (e) throw new UsageError(`option ${flagName(o)}: ${e}`); }
+      continue;
+    }
+    if (given.length === 0) { out[o.name] = o.default; continue; }
+    const raw = given[given.length - 1];
+    let val: string | number = raw;
+    if (o.type === 'number') {
+      val = parseNumber(raw);
+      if (Number.isNaN(val)) throw new UsageError(`option ${flagName(o)}: '${raw}' is not a number`);
+    }
+    if (o.check) { const e = o.check(val); if (e) throw new UsageError(`option ${flagName(o)}: ${e}`); }
+    out[o.name] = val;
+  }
+  return out;
+}
+
+// Accepts 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers as masscan's --rate does not, but users type them).
+export function parseNumber(s: string): number {
+  const t = s.trim();
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kKmMgG]?)$/.exec(t);
+  if (m) {
+    const mult = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 }[m[2]] as number;
+    return Number(m[1]) * mult;
+  }
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number(t);
+  return NaN;
+}
+
+export function helpText(info: CommandInfo): string {
+  const rows = info.options.map((o) => {
+    const names = [o.short ? `-${o.short}` : '', `--${o.name}`].filter(Boolean).join(', ');
+    const left = `  ${names}${o.type === 'boolean' ? '' : ' ' + (o.arg ?? 'VALUE')}`;
+    const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : '';
+    return [left, o.help + def + (o.type === 'list' ? ' (repeatable)' : '')] as const;
+  });
+  const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
+  const lines = rows.map(([l, h]) => (l.length >= w ? `${l}\n${' '.repeat(w)}${h}` : l.padEnd(w) + h));
+  return `usage: trawl ${info.name} ${info.synopsis}\n\n${info.summary}\n\noptions:\n${lines.join('\n')}\n\nSee man trawl-${info.name} for details.\n`;
+}

@@ -1,0 +1,29 @@
+// Wraps a command's body: parses its table, prints --help, turns thrown errors into exit codes.
+import { CommandInfo, Parsed, parseArgs, helpText } from './args';
+import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, FatalError, UsageError } from './exit';
+import { IO, processIO } from './io';
+import { reporter, Reporter } from './report';
+
+export type Body = (opts: Parsed, io: IO, report: Reporter) => Promise<number>;
+
+export async function runCommand(info: CommandInfo, argv: string[], io: IO = processIO(), body: Body): Promise<number> {
+  const report = reporter(info.name, io.stderr);
+  let opts: Parsed;
+  try {
+    opts = parseArgs(info, argv);
+  } catch (e) {
+    if (e instanceof UsageError) { report.error(`${e.message}`); return EXIT_USAGE; }
+    throw e;
+  }
+  if (opts.help) { io.stdout.write(helpText(info)); return EXIT_OK; }
+  try {
+    return await body(opts, io, report);
+  } catch (e) {
+    if (e instanceof UsageError) { report.error(e.message); return EXIT_USAGE; }
+    if (e instanceof FatalError) { report.error(e.message); return EXIT_FAIL; }
+    const err = e as NodeJS.ErrnoException;
+    if (err && err.code === 'EPIPE') return EXIT_OK;
+    report.error(`internal error: ${err && err.stack ? err.stack : String(e)}`);
+    return EXIT_FAIL;
+  }
+}

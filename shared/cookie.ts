@@ -1,0 +1,65 @@
+// The stateless cookie, TypeScript reference (native/ has the fast twin; tests prove them equal).
+//
+// ISN     = low 32 bits of SipHash-2-4(key, saddr[4] daddr[4] sport[2] dport[2])   (ports big-endian)
+// sport   = base + (g mod G) * 16 + slot, G = floor(count / 16),
+//           g = low 32 bits of SipHash-2-4(key, 0x01 saddr[4] daddr[4] dport[2])
+//           The slot (0..15) names the probe sent on this connection (shared/probes), so catch
+//           recovers the probe from the packet alone. With fewer than 16 source ports there are
+//           no slots: sport = base + (g mod count) and the probe is whatever blast was told.
+// A SYN-ACK or RST must ack ISN+1 exactly (32 bits) and arrive on the keyed sport (log2 G bits).
+// A banner segment must ack ISN+1+d with 0 <= d <= MAX_PROBE_LEN: d is the probe length the
+// server acknowledged (0 when it spoke first), 32 - log2(MAX_PROBE_LEN+1) bits from the ack,
+// plus log2 G from the port: 32.3 bits with the default 32768-61000 range (see man/trawl.7).
+import { siphash24 } from './siphash';
+
+export const SLOTS = 16;
+export const MAX_PROBE_LEN = 1400;
+export const DEFAULT_SPORT_BASE = 32768;
+export const DEFAULT_SPORT_COUNT = 61000 - 32768 + 1;
+
+function u32be(b: Uint8Array, o: number, v: number) {
+  b[o] = v >>> 24; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
+}
+
+/** Our initial sequence number for the SYN saddr:sport -> daddr:dport (addresses as uint32). */
+export function isn(key: Uint8Array, saddr: number, daddr: number, sport: number, dport: number): number {
+  const m = new Uint8Array(12);
+  u32be(m, 0, saddr); u32be(m, 4, daddr);
+  m[8] = sport >> 8; m[9] = sport & 0xff; m[10] = dport >> 8; m[11] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn);
+}
+
+function portHash(key: Uint8Array, saddr: number, daddr: number, dport: number): number {
+  const m = new Uint8Array(11);
+  m[0] = 1; u32be(m, 1, saddr); u32be(m, 5, daddr); m[9] = dport >> 8; m[10] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn);
+}
+
+/** The source port blast uses for a target and probe slot. */
+export function sourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
+  slot: number, base: number, count: number): number {
+  const g = portHash(key, saddr, daddr, dport);
+  const groups = Math.floor(count / SLOTS);
+  if (groups === 0) return base + (g % count);
+  return base + (g % groups) * SLOTS + slot;
+}
+
+/** The probe slot a reply's destination port encodes, or -1 when the port is not ours.
+ *  With fewer than 16 ports (no slots) a valid port returns 0. */
+export function checkSourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
+  sport: number, base: number, count: number): number {
+  const off = sport - base;
+  if (off < 0 || off >= count) return -1;
+  const g = portHash(key, saddr, daddr, dport);
+  const groups = Math.floor(count / SLOTS);
+  if (groups === 0) return off === (g % count) ? 0 : -1;
+  if (off >= groups * SLOTS) return -1;
+  return Math.floor(off / SLOTS) === (g % groups) ? off % SLOTS : -1;
+}
+
+/** Validation bits a banner segment carries for a source range of `count` ports. */
+export function bannerValidationBits(count: number): number {
+  const groups = Math.floor(count / SLOTS);
+  const portBits = groups === 0 ? Math.log2(count) : Math.log2(groups);
+  return 32 - Math.log2(MAX_PROBE_LEN + 1) + portBits;
+}

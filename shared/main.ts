@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// `trawl <command> [options]`: dispatches to cmds/<command>, which returns an exit code.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CommandInfo } from './args';
+import type { IO } from './io';
+
+interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
+
+const cmdDir = path.join(__dirname, '..', 'cmds');
+
+function commandNames(): string[] {
+  return fs.readdirSync(cmdDir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
+}
+
+function load(name: string): CommandModule | null {
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || !commandNames().includes(name)) return null;
+  return require(path.join(cmdDir, name)) as CommandModule;
+}
+
+function usage(): string {
+  const rows = commandNames().map((n) => `  ${n.padEnd(10)}${load(n)!.info.summary}`);
+  return `usage: trawl <command> [options]\n\ncommands:\n${rows.join('\n')}\n\n` +
+    `trawl <command> --help lists a command's options; man trawl explains the pipeline.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(usage()); return name ? 0 : 2; }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(require('../../package.json').version + '\n');
+    return 0;
+  }
+  const mod = load(name);
+  if (!mod) { process.stderr.write(`trawl: unknown command '${name}' (see trawl --help)\n`); return 2; }
+  return mod.run(rest);
+}
+
+// Exit once stdout has drained: a native capture handle or a stray timer must not keep a
+// finished command alive, and a closed pipe (EPIPE) must not hang the exit either.
+function exitWhenFlushed(code: number) {
+  const out = process.stdout;
+  const done = () => process.exit(code);
+  if (out.writableLength === 0 || out.destroyed) return done();
+  out.once('drain', done).once('error', done).once('close', done);
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
+  process.stderr.write(`trawl: internal error: ${e && e.stack ? e.stack : e}\n`);
+  exitWhenFlushed(1);
+});

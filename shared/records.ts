@@ -1,0 +1,47 @@
+// The record schema of the whole pipeline (documented in man/trawl.7). Keys are flat snake_case,
+// numbers are numbers, times are integer microseconds since the Unix epoch, bytes are base64.
+export interface AnyRecord { type: string; [key: string]: unknown }
+
+export interface TargetRecord { type: 'target'; ip: string; port: number; i: number }
+
+// Fields common to every record decoded from a reply packet.
+export interface ReplyBase {
+  ip: string;            // the target that answered
+  port: number;          // the target's port
+  sport: number;         // our source port the reply was addressed to
+  time_us: number;       // capture time
+  ttl: number;
+  validated?: false;     // present (false) only under catch --no-validate
+}
+
+export interface OpenRecord extends ReplyBase {
+  type: 'open';
+  window: number;
+  ipid: number;
+  mss?: number;
+  wscale?: number;
+  sack_ok?: boolean;
+  tsval?: number;
+  options: string;       // option kinds in order, e.g. "mss,sack,ts,nop,ws"
+  zero_window?: true;
+}
+
+export interface ClosedRecord extends ReplyBase { type: 'closed'; window: number; ipid: number }
+
+export interface UnreachableRecord {
+  type: 'unreachable';
+  ip: string; port: number; sport: number;   // from the quoted SYN
+  from: string;          // the router or host that sent the ICMP error
+  icmp_type: number; icmp_code: number;
+  ttl: number; time_us: number; validated?: false;
+}
+
+export interface BannerRecord extends ReplyBase {
+  type: 'banner';
+  probe: string;         // name of the probe that elicited it ("null" for server-first)
+  data: string;          // payload bytes, base64, exactly as captured up to --max-banner
+  len: number;           // payload length on the wire
+  truncated?: true;      // data holds fewer than len bytes
+  flags: string;         // TCP flags of the segment, e.g. "PA", "FPA", "A"
+  service?: string;      // added by trawl banners, with <service>_<field> keys beside it
+}

@@ -1,0 +1,78 @@
+// The one output writer: batches small lines into large writes, waits for 'drain', and treats
+// EPIPE (`| head`) as a clean end rather than a crash.
+import type { Writable } from 'stream';
+
+const BATCH_BYTES = 64 * 1024;
+const FLUSH_MS = 20; // a live pipeline (catch | banners) should not wait long for a batch to fill
+
+export class LineWriter {
+  private buf: string[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  /** true once the reader went away (EPIPE) or the stream failed; producers should stop. */
+  closed = false;
+  error: Error | null = null;
+
+  constructor(private out: Writable) {
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      this.closed = true;
+      if (e.code !== 'EPIPE') this.error = e;
+    });
+    // Node reports a closed pipe on process.stdout as an 'error' event, but also stops writes
+    // once the stream is destroyed: treat both the same.
+    out.on('close', () => { this.closed = true; });
+  }
+
+  /** Queues one line (without its newline). Returns a promise only when the caller should wait. */
+  line(s: string): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    this.buf.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size >= BATCH_BYTES) return this.flush();
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, FLUSH_MS);
+    return this.draining ?? undefined;
+  }
+
+  record(rec: object): Promise<void> | undefined {
+    return this.line(JSON.stringify(rec));
+  }
+
+  /** Raw text with no newline added (headers and trailers of XML, JSON, ...). */
+  text(s: string): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    this.buf.push(s);
+    this.size += s.length;
+    if (this.size >= BATCH_BYTES) return this.flush();
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, FLUSH_MS);
+    return this.draining ?? undefined;
+  }
+
+  flush(): Promise<void> | undefined {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.size === 0 || this.closed) return this.draining ?? undefined;
+    const chunk = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    const ok = this.out.write(chunk);
+    if (!ok && !this.draining) {
+      this.draining = new Promise<void>((resolve) => {
+        const done = () => { this.out.off('drain', done); this.out.off('close', done); this.draining = null; resolve(); };
+        this.out.on('drain', done);
+        this.out.on('close', done);
+      });
+    }
+    return this.draining ?? undefined;
+  }
+
+  /** Flushes everything and waits until the stream accepted it (not closing process.stdout). */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.draining) await this.draining;
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      // An empty write's callback runs once everything before it has been handed to the OS.
+      this.out.write('', () => resolve());
+    });
+  }
+}

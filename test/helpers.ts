@@ -1,0 +1,41 @@
+// Test helpers: run a command in-process with captured streams, or spawn the real binary.
+import { PassThrough, Readable } from 'stream';
+import { spawnSync, SpawnSyncOptions } from 'child_process';
+import * as path from 'path';
+import type { IO } from '../shared/io';
+
+export const ROOT = path.join(__dirname, '..', '..');
+export const TRAWL = path.join(ROOT, 'dist', 'shared', 'main.js');
+
+export interface Result { code: number; stdout: string; stderr: string }
+
+/** Runs cmds/<name>.run() in this process with stdin given as a string or Buffer. */
+export async function runInProcess(name: string, argv: string[], stdin: string | Buffer = ''): Promise<Result> {
+  const mod = require(path.join(ROOT, 'dist', 'cmds', name));
+  const out = new PassThrough(), err = new PassThrough();
+  const chunks: Buffer[] = [], echunks: Buffer[] = [];
+  out.on('data', (c) => chunks.push(Buffer.from(c)));
+  err.on('data', (c) => echunks.push(Buffer.from(c)));
+  const io: IO = { stdin: Readable.from([Buffer.from(stdin)]), stdout: out, stderr: err };
+  const code = await mod.run(argv, io);
+  return { code, stdout: Buffer.concat(chunks).toString(), stderr: Buffer.concat(echunks).toString() };
+}
+
+/** Spawns `trawl ...args` (or a shell pipeline when given a string) and waits for it. */
+export function trawl(args: string[], input?: string | Buffer, opts: SpawnSyncOptions = {}): Result {
+  const r = spawnSync(process.execPath, [TRAWL, ...args], { input, maxBuffer: 1 << 30, ...opts });
+  return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function sh(script: string, opts: SpawnSyncOptions = {}): Result {
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
+    maxBuffer: 1 << 30, ...opts, env: { ...process.env, TRAWL: `${process.execPath} ${TRAWL}`, ...(opts.env ?? {}) },
+  });
+  return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function lines(s: string): any[] {
+  return s.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
