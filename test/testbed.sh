@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Namespace testbed: a scanner netns and a target netns joined by veth, 198.18.0.0/16 local in the target.
+#
+#   test/testbed.sh up NAME [--ports "22 80 443"] [--drop CIDR]...
+#   test/testbed.sh down NAME
+#
+# up creates NAME-s (scanner, NAME-sv 198.19.0.1/24) and NAME-t (target, NAME-tv 198.19.0.2/24);
+# in NAME-t the whole 198.18.0.0/16 is local (route "local ... dev lo"), so every address answers:
+# SYN-ACK on the --ports (silent listeners on 0.0.0.0), RST elsewhere, nothing in a --drop CIDR
+# (an nft drop rule, i.e. "filtered"). The scanner namespace routes 198.18.0.0/15 and its
+# default route via 198.19.0.2, so `trawl blast` finds its interface and gateway by itself.
+# Offloads are left at their defaults on purpose: trawl must be correct with them on.
+# up prints KEY=VALUE lines (eval them). down is idempotent and kills only processes inside NAME-t.
+# Callers pick unique names (e.g. tb$$): several people run tests on this machine at once.
+set -euo pipefail
+
+usage() { echo "usage: $0 up NAME [--ports \"P...\"] [--drop CIDR]... | down NAME" >&2; exit 2; }
+
+[ $# -ge 2 ] || usage
+cmd=$1 name=$2
+shift 2
+# Interface names are limited to 15 bytes; NAME-sv must fit.
+if [ ${#name} -gt 12 ] || ! [[ $name =~ ^[A-Za-z0-9_]+$ ]]; then
+  echo "$0: NAME must be 1-12 letters, digits or _ (got '$name')" >&2; exit 2
+fi
+sns=$name-s tns=$name-t sif=$name-sv tif=$name-tv
+
+down() {
+  if ip netns list | grep -qw -- "$tns"; then
+    # Only processes living in our own target namespace (listeners, forgers) are ended, by pid.
+    for pid in $(ip netns pids "$tns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    sleep 0.1
+    for pid in $(ip netns pids "$tns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  fi
+  if ip netns list | grep -qw -- "$sns"; then
+    for pid in $(ip netns pids "$sns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  fi
+  ip netns del "$sns" 2>/dev/null || true
+  ip netns del "$tns" 2>/dev/null || true
+  ip link del "$sif" 2>/dev/null || true
+  return 0
+}
+
+# A silent TCP listener on every port given: the kernel completes handshakes (SYN-ACK), the
+# process accepts and drops connections so the accept queue never fills up.
+LISTENER='
+import selectors, socket, sys
+sel = selectors.DefaultSelector()
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(p))); s.listen(4096); s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, None)
+print("ready", flush=True)
+while True:
+    for key, _ in sel.select():
+        if key.data is None:
+            try:
+                c, _ = key.fileobj.accept(); c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ, 1)
+            except OSError:
+                pass
+        else:
+            try:
+                d = key.fileobj.recv(4096)
+            except OSError:
+                d = b""
+            if not d:
+                sel.unregister(key.fileobj); key.fileobj.close()
+'
+
+up() {
+  local ports="" drops=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --ports) [ $# -ge 2 ] || usage; ports=$2; shift 2 ;;
+      --drop) [ $# -ge 2 ] || usage; drops+=("$2"); shift 2 ;;
+      *) echo "$0: unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  if ip netns list | grep -qw -- "$sns" || ip netns list | grep -qw -- "$tns"; then
+    echo "$0: testbed $name already exists (run: $0 down $name)" >&2; exit 1
+  fi
+  trap 'down; exit 1' ERR
+  ip netns add "$sns"
+  ip netns add "$tns"
+  ip link add "$sif" type veth peer name "$tif"
+  ip link set "$sif" netns "$sns"
+  ip link set "$tif" netns "$tns"
+  ip -n "$sns" link set lo up
+  ip -n "$tns" link set lo up
+  ip -n "$sns" addr add 198.19.0.1/24 dev "$sif"
+  ip -n "$tns" addr add 198.19.0.2/24 dev "$tif"
+  ip -n "$sns" link set "$sif" up
+  ip -n "$tns" link set "$tif" up
+  ip -n "$tns" route add local 198.18.0.0/16 dev lo
+  ip -n "$sns" route add 198.18.0.0/15 via 198.19.0.2
+  ip -n "$sns" route add default via 198.19.0.2
+  # A /16 scan overflows the SYN queue: let SYN cookies answer (as a real server would) and
+  # keep the kernel's per-namespace limits from dropping what it should answer.
+  ip netns exec "$tns" sysctl -qw net.ipv4.tcp_syncookies=1 net.core.somaxconn=4096 \
+    net.ipv4.tcp_max_syn_backlog=4096 2>/dev/null || true
+  if [ ${#drops[@]} -gt 0 ]; then
+    local rules="add table inet trawltb
+add chain inet trawltb input { type filter hook input priority 0; policy accept; }"
+    for c in "${drops[@]}"; do rules+=$'\n'"add rule inet trawltb input ip daddr $c drop"; done
+    ip netns exec "$tns" nft -f - <<<"$rules"
+  fi
+  if [ -n "$ports" ]; then
+    local fifo; fifo=$(mktemp -u /tmp/trawl-tb-XXXXXX)
+    mkfifo "$fifo"
+    # shellcheck disable=SC2086
+    ip netns exec "$tns" python3 -c "$LISTENER" $ports >"$fifo" 2>/dev/null </dev/null &
+    # Wait until every socket is bound before reporting up, so a scan right after finds them.
+    if ! timeout 10 head -n1 "$fifo" | grep -q ready; then
+      rm -f "$fifo"; echo "$0: listeners did not start on ports: $ports" >&2; down; exit 1
+    fi
+    rm -f "$fifo"
+  fi
+  trap - ERR
+  local smac tmac
+  smac=$(ip -n "$sns" -o link show "$sif" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+  tmac=$(ip -n "$tns" -o link show "$tif" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+  cat <<EOF
+TB_NAME=$name
+SCAN_NS=$sns
+TARGET_NS=$tns
+SCAN_IF=$sif
+TARGET_IF=$tif
+SCAN_IP=198.19.0.1
+TARGET_IP=198.19.0.2
+SCAN_MAC=$smac
+TARGET_MAC=$tmac
+ROUTER_MAC=$tmac
+TARGET_NET=198.18.0.0/16
+OPEN_PORTS="$ports"
+DROP="${drops[*]:-}"
+EOF
+}
+
+case $cmd in
+  up) up "$@" ;;
+  down) down ;;
+  *) usage ;;
+esac
