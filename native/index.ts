@@ -17,8 +17,10 @@ export interface SenderOptions {
   key: Uint8Array;         // 16-byte cookie key (shared/key.ts)
   sportBase: number;       // source port range (shared/cookie.ts)
   sportCount: number;
-  probeWindow?: number;    // window advertised on ACK+probe and RST (small: one server segment)
+  probeWindow?: number;    // window advertised on ACK+probe (default 1460: one server segment)
 }
+// A Sender that cannot open its socket for lack of privileges throws an Error with code 'EPERM'.
+// SYN option layouts and the frame template are documented in native/src/frame.h.
 
 export interface SenderStats {
   sent: number;            // frames handed to the kernel (or written to the pcap)
@@ -48,7 +50,10 @@ export interface CaptureOptions {
   snaplen?: number;        // bytes kept per packet
   bufferBytes?: number;    // kernel ring size for live capture
   filter?: string;         // BPF expression compiled by libpcap
+  direction?: 'in' | 'out' | 'inout'; // live: which packets the socket sees (default inout)
+  promisc?: boolean;       // live: promiscuous mode (default false)
 }
+// Defaults: snaplen 2048, bufferBytes 64 MiB (see native/src/capture.cc for why).
 
 export interface CaptureStats { received: number; dropped: number; ifdropped: number }
 
@@ -59,7 +64,9 @@ export interface Capture {
    *  microseconds since the epoch. Returns the count, 0 when nothing is ready (live), -1 at end
    *  of file. Stops early when buf is full. */
   read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
-  /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). */
+  /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). Live
+   *  captures only (files: call read() until it returns -1). The poll keeps the process alive
+   *  until close(). */
   onReadable(cb: () => void): void;
   /** Sends one raw frame on the capture's interface (ARP replies). */
   inject(frame: Uint8Array): void;

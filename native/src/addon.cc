@@ -1,0 +1,56 @@
+// Module entry: siphash24 and the batch cookie check (catch's hot path), plus the registration
+// of Sender, Capture, arpResolve and canRaw. The typed surface is native/index.ts.
+#include "common.h"
+#include "siphash.h"
+
+namespace trawl {
+
+static Napi::Value Siphash24(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t klen, mlen;
+  const uint8_t* key = typedArg<uint8_t>(env, info[0], napi_uint8_array, "siphash24: key", &klen);
+  if (klen != 16) rangeError(env, "siphash24: key must be 16 bytes");
+  const uint8_t* msg = typedArg<uint8_t>(env, info[1], napi_uint8_array, "siphash24: msg", &mlen);
+  return Napi::BigInt::New(env, siphash24(sipKey(key), msg, mlen));
+}
+
+static Napi::Value Cookies(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t klen, ns, nd, nsp, ndp, ni, nsl;
+  const uint8_t* key = typedArg<uint8_t>(env, info[0], napi_uint8_array, "cookies: key", &klen);
+  if (klen != 16) rangeError(env, "cookies: key must be 16 bytes");
+  uint32_t base = (uint32_t)intArg(env, info[1], 1, 65535, "cookies: sportBase");
+  uint32_t count = (uint32_t)intArg(env, info[2], 1, 65536 - base, "cookies: sportCount");
+  const uint32_t* saddr = typedArg<uint32_t>(env, info[3], napi_uint32_array, "cookies: saddr", &ns);
+  const uint32_t* daddr = typedArg<uint32_t>(env, info[4], napi_uint32_array, "cookies: daddr", &nd);
+  const uint16_t* sport = typedArg<uint16_t>(env, info[5], napi_uint16_array, "cookies: sport", &nsp);
+  const uint16_t* dport = typedArg<uint16_t>(env, info[6], napi_uint16_array, "cookies: dport", &ndp);
+  uint32_t n = (uint32_t)intArg(env, info[7], 0, 0xffffffffLL, "cookies: n");
+  uint32_t* isnOut = typedArg<uint32_t>(env, info[8], napi_uint32_array, "cookies: isnOut", &ni);
+  int8_t* slotOut = typedArg<int8_t>(env, info[9], napi_int8_array, "cookies: slotOut", &nsl);
+  const char* names[] = {"saddr", "daddr", "sport", "dport", "isnOut", "slotOut"};
+  size_t lens[] = {ns, nd, nsp, ndp, ni, nsl};
+  for (int i = 0; i < 6; i++)
+    if (n > lens[i]) rangeError(env, std::string("cookies: n is larger than ") + names[i] + ".length");
+  SipKey k = sipKey(key);
+  for (uint32_t i = 0; i < n; i++) {
+    isnOut[i] = cookieIsn(k, saddr[i], daddr[i], sport[i], dport[i]);
+    slotOut[i] = (int8_t)cookieCheckSport(k, saddr[i], daddr[i], dport[i], sport[i], base, count);
+  }
+  return env.Undefined();
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("siphash24", Napi::Function::New(env, Siphash24, "siphash24"));
+  exports.Set("cookies", Napi::Function::New(env, Cookies, "cookies"));
+  exports.Set("arpResolve", Napi::Function::New(env, arpResolve, "arpResolve"));
+  exports.Set("canRaw", Napi::Function::New(env, canRaw, "canRaw"));
+  initSender(env, exports);
+  initCapture(env, exports);
+  return exports;
+}
+
+}  // namespace trawl
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return trawl::Init(env, exports); }
+NODE_API_MODULE(trawl_native, InitModule)

@@ -1,0 +1,298 @@
+// Capture: libpcap live (TPACKET_V3 ring sized by us, immediate mode, nonblocking, BPF filter,
+// wake-ups through a libuv poll on the pcap fd) or offline (pcap and pcapng, "-" = stdin);
+// packets are copied in batches into buffers the caller allocates.
+//
+// Ring sizing: with veth's GSO/GRO offloads on (the default) libpcap sizes every ring slot for
+// 64 KiB frames, so its default 2 MiB ring holds ~32 packets and bursts of replies are lost. We
+// set the snapshot length (default 2048: headers plus a first banner segment) and the buffer
+// (default 64 MiB), which gives tens of thousands of slots.
+#include "common.h"
+#include <pcap/pcap.h>
+#include <uv.h>
+#include <vector>
+
+namespace trawl {
+
+class Capture : public Napi::ObjectWrap<Capture> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Capture", {
+      InstanceMethod("read", &Capture::Read),
+      InstanceMethod("onReadable", &Capture::OnReadable),
+      InstanceMethod("inject", &Capture::Inject),
+      InstanceMethod("stats", &Capture::Stats),
+      InstanceMethod("close", &Capture::Close),
+      InstanceAccessor("linktype", &Capture::Linktype, nullptr),
+    });
+  }
+  Capture(const Napi::CallbackInfo& info);
+  ~Capture() { shutdown(); }
+
+ private:
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value OnReadable(const Napi::CallbackInfo& info);
+  Napi::Value Inject(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Linktype(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), linktype_); }
+
+  void shutdown();
+  void checkOpen(Napi::Env env, const char* fn) {
+    if (!p_) throw Napi::Error::New(env, std::string(fn) + ": capture is closed");
+  }
+  static void onPacket(u_char* user, const struct pcap_pkthdr* h, const u_char* bytes);
+  static void onPoll(uv_poll_t* handle, int status, int events);
+
+  // The batch being filled by read().
+  struct Fill {
+    Capture* self;
+    uint8_t* buf; size_t bufLen, used;
+    uint32_t* meta; double* times;
+    uint32_t n, max;
+    bool full;
+    bool inDispatch;  // pcap_breakloop only inside pcap_dispatch, or the next dispatch returns at once
+  };
+
+  pcap_t* p_ = nullptr;
+  bool live_ = false, eof_ = false;
+  int linktype_ = 0;
+  uint64_t offlineCount_ = 0;
+  // A packet read from libpcap that did not fit the caller's buffer, delivered first next time.
+  std::vector<uint8_t> pending_;
+  struct pcap_pkthdr pendingHdr_{};
+  bool hasPending_ = false;
+
+  uv_poll_t* poll_ = nullptr;
+  Napi::FunctionReference cb_;
+  Napi::AsyncContext* actx_ = nullptr;
+  napi_env env_ = nullptr;
+};
+
+Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(info) {
+  Napi::Env env = info.Env();
+  env_ = env;
+  Napi::Object o = objArg(env, info, 0, "Capture: options");
+  bool hasIface = o.Has("iface") && !o.Get("iface").IsUndefined();
+  bool hasFile = o.Has("file") && !o.Get("file").IsUndefined();
+  if (hasIface == hasFile) typeError(env, "Capture: give exactly one of options.iface and options.file");
+  int snaplen = 2048;
+  int64_t bufferBytes = 64LL << 20;
+  std::string filter;
+  if (o.Has("snaplen") && !o.Get("snaplen").IsUndefined())
+    snaplen = (int)intArg(env, o.Get("snaplen"), 64, 262144, "Capture: options.snaplen");
+  if (o.Has("bufferBytes") && !o.Get("bufferBytes").IsUndefined())
+    bufferBytes = intArg(env, o.Get("bufferBytes"), 1 << 16, 1LL << 31, "Capture: options.bufferBytes");
+  if (o.Has("filter") && !o.Get("filter").IsUndefined())
+    filter = strArg(env, o.Get("filter"), "Capture: options.filter");
+  std::string direction = "inout";
+  if (o.Has("direction") && !o.Get("direction").IsUndefined())
+    direction = strArg(env, o.Get("direction"), "Capture: options.direction");
+  if (direction != "in" && direction != "out" && direction != "inout")
+    typeError(env, "Capture: options.direction must be in, out or inout");
+  bool promisc = o.Has("promisc") && o.Get("promisc").ToBoolean().Value();
+
+  char errbuf[PCAP_ERRBUF_SIZE] = {0};
+  if (hasFile) {
+    std::string file = strArg(env, o.Get("file"), "Capture: options.file");
+    if (file.empty()) typeError(env, "Capture: options.file is empty");
+    p_ = pcap_open_offline(file.c_str(), errbuf);
+    if (!p_) throw Napi::Error::New(env, "Capture: cannot read " + file + ": " + errbuf);
+  } else {
+    std::string iface = strArg(env, o.Get("iface"), "Capture: options.iface");
+    if (iface.empty()) typeError(env, "Capture: options.iface is empty");
+    p_ = pcap_create(iface.c_str(), errbuf);
+    if (!p_) throw Napi::Error::New(env, "Capture: " + iface + ": " + errbuf);
+    live_ = true;
+    pcap_set_snaplen(p_, snaplen);
+    pcap_set_promisc(p_, promisc ? 1 : 0);
+    pcap_set_immediate_mode(p_, 1);
+    pcap_set_buffer_size(p_, (int)bufferBytes);
+    int rc = pcap_activate(p_);
+    if (rc < 0) {
+      std::string why = rc == PCAP_ERROR_PERM_DENIED ? "capturing needs CAP_NET_RAW (run as root)"
+                      : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface" : pcap_geterr(p_);
+      pcap_close(p_); p_ = nullptr;
+      Napi::Error err = Napi::Error::New(env, "Capture: " + iface + ": " + why);
+      if (rc == PCAP_ERROR_PERM_DENIED) err.Set("code", Napi::String::New(env, "EPERM"));
+      throw err;
+    }
+    if (pcap_setnonblock(p_, 1, errbuf) < 0) {
+      pcap_close(p_); p_ = nullptr;
+      throw Napi::Error::New(env, std::string("Capture: nonblocking mode: ") + errbuf);
+    }
+    if (direction != "inout") {
+      if (pcap_setdirection(p_, direction == "in" ? PCAP_D_IN : PCAP_D_OUT) < 0) {
+        std::string why = pcap_geterr(p_);
+        pcap_close(p_); p_ = nullptr;
+        throw Napi::Error::New(env, "Capture: direction: " + why);
+      }
+    }
+  }
+  if (!filter.empty()) {
+    struct bpf_program prog;
+    if (pcap_compile(p_, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) < 0) {
+      std::string why = pcap_geterr(p_);
+      pcap_close(p_); p_ = nullptr;
+      throw Napi::TypeError::New(env, "Capture: options.filter: " + why);
+    }
+    int rc = pcap_setfilter(p_, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+      std::string why = pcap_geterr(p_);
+      pcap_close(p_); p_ = nullptr;
+      throw Napi::Error::New(env, "Capture: setting the filter: " + why);
+    }
+  }
+  linktype_ = pcap_datalink(p_);
+}
+
+void Capture::shutdown() {
+  if (poll_) {
+    uv_poll_stop(poll_);
+    uv_close((uv_handle_t*)poll_, [](uv_handle_t* h) { delete (uv_poll_t*)h; });
+    poll_ = nullptr;
+  }
+  if (!cb_.IsEmpty()) cb_.Reset();
+  delete actx_; actx_ = nullptr;
+  if (p_) pcap_close(p_);
+  p_ = nullptr;
+}
+
+// Copies one packet into the caller's batch; when it does not fit, keeps it for the next read.
+void Capture::onPacket(u_char* user, const struct pcap_pkthdr* h, const u_char* bytes) {
+  Fill* f = (Fill*)user;
+  size_t caplen = h->caplen;
+  if (f->used + caplen > f->bufLen) {
+    if (f->n > 0) {  // keep it for the next call
+      Capture* c = f->self;
+      c->pending_.assign(bytes, bytes + caplen);
+      c->pendingHdr_ = *h;
+      c->hasPending_ = true;
+      f->full = true;
+      if (f->inDispatch) pcap_breakloop(c->p_);
+      return;
+    }
+    caplen = f->bufLen - f->used;  // larger than the whole buffer: truncated to what fits
+  }
+  memcpy(f->buf + f->used, bytes, caplen);
+  f->meta[3 * f->n] = (uint32_t)f->used;
+  f->meta[3 * f->n + 1] = (uint32_t)caplen;
+  f->meta[3 * f->n + 2] = h->len;
+  f->times[f->n] = (double)h->ts.tv_sec * 1e6 + (double)h->ts.tv_usec;
+  f->used += caplen;
+  f->n++;
+  if (f->n >= f->max || f->used >= f->bufLen) {
+    f->full = true;
+    if (f->inDispatch) pcap_breakloop(f->self->p_);
+  }
+}
+
+Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "read");
+  size_t bufLen, metaLen, timesLen;
+  uint8_t* buf = typedArg<uint8_t>(env, info[0], napi_uint8_array, "read: buf", &bufLen);
+  uint32_t* meta = typedArg<uint32_t>(env, info[1], napi_uint32_array, "read: meta", &metaLen);
+  double* times = typedArg<double>(env, info[2], napi_float64_array, "read: times", &timesLen);
+  uint32_t max = (uint32_t)intArg(env, info[3], 1, 0x7fffffff, "read: maxPackets");
+  if ((uint64_t)max * 3 > metaLen) rangeError(env, "read: meta must hold 3 * maxPackets entries");
+  if (max > timesLen) rangeError(env, "read: times must hold maxPackets entries");
+  if (bufLen == 0) rangeError(env, "read: buf is empty");
+  Fill f{this, buf, bufLen, 0, meta, times, 0, max, false, false};
+  if (hasPending_) {
+    hasPending_ = false;
+    std::vector<uint8_t> pkt;
+    pkt.swap(pending_);
+    struct pcap_pkthdr h = pendingHdr_;
+    onPacket((u_char*)&f, &h, pkt.data());
+  }
+  f.inDispatch = true;
+  while (!f.full && !eof_) {
+    int r = pcap_dispatch(p_, (int)(f.max - f.n), &Capture::onPacket, (u_char*)&f);
+    if (r == PCAP_ERROR_BREAK) break;
+    if (r == PCAP_ERROR) throw Napi::Error::New(env, std::string("read: ") + pcap_geterr(p_));
+    if (r == 0) {
+      if (!live_) eof_ = true;
+      break;
+    }
+  }
+  offlineCount_ += f.n;
+  if (f.n == 0 && eof_ && !hasPending_) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, f.n);
+}
+
+void Capture::onPoll(uv_poll_t* handle, int status, int events) {
+  Capture* self = (Capture*)handle->data;
+  if (!self || self->cb_.IsEmpty()) return;
+  Napi::Env env(self->env_);
+  Napi::HandleScope scope(env);
+  // MakeCallback so that promises resolved by the callback run before we return to libuv.
+  try {
+    self->cb_.MakeCallback(env.Global(), {}, *self->actx_);
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(self->env_, e.Value());
+  }
+}
+
+Napi::Value Capture::OnReadable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "onReadable");
+  if (info.Length() < 1 || !info[0].IsFunction()) typeError(env, "onReadable: cb must be a function");
+  if (!live_) throw Napi::Error::New(env, "onReadable: only for live captures (call read() until it returns -1 for files)");
+  cb_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (!actx_) actx_ = new Napi::AsyncContext(env, "trawl.Capture");
+  if (!poll_) {
+    int fd = pcap_get_selectable_fd(p_);
+    if (fd < 0) throw Napi::Error::New(env, "onReadable: the capture has no selectable fd");
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) throw Napi::Error::New(env, "onReadable: no event loop");
+    poll_ = new uv_poll_t;
+    if (uv_poll_init(loop, poll_, fd) != 0) {
+      delete poll_; poll_ = nullptr;
+      throw Napi::Error::New(env, "onReadable: uv_poll_init failed");
+    }
+    poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, &Capture::onPoll);
+  }
+  return env.Undefined();
+}
+
+Napi::Value Capture::Inject(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "inject");
+  size_t len;
+  const uint8_t* frame = typedArg<uint8_t>(env, info[0], napi_uint8_array, "inject: frame", &len);
+  if (len < 14 || len > 65535) rangeError(env, "inject: frame must be 14..65535 bytes");
+  if (!live_) throw Napi::Error::New(env, "inject: only for live captures");
+  if (pcap_inject(p_, frame, len) < 0) throw Napi::Error::New(env, std::string("inject: ") + pcap_geterr(p_));
+  return env.Undefined();
+}
+
+Napi::Value Capture::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "stats");
+  Napi::Object o = Napi::Object::New(env);
+  if (live_) {
+    struct pcap_stat st;
+    if (pcap_stats(p_, &st) < 0) throw Napi::Error::New(env, std::string("stats: ") + pcap_geterr(p_));
+    o.Set("received", Napi::Number::New(env, st.ps_recv));
+    o.Set("dropped", Napi::Number::New(env, st.ps_drop));
+    o.Set("ifdropped", Napi::Number::New(env, st.ps_ifdrop));
+  } else {
+    o.Set("received", Napi::Number::New(env, (double)offlineCount_));
+    o.Set("dropped", Napi::Number::New(env, 0));
+    o.Set("ifdropped", Napi::Number::New(env, 0));
+  }
+  return o;
+}
+
+Napi::Value Capture::Close(const Napi::CallbackInfo& info) {
+  shutdown();
+  return info.Env().Undefined();
+}
+
+void initCapture(Napi::Env env, Napi::Object exports) {
+  exports.Set("Capture", Capture::Define(env));
+}
+
+}  // namespace trawl

@@ -1,0 +1,440 @@
+// Sender: SYNs built from a template and sent in batches through an AF_PACKET socket with
+// PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the ZBanner replies
+// (ACK+probe, RST) whose cookies are checked again before anything is sent.
+//
+// Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames. Measured with
+// test/bench/txceiling.c into a veth drop sink on this 2-core machine (2 M SYNs, packets counted
+// at the far end): see the figures at the top of txceiling.c; TX_RING (PACKET_MMAP, V2 frames,
+// one send() per batch) was no faster than sendmmsg because with qdisc bypass both paths end in
+// the same per-packet veth_xmit/netif_rx work, which is what costs; sendmmsg keeps the code small
+// (no ring geometry, no status polling) and lets ENOBUFS back-pressure return a count.
+// Two cores: sendSyns splits a large batch between the calling thread and one helper thread,
+// each with its own socket (the kernel work per packet is the bottleneck and scales per socket).
+#include "common.h"
+#include "frame.h"
+#include "siphash.h"
+#include <pcap/pcap.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <cerrno>
+#include <vector>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
+#include <atomic>
+
+namespace trawl {
+
+bool parseIpv4(const std::string& s, uint32_t* out) {
+  struct in_addr a;
+  if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
+  *out = ntohl(a.s_addr);
+  return true;
+}
+
+constexpr size_t BATCH = 256;
+constexpr size_t SYN_STRIDE = 128;
+constexpr size_t REPLY_STRIDE = 1536;
+constexpr size_t REPLY_SIZE = 32;
+// Split sendSyns between two threads only for batches worth a thread wake-up.
+constexpr uint32_t SPLIT_MIN = 2048;
+
+// One transmit lane: a socket (or the pcap dumper) plus its frame buffers.
+struct Lane {
+  int fd = -1;
+  std::vector<uint8_t> frames;
+  std::vector<struct mmsghdr> msgs;
+  std::vector<struct iovec> iov;
+  uint64_t rng;
+  uint64_t sent = 0, bytes = 0, errors = 0;
+  Lane() : frames(BATCH * REPLY_STRIDE), msgs(BATCH), iov(BATCH) {}
+  uint16_t nextId() {  // xorshift64: a random IP ID per packet, no clock or state shared
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (uint16_t)(rng >> 32);
+  }
+};
+
+class Sender : public Napi::ObjectWrap<Sender> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Sender", {
+      InstanceMethod("sendSyns", &Sender::SendSyns),
+      InstanceMethod("sendReplies", &Sender::SendReplies),
+      InstanceMethod("setProbe", &Sender::SetProbe),
+      InstanceMethod("stats", &Sender::Stats),
+      InstanceMethod("close", &Sender::Close),
+    });
+  }
+
+  Sender(const Napi::CallbackInfo& info);
+  ~Sender() { shutdown(); }
+
+ private:
+  struct Probe { std::vector<uint8_t> before, after; bool hasAfter = false; };
+
+  Napi::Value SendSyns(const Napi::CallbackInfo& info);
+  Napi::Value SendReplies(const Napi::CallbackInfo& info);
+  Napi::Value SetProbe(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  int openSocket(Napi::Env env);
+  size_t transmit(Lane& lane, size_t n, const size_t* lens);
+  uint32_t synRange(Lane& lane, const uint32_t* ips, const uint16_t* ports, const uint8_t* slots, uint32_t n);
+  void helperLoop();
+  void shutdown();
+  void checkOpen(Napi::Env env, const char* fn) {
+    if (closed_) throw Napi::Error::New(env, std::string(fn) + ": sender is closed");
+  }
+
+  bool closed_ = false;
+  bool live_ = false;
+  int ifindex_ = 0;
+  pcap_t* dead_ = nullptr;
+  pcap_dumper_t* dumper_ = nullptr;
+  uint8_t srcMac_[6], dstMac_[6];
+  uint32_t srcIp_ = 0;
+  uint8_t ttl_ = 64;
+  SipKey key_{};
+  uint32_t sportBase_ = 0, sportCount_ = 0;
+  uint16_t probeWindow_ = 1460;
+  SynTemplate syn_{};
+  Probe probes_[SLOTS];
+  Lane main_, aux_;
+  uint64_t repliesSent_ = 0, repliesRejected_ = 0;
+
+  // The helper thread (live mode only): takes the second half of a large sendSyns batch.
+  std::thread helper_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool jobReady_ = false, jobDone_ = false, stop_ = false;
+  const uint32_t* jIps_ = nullptr; const uint16_t* jPorts_ = nullptr; const uint8_t* jSlots_ = nullptr;
+  uint32_t jN_ = 0, jSent_ = 0;
+};
+
+static uint64_t seedRng() {
+  uint64_t s = 0;
+  int fd = open("/dev/urandom", O_RDONLY);
+  if (fd >= 0) { if (read(fd, &s, sizeof s) != sizeof s) s = 0; close(fd); }
+  struct timeval tv; gettimeofday(&tv, nullptr);
+  s ^= ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^ ((uint64_t)getpid() << 40);
+  return s ? s : 0x9e3779b97f4a7c15ULL;
+}
+
+int Sender::openSocket(Napi::Env env) {
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);  // protocol 0: this socket never receives
+  if (fd < 0) {
+    int e = errno;
+    Napi::Error err = Napi::Error::New(env, e == EPERM || e == EACCES
+      ? "Sender: opening an AF_PACKET socket needs CAP_NET_RAW (run as root, or "
+        "setcap cap_net_raw+ep on the node binary)"
+      : std::string("Sender: socket(AF_PACKET): ") + strerror(e));
+    err.Set("code", Napi::String::New(env, e == EPERM || e == EACCES ? "EPERM" : "ESOCKET"));
+    throw err;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET; sll.sll_ifindex = ifindex_; sll.sll_protocol = 0;
+  int one = 1;
+  if (bind(fd, (struct sockaddr*)&sll, sizeof sll) < 0) {
+    int e = errno; ::close(fd);
+    throw Napi::Error::New(env, std::string("Sender: bind to interface: ") + strerror(e));
+  }
+  // Bypass the qdisc: the scanner paces itself, and the qdisc lock costs on every packet.
+  setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+  int sndbuf = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  return fd;
+}
+
+Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = objArg(env, info, 0, "Sender: options");
+  bool hasIface = o.Has("iface") && !o.Get("iface").IsUndefined();
+  bool hasPcap = o.Has("pcapFile") && !o.Get("pcapFile").IsUndefined();
+  if (hasIface == hasPcap) typeError(env, "Sender: give exactly one of options.iface and options.pcapFile");
+  std::string s = strArg(env, o.Get("srcMac"), "Sender: options.srcMac");
+  if (!parseMac(s, srcMac_)) typeError(env, "Sender: options.srcMac is not a MAC address: " + s);
+  s = strArg(env, o.Get("dstMac"), "Sender: options.dstMac");
+  if (!parseMac(s, dstMac_)) typeError(env, "Sender: options.dstMac is not a MAC address: " + s);
+  s = strArg(env, o.Get("srcIp"), "Sender: options.srcIp");
+  if (!parseIpv4(s, &srcIp_)) typeError(env, "Sender: options.srcIp is not an IPv4 address: " + s);
+  ttl_ = (uint8_t)intArg(env, o.Get("ttl"), 1, 255, "Sender: options.ttl");
+  s = strArg(env, o.Get("synOptions"), "Sender: options.synOptions");
+  SynLayout layout;
+  if (!parseSynLayout(s, &layout)) typeError(env, "Sender: options.synOptions must be linux, windows, bsd or none");
+  size_t klen;
+  uint8_t* key = typedArg<uint8_t>(env, o.Get("key"), napi_uint8_array, "Sender: options.key", &klen);
+  if (klen != 16) rangeError(env, "Sender: options.key must be 16 bytes");
+  key_ = sipKey(key);
+  sportBase_ = (uint32_t)intArg(env, o.Get("sportBase"), 1, 65535, "Sender: options.sportBase");
+  sportCount_ = (uint32_t)intArg(env, o.Get("sportCount"), 1, 65536 - sportBase_, "Sender: options.sportCount");
+  if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
+    probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
+  buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout);
+  main_.rng = seedRng();
+  aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
+
+  if (hasPcap) {
+    std::string file = strArg(env, o.Get("pcapFile"), "Sender: options.pcapFile");
+    if (file.empty()) typeError(env, "Sender: options.pcapFile is empty");
+    dead_ = pcap_open_dead(DLT_EN10MB, 65535);
+    dumper_ = dead_ ? pcap_dump_open(dead_, file.c_str()) : nullptr;
+    if (!dumper_) {
+      std::string why = dead_ ? pcap_geterr(dead_) : "pcap_open_dead failed";
+      if (dead_) pcap_close(dead_);
+      dead_ = nullptr;
+      throw Napi::Error::New(env, "Sender: cannot write pcap file " + file + ": " + why);
+    }
+    return;
+  }
+  std::string iface = strArg(env, o.Get("iface"), "Sender: options.iface");
+  if (iface.empty() || iface.size() >= IFNAMSIZ) typeError(env, "Sender: options.iface is not an interface name");
+  ifindex_ = (int)if_nametoindex(iface.c_str());
+  if (!ifindex_) throw Napi::Error::New(env, "Sender: no such interface: " + iface);
+  live_ = true;
+  main_.fd = openSocket(env);
+  try { aux_.fd = openSocket(env); } catch (...) { ::close(main_.fd); main_.fd = -1; throw; }
+  helper_ = std::thread([this] { helperLoop(); });
+}
+
+void Sender::shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  if (helper_.joinable()) {
+    { std::lock_guard<std::mutex> g(mu_); stop_ = true; }
+    cv_.notify_all();
+    helper_.join();
+  }
+  if (main_.fd >= 0) ::close(main_.fd);
+  if (aux_.fd >= 0) ::close(aux_.fd);
+  main_.fd = aux_.fd = -1;
+  if (dumper_) pcap_dump_close(dumper_);
+  if (dead_) pcap_close(dead_);
+  dumper_ = nullptr; dead_ = nullptr;
+}
+
+// Hands n built frames to the kernel (or the pcap file); returns how many went, from the front.
+size_t Sender::transmit(Lane& lane, size_t n, const size_t* lens) {
+  if (n == 0) return 0;
+  if (dumper_) {
+    struct pcap_pkthdr h;
+    struct timeval tv; gettimeofday(&tv, nullptr);
+    for (size_t i = 0; i < n; i++) {
+      h.ts = tv; h.caplen = h.len = (bpf_u_int32)lens[i];
+      pcap_dump((u_char*)dumper_, &h, (const u_char*)lane.iov[i].iov_base);
+      lane.bytes += lens[i];
+    }
+    lane.sent += n;
+    return n;
+  }
+  for (size_t i = 0; i < n; i++) {
+    lane.iov[i].iov_len = lens[i];
+    memset(&lane.msgs[i], 0, sizeof(struct mmsghdr));
+    lane.msgs[i].msg_hdr.msg_iov = &lane.iov[i];
+    lane.msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t done = 0;
+  while (done < n) {
+    int r = sendmmsg(lane.fd, &lane.msgs[done], (unsigned)(n - done), 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno != ENOBUFS && errno != EAGAIN) lane.errors++;
+      break;  // back-pressure (or an error): the caller offers the rest again
+    }
+    for (int i = 0; i < r; i++) lane.bytes += lens[done + i];
+    done += (size_t)r;
+  }
+  lane.sent += done;
+  return done;
+}
+
+uint32_t Sender::synRange(Lane& lane, const uint32_t* ips, const uint16_t* ports, const uint8_t* slots, uint32_t n) {
+  size_t lens[BATCH];
+  uint32_t total = 0;
+  while (total < n) {
+    size_t k = std::min<size_t>(BATCH, n - total);
+    for (size_t i = 0; i < k; i++) {
+      uint32_t daddr = ips[total + i];
+      uint16_t dport = ports[total + i];
+      uint8_t* f = lane.frames.data() + i * SYN_STRIDE;
+      uint16_t sport = cookieSport(key_, srcIp_, daddr, dport, slots[total + i], sportBase_, sportCount_);
+      uint32_t isn = cookieIsn(key_, srcIp_, daddr, sport, dport);
+      patchSyn(f, syn_, daddr, dport, sport, isn, lane.nextId());
+      lane.iov[i].iov_base = f;
+      lens[i] = syn_.len;
+    }
+    size_t sent = transmit(lane, k, lens);
+    total += (uint32_t)sent;
+    if (sent < k) break;
+  }
+  return total;
+}
+
+void Sender::helperLoop() {
+  std::unique_lock<std::mutex> g(mu_);
+  for (;;) {
+    cv_.wait(g, [this] { return jobReady_ || stop_; });
+    if (stop_) return;
+    jobReady_ = false;
+    g.unlock();
+    uint32_t sent = synRange(aux_, jIps_, jPorts_, jSlots_, jN_);
+    g.lock();
+    jSent_ = sent; jobDone_ = true;
+    cv_.notify_all();
+  }
+}
+
+Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "sendSyns");
+  size_t nIps, nPorts, nSlots;
+  const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendSyns: ips", &nIps);
+  const uint16_t* ports = typedArg<uint16_t>(env, info[1], napi_uint16_array, "sendSyns: ports", &nPorts);
+  const uint8_t* slots = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendSyns: slots", &nSlots);
+  uint32_t count = (uint32_t)intArg(env, info[3], 0, 0xffffffffLL, "sendSyns: count");
+  if (count > nIps) rangeError(env, "sendSyns: count is larger than ips.length");
+  if (count > nPorts) rangeError(env, "sendSyns: count is larger than ports.length");
+  if (count > nSlots) rangeError(env, "sendSyns: count is larger than slots.length");
+  for (uint32_t i = 0; i < count; i++)
+    if (slots[i] >= SLOTS) rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15");
+  uint32_t sent;
+  if (live_ && count >= SPLIT_MIN) {
+    // Two lanes in parallel: the helper sends the second half, this thread the first. What the
+    // helper could not send is reported as unsent only if the first half went out completely,
+    // so the count stays "sent from the front".
+    uint32_t half = count / 2;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      jIps_ = ips + half; jPorts_ = ports + half; jSlots_ = slots + half; jN_ = count - half;
+      jobReady_ = true; jobDone_ = false;
+    }
+    cv_.notify_all();
+    uint32_t first = synRange(main_, ips, ports, slots, half);
+    std::unique_lock<std::mutex> g(mu_);
+    cv_.wait(g, [this] { return jobDone_; });
+    // If the first half stopped short while the helper sent some of its half, those would be
+    // sent again by the caller: a duplicate SYN is harmless (same cookie), a lost one is not.
+    sent = first < half ? first : half + jSent_;
+  } else {
+    sent = synRange(main_, ips, ports, slots, count);
+  }
+  if (dumper_) pcap_dump_flush(dumper_);
+  return Napi::Number::New(env, sent);
+}
+
+static size_t dotted(uint32_t a, uint8_t* out) {
+  return (size_t)snprintf((char*)out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "sendReplies");
+  size_t len;
+  const uint8_t* req = typedArg<uint8_t>(env, info[0], napi_uint8_array, "sendReplies: requests", &len);
+  uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendReplies: count");
+  if ((uint64_t)count * REPLY_SIZE > len) rangeError(env, "sendReplies: count * 32 is larger than requests.length");
+  Lane& lane = main_;
+  size_t lens[BATCH];
+  uint32_t reqOf[BATCH];
+  uint32_t i = 0;
+  uint8_t payload[MAX_PROBE_LEN + 16];
+  std::vector<uint32_t> rejected;  // request indices rejected in this batch
+  while (i < count) {
+    size_t k = 0;
+    rejected.clear();
+    for (; i < count && k < BATCH; i++) {
+      const uint8_t* r = req + (size_t)i * REPLY_SIZE;
+      uint8_t kind = r[0], slot = r[1];
+      uint32_t daddr = get32(r + 4), saddr = get32(r + 8);
+      uint16_t dport = get16(r + 12), sport = get16(r + 14);
+      uint32_t seq = get32(r + 16), ack = get32(r + 20);
+      bool ok = saddr == srcIp_ && (kind == 1 || kind == 2);
+      if (ok) {
+        uint32_t isn = cookieIsn(key_, saddr, daddr, sport, dport);
+        int keyed = cookieCheckSport(key_, saddr, daddr, dport, sport, sportBase_, sportCount_);
+        if (kind == 1) ok = seq == isn + 1 && keyed >= 0 && keyed == (sportCount_ / SLOTS ? (int)slot : 0) && slot < SLOTS;
+        else ok = (uint32_t)(seq - isn - 1) <= MAX_PROBE_LEN && keyed >= 0;
+      }
+      if (!ok) { rejected.push_back(i); continue; }
+      uint8_t* f = lane.frames.data() + k * REPLY_STRIDE;
+      if (kind == 1) {
+        const Probe& p = probes_[slot < SLOTS ? slot : 0];
+        size_t plen = 0;
+        memcpy(payload, p.before.data(), p.before.size()); plen = p.before.size();
+        if (p.hasAfter) {
+          plen += dotted(daddr, payload + plen);
+          memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
+        }
+        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
+                               plen ? 0x18 : 0x10, probeWindow_, payload, plen);
+      } else {
+        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
+                               0x14, 0, nullptr, 0);
+      }
+      lane.iov[k].iov_base = f;
+      reqOf[k] = i;
+      k++;
+    }
+    size_t sent = transmit(lane, k, lens);
+    repliesSent_ += sent;
+    // Consumed: everything before the first unsent frame's request (the caller offers the rest
+    // again, so rejections after it are counted then, not now).
+    uint32_t consumed = sent < k ? reqOf[sent] : i;
+    for (uint32_t r : rejected) if (r < consumed) repliesRejected_++;
+    if (sent < k) {
+      if (dumper_) pcap_dump_flush(dumper_);
+      return Napi::Number::New(env, consumed);
+    }
+  }
+  if (dumper_) pcap_dump_flush(dumper_);
+  return Napi::Number::New(env, count);
+}
+
+Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "setProbe");
+  int slot = (int)intArg(env, info[0], 0, SLOTS - 1, "setProbe: slot");
+  size_t nb, na = 0;
+  const uint8_t* before = typedArg<uint8_t>(env, info[1], napi_uint8_array, "setProbe: before", &nb);
+  const uint8_t* after = nullptr;
+  bool hasAfter = info.Length() > 2 && !info[2].IsUndefined();
+  if (hasAfter) after = typedArg<uint8_t>(env, info[2], napi_uint8_array, "setProbe: after", &na);
+  size_t total = nb + na + (hasAfter ? 15 : 0);  // 15: the longest dotted address
+  if (total > MAX_PROBE_LEN)
+    rangeError(env, "setProbe: probe is longer than 1400 bytes (with the address: " + std::to_string(total) + ")");
+  Probe& p = probes_[slot];
+  p.before.assign(before, before + nb);
+  p.after.assign(after ? after : before, after ? after + na : before);
+  p.hasAfter = hasAfter;
+  return env.Undefined();
+}
+
+Napi::Value Sender::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sent", Napi::Number::New(env, (double)(main_.sent + aux_.sent)));
+  o.Set("bytes", Napi::Number::New(env, (double)(main_.bytes + aux_.bytes)));
+  o.Set("errors", Napi::Number::New(env, (double)(main_.errors + aux_.errors)));
+  o.Set("replies_sent", Napi::Number::New(env, (double)repliesSent_));
+  o.Set("replies_rejected", Napi::Number::New(env, (double)repliesRejected_));
+  return o;
+}
+
+Napi::Value Sender::Close(const Napi::CallbackInfo& info) {
+  shutdown();
+  return info.Env().Undefined();
+}
+
+void initSender(Napi::Env env, Napi::Object exports) {
+  exports.Set("Sender", Sender::Define(env));
+}
+
+}  // namespace trawl
