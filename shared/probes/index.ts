@@ -1,0 +1,136 @@
+// The probe registry: which probe each slot carries, the default probe per port, and the plan
+// blast follows (slot per port, payload per slot) and catch reads back (name per slot).
+import { UsageError } from '../exit';
+import { MAX_PROBE_LEN } from '../cookie';
+import { Probe, ProbeConfig, ProbePayload, concat, ascii } from './types';
+import { nullProbe } from './null';
+import { httpProbe } from './http';
+import { tlsProbe } from './tls';
+import { redisProbe } from './redis';
+import { memcachedProbe } from './memcached';
+import { rdpProbe } from './rdp';
+import { postgresProbe } from './postgres';
+import { smbProbe } from './smb';
+import { mqttProbe } from './mqtt';
+import { amqpProbe } from './amqp';
+import { parsePortList, probeConfig, probeNames } from './options';
+import { MAX_ADDRESS_LEN, USER_NAME, USER_SLOT, readProbeFile } from './user';
+
+export type { Probe, ProbeConfig, ProbePayload } from './types';
+export { PROBE_OPTIONS, probeConfig } from './options';
+export { USER_NAME, USER_SLOT, parseProbeFile, readProbeFile } from './user';
+
+/** Every built-in probe, by slot. Slots 10-14 are free for new probes; 15 is the user's. */
+export const PROBES: readonly Probe[] = [
+  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe,
+];
+
+const bySlot = new Map<number, Probe>(PROBES.map((p) => [p.slot, p]));
+const byName = new Map<string, Probe>(PROBES.map((p) => [p.name, p]));
+const byPort = new Map<number, Probe>();
+for (const p of PROBES) for (const port of p.ports) byPort.set(port, p);
+probeNames.push(...PROBES.map((p) => p.name), USER_NAME);
+
+export function probeByName(name: string): Probe | undefined { return byName.get(name); }
+
+/** The probe a port gets when the user did not choose: the one that lists it, else null. */
+export function defaultProbeForPort(port: number): Probe {
+  return byPort.get(port) ?? nullProbe;
+}
+
+/** The probe name a source-port slot encodes ("user" for 15), or undefined for a free slot. */
+export function probeNameOfSlot(slot: number): string | undefined {
+  return slot === USER_SLOT ? USER_NAME : bySlot.get(slot)?.name;
+}
+
+/** The payload sent to one target: the template with its dotted address inserted. */
+export function renderPayload(p: ProbePayload, ip: string): Uint8Array {
+  return p.after ? concat([p.before, ascii(ip), p.after]) : p.before;
+}
+
+/** Bytes a payload can take on the wire (the address at its longest). */
+export function maxPayloadLength(p: ProbePayload): number {
+  return p.before.length + (p.after ? p.after.length + MAX_ADDRESS_LEN : 0);
+}
+
+export interface ProbeInUse { slot: number; name: string; payload: ProbePayload }
+
+export interface ProbePlan {
+  slotForPort(port: number): number;
+  /** The template of a slot in use; throws for a slot the plan never assigns. */
+  payload(slot: number): ProbePayload;
+  nameOfSlot(slot: number): string | undefined;
+  /** Every slot the plan may assign, with its template: blast calls setProbe for each. */
+  probesInUse(): ProbeInUse[];
+}
+
+/** Builds the plan from parsed PROBE_OPTIONS (see trawl-probes(7) for the rules). Throws
+ *  UsageError for contradictions, unreadable or bad probe files and payloads over 1400 bytes. */
+export function buildProbePlan(opts: Record<string, any>): ProbePlan {
+  const cfg = probeConfig(opts);
+  const specs: string[] = opts.probe ?? [];
+  const file: string | undefined = opts['probe-file'] || undefined;
+
+  let forced: string | undefined;
+  const mapped = new Map<number, string>();
+  for (const s of specs) {
+    const c = s.lastIndexOf(':');
+    if (c < 0) {
+      if (forced !== undefined && forced !== s) {
+        throw new UsageError(`--probe ${forced} and --probe ${s} both claim every port; map ports with --probe PORTS:NAME`);
+      }
+      forced = s;
+      continue;
+    }
+    const ports = parsePortList(s.slice(0, c));
+    if (typeof ports === 'string') throw new UsageError(`option --probe: ${ports}`);
+    for (const p of ports) mapped.set(p, s.slice(c + 1));
+  }
+  const usesUser = forced === USER_NAME || [...mapped.values()].includes(USER_NAME);
+  if (usesUser && !file) throw new UsageError('--probe user needs --probe-file FILE');
+  if (file && !usesUser) {
+    if (forced !== undefined) throw new UsageError(`--probe-file is unused: --probe ${forced} covers every port (add --probe PORTS:user)`);
+    forced = USER_NAME;   // a probe file alone means: send it everywhere
+  }
+
+  const templates = new Map<number, ProbePayload>();
+  const names = new Map<number, string>();
+  const add = (name: string) => {
+    if (name === USER_NAME) {
+      if (!templates.has(USER_SLOT)) { templates.set(USER_SLOT, readProbeFile(file!)); names.set(USER_SLOT, USER_NAME); }
+      return;
+    }
+    const p = byName.get(name)!;
+    if (templates.has(p.slot)) return;
+    const t = buildPayload(p, cfg);
+    templates.set(p.slot, t); names.set(p.slot, p.name);
+  };
+  if (forced !== undefined) add(forced);
+  else for (const p of PROBES) if (p === nullProbe || p.ports.length) add(p.name);
+  for (const n of mapped.values()) add(n);
+
+  const slotOf = (name: string) => (name === USER_NAME ? USER_SLOT : byName.get(name)!.slot);
+  const forcedSlot = forced === undefined ? undefined : slotOf(forced);
+  const mappedSlot = new Map<number, number>([...mapped].map(([port, n]) => [port, slotOf(n)]));
+  return {
+    slotForPort: (port) => mappedSlot.get(port) ?? forcedSlot ?? defaultProbeForPort(port).slot,
+    payload: (slot) => {
+      const t = templates.get(slot);
+      if (!t) throw new Error(`probe slot ${slot} is not in use`);
+      return t;
+    },
+    nameOfSlot: (slot) => names.get(slot) ?? probeNameOfSlot(slot),
+    probesInUse: () => [...templates].sort((a, b) => a[0] - b[0]).map(([slot, payload]) => ({ slot, name: names.get(slot)!, payload })),
+  };
+}
+
+/** A built-in probe's template under cfg, checked against the 1400-byte budget. */
+export function buildPayload(p: Probe, cfg: ProbeConfig): ProbePayload {
+  const t = p.payload(cfg);
+  if (t.after && Buffer.from(t.after).includes('{ip}')) {
+    throw new UsageError(`the ${p.name} probe has more than one {ip} (one placeholder per probe)`);
+  }
+  const len = maxPayloadLength(t);
+  if (len > MAX_PROBE_LEN) throw new UsageError(`the ${p.name} probe would be ${len} bytes, more than ${MAX_PROBE_LEN}`);
+  return t;
+}

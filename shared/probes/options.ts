@@ -1,0 +1,79 @@
+// The probe options blast and scan add to their tables, and the ProbeConfig they produce.
+import { OptionSpec } from '../args';
+import { checkSni } from './tls';
+import { ProbeConfig } from './types';
+
+export const DEFAULT_USER_AGENT = 'trawl/0.1.0';
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;   // RFC 9110 token: methods and header names
+
+/** Checks one --probe value: NAME, or PORTS:NAME with PORTS like 80,8000-8100. */
+export function checkProbeSpec(names: string[], v: string): string | undefined {
+  const c = v.lastIndexOf(':');
+  const name = c < 0 ? v : v.slice(c + 1);
+  if (!names.includes(name)) return `unknown probe '${name}' (one of ${names.join(', ')})`;
+  if (c >= 0) { const e = parsePortList(v.slice(0, c)); if (typeof e === 'string') return e; }
+  return undefined;
+}
+
+/** "80,443,8000-8100" -> ports, or an error message. */
+export function parsePortList(s: string): number[] | string {
+  const out: number[] = [];
+  if (s === '') return 'empty port list before the probe name';
+  for (const part of s.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return `'${part}' is not a port or port range`;
+    const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo > 65535 || hi > 65535 || lo > hi) return `'${part}' is not a port range within 0-65535`;
+    for (let p = lo; p <= hi; p++) out.push(p);
+  }
+  return out;
+}
+
+export function checkHttpHeader(h: string): string | undefined {
+  const c = h.indexOf(':');
+  if (c <= 0) return `'${h}' is not NAME: VALUE`;
+  if (!TOKEN.test(h.slice(0, c).trim())) return `'${h.slice(0, c)}' is not a header name`;
+  if (/[\r\n\0]/.test(h)) return 'header contains CR, LF or NUL';
+  return undefined;
+}
+
+// Probe names for the --probe check; index.ts fills it from the registry (kept here to avoid an
+// import cycle between the registry and the option table).
+export const probeNames: string[] = [];
+
+export const PROBE_OPTIONS: OptionSpec[] = [
+  { name: 'probe', type: 'list', arg: '[PORTS:]NAME', check: (v: string) => checkProbeSpec(probeNames, v),
+    help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); default: by port (trawl-probes(7))' },
+  { name: 'probe-file', type: 'string', arg: 'FILE',
+    help: 'the "user" probe: raw bytes, or the #trawl-probe text form with \\xNN escapes and {ip}' },
+  { name: 'http-method', type: 'string', arg: 'METHOD', default: 'GET',
+    check: (v: string) => (TOKEN.test(v) ? undefined : `'${v}' is not an HTTP method`), help: 'method of the http probe' },
+  { name: 'http-url', type: 'string', arg: 'PATH', default: '/',
+    check: (v: string) => (/^[\x21-\x7e]+$/.test(v) ? undefined : 'URL must be printable ASCII without spaces'), help: 'request target of the http probe' },
+  { name: 'http-header', type: 'list', arg: '"NAME: VALUE"', check: checkHttpHeader,
+    help: 'add a header to the http probe, or replace the default one of that name' },
+  { name: 'http-user-agent', type: 'string', arg: 'TEXT', default: DEFAULT_USER_AGENT,
+    check: (v: string) => (/[\r\n\0]/.test(v) ? 'contains CR, LF or NUL' : undefined), help: 'User-Agent of the http probe' },
+  { name: 'http-host', type: 'string', arg: 'NAME',
+    check: (v: string) => (/^[\x21-\x7e]+$/.test(v) ? undefined : `'${v}' is not a host name`), help: 'fixed Host header (default: the target\'s address)' },
+  { name: 'sni', type: 'string', arg: 'NAME', check: checkSni, help: 'server name sent by the tls probe (default: none)' },
+  { name: 'redis-command', type: 'string', arg: 'info|ping', default: 'info',
+    check: (v: string) => (v === 'info' || v === 'ping' ? undefined : `'${v}' is not info or ping`), help: 'command of the redis probe' },
+  { name: 'memcached-command', type: 'string', arg: 'version|stats', default: 'version',
+    check: (v: string) => (v === 'version' || v === 'stats' ? undefined : `'${v}' is not version or stats`), help: 'command of the memcached probe' },
+];
+
+/** ProbeConfig from parsed options; missing keys (a table without PROBE_OPTIONS) take defaults. */
+export function probeConfig(opts: Record<string, any>): ProbeConfig {
+  return {
+    httpMethod: opts['http-method'] ?? 'GET',
+    httpUrl: opts['http-url'] ?? '/',
+    httpHeaders: opts['http-header'] ?? [],
+    httpUserAgent: opts['http-user-agent'] ?? DEFAULT_USER_AGENT,
+    httpHost: opts['http-host'] || undefined,
+    sni: opts.sni || undefined,
+    redisCommand: opts['redis-command'] === 'ping' ? 'ping' : 'info',
+    memcachedCommand: opts['memcached-command'] === 'stats' ? 'stats' : 'version',
+  };
+}

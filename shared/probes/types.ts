@@ -1,0 +1,45 @@
+// The one shape every probe module has, and the settings a payload builder may read.
+
+/** A payload template: blast sends before + the target's dotted address + after when `after`
+ *  is present (native Sender.setProbe), or just `before` when it is absent. */
+export interface ProbePayload { before: Uint8Array; after?: Uint8Array }
+
+/** User settings that shape payloads (from PROBE_OPTIONS, see options.ts). */
+export interface ProbeConfig {
+  httpMethod: string;
+  httpUrl: string;
+  httpHeaders: string[];      // "Name: value", override defaults of the same name
+  httpUserAgent: string;
+  httpHost?: string;          // fixed Host header; default is the target's address
+  sni?: string;               // TLS server_name; none by default (IP literals are not allowed)
+  redisCommand: 'info' | 'ping';
+  memcachedCommand: 'version' | 'stats';
+}
+
+export interface Probe {
+  name: string;               // what --probe takes and what catch writes in banner records
+  slot: number;               // 0..14, fixed: the probe identity carried in the source port
+  description: string;        // one line for trawl-probes(7) and --help
+  ports: number[];            // ports this probe is the default for
+  services: string[];         // services expected to answer it
+  payload(cfg: ProbeConfig): ProbePayload;
+}
+
+/** The bytes of an ASCII/Latin-1 string. */
+export function ascii(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'latin1'));
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** Splits a text template at its single "{ip}" placeholder. */
+export function templateAt(text: string): ProbePayload {
+  const i = text.indexOf('{ip}');
+  if (i < 0) return { before: ascii(text) };
+  return { before: ascii(text.slice(0, i)), after: ascii(text.slice(i + 4)) };
+}

@@ -1,0 +1,107 @@
+// The tls probe's ClientHello parsed back field by field: every length consistent, every
+// extension a TLS 1.0-1.3 server needs present, SNI exactly when asked for.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { clientHello, CIPHER_SUITES, GROUPS, SIGNATURE_ALGORITHMS, SUPPORTED_VERSIONS, EXT } from '../shared/probes/tls';
+
+interface Parsed { version: number; suites: number[]; compression: number[]; sessionId: number; exts: Map<number, Buffer>; order: number[]; recordLen: number }
+
+// Plain errors, not uvu assertions, so assert.throws below sees them.
+function eq(a: unknown, b: unknown, what: string) { if (a !== b) throw new Error(`${what}: ${a} != ${b}`); }
+
+/** A strict reader: throws on any length that disagrees with the bytes present. */
+function parse(b: Uint8Array): Parsed {
+  const d = Buffer.from(b);
+  let o = 0;
+  const need = (n: number, what: string) => { if (o + n > d.length) throw new Error(`${what} runs past the end`); };
+  const u8 = () => { need(1, 'u8'); return d[o++]; };
+  const u16 = () => { need(2, 'u16'); const v = d.readUInt16BE(o); o += 2; return v; };
+  eq(u8(), 0x16, 'handshake record');
+  eq(u16(), 0x0301, 'legacy record version 1.0');
+  const recordLen = u16();
+  eq(recordLen, d.length - 5, 'record length');
+  eq(u8(), 1, 'client_hello');
+  const hsLen = (u8() << 16) | u16();
+  eq(hsLen, d.length - 9, 'handshake length');
+  const version = u16();
+  need(32, 'random'); o += 32;
+  const sessionId = u8(); need(sessionId, 'session id'); o += sessionId;
+  const csLen = u16(); eq(csLen % 2, 0, 'cipher suites length even'); need(csLen, 'cipher suites');
+  const suites: number[] = []; for (const end = o + csLen; o < end;) suites.push(u16());
+  const cmLen = u8(); const compression = [...d.subarray(o, o + cmLen)]; o += cmLen;
+  const extLen = u16();
+  eq(extLen, d.length - o, 'extensions length');
+  const exts = new Map<number, Buffer>(); const order: number[] = [];
+  while (o < d.length) {
+    const type = u16(), len = u16(); need(len, `extension ${type}`);
+    if (exts.has(type)) throw new Error(`duplicate extension ${type}`);
+    exts.set(type, d.subarray(o, o + len)); order.push(type); o += len;
+  }
+  return { version, suites, compression, sessionId, exts, order, recordLen };
+}
+
+const u16list = (b: Buffer, lenBytes: 1 | 2) => {
+  const n = lenBytes === 1 ? b[0] : b.readUInt16BE(0);
+  assert.is(n, b.length - lenBytes, 'inner list length');
+  const out: number[] = []; for (let i = lenBytes; i < b.length; i += 2) out.push(b.readUInt16BE(i));
+  return out;
+};
+
+test('ClientHello without SNI: versions, suites, groups, key share, ALPN, formats', () => {
+  const h = parse(clientHello());
+  assert.is(h.version, 0x0303);
+  assert.is(h.sessionId, 32);
+  assert.equal(h.compression, [0]);
+  assert.equal(h.suites, CIPHER_SUITES);
+  for (const s of [0x1301, 0xc02f, 0xc013, 0x002f, 0x000a]) assert.ok(h.suites.includes(s), `suite ${s.toString(16)}`);
+  assert.not.ok(h.exts.has(EXT.server_name));
+  assert.equal(u16list(h.exts.get(EXT.supported_versions)!, 1), SUPPORTED_VERSIONS);
+  assert.equal(u16list(h.exts.get(EXT.supported_groups)!, 2), GROUPS);
+  assert.equal(u16list(h.exts.get(EXT.signature_algorithms)!, 2), SIGNATURE_ALGORITHMS);
+  assert.equal([...h.exts.get(EXT.ec_point_formats)!], [1, 0]);
+  const ks = h.exts.get(EXT.key_share)!;
+  assert.is(ks.readUInt16BE(0), ks.length - 2);
+  assert.is(ks.readUInt16BE(2), 0x001d, 'x25519');
+  assert.is(ks.readUInt16BE(4), 32);
+  assert.is(ks.length, 6 + 32);
+  const alpn = h.exts.get(EXT.alpn)!;
+  assert.is(alpn.readUInt16BE(0), alpn.length - 2);
+  assert.is(alpn.subarray(2).toString('latin1'), '\x02h2\x08http/1.1');
+  assert.equal([...h.exts.get(EXT.renegotiation_info)!], [0]);
+  assert.ok(h.exts.has(EXT.extended_master_secret));
+  assert.ok(h.exts.has(EXT.psk_key_exchange_modes));
+  assert.ok(h.recordLen + 5 <= 1400);
+});
+
+test('ClientHello with SNI carries one host_name entry', () => {
+  const h = parse(clientHello('www.example.com'));
+  const sni = h.exts.get(EXT.server_name)!;
+  assert.is(sni.readUInt16BE(0), sni.length - 2, 'server_name_list length');
+  assert.is(sni[2], 0, 'host_name');
+  assert.is(sni.readUInt16BE(3), 15);
+  assert.is(sni.subarray(5).toString('latin1'), 'www.example.com');
+  assert.is(h.order[0], EXT.server_name);
+});
+
+test('ClientHellos of 256-511 bytes are padded to 512 or just past it (RFC 7685), others are not', () => {
+  for (let n = 1; n <= 200; n += 7) {
+    const name = ('a'.repeat(Math.min(n, 60)) + '.b'.repeat(Math.floor(n / 2))).slice(0, 250).replace(/\.$/, '');
+    const b = clientHello(name);
+    const h = parse(b);
+    const hsLen = b.length - 5;
+    if (h.exts.has(EXT.padding)) {
+      assert.ok(hsLen >= 512 && hsLen <= 515, `sni ${name.length}: padded to ${hsLen}`);
+      assert.ok(h.exts.get(EXT.padding)!.every((x) => x === 0));
+    } else {
+      assert.ok(hsLen < 256 || hsLen >= 512, `unpadded hello of ${hsLen}`);
+    }
+  }
+  assert.is(clientHello().length - 5, 512, 'the default hello (265 bytes) is padded to 512');
+});
+
+test('the strict reader rejects a cut ClientHello (the test can fail)', () => {
+  const b = clientHello();
+  assert.throws(() => parse(b.subarray(0, b.length - 3)));
+});
+
+test.run();
