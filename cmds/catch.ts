@@ -1,0 +1,227 @@
+// trawl catch: captures replies (live or from a pcap), validates them statelessly against the
+// key, writes open/closed/unreachable/banner records and asks blast for ACK+probe and RST.
+import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { IO } from '../shared/io';
+import { Reporter } from '../shared/report';
+import { readKeyFile } from '../shared/key';
+import { UsageError } from '../shared/exit';
+import { LineWriter } from '../shared/writer';
+import { Status } from '../shared/status';
+import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
+import { parseIpv4 } from '../shared/packet/ipv4';
+import { linktypeSupported } from '../shared/packet/link';
+import { PcapReader } from '../shared/packet/pcap-reader';
+import { CatchEngine, ArpResponder } from '../shared/catch/engine';
+import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
+import { RepliesOut } from '../shared/catch/replies-out';
+import { Counters, REJECT_REASONS } from '../shared/catch/counters';
+import { captureFilter, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative } from '../shared/catch/source';
+
+const DEFAULT_MAX_BANNER = 4096;
+const MAX_BATCH = 4096;
+const READ_BUFFER = 4 << 20;
+const HEADROOM = 160;          // link + IPv4 + TCP headers with options, ahead of the banner bytes
+
+export function parsePortRange(s: string): { base: number; count: number } | string {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s.trim());
+  if (!m) return `'${s}' is not N or N-M`;
+  const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b > 65535 || a > b) return `'${s}' is not a port range within 1-65535`;
+  return { base: a, count: b - a + 1 };
+}
+
+export const info: CommandInfo = {
+  name: 'catch',
+  summary: 'capture and validate replies: open, closed, unreachable and banner records',
+  synopsis: '(-i IFACE | --pcap FILE) --key-file FILE [options]',
+  options: [
+    { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
+    { name: 'pcap', type: 'string', arg: 'FILE', help: 'read a pcap or pcapng file instead (- = stdin, classic pcap)' },
+    { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
+    {
+      name: 'source-ip', type: 'string', arg: 'IP', help: 'our scan address; others are not ours (default: the interface\'s, any with --pcap)',
+      check: (v: string) => (parseIpv4(v) < 0 ? `'${v}' is not an IPv4 address` : undefined),
+    },
+    {
+      name: 'source-port', type: 'string', arg: 'N|N-M', default: `${DEFAULT_SPORT_BASE}-${DEFAULT_SPORT_BASE + DEFAULT_SPORT_COUNT - 1}`,
+      help: 'source port range blast uses', check: (v: string) => { const r = parsePortRange(v); return typeof r === 'string' ? r : undefined; },
+    },
+    { name: 'replies', type: 'string', arg: 'PATH', help: 'FIFO on which to ask blast for ACK+probe and RST (created if missing)' },
+    {
+      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (64 bytes each)',
+      check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
+    },
+    {
+      name: 'max-banner', type: 'number', arg: 'BYTES', default: DEFAULT_MAX_BANNER, help: 'keep at most BYTES of a banner (marked truncated)',
+      check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : `'${v}' must be an integer from 0 to 65535`),
+    },
+    {
+      name: 'idle', type: 'number', arg: 'S', default: 0, help: 'stop after S seconds without a valid packet (0 = never)',
+      check: (v: number) => (v >= 0 ? undefined : `'${v}' must be >= 0`),
+    },
+    { name: 'no-validate', type: 'boolean', help: 'decode captures of other tools: every SYN-ACK, RST, ICMP error, banner, marked validated: false' },
+    {
+      name: 'snaplen', type: 'number', arg: 'BYTES', help: `bytes captured per packet (default: --max-banner + ${HEADROOM})`,
+      check: (v: number) => (Number.isInteger(v) && v >= 64 && v <= 262144 ? undefined : `'${v}' must be an integer from 64 to 262144`),
+    },
+    {
+      name: 'buffer', type: 'number', arg: 'BYTES', default: 32 << 20, help: 'kernel capture ring size for -i',
+      check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
+    },
+    STATUS_NDJSON_OPTION,
+    QUIET_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+function summary(c: Counters, drops: number, replies: RepliesOut | null): string {
+  const rej = REJECT_REASONS.filter((r) => c[r] > 0).map((r) => `${r} ${c[r]}`).join(', ');
+  let s = `${c.received} packets: ${c.open} open, ${c.closed} closed, ${c.unreachable} unreachable, ${c.banner} banner` +
+    `; rejected ${c.rejected}${rej ? ` (${rej})` : ''}`;
+  if (c.reprobe || c.reset) s += `; ${c.reprobe} reprobed, ${c.reset} reset after probe`;
+  if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
+  if (replies) s += `; requests ${replies.written} written, ${replies.dropped + c.requests_dropped} dropped`;
+  s += `; kernel drops ${drops}`;
+  return s;
+}
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  // minimist reads --no-X as "X is false" and would lose --no-validate; the =true form keeps it.
+  const args = argv.map((a) => (a === '--no-validate' ? '--no-validate=true' : a));
+  const portGiven = argv.some((a) => a === '--source-port' || a.startsWith('--source-port='));
+  return runCommand(info, args, io, (opts, io, report) => catchBody(opts, io, report, portGiven));
+}
+
+async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean): Promise<number> {
+  if (opts._.length) throw new UsageError(`unexpected argument '${opts._[0]}' (see --help)`);
+  const iface: string | undefined = opts.interface;
+  const file: string | undefined = opts.pcap;
+  if (!iface === !file) throw new UsageError(iface ? 'give -i or --pcap, not both' : 'give -i IFACE or --pcap FILE');
+  const validate = !opts['no-validate'];
+  const range = parsePortRange(opts['source-port']) as { base: number; count: number };
+  let key: Uint8Array | null = null;
+  if (validate) {
+    if (!opts['key-file']) throw new UsageError('--key-file FILE is required (or --no-validate for captures of other tools)');
+    key = readKeyFile(opts['key-file']);
+    const bits = bannerValidationBits(range.count);
+    if (bits < 32) report.warn(`with ${range.count} source ports a banner carries ${bits.toFixed(1)} bits of validation (< 32)`);
+  }
+  const srcIp = opts['source-ip'] !== undefined ? parseIpv4(opts['source-ip']) : -1;
+  const maxBanner: number = opts['max-banner'];
+  const snaplen: number = opts.snaplen ?? Math.max(256, maxBanner + HEADROOM);
+  const native = tryNative();
+
+  let src: PacketSource;
+  let ours: number[] | null = srcIp >= 0 ? [srcIp] : null;
+  let arp: ArpResponder | null = null;
+  let usingNative = false;
+  if (iface) {
+    const nat = requireLive(native);
+    const facts = ifaceFacts(iface);
+    if (!ours) {
+      if (facts.ipv4.length === 0) throw new UsageError(`-i ${iface}: the interface has no IPv4 address; give --source-ip`);
+      ours = facts.ipv4;
+    }
+    const answerArp = srcIp >= 0 && !facts.ipv4.includes(srcIp);
+    const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null);
+    try {
+      src = new nat.Capture({ iface, snaplen, bufferBytes: opts.buffer, filter });
+    } catch (e) {
+      throw new UsageError(`-i ${iface}: ${(e as Error).message}`);
+    }
+    if (answerArp) {
+      const s = src;
+      arp = { ip: srcIp, mac: facts.mac, inject: (f) => s.inject(f) };
+      if (!opts.quiet) report.info(`answering ARP for ${opts['source-ip']} on ${iface} (not an address of the interface)`);
+    }
+    usingNative = true;
+  } else {
+    const o = openPcap(file!, io.stdin, native);
+    src = o.src; usingNative = o.native;
+  }
+
+  const replies = opts.replies && validate ? new RepliesOut(opts.replies) : null;
+  if (opts.replies && !validate) report.warn('--replies is ignored with --no-validate (nothing to answer)');
+  const cookies = !validate ? null : (usingNative || native) && native
+    ? nativeCookies(native, key!, range.base, range.count) : referenceCookies(key!, range.base, range.count);
+
+  const engine = new CatchEngine({
+    validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
+    maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp,
+  }, MAX_BATCH);
+
+  const w = new LineWriter(io.stdout);
+  const c = engine.counters;
+  const drops = () => { try { const s = src.stats(); return s.dropped + s.ifdropped; } catch { return 0; } };
+  const status = new Status('catch', io.stderr, () => ({
+    fields: {
+      received: c.received, valid: c.valid, rejected: c.rejected, open: c.open, closed: c.closed,
+      unreachable: c.unreachable, banner: c.banner, duplicate: c.duplicate, kernel_drops: drops(),
+      requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
+    },
+    text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,
+  }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
+
+  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch.
+  let stop = 0;
+  let wake: (() => void) | null = null;
+  const onTerm = () => { stop = stop || 1; wake?.(); };
+  const onInt = () => { stop = 2; wake?.(); };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  // Files are read until the end; only a live capture or a stream wakes us when data arrives.
+  if (iface || file === '-') src.onReadable(() => wake?.());
+
+  const buf = new Uint8Array(Math.max(READ_BUFFER, snaplen * 4));
+  const meta = new Uint32Array(3 * MAX_BATCH);
+  const times = new Float64Array(MAX_BATCH);
+  const idleMs = opts.idle * 1000;
+  let lastValid = Date.now();
+  let checkedLinktype = false;
+  try {
+    for (;;) {
+      if (stop || w.closed) break;
+      let n: number;
+      try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) { throw file ? pcapError(file, e) : e; }
+      if (!checkedLinktype && n !== 0) {
+        checkedLinktype = true;
+        if (!linktypeSupported(src.linktype)) throw new UsageError(`${file ? `--pcap ${file}` : `-i ${iface}`}: unsupported link type ${src.linktype}`);
+      }
+      if (n > 0) {
+        const out = engine.processBatch(src.linktype, buf, meta, times, n);
+        if (out) { const p = w.text(out); if (p) await p; }
+        if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyCount);
+        if (engine.takeValid() > 0) lastValid = Date.now();
+        // Let signals, the status timer and the writer run between batches.
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      if (n < 0) break;
+      if (idleMs > 0 && Date.now() - lastValid >= idleMs) break;
+      replies?.flush();
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => { wake = null; r(); }, idleMs > 0 ? Math.min(100, idleMs) : 100);
+        wake = () => { clearTimeout(t); wake = null; r(); };
+      });
+    }
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    status.stop();
+  }
+  // Give blast a moment to take what is still queued before counting it as dropped.
+  if (replies) {
+    for (let i = 0; i < 20 && !replies.flush(); i++) await new Promise((r) => setTimeout(r, 10));
+    replies.close();
+  }
+  const kdrops = drops();
+  src.close();
+  await w.end();
+  if (src instanceof PcapReader && src.truncatedTail > 0) {
+    report.warn(`${file}: the last record is cut off (${src.truncatedTail} bytes ignored)`);
+  }
+  if (!opts.quiet) report.info(summary(c, kdrops, replies));
+  if (w.error) { report.error(`stdout: ${w.error.message}`); return 1; }
+  return stop === 2 ? 130 : 0;
+}

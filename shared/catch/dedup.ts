@@ -1,0 +1,83 @@
+// Bounded duplicate suppression (ZBanner's sliding window): remembers at least the last N keys
+// and at most 2N, in two fixed-size hash tables used as generations. When the current one
+// holds N keys, the older one is wiped and becomes the current: memory is fixed at start
+// (64 bytes per N) whatever the traffic, and no per-packet allocation happens.
+//
+// A key is (kind, ip, port<<16|sport) with a 32-bit value beside it (the server's ISN for a
+// SYN-ACK, so a retransmission and a new connection to the same port can be told apart).
+// Slot layout, 4 x u32: [kind+1 (0 = empty), ip, ports, value]; linear probing, load <= 0.5.
+
+export const DEDUP_NEW = 0;       // not seen: inserted
+export const DEDUP_SAME = 1;      // seen with the same value: a duplicate
+export const DEDUP_CHANGED = 2;   // seen with another value (now remembered instead)
+
+export const MAX_DEDUP_WINDOW = 1 << 22;
+
+export class DedupWindow {
+  private gens: Uint32Array[];
+  private mask: number;
+  private count = 0;
+  private cur = 0;
+  readonly window: number;
+
+  constructor(window: number) {
+    this.window = Math.max(1, Math.min(MAX_DEDUP_WINDOW, Math.floor(window)));
+    let size = 2;
+    while (size < 2 * this.window) size *= 2;
+    this.mask = size - 1;
+    this.gens = [new Uint32Array(size * 4), new Uint32Array(size * 4)];
+  }
+
+  /** Bytes held by the tables. */
+  get bytes(): number { return this.gens[0].byteLength * 2; }
+
+  private static hash(kind: number, ip: number, ports: number): number {
+    let h = Math.imul(ip ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ports + kind * 0x27d4eb2f, 0xc2b2ae35);
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12; h = Math.imul(h, 0x297a2d39); h ^= h >>> 15;
+    return h >>> 0;
+  }
+
+  /** Position of the key in table t, or -(insertion position)-1 when absent. */
+  private find(t: Uint32Array, h: number, tag: number, ip: number, ports: number): number {
+    let i = h & this.mask;
+    for (;;) {
+      const s = i * 4;
+      const k = t[s];
+      if (k === 0) return -s - 1;
+      if (k === tag && t[s + 1] === ip && t[s + 2] === ports) return s;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  check(kind: number, ip: number, ports: number, value: number): number {
+    const tag = kind + 1;
+    ip >>>= 0; ports >>>= 0; value >>>= 0;
+    const h = DedupWindow.hash(kind, ip, ports);
+    const cur = this.gens[this.cur];
+    const at = this.find(cur, h, tag, ip, ports);
+    if (at >= 0) {
+      if (cur[at + 3] === value) return DEDUP_SAME;
+      cur[at + 3] = value;
+      return DEDUP_CHANGED;
+    }
+    const old = this.gens[this.cur ^ 1];
+    const o = this.find(old, h, tag, ip, ports);
+    const result = o < 0 ? DEDUP_NEW : (old[o + 3] === value ? DEDUP_SAME : DEDUP_CHANGED);
+    if (result === DEDUP_SAME) return result;
+    this.insert(h, tag, ip, ports, value, -at - 1);
+    return result;
+  }
+
+  private insert(h: number, tag: number, ip: number, ports: number, value: number, s: number) {
+    if (this.count >= this.window) {
+      // Generation change: forget the oldest keys all at once.
+      this.cur ^= 1;
+      this.gens[this.cur].fill(0);
+      this.count = 0;
+      s = -this.find(this.gens[this.cur], h, tag, ip, ports) - 1;
+    }
+    const t = this.gens[this.cur];
+    t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;
+    this.count++;
+  }
+}

@@ -1,0 +1,294 @@
+// The stateless state machine of catch (ZBanner, sections 3 and 4) over one batch of captured
+// packets: decode each one, collect the reply candidates' tuples in typed arrays, check their
+// cookies in one call, then decide from the packet and the key alone:
+//   SYN-ACK, ack = ISN+1, window > 0   open + request ACK carrying the probe (kind 1)
+//   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + request RST (kind 2)
+//   RST-ACK, ack = ISN+1               closed
+//   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
+//   A/PA/FPA with data, ack = ISN+1+d  banner + request RST at seq ISN+1+d (0 <= d <= 1400)
+// Everything else is counted and dropped. Records are built as JSON text by hand and the
+// requests as 32-byte records (shared/replies.ts) in buffers reused from batch to batch.
+import { MAX_PROBE_LEN } from '../cookie';
+import { REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../replies';
+import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_TCP, Decoded, decodePacket,
+  TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
+import { ipString } from '../packet/ipv4';
+import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
+import { arpReply } from '../packet/arp';
+import { Counters } from './counters';
+import { CookieFn } from './cookies';
+import { DEDUP_CHANGED, DEDUP_NEW, DedupWindow } from './dedup';
+import { probeNamesJson } from './probe-names';
+
+export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
+
+export interface EngineConfig {
+  validate: boolean;
+  ours: number[] | null;          // our addresses; null = any (the cookie decides)
+  sportBase: number;
+  sportCount: number;
+  portFilter: boolean;            // drop replies to ports outside the range before anything else
+  maxBanner: number;
+  dedupWindow: number;
+  cookies: CookieFn | null;       // required when validate
+  replies: boolean;               // produce reply requests for blast
+  arp: ArpResponder | null;
+}
+
+const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4;
+// Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN.
+const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_BANNER = 3;
+const MAX_SCANNER_ADDRS = 64;
+
+export class CatchEngine {
+  readonly counters = new Counters();
+  /** Reply requests of the last batch: replyCount records of 32 bytes. */
+  replyBuf: Uint8Array;
+  replyCount = 0;
+
+  private d = new Decoded();
+  private opts = new TcpOptions();
+  private dedup: DedupWindow;
+  private probeNames = probeNamesJson();
+  private ours: Set<number> | null;
+  private ours0: number;
+  private scanners = new Set<number>();   // --no-validate: senders of pure SYNs, i.e. the scanner
+  private validLast = 0;
+
+  // Candidate replies of the batch, structure of arrays.
+  private n = 0;
+  private cIdx: Uint32Array; private cKind: Uint8Array;
+  private cOur: Uint32Array; private cTarget: Uint32Array; private cSport: Uint16Array; private cDport: Uint16Array;
+  private cSeq: Uint32Array; private cAck: Uint32Array; private cFlags: Uint8Array; private cWindow: Uint16Array;
+  private cTtl: Uint8Array; private cIpid: Uint16Array; private cFrom: Uint32Array; private cIcmp: Uint16Array;
+  private cTcpOff: Uint32Array; private cTcpHl: Uint8Array;
+  private cPayOff: Uint32Array; private cPayLen: Uint32Array; private cPayCap: Uint32Array;
+  private isn: Uint32Array; private slot: Int8Array;
+
+  constructor(private cfg: EngineConfig, maxBatch: number) {
+    this.dedup = new DedupWindow(cfg.dedupWindow);
+    this.ours = cfg.ours && cfg.ours.length > 1 ? new Set(cfg.ours) : null;
+    this.ours0 = cfg.ours && cfg.ours.length === 1 ? cfg.ours[0] : -1;
+    const m = maxBatch;
+    this.cIdx = new Uint32Array(m); this.cKind = new Uint8Array(m);
+    this.cOur = new Uint32Array(m); this.cTarget = new Uint32Array(m); this.cSport = new Uint16Array(m); this.cDport = new Uint16Array(m);
+    this.cSeq = new Uint32Array(m); this.cAck = new Uint32Array(m); this.cFlags = new Uint8Array(m); this.cWindow = new Uint16Array(m);
+    this.cTtl = new Uint8Array(m); this.cIpid = new Uint16Array(m); this.cFrom = new Uint32Array(m); this.cIcmp = new Uint16Array(m);
+    this.cTcpOff = new Uint32Array(m); this.cTcpHl = new Uint8Array(m);
+    this.cPayOff = new Uint32Array(m); this.cPayLen = new Uint32Array(m); this.cPayCap = new Uint32Array(m);
+    this.isn = new Uint32Array(m); this.slot = new Int8Array(m);
+    this.replyBuf = new Uint8Array(m * REPLY_SIZE);
+  }
+
+  /** Bytes the dedup window holds (fixed at start). */
+  get dedupBytes(): number { return this.dedup.bytes; }
+
+  /** Packets that produced a record or a request since the last call (for --idle). */
+  takeValid(): number { const v = this.counters.valid - this.validLast; this.validLast = this.counters.valid; return v; }
+
+  private isOurs(a: number): boolean {
+    if (this.ours0 >= 0) return a === this.ours0;
+    return this.ours === null ? true : this.ours.has(a);
+  }
+
+  /** Processes packets 0..n-1 of a batch; returns the records as NDJSON text ('' if none) and
+   *  leaves the reply requests in replyBuf/replyCount. */
+  processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): string {
+    const c = this.counters, d = this.d, cfg = this.cfg;
+    c.received += n;
+    this.n = 0;
+    this.replyCount = 0;
+    for (let i = 0; i < n; i++) {
+      const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
+      if (r === D_TCP) this.tcpCandidate(i, d);
+      else if (r === D_ICMP) this.icmpCandidate(i, d);
+      else if (r === D_ARP) this.arp(buf, d);
+      else if (r === D_MALFORMED) c.malformed++;
+      else if (r === D_FRAGMENT) c.fragment++;
+      else if (r === D_NOT_IPV4) c.not_ipv4++;
+      else c.other++;
+    }
+    const k = this.n;
+    if (k === 0) return '';
+    if (cfg.validate) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
+    let out = '';
+    for (let j = 0; j < k; j++) {
+      const rec = cfg.validate ? this.decide(j, buf, times) : this.decideUnvalidated(j, buf, times);
+      if (rec) out += rec;
+    }
+    return out;
+  }
+
+  private tcpCandidate(i: number, d: Decoded) {
+    const c = this.counters, cfg = this.cfg;
+    const f = d.flags;
+    let kind: number;
+    if ((f & (TH_SYN | TH_ACK | TH_RST)) === (TH_SYN | TH_ACK)) kind = K_SYNACK;
+    else if (f & TH_RST) {
+      if (!(f & TH_ACK)) { c.other++; return; }    // a RST without ACK cannot be matched to a SYN
+      kind = K_RST;
+    } else if (f & TH_SYN) {
+      // A SYN: someone's scan, maybe ours captured on the way out. It tells --no-validate who
+      // the scanner is, so the scanner's own RSTs and ACKs are not taken for replies.
+      if (!cfg.validate && this.scanners.size < MAX_SCANNER_ADDRS) this.scanners.add(d.saddr);
+      c.other++; return;
+    } else if (!(f & TH_ACK)) { c.other++; return; }
+    else if (d.payLen === 0) { c.no_data++; return; }
+    else {
+      const a = f & 0x1f;
+      if (a !== 0x10 && a !== 0x18 && a !== 0x19) { c.no_data++; return; }   // A, PA, FPA only
+      kind = K_DATA;
+    }
+    if (!this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) { c.not_ours++; return; }
+    if (cfg.portFilter && (d.dport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
+    const j = this.n++;
+    this.cIdx[j] = i; this.cKind[j] = kind;
+    this.cOur[j] = d.daddr; this.cTarget[j] = d.saddr; this.cSport[j] = d.dport; this.cDport[j] = d.sport;
+    this.cSeq[j] = d.seq; this.cAck[j] = d.ack; this.cFlags[j] = f; this.cWindow[j] = d.window;
+    this.cTtl[j] = d.ttl; this.cIpid[j] = d.ipid;
+    this.cTcpOff[j] = d.tcpOff; this.cTcpHl[j] = d.tcpHl;
+    this.cPayOff[j] = d.payOff; this.cPayLen[j] = d.payLen; this.cPayCap[j] = d.payCap;
+  }
+
+  private icmpCandidate(i: number, d: Decoded) {
+    const c = this.counters, cfg = this.cfg;
+    // The quoted packet is our SYN: its source is us, its destination the target.
+    if (!this.isOurs(d.qSaddr)) { c.not_ours++; return; }
+    if (cfg.portFilter && (d.sport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
+    const j = this.n++;
+    this.cIdx[j] = i; this.cKind[j] = K_ICMP;
+    this.cOur[j] = d.qSaddr; this.cTarget[j] = d.qDaddr; this.cSport[j] = d.sport; this.cDport[j] = d.dport;
+    this.cSeq[j] = d.seq; this.cFrom[j] = d.saddr; this.cIcmp[j] = (d.icmpType << 8) | d.icmpCode;
+    this.cTtl[j] = d.ttl;
+  }
+
+  private arp(buf: Uint8Array, d: Decoded) {
+    const c = this.counters, a = this.cfg.arp;
+    c.arp++;
+    if (a && d.arpTpa === a.ip && d.arpSpa !== a.ip) {
+      a.inject(arpReply(a.mac, a.ip, buf, d.arpShaOff, d.arpSpa));
+      c.arp_replies++;
+    }
+  }
+
+  private request(kind: number, slot: number, j: number, seq: number, ack: number) {
+    if (!this.cfg.replies) return;
+    const b = this.replyBuf, o = this.replyCount++ * REPLY_SIZE;
+    const t = this.cTarget[j], s = this.cOur[j], dp = this.cDport[j], sp = this.cSport[j];
+    b[o] = kind; b[o + 1] = slot; b[o + 2] = 0; b[o + 3] = 0;
+    b[o + 4] = t >>> 24; b[o + 5] = (t >>> 16) & 255; b[o + 6] = (t >>> 8) & 255; b[o + 7] = t & 255;
+    b[o + 8] = s >>> 24; b[o + 9] = (s >>> 16) & 255; b[o + 10] = (s >>> 8) & 255; b[o + 11] = s & 255;
+    b[o + 12] = dp >>> 8; b[o + 13] = dp & 255; b[o + 14] = sp >>> 8; b[o + 15] = sp & 255;
+    b[o + 16] = seq >>> 24; b[o + 17] = (seq >>> 16) & 255; b[o + 18] = (seq >>> 8) & 255; b[o + 19] = seq & 255;
+    b[o + 20] = ack >>> 24; b[o + 21] = (ack >>> 16) & 255; b[o + 22] = (ack >>> 8) & 255; b[o + 23] = ack & 255;
+    b.fill(0, o + 24, o + 32);
+    this.counters.requests++;
+  }
+
+  private head(type: string, j: number): string {
+    return '{"type":"' + type + '","ip":"' + ipString(this.cTarget[j]) + '","port":' + this.cDport[j] +
+      ',"sport":' + this.cSport[j] + ',"ttl":' + this.cTtl[j];
+  }
+
+  private tail(j: number, times: Float64Array, validated: boolean): string {
+    return (validated ? '' : ',"validated":false') + ',"time_us":' + times[this.cIdx[j]] + '}\n';
+  }
+
+  private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): string {
+    const o = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
+    let s = this.head('open', j) + ',"window":' + this.cWindow[j] + ',"ipid":' + this.cIpid[j];
+    if (o.mss >= 0) s += ',"mss":' + o.mss;
+    if (o.wscale >= 0) s += ',"wscale":' + o.wscale;
+    if (o.sackOk) s += ',"sack_ok":true';
+    if (o.tsval >= 0) s += ',"tsval":' + o.tsval;
+    s += ',"options":"' + o.kinds + '"';
+    if (this.cWindow[j] === 0) s += ',"zero_window":true';
+    this.counters.open++;
+    return s + this.tail(j, times, validated);
+  }
+
+  private closedRecord(j: number, times: Float64Array, validated: boolean): string {
+    this.counters.closed++;
+    return this.head('closed', j) + ',"window":' + this.cWindow[j] + ',"ipid":' + this.cIpid[j] + this.tail(j, times, validated);
+  }
+
+  private unreachableRecord(j: number, times: Float64Array, validated: boolean): string {
+    this.counters.unreachable++;
+    const ic = this.cIcmp[j];
+    return '{"type":"unreachable","ip":"' + ipString(this.cTarget[j]) + '","port":' + this.cDport[j] +
+      ',"sport":' + this.cSport[j] + ',"from":"' + ipString(this.cFrom[j]) + '","icmp_type":' + (ic >> 8) +
+      ',"icmp_code":' + (ic & 255) + ',"ttl":' + this.cTtl[j] + this.tail(j, times, validated);
+  }
+
+  private bannerRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, validated: boolean): string {
+    this.counters.banner++;
+    const len = this.cPayLen[j];
+    const keep = Math.min(this.cPayCap[j], this.cfg.maxBanner);
+    const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep).toString('base64');
+    return this.head('banner', j) + ',"probe":' + probe + ',"len":' + len + (keep < len ? ',"truncated":true' : '') +
+      ',"flags":"' + flagString(this.cFlags[j]) + '","data":"' + data + '"' + this.tail(j, times, validated);
+  }
+
+  private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }
+
+  private decide(j: number, buf: Uint8Array, times: Float64Array): string | null {
+    const c = this.counters;
+    const slot = this.slot[j];
+    if (slot < 0) { c.wrong_port++; return null; }
+    const isn1 = (this.isn[j] + 1) >>> 0;
+    const kind = this.cKind[j];
+    if (kind === K_SYNACK) {
+      if (this.cAck[j] !== isn1) { c.bad_cookie++; return null; }
+      const seen = this.dedup.check(DK_OPEN, this.cTarget[j], this.ports(j), this.cSeq[j]);
+      if (seen !== DEDUP_NEW && seen !== DEDUP_CHANGED) { c.duplicate++; return null; }
+      // A new server ISN on a port we already reported is a second connection (blast
+      // --attempts): probe it again, but report the port once.
+      const srv1 = (this.cSeq[j] + 1) >>> 0;
+      if (this.cWindow[j] === 0) this.request(REPLY_RST, slot, j, isn1, srv1);
+      else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1);
+      if (seen === DEDUP_CHANGED) { c.reprobe++; return null; }
+      return this.openRecord(j, buf, times, true);
+    }
+    if (kind === K_RST) {
+      const dd = (this.cAck[j] - isn1) >>> 0;
+      if (dd === 0) {
+        if (this.dedup.check(DK_CLOSED, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+        return this.closedRecord(j, times, true);
+      }
+      if (dd <= MAX_PROBE_LEN) { c.reset++; return null; }   // the server reset after our probe
+      c.bad_cookie++; return null;
+    }
+    if (kind === K_DATA) {
+      const dd = (this.cAck[j] - isn1) >>> 0;
+      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return null; }
+      if (this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+      const fin = (this.cFlags[j] & TH_FIN) ? 1 : 0;
+      this.request(REPLY_RST, slot, j, (isn1 + dd) >>> 0, (this.cSeq[j] + this.cPayLen[j] + fin) >>> 0);
+      return this.bannerRecord(j, buf, times, this.probeNames[slot], true);
+    }
+    // K_ICMP: the quoted SYN carried our ISN itself.
+    if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return null; }
+    if (this.dedup.check(DK_UNREACH, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+    return this.unreachableRecord(j, times, true);
+  }
+
+  private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): string | null {
+    const c = this.counters;
+    const kind = this.cKind[j];
+    const t = this.cTarget[j], p = this.ports(j);
+    if (kind === K_SYNACK) {
+      if (this.dedup.check(DK_OPEN, t, p, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return null; }
+      return this.openRecord(j, buf, times, false);
+    }
+    if (kind === K_RST) {
+      if (this.dedup.check(DK_CLOSED, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+      return this.closedRecord(j, times, false);
+    }
+    if (kind === K_DATA) {
+      if (this.dedup.check(DK_BANNER, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+      return this.bannerRecord(j, buf, times, 'null', false);
+    }
+    if (this.dedup.check(DK_UNREACH, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+    return this.unreachableRecord(j, times, false);
+  }
+}

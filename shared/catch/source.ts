@@ -1,0 +1,83 @@
+// Where catch's packets come from: the native Capture (libpcap: a live interface, or a pcap or
+// pcapng file) or, when the native module is not built or the file is standard input, the
+// TypeScript pcap reader. Both hand packets over in the same batch shape.
+import * as fs from 'fs';
+import * as os from 'os';
+import type { Readable } from 'stream';
+import { loadNative, Native } from '../../native/index';
+import { FatalError, UsageError } from '../exit';
+import { PcapFormatError, PcapReader } from '../packet/pcap-reader';
+import { parseIpv4 } from '../packet/ipv4';
+import { parseMac } from '../packet/arp';
+
+export interface PacketSource {
+  readonly linktype: number;
+  read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
+  onReadable(cb: () => void): void;
+  inject(frame: Uint8Array): void;
+  stats(): { received: number; dropped: number; ifdropped: number };
+  close(): void;
+}
+
+/** The native module, or null when it is not built (or TRAWL_NO_NATIVE=1 asks to test without it). */
+export function tryNative(): Native | null {
+  if (process.env.TRAWL_NO_NATIVE === '1') return null;
+  try { return loadNative(); } catch { return null; }
+}
+
+/** Opens --pcap FILE ('-' = stdin). Errors name the file and exit 2 (a bad file named on the
+ *  command line). */
+export function openPcap(file: string, stdin: Readable, native: Native | null): { src: PacketSource; native: boolean } {
+  if (file !== '-') {
+    try { fs.accessSync(file, fs.constants.R_OK); } catch (e) {
+      throw new UsageError(`--pcap ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    if (fs.statSync(file).isDirectory()) throw new UsageError(`--pcap ${file}: is a directory`);
+  }
+  if (native && file !== '-') {
+    try {
+      return { src: new native.Capture({ file }), native: true };
+    } catch (e) {
+      throw new UsageError(`--pcap ${file}: ${(e as Error).message}`);
+    }
+  }
+  const r = file === '-' ? PcapReader.openStream(stdin) : PcapReader.openFile(file);
+  return { src: r, native: false };
+}
+
+/** Turns a format error from the TypeScript reader into the usage error catch reports. */
+export function pcapError(file: string, e: unknown): Error {
+  if (e instanceof PcapFormatError) return new UsageError(`--pcap ${file === '-' ? 'stdin' : file}: ${e.message}`);
+  return e as Error;
+}
+
+export interface IfaceFacts { mac: Uint8Array; ipv4: number[] }
+
+/** MAC and IPv4 addresses of a local interface, from /sys and the kernel's address list. */
+export function ifaceFacts(iface: string): IfaceFacts {
+  let macText: string;
+  try { macText = fs.readFileSync(`/sys/class/net/${iface}/address`, 'utf8'); } catch {
+    throw new UsageError(`-i ${iface}: no such interface`);
+  }
+  const mac = parseMac(macText) ?? new Uint8Array(6);
+  const addrs = (os.networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => parseIpv4(a.address));
+  return { mac, ipv4: addrs };
+}
+
+/** libpcap filter for a live capture: replies to our address(es) and ports, ICMP errors, and
+ *  ARP requests for the address we answer for. */
+export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null): string {
+  const hosts = ours.map((a) => `dst host ${(a >>> 24)}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`).join(' or ');
+  const main = `(tcp dst portrange ${base}-${base + count - 1} or icmp)`;
+  let f = hosts ? `((${hosts}) and ${main})` : main;
+  if (arpFor !== null) f += ` or (arp and arp[6:2] = 1 and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')})`;
+  return f;
+}
+
+export function requireLive(native: Native | null): Native {
+  if (!native) throw new FatalError('native module not built: run make (live capture needs it)');
+  if (!native.canRaw()) {
+    throw new FatalError('live capture needs CAP_NET_RAW: run as root, or: sudo setcap cap_net_raw,cap_net_admin+ep "$(command -v node)"');
+  }
+  return native;
+}

@@ -1,0 +1,98 @@
+// One packet from link layer to TCP/ICMP/ARP fields, into a reused object (no allocation per
+// packet). Every length is checked against the captured bytes; the decoder never throws and
+// never reads past the packet: a short or inconsistent packet comes back as D_MALFORMED.
+//
+// IPv4   0 ver|ihl 1 tos 2 totlen 4 id 6 flags|frag 8 ttl 9 proto 10 csum 12 src 16 dst 20 options
+// TCP    0 sport 2 dport 4 seq 8 ack 12 doff<<4 13 flags 14 window 16 csum 18 urg 20 options
+// ICMP   0 type 1 code 2 csum 4 rest[4] 8 quoted IPv4 header (with options) + 8 bytes of TCP
+// ARP    0 htype 2 ptype 4 hlen 5 plen 6 op 8 sha[6] 14 spa[4] 18 tha[6] 24 tpa[4]
+import { be16, be32, ipHeaderChecksumOk } from './ipv4';
+import { L3_ARP, L3_IPV4, L3_TRUNCATED, linkDecode } from './link';
+
+export const D_TCP = 1;
+export const D_ICMP = 2;          // destination unreachable quoting a TCP segment
+export const D_ARP = 3;           // an ARP request (op 1) for IPv4 over Ethernet
+export const D_MALFORMED = -1;    // truncated, bad lengths, bad IP header checksum
+export const D_NOT_IPV4 = -2;     // IPv6, other ethertypes, ARP replies
+export const D_FRAGMENT = -3;     // an IP fragment: the TCP header may not be in it
+export const D_OTHER = -4;        // UDP, other ICMP types, ICMP quoting a non-TCP packet
+
+export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10, TH_URG = 0x20;
+
+export class Decoded {
+  l3 = 0;
+  // IPv4
+  saddr = 0; daddr = 0; ttl = 0; ipid = 0; ipLen = 0;
+  // TCP (or, for D_ICMP, the quoted SYN's ports and seq: sport/dport as the SYN had them)
+  tcpOff = 0; tcpHl = 0; sport = 0; dport = 0; seq = 0; ack = 0; flags = 0; window = 0;
+  payOff = 0; payLen = 0; payCap = 0;
+  // ICMP: the quoted SYN's addresses
+  icmpType = 0; icmpCode = 0; qSaddr = 0; qDaddr = 0;
+  // ARP
+  arpSpa = 0; arpTpa = 0; arpShaOff = 0;
+}
+
+/** Decodes the packet at off: cap bytes captured, wire bytes on the wire (>= cap when the
+ *  snapshot length cut it). Returns D_TCP, D_ICMP, D_ARP or a negative reason. */
+export function decodePacket(lt: number, b: Uint8Array, off: number, cap: number, wire: number, d: Decoded): number {
+  const k = linkDecode(lt, b, off, cap, d);
+  if (k === L3_TRUNCATED) return D_MALFORMED;
+  const end = off + cap;
+  if (k === L3_ARP) return decodeArp(b, d.l3, end, d);
+  if (k !== L3_IPV4) return D_NOT_IPV4;
+  const ip = d.l3;
+  if (ip + 20 > end) return D_MALFORMED;
+  if ((b[ip] >> 4) !== 4) return D_NOT_IPV4;
+  const hl = (b[ip] & 15) * 4;
+  const tot = be16(b, ip + 2);
+  if (hl < 20 || tot < hl || ip + hl > end) return D_MALFORMED;
+  // Bytes of this IP packet we hold: less than tot only when the snapshot length cut it;
+  // a packet shorter than its own header claims, with nothing cut, is malformed.
+  const cut = cap < wire;
+  let have = end - ip;
+  if (have > tot) have = tot;                 // Ethernet padding follows
+  else if (have < tot && !cut) return D_MALFORMED;
+  if (!ipHeaderChecksumOk(b, ip, hl)) return D_MALFORMED;
+  const frag = be16(b, ip + 6);
+  if ((frag & 0x3fff) !== 0) return D_FRAGMENT;  // MF set or an offset: not a whole segment
+  d.ttl = b[ip + 8]; d.ipid = be16(b, ip + 4); d.ipLen = tot;
+  d.saddr = be32(b, ip + 12); d.daddr = be32(b, ip + 16);
+  const proto = b[ip + 9];
+  const t = ip + hl;
+  if (proto === 6) {
+    if (tot - hl < 20 || have - hl < 20) return D_MALFORMED;
+    const thl = (b[t + 12] >> 4) * 4;
+    if (thl < 20 || thl > tot - hl || thl > have - hl) return D_MALFORMED;
+    d.tcpOff = t; d.tcpHl = thl;
+    d.sport = be16(b, t); d.dport = be16(b, t + 2);
+    d.seq = be32(b, t + 4); d.ack = be32(b, t + 8);
+    d.flags = b[t + 13]; d.window = be16(b, t + 14);
+    d.payOff = t + thl; d.payLen = tot - hl - thl; d.payCap = have - hl - thl;
+    return D_TCP;
+  }
+  if (proto === 1) {
+    if (have - hl < 8) return D_MALFORMED;
+    const type = b[t];
+    if (type !== 3) return D_OTHER;
+    d.icmpType = type; d.icmpCode = b[t + 1];
+    const q = t + 8;                     // the quoted IP header
+    if (have - hl - 8 < 20) return D_MALFORMED;
+    if ((b[q] >> 4) !== 4) return D_OTHER;
+    const qhl = (b[q] & 15) * 4;
+    if (qhl < 20 || have - hl - 8 < qhl + 8) return D_MALFORMED;
+    if (b[q + 9] !== 6) return D_OTHER;
+    d.qSaddr = be32(b, q + 12); d.qDaddr = be32(b, q + 16);
+    const qt = q + qhl;
+    d.sport = be16(b, qt); d.dport = be16(b, qt + 2); d.seq = be32(b, qt + 4);
+    return D_ICMP;
+  }
+  return D_OTHER;
+}
+
+function decodeArp(b: Uint8Array, a: number, end: number, d: Decoded): number {
+  if (a + 28 > end) return D_MALFORMED;
+  if (be16(b, a) !== 1 || be16(b, a + 2) !== 0x0800 || b[a + 4] !== 6 || b[a + 5] !== 4) return D_NOT_IPV4;
+  if (be16(b, a + 6) !== 1) return D_NOT_IPV4;    // replies and others are not for us to answer
+  d.arpShaOff = a + 8; d.arpSpa = be32(b, a + 14); d.arpTpa = be32(b, a + 24);
+  return D_ARP;
+}

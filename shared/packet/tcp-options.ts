@@ -1,0 +1,51 @@
+// TCP options of a SYN-ACK as the open record reports them: kinds in order (eol, nop, mss, ws,
+// sack, ts, or the kind number) plus MSS, window scale, SACK permitted and TSval. Parsed only
+// for validated SYN-ACKs, so it may allocate its one result string. A malformed option list
+// stops the walk and is reported as "bad" in the kinds, never as an exception.
+//
+// kind 0 eol | 1 nop | 2 len 4 mss[2] | 3 len 3 shift | 4 len 2 | 8 len 10 tsval[4] tsecr[4]
+import { be16, be32 } from './ipv4';
+
+export class TcpOptions {
+  kinds = '';
+  mss = -1; wscale = -1; sackOk = false; tsval = -1;
+}
+
+const NAMES: Record<number, string> = { 0: 'eol', 1: 'nop', 2: 'mss', 3: 'ws', 4: 'sack', 8: 'ts' };
+
+/** Parses the options between o and end into out (reset first). */
+export function parseTcpOptions(b: Uint8Array, o: number, end: number, out: TcpOptions): TcpOptions {
+  out.kinds = ''; out.mss = -1; out.wscale = -1; out.sackOk = false; out.tsval = -1;
+  let kinds = '';
+  while (o < end) {
+    const kind = b[o];
+    const name = NAMES[kind] ?? String(kind);
+    kinds = kinds ? kinds + ',' + name : name;
+    if (kind === 0) break;
+    if (kind === 1) { o++; continue; }
+    if (o + 1 >= end) { kinds += ',bad'; break; }
+    const len = b[o + 1];
+    if (len < 2 || o + len > end) { kinds += ',bad'; break; }
+    if (kind === 2 && len === 4) out.mss = be16(b, o + 2);
+    else if (kind === 3 && len === 3) out.wscale = b[o + 2];
+    else if (kind === 4 && len === 2) out.sackOk = true;
+    else if (kind === 8 && len === 10) out.tsval = be32(b, o + 2);
+    o += len;
+  }
+  out.kinds = kinds;
+  return out;
+}
+
+/** Flags as the banner record writes them: F S R P A U E C letters in that order ("PA", "FPA"). */
+export function flagString(f: number): string {
+  let s = '';
+  if (f & 0x01) s += 'F';
+  if (f & 0x02) s += 'S';
+  if (f & 0x04) s += 'R';
+  if (f & 0x08) s += 'P';
+  if (f & 0x10) s += 'A';
+  if (f & 0x20) s += 'U';
+  if (f & 0x40) s += 'E';
+  if (f & 0x80) s += 'C';
+  return s;
+}
