@@ -15,7 +15,7 @@ eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0
 
 test('parseRoutes: the default route with the lowest metric, gateway decoded', () => {
   assert.equal(parseRoutes(ROUTE), { iface: 'eth0', gateway: '192.0.2.1' });
-  assert.is(parseRoutes(ROUTE.split('\n').slice(0, 3).join('\n').replace('eth1', 'wg0')).iface, 'wg0');
+  assert.is(parseRoutes(ROUTE.split('\n').slice(0, 3).join('\n').replace('eth1', 'wg0'))?.iface, 'wg0');
   assert.equal(parseRoutes(ROUTE.split('\n').slice(0, 1).join('\n')), null, 'no default route');
   const direct = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
     'tun0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n';
