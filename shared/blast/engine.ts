@@ -1,0 +1,162 @@
+// blast's send loop: one token budget, reply requests first, then due retries, then new SYNs,
+// each as one batch call into the sender (never one call per packet).
+import { TokenBucket } from './rate';
+import { TargetRing } from './ring';
+import { RepliesQueue } from './replies';
+
+/** The part of the native Sender the loop drives (a mock implements it in tests). */
+export interface BatchSender {
+  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number): number;
+  sendReplies(requests: Uint8Array, count: number): number;
+  stats(): { sent: number; replies_sent: number; replies_rejected: number; errors: number; bytes: number };
+}
+
+export interface EngineOptions {
+  rate: number;            // packets per second, <= 0 for no limit
+  attempts: number;        // each SYN sent this many times
+  retryDelayMs: number;    // at least this long between two attempts of one SYN
+  lingerMs: number;        // after the last SYN, keep serving reply requests this long
+  maxBatch: number;
+  retryLimit: number;      // retries queued at most (memory bound); new SYNs wait beyond it
+}
+
+export const DEFAULT_ENGINE: EngineOptions = {
+  rate: 100, attempts: 1, retryDelayMs: 1000, lingerMs: 0, maxBatch: 4096, retryLimit: 1 << 22,
+};
+
+export class Engine {
+  readonly targets: TargetRing;
+  readonly retries: TargetRing;
+  syns = 0;              // first attempts sent
+  resent = 0;            // later attempts sent
+  inputDone = false;
+  stopped = false;
+  lastSentIndex = -1;    // i of the last target whose first attempt went out
+  firstSendAt = 0;       // performance.now() of the first and last SYN
+  lastSendAt = 0;
+  private bucket: TokenBucket | null = null;
+  private wakeFn: (() => void) | null = null;
+  private spaceFn: (() => void) | null = null;
+  private opts: EngineOptions;
+
+  constructor(private sender: BatchSender, readonly replies: RepliesQueue | null, opts: Partial<EngineOptions> = {},
+    private now: () => number = () => performance.now()) {
+    this.opts = { ...DEFAULT_ENGINE, ...opts };
+    this.targets = new TargetRing(Math.max(1024, this.opts.maxBatch * 4));
+    this.retries = new TargetRing(1024, Math.max(1024, this.opts.retryLimit));
+  }
+
+  /** Queues one target; returns a promise when the caller must wait for room (stdin backpressure). */
+  push(ip: number, port: number, slot: number, i: number): Promise<void> | undefined {
+    const wasEmpty = this.targets.count === 0;
+    if (!this.targets.push(ip, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
+    if (wasEmpty) this.wake();
+    if (this.targets.full) return new Promise<void>((r) => { this.spaceFn = r; });
+    return undefined;
+  }
+
+  endInput(): void { this.inputDone = true; this.wake(); }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake();
+    if (this.spaceFn) { const f = this.spaceFn; this.spaceFn = null; f(); }
+  }
+
+  /** Wakes the loop (new targets, new reply requests, input end, stop). */
+  wake(): void { if (this.wakeFn) { const f = this.wakeFn; this.wakeFn = null; f(); } }
+
+  /** The i of the first target whose first attempt was not sent, or null when all were. */
+  resumeIndex(): number | null {
+    if (this.targets.count > 0) return this.targets.tag[this.targets.head];
+    if (this.inputDone) return null;
+    return this.lastSentIndex + 1;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => { this.wakeFn = null; resolve(); }, Math.max(1, ms));
+      this.wakeFn = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  /** Runs until every SYN (and retry) is out and the linger time has passed, or stop(). */
+  async run(): Promise<void> {
+    const o = this.opts;
+    this.bucket = new TokenBucket(o.rate, this.now);
+    let lingerUntil = -1;
+    let spins = 0;
+    while (!this.stopped) {
+      const budget = this.bucket.available(o.maxBatch);
+      if (budget === 0) { await this.sleep(this.bucket.waitMs()); continue; }
+      const before = this.sender.stats().sent;
+      let offered = 0, took = 0;
+      const t = this.now();
+
+      // 1. Reply requests: the connection is live now, the server is waiting for our ACK.
+      const rq = this.replies;
+      if (rq && rq.count > 0) {
+        const n = Math.min(rq.contiguous(), budget);
+        const k = this.sender.sendReplies(rq.view(), n);
+        rq.drop(k); offered += n; took += k;
+      }
+      // 2. Retries that are due (the ring is in due-time order: pushed as first attempts went out).
+      let room = budget - (this.sender.stats().sent - before);
+      const rt = this.retries;
+      if (room > 0 && rt.count > 0 && rt.tag[rt.head] <= t) {
+        const c = Math.min(rt.contiguous(), room);
+        let n = 0;
+        while (n < c && rt.tag[rt.head + n] <= t) n++;
+        const k = this.sender.sendSyns(rt.ips.subarray(rt.head), rt.ports.subarray(rt.head), rt.slots.subarray(rt.head), n);
+        this.requeue(rt, k, t);
+        rt.drop(k); this.resent += k; offered += n; took += k;
+        room -= k;
+      }
+      // 3. New SYNs, unless the retry queue is at its memory bound.
+      const tg = this.targets;
+      if (room > 0 && tg.count > 0 && rt.count < o.retryLimit - o.maxBatch) {
+        const n = Math.min(tg.contiguous(), room);
+        const k = this.sender.sendSyns(tg.ips.subarray(tg.head), tg.ports.subarray(tg.head), tg.slots.subarray(tg.head), n);
+        if (k > 0) {
+          this.requeue(tg, k, t);
+          this.lastSentIndex = tg.tag[tg.head + k - 1];
+          if (this.syns === 0) this.firstSendAt = t;
+          this.lastSendAt = t;
+          tg.drop(k); this.syns += k;
+          if (this.spaceFn && tg.count <= tg.capacity / 2) { const f = this.spaceFn; this.spaceFn = null; f(); }
+        }
+        offered += n; took += k;
+      }
+      this.bucket.spend(this.sender.stats().sent - before);
+
+      if (offered > 0 && took < offered) {
+        // The kernel's queue is full (ENOBUFS): give it a moment rather than spinning.
+        await this.sleep(1);
+        continue;
+      }
+      if (took > 0) {
+        // Let stdin, the replies FIFO and signals in between batches.
+        if (++spins % 4 === 0) await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      // Nothing could be sent: wait for input, a retry falling due, or the end.
+      const allSent = this.inputDone && tg.count === 0 && rt.count === 0;
+      if (allSent) {
+        if (lingerUntil < 0) lingerUntil = t + o.lingerMs;
+        if ((!rq || rq.count === 0) && t >= lingerUntil) break;
+      }
+      let wait = allSent ? lingerUntil - t : 1000;
+      if (rt.count > 0) wait = Math.min(wait, rt.tag[rt.head] - t);
+      await this.sleep(Math.max(1, wait));
+    }
+  }
+
+  // Sent entries with attempts left go to the retry ring, due retryDelayMs from now.
+  private requeue(ring: TargetRing, k: number, t: number): void {
+    const due = t + this.opts.retryDelayMs;
+    for (let j = 0; j < k; j++) {
+      const p = (ring.head + j) % ring.capacity;
+      if (ring.left[p] > 0) this.retries.push(ring.ips[p], ring.ports[p], ring.slots[p], ring.left[p] - 1, due);
+    }
+  }
+}

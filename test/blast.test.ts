@@ -1,0 +1,213 @@
+// trawl blast without a network: --pcap frames checked byte by byte, errors, attempts, SIGINT resume.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn, spawnSync } from 'child_process';
+import { trawl, TRAWL, isRoot } from './helpers';
+import { isn, sourcePort } from '../shared/cookie';
+import { parseKey } from '../shared/key';
+import { ipv4ToInt } from '../shared/blast/addr';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-blast-'));
+const keyFile = path.join(dir, 'k');
+fs.writeFileSync(keyFile, '000102030405060708090a0b0c0d0e0f\n', { mode: 0o600 });
+const key = parseKey(fs.readFileSync(keyFile, 'utf8'), keyFile);
+const ROUTER = '02:00:00:00:00:0b';
+const SRC = '198.19.0.1';
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function targets(n: number, port = 80, from = 0): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) s += JSON.stringify({ type: 'target', ip: `198.18.${i >> 8}.${i & 255}`, port, i }) + '\n';
+  return s;
+}
+
+interface Frame { t: number; data: Buffer }
+
+// pcap (microsecond, little-endian) as written by the native pcap writer.
+function readPcap(file: string): Frame[] {
+  const b = fs.readFileSync(file);
+  assert.is(b.readUInt32LE(0), 0xa1b2c3d4, 'pcap magic');
+  assert.is(b.readUInt32LE(20), 1, 'linktype Ethernet');
+  const out: Frame[] = [];
+  for (let o = 24; o + 16 <= b.length;) {
+    const len = b.readUInt32LE(o + 8);
+    out.push({ t: b.readUInt32LE(o) + b.readUInt32LE(o + 4) / 1e6, data: b.subarray(o + 16, o + 16 + len) });
+    o += 16 + len;
+  }
+  return out;
+}
+
+function sum16(b: Buffer, start = 0): number {
+  let s = start;
+  for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
+  if (b.length & 1) s += b[b.length - 1] << 8;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+interface Syn { src: string; dst: string; sport: number; dport: number; seq: number; ttl: number; opts: number[] }
+
+// Checks one SYN frame independently of the native code: Ethernet, IPv4 and TCP headers, both
+// checksums recomputed, and returns the fields the cookie test needs.
+function checkSyn(f: Buffer): Syn {
+  assert.is(f.subarray(0, 6).toString('hex'), ROUTER.replace(/:/g, ''), 'destination MAC');
+  assert.is(f.readUInt16BE(12), 0x0800, 'ethertype');
+  const ip = f.subarray(14, 34);
+  assert.is(ip[0], 0x45, 'IPv4, 20-byte header');
+  assert.is(ip[9], 6, 'protocol TCP');
+  assert.is(sum16(ip), 0xffff, 'IP header checksum');
+  const total = ip.readUInt16BE(2);
+  const tcp = f.subarray(34, 14 + total);
+  const doff = (tcp[12] >> 4) * 4;
+  assert.is(tcp[13], 0x02, 'flags SYN only');
+  assert.is(tcp.length, doff, 'no payload on a SYN');
+  const pseudo = Buffer.alloc(12);
+  ip.copy(pseudo, 0, 12, 20); pseudo[9] = 6; pseudo.writeUInt16BE(tcp.length, 10);
+  assert.is(sum16(tcp, sum16(pseudo)), 0xffff, 'TCP checksum');
+  const kinds: number[] = [];
+  for (let o = 20; o < doff;) {
+    const k = tcp[o]; kinds.push(k);
+    if (k === 0 || k === 1) { o++; continue; }
+    o += tcp[o + 1];
+  }
+  const dot = (o: number) => `${ip[o]}.${ip[o + 1]}.${ip[o + 2]}.${ip[o + 3]}`;
+  return { src: dot(12), dst: dot(16), sport: tcp.readUInt16BE(0), dport: tcp.readUInt16BE(2), seq: tcp.readUInt32BE(4), ttl: ip[8], opts: kinds };
+}
+
+const base = ['blast', '--key-file', keyFile, '--source-ip', SRC, '--router-mac', ROUTER, '--rate', 'max'];
+
+test('--pcap: one valid SYN per target, cookie ISN and keyed source port with the probe slot', () => {
+  const pcap = path.join(dir, 'a.pcap');
+  const input = targets(40, 80) + targets(40, 22, 40);
+  const r = trawl([...base, '--pcap', pcap, '-q'], input);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '');
+  assert.is(r.code, 0);
+  const frames = readPcap(pcap);
+  assert.is(frames.length, 80);
+  const seen = new Set<string>();
+  for (const f of frames) {
+    const s = checkSyn(f.data);
+    assert.is(s.src, SRC);
+    assert.is(s.ttl, 255);
+    assert.equal(s.opts, [2, 4, 8, 1, 3], 'linux layout: mss, sackok, ts, nop, ws');
+    const sa = ipv4ToInt(s.src), da = ipv4ToInt(s.dst);
+    assert.is(s.seq, isn(key, sa, da, s.sport, s.dport), `ISN cookie for ${s.dst}`);
+    const slot = s.dport === 80 ? 1 : 0;   // http probe for 80, null for 22 (shared/probes)
+    assert.is(s.sport, sourcePort(key, sa, da, s.dport, slot, 32768, 61000 - 32768 + 1), 'keyed sport');
+    seen.add(`${s.dst}:${s.dport}`);
+  }
+  assert.is(seen.size, 80, 'every target exactly once');
+});
+
+test('--syn-options and --ttl shape the SYN', () => {
+  const layouts: Record<string, number[]> = { windows: [2, 1, 3, 1, 1, 4], bsd: [2, 1, 3, 4, 8], none: [] };
+  for (const [name, kinds] of Object.entries(layouts)) {
+    const pcap = path.join(dir, `o-${name}.pcap`);
+    const r = trawl([...base, '--pcap', pcap, '-q', '--syn-options', name, '--ttl', '37'], targets(3));
+    assert.is(r.code, 0, r.stderr);
+    for (const f of readPcap(pcap)) {
+      const s = checkSyn(f.data);
+      assert.equal(s.opts, kinds, name);
+      assert.is(s.ttl, 37);
+    }
+  }
+});
+
+test('bad lines are reported with their line number, the good targets around them still go out, exit 3', () => {
+  const pcap = path.join(dir, 'bad.pcap');
+  const input = targets(2) + 'not json\n' + '{"type":"target","ip":"198.18.300.1","port":80,"i":2}\n' +
+    '{"type":"target","ip":"198.18.9.9","port":0,"i":3}\n' + '{"type":"open","ip":"198.18.0.1","port":80}\n' +
+    '{"type":"target","ip":"2001:db8::1","port":80,"i":4}\n' + targets(2, 80, 5);
+  const r = trawl([...base, '--pcap', pcap], input);
+  assert.is(r.code, 3);
+  assert.is(r.stdout, '');
+  const err = r.stderr.split('\n');
+  assert.match(err[0], /^trawl blast: stdin:3: unexpected token/);
+  assert.is(err[1], 'trawl blast: stdin:4: target "ip" "198.18.300.1" is not an IPv4 or IPv6 address');
+  assert.is(err[2], 'trawl blast: stdin:5: target "port" is not an integer from 1 to 65535');
+  assert.is(err[3], 'trawl blast: warning: stdin:7: IPv6 targets are not sent (counted in the summary)');
+  assert.match(err[4], /^trawl blast: sent 4 SYNs \(1 IPv6 targets skipped, 1 non-target records ignored\) in /);
+  assert.equal(readPcap(pcap).map((f) => checkSyn(f.data).dst), ['198.18.0.0', '198.18.0.1', '198.18.0.5', '198.18.0.6']);
+});
+
+test('usage errors name the option and send nothing', () => {
+  const cases: [string[], RegExp][] = [
+    [['blast', '--pcap', '/dev/null'], /--key-file FILE is required/],
+    [['blast', '--key-file', keyFile, '--rate', '10', '--bandwidth', '1M', '--pcap', '/dev/null'], /give --rate or --bandwidth, not both/],
+    [['blast', '--key-file', keyFile, '--rate', 'fast'], /option --rate: 'fast' is not a rate/],
+    [['blast', '--key-file', keyFile, '--source-port', '70000'], /option --source-port: '70000' is not a port range/],
+    [['blast', '--key-file', keyFile, '--syn-options', 'mac'], /option --syn-options: 'mac' is not one of linux, windows, bsd, none/],
+    [['blast', '--key-file', keyFile, '--router-mac', 'zz'], /option --router-mac: 'zz' is not a MAC address/],
+    [['blast', '--key-file', keyFile, '--attempts', '0'], /option --attempts: must be an integer from 1 to 16/],
+    [['blast', '--key-file', path.join(dir, 'nokey')], /--key-file .*nokey: no such file/],
+    [['blast', '--key-file', keyFile, 'extra'], /unexpected argument 'extra'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = trawl(args, targets(1));
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.is(r.stdout, '');
+  }
+});
+
+test('--attempts 2 sends each SYN twice, the same bytes, at least 1 s apart', () => {
+  const pcap = path.join(dir, 'att.pcap');
+  const r = trawl([...base, '--pcap', pcap, '-q', '--attempts', '2'], targets(5));
+  assert.is(r.code, 0, r.stderr);
+  const frames = readPcap(pcap);
+  assert.is(frames.length, 10);
+  const first = new Map<string, Frame>();
+  for (const f of frames) {
+    const k = checkSyn(f.data).dst;
+    const a = first.get(k);
+    if (!a) { first.set(k, f); continue; }
+    assert.ok(f.data.subarray(34).equals(a.data.subarray(34)), 'identical TCP segment (the IP id may differ)');
+    assert.ok(f.t - a.t >= 0.999, `spaced ${f.t - a.t} s`);
+  }
+  assert.is(first.size, 5);
+});
+
+test('without CAP_NET_RAW: says so and how to fix it, exit 1', () => {
+  if (!isRoot || !fs.existsSync('/usr/sbin/capsh')) { console.log('  (skipped: needs root and capsh)'); return; }
+  const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `${process.execPath} ${TRAWL} blast --key-file ${keyFile} -i lo`],
+    { input: targets(1), encoding: 'utf8' });
+  assert.is(r.status, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^trawl blast: sending raw packets needs CAP_NET_RAW: run as root, or grant it to node with `sudo setcap cap_net_raw\+ep/);
+});
+
+test('SIGINT: exit 130, prints the first index not sent; resuming from it sends exactly the rest', async () => {
+  const pcap = path.join(dir, 'int.pcap');
+  const n = 400;
+  const child = spawn(process.execPath, [TRAWL, 'blast', '--key-file', keyFile, '--source-ip', SRC, '--router-mac', ROUTER,
+    '--rate', '200', '--pcap', pcap]);
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  child.stdin.end(targets(n));
+  await new Promise((r) => setTimeout(r, 700));
+  child.kill('SIGINT');
+  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  assert.is(code, 130, err);
+  const m = /interrupted: resume with --resume-index (\d+) \(the first target not sent\)/.exec(err);
+  assert.ok(m, err);
+  const k = Number(m![1]);
+  const sent = readPcap(pcap).map((f) => checkSyn(f.data).dst);
+  assert.ok(k > 0 && k < n, `resume index ${k}`);
+  assert.is(sent.length, k, 'every target before the index was sent, none after');
+  const all = targets(n).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(sent, all.slice(0, k).map((t) => t.ip));
+  // The rest, as `trawl targets --resume-index K` would give it.
+  const pcap2 = path.join(dir, 'rest.pcap');
+  const rest = all.filter((t) => t.i >= k).map((t) => JSON.stringify(t) + '\n').join('');
+  const r = trawl([...base, '--pcap', pcap2, '-q'], rest);
+  assert.is(r.code, 0, r.stderr);
+  const union = [...sent, ...readPcap(pcap2).map((f) => checkSyn(f.data).dst)];
+  assert.equal(union, all.map((t) => t.ip), 'interrupted run + resumed run = the whole set, once each');
+});
+
+test.run();
