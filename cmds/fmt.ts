@@ -1,0 +1,134 @@
+// trawl fmt: turns the record stream into the files scanner users already read (masscan's
+// list, nmap's grepable and XML, JSON, CSV, hosts, PEM), several at once, streaming.
+import * as fs from 'fs';
+import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION, parseNumber } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import type { AnyRecord } from '../shared/records';
+import { Status } from '../shared/status';
+import { FORMATS, findFormat } from '../shared/formats/registry';
+import { Output } from '../shared/formats/output';
+import { compileWhere, WhereError } from '../shared/where';
+import { readAnyRecords } from '../shared/peers/read';
+
+const NAMES = FORMATS.map((f) => f.name).join(', ');
+export const DEFAULT_GROUP_WINDOW = 4096;
+
+function checkFormatSpec(v: string): string | undefined {
+  const name = v.split(':')[0];
+  if (!findFormat(name)) return `unknown format '${name}' (one of ${NAMES})`;
+  if (v.includes(':') && v.slice(name.length + 1) === '') return `'${v}' names no file after ':'`;
+  return undefined;
+}
+
+export const info: CommandInfo = {
+  name: 'fmt',
+  summary: 'write records as list, grepable, xml, json, csv, hosts, certs or normalized ndjson',
+  synopsis: '[-o FORMAT[:FILE]]... [--where EXPR] [--open-only] [--fields LIST] [FILE...]',
+  options: [
+    { name: 'output', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: `format (${NAMES}), to FILE or stdout (default: ndjson)`, check: checkFormatSpec },
+    { name: 'where', short: 'w', type: 'string', arg: 'EXPR', help: 'keep records for which EXPR holds, e.g. \'port == 443 && service == "http"\'' },
+    { name: 'open-only', type: 'boolean', help: 'keep open and banner records only' },
+    { name: 'fields', short: 'f', type: 'string', arg: 'LIST', help: 'comma-separated fields for csv and ndjson' },
+    { name: 'csv-formula-escape', type: 'boolean', help: "prefix csv cells starting with = + - @ with ' (spreadsheet safety)" },
+    { name: 'group-window', type: 'number', arg: 'N', default: DEFAULT_GROUP_WINDOW, help: 'hosts held open to group ports (xml, json, grepable); 0: one host per record',
+      check: (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a whole number >= 0') },
+    { name: 'rotate-size', type: 'string', arg: 'SIZE', help: 'start a new FILE every SIZE bytes (10M, 1G), each complete on its own',
+      check: (v: string) => (parseNumber(v) >= 1 ? undefined : `'${v}' is not a size`) },
+    QUIET_OPTION,
+    STATUS_NDJSON_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+export function run(argv: string[], io?: import('../shared/io').IO): Promise<number> {
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    let filter: ((r: AnyRecord) => boolean) | null = null;
+    if (opts.where !== undefined) {
+      try { filter = compileWhere(opts.where); } catch (e) {
+        if (e instanceof WhereError) throw new UsageError(`--where: ${e.message}`);
+        throw e;
+      }
+    }
+    const fields = opts.fields !== undefined ? String(opts.fields).split(',').map((s) => s.trim()).filter(Boolean) : null;
+    if (fields && fields.length === 0) throw new UsageError('--fields: no field names');
+    const rotate = opts['rotate-size'] !== undefined ? Math.floor(parseNumber(opts['rotate-size'])) : 0;
+    const specs: string[] = opts.output.length ? opts.output : ['ndjson'];
+    if (specs.filter((s) => !s.includes(':')).length > 1) throw new UsageError('-o: only one format can go to stdout; give the others a :FILE');
+    if (rotate && specs.some((s) => !s.includes(':'))) throw new UsageError('--rotate-size needs every -o to name a FILE (-o FORMAT:FILE)');
+    const inputs = opts._.length ? opts._ : ['-'];
+    for (const f of inputs) if (f !== '-' && !fs.existsSync(f)) throw new FatalError(`cannot read ${f}: no such file`);
+
+    const ctx = {
+      fields, formulaEscape: Boolean(opts['csv-formula-escape']), groupWindow: opts['group-window'] as number,
+      args: ['trawl', 'fmt', ...argv].join(' '),
+    };
+    const outputs: Output[] = [];
+    try {
+      for (const s of specs) {
+        const name = s.split(':')[0];
+        outputs.push(new Output(findFormat(name)!, ctx, io.stdout, s.includes(':') ? s.slice(name.length + 1) : null, rotate));
+      }
+    } catch (e) {
+      for (const o of outputs) await o.finish('end');
+      throw e;
+    }
+
+    let read = 0, written = 0, bad = 0, interrupted = false;
+    const status = new Status('fmt', io.stderr, () => ({ fields: { read, written, bad }, text: `${read} records read, ${written} written` }),
+      { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
+
+    // A signal ends the read where it stands; the outputs are then closed as complete documents.
+    let wake: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => { wake = resolve; });
+    const onSignal = () => { interrupted = true; wake(); };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+
+    const STOP = new Error('stop');
+    const onRecord = (rec: AnyRecord): Promise<void> | undefined => {
+      if (interrupted) throw STOP;
+      read++;
+      if (opts['open-only'] && rec.type !== 'open' && rec.type !== 'banner') return undefined;
+      if (filter && !filter(rec)) return undefined;
+      written++;
+      let wait: Promise<void>[] | null = null;
+      let live = 0;
+      for (const o of outputs) {
+        if (o.closed) continue;
+        live++;
+        const p = o.write(rec);
+        if (p) (wait ??= []).push(p);
+      }
+      if (live === 0) throw STOP;   // every reader went away (EPIPE): nothing left to do
+      return wait ? Promise.all(wait).then(() => undefined) : undefined;
+    };
+
+    const reading = (async () => {
+      for (const f of inputs) {
+        const stream = f === '-' ? io.stdin : fs.createReadStream(f);
+        try {
+          const c = await readAnyRecords(stream, report, onRecord, { name: f === '-' ? 'stdin' : f });
+          bad += c.bad;
+        } catch (e) {
+          if (e === STOP) { if (f !== '-') stream.destroy(); return; }
+          throw e;
+        }
+      }
+    })();
+    try {
+      await Promise.race([reading, stopped]);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      status.stop(!interrupted);
+    }
+    for (const o of outputs) await o.finish(interrupted ? 'interrupted' : 'end');
+    for (const o of outputs) if (o.error) throw new FatalError(`writing ${o.label}: ${o.error.message}`);
+    if (interrupted) {
+      report.error(`interrupted after ${read} records; every output was closed as a complete document`);
+      return EXIT_INTERRUPTED;
+    }
+    return bad > 0 ? EXIT_REJECTED : EXIT_OK;
+  });
+}

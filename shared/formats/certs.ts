@@ -1,0 +1,25 @@
+// certs: PEM of every certificate in a record's cert_der (base64 DER, one string or a chain).
+import type { FormatModule } from './types';
+
+function pem(b64: string): string {
+  const clean = Buffer.from(b64, 'base64').toString('base64');  // drops whitespace or junk
+  const lines = clean.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+export const certs: FormatModule = {
+  name: 'certs',
+  summary: 'PEM of the certificates banners extracted (cert_der)',
+  create() {
+    return {
+      header: () => '',
+      record(rec) {
+        const c = rec.cert_der;
+        const all = Array.isArray(c) ? c : [c];
+        return all.filter((x): x is string => typeof x === 'string' && x.length > 0).map(pem).join('');
+      },
+      drain: () => '',
+      trailer: () => '',
+    };
+  },
+};

@@ -1,0 +1,80 @@
+// xml: nmap's -oX layout, valid against nmap.dtd (so nmap.xsl renders it and ndiff reads it).
+// Hosts are grouped within --group-window (see group.ts); banners become <script id="banner">.
+import type { AnyRecord } from '../records';
+import type { FormatModule } from './types';
+import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
+import { ctime, seconds } from './fields';
+import { Grouper, HostGroup, hostUp, sortedPorts, PortEntry } from './group';
+import { serviceName } from './services';
+
+export const VERSION = '0.1.0';
+
+function service(p: PortEntry): string {
+  const probed = Boolean(p.service || p.product);
+  const name = p.service ?? serviceName(p.port, p.proto);
+  if (!name && !probed) return '';
+  let s = `<service name="${x(name || 'unknown')}"`;
+  if (p.product) s += ` product="${x(p.product)}"`;
+  if (p.version) s += ` version="${x(p.version)}"`;
+  if (p.info) s += ` extrainfo="${x(p.info)}"`;
+  s += probed ? ' method="probed" conf="10"' : ' method="table" conf="3"';
+  if (!p.cpe.length) return s + '/>';
+  return s + '>' + p.cpe.map((c) => `<cpe>${x(c)}</cpe>`).join('') + '</service>';
+}
+
+function port(p: PortEntry): string {
+  let s = `<port protocol="${x(p.proto)}" portid="${p.port}"><state state="${p.state}" reason="${p.reason}" reason_ttl="${p.ttl}"`;
+  if (p.reason_ip) s += ` reason_ip="${x(p.reason_ip)}"`;
+  s += '/>' + service(p);
+  for (const b of p.banners) s += `<script id="banner" output="${x(escapeBytes(bannerBytes(b as AnyRecord)))}"/>`;
+  return s + '</port>\n';
+}
+
+export function hostXml(h: HostGroup): string {
+  const ports = sortedPorts(h);
+  const up = hostUp(h);
+  const first = ports.find((p) => p.state === 'open') ?? ports[0];
+  const v6 = h.ip.includes(':');
+  return `<host starttime="${Math.floor(h.first_us / 1e6)}" endtime="${Math.floor(h.last_us / 1e6)}">` +
+    `<status state="${up ? 'up' : 'down'}" reason="${first.reason}" reason_ttl="${first.ttl}"/>\n` +
+    `<address addr="${x(h.ip)}" addrtype="${v6 ? 'ipv6' : 'ipv4'}"/>\n<hostnames>\n</hostnames>\n` +
+    `<ports>${ports.map(port).join('')}</ports>\n</host>\n`;
+}
+
+export const xml: FormatModule = {
+  name: 'xml',
+  summary: "nmap's -oX, valid against nmap.dtd",
+  create(ctx) {
+    const g = new Grouper(ctx.groupWindow);
+    let start = 0, last = 0, up = 0, down = 0;
+    const emit = (hs: HostGroup[]) => {
+      let s = '';
+      for (const h of hs) {
+        if (hostUp(h)) up++; else down++;
+        if (h.last_us > last) last = h.last_us;
+        s += hostXml(h);
+      }
+      return s;
+    };
+    return {
+      header(first) {
+        start = first ? seconds(first) : Math.floor(Date.now() / 1000);
+        return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n' +
+          '<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n' +
+          `<!-- trawl ${VERSION} fmt: nmap-style XML; scanner="nmap" because nmap.dtd allows no other -->\n` +
+          `<nmaprun scanner="nmap" args="${x(ctx.args)}" start="${start}" startstr="${ctime(start)}" version="trawl-${VERSION}" xmloutputversion="1.05">\n` +
+          '<scaninfo type="syn" protocol="tcp" numservices="0" services=""/>\n<verbose level="0"/>\n<debugging level="0"/>\n';
+      },
+      record: (rec) => emit(g.add(rec)),
+      drain: () => emit(g.drain()),
+      trailer(reason) {
+        const end = Math.max(start, Math.floor(last / 1e6));
+        const hosts = up + down;
+        const summary = `trawl done at ${ctime(end)}; ${hosts} IP address${hosts === 1 ? '' : 'es'} (${up} host${up === 1 ? '' : 's'} up) scanned in ${end - start} seconds`;
+        const exit = reason === 'end' ? 'exit="success"' : 'exit="error" errormsg="interrupted"';
+        return `<runstats><finished time="${end}" timestr="${ctime(end)}" summary="${x(summary)}" elapsed="${end - start}" ${exit}/>` +
+          `<hosts up="${up}" down="${down}" total="${hosts}"/>\n</runstats>\n</nmaprun>\n`;
+      },
+    };
+  },
+};
