@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# Real Debian daemons in a target namespace, for the banner end-to-end test and benchmark.
+#
+#   test/servers.sh up NS DIR [SERVICE...]    start them (default: all), print KEY=VALUE facts
+#   test/servers.sh down NS DIR               stop them (by the pids recorded in DIR)
+#
+# SERVICE: nginx (80; 443 TLS 1.2-1.3 and 8443 TLS 1.2 only, self-signed certificate made here), sshd (22, host key made
+# here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143).
+# Every daemon listens on 0.0.0.0 inside NS, so it answers on every address the namespace
+# owns (testbed.sh makes all of 198.18.0.0/16 local). Configuration, keys, logs and pid files
+# live in DIR (created if missing); nothing under /etc is touched. Limits that would make a
+# daemon refuse a scan's burst of connections (MaxStartups, max_clients, smtp_accept_max) are
+# lifted; the kernel accept queues the daemons ask for are kept, so a benchmark still sees them.
+# "up" prints the version each daemon reports itself (binary or dpkg), for the test to compare
+# with what the banners say: NGINX_VERSION=1.22.1 OPENSSH_VERSION=9.2p1 ...
+set -Eeuo pipefail   # -E: the ERR trap that stops what was started also fires inside functions
+
+usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot]... | down NS DIR" >&2; exit 2; }
+[ $# -ge 3 ] || usage
+cmd=$1 ns=$2 dir=$3
+shift 3
+ALL="nginx sshd vsftpd exim redis memcached dovecot"
+
+nsx() { ip netns exec "$ns" "$@"; }
+upstream() { dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/-[^-]*$//'; }
+
+# Waits until PORT accepts connections inside NS (the check stays inside the namespace).
+wait_port() {
+  local port=$1 name=$2 i
+  for i in $(seq 1 100); do
+    # Our own daemon must still run: an old one on the port would pass the check without it.
+    kill -0 "$(cat "$dir/$name.bg.pid")" 2>/dev/null || break
+    if nsx bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$0: $name did not listen on port $port; its log:" >&2
+  tail -n 20 "$dir/$name.log" "$dir/exim-log/panic.log" >&2 2>/dev/null || true
+  return 1
+}
+
+# Starts a foreground daemon in NS with output to DIR/NAME.log and records its pid.
+start() {
+  local name=$1; shift
+  ip netns exec "$ns" "$@" >>"$dir/$name.log" 2>&1 </dev/null &   # not through nsx: $! must be the daemon
+  echo $! >"$dir/$name.bg.pid"
+}
+
+up_nginx() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=trawl-test.example" \
+    -addext "subjectAltName=DNS:trawl-test.example,DNS:www.trawl-test.example" \
+    -keyout "$dir/nginx.key" -out "$dir/nginx.crt" 2>/dev/null
+  mkdir -p "$dir/nginx-tmp"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/nginx.log;
+daemon off;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx-tmp;
+  server_tokens on;
+  server {
+    listen 80 backlog=4096;
+    listen 443 ssl backlog=4096;
+    ssl_certificate $dir/nginx.crt;
+    ssl_certificate_key $dir/nginx.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { default_type text/html; return 200 "<html><head><title>trawl test page</title></head><body>ok</body></html>\n"; }
+  }
+  # TLS 1.2 only: its certificate travels in clear after the ServerHello, for the banner parsers.
+  server {
+    listen 8443 ssl backlog=4096;
+    ssl_certificate $dir/nginx.crt;
+    ssl_certificate_key $dir/nginx.key;
+    ssl_protocols TLSv1.2;
+    location / { return 204; }
+  }
+}
+CONF
+  start nginx nginx -p "$dir" -c "$dir/nginx.conf"
+  wait_port 80 nginx; wait_port 443 nginx; wait_port 8443 nginx
+  echo "NGINX_VERSION=$(nginx -v 2>&1 | sed 's|.*nginx/||')"
+}
+
+up_sshd() {
+  mkdir -p /run/sshd   # privilege separation directory sshd insists on
+  rm -f "$dir/ssh_host_ed25519_key" "$dir/ssh_host_ed25519_key.pub"
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key"
+  cat >"$dir/sshd_config" <<CONF
+Port 22
+ListenAddress 0.0.0.0
+HostKey $dir/ssh_host_ed25519_key
+PidFile $dir/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+LoginGraceTime 10
+MaxStartups 100000
+CONF
+  start sshd /usr/sbin/sshd -D -e -f "$dir/sshd_config"
+  wait_port 22 sshd
+  echo "OPENSSH_VERSION=$(upstream openssh-server)"
+}
+
+up_vsftpd() {
+  mkdir -p "$dir/vsftpd-empty"
+  cat >"$dir/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_port=21
+background=NO
+anonymous_enable=NO
+local_enable=YES
+max_clients=0
+max_per_ip=0
+secure_chroot_dir=$dir/vsftpd-empty
+xferlog_enable=NO
+vsftpd_log_file=$dir/vsftpd.log
+pam_service_name=vsftpd
+CONF
+  start vsftpd /usr/sbin/vsftpd "$dir/vsftpd.conf"
+  wait_port 21 vsftpd
+  echo "VSFTPD_VERSION=$(upstream vsftpd)"
+}
+
+up_exim() {
+  # Exim writes its spool and logs as its own user.
+  mkdir -p "$dir/exim-spool" "$dir/exim-log"
+  chown Debian-exim:Debian-exim "$dir/exim-spool" "$dir/exim-log"
+  cat >"$dir/exim.conf" <<CONF
+primary_hostname = mx.trawl-test.example
+exim_user = Debian-exim
+exim_group = Debian-exim
+local_interfaces = 0.0.0.0.25
+daemon_smtp_ports = 25
+smtp_accept_max = 0
+smtp_connect_backlog = 4096
+host_lookup =
+spool_directory = $dir/exim-spool
+log_file_path = $dir/exim-log/%s.log
+keep_environment =
+pid_file_path = $dir/exim.pid
+acl_smtp_rcpt = acl_check_rcpt
+begin acl
+acl_check_rcpt:
+  deny
+CONF
+  start exim /usr/sbin/exim4 -C "$dir/exim.conf" -bdf
+  wait_port 25 exim
+  echo "EXIM_VERSION=$(exim4 -bV | sed -n '1s/^Exim version \([^ ]*\).*/\1/p')"
+}
+
+up_redis() {
+  start redis redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --daemonize no \
+    --save '' --appendonly no --dir "$dir" --tcp-backlog 4096 --maxclients 10000
+  wait_port 6379 redis
+  echo "REDIS_VERSION=$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
+}
+
+up_memcached() {
+  start memcached memcached -u nobody -l 0.0.0.0 -p 11211 -U 0 -c 10000 -b 4096
+  wait_port 11211 memcached
+  echo "MEMCACHED_VERSION=$(memcached -V | sed 's/^memcached //')"
+}
+
+up_dovecot() {
+  mkdir -p "$dir/dovecot-run" "$dir/dovecot-state"
+  cat >"$dir/dovecot.conf" <<CONF
+base_dir = $dir/dovecot-run
+state_dir = $dir/dovecot-state
+protocols = imap pop3
+listen = *
+ssl = no
+log_path = $dir/dovecot.log
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = mbox:/nonexistent
+passdb {
+  driver = static
+  args = password=unused-trawl-test
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service imap-login {
+  process_limit = 1000
+}
+service pop3-login {
+  process_limit = 1000
+}
+CONF
+  start dovecot dovecot -F -c "$dir/dovecot.conf"
+  wait_port 143 dovecot; wait_port 110 dovecot
+  echo "DOVECOT_VERSION=$(dovecot --version | sed 's/ .*//')"
+}
+
+up() {
+  mkdir -p "$dir"
+  local services=("$@")
+  [ ${#services[@]} -gt 0 ] || read -r -a services <<<"$ALL"
+  for s in "${services[@]}"; do
+    case " $ALL " in *" $s "*) ;; *) echo "$0: unknown service '$s' (one of: $ALL)" >&2; exit 2 ;; esac
+  done
+  trap 'down' ERR
+  for s in "${services[@]}"; do "up_$s"; done
+  trap - ERR
+}
+
+# Ends what up started, by recorded pid only: the background ip-netns-exec children and the
+# daemons' own pid files (nginx, sshd, exim, dovecot's master fork their workers from these).
+down() {
+  local f pid i alive
+  for f in "$dir"/*.pid "$dir"/dovecot-run/master.pid; do
+    [ -f "$f" ] || continue
+    pid=$(head -n1 "$f" 2>/dev/null || true)
+    [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+  done
+  # Masters stop their workers on SIGTERM if given the time (dovecot needs about a second).
+  for i in $(seq 1 50); do
+    alive=0
+    for f in "$dir"/*.bg.pid; do [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for f in "$dir"/*.bg.pid; do
+    [ -f "$f" ] || continue
+    kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"
+  done
+  return 0
+}
+
+case $cmd in
+  up) up "$@" ;;
+  down) down ;;
+  *) usage ;;
+esac
