@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include <uv.h>
 #include <vector>
+#include <deque>
 
 namespace trawl {
 
@@ -57,10 +58,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
   bool live_ = false, eof_ = false;
   int linktype_ = 0;
   uint64_t offlineCount_ = 0;
-  // A packet read from libpcap that did not fit the caller's buffer, delivered first next time.
-  std::vector<uint8_t> pending_;
-  struct pcap_pkthdr pendingHdr_{};
-  bool hasPending_ = false;
+  // Packets read from libpcap that did not fit the caller's buffer, delivered first next time
+  // (normally one: libpcap stops at pcap_breakloop; a queue in case a batch runs on).
+  std::deque<std::pair<struct pcap_pkthdr, std::vector<uint8_t>>> pending_;
 
   uv_poll_t* poll_ = nullptr;
   Napi::FunctionReference cb_;
@@ -162,12 +162,10 @@ void Capture::shutdown() {
 void Capture::onPacket(u_char* user, const struct pcap_pkthdr* h, const u_char* bytes) {
   Fill* f = (Fill*)user;
   size_t caplen = h->caplen;
-  if (f->used + caplen > f->bufLen) {
+  if (f->full || f->used + caplen > f->bufLen) {
     if (f->n > 0) {  // keep it for the next call
       Capture* c = f->self;
-      c->pending_.assign(bytes, bytes + caplen);
-      c->pendingHdr_ = *h;
-      c->hasPending_ = true;
+      c->pending_.emplace_back(*h, std::vector<uint8_t>(bytes, bytes + caplen));
       f->full = true;
       if (f->inDispatch) pcap_breakloop(c->p_);
       return;
@@ -181,10 +179,8 @@ void Capture::onPacket(u_char* user, const struct pcap_pkthdr* h, const u_char* 
   f->times[f->n] = (double)h->ts.tv_sec * 1e6 + (double)h->ts.tv_usec;
   f->used += caplen;
   f->n++;
-  if (f->n >= f->max || f->used >= f->bufLen) {
-    f->full = true;
-    if (f->inDispatch) pcap_breakloop(f->self->p_);
-  }
+  // Reaching maxPackets needs no breakloop: pcap_dispatch is given the remaining count.
+  if (f->n >= f->max || f->used >= f->bufLen) f->full = true;
 }
 
 Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
@@ -199,17 +195,18 @@ Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
   if (max > timesLen) rangeError(env, "read: times must hold maxPackets entries");
   if (bufLen == 0) rangeError(env, "read: buf is empty");
   Fill f{this, buf, bufLen, 0, meta, times, 0, max, false, false};
-  if (hasPending_) {
-    hasPending_ = false;
-    std::vector<uint8_t> pkt;
-    pkt.swap(pending_);
-    struct pcap_pkthdr h = pendingHdr_;
-    onPacket((u_char*)&f, &h, pkt.data());
+  while (!pending_.empty() && !f.full) {
+    auto& pk = pending_.front();
+    if (f.n > 0 && f.used + pk.first.caplen > f.bufLen) { f.full = true; break; }  // keep the order
+    onPacket((u_char*)&f, &pk.first, pk.second.data());
+    pending_.pop_front();
   }
   f.inDispatch = true;
   while (!f.full && !eof_) {
     int r = pcap_dispatch(p_, (int)(f.max - f.n), &Capture::onPacket, (u_char*)&f);
-    if (r == PCAP_ERROR_BREAK) break;
+    // A break requested at the end of the previous batch can surface now, with no packet read:
+    // it is cleared by being reported, so go on.
+    if (r == PCAP_ERROR_BREAK) { if (f.full) break; continue; }
     if (r == PCAP_ERROR) throw Napi::Error::New(env, std::string("read: ") + pcap_geterr(p_));
     if (r == 0) {
       if (!live_) eof_ = true;
@@ -217,7 +214,7 @@ Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
     }
   }
   offlineCount_ += f.n;
-  if (f.n == 0 && eof_ && !hasPending_) return Napi::Number::New(env, -1);
+  if (f.n == 0 && eof_ && pending_.empty()) return Napi::Number::New(env, -1);
   return Napi::Number::New(env, f.n);
 }
 
