@@ -135,7 +135,7 @@ export class CatchEngine {
     } else if (!(f & TH_ACK)) { c.other++; return; }
     else if (d.payLen === 0) { c.no_data++; return; }
     else {
-      const a = f & 0x1f;
+      const a = f & 0x3f;   // ECE and CWR may ride along; URG may not
       if (a !== 0x10 && a !== 0x18 && a !== 0x19) { c.no_data++; return; }   // A, PA, FPA only
       kind = K_DATA;
     }
