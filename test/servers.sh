@@ -8,7 +8,8 @@
 # here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143).
 # Every daemon listens on 0.0.0.0 inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 local). Configuration, keys, logs and pid files
-# live in DIR (created if missing); nothing under /etc is touched. Limits that would make a
+# live in DIR (created if missing; it and its parents must be searchable by the daemons' users,
+# since exim and dovecot write there as themselves); nothing under /etc is touched. Limits that would make a
 # daemon refuse a scan's burst of connections (MaxStartups, max_clients, smtp_accept_max) are
 # lifted; the kernel accept queues the daemons ask for are kept, so a benchmark still sees them.
 # "up" prints the version each daemon reports itself (binary or dpkg), for the test to compare
@@ -137,6 +138,7 @@ daemon_smtp_ports = 25
 smtp_accept_max = 0
 smtp_connect_backlog = 4096
 host_lookup =
+tls_advertise_hosts =
 spool_directory = $dir/exim-spool
 log_file_path = $dir/exim-log/%s.log
 keep_environment =

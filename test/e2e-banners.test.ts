@@ -1,0 +1,204 @@
+// Banners from real Debian daemons in a namespace testbed, through blast + catch (+ banners when
+// built): every service answers once with its real version, and the kernel never resets us,
+// both with a source address the kernel owns (an nft rule drops its RSTs) and with one it does
+// not own (catch answers ARP for it).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { isRoot, lines, ROOT } from './helpers';
+import { testbedUp, testbedDown, inNs, testbedName, Testbed } from './testbed';
+
+const name = testbedName('pbnr');
+const SERVERS_SH = path.join(ROOT, 'test', 'servers.sh');
+const nativeBuilt = fs.existsSync(path.join(ROOT, 'native', 'build', 'Release', 'trawl_native.node'));
+const haveBanners = fs.existsSync(path.join(ROOT, 'dist', 'cmds', 'banners.js'));
+const CLOSED_PORT = 9;
+const PORTS = [21, 22, 25, 80, 110, 143, 443, 6379, 8443, 11211];
+
+let tb: Testbed | undefined;
+let dir = '';
+let setupError = '';   // uvu does not report a throwing before hook; the tests do
+const v: Record<string, string> = {};
+
+test.before(() => {
+  if (!isRoot || !nativeBuilt) return;
+  try { setup(); } catch (e) { setupError = (e as Error).message; }
+});
+
+function setup() {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-e2e-banners-'));
+  fs.chmodSync(dir, 0o755);   // exim and dovecot write below it as their own users
+  tb = testbedUp(name);
+  const r = spawnSync('bash', [SERVERS_SH, 'up', tb.targetNs, path.join(dir, 'srv')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`servers.sh up failed: ${r.stderr}`);
+  for (const l of r.stdout.split('\n')) { const m = /^(\w+)=(.*)$/.exec(l); if (m) v[m[1]] = m[2]; }
+  // Counters on the target side: what arrives from the scanner's subnet with RST set. The
+  // kernel answers a SYN-ACK it did not expect with a bare RST (no ACK flag: RFC 793, the
+  // SYN-ACK carried an ACK); blast's own RSTs after a banner are RST+ACK.
+  nft(tb.targetNs, `table inet pbnr {
+    counter kernel_rst {}
+    counter trawl_rst {}
+    chain in { type filter hook input priority -10; policy accept;
+      ip saddr 198.19.0.0/24 tcp flags & (rst|ack) == rst counter name kernel_rst
+      ip saddr 198.19.0.0/24 tcp flags & (rst|ack) == (rst|ack) counter name trawl_rst
+    }
+  }`);
+}
+
+test.after(() => {
+  if (tb) spawnSync('bash', [SERVERS_SH, 'down', tb.targetNs, path.join(dir, 'srv')]);
+  testbedDown(name);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function nft(ns: string, rules: string): void {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nft in ${ns}: ${r.stderr}`);
+}
+
+/** Packets counted by a named counter (and resets it, so each scan reads its own). */
+function counter(ns: string, table: string, cname: string): number {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'reset', 'counter', 'inet', table, cname], { encoding: 'utf8' });
+  const m = /packets (\d+)/.exec(r.stdout);
+  if (!m) throw new Error(`counter ${cname} in ${ns}: ${r.stderr}`);
+  return Number(m[1]);
+}
+
+/** catch (live, replies FIFO) + blast over the targets from the scanner namespace. */
+function scan(ips: string[], sourceIp: string | undefined, tag: string) {
+  const key = path.join(dir, `${tag}.key`), fifo = path.join(dir, `${tag}.fifo`), out = path.join(dir, `${tag}.ndjson`);
+  const targets = ips.flatMap((ip) => [...PORTS, CLOSED_PORT].map((port) => JSON.stringify({ type: 'target', ip, port }))).join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, `${tag}.targets`), targets);
+  const src = sourceIp ? `--source-ip ${sourceIp}` : '';
+  const post = haveBanners ? '| $TRAWL banners' : '';
+  const r = inNs(tb!.scanNs, `set -e
+    $TRAWL key --force ${key}
+    ( $TRAWL catch -i ${tb!.scanIf} --key-file ${key} --replies ${fifo} ${src} --idle 4 -q ${post} > ${out} 2> ${dir}/${tag}.catch.err ) &
+    catch_pid=$!
+    sleep 1
+    $TRAWL blast --key-file ${key} --replies ${fifo} ${src} --rate 2000 --linger 2 -q < ${dir}/${tag}.targets
+    wait $catch_pid`);
+  const err = fs.readFileSync(`${dir}/${tag}.catch.err`, 'utf8');
+  return { code: r.code, stderr: r.stderr + err, records: lines(fs.readFileSync(out, 'utf8')) };
+}
+
+const decode = (b: any) => Buffer.from(b.data, 'base64');
+
+/** What each port's banner must show, from the version the daemon reports itself. */
+function checkBanners(records: any[], ips: string[]) {
+  const banners = records.filter((r) => r.type === 'banner');
+  const open = records.filter((r) => r.type === 'open');
+  const closed = records.filter((r) => r.type === 'closed');
+  for (const ip of ips) {
+    for (const port of PORTS) {
+      const where = `${ip}:${port}`;
+      assert.is(open.filter((r) => r.ip === ip && r.port === port).length, 1, `one open record for ${where}`);
+      const mine = banners.filter((r) => r.ip === ip && r.port === port);
+      assert.is(mine.length, 1, `exactly one banner for ${where}, got ${mine.length}`);
+      const b = mine[0];
+      const text = decode(b).toString('latin1');
+      switch (port) {
+        case 21:
+          assert.is(b.probe, 'null');
+          assert.match(text, `220 (vsFTPd ${v.VSFTPD_VERSION})`);
+          if (haveBanners) { assert.is(b.service, 'ftp', where); assert.is(b.ftp_code, 220); assert.match(JSON.stringify(b), `vsFTPd ${v.VSFTPD_VERSION}`); }
+          break;
+        case 22:
+          assert.match(text, new RegExp(`^SSH-2\\.0-OpenSSH_${v.OPENSSH_VERSION.replace(/\./g, '\\.')} `));
+          if (haveBanners) { assert.is(b.service, 'ssh', where); assert.is(b.ssh_software, `OpenSSH_${v.OPENSSH_VERSION}`); }
+          break;
+        case 25:
+          assert.match(text, `220 mx.trawl-test.example ESMTP Exim ${v.EXIM_VERSION} `);
+          if (haveBanners) { assert.is(b.service, 'smtp', where); assert.is(b.smtp_code, 220); assert.match(JSON.stringify(b), `Exim ${v.EXIM_VERSION}`); }
+          break;
+        case 80:
+          assert.is(b.probe, 'http');
+          assert.match(text, `Server: nginx/${v.NGINX_VERSION}\r\n`);
+          if (haveBanners) {
+            assert.is(b.service, 'http', where);
+            assert.is(b.http_status, 200); assert.is(b.http_server, `nginx/${v.NGINX_VERSION}`); assert.is(b.http_title, 'trawl test page');
+          }
+          break;
+        case 110:
+          assert.is(text, '+OK Dovecot (Debian) ready.\r\n');   // dovecot does not say its version
+          if (haveBanners) assert.is(b.service, 'pop3', where);
+          break;
+        case 143:
+          assert.match(text, /^\* OK \[CAPABILITY IMAP4rev1 .*\] Dovecot \(Debian\) ready\.\r\n$/);
+          if (haveBanners) assert.is(b.service, 'imap', where);
+          break;
+        case 443: case 8443: {
+          assert.is(b.probe, 'tls');
+          const d = decode(b);
+          assert.is(d[0], 0x16, `${where}: a handshake record`);
+          assert.is(d[5], 0x02, `${where}: a ServerHello`);
+          if (port === 8443) assert.ok(d.includes(Buffer.from('trawl-test.example')), 'TLS 1.2: the certificate in clear');
+          if (haveBanners) {
+            assert.is(b.service, 'tls', where);
+            if (port === 8443) { assert.is(b.cert_subject_cn, 'trawl-test.example'); assert.match(String(b.cert_sans), 'www.trawl-test.example'); }
+          }
+          break;
+        }
+        case 6379:
+          assert.is(b.probe, 'redis');
+          assert.match(text, `\r\nredis_version:${v.REDIS_VERSION}\r\n`);
+          if (haveBanners) { assert.is(b.service, 'redis', where); assert.is(b.redis_version, v.REDIS_VERSION); }
+          break;
+        case 11211:
+          assert.is(b.probe, 'memcached');
+          assert.is(text, `VERSION ${v.MEMCACHED_VERSION}\r\n`);
+          if (haveBanners) { assert.is(b.service, 'memcached', where); assert.is(b.memcached_version, v.MEMCACHED_VERSION); }
+          break;
+      }
+    }
+    assert.is(closed.filter((r) => r.ip === ip && r.port === CLOSED_PORT).length, 1, `${ip}:${CLOSED_PORT} closed`);
+  }
+  assert.is(banners.length, ips.length * PORTS.length, 'no banner for anything else');
+}
+
+test('banners with a source address the kernel owns, its RSTs dropped by nft', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  // Kernel RSTs leave through the output hook; blast's frames (AF_PACKET) never pass it.
+  nft(tb.scanNs, `table inet pbnr { counter dropped {}
+    chain out { type filter hook output priority 0; policy accept;
+      oifname "${tb.scanIf}" tcp sport 32768-61000 tcp flags & (rst|ack) == rst counter name dropped drop
+    }
+  }`);
+  counter(tb.targetNs, 'pbnr', 'kernel_rst'); counter(tb.targetNs, 'pbnr', 'trawl_rst');
+  const ips = ['198.18.0.1', '198.18.0.2', '198.18.7.9'];
+  const r = scan(ips, undefined, 'owned');
+  assert.is(r.code, 0, r.stderr);
+  checkBanners(r.records, ips);
+  const dropped = counter(tb.scanNs, 'pbnr', 'dropped');
+  assert.ok(dropped > 0, 'the kernel did try to reset (the rule is needed)');
+  assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
+  assert.ok(counter(tb.targetNs, 'pbnr', 'trawl_rst') >= ips.length * PORTS.length, 'blast closed every connection');
+  spawnSync('ip', ['netns', 'exec', tb.scanNs, 'nft', 'delete', 'table', 'inet', 'pbnr']);
+});
+
+test('banners with a source address the kernel does not own, answered by catch\'s ARP responder', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  // No drop rule this time, only a counter: the kernel must not even try.
+  nft(tb.scanNs, `table inet pbnr2 { counter kernel_rst {}
+    chain out { type filter hook output priority 0; policy accept; tcp flags rst counter name kernel_rst
+    }
+  }`);
+  counter(tb.targetNs, 'pbnr', 'kernel_rst'); counter(tb.targetNs, 'pbnr', 'trawl_rst');
+  const ips = ['198.18.1.1', '198.18.1.2', '198.18.200.200'];
+  const r = scan(ips, '198.19.0.77', 'unowned');
+  assert.is(r.code, 0, r.stderr);
+  checkBanners(r.records, ips);
+  assert.is(counter(tb.scanNs, 'pbnr2', 'kernel_rst'), 0, 'the scanner kernel sent no RST at all');
+  assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
+  assert.ok(counter(tb.targetNs, 'pbnr', 'trawl_rst') >= ips.length * PORTS.length, 'blast closed every connection');
+  const neigh = inNs(tb.targetNs, 'ip neigh show 198.19.0.77').stdout;
+  assert.match(neigh, tb.scanMac, 'the target learned 198.19.0.77 from catch\'s ARP reply');
+  spawnSync('ip', ['netns', 'exec', tb.scanNs, 'nft', 'delete', 'table', 'inet', 'pbnr2']);
+});
+
+test.run();
