@@ -140,6 +140,7 @@ export class Engine {
         continue;
       }
       // Nothing could be sent: wait for input, a retry falling due, or the end.
+      this.bucket.idle();
       const allSent = this.inputDone && tg.count === 0 && rt.count === 0;
       if (allSent) {
         if (lingerUntil < 0) lingerUntil = t + o.lingerMs;
