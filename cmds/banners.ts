@@ -1,0 +1,91 @@
+// trawl banners: adds `service` and protocol fields to banner records; passes every other record through.
+import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import { IO } from '../shared/io';
+import { readRecords, requireType } from '../shared/ndjson-reader';
+import { LineWriter } from '../shared/writer';
+import { Status } from '../shared/status';
+import type { AnyRecord } from '../shared/records';
+import { enrichBanner } from '../shared/parsers/banner';
+import { PREVIEW_BYTES } from '../shared/parsers/unknown';
+import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
+
+export const info: CommandInfo = {
+  name: 'banners',
+  summary: 'identify the service of each banner record and add its fields (http_status, ssh_software, cert_subject_cn...)',
+  synopsis: '[--service-probes FILE] [options] < records',
+  options: [
+    { name: 'service-probes', type: 'string', arg: 'FILE',
+      help: "also apply nmap's match/softmatch rules from FILE (e.g. /usr/share/nmap/nmap-service-probes): nmap_product, nmap_version, nmap_cpe..." },
+    { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
+      check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
+      help: 'bytes shown in unknown_preview for unidentified banners' },
+    QUIET_OPTION,
+    STATUS_NDJSON_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+// Thrown from the record callback when the reader of our output went away (| head).
+class Stop extends Error {}
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    if (opts._.length > 0) { report.error(`unexpected argument '${opts._[0]}': records are read from standard input`); return 2; }
+    let probes: ServiceProbes | null = null;
+    if (opts['service-probes']) {
+      try { probes = ServiceProbes.fromFile(opts['service-probes']); } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (e instanceof ProbeFileError) throw new UsageError(`--service-probes ${opts['service-probes']}: ${err.message}`);
+        throw new UsageError(`--service-probes: cannot read ${opts['service-probes']}: ${err.code ?? err.message}`);
+      }
+    }
+    const previewBytes: number = opts['preview-bytes'];
+    const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
+    const services = new Map<string, number>();
+
+    const adapt = (value: unknown): AnyRecord | string => {
+      const rec = requireType(value);
+      if (typeof rec === 'string' || rec.type !== 'banner') return rec;
+      return enrichBanner(rec, { previewBytes, probes });
+    };
+
+    const w = new LineWriter(io.stdout);
+    const status = new Status('banners', io.stderr, () => ({
+      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap },
+      text: `${counts.banners} banners, ${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches` : ''}, ${counts.passed} other records`,
+    }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
+
+    let read;
+    try {
+      read = await readRecords(io.stdin, report, (rec) => {
+        if (w.closed) throw new Stop();
+        if (rec.type === 'banner') {
+          counts.banners++;
+          const svc = rec.service as string;
+          if (svc !== 'unknown') counts.identified++;
+          if (rec.nmap_service !== undefined) counts.nmap++;
+          services.set(svc, (services.get(svc) ?? 0) + 1);
+        } else counts.passed++;
+        return w.record(rec);
+      }, { adapt });
+    } catch (e) {
+      status.stop(false);
+      if (e instanceof Stop) return EXIT_OK;
+      throw e;
+    }
+    await w.end();
+    status.stop();
+    if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+    if (probes && probes.stats.skipped > 0 && !opts.quiet) {
+      const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
+      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that JavaScript cannot run: ${why})`);
+    }
+    if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
+      const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
+      report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);
+    }
+    return read.bad > 0 ? EXIT_REJECTED : EXIT_OK;
+  });
+}

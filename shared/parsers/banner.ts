@@ -1,0 +1,49 @@
+// Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
+import type { AnyRecord } from '../records';
+import { PARSERS, identify } from './index';
+import type { ServiceProbes } from '../service-probes';
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export interface EnrichOptions { previewBytes?: number; probes?: ServiceProbes | null }
+
+/** Decodes strict base64 (padding optional, as long as the length is possible), or null. */
+export function decodeBase64(s: string): Buffer | null {
+  if (s.length % 4 === 1 || !BASE64.test(s)) return null;
+  const eq = s.indexOf('=');
+  if (eq >= 0 && (s.length % 4 !== 0)) return null;
+  return Buffer.from(s, 'base64');
+}
+
+// Fields an earlier run of banners added: dropped first, so running it twice gives the same record.
+function isOurs(key: string, prefixes: Set<string>): boolean {
+  if (key === 'service') return true;
+  const u = key.indexOf('_');
+  return u > 0 && prefixes.has(key.slice(0, u));
+}
+
+const PREFIXES = new Set([...PARSERS.map((p) => p.name), 'unknown', 'cert', 'nmap']);
+
+export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
+  if (typeof rec.data !== 'string') return 'banner record has no "data" string';
+  const data = decodeBase64(rec.data);
+  if (!data) return 'banner "data" is not valid base64';
+  if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'banner "probe" is not a string';
+  if (rec.port !== undefined && (typeof rec.port !== 'number' || !Number.isInteger(rec.port))) return 'banner "port" is not an integer';
+  const probe = typeof rec.probe === 'string' ? rec.probe : 'null';
+  const port = typeof rec.port === 'number' ? rec.port : 0;
+  const { service, fields } = identify(data, probe, port, opts.previewBytes);
+  const out: AnyRecord = { type: 'banner' };
+  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) out[k] = rec[k];
+  out.service = service;
+  Object.assign(out, fields);
+  if (opts.probes) {
+    const m = opts.probes.match(data, probe);
+    if (m) {
+      // nmap names the service when our parsers could not.
+      if (service === 'unknown' && typeof m.nmap_service === 'string') out.service = m.nmap_service;
+      Object.assign(out, m);
+    }
+  }
+  return out;
+}

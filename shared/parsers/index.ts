@@ -1,0 +1,53 @@
+// The parser registry: every protocol module in one list, and identify() that picks the best one for a banner.
+import { Fields, Parser, parseAll } from './types';
+import { http } from './http';
+import { ssh } from './ssh';
+import { ftp } from './ftp';
+import { smtp } from './smtp';
+import { pop3 } from './pop3';
+import { imap } from './imap';
+import { tls } from './tls';
+import { redis } from './redis';
+import { memcached } from './memcached';
+import { mysql } from './mysql';
+import { postgres } from './postgres';
+import { vnc } from './vnc';
+import { telnet } from './telnet';
+import { rdp } from './rdp';
+import { mqtt } from './mqtt';
+import { amqp } from './amqp';
+import { smb } from './smb';
+import { PREVIEW_BYTES, unknownFields, unknown } from './unknown';
+
+export type { Fields, Parser, Session } from './types';
+
+/** In order of preference when two parsers are equally sure. */
+export const PARSERS: readonly Parser[] = [
+  http, ssh, tls, imap, smtp, ftp, pop3, redis, memcached, mysql, postgres, vnc, telnet, rdp, mqtt, amqp, smb,
+];
+export const UNKNOWN = unknown;
+
+export function parserByName(name: string): Parser | undefined {
+  return name === 'unknown' ? unknown : PARSERS.find((p) => p.name === name);
+}
+
+export interface Identified { service: string; fields: Fields }
+
+/**
+ * Picks the parser most sure of the bytes (a signature beats a port or probe hint) and runs it.
+ * A parser picked on a hint alone that finds nothing gives way to `unknown` with a preview.
+ */
+export function identify(b: Uint8Array, probe = 'null', port = 0, previewBytes = PREVIEW_BYTES): Identified {
+  let best: Parser | null = null, score = 0;
+  if (b.length > 0) {
+    for (const p of PARSERS) {
+      const s = p.detect(b, probe, port);
+      if (s > score) { best = p; score = s; }
+    }
+  }
+  if (best) {
+    const fields = parseAll(best, b);
+    if (score >= 2 || Object.keys(fields).length > 0) return { service: best.name, fields };
+  }
+  return { service: 'unknown', fields: unknownFields(b, previewBytes) };
+}

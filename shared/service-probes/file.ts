@@ -1,0 +1,81 @@
+// Reads the nmap-service-probes format: Probe sections with their match/softmatch rules and fallbacks.
+//
+//   Probe TCP GetRequest q|GET / HTTP/1.0\r\n\r\n|
+//   fallback NULL
+//   match ssh m|^SSH-([\d.]+)-OpenSSH_([\w._-]+)| p/OpenSSH/ v/$2/ i/protocol $1/ cpe:/a:openbsd:openssh:$2/
+//   softmatch ftp m/^220[- ].*ftp/i
+// The pattern delimiter is any character after 'm' and ends at its next occurrence (nmap does not
+// let it be escaped); flags i and s follow it. Version fields are letter + delimiter + text + delimiter.
+
+export interface RuleDef {
+  soft: boolean;
+  service: string;
+  pattern: string;
+  flags: string;
+  templates: { key: string; value: string }[];
+  line: number;
+}
+
+export interface ProbeDef { name: string; protocol: string; rules: RuleDef[]; fallback: string[] }
+
+export class ProbeFileError extends Error {}
+
+export function parseProbesFile(text: string): ProbeDef[] {
+  const probes: ProbeDef[] = [];
+  let cur: ProbeDef | null = null;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].replace(/\r$/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const sp = line.indexOf(' ');
+    const word = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    if (word === 'Probe') {
+      const [protocol, name] = rest.split(' ');
+      if (!protocol || !name) throw new ProbeFileError(`line ${n + 1}: bad Probe line`);
+      cur = { name, protocol, rules: [], fallback: [] };
+      probes.push(cur);
+    } else if (word === 'match' || word === 'softmatch') {
+      if (!cur) throw new ProbeFileError(`line ${n + 1}: ${word} before any Probe`);
+      const r = parseRule(rest, word === 'softmatch', n + 1);
+      if (typeof r === 'string') throw new ProbeFileError(`line ${n + 1}: ${r}`);
+      cur.rules.push(r);
+    } else if (word === 'fallback') {
+      if (cur) cur.fallback = rest.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    // Exclude, ports, sslports, rarity, totalwaitms, tcpwrappedms: nothing to do for stored banners.
+  }
+  if (!probes.length) throw new ProbeFileError('no Probe lines: not an nmap-service-probes file');
+  return probes;
+}
+
+function parseRule(rest: string, soft: boolean, line: number): RuleDef | string {
+  const sp = rest.indexOf(' ');
+  if (sp <= 0) return 'no service name';
+  const service = rest.slice(0, sp);
+  let i = sp + 1;
+  if (rest[i] !== 'm') return 'no m pattern';
+  const d = rest[i + 1];
+  if (!d) return 'no pattern delimiter';
+  const end = rest.indexOf(d, i + 2);
+  if (end < 0) return 'unterminated pattern';
+  const pattern = rest.slice(i + 2, end);
+  i = end + 1;
+  let flags = '';
+  while (i < rest.length && rest[i] !== ' ') flags += rest[i++];
+  const templates: { key: string; value: string }[] = [];
+  while (i < rest.length) {
+    while (rest[i] === ' ') i++;
+    if (i >= rest.length) break;
+    let key: string;
+    if (rest.startsWith('cpe:', i)) { key = 'cpe'; i += 4; } else { key = rest[i]; i += 1; }
+    const dl = rest[i];
+    if (!dl) break;
+    const close = rest.indexOf(dl, i + 1);
+    if (close < 0) return `unterminated ${key} field`;
+    templates.push({ key, value: rest.slice(i + 1, close) });
+    i = close + 1;
+    while (i < rest.length && rest[i] !== ' ') i++;  // a cpe's "a" flag
+  }
+  return { soft, service, pattern, flags, templates, line };
+}
