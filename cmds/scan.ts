@@ -1,0 +1,178 @@
+// trawl scan: targets | blast and catch wired with a fresh key and FIFO, a cooldown, then the records.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import type { Readable } from 'stream';
+import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { FatalError, UsageError } from '../shared/exit';
+import { IO } from '../shared/io';
+import { newKey, writeKeyFile } from '../shared/key';
+import { PROBE_OPTIONS } from '../shared/probes';
+import { loadNative } from '../native/index';
+import { SEND_OPTIONS } from '../shared/blast/options';
+import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/blast/iface';
+import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
+import { waitForCapture } from '../shared/scan/ready';
+
+// Options handed to `trawl targets` as they are.
+const TARGET_OPTIONS: OptionSpec[] = [
+  { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100' },
+  { name: 'top-ports', type: 'number', arg: 'N', help: 'the N most common ports (see trawl-targets(1))' },
+  { name: 'include-file', short: 'iL', type: 'list', arg: 'FILE', help: 'read ranges from FILE, one per line' },
+  { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave these ranges out' },
+  { name: 'exclude-file', type: 'list', arg: 'FILE', help: 'leave out the ranges listed in FILE' },
+  { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave these ports out' },
+  { name: 'seed', type: 'string', arg: 'N', help: 'order of the targets (default: random, printed on stderr)' },
+  { name: 'resume-index', type: 'string', arg: 'K', help: 'start with the target of index K (as printed by an interrupted scan)' },
+];
+
+export const info: CommandInfo = {
+  name: 'scan',
+  summary: 'SYN scan (and banners) in one command: targets | blast, catch, cooldown, records',
+  synopsis: 'RANGE... -p PORTS [-i IFACE] [--rate PPS] [--cooldown S] [--banners] [-o FORMAT] [options]',
+  options: [
+    ...TARGET_OPTIONS,
+    ...SEND_OPTIONS,
+    { name: 'cooldown', type: 'number', arg: 'S', default: 8,
+      check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
+      help: 'wait S seconds after the last SYN for late replies (ZMap\'s default)' },
+    { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
+    { name: 'output-format', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...)' },
+    { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
+    ...PROBE_OPTIONS,
+    QUIET_OPTION,
+    STATUS_NDJSON_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+const SEND_NAMES = SEND_OPTIONS.map((o) => o.name).filter((n) => n !== 'interface' && n !== 'source-ip' && n !== 'source-port');
+
+/** Re-creates --name value flags for the options of `specs` the user gave. */
+function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: string[]): string[] {
+  const out: string[] = [];
+  for (const o of specs) {
+    if (names && !names.includes(o.name)) continue;
+    const v = opts[o.name];
+    if (v === undefined || v === false) continue;
+    if (o.type === 'boolean') out.push(`--${o.name}`);
+    else if (o.type === 'list') for (const x of v as string[]) out.push(`--${o.name}`, String(x));
+    else if (v !== o.default) out.push(`--${o.name}`, String(v));
+  }
+  return out;
+}
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    if (opts._.length === 0 && !opts['include-file'].length) throw new UsageError('give at least one RANGE (or -iL FILE)');
+    if (!opts.ports.length && opts['top-ports'] === undefined) throw new UsageError('give -p PORTS or --top-ports N');
+    for (const need of ['targets', 'blast', 'catch']) {
+      if (!commandAvailable(need)) throw new FatalError(`trawl ${need} is not in this build: scan needs it`);
+    }
+    if (opts.banners && !commandAvailable('banners')) throw new FatalError('--banners needs trawl banners, which is not in this build');
+    if (opts['output-format'].length && !commandAvailable('fmt')) throw new FatalError('-o needs trawl fmt, which is not in this build');
+
+    let canRaw = false;
+    try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }
+    if (!canRaw) {
+      throw new FatalError('scanning needs CAP_NET_RAW: run as root, or grant it to node with ' +
+        '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`');
+    }
+    // blast and catch must agree on the interface and the address, so scan picks them once.
+    const iface: string | undefined = opts.interface ?? defaultRoute()?.iface;
+    if (!iface) throw new FatalError('no default route to pick an interface from: give -i IFACE');
+    if (!interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
+    const srcIp: string | null = opts['source-ip'] ?? interfaceIpv4(iface);
+    if (!srcIp) throw new UsageError(`${iface} has no IPv4 address: give --source-ip ADDR`);
+    if (opts.banners && !opts['source-ip']) {
+      report.warn(`--banners from ${srcIp}, an address the kernel owns: the kernel resets the connections before ` +
+        'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');
+    }
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-scan-'));
+    const stages: Stage[] = [];
+    let interrupted = false;
+    const onSignal = () => {
+      if (interrupted) return;
+      interrupted = true;
+      // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
+      for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const keyFile = opts['key-file'] ?? path.join(dir, 'key');
+      if (!opts['key-file']) writeKeyFile(keyFile, newKey());
+      const fifo = path.join(dir, 'replies');
+      const withReplies = opts.banners === true;
+      if (withReplies) {
+        const r = spawnSync('mkfifo', ['-m', '0600', fifo], { encoding: 'utf8' });
+        if (r.status !== 0) throw new FatalError(`cannot create ${fifo}: ${r.stderr.trim()}`);
+      }
+      const common = ['-i', iface, '--key-file', keyFile, '--source-ip', srcIp, '--source-port', opts['source-port']];
+      const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] ? ['--status-ndjson'] : [])];
+
+      // catch first, and wait until its capture socket exists, so the first replies are seen.
+      const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], io.stderr);
+      stages.push(catchStage);
+      let catchDone = false;
+      void catchStage.exit.then(() => { catchDone = true; });
+      const ready = await waitForCapture(catchStage.child.pid!, 10000, () => !catchDone);
+      if (catchDone) return pipelineCode([await catchStage.exit], false) || 1;
+      if (!ready) report.warn('catch did not show its capture socket within 10 s; starting anyway');
+      await new Promise((r) => setTimeout(r, 100));   // libpcap binds and sets its filter after opening
+
+      // Downstream of catch: banners, then fmt, then our stdout.
+      let out: Readable = catchStage.child.stdout!;
+      const down: Stage[] = [];
+      if (opts.banners) { const s = startStage('banners', [], io.stderr, out); down.push(s); out = s.child.stdout!; }
+      if (opts['output-format'].length) {
+        const s = startStage('fmt', opts['output-format'].flatMap((f: string) => ['-o', f]), io.stderr, out);
+        down.push(s); out = s.child.stdout!;
+      }
+      stages.push(...down);
+      const piped = new Promise<void>((resolve) => {
+        out.on('end', resolve);
+        out.on('error', () => resolve());
+        out.pipe(io.stdout, { end: false });
+      });
+
+      if (!interrupted) {
+        const targets = startStage('targets',
+          [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
+        const blast = startStage('blast', [
+          ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
+          ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
+        ], io.stderr, targets.child.stdout!);
+        stages.unshift(targets, blast);
+        if (interrupted) onSignal();
+        await blast.exit;
+        await targets.exit;
+        // blast lingered for the cooldown while serving replies; without replies we wait here.
+        if (!withReplies && !interrupted) await sleepUnless(opts.cooldown * 1000, () => interrupted);
+      }
+      catchStage.child.kill('SIGTERM');
+      const codes: number[] = [];
+      for (const s of stages) codes.push(await s.exit);
+      await piped;
+      const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
+      const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
+      return pipelineCode(byOrder, interrupted);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      for (const s of stages) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function sleepUnless(ms: number, stop: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const until = Date.now() + ms;
+    const tick = () => (stop() || Date.now() >= until ? resolve() : setTimeout(tick, Math.min(100, until - Date.now())));
+    tick();
+  });
+}

@@ -1,0 +1,36 @@
+// scan's pipeline stages: child processes of this same trawl binary, joined by pipes, with their
+// exit codes collected in pipeline order.
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Writable } from 'stream';
+
+export const MAIN = path.join(__dirname, '..', 'main.js');
+
+export function commandAvailable(name: string): boolean {
+  return fs.existsSync(path.join(__dirname, '..', '..', 'cmds', `${name}.js`));
+}
+
+export interface Stage { name: string; child: ChildProcess; exit: Promise<number> }
+
+/** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:"). */
+export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | NodeJS.ReadableStream = 'ignore'): Stage {
+  const child = spawn(process.execPath, [MAIN, name, ...args], {
+    stdio: [typeof stdin === 'string' ? stdin : 'pipe', 'pipe', 'pipe'],
+  });
+  if (typeof stdin !== 'string') stdin.pipe(child.stdin!);
+  child.stderr!.on('data', (d) => err.write(d));
+  child.stdin?.on('error', () => { /* a stage that exits early closes its stdin: its exit code says why */ });
+  const exit = new Promise<number>((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 130 : 1)));
+  });
+  return { name, child, exit };
+}
+
+/** The scan's exit code: 130 if interrupted, else the first failing stage's in pipeline order. */
+export function pipelineCode(codes: number[], interrupted: boolean): number {
+  if (interrupted) return 130;
+  for (const c of codes) if (c !== 0) return c;
+  return 0;
+}
