@@ -42,7 +42,7 @@ export function decodePacket(lt: number, b: Uint8Array, off: number, cap: number
   if (k !== L3_IPV4) return D_NOT_IPV4;
   const ip = d.l3;
   if (ip + 20 > end) return D_MALFORMED;
-  if ((b[ip] >> 4) !== 4) return D_NOT_IPV4;
+  if ((b[ip] >> 4) !== 4) return D_MALFORMED;   // the link layer said IPv4 (raw links checked it)
   const hl = (b[ip] & 15) * 4;
   const tot = be16(b, ip + 2);
   if (hl < 20 || tot < hl || ip + hl > end) return D_MALFORMED;
