@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Banner benchmark (issue 4): 198.18.0.0/20 on ports 21,22,25,80,443,6379 of real Debian daemons
+# (test/servers.sh) in the namespace testbed, `trawl scan --banners` and `masscan --banners`
+# side by side at the same rate, one after the other in one run. Prints for each: wall time,
+# open ports, banners (distinct ip:port), coverage (banners / open ports), peak RSS, and the
+# target namespace's ListenOverflows/ListenDrops during that run (SYNs a daemon's full accept
+# queue dropped: sshd asks for 128, vsftpd 32; count them before blaming a scanner).
+# Then the share of targets that answer goes from 0% to 100% (ZBanner's figures 10 and 11;
+# the rest are dropped silently by nft) and the peak RSS of catch and banners is printed for
+# each share: it must stay flat (within 20%) and under 150 MB.
+#   BANNERS_BENCH_RATE (default 10000)   packets/s for both scanners
+#   BANNERS_BENCH_SHARES (default "0 25 50 75 100")
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RATE=${BANNERS_BENCH_RATE:-10000}
+SHARES=${BANNERS_BENCH_SHARES:-0 25 50 75 100}
+PORTS=21,22,25,80,443,6379
+RANGE=198.18.0.0/20
+[ "$(id -u)" = 0 ] || { echo "banners bench: needs root (network namespaces)"; exit 1; }
+[ -f native/build/Release/trawl_native.node ] || { echo "banners bench: native module not built (make build)"; exit 1; }
+
+NAME=bnb$$
+tmp=$(mktemp -d /tmp/trawl-banners-bench-XXXXXX)
+chmod 755 "$tmp"   # exim and dovecot write below it as their own users
+cleanup() {
+  bash test/servers.sh down "$NAME-t" "$tmp/srv" || true
+  bash test/testbed.sh down "$NAME" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+TRAWL="node $PWD/dist/shared/main.js"
+
+# The half of 198.18.0.0/19 above the /20 is dropped: targets there never answer.
+eval "$(bash test/testbed.sh up "$NAME" --drop 198.18.16.0/20)"
+bash test/servers.sh up "$TARGET_NS" "$tmp/srv" nginx sshd vsftpd exim redis > "$tmp/versions"
+echo "servers: $(tr '\n' ' ' < "$tmp/versions")"
+echo "range $RANGE, ports $PORTS, rate $RATE packets/s"
+
+# TcpExt counters of the target namespace (per-namespace /proc/net/netstat).
+tcpext() {
+  ip netns exec "$TARGET_NS" awk -v k="$1" '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/netstat
+}
+now() { date +%s.%N; }
+rss_mb() { awk '{ printf "%.1f", $1 / 1024 }' "$1"; }
+
+declare -A WALL OPEN BANNERS RSS OVF DROPS
+report() {   # NAME
+  local n=$1 cov
+  cov=$(awk -v b="${BANNERS[$n]}" -v o="${OPEN[$n]}" 'BEGIN { printf "%.1f%%", o ? 100 * b / o : 0 }')
+  printf '  %-8s wall %6.1f s  open %6d  banners %6d  coverage %6s  peak RSS %7s MB  ListenOverflows %d ListenDrops %d\n' \
+    "$n" "${WALL[$n]}" "${OPEN[$n]}" "${BANNERS[$n]}" "$cov" "${RSS[$n]}" "${OVF[$n]}" "${DROPS[$n]}"
+}
+measure_start() { o0=$(tcpext ListenOverflows); d0=$(tcpext ListenDrops); t0=$(now); }
+measure_end() {   # NAME
+  WALL[$1]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  OVF[$1]=$(( $(tcpext ListenOverflows) - o0 )); DROPS[$1]=$(( $(tcpext ListenDrops) - d0 ))
+}
+
+# --- trawl: one pass, mixed probes (null on 21/22/25, http on 80, tls on 443, redis on 6379).
+# A source address the kernel does not own (catch answers ARP), so no firewall rule is needed.
+# --cooldown 3 and masscan's --wait 3 give both the same tail after the last SYN.
+cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $RATE --cooldown 3 --seed 1 -q"
+echo "trawl:   $cmd"
+measure_start
+ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/trawl.rss" $cmd > "$tmp/trawl.ndjson" 2> "$tmp/trawl.err" \
+  || { echo "  trawl scan failed: $(tail -3 "$tmp/trawl.err")"; exit 1; }
+measure_end trawl
+OPEN[trawl]=$(grep -c '"type":"open"' "$tmp/trawl.ndjson" || true)
+BANNERS[trawl]=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | sed 's/.*"ip":"\([^"]*\)","port":\([0-9]*\).*/\1:\2/' | sort -u | wc -l)
+RSS[trawl]=$(rss_mb "$tmp/trawl.rss")
+sleep 3   # let the daemons finish the connections of the first run
+
+# --- masscan 1.3.2 (Debian): its own TCP stack on another unowned address.
+cmd="masscan $RANGE -p$PORTS --banners --rate $RATE -e $SCAN_IF --source-ip 198.19.0.78 --router-mac $ROUTER_MAC --wait 3 -oL $tmp/masscan.txt"
+echo "masscan: $cmd"
+measure_start
+ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/masscan.rss" $cmd > "$tmp/masscan.out" 2>&1 \
+  || { echo "  masscan failed: $(tail -3 "$tmp/masscan.out")"; }
+measure_end masscan
+OPEN[masscan]=$(awk '$1 == "open" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
+BANNERS[masscan]=$(awk '$1 == "banner" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
+RSS[masscan]=$(rss_mb "$tmp/masscan.rss")
+
+echo "results:"
+report trawl
+report masscan
+echo "  banners per port (trawl / masscan):"
+for p in ${PORTS//,/ }; do
+  t=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | grep -c "\"port\":$p," || true)
+  m=$(awk -v p="$p" '$1 == "banner" && $3 == p { print $4 }' "$tmp/masscan.txt" | sort -u | wc -l)
+  echo "    $p: $t / $m"
+done
+awk -v t="${WALL[trawl]}" -v m="${WALL[masscan]}" -v bt="${BANNERS[trawl]}" -v bm="${BANNERS[masscan]}" \
+  'BEGIN { printf "  trawl/masscan: banners %.2fx, wall time %.2fx\n", bm ? bt / bm : 0, m ? t / m : 0 }'
+
+# --- memory against the share of targets that answer: the same number of targets each time,
+# SHARE% of them in the served /20, the rest in the dropped /20. catch and banners measured
+# apart (the pipeline trawl scan runs), blast too.
+echo "memory vs share of targets answering (targets: 4096 addresses x 6 ports each time):"
+$TRAWL targets "$RANGE" -p "$PORTS" --seed 2 -q > "$tmp/served.ndjson"
+$TRAWL targets 198.18.16.0/20 -p "$PORTS" --seed 2 -q > "$tmp/dropped.ndjson"
+total=$(wc -l < "$tmp/served.ndjson")
+$TRAWL key --force "$tmp/k.key"
+for share in $SHARES; do
+  n=$(( total * share / 100 ))
+  { head -n "$n" "$tmp/served.ndjson"; head -n $(( total - n )) "$tmp/dropped.ndjson"; } | shuf --random-source=<(yes) > "$tmp/mix.ndjson"
+  rm -f "$tmp/q.fifo"
+  ip netns exec "$SCAN_NS" bash -c "
+    ( /usr/bin/time -f %M -o $tmp/catch.rss $TRAWL catch -i $SCAN_IF --key-file $tmp/k.key --replies $tmp/q.fifo \
+        --source-ip 198.19.0.77 --idle 3 -q | /usr/bin/time -f %M -o $tmp/banners.rss $TRAWL banners -q > $tmp/mix.out ) &
+    sleep 1
+    /usr/bin/time -f %M -o $tmp/blast.rss $TRAWL blast --key-file $tmp/k.key --replies $tmp/q.fifo --source-ip 198.19.0.77 \
+      --rate $RATE --linger 2 -q < $tmp/mix.ndjson
+    wait" 2> "$tmp/mix.err" || { echo "  share $share%: pipeline failed: $(tail -3 "$tmp/mix.err")"; continue; }
+  b=$(grep -c '"type":"banner"' "$tmp/mix.out" || true)
+  printf '  %3d%% answering: %6d banners  catch %6s MB  banners %6s MB  blast %6s MB\n' \
+    "$share" "$b" "$(rss_mb "$tmp/catch.rss")" "$(rss_mb "$tmp/banners.rss")" "$(rss_mb "$tmp/blast.rss")"
+  sleep 2
+done
