@@ -27,7 +27,7 @@ function parse(b: Uint8Array): Fields {
   if (((b[7] << 8) | b[8]) !== 10 || ((b[9] << 8) | b[10]) !== 10) return f;
   f.amqp_method = 'connection.start';
   if (end < 13) return f;
-  f.amqp_version = `0-${b[11]}-${b[12]}`;
+  f.amqp_version = `${b[11]}-${b[12]}`;   // 0-9-1 servers say major 0, minor 9
   if (end < 17) return f;
   const tEnd = Math.min(end, 17 + u32(b, 13));
   for (let o = 17; o < tEnd;) {
