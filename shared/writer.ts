@@ -48,12 +48,26 @@ export class LineWriter {
     return this.draining ?? undefined;
   }
 
+  /**
+   * Bytes the caller encoded itself (a batch of records, newlines included), written after any
+   * queued text. The caller must not reuse `b` afterwards: a pipe may still hold it.
+   */
+  bytes(b: Uint8Array): Promise<void> | undefined {
+    this.flush();
+    if (this.closed || b.length === 0) return this.draining ?? undefined;
+    return this.write(b);
+  }
+
   flush(): Promise<void> | undefined {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     if (this.size === 0 || this.closed) return this.draining ?? undefined;
     const chunk = this.buf.join('');
     this.buf = [];
     this.size = 0;
+    return this.write(chunk);
+  }
+
+  private write(chunk: string | Uint8Array): Promise<void> | undefined {
     const ok = this.out.write(chunk);
     if (!ok && !this.draining) {
       this.draining = new Promise<void>((resolve) => {

@@ -1,0 +1,165 @@
+// trawl targets: ranges and ports -> a randomized, shardable, resumable stream of target records.
+import { randomBytes } from 'crypto';
+import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { IO } from '../shared/io';
+import { Status } from '../shared/status';
+import { LineWriter } from '../shared/writer';
+import { buildAddressSet } from '../shared/targets/build';
+import { TargetStream } from '../shared/targets/generate';
+import { MAX_N, Permutation } from '../shared/targets/permutation';
+import { parsePorts, portSet, topPorts } from '../shared/targets/ports';
+import { parseRangeArg, Range, readRangeFile } from '../shared/targets/ranges';
+import { TargetSpace } from '../shared/targets/space';
+import { TOP_TCP_PORTS } from '../shared/targets/top-ports';
+import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../shared/targets/plan';
+
+// masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
+const SAFE_ADDRESSES = 1_000_000_000n;
+
+export const info: CommandInfo = {
+  name: 'targets',
+  summary: 'ranges and ports -> a randomized, shardable, resumable stream of target records',
+  synopsis: '[options] RANGE... -p PORTS',
+  options: [
+    { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100' },
+    { name: 'top-ports', type: 'number', arg: 'N', help: `the N TCP ports most often found open (1-${TOP_TCP_PORTS.length}, nmap's frequency data)`,
+      check: (n: number) => (Number.isInteger(n) && n >= 1 && n <= TOP_TCP_PORTS.length ? undefined : `'${n}' is not a whole number from 1 to ${TOP_TCP_PORTS.length}`) },
+    { name: 'include-file', short: 'iL', type: 'list', arg: 'FILE', help: 'read ranges from FILE, one or more per line, # comments ("-" for stdin)' },
+    { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave out these ranges' },
+    { name: 'exclude-file', type: 'list', arg: 'FILE', help: 'leave out the ranges in FILE (ZMap blocklist / masscan exclude.conf format)' },
+    { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave out these ports' },
+    { name: 'no-reserved', type: 'boolean', help: 'keep the special-purpose ranges (private, multicast, ...) inside wider ranges' },
+    { name: 'seed', type: 'string', arg: 'N', help: 'order seed, 0 to 2^64-1 (default: random, printed on stderr)' },
+    { name: 'shard', type: 'string', arg: 'I/N', help: 'emit only shard I of N (1-based); needs --seed' },
+    { name: 'resume-index', type: 'string', arg: 'K', help: 'start at index K of the order (as printed on interrupt)' },
+    { name: 'limit', type: 'number', arg: 'N', help: 'stop after N targets',
+      check: (n: number) => (Number.isInteger(n) && n >= 0 ? undefined : `'${n}' is not a whole number`) },
+    { name: 'count', type: 'boolean', help: 'print the number of targets this run would emit, and nothing else' },
+    QUIET_OPTION,
+    STATUS_NDJSON_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+function collectPorts(opts: Record<string, any>): number[] {
+  const include: number[] = [];
+  for (const spec of opts.ports as string[]) {
+    const p = parsePorts(spec);
+    if (typeof p === 'string') throw new UsageError(`option -p: ${p}`);
+    include.push(...p);
+  }
+  if (opts['top-ports'] !== undefined) include.push(...topPorts(opts['top-ports']));
+  if (include.length === 0) throw new UsageError('no ports: give -p PORTS or --top-ports N');
+  const exclude: number[] = [];
+  for (const spec of opts['exclude-ports'] as string[]) {
+    const p = parsePorts(spec);
+    if (typeof p === 'string') throw new UsageError(`option --exclude-ports: ${p}`);
+    exclude.push(...p);
+  }
+  return portSet(include, exclude);
+}
+
+function collectRanges(opts: Record<string, any>): { includes: Range[]; excludes: Range[] } {
+  const includes: Range[] = [];
+  for (const a of opts._ as string[]) includes.push(...parseRangeArg(a, 'range'));
+  for (const f of opts['include-file'] as string[]) includes.push(...readRangeFile(f));
+  if (includes.length === 0) throw new UsageError('no ranges: give RANGE arguments or -iL FILE');
+  const excludes: Range[] = [];
+  for (const a of opts.exclude as string[]) excludes.push(...parseRangeArg(a, '--exclude'));
+  for (const f of opts['exclude-file'] as string[]) excludes.push(...readRangeFile(f));
+  return { includes, excludes };
+}
+
+function human(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  // minimist reads --no-X as "X is false" and would call --no-reserved unknown; =true keeps it.
+  const args = argv.map((a) => (a === '--no-reserved' ? '--no-reserved=true' : a));
+  return runCommand(info, args, io, async (opts, io, report) => {
+    const ports = collectPorts(opts);
+    const { includes, excludes } = collectRanges(opts);
+    const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);
+    const resume = opts['resume-index'] === undefined ? 0n : parseIndex(opts['resume-index'], '--resume-index');
+    const limit: number = opts.limit ?? Infinity;
+
+    const set = buildAddressSet(includes, excludes, !opts['no-reserved']);
+    for (const w of set.warnings) report.warn(w);
+    const space = new TargetSpace(set, ports);
+    if (space.total === 0n) {
+      report.error(ports.length === 0 ? 'empty target set: every port is excluded' : 'empty target set: every address is excluded');
+      return EXIT_FAIL;
+    }
+    const first = firstIndex(resume, shard);
+    const todo = shardCount(space.total, first, shard.of);
+    const emit = limit < Number(todo) ? BigInt(limit) : todo;
+    if (opts.count) { io.stdout.write(`${emit}\n`); return EXIT_OK; }
+
+    if (opts.shard !== undefined && opts.seed === undefined) {
+      throw new UsageError('--shard needs --seed: every shard must use the same order');
+    }
+    if (space.addresses > SAFE_ADDRESSES && opts['exclude-file'].length === 0 && !(limit <= Number(SAFE_ADDRESSES))) {
+      throw new UsageError(`${space.addresses} addresses is more than 10^9 (a scan of a large part of the Internet): ` +
+        'give --exclude-file FILE with the networks that asked not to be scanned (--exclude-file /dev/null to go ahead without one)');
+    }
+    if (space.total > MAX_N) {
+      throw new UsageError(`${space.total} targets is more than 2^63, the most one order can hold: narrow the ranges or ports`);
+    }
+    let seed: bigint;
+    if (opts.seed !== undefined) seed = parseSeed(opts.seed);
+    else {
+      seed = randomBytes(8).readBigUInt64BE();
+      if (!opts.quiet) report.info(`seed ${seed} (repeat this order with --seed ${seed})`);
+    }
+
+    const stream = new TargetStream(space, new Permutation(space.total, seed), { first, step: shard.of, limit });
+    const w = new LineWriter(io.stdout);
+    const started = Date.now();
+    const total = Number(emit);
+    const status = new Status('targets', io.stderr, () => {
+      const secs = Math.max((Date.now() - started) / 1000, 1e-3);
+      const done = stream.produced;
+      const percent = total > 0 ? Math.round((done / total) * 10000) / 100 : 100;
+      return {
+        fields: { targets: done, total, rate: Math.round(done / secs), percent, next_index: Number(stream.nextIndex) },
+        text: `${human(done)} targets, ${human(done / secs)}/s, ${percent.toFixed(2)}%`,
+      };
+    }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
+
+    let interrupted = false;
+    const onSignal = () => { interrupted = true; };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      // process.stdout (a file, pipe or terminal) is done with a chunk once writableLength is
+      // back to 0, so its buffer can be refilled; other streams (a PassThrough in tests) may
+      // hand the very chunk to a reader, so they get copies.
+      const direct = typeof (io.stdout as { fd?: unknown }).fd === 'number';
+      while (!stream.done && !interrupted && !w.closed) {
+        const view = stream.chunk();
+        const p = w.bytes(direct ? view : Buffer.from(view));
+        if (p) await p;
+        if (direct && io.stdout.writableLength > 0) stream.detach();
+        // A turn of the event loop per batch lets signals and the status timer in.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await w.end();
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      status.stop();
+    }
+    if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+    if (interrupted) {
+      report.info(`interrupted after ${stream.produced} targets; resume with --resume-index ${stream.nextIndex}`);
+      return EXIT_INTERRUPTED;
+    }
+    return EXIT_OK;
+  });
+}

@@ -1,0 +1,127 @@
+// Byte-level writers for target records, so the hot loop builds no per-record strings:
+// {"type":"target","ip":"198.18.0.7","port":80,"i":0}
+
+// "0".."255" as ASCII digits, three slots each, with their lengths.
+const OCT_DIGITS = new Uint8Array(256 * 3);
+const OCT_LEN = new Uint8Array(256);
+for (let o = 0; o < 256; o++) {
+  const s = String(o);
+  OCT_LEN[o] = s.length;
+  for (let k = 0; k < s.length; k++) OCT_DIGITS[o * 3 + k] = s.charCodeAt(k);
+}
+
+function octet(buf: Uint8Array, p: number, o: number): number {
+  const base = o * 3;
+  const len = OCT_LEN[o];
+  buf[p] = OCT_DIGITS[base];
+  if (len > 1) { buf[p + 1] = OCT_DIGITS[base + 1]; if (len > 2) buf[p + 2] = OCT_DIGITS[base + 2]; }
+  return p + len;
+}
+
+/** Writes an IPv4 address (unsigned 32-bit number) as a dotted quad; returns the new offset. */
+export function writeIPv4(buf: Uint8Array, p: number, v: number): number {
+  p = octet(buf, p, v >>> 24); buf[p++] = 46;
+  p = octet(buf, p, (v >>> 16) & 255); buf[p++] = 46;
+  p = octet(buf, p, (v >>> 8) & 255); buf[p++] = 46;
+  return octet(buf, p, v & 255);
+}
+
+/** Writes an ASCII string (addresses, numbers); returns the new offset. */
+export function writeAscii(buf: Uint8Array, p: number, s: string): number {
+  for (let k = 0; k < s.length; k++) buf[p++] = s.charCodeAt(k);
+  return p;
+}
+
+/** Writes a non-negative integer below 2^53 in decimal; returns the new offset. */
+export function writeUint(buf: Uint8Array, p: number, v: number): number {
+  let len = 1;
+  for (let t = 10; v >= t; t *= 10) len++;
+  let k = p + len;
+  do {
+    const r = v % 10;
+    v = (v - r) / 10;
+    buf[--k] = 48 + r;
+  } while (v > 0);
+  return p + len;
+}
+
+// Constant parts are written byte by byte with literal values: V8 compiles those to plain
+// stores, about five times faster than a copy loop over a 23-byte array.
+
+/** `{"type":"target","ip":"` */
+export function writePrefix(b: Uint8Array, p: number): number {
+  b[p] = 123; b[p + 1] = 34; b[p + 2] = 116; b[p + 3] = 121; b[p + 4] = 112; b[p + 5] = 101;
+  b[p + 6] = 34; b[p + 7] = 58; b[p + 8] = 34; b[p + 9] = 116; b[p + 10] = 97; b[p + 11] = 114;
+  b[p + 12] = 103; b[p + 13] = 101; b[p + 14] = 116; b[p + 15] = 34; b[p + 16] = 44;
+  b[p + 17] = 34; b[p + 18] = 105; b[p + 19] = 112; b[p + 20] = 34; b[p + 21] = 58; b[p + 22] = 34;
+  return p + 23;
+}
+
+/** `","port":` */
+export function writePortKey(b: Uint8Array, p: number): number {
+  b[p] = 34; b[p + 1] = 44; b[p + 2] = 34; b[p + 3] = 112; b[p + 4] = 111; b[p + 5] = 114;
+  b[p + 6] = 116; b[p + 7] = 34; b[p + 8] = 58;
+  return p + 9;
+}
+
+/** `,"i":` */
+export function writeIndexKey(b: Uint8Array, p: number): number {
+  b[p] = 44; b[p + 1] = 34; b[p + 2] = 105; b[p + 3] = 34; b[p + 4] = 58;
+  return p + 5;
+}
+
+/** The decimal digits of each port of the scan, five slots per port index, and their lengths. */
+export class PortDigits {
+  readonly digits: Uint8Array;
+  readonly len: Uint8Array;
+
+  constructor(ports: number[]) {
+    this.digits = new Uint8Array(ports.length * 5);
+    this.len = new Uint8Array(ports.length);
+    ports.forEach((port, j) => {
+      const s = String(port);
+      this.len[j] = s.length;
+      for (let k = 0; k < s.length; k++) this.digits[j * 5 + k] = s.charCodeAt(k);
+    });
+  }
+
+  write(b: Uint8Array, p: number, j: number): number {
+    const d = this.digits, base = j * 5, len = this.len[j];
+    for (let k = 0; k < len; k++) b[p + k] = d[base + k];
+    return p + len;
+  }
+}
+
+/**
+ * A decimal counter kept as ASCII digits, so writing a record's running index costs a copy and
+ * an add with carry instead of a conversion. For steps below 2^31 (shard counts).
+ */
+export class AsciiCounter {
+  private readonly dig = new Uint8Array(20).fill(48);
+  private start = 19;
+
+  constructor(v: number) {
+    const s = String(v);
+    this.start = 20 - s.length;
+    for (let k = 0; k < s.length; k++) this.dig[this.start + k] = s.charCodeAt(k);
+  }
+
+  add(step: number): void {
+    const dig = this.dig;
+    let k = 19, s = step, carry = 0;
+    while (s > 0 || carry > 0) {
+      const q = (s / 10) | 0;
+      const d = dig[k] - 48 + (s - q * 10) + carry;
+      s = q;
+      if (d >= 10) { dig[k] = d + 38; carry = 1; } else { dig[k] = d + 48; carry = 0; }
+      k--;
+    }
+    if (k + 1 < this.start) this.start = k + 1;
+  }
+
+  write(buf: Uint8Array, p: number): number {
+    const dig = this.dig;
+    for (let k = this.start; k < 20; k++) buf[p++] = dig[k];
+    return p;
+  }
+}
