@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 NODE_GYP := node_modules/.bin/node-gyp
 APT_BUILD := libpcap-dev g++ make python3
-APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan \
+APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan libcap2-bin \
 	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d
-APT_BENCH := masscan zmap nmap iproute2 time
+APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables
 
 .PHONY: all build deps sysdeps native ts test demo bench clean test-deps bench-deps
 
