@@ -1,5 +1,6 @@
-// Banners from real Debian daemons in a namespace testbed, through blast + catch (+ banners when
-// built): every service answers once with its real version, and the kernel never resets us,
+// Banners from real Debian daemons in a namespace testbed, through blast | catch | banners and
+// through trawl scan --banners: every service answers once with its real version, identified by
+// trawl banners, and the kernel never resets us,
 // both with a source address the kernel owns (an nft rule drops its RSTs) and with one it does
 // not own (catch answers ARP for it).
 import { test } from 'uvu';
@@ -14,7 +15,6 @@ import { testbedUp, testbedDown, inNs, testbedName, Testbed } from './testbed';
 const name = testbedName('pbnr');
 const SERVERS_SH = path.join(ROOT, 'test', 'servers.sh');
 const nativeBuilt = fs.existsSync(path.join(ROOT, 'native', 'build', 'Release', 'trawl_native.node'));
-const haveBanners = fs.existsSync(path.join(ROOT, 'dist', 'cmds', 'banners.js'));
 const CLOSED_PORT = 9;
 const PORTS = [21, 22, 25, 80, 110, 143, 443, 6379, 8443, 11211];
 
@@ -73,10 +73,9 @@ function scan(ips: string[], sourceIp: string | undefined, tag: string) {
   const targets = ips.flatMap((ip) => [...PORTS, CLOSED_PORT].map((port) => JSON.stringify({ type: 'target', ip, port }))).join('\n') + '\n';
   fs.writeFileSync(path.join(dir, `${tag}.targets`), targets);
   const src = sourceIp ? `--source-ip ${sourceIp}` : '';
-  const post = haveBanners ? '| $TRAWL banners' : '';
   const r = inNs(tb!.scanNs, `set -e
     $TRAWL key --force ${key}
-    ( $TRAWL catch -i ${tb!.scanIf} --key-file ${key} --replies ${fifo} ${src} --idle 4 -q ${post} > ${out} 2> ${dir}/${tag}.catch.err ) &
+    ( $TRAWL catch -i ${tb!.scanIf} --key-file ${key} --replies ${fifo} ${src} --idle 4 -q | $TRAWL banners -q > ${out} 2> ${dir}/${tag}.catch.err ) &
     catch_pid=$!
     sleep 1
     $TRAWL blast --key-file ${key} --replies ${fifo} ${src} --rate 2000 --linger 2 -q < ${dir}/${tag}.targets
@@ -104,31 +103,31 @@ function checkBanners(records: any[], ips: string[]) {
         case 21:
           assert.is(b.probe, 'null');
           assert.match(text, `220 (vsFTPd ${v.VSFTPD_VERSION})`);
-          if (haveBanners) { assert.is(b.service, 'ftp', where); assert.is(b.ftp_code, 220); assert.match(JSON.stringify(b), `vsFTPd ${v.VSFTPD_VERSION}`); }
+          { assert.is(b.service, 'ftp', where); assert.is(b.ftp_code, 220); assert.match(JSON.stringify(b), `vsFTPd ${v.VSFTPD_VERSION}`); }
           break;
         case 22:
           assert.match(text, new RegExp(`^SSH-2\\.0-OpenSSH_${v.OPENSSH_VERSION.replace(/\./g, '\\.')} `));
-          if (haveBanners) { assert.is(b.service, 'ssh', where); assert.is(b.ssh_software, `OpenSSH_${v.OPENSSH_VERSION}`); }
+          { assert.is(b.service, 'ssh', where); assert.is(b.ssh_software, `OpenSSH_${v.OPENSSH_VERSION}`); }
           break;
         case 25:
           assert.match(text, `220 mx.trawl-test.example ESMTP Exim ${v.EXIM_VERSION} `);
-          if (haveBanners) { assert.is(b.service, 'smtp', where); assert.is(b.smtp_code, 220); assert.match(JSON.stringify(b), `Exim ${v.EXIM_VERSION}`); }
+          { assert.is(b.service, 'smtp', where); assert.is(b.smtp_code, 220); assert.match(JSON.stringify(b), `Exim ${v.EXIM_VERSION}`); }
           break;
         case 80:
           assert.is(b.probe, 'http');
           assert.match(text, `Server: nginx/${v.NGINX_VERSION}\r\n`);
-          if (haveBanners) {
+          {
             assert.is(b.service, 'http', where);
             assert.is(b.http_status, 200); assert.is(b.http_server, `nginx/${v.NGINX_VERSION}`); assert.is(b.http_title, 'trawl test page');
           }
           break;
         case 110:
           assert.is(text, '+OK Dovecot (Debian) ready.\r\n');   // dovecot does not say its version
-          if (haveBanners) assert.is(b.service, 'pop3', where);
+          assert.is(b.service, 'pop3', where);
           break;
         case 143:
           assert.match(text, /^\* OK \[CAPABILITY IMAP4rev1 .*\] Dovecot \(Debian\) ready\.\r\n$/);
-          if (haveBanners) assert.is(b.service, 'imap', where);
+          assert.is(b.service, 'imap', where);
           break;
         case 443: case 8443: {
           assert.is(b.probe, 'tls');
@@ -136,7 +135,7 @@ function checkBanners(records: any[], ips: string[]) {
           assert.is(d[0], 0x16, `${where}: a handshake record`);
           assert.is(d[5], 0x02, `${where}: a ServerHello`);
           if (port === 8443) assert.ok(d.includes(Buffer.from('trawl-test.example')), 'TLS 1.2: the certificate in clear');
-          if (haveBanners) {
+          {
             assert.is(b.service, 'tls', where);
             if (port === 8443) { assert.is(b.cert_subject_cn, 'trawl-test.example'); assert.match(String(b.cert_sans), 'www.trawl-test.example'); }
           }
@@ -145,12 +144,12 @@ function checkBanners(records: any[], ips: string[]) {
         case 6379:
           assert.is(b.probe, 'redis');
           assert.match(text, `\r\nredis_version:${v.REDIS_VERSION}\r\n`);
-          if (haveBanners) { assert.is(b.service, 'redis', where); assert.is(b.redis_version, v.REDIS_VERSION); }
+          { assert.is(b.service, 'redis', where); assert.is(b.redis_version, v.REDIS_VERSION); }
           break;
         case 11211:
           assert.is(b.probe, 'memcached');
           assert.is(text, `VERSION ${v.MEMCACHED_VERSION}\r\n`);
-          if (haveBanners) { assert.is(b.service, 'memcached', where); assert.is(b.memcached_version, v.MEMCACHED_VERSION); }
+          { assert.is(b.service, 'memcached', where); assert.is(b.memcached_version, v.MEMCACHED_VERSION); }
           break;
       }
     }
@@ -199,6 +198,18 @@ test('banners with a source address the kernel does not own, answered by catch\'
   const neigh = inNs(tb.targetNs, 'ip neigh show 198.19.0.77').stdout;
   assert.match(neigh, tb.scanMac, 'the target learned 198.19.0.77 from catch\'s ARP reply');
   spawnSync('ip', ['netns', 'exec', tb.scanNs, 'nft', 'delete', 'table', 'inet', 'pbnr2']);
+});
+
+test('trawl scan --banners: the same services and versions in one command', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  counter(tb.targetNs, 'pbnr', 'kernel_rst');
+  const ports = [...PORTS, CLOSED_PORT].join(',');
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.3.0/31 198.18.9.9 -p ${ports} --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 2000 --cooldown 3 --seed 5 -q`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  checkBanners(lines(r.stdout), ['198.18.3.0', '198.18.3.1', '198.18.9.9']);
+  assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
 });
 
 test.run();
