@@ -25,10 +25,11 @@ export function pcreToJs(pattern: string, pcreFlags: string): Conversion {
   let dotAll = pcreFlags.includes('s');
   let p = pattern;
   // Leading inline flags apply to the whole pattern: the only place JS can take them.
-  for (let m = /^\(\?([is]+)\)/.exec(p); m; m = /^\(\?([is]+)\)/.exec(p)) {
-    if (m[1].includes('i') && !flags.includes('i')) flags += 'i';
-    if (m[1].includes('s')) dotAll = true;
-    p = p.slice(m[0].length);
+  // (Also right after a leading ^, where they still cover everything.)
+  for (let m = /^(\^?)\(\?([is]+)\)/.exec(p); m; m = /^(\^?)\(\?([is]+)\)/.exec(p)) {
+    if (m[2].includes('i') && !flags.includes('i')) flags += 'i';
+    if (m[2].includes('s')) dotAll = true;
+    p = m[1] + p.slice(m[0].length);
   }
   let out = '';
   let inClass = false, classFirst = false;
