@@ -4,7 +4,6 @@ import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { readKeyFile } from '../shared/key';
-import { readRecords } from '../shared/ndjson-reader';
 import { Status } from '../shared/status';
 import { bannerValidationBits, SLOTS } from '../shared/cookie';
 import { buildProbePlan, PROBE_OPTIONS } from '../shared/probes';
@@ -13,6 +12,7 @@ import { Engine } from '../shared/blast/engine';
 import { RepliesQueue } from '../shared/blast/replies';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { IPV6, parseTarget, ParsedTarget } from '../shared/blast/targets';
+import { readTargets } from '../shared/blast/reader';
 import { intToIpv4 } from '../shared/blast/addr';
 import {
   DEFAULT_RATE, parseBandwidth, parsePortRange, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
@@ -131,19 +131,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const slotOf = new Uint8Array(65536);
     for (let p = 0; p < 65536; p++) slotOf[p] = sportCount < SLOTS ? 0 : plan.slotForPort(p);
     try {
-      readCounts = await readRecords(io.stdin, report, (rec, line) => {
-        if (interrupted) return undefined;
-        if (rec.type !== 'target') { skipped++; return undefined; }
-        const r = parseTarget(rec, t);
-        if (r === IPV6) {
-          if (v6++ === 0) report.warn(`stdin:${line}: IPv6 targets are not sent (counted in the summary)`);
-          return undefined;
-        }
-        if (typeof r === 'string') { badTargets++; report.error(`stdin:${line}: ${r}`); return undefined; }
-        const i = t.i >= 0 ? t.i : count;
+      // Every target, whichever path decoded it, ends here.
+      const accept = (ip: number, port: number, index: number): void | Promise<void> => {
+        const i = index >= 0 ? index : count;
         count++;
         if (engine) {
-          const p = engine.push(t.ip, t.port, slotOf[t.port], i);
+          const p = engine.push(ip, port, slotOf[port], i);
           if (p) return p;
           // A chunk of buffered stdin is parsed in one run of microtasks: yield now and then so
           // the send loop's timer is not held up (a 60-90 ms stall measured without this).
@@ -151,7 +144,6 @@ export function run(argv: string[], io?: IO): Promise<number> {
           return undefined;
         }
         // First target: find the next hop's MAC for it, open the sender, start the loop.
-        const ip = t.ip, port = t.port;
         return (async () => {
           const dstMac = await nextHopMac(setup, ip, !!pcap, report);
           sender = new native.Sender({
@@ -167,6 +159,20 @@ export function run(argv: string[], io?: IO): Promise<number> {
           const p = engine.push(ip, port, slotOf[port], i);
           if (p) await p;
         })();
+      };
+      readCounts = await readTargets(io.stdin, report, {
+        target: (ip, port, i) => (interrupted ? undefined : accept(ip, port, i)),
+        record: (rec, line) => {
+          if (interrupted) return undefined;
+          if (rec.type !== 'target') { skipped++; return undefined; }
+          const r = parseTarget(rec, t);
+          if (r === IPV6) {
+            if (v6++ === 0) report.warn(`stdin:${line}: IPv6 targets are not sent (counted in the summary)`);
+            return undefined;
+          }
+          if (typeof r === 'string') { badTargets++; report.error(`stdin:${line}: ${r}`); return undefined; }
+          return accept(t.ip, t.port, t.i);
+        },
       });
     } catch (e) {
       if (!interrupted) throw e;
