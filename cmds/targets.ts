@@ -100,6 +100,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const todo = shardCount(space.total, first, shard.of);
     const emit = limit < Number(todo) ? BigInt(limit) : todo;
     if (opts.count) { io.stdout.write(`${emit}\n`); return EXIT_OK; }
+    if (todo === 0n) {
+      report.warn(resume >= space.total ? `--resume-index ${resume} is past the end of the order (${space.total} targets): nothing to do`
+        : `shard ${opts.shard} holds no targets of a set of ${space.total}`);
+    }
 
     if (opts.shard !== undefined && opts.seed === undefined) {
       throw new UsageError('--shard needs --seed: every shard must use the same order');
