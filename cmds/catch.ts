@@ -190,7 +190,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       }
       if (n > 0) {
         const out = engine.processBatch(src.linktype, buf, meta, times, n);
-        if (out) { const p = w.text(out); if (p) await p; }
+        if (out.length) { const p = w.bytes(out); if (p) await p; }
         if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyCount);
         if (engine.takeValid() > 0) lastValid = Date.now();
         // Let signals, the status timer and the writer run between batches.

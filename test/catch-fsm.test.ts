@@ -26,7 +26,7 @@ function batch(e: CatchEngine, frames: Uint8Array[]) {
   const buf = new Uint8Array(1 << 16), meta = new Uint32Array(3 * 64), times = new Float64Array(64);
   let o = 0;
   frames.forEach((f, i) => { buf.set(f, o); meta[3 * i] = o; meta[3 * i + 1] = f.length; meta[3 * i + 2] = f.length; times[i] = 1_700_000_000_000_000 + i; o += f.length; });
-  const text = e.processBatch(1, buf, meta, times, frames.length);
+  const text = Buffer.from(e.processBatch(1, buf, meta, times, frames.length)).toString('latin1');
   const records = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const requests = Array.from({ length: e.replyCount }, (_, i) => decodeReply(e.replyBuf, i * REPLY_SIZE));
   return { records, requests, text };

@@ -12,13 +12,25 @@ import { MAX_PROBE_LEN } from '../cookie';
 import { REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../replies';
 import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
-import { ipString } from '../packet/ipv4';
-import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
+import { flagString, kindsString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
+import { AsciiOut, lit } from './ascii-out';
+
+// Record fragments in the order trawl.7 documents the fields.
+const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
+const T_BANNER = lit('{"type":"banner","ip":"'), T_UNREACH = lit('{"type":"unreachable","ip":"');
+const F_PORT = lit('","port":'), F_SPORT = lit(',"sport":'), F_TTL = lit(',"ttl":'), F_WINDOW = lit(',"window":');
+const F_IPID = lit(',"ipid":');
+const F_TSVAL = lit(',"tsval":'), F_ZERO = lit(',"zero_window":true');
+const F_FROM = lit(',"from":"'), F_ICMP_TYPE = lit('","icmp_type":'), F_ICMP_CODE = lit(',"icmp_code":');
+const F_PROBE = lit(',"probe":'), F_LEN = lit(',"len":'), F_TRUNCATED = lit(',"truncated":true');
+const F_FLAGS = lit(',"flags":"'), F_DATA = lit('","data":"');
+const RECORD_MAX = 512;   // the longest open/closed/unreachable record, and a banner's fixed part
+const F_UNVALIDATED = lit(',"validated":false'), F_TIME = lit(',"time_us":'), F_END = lit('}\n');
 
 export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 
@@ -47,6 +59,8 @@ export class CatchEngine {
   replyCount = 0;
 
   private d = new Decoded();
+  private out = new AsciiOut();
+  private optCache = new Map<number, Uint8Array>();
   private opts = new TcpOptions();
   private dedup: DedupWindow;
   private probeNames = probeNamesJson();
@@ -91,9 +105,9 @@ export class CatchEngine {
     return this.ours === null ? true : this.ours.has(a);
   }
 
-  /** Processes packets 0..n-1 of a batch; returns the records as NDJSON text ('' if none) and
-   *  leaves the reply requests in replyBuf/replyCount. */
-  processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): string {
+  /** Processes packets 0..n-1 of a batch; returns the records as NDJSON bytes (empty if none,
+   *  the caller may keep them) and leaves the reply requests in replyBuf/replyCount. */
+  processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): Uint8Array {
     const c = this.counters, d = this.d, cfg = this.cfg;
     c.received += n;
     this.n = 0;
@@ -109,14 +123,11 @@ export class CatchEngine {
       else c.other++;
     }
     const k = this.n;
-    if (k === 0) return '';
+    if (k === 0) return this.out.take();
     if (cfg.validate) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
-    let out = '';
-    for (let j = 0; j < k; j++) {
-      const rec = cfg.validate ? this.decide(j, buf, times) : this.decideUnvalidated(j, buf, times);
-      if (rec) out += rec;
-    }
-    return out;
+    if (cfg.validate) for (let j = 0; j < k; j++) this.decide(j, buf, times);
+    else for (let j = 0; j < k; j++) this.decideUnvalidated(j, buf, times);
+    return this.out.take();
   }
 
   private tcpCandidate(i: number, d: Decoded) {
@@ -185,110 +196,158 @@ export class CatchEngine {
     this.counters.requests++;
   }
 
-  private head(type: string, j: number): string {
-    return '{"type":"' + type + '","ip":"' + ipString(this.cTarget[j]) + '","port":' + this.cDport[j] +
-      ',"sport":' + this.cSport[j] + ',"ttl":' + this.cTtl[j];
+  private head(type: Uint8Array, j: number): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    o.lit(type); o.ip(this.cTarget[j]);
+    o.lit(F_PORT); o.uint(this.cDport[j]);
+    o.lit(F_SPORT); o.uint(this.cSport[j]);
+    o.lit(F_TTL); o.uint(this.cTtl[j]);
   }
 
-  private tail(j: number, times: Float64Array, validated: boolean): string {
-    return (validated ? '' : ',"validated":false') + ',"time_us":' + times[this.cIdx[j]] + '}\n';
+  private tail(j: number, times: Float64Array, validated: boolean): void {
+    const o = this.out;
+    if (!validated) o.lit(F_UNVALIDATED);
+    o.lit(F_TIME); o.uint53(times[this.cIdx[j]]); o.lit(F_END);
   }
 
-  private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): string {
-    const o = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
-    let s = this.head('open', j) + ',"window":' + this.cWindow[j] + ',"ipid":' + this.cIpid[j];
-    if (o.mss >= 0) s += ',"mss":' + o.mss;
-    if (o.wscale >= 0) s += ',"wscale":' + o.wscale;
-    if (o.sackOk) s += ',"sack_ok":true';
-    if (o.tsval >= 0) s += ',"tsval":' + o.tsval;
-    s += ',"options":"' + o.kinds + '"';
-    if (this.cWindow[j] === 0) s += ',"zero_window":true';
+  private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): void {
+    const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
+    const o = this.out;
+    this.head(T_OPEN, j);
+    o.lit(F_WINDOW); o.uint(this.cWindow[j]);
+    o.lit(F_IPID); o.uint(this.cIpid[j]);
+    if (op.tsval >= 0) { o.lit(F_TSVAL); o.uint(op.tsval); }
+    o.lit(this.optionsBlock(op));
+    if (this.cWindow[j] === 0) o.lit(F_ZERO);
     this.counters.open++;
-    return s + this.tail(j, times, validated);
+    this.tail(j, times, validated);
   }
 
-  private closedRecord(j: number, times: Float64Array, validated: boolean): string {
+  /** The mss, wscale, sack_ok and options fields, rendered once per distinct option layout
+   *  (a scan meets a handful of them, one per server OS) and cached under an exact numeric key. */
+  private optionsBlock(op: TcpOptions): Uint8Array {
+    let key = -1;
+    if (op.n <= 7) {
+      let k = 0;
+      for (let i = 0; i < op.n; i++) { const c = op.kinds[i]; if (c > 14) { k = -1; break; } k = k * 16 + c + 1; }
+      if (k >= 0) key = k + (op.mss < 0 ? 0 : op.mss) * 268435456 + (op.wscale < 0 ? 0 : op.wscale) * 17592186044416;
+    }
+    let f = key >= 0 ? this.optCache.get(key) : undefined;
+    if (f) return f;
+    let s = '';
+    if (op.mss >= 0) s += ',"mss":' + op.mss;
+    if (op.wscale >= 0) s += ',"wscale":' + op.wscale;
+    if (op.sackOk) s += ',"sack_ok":true';
+    s += ',"options":"' + kindsString(op) + '"';
+    f = lit(s);
+    if (key >= 0) {
+      if (this.optCache.size >= 4096) this.optCache.clear();   // bounded, whatever the traffic
+      this.optCache.set(key, f);
+    }
+    return f;
+  }
+
+  private closedRecord(j: number, times: Float64Array, validated: boolean): void {
+    const o = this.out;
     this.counters.closed++;
-    return this.head('closed', j) + ',"window":' + this.cWindow[j] + ',"ipid":' + this.cIpid[j] + this.tail(j, times, validated);
+    this.head(T_CLOSED, j);
+    o.lit(F_WINDOW); o.uint(this.cWindow[j]);
+    o.lit(F_IPID); o.uint(this.cIpid[j]);
+    this.tail(j, times, validated);
   }
 
-  private unreachableRecord(j: number, times: Float64Array, validated: boolean): string {
+  private unreachableRecord(j: number, times: Float64Array, validated: boolean): void {
+    const o = this.out;
     this.counters.unreachable++;
     const ic = this.cIcmp[j];
-    return '{"type":"unreachable","ip":"' + ipString(this.cTarget[j]) + '","port":' + this.cDport[j] +
-      ',"sport":' + this.cSport[j] + ',"from":"' + ipString(this.cFrom[j]) + '","icmp_type":' + (ic >> 8) +
-      ',"icmp_code":' + (ic & 255) + ',"ttl":' + this.cTtl[j] + this.tail(j, times, validated);
+    o.reserve(RECORD_MAX);
+    o.lit(T_UNREACH); o.ip(this.cTarget[j]);
+    o.lit(F_PORT); o.uint(this.cDport[j]);
+    o.lit(F_SPORT); o.uint(this.cSport[j]);
+    o.lit(F_FROM); o.ip(this.cFrom[j]);
+    o.lit(F_ICMP_TYPE); o.uint(ic >> 8);
+    o.lit(F_ICMP_CODE); o.uint(ic & 255);
+    o.lit(F_TTL); o.uint(this.cTtl[j]);
+    this.tail(j, times, validated);
   }
 
-  private bannerRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, validated: boolean): string {
+  private bannerRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, validated: boolean): void {
+    const o = this.out;
     this.counters.banner++;
     const len = this.cPayLen[j];
     const keep = Math.min(this.cPayCap[j], this.cfg.maxBanner);
     const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep).toString('base64');
-    return this.head('banner', j) + ',"probe":' + probe + ',"len":' + len + (keep < len ? ',"truncated":true' : '') +
-      ',"flags":"' + flagString(this.cFlags[j]) + '","data":"' + data + '"' + this.tail(j, times, validated);
+    o.reserve(RECORD_MAX + probe.length + data.length);
+    this.head(T_BANNER, j);
+    o.lit(F_PROBE); o.str(probe);
+    o.lit(F_LEN); o.uint(len);
+    if (keep < len) o.lit(F_TRUNCATED);
+    o.lit(F_FLAGS); o.str(flagString(this.cFlags[j]));
+    o.lit(F_DATA); o.str(data); o.byte(34);
+    this.tail(j, times, validated);
   }
 
   private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }
 
-  private decide(j: number, buf: Uint8Array, times: Float64Array): string | null {
+  private decide(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters;
     const slot = this.slot[j];
-    if (slot < 0) { c.wrong_port++; return null; }
+    if (slot < 0) { c.wrong_port++; return; }
     const isn1 = (this.isn[j] + 1) >>> 0;
     const kind = this.cKind[j];
     if (kind === K_SYNACK) {
-      if (this.cAck[j] !== isn1) { c.bad_cookie++; return null; }
+      if (this.cAck[j] !== isn1) { c.bad_cookie++; return; }
       const seen = this.dedup.check(DK_OPEN, this.cTarget[j], this.ports(j), this.cSeq[j]);
-      if (seen !== DEDUP_NEW && seen !== DEDUP_CHANGED) { c.duplicate++; return null; }
+      if (seen !== DEDUP_NEW && seen !== DEDUP_CHANGED) { c.duplicate++; return; }
       // A new server ISN on a port we already reported is a second connection (blast
       // --attempts): probe it again, but report the port once.
       const srv1 = (this.cSeq[j] + 1) >>> 0;
       if (this.cWindow[j] === 0) this.request(REPLY_RST, slot, j, isn1, srv1);
       else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1);
-      if (seen === DEDUP_CHANGED) { c.reprobe++; return null; }
-      return this.openRecord(j, buf, times, true);
+      if (seen === DEDUP_CHANGED) { c.reprobe++; return; }
+      this.openRecord(j, buf, times, true); return;
     }
     if (kind === K_RST) {
       const dd = (this.cAck[j] - isn1) >>> 0;
       if (dd === 0) {
-        if (this.dedup.check(DK_CLOSED, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
-        return this.closedRecord(j, times, true);
+        if (this.dedup.check(DK_CLOSED, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
+        this.closedRecord(j, times, true); return;
       }
-      if (dd <= MAX_PROBE_LEN) { c.reset++; return null; }   // the server reset after our probe
-      c.bad_cookie++; return null;
+      if (dd <= MAX_PROBE_LEN) { c.reset++; return; }   // the server reset after our probe
+      c.bad_cookie++; return;
     }
     if (kind === K_DATA) {
       const dd = (this.cAck[j] - isn1) >>> 0;
-      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return null; }
-      if (this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
+      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
+      if (this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
       const fin = (this.cFlags[j] & TH_FIN) ? 1 : 0;
       this.request(REPLY_RST, slot, j, (isn1 + dd) >>> 0, (this.cSeq[j] + this.cPayLen[j] + fin) >>> 0);
-      return this.bannerRecord(j, buf, times, this.probeNames[slot], true);
+      this.bannerRecord(j, buf, times, this.probeNames[slot], true); return;
     }
     // K_ICMP: the quoted SYN carried our ISN itself.
-    if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return null; }
-    if (this.dedup.check(DK_UNREACH, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return null; }
-    return this.unreachableRecord(j, times, true);
+    if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return; }
+    if (this.dedup.check(DK_UNREACH, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
+    this.unreachableRecord(j, times, true); return;
   }
 
-  private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): string | null {
+  private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters;
     const kind = this.cKind[j];
     const t = this.cTarget[j], p = this.ports(j);
     if (kind === K_SYNACK) {
-      if (this.dedup.check(DK_OPEN, t, p, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return null; }
-      return this.openRecord(j, buf, times, false);
+      if (this.dedup.check(DK_OPEN, t, p, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return; }
+      this.openRecord(j, buf, times, false); return;
     }
     if (kind === K_RST) {
-      if (this.dedup.check(DK_CLOSED, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
-      return this.closedRecord(j, times, false);
+      if (this.dedup.check(DK_CLOSED, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+      this.closedRecord(j, times, false); return;
     }
     if (kind === K_DATA) {
-      if (this.dedup.check(DK_BANNER, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
-      return this.bannerRecord(j, buf, times, 'null', false);
+      if (this.dedup.check(DK_BANNER, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+      this.bannerRecord(j, buf, times, 'null', false); return;
     }
-    if (this.dedup.check(DK_UNREACH, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return null; }
-    return this.unreachableRecord(j, times, false);
+    if (this.dedup.check(DK_UNREACH, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+    this.unreachableRecord(j, times, false); return;
   }
 }

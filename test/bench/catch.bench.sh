@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# catch --pcap throughput and memory: 0.1 M and 1 M valid SYN-ACKs (Linux option layout, one per
+# target, cookies made with the scan key) replayed to /dev/null, timed with peak RSS, side by side
+# with tcpdump reading the same file (-r F -w /dev/null) as the ratio. Goals (issue 3): >= 1 M
+# packets/s, peak RSS < 150 MB and flat from 0.1 M to 1 M.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TRAWL="node dist/shared/main.js"
+work=$(mktemp -d /tmp/trawl-catch-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo 000102030405060708090a0b0c0d0e0f > "$work/k.key"
+
+# Frames are patched from one template (target address, ports, ack, IP checksum); ISNs and source
+# ports come from the native SipHash so that a million of them take a second, not a minute.
+gen() {
+  node - "$1" "$2" <<'EOF'
+const fs = require('fs');
+const P = require('./dist/test/packets.js');
+const N = require('./dist/native/index.js').loadNative();
+const [n, out] = [Number(process.argv[2]), process.argv[3]];
+const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+const US = P.ipToU32('198.18.0.1'), BASE = 32768, COUNT = 61000 - 32768 + 1, G = Math.floor(COUNT / 16);
+const m12 = Buffer.alloc(12), m11 = Buffer.alloc(11);
+const tmpl = P.ether(P.tcp({ src: '198.18.0.2', dst: '198.18.0.1', sport: 80, dport: 40000, seq: 1, ack: 1, flags: 'SA', window: 65160, ttl: 64,
+  options: { mss: 1460, sackOk: true, ts: [1, 0], wscale: 7 } }));
+const rec = 16 + tmpl.length;
+const buf = Buffer.alloc(24 + n * rec);
+buf.writeUInt32LE(0xa1b2c3d4, 0); buf.writeUInt16LE(2, 4); buf.writeUInt16LE(4, 6); buf.writeUInt32LE(65535, 16); buf.writeUInt32LE(1, 20);
+for (let i = 0; i < n; i++) {
+  const t = (0xc6140000 + i) >>> 0;               // 198.20.0.0 + i
+  const dport = 80;
+  m11[0] = 1; m11.writeUInt32BE(US, 1); m11.writeUInt32BE(t, 5); m11.writeUInt16BE(dport, 9);
+  const g = Number(N.siphash24(key, m11) & 0xffffffffn);
+  const sport = BASE + (g % G) * 16 + 1;
+  m12.writeUInt32BE(US, 0); m12.writeUInt32BE(t, 4); m12.writeUInt16BE(sport, 8); m12.writeUInt16BE(dport, 10);
+  const isn = Number(N.siphash24(key, m12) & 0xffffffffn);
+  const o = 24 + i * rec;
+  buf.writeUInt32LE(1700000000 + Math.floor(i / 1e6), o); buf.writeUInt32LE(i % 1e6, o + 4);
+  buf.writeUInt32LE(tmpl.length, o + 8); buf.writeUInt32LE(tmpl.length, o + 12);
+  const f = o + 16;
+  buf.set(tmpl, f);
+  buf.writeUInt32BE(t, f + 26);
+  buf.writeUInt16BE(0, f + 24);
+  let s = 0;
+  for (let k = 14; k < 34; k += 2) s += buf.readUInt16BE(f + k);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  buf.writeUInt16BE(~s & 0xffff, f + 24);
+  buf.writeUInt16BE(sport, f + 36);
+  buf.writeUInt32BE(i * 7919 >>> 0, f + 38);
+  buf.writeUInt32BE((isn + 1) >>> 0, f + 42);
+}
+fs.writeFileSync(out, buf);
+EOF
+}
+
+# Prints "seconds max_rss_kb" of a command whose stdout goes to /dev/null.
+measure() {
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null 2> "$work/err" || { cat "$work/err"; return 1; }
+  cat "$work/time"
+}
+
+printf '%-10s %12s %12s %10s %14s %12s %12s\n' packets trawl_s trawl_pps rss_MB tcpdump_s tcpdump_pps ratio
+for n in 100000 1000000; do
+  gen "$n" "$work/synack-$n.pcap"
+  read -r ts trss < <(measure $TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q)
+  got=$($TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q | wc -l)
+  [ "$got" -eq "$n" ] || { echo "catch reported $got of $n open ports"; exit 1; }
+  read -r dts _ < <(measure tcpdump -r "$work/synack-$n.pcap" -w /dev/null)
+  awk -v n="$n" -v ts="$ts" -v rss="$trss" -v dts="$dts" 'BEGIN {
+    tp = ts > 0 ? n / ts : 0; dp = dts > 0 ? n / dts : 0;
+    printf "%-10d %12.2f %12.0f %10.1f %14.2f %12.0f %11.2fx\n", n, ts, tp, rss / 1024, dts, dp, (dp > 0 ? tp / dp : 0) }'
+  rm -f "$work/synack-$n.pcap"
+done
+echo "(trawl: catch --pcap F --key-file K -q > /dev/null, every packet a valid SYN-ACK, all reported;"
+echo " tcpdump: tcpdump -r F -w /dev/null; wall time from /usr/bin/time, so node start-up is included)"
