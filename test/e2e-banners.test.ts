@@ -212,4 +212,28 @@ test('trawl scan --banners: the same services and versions in one command', () =
   assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
 });
 
+// postgresql and mosquitto are not in every machine's package list: run when installed.
+const havePgMqtt = fs.existsSync('/usr/sbin/mosquitto') && spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0;
+
+test('postgres and mqtt probes get real answers (PostgreSQL ErrorResponse, mosquitto CONNACK)', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  if (!havePgMqtt) { console.log('  (skipped: postgresql or mosquitto not installed)'); return; }
+  const up = spawnSync('bash', [SERVERS_SH, 'up', tb.targetNs, path.join(dir, 'srv'), 'postgres', 'mosquitto'], { encoding: 'utf8' });
+  assert.is(up.status, 0, up.stderr);
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.4.4 -p 5432,1883 --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 1000 --cooldown 3 --seed 6 -q`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const banners = lines(r.stdout).filter((x) => x.type === 'banner');
+  assert.is(banners.length, 2);
+  const pg = banners.find((b) => b.port === 5432), mq = banners.find((b) => b.port === 1883);
+  assert.is(pg.probe, 'postgres');
+  assert.is(pg.service, 'postgres');
+  assert.is(String(pg.postgres_code), '28000', 'invalid_authorization_specification: no pg_hba.conf entry for us');
+  assert.match(decode(pg).toString('latin1'), 'user "trawl", database "trawl"');
+  assert.is(mq.probe, 'mqtt');
+  assert.is(mq.service, 'mqtt');
+  assert.is(decode(mq).toString('hex'), '20020000', 'CONNACK, connection accepted');
+});
+
 test.run();

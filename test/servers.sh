@@ -5,7 +5,9 @@
 #   test/servers.sh down NS DIR               stop them (by the pids recorded in DIR)
 #
 # SERVICE: nginx (80; 443 TLS 1.2-1.3 and 8443 TLS 1.2 only, self-signed certificate made here), sshd (22, host key made
-# here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143).
+# here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143); and, only
+# when named (their packages are not in every test machine's list): postgres (5432, a cluster
+# made here by initdb) and mosquitto (1883, anonymous clients allowed).
 # Every daemon listens on 0.0.0.0 inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 local). Configuration, keys, logs and pid files
 # live in DIR (created if missing; it and its parents must be searchable by the daemons' users,
@@ -16,11 +18,12 @@
 # with what the banners say: NGINX_VERSION=1.22.1 OPENSSH_VERSION=9.2p1 ...
 set -Eeuo pipefail   # -E: the ERR trap that stops what was started also fires inside functions
 
-usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot]... | down NS DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot|postgres|mosquitto]... | down NS DIR" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 cmd=$1 ns=$2 dir=$3
 shift 3
 ALL="nginx sshd vsftpd exim redis memcached dovecot"
+OPTIONAL="postgres mosquitto"
 
 nsx() { ip netns exec "$ns" "$@"; }
 upstream() { dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/-[^-]*$//'; }
@@ -198,12 +201,40 @@ CONF
   echo "DOVECOT_VERSION=$(dovecot --version | sed 's/ .*//')"
 }
 
+up_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -x "$bin/initdb" ] || { echo "$0: postgres: no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql)" >&2; return 1; }
+  mkdir -p "$dir/pg" "$dir/pg-sock"
+  chown postgres:postgres "$dir/pg" "$dir/pg-sock"
+  # initdb and postgres refuse to run as root.
+  runuser -u postgres -- "$bin/initdb" --no-sync -A trust -U postgres -D "$dir/pg/data" >>"$dir/postgres.log" 2>&1 \
+    || { echo "$0: initdb failed:" >&2; tail -n 5 "$dir/postgres.log" >&2; return 1; }
+  start postgres runuser -u postgres -- "$bin/postgres" -D "$dir/pg/data" -c listen_addresses=0.0.0.0 -c port=5432 \
+    -c unix_socket_directories="$dir/pg-sock" -c max_connections=1000
+  wait_port 5432 postgres
+  echo "POSTGRES_VERSION=$("$bin/postgres" --version | awk '{ print $3 }')"   # postgres (PostgreSQL) 15.18 (Debian ...)
+}
+
+up_mosquitto() {
+  cat >"$dir/mosquitto.conf" <<CONF
+listener 1883 0.0.0.0
+allow_anonymous true
+persistence false
+log_dest stderr
+CONF
+  start mosquitto mosquitto -c "$dir/mosquitto.conf"
+  wait_port 1883 mosquitto
+  # mosquitto -h exits 3; a failing substitution would fire the ERR trap (-E) and stop everything.
+  echo "MOSQUITTO_VERSION=$({ mosquitto -h 2>/dev/null || true; } | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"
+}
+
 up() {
   mkdir -p "$dir"
   local services=("$@")
   [ ${#services[@]} -gt 0 ] || read -r -a services <<<"$ALL"
   for s in "${services[@]}"; do
-    case " $ALL " in *" $s "*) ;; *) echo "$0: unknown service '$s' (one of: $ALL)" >&2; exit 2 ;; esac
+    case " $ALL $OPTIONAL " in *" $s "*) ;; *) echo "$0: unknown service '$s' (one of: $ALL $OPTIONAL)" >&2; exit 2 ;; esac
   done
   trap 'down' ERR
   for s in "${services[@]}"; do "up_$s"; done
