@@ -1,9 +1,9 @@
 // trawl banners: adds `service` and protocol fields to banner records; passes every other record through.
 import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
-import { readRecords, requireType } from '../shared/ndjson-reader';
+import { readAnyRecords } from '../shared/peers/read';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import type { AnyRecord } from '../shared/records';
@@ -27,8 +27,13 @@ export const info: CommandInfo = {
   ],
 };
 
-// Thrown from the record callback when the reader of our output went away (| head).
+// Thrown from the record callback when the reader of our output went away (| head) or a signal came.
 class Stop extends Error {}
+
+function preview(line: string): string {
+  const s = line.slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
+  return s.length < line.length ? s + '...' : s;
+}
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
@@ -45,38 +50,49 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
     const services = new Map<string, number>();
 
-    const adapt = (value: unknown): AnyRecord | string => {
-      const rec = requireType(value);
-      if (typeof rec === 'string' || rec.type !== 'banner') return rec;
-      return enrichBanner(rec, { previewBytes, probes });
-    };
-
     const w = new LineWriter(io.stdout);
     const status = new Status('banners', io.stderr, () => ({
-      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap },
+      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, bad },
       text: `${counts.banners} banners, ${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-    let read;
+    // A signal ends the read where it stands; what was read is flushed and the run exits 130.
+    let interrupted = false;
+    let wake: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => { wake = resolve; });
+    const onSignal = () => { interrupted = true; wake(); };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+
+    // Bad banner records count like bad lines: reported with where and what, skipped, exit 3.
+    let bad = 0;
+    const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+      if (w.closed || interrupted) throw new Stop();
+      if (rec.type !== 'banner') { counts.passed++; return w.record(rec); }
+      const out = enrichBanner(rec, { previewBytes, probes });
+      if (typeof out === 'string') {
+        bad++;
+        report.error(`stdin:${line}: ${out}: ${preview(JSON.stringify(rec))}`);
+        return undefined;
+      }
+      counts.banners++;
+      const svc = out.service as string;
+      if (svc !== 'unknown') counts.identified++;
+      if (out.nmap_service !== undefined) counts.nmap++;
+      services.set(svc, (services.get(svc) ?? 0) + 1);
+      return w.record(out);
+    };
+
+    let read = { bad: 0 };
+    const reading = readAnyRecords(io.stdin, report, onRecord).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
-      read = await readRecords(io.stdin, report, (rec) => {
-        if (w.closed) throw new Stop();
-        if (rec.type === 'banner') {
-          counts.banners++;
-          const svc = rec.service as string;
-          if (svc !== 'unknown') counts.identified++;
-          if (rec.nmap_service !== undefined) counts.nmap++;
-          services.set(svc, (services.get(svc) ?? 0) + 1);
-        } else counts.passed++;
-        return w.record(rec);
-      }, { adapt });
-    } catch (e) {
-      status.stop(false);
-      if (e instanceof Stop) return EXIT_OK;
-      throw e;
+      await Promise.race([reading, stopped]);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      status.stop(!interrupted);
     }
     await w.end();
-    status.stop();
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
     if (probes && probes.stats.skipped > 0 && !opts.quiet) {
       const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
@@ -86,6 +102,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
       report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);
     }
-    return read.bad > 0 ? EXIT_REJECTED : EXIT_OK;
+    if (interrupted) {
+      report.error(`interrupted after ${counts.banners} banners and ${counts.passed} other records; every record read was written`);
+      return EXIT_INTERRUPTED;
+    }
+    return read.bad + bad > 0 ? EXIT_REJECTED : EXIT_OK;
   });
 }

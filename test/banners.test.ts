@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, lines, runInProcess, sh, trawl } from './helpers';
+import { spawn } from 'child_process';
+import { ROOT, TRAWL, lines, runInProcess, sh, trawl } from './helpers';
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'banners');
 const NMAP = '/usr/share/nmap/nmap-service-probes';
@@ -99,6 +100,23 @@ test('--service-probes names the service when trawl\'s parsers do not know it', 
   assert.is(o.nmap_product, '1C:Enterprise business management server');
 });
 
+test("masscan -oD input: its SSH banner text is parsed, its X509 record's certificate read", () => {
+  const tls = lines(trawl(['banners'], ndjson([banner('tls12-nginx.bin', 'tls', 443)])).stdout)[0];
+  const input = ndjson([
+    { ip: '198.18.0.7', timestamp: '1700000000', port: 22, proto: 'tcp', rec_type: 'banner', data: { service_name: 'ssh', banner: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10' } },
+    { ip: '198.18.0.7', timestamp: '1700000001', port: 443, proto: 'tcp', rec_type: 'banner', data: { service_name: 'X509', banner: tls.cert_der } },
+  ]);
+  const r = trawl(['banners'], input);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const [ssh, x509] = lines(r.stdout);
+  assert.equal([ssh.service, ssh.ssh_software, ssh.time_us], ['ssh', 'OpenSSH_9.2p1', 1700000000000000]);
+  assert.is(x509.service, 'tls');
+  assert.is(x509.cert_subject_cn, 'trawl.test');
+  assert.is(x509.cert_sha256, tls.cert_sha256);
+  assert.is(x509.unknown_preview, undefined);
+});
+
 test('running banners twice gives the same records', () => {
   const input = ndjson([banner('tls12-nginx.bin', 'tls', 443), banner('redis-info.bin', 'redis', 6379), OTHERS[2]]);
   const once = trawl(['banners'], input);
@@ -155,6 +173,20 @@ test('a reader that goes away (| head -1) ends the run with exit 0', () => {
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stderr, '');
   assert.is(lines(r.stdout)[0].service, 'http');
+});
+
+test('SIGINT: what was read is written, a message on stderr, exit 130', async () => {
+  const child = spawn(process.execPath, [TRAWL, 'banners'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr.on('data', (c) => { err += c; });
+  const firstLine = new Promise<void>((resolve) => child.stdout.on('data', (c) => { out += c; if (out.includes('\n')) resolve(); }));
+  child.stdin.write(JSON.stringify(banner('ssh-openssh.bin', 'null', 22)) + '\n');   // stdin stays open
+  await firstLine;
+  const code = await new Promise<number | null>((resolve) => { child.on('exit', (c) => resolve(c)); child.kill('SIGINT'); });
+  child.stdin.destroy();
+  assert.is(code, 130);
+  assert.is(lines(out)[0].service, 'ssh');
+  assert.is(err, 'trawl banners: interrupted after 1 banners and 0 other records; every record read was written\n');
 });
 
 test.run();

@@ -1,6 +1,7 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
 import type { AnyRecord } from '../records';
 import { PARSERS, identify } from './index';
+import { certFields } from './x509';
 import type { ServiceProbes } from '../service-probes';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -37,6 +38,16 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) out[k] = rec[k];
   out.service = service;
   Object.assign(out, fields);
+  // A certificate that came without its TLS bytes (masscan's X509 records carry only the DER):
+  // read it too, so every certificate gets the same fields.
+  if (typeof rec.cert_der === 'string' && out.cert_der === undefined) {
+    const der = decodeBase64(rec.cert_der);
+    if (der) {
+      Object.assign(out, certFields(der, false));
+      if (out.cert_der === undefined) out.cert_der = rec.cert_der;
+      if (out.service === 'unknown') { out.service = 'tls'; delete out.unknown_preview; }
+    }
+  }
   if (opts.probes) {
     const m = opts.probes.match(data, probe);
     if (m) {
