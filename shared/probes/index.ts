@@ -4,32 +4,20 @@ import { UsageError } from '../exit';
 import { MAX_PROBE_LEN } from '../cookie';
 import { Probe, ProbeConfig, ProbePayload, concat, ascii } from './types';
 import { nullProbe } from './null';
-import { httpProbe } from './http';
-import { tlsProbe } from './tls';
-import { redisProbe } from './redis';
-import { memcachedProbe } from './memcached';
-import { rdpProbe } from './rdp';
-import { postgresProbe } from './postgres';
-import { smbProbe } from './smb';
-import { mqttProbe } from './mqtt';
-import { amqpProbe } from './amqp';
-import { parsePortList, probeConfig, probeNames } from './options';
+import { PROBES } from './registry';
+import { parsePortList, probeConfig } from './options';
 import { MAX_ADDRESS_LEN, USER_NAME, USER_SLOT, readProbeFile } from './user';
 
 export type { Probe, ProbeConfig, ProbePayload } from './types';
 export { PROBE_OPTIONS, probeConfig } from './options';
 export { USER_NAME, USER_SLOT, parseProbeFile, readProbeFile } from './user';
 
-/** Every built-in probe, by slot. Slots 10-14 are free for new probes; 15 is the user's. */
-export const PROBES: readonly Probe[] = [
-  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe,
-];
+export { PROBES } from './registry';
 
 const bySlot = new Map<number, Probe>(PROBES.map((p) => [p.slot, p]));
 const byName = new Map<string, Probe>(PROBES.map((p) => [p.name, p]));
 const byPort = new Map<number, Probe>();
 for (const p of PROBES) for (const port of p.ports) byPort.set(port, p);
-probeNames.push(...PROBES.map((p) => p.name), USER_NAME);
 
 export function probeByName(name: string): Probe | undefined { return byName.get(name); }
 

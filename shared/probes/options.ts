@@ -2,13 +2,15 @@
 import { OptionSpec } from '../args';
 import { checkSni } from './tls';
 import { ProbeConfig } from './types';
+import { PROBES } from './registry';
+import { USER_NAME } from './user';
 
 export const DEFAULT_USER_AGENT = 'trawl/0.1.0';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;   // RFC 9110 token: methods and header names
 
 /** Checks one --probe value: NAME, or PORTS:NAME with PORTS like 80,8000-8100. */
-export function checkProbeSpec(names: string[], v: string): string | undefined {
+export function checkProbeSpec(names: readonly string[], v: string): string | undefined {
   const c = v.lastIndexOf(':');
   const name = c < 0 ? v : v.slice(c + 1);
   if (!names.includes(name)) return `unknown probe '${name}' (one of ${names.join(', ')})`;
@@ -38,9 +40,8 @@ export function checkHttpHeader(h: string): string | undefined {
   return undefined;
 }
 
-// Probe names for the --probe check; index.ts fills it from the registry (kept here to avoid an
-// import cycle between the registry and the option table).
-export const probeNames: string[] = [];
+/** What --probe accepts: the built-in probes, then the user's. */
+export const probeNames: readonly string[] = [...PROBES.map((p) => p.name), USER_NAME];
 
 export const PROBE_OPTIONS: OptionSpec[] = [
   { name: 'probe', type: 'list', arg: '[PORTS:]NAME', check: (v: string) => checkProbeSpec(probeNames, v),

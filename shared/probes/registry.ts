@@ -1,0 +1,17 @@
+// The built-in probes in slot order: the one list the option checks, the plan and catch read.
+import { Probe } from './types';
+import { nullProbe } from './null';
+import { httpProbe } from './http';
+import { tlsProbe } from './tls';
+import { redisProbe } from './redis';
+import { memcachedProbe } from './memcached';
+import { rdpProbe } from './rdp';
+import { postgresProbe } from './postgres';
+import { smbProbe } from './smb';
+import { mqttProbe } from './mqtt';
+import { amqpProbe } from './amqp';
+
+/** Every built-in probe, by slot. Slots 10-14 are free for new probes; 15 is the user's. */
+export const PROBES: readonly Probe[] = [
+  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe,
+];
