@@ -18,6 +18,7 @@ export interface SenderOptions {
   sportBase: number;       // source port range (shared/cookie.ts)
   sportCount: number;
   probeWindow?: number;    // window advertised on ACK+probe (default 1460: one server segment)
+  lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2)
 }
 // A Sender that cannot open its socket for lack of privileges throws an Error with code 'EPERM'.
 // SYN option layouts and the frame template are documented in native/src/frame.h.

@@ -202,6 +202,27 @@ test('sendReplies: ACK+probe (plain and Host template), RST, and forged requests
   assert.is(rst.flags, 0x14, 'RST+ACK'); assert.is(rst.payload.length, 0);
   assert.is(rst.seq, reqs[5].seq); assert.is(rst.ack, 0x66666666);
   assert.is(ack.flags, 0x10, 'pure ACK'); assert.is(ack.payload.length, 0); assert.is(ack.ack, 0xaaaaaaaa);
+  // The linux SYN offered timestamps, so every reply carries NOP,NOP,TS (TSval as in the SYN, TSecr 0).
+  for (const f of frames) {
+    assert.equal(optionKinds(f.options), ['NOP', 'NOP', 'TS']);
+    assert.is(f.options.readUInt32BE(4), 100000); assert.is(f.options.readUInt32BE(8), 0);
+  }
+});
+
+test('sendReplies: no timestamp option when the SYN layout offered none (windows, none)', () => {
+  for (const layout of ['windows', 'none'] as const) {
+    const file = path.join(dir, `replies-${layout}.pcap`);
+    const s = new native.Sender(opts(file, { synOptions: layout }));
+    s.setProbe(2, new TextEncoder().encode('HELO'));
+    const reqs = [request(REPLY_ACK_PROBE, 2, 0xc6130001, 25, 0, 7), request(REPLY_RST, 2, 0xc6130001, 25, 4, 9)];
+    const buf = new Uint8Array(64);
+    reqs.forEach((r, i) => encodeReply(r, buf, i * REPLY_SIZE));
+    assert.is(s.sendReplies(buf, 2), 2);
+    s.close();
+    const [probe, rst] = readPcap(file).map(parse);
+    assert.is(probe.options.length, 0, layout); assert.is(probe.payload.toString(), 'HELO');
+    assert.is(rst.options.length, 0, layout); assert.is(rst.seq, reqs[1].seq); assert.is(rst.flags, 0x14);
+  }
 });
 
 test('Sender: bad options and arguments throw naming them; closed sender throws', () => {

@@ -60,9 +60,14 @@ inline void patchSyn(uint8_t* f, const SynTemplate& t, uint32_t daddr, uint16_t 
   f[50] = c >> 8; f[51] = c & 0xff;
 }
 
-// An ACK (flags 0x10, 0x18 with payload) or RST+ACK (0x14) with payload; returns the frame length.
+// True when the layout's SYN offers timestamps: the replies then carry NOP,NOP,TS too (RFC 7323:
+// once negotiated, every segment carries one), with the SYN's fixed TSval and TSecr 0.
+bool layoutHasTimestamps(SynLayout layout);
+
+// An ACK (flags 0x10, 0x18 with payload) or RST+ACK (0x14), optionally with the timestamp option
+// (12 bytes), then the payload; returns the frame length.
 size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
                     uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                    uint8_t flags, uint16_t window, const uint8_t* payload, size_t plen);
+                    uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload, size_t plen);
 
 }  // namespace trawl

@@ -105,6 +105,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   SipKey key_{};
   uint32_t sportBase_ = 0, sportCount_ = 0;
   uint16_t probeWindow_ = 1460;
+  bool timestamps_ = false;  // the SYN offered TS, so replies carry it (frame.h)
   SynTemplate syn_{};
   Probe probes_[SLOTS];
   Lane main_, aux_;
@@ -179,6 +180,7 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
     probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
   buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout);
+  timestamps_ = layoutHasTimestamps(layout);
   main_.rng = seedRng();
   aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
 
@@ -199,10 +201,15 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (iface.empty() || iface.size() >= IFNAMSIZ) typeError(env, "Sender: options.iface is not an interface name");
   ifindex_ = (int)if_nametoindex(iface.c_str());
   if (!ifindex_) throw Napi::Error::New(env, "Sender: no such interface: " + iface);
+  int lanes = 2;
+  if (o.Has("lanes") && !o.Get("lanes").IsUndefined())
+    lanes = (int)intArg(env, o.Get("lanes"), 1, 2, "Sender: options.lanes");
   live_ = true;
   main_.fd = openSocket(env);
-  try { aux_.fd = openSocket(env); } catch (...) { ::close(main_.fd); main_.fd = -1; throw; }
-  helper_ = std::thread([this] { helperLoop(); });
+  if (lanes == 2) {
+    try { aux_.fd = openSocket(env); } catch (...) { ::close(main_.fd); main_.fd = -1; throw; }
+    helper_ = std::thread([this] { helperLoop(); });
+  }
 }
 
 void Sender::shutdown() {
@@ -306,7 +313,7 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < count; i++)
     if (slots[i] >= SLOTS) rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15");
   uint32_t sent;
-  if (live_ && count >= SPLIT_MIN) {
+  if (live_ && aux_.fd >= 0 && count >= SPLIT_MIN) {
     // Two lanes in parallel: the helper sends the second half, this thread the first. What the
     // helper could not send is reported as unsent only if the first half went out completely,
     // so the count stays "sent from the front".
@@ -374,10 +381,10 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
         }
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               plen ? 0x18 : 0x10, probeWindow_, payload, plen);
+                               plen ? 0x18 : 0x10, probeWindow_, timestamps_, payload, plen);
       } else {
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               0x14, 0, nullptr, 0);
+                               0x14, 0, timestamps_, nullptr, 0);
       }
       lane.iov[k].iov_base = f;
       reqOf[k] = i;

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Transmit benchmark: 2 M SYNs into a veth whose far end drops everything (no address there),
+# packets counted at the far end (rx_packets of its veth, sampled every 10 ms; the rate is taken
+# from the first to the last arriving packet, so start-up and cool-down do not count). Side by
+# side in one run: the minimal C sender (txceiling.c: sendmmsg on 1 and 2 threads, TX_RING on 1
+# and 2), trawl's native Sender driven by a tiny node script in batches of 16384 (no JS per
+# packet; two lanes = two sockets/threads, the default, and one lane), zmap and masscan, in
+# TX_BENCH_ROUNDS interleaved rounds (default 2; the machine is shared, so the best round of
+# each is kept). Prints packets/s and trawl's ratio to the faster peer.
+# Goal (issue 3): trawl >= 1.0x the faster peer and >= 1.0 M packets/s.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${TX_BENCH_COUNT:-2000000}
+A=tb-nat-$$-a B=tb-nat-$$-b
+tmp=$(mktemp -d)
+cleanup() {
+  for ns in "$A" "$B"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || { echo "tx bench: needs root (network namespaces)"; exit 1; }
+
+ip netns add "$A"; ip netns add "$B"
+ip link add "txa$$" netns "$A" type veth peer name "txb$$" netns "$B"
+ip -n "$A" link set "txa$$" name v0; ip -n "$B" link set "txb$$" name v0
+for ns in "$A" "$B"; do
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set v0 up; ip -n "$ns" link set lo up
+done
+# The sender side has the source address (zmap and masscan want one); the far end has none, so
+# its kernel drops every SYN right after counting it.
+ip -n "$A" addr add 198.18.0.1/15 dev v0
+AMAC=$(ip netns exec "$A" cat /sys/class/net/v0/address)
+BMAC=$(ip netns exec "$B" cat /sys/class/net/v0/address)
+gcc -O2 -Wall -o "$tmp/txceiling" test/bench/txceiling.c -lpthread
+
+cat > "$tmp/sampler.js" <<'JS'
+// Polls the far end's rx counter; on SIGTERM prints "packets seconds" (first to last arrival).
+const fs = require('fs');
+const f = '/sys/class/net/v0/statistics/rx_packets';
+const read = () => Number(fs.readFileSync(f, 'utf8'));
+const base = read();
+let prev = performance.now(), first = 0, last = 0, value = base;
+setInterval(() => {
+  const v = read(), now = performance.now();
+  if (v !== value) { if (!first) first = prev; last = now; value = v; }
+  prev = now;
+}, 10);
+process.on('SIGTERM', () => { console.log(value - base, first ? (last - first) / 1000 : 0); process.exit(0); });
+JS
+cat > "$tmp/trawl-send.js" <<JS
+// trawl's native Sender, batches of 16384 targets, retried from where the kernel pushed back.
+const { loadNative } = require('$PWD/dist/native/index.js');
+const n = loadNative(), N = $N;
+const ips = new Uint32Array(N), ports = new Uint16Array(N), slots = new Uint8Array(N);
+for (let i = 0; i < N; i++) { ips[i] = 0xc6120000 + (i % 131072); ports[i] = 1 + Math.floor(i / 131072); }
+const s = new n.Sender({ iface: 'v0', srcMac: '$AMAC', dstMac: '$BMAC', srcIp: '198.18.0.1', ttl: 64,
+  synOptions: process.argv[2] || 'linux', lanes: Number(process.argv[3] || 2), key: require('crypto').randomBytes(16), sportBase: 32768, sportCount: 28233 });
+let done = 0;
+while (done < N) {
+  const k = Math.min(16384, N - done);
+  done += s.sendSyns(ips.subarray(done, done + k), ports.subarray(done, done + k), slots.subarray(done, done + k), k);
+}
+const st = s.stats(); s.close();
+if (st.errors) console.error('send errors:', st.errors);
+JS
+
+declare -A PPS
+rx() { ip netns exec "$B" cat /sys/class/net/v0/statistics/rx_packets; }
+# measure NAME CMD...: runs CMD in the sender namespace with the sampler in the far one. A sender
+# that lingers after its last packet (masscan waits for replies however --wait is set) is ended
+# once all N packets have arrived. Keeps the best rate over the rounds.
+measure() {
+  local name=$1; shift
+  ip netns exec "$B" node "$tmp/sampler.js" > "$tmp/sample" &
+  local sp=$! base
+  sleep 0.3
+  base=$(rx)
+  ip netns exec "$A" "$@" > "$tmp/out" 2>&1 &
+  local cp=$! waited=0 rc=0
+  while kill -0 "$cp" 2>/dev/null; do
+    sleep 0.5; waited=$((waited + 1))
+    if [ $(( $(rx) - base )) -ge "$N" ] || [ $waited -ge 240 ]; then sleep 1; kill "$cp" 2>/dev/null || true; break; fi
+  done
+  wait "$cp" || rc=$?
+  sleep 0.3
+  kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
+  read -r got secs < "$tmp/sample"
+  if [ "$got" -lt "$N" ]; then echo "  $name: only $got packets arrived (exit $rc): $(tail -c 300 "$tmp/out")"; fi
+  local pps
+  pps=$(awk -v g="$got" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? g / s : 0) }')
+  if [ "$pps" -gt "${PPS[$name]:-0}" ]; then PPS[$name]=$pps; fi
+  printf '  %-26s %9d packets in %6.3f s  %8.3f M packets/s\n' "$name" "$got" "$secs" "$(awk -v p="$pps" 'BEGIN{print p/1e6}')"
+}
+
+ROUNDS=${TX_BENCH_ROUNDS:-2}
+echo "tx: $N SYNs into a veth drop sink, counted at the far end ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)), best of $ROUNDS rounds"
+for round in $(seq "$ROUNDS"); do
+echo " round $round"
+measure "C sendmmsg, 1 thread"  "$tmp/txceiling" v0 "$N" 1 mmsg "$AMAC" "$BMAC"
+measure "C sendmmsg, 2 threads" "$tmp/txceiling" v0 "$N" 2 mmsg "$AMAC" "$BMAC"
+measure "C TX_RING, 1 thread"   "$tmp/txceiling" v0 "$N" 1 ring "$AMAC" "$BMAC"
+measure "C TX_RING, 2 threads"  "$tmp/txceiling" v0 "$N" 2 ring "$AMAC" "$BMAC"
+measure "trawl Sender (linux opts)" node "$tmp/trawl-send.js" linux
+measure "trawl Sender (no opts)"   node "$tmp/trawl-send.js" none
+measure "trawl Sender (1 lane)"    node "$tmp/trawl-send.js" linux 1
+# zmap 2.x scans one port: 16 probes per address of the /15 give 2.1 M SYNs.
+measure "zmap" zmap -i v0 -S 198.18.0.1 -G "$BMAC" -p 80 -P 16 -B 100G -C /dev/null -b /dev/null \
+  -c 0 -q -o /dev/null 198.18.0.0/15
+measure "masscan" masscan 198.18.0.0/15 -p1-16 --rate 100000000 --adapter v0 --adapter-ip 198.18.0.1 \
+  --adapter-mac "$AMAC" --router-mac "$BMAC" --wait 0 -oL /dev/null
+done
+echo " best:"
+for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
+  "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" zmap masscan; do
+  printf '  %-26s %8.3f M packets/s\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')"
+done
+
+peer=$(( ${PPS[zmap]} > ${PPS[masscan]} ? ${PPS[zmap]} : ${PPS[masscan]} ))
+ceiling=$(( ${PPS["C sendmmsg, 2 threads"]} > ${PPS["C TX_RING, 2 threads"]} ? ${PPS["C sendmmsg, 2 threads"]} : ${PPS["C TX_RING, 2 threads"]} ))
+trawl=${PPS["trawl Sender (linux opts)"]}
+awk -v t="$trawl" -v p="$peer" -v c="$ceiling" 'BEGIN {
+  printf "  trawl / faster peer: %.2fx (goal >= 1.0x)   trawl: %.3f M/s (goal >= 1.0)   trawl / 2-thread C ceiling: %.0f%%\n",
+    (p > 0 ? t / p : 0), t / 1e6, (c > 0 ? 100 * t / c : 0) }'
