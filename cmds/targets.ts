@@ -137,7 +137,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
     let interrupted = false;
-    const onSignal = () => { interrupted = true; };
+    // The first signal stops the loop after its batch; a second one (a reader that never
+    // drains) gets the default action, so Ctrl-C twice always ends the process.
+    const onSignal = () => {
+      interrupted = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
