@@ -68,7 +68,7 @@ const st = s.stats(); s.close();
 if (st.errors) console.error('send errors:', st.errors);
 JS
 
-declare -A PPS
+declare -A PPS CPU
 rx() { ip netns exec "$B" cat /sys/class/net/v0/statistics/rx_packets; }
 # measure NAME CMD...: runs CMD in the sender namespace with the sampler in the far one. A sender
 # that lingers after its last packet (masscan waits for replies however --wait is set) is ended
@@ -79,21 +79,31 @@ measure() {
   local sp=$! base
   sleep 0.3
   base=$(rx)
-  ip netns exec "$A" "$@" > "$tmp/out" 2>&1 &
+  rm -f "$tmp/cpu"
+  ip netns exec "$A" /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" > "$tmp/out" 2>&1 &
   local cp=$! waited=0 rc=0
   while kill -0 "$cp" 2>/dev/null; do
     sleep 0.5; waited=$((waited + 1))
-    if [ $(( $(rx) - base )) -ge "$N" ] || [ $waited -ge 240 ]; then sleep 1; kill "$cp" 2>/dev/null || true; break; fi
+    if [ $(( $(rx) - base )) -ge "$N" ] || [ $waited -ge 240 ]; then
+      # End the lingering sender itself (the child of our time process), by pid.
+      sleep 1; for c in $(pgrep -P "$cp"); do kill "$c" 2>/dev/null || true; done; break
+    fi
   done
   wait "$cp" || rc=$?
   sleep 0.3
   kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
   read -r got secs < "$tmp/sample"
   if [ "$got" -lt "$N" ]; then echo "  $name: only $got packets arrived (exit $rc): $(tail -c 300 "$tmp/out")"; fi
-  local pps
+  local pps cpu
   pps=$(awk -v g="$got" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? g / s : 0) }')
+  # CPU time (user + system, all threads) per delivered packet: steadier than the rate on a
+  # shared machine, since it does not count time spent waiting for a core.
+  cpu=$(tail -1 "$tmp/cpu" 2>/dev/null | awk -v g="$got" '{ printf "%.2f", (g > 0 ? ($1 + $2) * 1e6 / g : 0) }')
+  cpu=${cpu:-?}
   if [ "$pps" -gt "${PPS[$name]:-0}" ]; then PPS[$name]=$pps; fi
-  printf '  %-26s %9d packets in %6.3f s  %8.3f M packets/s\n' "$name" "$got" "$secs" "$(awk -v p="$pps" 'BEGIN{print p/1e6}')"
+  if [ -z "${CPU[$name]:-}" ] || awk -v a="$cpu" -v b="${CPU[$name]}" 'BEGIN { exit !(a < b) }'; then CPU[$name]=$cpu; fi
+  printf '  %-26s %9d packets in %6.3f s  %8.3f M packets/s  %6s CPU us/packet\n' "$name" "$got" "$secs" \
+    "$(awk -v p="$pps" 'BEGIN{print p/1e6}')" "$cpu"
 }
 
 ROUNDS=${TX_BENCH_ROUNDS:-2}
@@ -116,7 +126,7 @@ done
 echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
   "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" zmap masscan; do
-  printf '  %-26s %8.3f M packets/s\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')"
+  printf '  %-26s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
 
 peer=$(( ${PPS[zmap]} > ${PPS[masscan]} ? ${PPS[zmap]} : ${PPS[masscan]} ))
