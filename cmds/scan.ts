@@ -94,6 +94,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-scan-'));
     const stages: Stage[] = [];
     let interrupted = false;
+    let outClosed = false, outFailed = false;
     const onSignal = () => {
       if (interrupted) return;
       interrupted = true;
@@ -114,9 +115,17 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const common = ['-i', iface, '--key-file', keyFile, '--source-ip', srcIp, '--source-port', opts['source-port']];
       const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] ? ['--status-ndjson'] : [])];
 
-      // catch first, and wait until its capture socket exists, so the first replies are seen.
+      // catch and blast start at once (node's start-up overlaps); targets starts, and feeds
+      // blast, once catch's capture socket exists, so the first replies are not missed.
+      // (targets is not started earlier: when nobody read its stdout for a while, it sometimes
+      // ended with no output at all; see the report of issue 3.)
       const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], io.stderr);
       stages.push(catchStage);
+      const blast = startStage('blast', [
+        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
+        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
+      ], io.stderr, 'pipe');
+      stages.unshift(blast);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
       const ready = await waitForCapture(catchStage.child.pid!, 10000, () => !catchDone);
@@ -137,28 +146,34 @@ export function run(argv: string[], io?: IO): Promise<number> {
         out.on('end', resolve);
         out.on('error', () => resolve());
         out.pipe(io.stdout, { end: false });
+        // The reader went away (`| head`): stop the scan and end cleanly, as every command does.
+        io.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (outClosed) return;
+          outClosed = true;
+          if (e.code !== 'EPIPE') report.error(`standard output: ${e.message}`), outFailed = true;
+          out.unpipe(io.stdout);
+          out.resume();
+          for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGTERM');
+          resolve();
+        });
       });
 
-      if (!interrupted) {
-        const targets = startStage('targets',
-          [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
-        const blast = startStage('blast', [
-          ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
-          ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
-        ], io.stderr, targets.child.stdout!);
-        stages.unshift(targets, blast);
-        if (interrupted) onSignal();
-        await blast.exit;
-        await targets.exit;
-        // blast lingered for the cooldown while serving replies; without replies we wait here.
-        if (!withReplies && !interrupted) await sleepUnless(opts.cooldown * 1000, () => interrupted);
-      }
+      const targets = startStage('targets',
+        [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
+      stages.unshift(targets);
+      if (interrupted || outClosed) { targets.child.kill('SIGTERM'); blast.child.stdin!.end(); }
+      else targets.child.stdout!.pipe(blast.child.stdin!);
+      await blast.exit;
+      await targets.exit;
+      // blast lingered for the cooldown while serving replies; without replies we wait here.
+      if (!withReplies && !interrupted && !outClosed) await sleepUnless(opts.cooldown * 1000, () => interrupted || outClosed);
       catchStage.child.kill('SIGTERM');
       const codes: number[] = [];
       for (const s of stages) codes.push(await s.exit);
       await piped;
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
+      if (outClosed) return outFailed ? 1 : 0;
       return pipelineCode(byOrder, interrupted);
     } finally {
       process.off('SIGINT', onSignal);

@@ -124,6 +124,40 @@ test('scan: a usage error in a stage comes back as scan\'s exit status', () => {
   } finally { testbedDown(`${name.slice(0, 10)}u`); }
 });
 
+test('scan | head -1 ends the scan early with exit 0; SIGINT gives 130 and the index to resume from', async () => {
+  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
+  const tb = testbedUp(`${name.slice(0, 10)}h`, { ports: [80] });
+  try {
+    const r = require('child_process').spawnSync('bash', ['-c',
+      `ip netns exec ${tb.scanNs} ${process.execPath} ${TRAWL} scan 198.18.0.0/20 -p 80 -i ${tb.scanIf} --rate 500 ` +
+      '--cooldown 1 --seed 3 -q | head -1; echo "status ${PIPESTATUS[0]}"'], { encoding: 'utf8' });
+    const out = r.stdout.split('\n');
+    assert.is(JSON.parse(out[0]).type, 'open');
+    assert.is(out[1], 'status 0');
+
+    const scan = spawn('ip', ['netns', 'exec', tb.scanNs, process.execPath, TRAWL, 'scan', '198.18.0.0/20', '-p', '80',
+      '-i', tb.scanIf, '--rate', '500', '--cooldown', '1', '--seed', '3', '-q']);
+    let stdout = '', stderr = '';
+    scan.stdout.on('data', (d) => { stdout += d; });
+    scan.stderr.on('data', (d) => { stderr += d; });
+    while (!stdout.includes('\n')) await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 300));
+    scan.kill('SIGINT');
+    const code = await new Promise<number>((res) => scan.on('close', (c) => res(c ?? -1)));
+    assert.is(code, 130);
+    const m = /^trawl blast: interrupted: resume with --resume-index (\d+) \(the first target not sent\)$/m.exec(stderr);
+    assert.ok(m, stderr);
+    const k = Number(m![1]);
+    assert.ok(k > 0 && k < 4096, `index ${k}`);
+    // What blast sent is what catch saw: the open records are exactly the targets before k.
+    const first = require('child_process').spawnSync(process.execPath, [TRAWL, 'targets', '198.18.0.0/20', '-p', '80', '--seed', '3', '-q', '--limit', String(k)], { encoding: 'utf8' });
+    const want = new Set(lines(first.stdout).map((t: any) => t.ip));
+    const got = new Set(lines(stdout).filter((x: any) => x.type === 'open').map((x: any) => x.ip));
+    assert.equal([...got].filter((ip) => !want.has(ip)), [], 'open records only for targets before the resume index');
+    assert.ok(got.size >= k - 5, `open ${got.size} of ${k} sent (the last few may still have been in flight)`);
+  } finally { testbedDown(`${name.slice(0, 10)}h`); }
+});
+
 function spawnScan(tb: Testbed, args: string[]) {
   const r = require('child_process').spawnSync('ip', ['netns', 'exec', tb.scanNs, process.execPath, TRAWL, 'scan', '-i', tb.scanIf, ...args],
     { encoding: 'utf8' });
