@@ -194,9 +194,13 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
         if (buf[o + 30] === 198 && buf[o + 31] === 18 && buf[o + 32] === 99 && buf[o + 33] === 99) injected++;
       } };
       const finish = () => { if (done) return; done = true; setTimeout(() => { pull();
-        console.log(JSON.stringify({ fired, count, other, injected, stats: c.stats(), linktype: c.linktype }));
+        console.log(JSON.stringify({ fired, count, other, injected, c2fired, stats: c.stats(), linktype: c.linktype }));
         c.close(); }, 300); };
       c.onReadable(() => { fired++; pull(); if (count >= ${WANT}) finish(); });
+      // A second capture closed from inside its own callback: no crash, no call after close().
+      const c2 = new n.Capture({ iface: 'v0' });
+      let c2fired = 0;
+      c2.onReadable(() => { c2fired++; c2.close(); });
       setTimeout(finish, 15000);
       console.log('ready');`;
     const cap = spawn('ip', ['netns', 'exec', b, process.execPath, '-e', capScript], { env: childEnv() });
@@ -235,6 +239,7 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
     assert.is(got.other, 0, 'the filter kept port 81 out');
     assert.is(got.injected, 1);
     assert.ok(got.fired >= 1, 'onReadable fired');
+    assert.is(got.c2fired, 1, 'closed inside its callback: called once');
     assert.is(got.linktype, 1);
     assert.ok(got.stats.received >= WANT, `stats.received ${got.stats.received}`);
     assert.is(got.stats.dropped, 0);

@@ -65,6 +65,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
   uv_poll_t* poll_ = nullptr;
   Napi::FunctionReference cb_;
   Napi::AsyncContext* actx_ = nullptr;
+  bool inCallback_ = false;
+  bool refd_ = false;
   napi_env env_ = nullptr;
 };
 
@@ -153,7 +155,7 @@ void Capture::shutdown() {
     poll_ = nullptr;
   }
   if (!cb_.IsEmpty()) cb_.Reset();
-  delete actx_; actx_ = nullptr;
+  if (!inCallback_) { delete actx_; actx_ = nullptr; }  // else onPoll frees it after the call
   if (p_) pcap_close(p_);
   p_ = nullptr;
 }
@@ -224,11 +226,17 @@ void Capture::onPoll(uv_poll_t* handle, int status, int events) {
   Napi::Env env(self->env_);
   Napi::HandleScope scope(env);
   // MakeCallback so that promises resolved by the callback run before we return to libuv.
+  // The callback may close() the capture: the async context stays alive until the call returns.
+  Napi::AsyncContext* ctx = self->actx_;
+  self->inCallback_ = true;
   try {
-    self->cb_.MakeCallback(env.Global(), {}, *self->actx_);
+    Napi::Function fn = self->cb_.Value();
+    fn.MakeCallback(env.Global(), {}, *ctx);
   } catch (const Napi::Error& e) {
     napi_fatal_exception(self->env_, e.Value());
   }
+  self->inCallback_ = false;
+  if (!self->p_ && self->actx_) { delete self->actx_; self->actx_ = nullptr; }
 }
 
 Napi::Value Capture::OnReadable(const Napi::CallbackInfo& info) {
@@ -250,6 +258,9 @@ Napi::Value Capture::OnReadable(const Napi::CallbackInfo& info) {
     }
     poll_->data = this;
     uv_poll_start(poll_, UV_READABLE, &Capture::onPoll);
+    // While polling, the object must outlive any JS reference to it (until close()).
+    Ref();
+    refd_ = true;
   }
   return env.Undefined();
 }
@@ -285,6 +296,7 @@ Napi::Value Capture::Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value Capture::Close(const Napi::CallbackInfo& info) {
   shutdown();
+  if (refd_) { refd_ = false; Unref(); }
   return info.Env().Undefined();
 }
 
