@@ -1,5 +1,6 @@
 // trawl targets: ranges and ports -> a randomized, shardable, resumable stream of target records.
 import { randomBytes } from 'crypto';
+import type { Readable } from 'stream';
 import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
@@ -61,14 +62,14 @@ function collectPorts(opts: Record<string, any>): number[] {
   return portSet(include, exclude);
 }
 
-function collectRanges(opts: Record<string, any>): { includes: Range[]; excludes: Range[] } {
+async function collectRanges(opts: Record<string, any>, stdin: Readable): Promise<{ includes: Range[]; excludes: Range[] }> {
   const includes: Range[] = [];
   for (const a of opts._ as string[]) includes.push(...parseRangeArg(a, 'range'));
-  for (const f of opts['include-file'] as string[]) includes.push(...readRangeFile(f));
+  for (const f of opts['include-file'] as string[]) includes.push(...(await readRangeFile(f, stdin)));
   if (includes.length === 0) throw new UsageError('no ranges: give RANGE arguments or -iL FILE');
   const excludes: Range[] = [];
   for (const a of opts.exclude as string[]) excludes.push(...parseRangeArg(a, '--exclude'));
-  for (const f of opts['exclude-file'] as string[]) excludes.push(...readRangeFile(f));
+  for (const f of opts['exclude-file'] as string[]) excludes.push(...(await readRangeFile(f, stdin)));
   return { includes, excludes };
 }
 
@@ -84,7 +85,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
   const args = argv.map((a) => (a === '--no-reserved' ? '--no-reserved=true' : a));
   return runCommand(info, args, io, async (opts, io, report) => {
     const ports = collectPorts(opts);
-    const { includes, excludes } = collectRanges(opts);
+    const { includes, excludes } = await collectRanges(opts, io.stdin);
     const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);
     const resume = opts['resume-index'] === undefined ? 0n : parseIndex(opts['resume-index'], '--resume-index');
     const limit: number = opts.limit ?? Infinity;

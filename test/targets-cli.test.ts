@@ -83,6 +83,15 @@ test('-iL with comments and blanks, --exclude-file in ZMap blocklist format, --e
     new Set(['198.18.0.2:80', '198.18.1.1:80', '2001:db8::1:80']));
 });
 
+test('-iL - reads standard input; a bad line there is stdin:LINE', async () => {
+  const r = await runInProcess('targets', ['-iL', '-', '-p', '80', '--seed', '1'], '198.18.0.1\n# c\n\n2001:db8::5\n');
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  assert.equal(new Set(lines(r.stdout).map((x) => x.ip)), new Set(['198.18.0.1', '2001:db8::5']));
+  const b = await runInProcess('targets', ['-iL', '-', '-p', '80'], '198.18.0.1\n198.18.0.1/40\n');
+  assert.equal([b.stdout, b.stderr, b.code], ['', `${E}stdin:2: bad range '198.18.0.1/40': bad prefix length '/40' (0-32)\n`, 2]);
+});
+
 test('--top-ports: nmap frequency order, merged with -p', () => {
   const r = trawl(['targets', '198.18.0.1', '--top-ports', '3', '-p', '8080', '--seed', '1']);
   assert.is(r.code, 0);

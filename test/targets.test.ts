@@ -267,6 +267,9 @@ test('address parsing: forms accepted and rejected', () => {
   assert.is(R('::ffff:1.2.3.4').first, (0xffffn << 32n) | 0x01020304n);
   assert.is(formatIPv6(parseIPv6('2001:0db8:0:0:1:0:0:1') as bigint), '2001:db8::1:0:0:1');
   assert.is(formatIPv6(parseIPv6('::') as bigint), '::');
+  assert.is(formatIPv6(parseIPv6('::ffff:c612:1') as bigint), '::ffff:198.18.0.1');
+  assert.is(formatIPv6(parseIPv6('1:0:0:2:0:0:0:3') as bigint), '1:0:0:2::3');
+  assert.is(formatIPv6(parseIPv6('1:0:0:2:0:0:3:4') as bigint), '1::2:0:0:3:4');
   assert.is(formatIPv6(parseIPv6('fe80::') as bigint), 'fe80::');
   assert.is(formatIPv6(parseIPv6('1:2:3:4:5:6:7::') as bigint), '1:2:3:4:5:6:7:0');
   for (const bad of ['1.2.3', '1.2.3.256', '1.2.3.4/33', '1.2.3.9-1.2.3.1', '1.2.3.4-::1', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', '1::2::3', 'host.example', '::/129', '']) {

@@ -43,8 +43,13 @@ export function parseIPv6(s: string): bigint | string {
   return v;
 }
 
-/** RFC 5952: lower case, no leading zeros, the longest run (>= 2) of zero groups as "::". */
+/** RFC 5952: lower case, no leading zeros, the first longest run (>= 2) of zero groups as "::". */
 export function formatIPv6(v: bigint): string {
+  // IPv4-mapped addresses keep their dotted quad (RFC 5952 section 5).
+  if (v >> 32n === 0xffffn) {
+    const w = Number(v & 0xffffffffn);
+    return `::ffff:${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+  }
   const g: number[] = [];
   for (let k = 7; k >= 0; k--) g.push(Number((v >> BigInt(k * 16)) & 0xffffn));
   let best = -1, bestLen = 1;

@@ -1,5 +1,6 @@
 // One range token (address, CIDR or a-b, IPv4 or IPv6) -> an inclusive interval; range files.
 import * as fs from 'fs';
+import type { Readable } from 'stream';
 import { UsageError } from '../exit';
 import { parseIPv4 } from './ipv4';
 import { parseIPv6 } from './ipv6';
@@ -78,12 +79,19 @@ export function parseRangeText(text: string, file: string): Range[] {
   return out;
 }
 
-export function readRangeFile(file: string): Range[] {
+/** Reads a range file, or standard input for "-". */
+export async function readRangeFile(file: string, stdin: Readable): Promise<Range[]> {
   let text: string;
   try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    if (file === '-') {
+      const chunks: Buffer[] = [];
+      for await (const c of stdin) chunks.push(Buffer.from(c));
+      text = Buffer.concat(chunks).toString('utf8');
+    } else {
+      text = fs.readFileSync(file, 'utf8');
+    }
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseRangeText(text, file);
+  return parseRangeText(text, file === '-' ? 'stdin' : file);
 }
