@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import { trawl, TRAWL, isRoot } from './helpers';
 import { isn, sourcePort } from '../shared/cookie';
 import { parseKey } from '../shared/key';
+import { encodeReply, REPLY_SIZE } from '../shared/replies';
 import { ipv4ToInt } from '../shared/blast/addr';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-blast-'));
@@ -208,6 +209,41 @@ test('SIGINT: exit 130, prints the first index not sent; resuming from it sends 
   assert.is(r.code, 0, r.stderr);
   const union = [...sent, ...readPcap(pcap2).map((f) => checkSyn(f.data).dst)];
   assert.equal(union, all.map((t) => t.ip), 'interrupted run + resumed run = the whole set, once each');
+});
+
+test('--replies: a valid ACK+probe request goes out before the next SYN; a forged one is dropped', async () => {
+  const pcap = path.join(dir, 'rep.pcap');
+  const fifo = path.join(dir, 'rep.fifo');
+  const child = spawn(process.execPath, [TRAWL, ...base.slice(0, -2), '--rate', '20', '--pcap', pcap, '--replies', fifo,
+    '--linger', '0.3', '--status-ndjson']);
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  child.stdin.end(targets(12));
+  while (!fs.existsSync(fifo)) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 250));
+  const sa = ipv4ToInt(SRC), da = ipv4ToInt('198.18.9.9');
+  const sport = sourcePort(key, sa, da, 80, 1, 32768, 61000 - 32768 + 1);
+  const c = isn(key, sa, da, sport, 80);
+  const req = new Uint8Array(2 * REPLY_SIZE);
+  encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 1) >>> 0, ack: 777 }, req, 0);
+  encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 2) >>> 0, ack: 778 }, req, REPLY_SIZE);
+  fs.writeFileSync(fifo, req);
+  const code = await new Promise<number>((r) => child.on('close', (x) => r(x ?? -1)));
+  assert.is(code, 0, err);
+  const st = JSON.parse(err.split('\n').filter((l) => l.startsWith('{')).pop()!);
+  assert.is(st.replies, 1);
+  assert.is(st.replies_rejected, 1);
+  const frames = readPcap(pcap);
+  assert.is(frames.length, 13);
+  const k = frames.findIndex((f) => f.data[47] !== 0x02);   // TCP flags byte of a 20-byte IP header
+  assert.ok(k > 0 && k < 12, `the ACK went out mid-scan (frame ${k})`);
+  const ack = frames[k].data;
+  assert.is(ack.readUInt32BE(34 + 4), (c + 1) >>> 0, 'seq ISN+1');
+  assert.is(ack.readUInt32BE(34 + 8), 777, 'ack from the request');
+  const payload = ack.subarray(34 + (ack[46] >> 4) * 4).toString('latin1');
+  assert.match(payload, /^GET \/ HTTP\/1\.1\r\nHost: 198\.18\.9\.9\r\n/);
+  // The SYNs around it: every target once, in order.
+  assert.equal(frames.filter((_, j) => j !== k).map((f) => checkSyn(f.data).dst), targets(12).split('\n').filter(Boolean).map((l) => JSON.parse(l).ip));
 });
 
 test.run();
