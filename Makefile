@@ -2,6 +2,9 @@
 # Every target installs what it needs on a fresh Debian machine (run as root).
 SHELL := /bin/bash
 NODE_GYP := node_modules/.bin/node-gyp
+# Build against the headers of the node that runs us (no download: this machine has no network).
+NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '../..')")
+NODEDIR := $(if $(wildcard $(NODE_PREFIX)/include/node/node_api.h),--nodedir=$(NODE_PREFIX),)
 APT_BUILD := libpcap-dev g++ make python3
 APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan libcap2-bin \
 	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d
@@ -31,7 +34,7 @@ node_modules/.installed: package.json package-lock.json
 deps: sysdeps node_modules/.installed
 
 native: deps
-	@if [ -f native/binding.gyp ]; then cd native && ../$(NODE_GYP) rebuild --silent >/dev/null; fi
+	@if [ -f native/binding.gyp ]; then cd native && ../$(NODE_GYP) rebuild $(NODEDIR) --silent >/dev/null; fi
 
 ts: deps
 	node_modules/.bin/tsc -p .
