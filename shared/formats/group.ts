@@ -16,15 +16,17 @@ export interface PortEntry {
   product?: string;
   version?: string;
   info?: string;
-  cpe: string[];
-  banners: AnyRecord[];   // banner records without type/ip/port
+  cpe?: string[];
+  // Banner records without type/ip/port, each kept as its JSON text: one string per banner
+  // instead of an object per field keeps the held hosts small (see Grouper).
+  banners?: string[];
 }
 
 export interface HostGroup {
   ip: string;
   first_us: number;
   last_us: number;
-  ports: Map<string, PortEntry>;
+  ports: PortEntry[];      // few per host: a list is smaller than a Map and as fast
 }
 
 /** Ports a single host may collect before it is emitted anyway (a host answering every port). */
@@ -49,15 +51,14 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
   if (!RESULT_TYPES.has(rec.type) || typeof rec.port !== 'number') return false;
   const proto = typeof rec.proto === 'string' ? rec.proto : 'tcp';
-  const key = `${proto}/${rec.port}`;
   const t = typeof rec.time_us === 'number' ? rec.time_us : 0;
   if (t && (!h.first_us || t < h.first_us)) h.first_us = t;
   if (t > h.last_us) h.last_us = t;
   const ttl = typeof rec.ttl === 'number' ? rec.ttl : 0;
-  let p = h.ports.get(key);
+  let p = h.ports.find((x) => x.port === rec.port && x.proto === proto);
   if (!p) {
-    p = { port: rec.port, proto, state: '', reason: '', ttl, cpe: [], banners: [], time_us: t || undefined };
-    h.ports.set(key, p);
+    p = { port: rec.port, proto, state: '', reason: '', ttl, time_us: t || undefined };
+    h.ports.push(p);
   }
   // open beats closed beats filtered: a SYN-ACK is proof, an RST or ICMP error after it is noise.
   if (rec.type === 'open') { p.state = 'open'; p.reason = 'syn-ack'; p.ttl = ttl; }
@@ -72,31 +73,50 @@ export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
     p.version = str(rec.version) ?? p.version;
     p.info = str(rec.info) ?? p.info;
     const cpes = Array.isArray(rec.cpe) ? rec.cpe : [rec.cpe];
-    for (const c of cpes) if (typeof c === 'string' && c && !p.cpe.includes(c)) p.cpe.push(c);
+    for (const c of cpes) if (typeof c === 'string' && c && !(p.cpe ??= []).includes(c)) p.cpe.push(c);
     const { type: _t, ip: _i, port: _p, ...rest } = rec;
-    p.banners.push(rest as AnyRecord);
+    (p.banners ??= []).push(JSON.stringify(rest));
   }
   return true;
 }
 
 export function newHost(ip: string): HostGroup {
-  return { ip, first_us: 0, last_us: 0, ports: new Map() };
+  return { ip, first_us: 0, last_us: 0, ports: [] };
 }
 
 /** Ports of a host in numeric order, the order nmap prints them. */
 export function sortedPorts(h: HostGroup): PortEntry[] {
-  return [...h.ports.values()].sort((a, b) => a.port - b.port || (a.proto < b.proto ? -1 : 1));
+  return h.ports.slice().sort((a, b) => a.port - b.port || (a.proto < b.proto ? -1 : 1));
 }
 
 /** A host is up when something it sent proves it: any port answer, or an ICMP error from itself. */
 export function hostUp(h: HostGroup): boolean {
-  for (const p of h.ports.values()) if (p.state !== 'filtered' || p.reason_ip === h.ip) return true;
+  for (const p of h.ports) if (p.state !== 'filtered' || p.reason_ip === h.ip) return true;
   return false;
 }
 
+interface Slot { h: HostGroup; prev: Slot | null; next: Slot | null }
+
+// A Map from address to a slot in a doubly linked list, least recently touched at the head:
+// touching and evicting are O(1). (A Map alone, deleted and re-inserted to keep order, makes
+// every eviction skip the tombstones left at its front, which cost half of -o xml's time.)
 export class Grouper {
-  private hosts = new Map<string, HostGroup>();
+  private slots = new Map<string, Slot>();
+  private head: Slot | null = null;
+  private tail: Slot | null = null;
   constructor(private window: number) {}
+
+  private unlink(s: Slot) {
+    if (s.prev) s.prev.next = s.next; else this.head = s.next;
+    if (s.next) s.next.prev = s.prev; else this.tail = s.prev;
+    s.prev = s.next = null;
+  }
+
+  private append(s: Slot) {
+    s.prev = this.tail;
+    if (this.tail) this.tail.next = s; else this.head = s;
+    this.tail = s;
+  }
 
   /** Adds a record; returns the hosts that must be written now (evicted or full). */
   add(rec: AnyRecord): HostGroup[] {
@@ -105,20 +125,31 @@ export class Grouper {
       const h = newHost(rec.ip);
       return addToHost(h, rec) ? [h] : [];
     }
-    let h = this.hosts.get(rec.ip);
-    if (h) this.hosts.delete(rec.ip); else h = newHost(rec.ip);
-    if (!addToHost(h, rec)) { if (h.ports.size) this.hosts.set(rec.ip, h); return []; }
-    if (h.ports.size >= MAX_PORTS_PER_HOST) return [h];
-    this.hosts.set(rec.ip, h);   // re-inserted last: Map order is least recently touched first
-    if (this.hosts.size <= this.window) return [];
-    const [oldest, g] = this.hosts.entries().next().value as [string, HostGroup];
-    this.hosts.delete(oldest);
-    return [g];
+    let s = this.slots.get(rec.ip);
+    if (s) {
+      addToHost(s.h, rec);
+      this.unlink(s);
+      if (s.h.ports.length >= MAX_PORTS_PER_HOST) { this.slots.delete(rec.ip); return [s.h]; }
+      this.append(s);
+      return [];
+    }
+    const h = newHost(rec.ip);
+    if (!addToHost(h, rec)) return [];
+    s = { h, prev: null, next: null };
+    this.slots.set(rec.ip, s);
+    this.append(s);
+    if (this.slots.size <= this.window) return [];
+    const old = this.head!;
+    this.unlink(old);
+    this.slots.delete(old.h.ip);
+    return [old.h];
   }
 
   drain(): HostGroup[] {
-    const all = [...this.hosts.values()];
-    this.hosts.clear();
+    const all: HostGroup[] = [];
+    for (let s = this.head; s; s = s.next) all.push(s.h);
+    this.slots.clear();
+    this.head = this.tail = null;
     return all;
   }
 }

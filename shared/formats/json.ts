@@ -19,9 +19,9 @@ export function hostJson(h: HostGroup): object {
       ...(p.product ? { product: p.product } : {}),
       ...(p.version ? { version: p.version } : {}),
       ...(p.info ? { info: p.info } : {}),
-      ...(p.cpe.length ? { cpe: p.cpe } : {}),
+      ...(p.cpe ? { cpe: p.cpe } : {}),
       // Each banner keeps its record's fields (data stays base64, lossless) plus readable text.
-      banners: p.banners.map((b) => ({ ...b, banner: escapeBytes(bannerBytes(b as AnyRecord)) })),
+      banners: (p.banners ?? []).map((s) => { const b = JSON.parse(s); return { ...b, banner: escapeBytes(bannerBytes(b)) }; }),
     })),
   };
 }

@@ -23,6 +23,7 @@ export class Output {
   private bytes = 0;
   private n = 1;
   private rolled = false;   // the last file was closed by rotation; the next opens on the next record
+  private firstTimed: AnyRecord | undefined;   // the first record with a time_us, for headers
   readonly label: string;
 
   constructor(private mod: FormatModule, private ctx: FormatContext, stdout: Writable, private file: string | null, private rotate: number) {
@@ -53,9 +54,11 @@ export class Output {
   write(rec: AnyRecord): Promise<void> | undefined {
     if (this.rolled) this.reopen();
     if (this.w.closed) return undefined;
-    let s = '';
-    if (!this.started) { this.started = true; s = this.fmt.header(rec); }
-    s += this.fmt.record(rec);
+    if (!this.firstTimed && typeof rec.time_us === 'number') this.firstTimed = rec;
+    let s = this.fmt.record(rec);
+    // The header waits for the first output so it can carry the first time seen (a target
+    // record ahead of the results has none); the document is still opened before any text.
+    if (!this.started && s) { this.started = true; s = this.fmt.header(this.firstTimed) + s; }
     const p = this.put(s);
     if (this.rotate > 0 && this.bytes >= this.rotate) return this.roll();
     return p;
@@ -71,13 +74,14 @@ export class Output {
     this.n++;
     this.fmt = this.mod.create(this.ctx);
     this.started = false;
+    this.firstTimed = undefined;
     this.bytes = 0;
     this.stream = this.open();
     this.w = new LineWriter(this.stream);
   }
 
   private async close(reason: EndReason): Promise<void> {
-    if (!this.started) { this.started = true; this.put(this.fmt.header(undefined)); }
+    if (!this.started) { this.started = true; this.put(this.fmt.header(this.firstTimed)); }
     this.put(this.fmt.drain() + this.fmt.trailer(reason));
     await this.w.end();
     if (this.file) await new Promise<void>((resolve) => this.stream.end(resolve));

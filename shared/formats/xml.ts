@@ -18,7 +18,7 @@ function service(p: PortEntry): string {
   if (p.version) s += ` version="${x(p.version)}"`;
   if (p.info) s += ` extrainfo="${x(p.info)}"`;
   s += probed ? ' method="probed" conf="10"' : ' method="table" conf="3"';
-  if (!p.cpe.length) return s + '/>';
+  if (!p.cpe) return s + '/>';
   return s + '>' + p.cpe.map((c) => `<cpe>${x(c)}</cpe>`).join('') + '</service>';
 }
 
@@ -26,7 +26,7 @@ function port(p: PortEntry): string {
   let s = `<port protocol="${x(p.proto)}" portid="${p.port}"><state state="${p.state}" reason="${p.reason}" reason_ttl="${p.ttl}"`;
   if (p.reason_ip) s += ` reason_ip="${x(p.reason_ip)}"`;
   s += '/>' + service(p);
-  for (const b of p.banners) s += `<script id="banner" output="${x(escapeBytes(bannerBytes(b as AnyRecord)))}"/>`;
+  for (const b of p.banners ?? []) s += `<script id="banner" output="${x(escapeBytes(bannerBytes(JSON.parse(b) as AnyRecord)))}"/>`;
   return s + '</port>\n';
 }
 

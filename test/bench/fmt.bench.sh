@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make bench: records/s through `trawl fmt -o xml` and `-o csv` on 1 M generated records, peak
+# RSS at 0.1 M and 1 M (must stay flat, under 100 MB), side by side with `jq -c .` on the same
+# input as a ratio.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TRAWL="node dist/shared/main.js"
+dir=$(mktemp -d /tmp/trawl-fmt-bench.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+
+# 1 M records: per address an open record and, for one in four, a banner (scan order:
+# addresses spread, banners shortly after their SYN-ACK, as catch | banners writes them).
+gen() {
+  node -e '
+    const n = +process.argv[1];
+    const data = Buffer.from("HTTP/1.1 200 OK\r\nServer: nginx/1.22 <&>\r\n\r\n").toString("base64");
+    const out = []; let w = 0;
+    const flush = () => { process.stdout.write(out.join("")); out.length = 0; };
+    for (let i = 0; w < n; i++) {
+      const ip = `198.${18 + (i >> 16 & 1)}.${i >> 8 & 255}.${i & 255}`;
+      const t = 1700000000000000 + i * 1000;
+      out.push(JSON.stringify({ type: "open", ip, port: 80, sport: 40000 + (i & 8191), ttl: 64, window: 65160, ipid: i & 65535, options: "mss,sack,ts,nop,ws", time_us: t }) + "\n"); w++;
+      if (i % 4 === 0 && w < n) { out.push(JSON.stringify({ type: "banner", ip, port: 80, sport: 40000 + (i & 8191), ttl: 64, time_us: t + 500, probe: "http-get", data, len: 44, flags: "PA", service: "http", product: "nginx", version: "1.22" }) + "\n"); w++; }
+      if (out.length >= 4096) flush();
+    }
+    flush();' "$1"
+}
+gen 100000 > "$dir/r100k.ndjson"
+gen 1000000 > "$dir/r1m.ndjson"
+
+# run LABEL CMD...: prints seconds and peak RSS (MB) of CMD reading $IN, output discarded.
+measure() {
+  local in=$1; shift
+  /usr/bin/time -f '%e %M' -o "$dir/t" "$@" < "$in" > /dev/null
+  read -r secs kb < "$dir/t"
+  echo "$secs $((kb / 1024))"
+}
+
+status=0
+printf '%-34s %10s %12s %10s\n' "command" "records" "records/s" "peak MB"
+for fmt in xml csv; do
+  for size in 100k 1m; do
+    n=$([ $size = 1m ] && echo 1000000 || echo 100000)
+    read -r secs mb < <(measure "$dir/r$size.ndjson" $TRAWL fmt -o $fmt)
+    rate=$(awk -v n=$n -v s="$secs" 'BEGIN { printf "%d", n / (s > 0 ? s : 0.01) }')
+    printf '%-34s %10s %12s %10s\n' "trawl fmt -o $fmt" $n "$rate" "$mb"
+    eval "rate_${fmt}_${size}=$rate; mb_${fmt}_${size}=$mb"
+    [ "$mb" -lt 100 ] || { echo "FAIL: trawl fmt -o $fmt peak RSS $mb MB >= 100 MB at $n records"; status=1; }
+  done
+done
+peer="n/a"
+if command -v jq > /dev/null; then
+  read -r secs mb < <(measure "$dir/r1m.ndjson" jq -c .)
+  peer=$(awk -v s="$secs" 'BEGIN { printf "%d", 1000000 / (s > 0 ? s : 0.01) }')
+  printf '%-34s %10s %12s %10s\n' "jq -c . (peer: parse + print)" 1000000 "$peer" "$mb"
+fi
+echo "peak RSS 0.1M -> 1M: xml ${mb_xml_100k} -> ${mb_xml_1m} MB, csv ${mb_csv_100k} -> ${mb_csv_1m} MB (flat, < 100 MB)"
+if [ "$peer" != "n/a" ]; then
+  awk -v x="$rate_xml_1m" -v c="$rate_csv_1m" -v p="$peer" 'BEGIN { printf "ratio to jq -c .: xml %.2fx, csv %.2fx\n", x / p, c / p }'
+fi
+exit $status
