@@ -48,6 +48,17 @@ test('first-byte index: only for a leading literal that must be there', () => {
   assert.equal(fb('^(?:a|b)'), null);
   assert.is(fb('SSH'), null);
   assert.is(fb('^[Ss]'), null);
+  const px = (p: string, f = '') => { const c = pcreToJs(p, f); return 'error' in c ? 'err' : c.prefix; };
+  assert.is(px('^HTTP/1\\.[01] 200'), 'HTTP/1.');
+  assert.is(px('^SSH-2\\.0-Open?SSH'), 'SSH-2.0-Ope');
+  assert.is(px('^ab+c'), 'ab');
+  assert.is(px('^ab{2}c'), 'ab');
+  assert.is(px('^ab{0,2}c'), 'a');
+  assert.is(px('^\\x16\\x03\\0'), '\x16\x03\x00');
+  assert.is(px('^abc', 'i'), '');
+  assert.is(px('^ab|cd'), '');
+  assert.is(px('^a(b)c'), 'a');
+  assert.is(px('abc'), '');
 });
 
 test('templates: $1-$9, $P(), $SUBST(), $I()', () => {

@@ -34,10 +34,14 @@ interface Probe {
   byFirst: Map<number, Rule[]>;   // rules that can only match banners starting with this byte
   anyFirst: Rule[];               // the rest
   cache: Map<number, Rule[]>;     // candidates per first byte, in file order
+  heads: Map<string, Rule[]>;     // candidates per banner head (first HEAD bytes), prefixes checked
 }
 
 /** rules: in the file (TCP); converted: in the probes used so far; skipped: of those, not runnable. */
 export interface ProbesStats { rules: number; converted: number; skipped: number; reasons: Map<string, number> }
+
+const HEAD = 8;
+const MAX_HEADS = 4096;
 
 const FIELD: Record<string, string> = { p: 'nmap_product', v: 'nmap_version', i: 'nmap_info', h: 'nmap_hostname', o: 'nmap_os', d: 'nmap_device' };
 
@@ -50,7 +54,7 @@ export class ServiceProbes {
     for (const def of parseProbesFile(text)) {
       if (def.protocol !== 'TCP') continue;
       this.stats.rules += def.rules.length;
-      this.probes.set(def.name, { def, ready: false, rules: [], byFirst: new Map(), anyFirst: [], cache: new Map() });
+      this.probes.set(def.name, { def, ready: false, rules: [], byFirst: new Map(), anyFirst: [], cache: new Map(), heads: new Map() });
     }
   }
 
@@ -91,6 +95,25 @@ export class ServiceProbes {
     return c;
   }
 
+  /**
+   * Rules whose literal prefix agrees with the banner's first HEAD bytes. Banners of one service
+   * share their heads ("HTTP/1.1", "SSH-2.0-"), so this is computed once per head and reused;
+   * the map is bounded by clearing it when it grows past MAX_HEADS.
+   */
+  private forHead(p: Probe, s: string): Rule[] {
+    const head = s.slice(0, HEAD);
+    let c = p.heads.get(head);
+    if (!c) {
+      c = this.candidates(p, s.charCodeAt(0)).filter((r) => {
+        const n = Math.min(r.conv.prefix.length, head.length);
+        return r.conv.prefix.slice(0, n) === head.slice(0, n);
+      });
+      if (p.heads.size >= MAX_HEADS) p.heads.clear();
+      p.heads.set(head, c);
+    }
+    return c;
+  }
+
   private candidates(p: Probe, first: number): Rule[] {
     let c = p.cache.get(first);
     if (!c) {
@@ -113,11 +136,11 @@ export class ServiceProbes {
   match(data: Uint8Array, trawlProbe: string): Fields | null {
     if (data.length === 0) return null;
     const s = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
-    const first = data[0];
     let soft: Fields | null = null;
     for (const p of this.chain(trawlProbe)) {
-      for (const r of this.candidates(p, first)) {
+      for (const r of this.forHead(p, s)) {
         if (soft && r.def.soft) continue;
+        if (r.conv.prefix.length > HEAD && !s.startsWith(r.conv.prefix)) continue;
         const re = this.regex(r);
         if (!re) continue;
         const m = re.exec(s);

@@ -8,7 +8,12 @@
 // speed). Not convertible, so the rule is skipped: atomic groups, conditionals, recursion, \G \K
 // \Q \R \X \p, inline flags after the start.
 
-export interface Converted { source: string; flags: string; firstBytes: number[] | null }
+/**
+ * firstBytes: the bytes a matching banner can start with (null: any); prefix: literal bytes a
+ * matching banner must start with (case-sensitive patterns only), checked before running the
+ * regex, since most of nmap's rules begin with a long literal like ^HTTP/1\.[01].
+ */
+export interface Converted { source: string; flags: string; firstBytes: number[] | null; prefix: string }
 export type Conversion = Converted | { error: string };
 
 const POSIX: Record<string, string> = {
@@ -35,9 +40,8 @@ export function pcreToJs(pattern: string, pcreFlags: string): Conversion {
   let inClass = false, classFirst = false;
   let depth = 0, topAlt = false;
   // First literal byte after a leading ^, for indexing rules by their banner's first byte.
-  let first: number | null = null;
-  let firstState: 'caret' | 'lit' | 'done' = p.startsWith('^') ? 'caret' : 'done';
-  let firstOptional = false;
+  const prefix: number[] = [];
+  let prefixOpen = p.startsWith('^');
 
   for (let i = 0; i < p.length; i++) {
     const c = p[i];
@@ -121,18 +125,20 @@ export function pcreToJs(pattern: string, pcreFlags: string): Conversion {
       out += c;
       if (!/[\^*+?{}()|]/.test(c)) lit = c.charCodeAt(0);
     }
-    // Track the byte right after a leading ^ and whether a quantifier makes it optional.
-    if (firstState === 'caret' && i === 0) continue;
-    if (firstState === 'caret') {
-      if (lit !== null && !inClass) { first = lit; firstState = 'lit'; } else firstState = 'done';
-    } else if (firstState === 'lit') {
-      if (c === '?' || c === '*' || (c === '{' && /^\{0[,}]/.test(p.slice(i)))) firstOptional = true;
-      firstState = 'done';
+    // The literal prefix after a leading ^: literals extend it; a quantifier ends it, taking back
+    // the byte it applies to when that byte may be absent (? * {0,...}); anything else ends it.
+    if (prefixOpen && i > 0) {
+      if (c === '?' || c === '*' || (c === '{' && /^\{0[,}]/.test(p.slice(i, i + 3)))) { prefix.pop(); prefixOpen = false; }
+      else if (c === '+' || c === '{') prefixOpen = false;
+      else if (lit !== null && !inClass && c !== '[') { if (prefix.length < 32) prefix.push(lit); }
+      else prefixOpen = false;
     }
   }
   if (inClass) return { error: 'unterminated class' };
   let firstBytes: number[] | null = null;
-  if (first !== null && !firstOptional && !topAlt) {
+  if (topAlt) prefix.length = 0;
+  const first = prefix.length ? prefix[0] : null;
+  if (first !== null) {
     firstBytes = [first];
     if (flags.includes('i')) {
       const ch = String.fromCharCode(first);
@@ -141,5 +147,6 @@ export function pcreToJs(pattern: string, pcreFlags: string): Conversion {
     }
   }
   if (dotAll) flags += 's';
-  return { source: out, flags, firstBytes };
+  const literal = flags.includes('i') ? '' : String.fromCharCode(...prefix);
+  return { source: out, flags, firstBytes, prefix: literal };
 }
