@@ -254,5 +254,25 @@ test('5000 targets, every SYN-ACK sent three times: 5000 records, 5000 requests'
   assert.match(r.stderr, /15000 packets: 5000 open.*duplicate 10000/);
 });
 
+test('a FIFO nobody reads never blocks catch: the pipe fills, the bounded buffer fills, the rest is dropped and counted', () => {
+  // One source port (no slots) keeps the synthesis to one hash per target.
+  const n = 40000;
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const ip = P.u32ToIp(0xc6130000 + i);
+    const g = P.synTuple(KEY, US, ip, 80, 0, 40000, 1);
+    frames.push(P.tcp({ src: ip, dst: US, sport: 80, dport: g.sport, seq: 1, ack: g.isn + 1, flags: 'SA' }));
+  }
+  const fifo = path.join(dir, 'unread');
+  const r = trawl(['catch', '--pcap', write('40k.pcap', frames, 101), '--key-file', keyFile, '--source-port', '40000', '--replies', fifo]);
+  assert.is(r.code, 0);
+  assert.is(lines(r.stdout).length, n);
+  const m = /requests (\d+) written, (\d+) dropped/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const [written, dropped] = [Number(m![1]), Number(m![2])];
+  assert.is(written + dropped, n);
+  assert.ok(written >= 1 && dropped >= n - 32768 - written, r.stderr);
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
