@@ -129,9 +129,14 @@ export class Engine {
       }
       this.bucket.spend(this.sender.stats().sent - before);
 
-      if (offered > 0 && took < offered) {
+      if (offered > 0 && took === 0) {
         // The kernel's queue is full (ENOBUFS): give it a moment rather than spinning.
         await this.sleep(1);
+        continue;
+      }
+      if (took < offered) {
+        // Partly taken: the queue is draining; offer the rest after one turn of the event loop.
+        await new Promise<void>((r) => setImmediate(r));
         continue;
       }
       if (took > 0) {
