@@ -12,6 +12,7 @@ import { parsePorts, portSet, topPorts } from '../shared/targets/ports';
 import { parseIPv4, formatIPv4 } from '../shared/targets/ipv4';
 import { parseIPv6, formatIPv6 } from '../shared/targets/ipv6';
 import { firstIndex, shardCount } from '../shared/targets/plan';
+import { writeIPv6 } from '../shared/targets/encode';
 import { UsageError } from '../shared/exit';
 
 const R = (t: string): Range => {
@@ -275,6 +276,37 @@ test('address parsing: forms accepted and rejected', () => {
   for (const bad of ['1.2.3', '1.2.3.256', '1.2.3.4/33', '1.2.3.9-1.2.3.1', '1.2.3.4-::1', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', '1::2::3', 'host.example', '::/129', '']) {
     assert.type(parseRange(bad), 'string', bad);
   }
+});
+
+test('writeIPv6 (words, no BigInt) prints what formatIPv6 prints', () => {
+  let rnd = 99;
+  const next = () => { rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0; return rnd; };
+  const buf = Buffer.alloc(64);
+  for (let round = 0; round < 20000; round++) {
+    // Mostly-zero groups exercise every placement of the "::" run.
+    const g = Array.from({ length: 8 }, () => (next() % 3 === 0 ? next() & 0xffff : 0));
+    if (round % 100 === 0) g.splice(0, 6, 0, 0, 0, 0, 0, 0xffff);
+    const w = [0, 1, 2, 3].map((j) => g[2 * j] * 65536 + g[2 * j + 1]);
+    const v = w.reduce((acc, x) => (acc << 32n) | BigInt(x), 0n);
+    const p = writeIPv6(buf, 0, w[0], w[1], w[2], w[3]);
+    assert.is(buf.toString('latin1', 0, p), formatIPv6(v), g.join(','));
+  }
+});
+
+test('IPv6 intervals crossing 32-bit word boundaries: the fast path adds with carries', () => {
+  const sp = space(['2001:db8:0:1:ffff:ffff:ffff:fff0-2001:db8:0:2::f', '2001:db8:1::ffff:fffe-2001:db8:1::1:0:1', '198.18.0.0/30'], [80, 443]);
+  const want = new Set<string>();
+  const add = (lo: string, hi: string) => {
+    for (let v = parseIPv6(lo) as bigint; v <= (parseIPv6(hi) as bigint); v++) for (const p of [80, 443]) want.add(`${formatIPv6(v)}:${p}`);
+  };
+  add('2001:db8:0:1:ffff:ffff:ffff:fff0', '2001:db8:0:2::f');
+  add('2001:db8:1::ffff:fffe', '2001:db8:1::1:0:1');
+  for (let a = 0; a < 4; a++) for (const p of [80, 443]) want.add(`198.18.0.${a}:${p}`);
+  const got = drain(sp, 4n);
+  assert.is(got.length, want.size);
+  assert.equal(new Set(got.map(key)), want);
+  const s = new TargetStream(sp, new Permutation(sp.total, 4n), { first: 0n, step: 1n, limit: Infinity });
+  for (const t of got) assert.equal(s.targetAt(BigInt(t.i)), { ip: t.ip, port: t.port, i: BigInt(t.i) });
 });
 
 test('range files: comments, blanks, commas; a bad entry names FILE:LINE and the token', () => {

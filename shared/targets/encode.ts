@@ -26,12 +26,6 @@ export function writeIPv4(buf: Uint8Array, p: number, v: number): number {
   return octet(buf, p, v & 255);
 }
 
-/** Writes an ASCII string (addresses, numbers); returns the new offset. */
-export function writeAscii(buf: Uint8Array, p: number, s: string): number {
-  for (let k = 0; k < s.length; k++) buf[p++] = s.charCodeAt(k);
-  return p;
-}
-
 /** Writes a non-negative integer below 2^53 in decimal; returns the new offset. */
 export function writeUint(buf: Uint8Array, p: number, v: number): number {
   let len = 1;
@@ -124,4 +118,49 @@ export class AsciiCounter {
     for (let k = this.start; k < 20; k++) buf[p++] = dig[k];
     return p;
   }
+}
+
+const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+function hextet(b: Uint8Array, p: number, g: number): number {
+  if (g >= 0x1000) b[p++] = HEX[g >>> 12];
+  if (g >= 0x100) b[p++] = HEX[(g >>> 8) & 15];
+  if (g >= 0x10) b[p++] = HEX[(g >>> 4) & 15];
+  b[p++] = HEX[g & 15];
+  return p;
+}
+
+const groups = new Uint16Array(8);
+
+/**
+ * Writes the IPv6 address held in four 32-bit words (w0 most significant) in the same RFC 5952
+ * form as formatIPv6, without BigInt: lower-case hex, no leading zeros, the first longest run
+ * of two or more zero groups as "::", IPv4-mapped addresses with their dotted quad.
+ */
+export function writeIPv6(b: Uint8Array, p: number, w0: number, w1: number, w2: number, w3: number): number {
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) {
+    b[p] = 58; b[p + 1] = 58; b[p + 2] = 102; b[p + 3] = 102; b[p + 4] = 102; b[p + 5] = 102; b[p + 6] = 58;
+    return writeIPv4(b, p + 7, w3);
+  }
+  const g = groups;
+  g[0] = w0 >>> 16; g[1] = w0 & 0xffff; g[2] = w1 >>> 16; g[3] = w1 & 0xffff;
+  g[4] = w2 >>> 16; g[5] = w2 & 0xffff; g[6] = w3 >>> 16; g[7] = w3 & 0xffff;
+  let best = -1, bestLen = 1;
+  for (let k = 0; k < 8;) {
+    if (g[k] !== 0) { k++; continue; }
+    let e = k;
+    while (e < 8 && g[e] === 0) e++;
+    if (e - k > bestLen) { best = k; bestLen = e - k; }
+    k = e;
+  }
+  for (let k = 0; k < 8; k++) {
+    if (k === best) {
+      b[p++] = 58; b[p++] = 58;
+      k += bestLen - 1;
+      continue;
+    }
+    if (k > 0 && k !== best + bestLen) b[p++] = 58;
+    p = hextet(b, p, g[k]);
+  }
+  return p;
 }

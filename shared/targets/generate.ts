@@ -4,7 +4,7 @@ import { formatIPv4 } from './ipv4';
 import { formatIPv6 } from './ipv6';
 import { Permutation, MAX_NUMBER_N } from './permutation';
 import { TargetSpace } from './space';
-import { AsciiCounter, PortDigits, writeAscii, writeIndexKey, writeIPv4, writePortKey, writePrefix, writeUint } from './encode';
+import { AsciiCounter, PortDigits, writeIndexKey, writeIPv4, writeIPv6, writePortKey, writePrefix, writeUint } from './encode';
 
 export const BATCH = 8192;
 const MAX_RECORD = 128; // 23 + 39 (IPv6) + 16 (port) + 20 (index) + 2, rounded up
@@ -27,6 +27,7 @@ export class TargetStream {
   private readonly nNum: number;
   private buf = Buffer.allocUnsafe(BATCH * MAX_RECORD);
   private readonly portDigits: PortDigits;
+  private readonly words6 = new Float64Array(4);
 
   constructor(readonly space: TargetSpace, readonly perm: Permutation, readonly opts: StreamOptions) {
     // Every index, step and sum below stays under 2^53 on the fast path; larger sets
@@ -72,6 +73,7 @@ export class TargetStream {
   private chunkFast(room: number): Buffer {
     const buf = this.buf, sp = this.space, perm = this.perm;
     const pd = this.portDigits;
+    const w6 = this.words6;
     const A = sp.v4Count + Number(sp.v6Count);
     const A4 = sp.v4Count;
     const oneV4 = sp.v4Start.length === 1 ? sp.v4Start[0] : -1;
@@ -86,7 +88,7 @@ export class TargetStream {
       if (ai < 0) { pi--; ai += A; }
       p = writePrefix(buf, p);
       if (ai < A4) p = writeIPv4(buf, p, oneV4 >= 0 ? oneV4 + ai : sp.v4At(ai));
-      else p = writeAscii(buf, p, formatIPv6(sp.v6At(BigInt(ai - A4))));
+      else { sp.v6WordsAt(ai - A4, w6); p = writeIPv6(buf, p, w6[0], w6[1], w6[2], w6[3]); }
       p = writePortKey(buf, p);
       p = pd.write(buf, p, pi);
       p = writeIndexKey(buf, p);

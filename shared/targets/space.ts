@@ -10,6 +10,9 @@ export class TargetSpace {
   readonly v6Start: bigint[];
   readonly v6Base: bigint[];
   readonly v6Count: bigint;
+  /** The same starts as four 32-bit words each, and the bases as doubles, for the fast path. */
+  private readonly v6Words: Float64Array;
+  private readonly v6BaseNum: Float64Array;
   /** IPv4 then IPv6 addresses. */
   readonly addresses: bigint;
   readonly ports: number[];
@@ -27,6 +30,12 @@ export class TargetSpace {
     let m = 0n;
     for (const iv of set.v6) { this.v6Start.push(iv.first); this.v6Base.push(m); m += iv.last - iv.first + 1n; }
     this.v6Count = m;
+    this.v6Words = new Float64Array(set.v6.length * 4);
+    this.v6BaseNum = new Float64Array(set.v6.length);
+    set.v6.forEach((iv, k) => {
+      for (let j = 0; j < 4; j++) this.v6Words[k * 4 + j] = Number((iv.first >> BigInt(96 - 32 * j)) & 0xffffffffn);
+      this.v6BaseNum[k] = Number(this.v6Base[k]);
+    });
     this.addresses = BigInt(this.v4Count) + this.v6Count;
     this.ports = ports;
     this.total = this.addresses * BigInt(ports.length);
@@ -41,6 +50,32 @@ export class TargetSpace {
       if (base[mid] <= k) lo = mid; else hi = mid - 1;
     }
     return this.v4Start[lo] + (k - base[lo]);
+  }
+
+  /**
+   * The IPv6 address at IPv6 index k < v6Count as four 32-bit words in `out` (most significant
+   * first), on doubles only: valid while v6Count < 2^53, which the fast path guarantees.
+   */
+  v6WordsAt(k: number, out: Float64Array): void {
+    const base = this.v6BaseNum;
+    let lo = 0, hi = base.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (base[mid] <= k) lo = mid; else hi = mid - 1;
+    }
+    const off = k - base[lo];
+    const offHi = Math.floor(off / 4294967296);
+    const w = this.v6Words;
+    let w3 = w[lo * 4 + 3] + (off - offHi * 4294967296);
+    let c = w3 >= 4294967296 ? 1 : 0;
+    w3 -= c * 4294967296;
+    let w2 = w[lo * 4 + 2] + offHi + c;
+    c = w2 >= 4294967296 ? 1 : 0;
+    w2 -= c * 4294967296;
+    let w1 = w[lo * 4 + 1] + c;
+    c = w1 >= 4294967296 ? 1 : 0;
+    w1 -= c * 4294967296;
+    out[0] = w[lo * 4] + c; out[1] = w1; out[2] = w2; out[3] = w3;
   }
 
   /** The IPv6 address at IPv6 index k < v6Count. */
