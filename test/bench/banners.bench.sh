@@ -59,7 +59,7 @@ measure_end() {   # NAME
 # --- trawl: one pass, mixed probes (null on 21/22/25, http on 80, tls on 443, redis on 6379).
 # A source address the kernel does not own (catch answers ARP), so no firewall rule is needed.
 # --cooldown 3 and masscan's --wait 3 give both the same tail after the last SYN.
-cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $RATE --cooldown 3 --seed 1 -q"
+cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $RATE --cooldown 3 --seed 1"
 echo "trawl:   $cmd"
 measure_start
 ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/trawl.rss" $cmd > "$tmp/trawl.ndjson" 2> "$tmp/trawl.err" \
@@ -68,6 +68,7 @@ measure_end trawl
 OPEN[trawl]=$(grep -c '"type":"open"' "$tmp/trawl.ndjson" || true)
 BANNERS[trawl]=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | sed 's/.*"ip":"\([^"]*\)","port":\([0-9]*\).*/\1:\2/' | sort -u | wc -l)
 RSS[trawl]=$(rss_mb "$tmp/trawl.rss")
+grep -E '^trawl (blast|catch): (sent|[0-9]+ packets)' "$tmp/trawl.err" | sed 's/^/  /' || true   # capture drops, rejects
 sleep 3   # let the daemons finish the connections of the first run
 
 # --- masscan 1.3.2 (Debian): its own TCP stack on another unowned address.
@@ -115,5 +116,11 @@ for share in $SHARES; do
   b=$(grep -c '"type":"banner"' "$tmp/mix.out" || true)
   printf '  %3d%% answering: %6d banners  catch %6s MB  banners %6s MB  blast %6s MB\n' \
     "$share" "$b" "$(rss_mb "$tmp/catch.rss")" "$(rss_mb "$tmp/banners.rss")" "$(rss_mb "$tmp/blast.rss")"
+  echo "$(cat "$tmp/catch.rss") $(cat "$tmp/banners.rss")" >> "$tmp/rss-by-share"
   sleep 2
 done
+# Goal: flat (largest / smallest within 1.2) and under 150 MB, for catch and banners each.
+[ -s "$tmp/rss-by-share" ] && awk '
+  { for (i = 1; i <= 2; i++) { if (!(i in lo) || $i < lo[i]) lo[i] = $i; if ($i > hi[i]) hi[i] = $i } }
+  END { split("catch banners", n, " ")
+        for (i = 1; i <= 2; i++) printf "  %s: largest/smallest %.2f (goal <= 1.20), largest %.1f MB (goal < 150)\n", n[i], hi[i] / lo[i], hi[i] / 1024 }' "$tmp/rss-by-share"
