@@ -65,6 +65,11 @@ test('HTTP: a title that never ends and a header block that never ends are bound
   assert.is(g.http_status, 200);
 });
 
+test('HTTP: bare LF line ends, odd header spacing, a multi-line <TITLE lang=..>', () => {
+  const f = identify(b('HTTP/1.1 301 Moved\nlocation:https://a/\nContent-Length: abc\n\n<html><TITLE \nlang=en>Hi\r\n  there</TiTlE>'), 'http', 80).fields;
+  assert.equal(f, { http_version: '1.1', http_status: 301, http_reason: 'Moved', http_location: 'https://a/', http_title: 'Hi there' });
+});
+
 test('HTTP: not a status line after HTTP/ gives no status; <titles> is not <title>', () => {
   assert.is(identify(b('HTTP/1.1 2x0 OK\r\n'), 'http', 80).fields.http_status, undefined);
   assert.is(identify(b('HTTP/1.1 200 OK\r\n\r\n<titles>no</titles><title>yes</title>'), 'http', 80).fields.http_title, 'yes');

@@ -138,7 +138,9 @@ class HttpSession implements Session {
     if (this.titleDone || this.s === S.TITLE) {
       let t = this.title;
       if (!this.titleDone) t = t.slice(0, t.length - this.match);   // a half-seen </title
-      put(f, 'http_title', entities(clean(Uint8Array.from(t)).replace(/\s+/g, ' ')));
+      // Line breaks inside a title are layout, not content.
+      const bytes = Uint8Array.from(t, (c) => (c === 0x0a || c === 0x0d || c === 0x09 ? 0x20 : c));
+      put(f, 'http_title', entities(clean(bytes).replace(/\s+/g, ' ')));
       if (!this.titleDone) f.http_title_partial = true;
     }
     return f;
