@@ -193,6 +193,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
         if (out.length) { const p = w.bytes(out); if (p) await p; }
         if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyCount);
         if (engine.takeValid() > 0) lastValid = Date.now();
+        else if (idleMs > 0 && Date.now() - lastValid >= idleMs) break;   // traffic, but none of it ours
         // Let signals, the status timer and the writer run between batches.
         await new Promise<void>((r) => setImmediate(r));
         continue;

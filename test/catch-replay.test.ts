@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
-import { lines, trawl, TRAWL } from './helpers';
+import { lines, sh, trawl, TRAWL } from './helpers';
 import { decodeReply, REPLY_ACK_PROBE, REPLY_RST, REPLY_SIZE } from '../shared/replies';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-catch-'));
@@ -252,6 +252,13 @@ test('5000 targets, every SYN-ACK sent three times: 5000 records, 5000 requests'
   assert.is(new Set(recs.map((x) => x.ip)).size, 5000);
   assert.is(fs.statSync(file).size, 5000 * REPLY_SIZE);
   assert.match(r.stderr, /15000 packets: 5000 open.*duplicate 10000/);
+});
+
+test('a reader that goes away (| head -1) ends catch cleanly with exit 0', () => {
+  const r = sh(`$TRAWL catch --pcap ${path.join(dir, '5000.pcap')} --key-file ${keyFile} -q | head -1`);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(lines(r.stdout).length, 1);
+  assert.is(r.stderr, '');
 });
 
 test('a FIFO nobody reads never blocks catch: the pipe fills, the bounded buffer fills, the rest is dropped and counted', () => {
