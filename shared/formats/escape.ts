@@ -40,7 +40,10 @@ const XML_ENT: Record<string, string> = {
 };
 
 /** For attribute values and text: '>' is always escaped, so "]]>" cannot appear. */
+const XML_ANY = /[\x00-\x1f&<>"'\ud800-\udfff\ufffe\uffff]/;
+
 export function xmlEscape(s: string): string {
+  if (!XML_ANY.test(s)) return s;   // the common case: nothing to do
   return s
     .replace(XML_BAD, (c) => (c.length === 1 && c.charCodeAt(0) < 0x100 ? hex2(c.charCodeAt(0)) : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')))
     .replace(XML_SPECIAL, (c) => XML_ENT[c]);

@@ -28,34 +28,37 @@ gen() {
 gen 100000 > "$dir/r100k.ndjson"
 gen 1000000 > "$dir/r1m.ndjson"
 
-# run LABEL CMD...: prints seconds and peak RSS (MB) of CMD reading $IN, output discarded.
+# measure IN CMD...: wall seconds, CPU seconds (user+sys) and peak RSS (MB) of CMD reading IN,
+# output discarded. Records/s are given per wall and per CPU second: on a shared machine the
+# CPU figure is the steadier one.
 measure() {
   local in=$1; shift
-  /usr/bin/time -f '%e %M' -o "$dir/t" "$@" < "$in" > /dev/null
-  read -r secs kb < "$dir/t"
-  echo "$secs $((kb / 1024))"
+  /usr/bin/time -f '%e %U %S %M' -o "$dir/t" "$@" < "$in" > /dev/null
+  read -r secs user sys kb < "$dir/t"
+  echo "$secs $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $((kb / 1024))"
 }
+per() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", n / (s > 0 ? s : 0.01) }'; }
 
 status=0
-printf '%-34s %10s %12s %10s\n' "command" "records" "records/s" "peak MB"
+printf '%-30s %9s %12s %12s %8s\n' "command" "records" "records/s" "rec/CPU-s" "peak MB"
 for fmt in xml csv; do
   for size in 100k 1m; do
     n=$([ $size = 1m ] && echo 1000000 || echo 100000)
-    read -r secs mb < <(measure "$dir/r$size.ndjson" $TRAWL fmt -o $fmt)
-    rate=$(awk -v n=$n -v s="$secs" 'BEGIN { printf "%d", n / (s > 0 ? s : 0.01) }')
-    printf '%-34s %10s %12s %10s\n' "trawl fmt -o $fmt" $n "$rate" "$mb"
-    eval "rate_${fmt}_${size}=$rate; mb_${fmt}_${size}=$mb"
+    read -r secs cpu mb < <(measure "$dir/r$size.ndjson" $TRAWL fmt -o $fmt)
+    rate=$(per $n "$secs"); crate=$(per $n "$cpu")
+    printf '%-30s %9s %12s %12s %8s\n' "trawl fmt -o $fmt" $n "$rate" "$crate" "$mb"
+    eval "rate_${fmt}_${size}=$crate; mb_${fmt}_${size}=$mb"
     [ "$mb" -lt 100 ] || { echo "FAIL: trawl fmt -o $fmt peak RSS $mb MB >= 100 MB at $n records"; status=1; }
   done
 done
 peer="n/a"
 if command -v jq > /dev/null; then
-  read -r secs mb < <(measure "$dir/r1m.ndjson" jq -c .)
-  peer=$(awk -v s="$secs" 'BEGIN { printf "%d", 1000000 / (s > 0 ? s : 0.01) }')
-  printf '%-34s %10s %12s %10s\n' "jq -c . (peer: parse + print)" 1000000 "$peer" "$mb"
+  read -r secs cpu mb < <(measure "$dir/r1m.ndjson" jq -c .)
+  peer=$(per 1000000 "$cpu")
+  printf '%-30s %9s %12s %12s %8s\n' "jq -c . (peer)" 1000000 "$(per 1000000 "$secs")" "$peer" "$mb"
 fi
 echo "peak RSS 0.1M -> 1M: xml ${mb_xml_100k} -> ${mb_xml_1m} MB, csv ${mb_csv_100k} -> ${mb_csv_1m} MB (flat, < 100 MB)"
 if [ "$peer" != "n/a" ]; then
-  awk -v x="$rate_xml_1m" -v c="$rate_csv_1m" -v p="$peer" 'BEGIN { printf "ratio to jq -c .: xml %.2fx, csv %.2fx\n", x / p, c / p }'
+  awk -v x="$rate_xml_1m" -v c="$rate_csv_1m" -v p="$peer" 'BEGIN { printf "records per CPU-second relative to jq -c . on the same input: xml %.2fx, csv %.2fx\n", x / p, c / p }'
 fi
 exit $status
