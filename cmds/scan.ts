@@ -73,6 +73,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     if (opts.banners && !commandAvailable('banners')) throw new FatalError('--banners needs trawl banners, which is not in this build');
     if (opts['output-format'].length && !commandAvailable('fmt')) throw new FatalError('-o needs trawl fmt, which is not in this build');
+    // Check -o with fmt's own table now, rather than after a whole scan went to a failing fmt.
+    if (opts['output-format'].length) {
+      const fmtInfo: CommandInfo = require('./fmt').info;
+      const check = fmtInfo.options.find((o) => o.name === 'output')?.check;
+      for (const f of opts['output-format']) { const e = check?.(f); if (e) throw new UsageError(`option -o: ${e}`); }
+    }
 
     let canRaw = false;
     try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }

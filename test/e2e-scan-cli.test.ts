@@ -1,0 +1,35 @@
+// trawl scan's command line: mistakes are caught before any process starts or packet leaves.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { trawl } from './helpers';
+
+test('usage errors: exit 2, one message naming what is wrong, nothing on stdout', () => {
+  const cases: [string[], string][] = [
+    [['scan', '-p', '80'], 'trawl scan: give at least one RANGE (or -iL FILE)\n'],
+    [['scan', '198.18.0.0/24'], 'trawl scan: give -p PORTS or --top-ports N\n'],
+    [['scan', '198.18.0.0/24', '-p', '80', '-o', 'bogus'],
+      "trawl scan: option -o: unknown format 'bogus' (one of ndjson, list, grepable, xml, json, csv, hosts, certs)\n"],
+    [['scan', '198.18.0.0/24', '-p', '80', '--cooldown=-1'], 'trawl scan: option --cooldown: must be from 0 to 3600 seconds\n'],
+    [['scan', '198.18.0.0/24', '-p', '80', '--rate', 'fast'],
+      "trawl scan: option --rate: 'fast' is not a rate (a number such as 1000, 10k, 1e6, or max)\n"],
+    [['scan', '198.18.0.0/24', '-p', '80', '--bogus'], 'trawl scan: unknown option --bogus (see --help)\n'],
+    [['scan', '198.18.0.0/24', '-p', '80', '-i', 'no-such-if0'], 'trawl scan: -i no-such-if0: no such interface\n'],
+  ];
+  for (const [args, err] of cases) {
+    const r = trawl(args);
+    assert.is(r.stderr, err, args.join(' '));
+    assert.is(r.stdout, '');
+    assert.is(r.code, 2, args.join(' '));
+  }
+});
+
+test('--help lists the pass-through options of targets, blast and the probes', () => {
+  const r = trawl(['scan', '--help']);
+  assert.is(r.code, 0);
+  assert.is(r.stderr, '');
+  for (const o of ['--ports', '--exclude', '--seed', '--resume-index', '--rate', '--bandwidth', '--source-ip', '--cooldown', '--banners', '--output-format', '--probe', '--http-url']) {
+    assert.ok(r.stdout.includes(o), o);
+  }
+});
+
+test.run();
