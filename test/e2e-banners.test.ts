@@ -212,6 +212,33 @@ test('trawl scan --banners: the same services and versions in one command', () =
   assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
 });
 
+test('the Host template and a --probe-file probe reach nginx as sent', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  const log = path.join(dir, 'srv', 'nginx-access.log');
+  const scan1 = (args: string) => inNs(tb!.scanNs, `$TRAWL scan ${args} --banners -i ${tb!.scanIf} --source-ip 198.19.0.79 --rate 1000 --cooldown 3 --seed 7 -q`);
+  fs.writeFileSync(log, '');
+  // The http probe: Host is each target's own address, inserted by blast's native template.
+  let r = scan1('198.18.6.1 198.18.6.200 -p 80 --http-url /probe-check --http-header "X-Trawl: 1"');
+  assert.is(r.code, 0, r.stderr);
+  let got = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort();
+  assert.equal(got, [
+    '198.18.6.1 80 "GET /probe-check HTTP/1.1" host=198.18.6.1 ua="trawl/0.1.0" 200',
+    '198.18.6.200 80 "GET /probe-check HTTP/1.1" host=198.18.6.200 ua="trawl/0.1.0" 200',
+  ]);
+  // The user probe (slot 15) from the text form: HEAD with {ip}, on port 80 only.
+  fs.writeFileSync(log, '');
+  r = scan1(`198.18.6.7 -p 80,22 --probe-file ${path.join(ROOT, 'test', 'fixtures', 'probes', 'head.txt')} --probe 80:user`);
+  assert.is(r.code, 0, r.stderr);
+  const banners = lines(r.stdout).filter((x) => x.type === 'banner');
+  const web = banners.find((b) => b.port === 80), ssh = banners.find((b) => b.port === 22);
+  assert.is(web.probe, 'user');
+  assert.match(decode(web).toString('latin1'), /^HTTP\/1\.1 200 OK\r\n/);
+  assert.is(ssh.probe, 'null');
+  got = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  assert.equal(got, ['198.18.6.7 80 "HEAD / HTTP/1.0" host=198.18.6.7 ua="-" 200']);
+});
+
 // postgresql and mosquitto are not in every machine's package list: run when installed.
 const havePgMqtt = fs.existsSync('/usr/sbin/mosquitto') && spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0;
 

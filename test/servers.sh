@@ -61,7 +61,9 @@ error_log $dir/nginx.log;
 daemon off;
 events { worker_connections 8192; }
 http {
-  access_log off;
+  # What the probes carried, for the tests: the Host header the template filled in, the agent.
+  log_format probe '\$server_addr \$server_port "\$request" host=\$http_host ua="\$http_user_agent" \$status';
+  access_log $dir/nginx-access.log probe;
   client_body_temp_path $dir/nginx-tmp;
   server_tokens on;
   server {
