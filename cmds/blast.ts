@@ -65,11 +65,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const [sportBase, sportCount] = parsePortRange(opts['source-port']) as [number, number];
     const plan = buildProbePlan(opts);
     const probes = plan.probesInUse();
-    if (sportCount < SLOTS && probes.length > 1) {
+    // Probes and banner validation matter only when catch asks for probes (--replies).
+    if (opts.replies && sportCount < SLOTS && probes.length > 1) {
       throw new UsageError(`--source-port ${opts['source-port']}: fewer than ${SLOTS} ports leave no room to tell ` +
         `${probes.length} probes apart; give a wider range or one --probe`);
     }
-    if (bannerValidationBits(sportCount) < 32) {
+    if (opts.replies && bannerValidationBits(sportCount) < 32) {
       report.warn(`--source-port ${opts['source-port']}: banners will carry ${bannerValidationBits(sportCount).toFixed(1)} ` +
         'bits of validation, fewer than 32 (see trawl(7))');
     }
@@ -150,7 +151,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
             iface: pcap ? undefined : iface, pcapFile: pcap, srcMac: setup.srcMac, dstMac, srcIp,
             ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, key, sportBase, sportCount,
           });
-          for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
+          // Fewer than 16 source ports carry no slot: every connection is slot 0, so the one
+          // probe in use goes there.
+          if (sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);
+          else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
           engine = new Engine(sender, replies, {
             rate, attempts: opts.attempts, lingerMs: replies ? opts.linger * 1000 : 0,
           });
