@@ -239,6 +239,27 @@ test('the Host template and a --probe-file probe reach nginx as sent', () => {
   assert.equal(got, ['198.18.6.7 80 "HEAD / HTTP/1.0" host=198.18.6.7 ua="-" 200']);
 });
 
+test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloRetryRequest from a P-256-only one', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  const up = spawnSync('bash', [SERVERS_SH, 'up', tb.targetNs, path.join(dir, 'srv'), 'openssl'], { encoding: 'utf8' });
+  assert.is(up.status, 0, up.stderr);
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.8.8 -p 4430-4432 --probe tls --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 1000 --cooldown 3 --seed 8 -q`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const by = new Map(lines(r.stdout).filter((x) => x.type === 'banner').map((b) => [b.port, b]));
+  assert.equal([...by.keys()].sort(), [4430, 4431, 4432]);
+  for (const [port, version, legacy] of [[4430, 'TLSv1.0', '0301'], [4431, 'TLSv1.1', '0302'], [4432, 'TLSv1.3', '0303']] as const) {
+    const b = by.get(port), d = decode(b);
+    assert.is(d[5], 0x02, `${port}: ServerHello`);
+    assert.is(d.subarray(9, 11).toString('hex'), legacy, `${port}: legacy version in the hello`);
+    assert.is(b.service, 'tls');
+    assert.is(b.tls_version, version, `${port}`);
+  }
+  assert.is(by.get(4432).tls_hello_retry, true, 'P-256 only: HelloRetryRequest');
+  assert.is(by.get(4430).cert_subject_cn, 'old-tls.trawl-test.example', 'TLS 1.0: the certificate in clear');
+});
+
 // postgresql and mosquitto are not in every machine's package list: run when installed.
 const havePgMqtt = fs.existsSync('/usr/sbin/mosquitto') && spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0;
 

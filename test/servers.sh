@@ -7,7 +7,9 @@
 # SERVICE: nginx (80; 443 TLS 1.2-1.3 and 8443 TLS 1.2 only, self-signed certificate made here), sshd (22, host key made
 # here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143); and, only
 # when named (their packages are not in every test machine's list): postgres (5432, a cluster
-# made here by initdb) and mosquitto (1883, anonymous clients allowed).
+# made here by initdb) and mosquitto (1883, anonymous clients allowed); and openssl: s_server
+# speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-256 only (4432, so an
+# x25519 key share gets a HelloRetryRequest).
 # Every daemon listens on 0.0.0.0 inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 local). Configuration, keys, logs and pid files
 # live in DIR (created if missing; it and its parents must be searchable by the daemons' users,
@@ -18,12 +20,12 @@
 # with what the banners say: NGINX_VERSION=1.22.1 OPENSSH_VERSION=9.2p1 ...
 set -Eeuo pipefail   # -E: the ERR trap that stops what was started also fires inside functions
 
-usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot|postgres|mosquitto]... | down NS DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot|postgres|mosquitto|openssl]... | down NS DIR" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 cmd=$1 ns=$2 dir=$3
 shift 3
 ALL="nginx sshd vsftpd exim redis memcached dovecot"
-OPTIONAL="postgres mosquitto"
+OPTIONAL="postgres mosquitto openssl"
 
 nsx() { ip netns exec "$ns" "$@"; }
 upstream() { dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/-[^-]*$//'; }
@@ -229,6 +231,18 @@ CONF
   wait_port 1883 mosquitto
   # mosquitto -h exits 3; a failing substitution would fire the ERR trap (-E) and stop everything.
   echo "MOSQUITTO_VERSION=$({ mosquitto -h 2>/dev/null || true; } | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"
+}
+
+up_openssl() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=old-tls.trawl-test.example" \
+    -keyout "$dir/s_server.key" -out "$dir/s_server.crt" 2>/dev/null
+  local common=(-quiet -naccept 1000000 -cert "$dir/s_server.crt" -key "$dir/s_server.key")
+  # Old protocol versions need security level 0 in OpenSSL 3 (SHA-1 signatures and all).
+  start openssl-tls10 openssl s_server "${common[@]}" -accept 4430 -tls1 -cipher 'ALL:@SECLEVEL=0'
+  start openssl-tls11 openssl s_server "${common[@]}" -accept 4431 -tls1_1 -cipher 'ALL:@SECLEVEL=0'
+  start openssl-hrr openssl s_server "${common[@]}" -accept 4432 -tls1_3 -groups P-256
+  wait_port 4430 openssl-tls10; wait_port 4431 openssl-tls11; wait_port 4432 openssl-hrr
+  echo "OPENSSL_VERSION=$(openssl version | awk '{ print $2 }')"
 }
 
 up() {
