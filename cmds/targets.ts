@@ -18,6 +18,7 @@ import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../sh
 
 // masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
 const SAFE_ADDRESSES = 1_000_000_000n;
+const MAX_WARNINGS = 10;
 
 export const info: CommandInfo = {
   name: 'targets',
@@ -49,27 +50,27 @@ function collectPorts(opts: Record<string, any>): number[] {
   for (const spec of opts.ports as string[]) {
     const p = parsePorts(spec);
     if (typeof p === 'string') throw new UsageError(`option -p: ${p}`);
-    include.push(...p);
+    for (const x of p) include.push(x);
   }
-  if (opts['top-ports'] !== undefined) include.push(...topPorts(opts['top-ports']));
+  if (opts['top-ports'] !== undefined) for (const x of topPorts(opts['top-ports'])) include.push(x);
   if (include.length === 0) throw new UsageError('no ports: give -p PORTS or --top-ports N');
   const exclude: number[] = [];
   for (const spec of opts['exclude-ports'] as string[]) {
     const p = parsePorts(spec);
     if (typeof p === 'string') throw new UsageError(`option --exclude-ports: ${p}`);
-    exclude.push(...p);
+    for (const x of p) exclude.push(x);
   }
   return portSet(include, exclude);
 }
 
 async function collectRanges(opts: Record<string, any>, stdin: Readable): Promise<{ includes: Range[]; excludes: Range[] }> {
   const includes: Range[] = [];
-  for (const a of opts._ as string[]) includes.push(...parseRangeArg(a, 'range'));
-  for (const f of opts['include-file'] as string[]) includes.push(...(await readRangeFile(f, stdin)));
+  for (const a of opts._ as string[]) for (const r of parseRangeArg(a, 'range')) includes.push(r);
+  for (const f of opts['include-file'] as string[]) for (const r of await readRangeFile(f, stdin)) includes.push(r);
   if (includes.length === 0) throw new UsageError('no ranges: give RANGE arguments or -iL FILE');
   const excludes: Range[] = [];
-  for (const a of opts.exclude as string[]) excludes.push(...parseRangeArg(a, '--exclude'));
-  for (const f of opts['exclude-file'] as string[]) excludes.push(...(await readRangeFile(f, stdin)));
+  for (const a of opts.exclude as string[]) for (const r of parseRangeArg(a, '--exclude')) excludes.push(r);
+  for (const f of opts['exclude-file'] as string[]) for (const r of await readRangeFile(f, stdin)) excludes.push(r);
   return { includes, excludes };
 }
 
@@ -91,7 +92,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const limit: number = opts.limit ?? Infinity;
 
     const set = buildAddressSet(includes, excludes, !opts['no-reserved']);
-    for (const w of set.warnings) report.warn(w);
+    // A long -iL list with many excluded entries must not flood the terminal.
+    for (const w of set.warnings.slice(0, MAX_WARNINGS)) report.warn(w);
+    if (set.warnings.length > MAX_WARNINGS) report.warn(`... and ${set.warnings.length - MAX_WARNINGS} more ranges entirely excluded`);
     const space = new TargetSpace(set, ports);
     if (space.total === 0n) {
       report.error(ports.length === 0 ? 'empty target set: every port is excluded' : 'empty target set: every address is excluded');

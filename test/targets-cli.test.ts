@@ -92,6 +92,25 @@ test('-iL - reads standard input; a bad line there is stdin:LINE', async () => {
   assert.equal([b.stdout, b.stderr, b.code], ['', `${E}stdin:2: bad range '198.18.0.1/40': bad prefix length '/40' (0-32)\n`, 2]);
 });
 
+test('a 200,000-line -iL file and a 50,000-line exclude file: no stack overflow, exact count', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-targets-'));
+  try {
+    const ip = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    const base = 0x08000000;
+    fs.writeFileSync(path.join(dir, 'in.txt'), Array.from({ length: 200000 }, (_, k) => ip(base + 3 * k)).join('\n'));
+    // Every fourth listed address excluded, as single addresses and as ranges.
+    fs.writeFileSync(path.join(dir, 'ex.txt'), Array.from({ length: 50000 }, (_, k) =>
+      (k % 2 ? ip(base + 12 * k) : `${ip(base + 12 * k)}-${ip(base + 12 * k + 1)}`)).join('\n'));
+    const r = trawl(['targets', '-iL', path.join(dir, 'in.txt'), '--exclude-file', path.join(dir, 'ex.txt'), '-p', '80,443', '--count']);
+    const warnings = r.stderr.split('\n');
+    assert.equal([r.stdout, r.code, warnings.length], [`${2 * 150000}\n`, 0, 12]);
+    assert.is(warnings[0], `${E}warning: 8.0.0.0 is entirely excluded`);
+    assert.is(warnings[10], `${E}warning: ... and 49990 more ranges entirely excluded`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--top-ports: nmap frequency order, merged with -p', () => {
   const r = trawl(['targets', '198.18.0.1', '--top-ports', '3', '-p', '8080', '--seed', '1']);
   assert.is(r.code, 0);

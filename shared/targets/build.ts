@@ -17,7 +17,7 @@ export function buildAddressSet(includes: Range[], excludes: Range[], reserved: 
   const warnings: string[] = [];
   for (const r of includes) {
     const res = r.v6 ? reservedV6 : reservedV4;
-    let kept: Interval[] = [{ first: r.first, last: r.last }];
+    let kept: Interval[] = [r];
     if (reserved && !within(res.each, r.first, r.last)) {
       kept = subtract(kept, res.merged);
       if (kept.length === 0) {
@@ -25,11 +25,12 @@ export function buildAddressSet(includes: Range[], excludes: Range[], reserved: 
         continue;
       }
     }
-    if (subtract(kept, r.v6 ? ex6 : ex4).length === 0) {
+    const ex = r.v6 ? ex6 : ex4;
+    if (kept.every((iv) => within(ex, iv.first, iv.last))) {
       warnings.push(`${r.text} is entirely excluded`);
       continue;
     }
-    (r.v6 ? in6 : in4).push(...kept);
+    for (const iv of kept) (r.v6 ? in6 : in4).push(iv);
   }
   return { v4: subtract(normalize(in4), ex4), v6: subtract(normalize(in6), ex6), warnings };
 }

@@ -3,16 +3,19 @@
 
 export interface Interval { first: bigint; last: bigint }
 
-/** Sorts and merges overlapping or touching intervals. */
+/**
+ * Sorts and merges overlapping or touching intervals. Inputs are never modified and are reused
+ * where they do not merge, so a million-line -iL file is not copied interval by interval.
+ */
 export function normalize(list: Interval[]): Interval[] {
-  const s = [...list].sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
+  const s = list.slice().sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
   const out: Interval[] = [];
   for (const iv of s) {
     const top = out[out.length - 1];
     if (top && iv.first <= top.last + 1n) {
-      if (iv.last > top.last) top.last = iv.last;
+      if (iv.last > top.last) out[out.length - 1] = { first: top.first, last: iv.last };
     } else {
-      out.push({ first: iv.first, last: iv.last });
+      out.push(iv);
     }
   }
   return out;
@@ -26,6 +29,7 @@ export function subtract(a: Interval[], b: Interval[]): Interval[] {
     let first = iv.first;
     const last = iv.last;
     while (j < b.length && b[j].last < first) j++;
+    if (j === b.length || b[j].first > last) { out.push(iv); continue; }  // untouched: reuse it
     let k = j;
     while (k < b.length && b[k].first <= last) {
       if (b[k].first > first) out.push({ first, last: b[k].first - 1n });
@@ -44,7 +48,18 @@ export function size(list: Interval[]): bigint {
   return n;
 }
 
-/** True when [first, last] lies wholly inside one interval of the normalized list. */
+/**
+ * True when [first, last] lies wholly inside one interval of the normalized list (binary
+ * search: the per-include checks must stay cheap against a 100,000-line exclude file). In a
+ * normalized list that is the same as "covered by the list".
+ */
 export function within(list: Interval[], first: bigint, last: bigint): boolean {
-  return list.some((iv) => iv.first <= first && last <= iv.last);
+  let lo = 0, hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].last < first) lo = mid + 1;
+    else if (list[mid].first > first) hi = mid - 1;
+    else return last <= list[mid].last;
+  }
+  return false;
 }
