@@ -2,6 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough, Readable } from 'stream';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from './helpers';
 import { CommandInfo, HELP_OPTION, parseArgs } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { MAX_PROBE_LEN } from '../shared/cookie';
@@ -50,6 +53,29 @@ test('every payload fits the 1400-byte budget, under any option', () => {
       assert.ok(renderPayload(t, '255.255.255.255').length <= MAX_PROBE_LEN);
     }
   }
+});
+
+test('no port is claimed by two probes', () => {
+  const seen = new Map<number, string>();
+  for (const p of PROBES) for (const port of p.ports) {
+    assert.not.ok(seen.has(port), `port ${port}: ${seen.get(port)} and ${p.name}`);
+    seen.set(port, p.name);
+  }
+});
+
+test('trawl-probes(7) documents every option, every probe with its slot, and its default ports', () => {
+  const page = fs.readFileSync(path.join(ROOT, 'man', 'trawl-probes.7'), 'utf8').replace(/\\-/g, '-');
+  for (const o of PROBE_OPTIONS) assert.ok(page.includes(`--${o.name}`), `--${o.name}`);
+  for (const p of PROBES) {
+    assert.ok(page.includes(`.BR ${p.name} " (slot ${p.slot})"`), `${p.name} (slot ${p.slot})`);
+    if (p.ports.length === 0) continue;
+    const at = page.indexOf(`.BR ${p.name} " (slot`);
+    const entry = page.slice(at, page.indexOf('\n.TP', at + 1));
+    const m = /Default ports?: ([\d, \n]+)\./.exec(entry);
+    assert.ok(m, `${p.name}: default ports listed`);
+    assert.equal(m![1].split(/[,\s]+/).filter(Boolean).map(Number), p.ports, `${p.name}: default ports`);
+  }
+  assert.ok(page.includes('.BR user " (slot 15)"'));
 });
 
 test('default probe per port', () => {
