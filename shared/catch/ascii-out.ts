@@ -4,15 +4,27 @@
 // dotted addresses, flag letters, base64, probe names), so a batch goes out as these bytes.
 // A record reserves its worst-case size first; the writes after that skip bounds checks.
 
-/** A literal fragment, pre-encoded once. */
-export function lit(s: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(s, 'latin1'));
+/** A literal fragment, pre-encoded once: its bytes, and the same packed as little-endian 32-bit
+ *  words (the tail that does not fill a word stays in bytes) so it is copied four bytes a store. */
+export interface Lit { bytes: Uint8Array; words: Uint32Array; tail: Uint8Array; length: number }
+
+export function lit(s: string): Lit {
+  const bytes = Uint8Array.from(Buffer.from(s, 'latin1'));
+  const nw = bytes.length >> 2;
+  const words = new Uint32Array(nw);
+  for (let i = 0; i < nw; i++) {
+    words[i] = (bytes[4 * i] | (bytes[4 * i + 1] << 8) | (bytes[4 * i + 2] << 16) | (bytes[4 * i + 3] << 24)) >>> 0;
+  }
+  return { bytes, words, tail: bytes.slice(nw * 4), length: bytes.length };
 }
 
 const EMPTY = new Uint8Array(0);
+/** "00" to "99" as byte pairs. */
+const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => [48 + Math.floor(i / 10), 48 + (i % 10)]).flat());
 
 export class AsciiOut {
   private buf: Buffer = Buffer.allocUnsafe(1 << 20);
+  private dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   pos = 0;
   private lastHi = -1;
   private hiBytes = new Uint8Array(0);
@@ -25,10 +37,21 @@ export class AsciiOut {
     const b = Buffer.allocUnsafe(size);
     this.buf.copy(b, 0, 0, this.pos);
     this.buf = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.length);
   }
 
   /** Appends a pre-encoded fragment. */
-  lit(f: Uint8Array): void {
+  lit(f: Lit): void {
+    const dv = this.dv, w = f.words, nw = w.length;
+    let p = this.pos;
+    for (let i = 0; i < nw; i++, p += 4) dv.setUint32(p, w[i], true);
+    const t = f.tail, b = this.buf;
+    for (let i = 0; i < t.length; i++) b[p++] = t[i];
+    this.pos = p;
+  }
+
+  /** Appends bytes (a fragment made at run time, e.g. cached option fields). */
+  bytes(f: Uint8Array): void {
     const b = this.buf, n = f.length;
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = f[i];
@@ -45,18 +68,22 @@ export class AsciiOut {
     this.pos = p;
   }
 
-  /** Appends a non-negative integer below 2^32. */
+  /** Appends a non-negative integer below 2^32, two digits at a time from a table. */
   uint(v: number): void {
     const b = this.buf;
     let p = this.pos;
     if (v < 10) { b[p] = 48 + v; this.pos = p + 1; return; }
-    if (v < 100) { const q = (v / 10) | 0; b[p] = 48 + q; b[p + 1] = 48 + v - q * 10; this.pos = p + 2; return; }
+    if (v < 100) { b[p] = PAIRS[2 * v]; b[p + 1] = PAIRS[2 * v + 1]; this.pos = p + 2; return; }
     const digits = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
       : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     p += digits;
     this.pos = p;
-    while (v >= 10) { const q = Math.floor(v / 10); b[--p] = 48 + (v - q * 10); v = q; }
-    b[--p] = 48 + v;
+    while (v >= 100) {
+      const q = Math.floor(v / 100), r = 2 * (v - q * 100);
+      b[--p] = PAIRS[r + 1]; b[--p] = PAIRS[r];
+      v = q;
+    }
+    if (v >= 10) { b[--p] = PAIRS[2 * v + 1]; b[--p] = PAIRS[2 * v]; } else b[--p] = 48 + v;
   }
 
   /** Appends a non-negative integer below 2^53 (microsecond times). */
@@ -70,7 +97,7 @@ export class AsciiOut {
       this.uint(hi);
       this.lastHi = hi;
       this.hiBytes = Uint8Array.from(this.buf.subarray(start, this.pos));
-    } else this.lit(this.hiBytes);
+    } else this.bytes(this.hiBytes);
     const b = this.buf, p0 = this.pos;
     for (let p = p0 + 7; p >= p0; p--) { const q = (lo / 10) | 0; b[p] = 48 + (lo - q * 10); lo = q; }
     this.pos = p0 + 8;

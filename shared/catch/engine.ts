@@ -18,7 +18,7 @@ import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
-import { AsciiOut, lit } from './ascii-out';
+import { AsciiOut, Lit, lit } from './ascii-out';
 
 // Record fragments in the order trawl.7 documents the fields.
 const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
@@ -196,7 +196,7 @@ export class CatchEngine {
     this.counters.requests++;
   }
 
-  private head(type: Uint8Array, j: number): void {
+  private head(type: Lit, j: number): void {
     const o = this.out;
     o.reserve(RECORD_MAX);
     o.lit(type); o.ip(this.cTarget[j]);
@@ -218,7 +218,7 @@ export class CatchEngine {
     o.lit(F_WINDOW); o.uint(this.cWindow[j]);
     o.lit(F_IPID); o.uint(this.cIpid[j]);
     if (op.tsval >= 0) { o.lit(F_TSVAL); o.uint(op.tsval); }
-    o.lit(this.optionsBlock(op));
+    o.bytes(this.optionsBlock(op));
     if (this.cWindow[j] === 0) o.lit(F_ZERO);
     this.counters.open++;
     this.tail(j, times, validated);
@@ -240,7 +240,7 @@ export class CatchEngine {
     if (op.wscale >= 0) s += ',"wscale":' + op.wscale;
     if (op.sackOk) s += ',"sack_ok":true';
     s += ',"options":"' + kindsString(op) + '"';
-    f = lit(s);
+    f = lit(s).bytes;
     if (key >= 0) {
       if (this.optCache.size >= 4096) this.optCache.clear();   // bounded, whatever the traffic
       this.optCache.set(key, f);
