@@ -66,11 +66,14 @@ export function parseRangeArg(arg: string, what: string): Range[] {
  */
 export function parseRangeText(text: string, file: string): Range[] {
   const out: Range[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
+  const SEP = /[\s,]/;
   for (let n = 0; n < lines.length; n++) {
     const hash = lines[n].indexOf('#');
     const body = hash >= 0 ? lines[n].slice(0, hash) : lines[n];
-    for (const tok of body.split(/[\s,]+/).filter(Boolean)) {
+    // Most lines hold one bare range: skip the split for them.
+    const tokens = SEP.test(body) ? body.split(/[\s,]+/).filter(Boolean) : body === '' ? [] : [body];
+    for (const tok of tokens) {
       const r = parseRange(tok);
       if (typeof r === 'string') throw new UsageError(`${file}:${n + 1}: bad range '${tok}': ${r}`);
       out.push(r);
