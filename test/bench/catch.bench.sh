@@ -54,23 +54,25 @@ fs.writeFileSync(out, buf);
 EOF
 }
 
-# Prints "seconds max_rss_kb" of a command whose stdout goes to /dev/null.
+# Prints "wall_seconds cpu_seconds max_rss_kb" of a command whose stdout goes to /dev/null.
 measure() {
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null 2> "$work/err" || { cat "$work/err"; return 1; }
-  cat "$work/time"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" > /dev/null 2> "$work/err" || { cat "$work/err"; return 1; }
+  awk '{ print $1, $2 + $3, $4 }' "$work/time"
 }
 
-printf '%-10s %12s %12s %10s %14s %12s %12s\n' packets trawl_s trawl_pps rss_MB tcpdump_s tcpdump_pps ratio
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall figures suffer on a busy machine; CPU figures less)"
+printf '%-9s %8s %8s %10s %10s %8s %10s %10s %8s %8s\n' packets wall_s cpu_s pps_wall pps_cpu rss_MB tcpdump_s td_pps ratio ratio_cpu
 for n in 100000 1000000; do
   gen "$n" "$work/synack-$n.pcap"
-  read -r ts trss < <(measure $TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q)
+  read -r ts tcpu trss < <(measure $TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q)
   got=$($TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q | wc -l)
   [ "$got" -eq "$n" ] || { echo "catch reported $got of $n open ports"; exit 1; }
-  read -r dts _ < <(measure tcpdump -r "$work/synack-$n.pcap" -w /dev/null)
-  awk -v n="$n" -v ts="$ts" -v rss="$trss" -v dts="$dts" 'BEGIN {
-    tp = ts > 0 ? n / ts : 0; dp = dts > 0 ? n / dts : 0;
-    printf "%-10d %12.2f %12.0f %10.1f %14.2f %12.0f %11.2fx\n", n, ts, tp, rss / 1024, dts, dp, (dp > 0 ? tp / dp : 0) }'
+  read -r dts dcpu _ < <(measure tcpdump -r "$work/synack-$n.pcap" -w /dev/null)
+  awk -v n="$n" -v ts="$ts" -v tc="$tcpu" -v rss="$trss" -v dts="$dts" -v dc="$dcpu" 'BEGIN {
+    tp = ts > 0 ? n / ts : 0; cp = tc > 0 ? n / tc : 0; dp = dts > 0 ? n / dts : 0; dcp = dc > 0 ? n / dc : 0;
+    printf "%-9d %8.2f %8.2f %10.0f %10.0f %8.1f %10.2f %10.0f %7.3fx %7.3fx\n", n, ts, tc, tp, cp, rss / 1024, dts, dp,
+      (dp > 0 ? tp / dp : 0), (dcp > 0 ? cp / dcp : 0) }'
   rm -f "$work/synack-$n.pcap"
 done
 echo "(trawl: catch --pcap F --key-file K -q > /dev/null, every packet a valid SYN-ACK, all reported;"
-echo " tcpdump: tcpdump -r F -w /dev/null; wall time from /usr/bin/time, so node start-up is included)"
+echo " tcpdump: tcpdump -r F -w /dev/null; times from /usr/bin/time, node start-up included; cpu = user + sys)"
