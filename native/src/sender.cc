@@ -3,13 +3,18 @@
 // (ACK+probe, RST) whose cookies are checked again before anything is sent.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames. Measured with
-// test/bench/txceiling.c into a veth drop sink on this 2-core machine (2 M SYNs, packets counted
-// at the far end): see the figures at the top of txceiling.c; TX_RING (PACKET_MMAP, V2 frames,
-// one send() per batch) was no faster than sendmmsg because with qdisc bypass both paths end in
-// the same per-packet veth_xmit/netif_rx work, which is what costs; sendmmsg keeps the code small
-// (no ring geometry, no status polling) and lets ENOBUFS back-pressure return a count.
-// Two cores: sendSyns splits a large batch between the calling thread and one helper thread,
-// each with its own socket (the kernel work per packet is the bottleneck and scales per socket).
+// test/bench/tx.bench.sh (2 M SYNs into a veth drop sink, counted at the far end) on this 2-core
+// machine while it was shared (load average 9-14, so rates swung 2x between rounds and only the
+// CPU cost per delivered packet was stable): minimal C sender 2.42 us/packet with sendmmsg and
+// 2.42 us/packet with a TPACKET_V2 TX_RING (one send() per 256 frames), best of 2 rounds each.
+// With qdisc bypass both paths end in the same per-packet veth_xmit + netif_rx work, which is
+// what costs; the ring saves only the copy of a 74-byte frame. So sendmmsg: no ring geometry or
+// status polling, and ENOBUFS back-pressure maps directly onto "sent from the front". trawl's
+// Sender measured 2.68-2.81 us/packet (cookie, 74-byte frames with options), zmap 3.75, masscan
+// 3.51.
+// Two cores: sendSyns splits a batch of >= 2048 between the calling thread and one helper
+// thread, each with its own socket (the kernel work per packet is the bottleneck and scales per
+// socket, as txceiling's 2-thread mode shows on an idle machine); `lanes: 1` turns this off.
 #include "common.h"
 #include "frame.h"
 #include "siphash.h"

@@ -7,10 +7,10 @@
  * patching the destination address and both checksums per packet as trawl does. It prints
  * "sent N seconds S" on stdout; the bench counts what arrives at the far end, not this.
  *
- * What it measured here (2 cores, veth drop sink, 2 M SYNs, rx at the far end; see the bench
- * output for the current figures): mmsg and ring within a few percent of each other, because
- * with qdisc bypass both end in the same per-packet veth_xmit + netif_rx work; trawl's Sender
- * therefore uses sendmmsg (see native/src/sender.cc).
+ * What it measured here (2 cores shared with other jobs, load average 9-14; veth drop sink, 2 M
+ * SYNs, counted at the far end; best of 2 rounds): mmsg 2.42 and ring 2.42 CPU us per delivered
+ * packet (rates 0.09-0.13 M/s, dominated by the load). With qdisc bypass both paths end in the
+ * same per-packet veth_xmit + netif_rx work, so trawl's Sender uses sendmmsg (native/src/sender.cc).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
