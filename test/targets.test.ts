@@ -310,8 +310,8 @@ test('IPv6 intervals crossing 32-bit word boundaries: the fast path adds with ca
 });
 
 test('range files: comments, blanks, commas; a bad entry names FILE:LINE and the token', () => {
-  const rs = parseRangeText('# list\n198.18.0.0/24  # a comment\n\n198.18.1.1, 198.18.1.2\n2001:db8::1\n', 'f.txt');
-  assert.equal(rs.map((r) => r.text), ['198.18.0.0/24', '198.18.1.1', '198.18.1.2', '2001:db8::1']);
+  const rs = parseRangeText('# list\n198.18.0.0/24  # a comment\n\n198.18.1.1, 198.18.1.2\n2001:db8::1\r\n\t198.18.2.0-198.18.2.9\r\n', 'f.txt');
+  assert.equal(rs.map((r) => r.text), ['198.18.0.0/24', '198.18.1.1', '198.18.1.2', '2001:db8::1', '198.18.2.0-198.18.2.9']);
   assert.throws(() => parseRangeText('198.18.0.0/24\n\n10.1.2\n', 'f.txt'),
     (e: Error) => e instanceof UsageError && e.message === "f.txt:3: bad range '10.1.2': '10.1.2' is not a dotted-quad IPv4 address");
 });
