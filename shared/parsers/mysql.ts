@@ -20,6 +20,7 @@ function parse(b: Uint8Array): Fields {
   const len = b[0] | (b[1] << 8) | (b[2] << 16);
   const p = b.subarray(4, Math.min(b.length, 4 + len));
   if (4 + len > b.length) f.mysql_partial = true;
+  if (p.length === 0) return f;
   if (p[0] === 0xff) {
     if (p.length >= 3) f.mysql_error_code = p[1] | (p[2] << 8);
     let o = 3;
