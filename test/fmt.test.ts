@@ -184,6 +184,30 @@ test('bad input lines are reported, good records around them still come out, exi
   assert.is(r.stderr, 'trawl fmt: stdin:2: unexpected token \'o\', "not json" is not valid JSON: not json\n');
 });
 
+test('json and xml stay valid when the input stops mid-line', async () => {
+  const cut = fs.readFileSync(INPUT).subarray(0, 700);
+  for (const f of ['json', 'xml']) {
+    const r = await runInProcess('fmt', ['-o', f], cut);
+    assert.is(r.code, 3, f);
+    assert.match(r.stderr, /^trawl fmt: stdin:\d+: /);
+    if (f === 'json') assert.ok(JSON.parse(r.stdout).length >= 2);
+    else {
+      const file = path.join(tmp, 'cut.xml');
+      fs.writeFileSync(file, r.stdout);
+      assert.ok(xmlValid(file).ok);
+    }
+  }
+});
+
+test('--group-window bounds what is held: a host evicted early comes out twice', async () => {
+  const rec = (ip: string, port: number) => JSON.stringify({ type: 'open', ip, port, ttl: 64, time_us: 1700000000000000 });
+  const input = [rec('198.18.0.1', 1), rec('198.18.0.2', 1), rec('198.18.0.3', 1), rec('198.18.0.1', 2), rec('198.18.0.3', 2)].join('\n') + '\n';
+  const two = JSON.parse((await runInProcess('fmt', ['-o', 'json', '--group-window', '2'], input)).stdout);
+  assert.equal(two.map((h: any) => `${h.ip}:${h.ports.map((p: any) => p.port).join('+')}`), ['198.18.0.1:1', '198.18.0.2:1', '198.18.0.1:2', '198.18.0.3:1+2']);
+  const all = JSON.parse((await runInProcess('fmt', ['-o', 'json'], input)).stdout);
+  assert.equal(all.map((h: any) => `${h.ip}:${h.ports.map((p: any) => p.port).join('+')}`), ['198.18.0.2:1', '198.18.0.1:1+2', '198.18.0.3:1+2']);
+});
+
 test('several outputs in one pass, each complete', () => {
   const x = path.join(tmp, 'multi.xml'), j = path.join(tmp, 'multi.json'), l = path.join(tmp, 'multi.txt');
   const r = trawl(['fmt', '-o', `xml:${x}`, '-o', `json:${j}`, '-o', `list:${l}`, '-o', 'hosts', INPUT]);
