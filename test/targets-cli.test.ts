@@ -181,7 +181,8 @@ test('SIGINT: flushes whole records, prints the resume index, exits 130; resumin
   try {
     const out = path.join(dir, 'out.ndjson');
     const r = sh(`$TRAWL targets 198.18.0.0/16 -p 1-65535 --seed 4 > ${out} 2> ${dir}/err & pid=$!
-      while [ ! -s ${out} ]; do sleep 0.05; done; kill -INT $pid; wait $pid; echo "rc=$?"; cat ${dir}/err`);
+      for k in $(seq 1200); do [ -s ${out} ] && break; sleep 0.05; done; kill -INT $pid; wait $pid; echo "rc=$?"; cat ${dir}/err`,
+    { timeout: 120000 });
     const m = /^rc=130\ntrawl targets: interrupted after (\d+) targets; resume with --resume-index (\d+)\n$/.exec(r.stdout);
     assert.ok(m, r.stdout + r.stderr);
     const text = fs.readFileSync(out, 'utf8');
