@@ -15,6 +15,7 @@ import { SEND_OPTIONS } from '../shared/blast/options';
 import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/blast/iface';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
+import { ScanProgress } from '../shared/scan/progress';
 
 // Options handed to `trawl targets` as they are.
 const TARGET_OPTIONS: OptionSpec[] = [
@@ -101,6 +102,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const stages: Stage[] = [];
     let interrupted = false;
     let outClosed = false, outFailed = false;
+    let live: ScanProgress | null = null;
     const onSignal = () => {
       if (interrupted) return;
       interrupted = true;
@@ -119,18 +121,24 @@ export function run(argv: string[], io?: IO): Promise<number> {
         if (r.status !== 0) throw new FatalError(`cannot create ${fifo}: ${r.stderr.trim()}`);
       }
       const common = ['-i', iface, '--key-file', keyFile, '--source-ip', srcIp, '--source-port', opts['source-port']];
-      const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] ? ['--status-ndjson'] : [])];
+      // On a terminal (and unless -q or --status-ndjson) blast and catch report to scan, which
+      // draws one live line; otherwise their messages and status records pass through as they are.
+      live = new ScanProgress(io.stderr);
+      const useLive = live.active && !opts.quiet && !opts['status-ndjson'];
+      const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] || useLive ? ['--status-ndjson'] : [])];
+      const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
+      if (useLive) live.start();
 
       // catch and blast start at once (node's start-up overlaps); targets starts, and feeds
       // blast, once catch's capture socket exists, so the first replies are not missed.
       // (targets is not started earlier: when nobody read its stdout for a while, it sometimes
       // ended with no output at all; see the report of issue 3.)
-      const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], io.stderr);
+      const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], errOf('catch'));
       stages.push(catchStage);
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
         ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
-      ], io.stderr, 'pipe');
+      ], errOf('blast'), 'pipe');
       stages.unshift(blast);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
@@ -182,6 +190,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (outClosed) return outFailed ? 1 : 0;
       return pipelineCode(byOrder, interrupted);
     } finally {
+      live?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       for (const s of stages) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');

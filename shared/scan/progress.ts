@@ -1,0 +1,45 @@
+// On a terminal, scan draws one live progress line from blast's and catch's status records
+// (their own live lines cannot work: their stderr is a pipe to scan).
+import { Writable } from 'stream';
+import { Status } from '../status';
+
+export class ScanProgress {
+  private latest: Record<string, Record<string, number>> = {};
+  private status: Status;
+
+  constructor(private err: Writable) {
+    this.status = new Status('scan', err, () => {
+      const b = this.latest.blast ?? {}, c = this.latest.catch ?? {};
+      const fields = { syns: b.syns ?? 0, pps: b.pps ?? 0, open: c.open ?? 0, closed: c.closed ?? 0, banner: c.banner ?? 0 };
+      const text = `${fields.syns} SYNs sent (${fields.pps} pps), ${fields.open} open, ${fields.closed} closed` +
+        (fields.banner ? `, ${fields.banner} banners` : '');
+      return { fields, text };
+    }, {});
+  }
+
+  /** True when stderr is a terminal and a live line can be drawn. */
+  get active(): boolean { return this.status.active; }
+
+  start(): void { this.status.start(); }
+  stop(): void { this.status.stop(false); }
+
+  /** stderr of one stage: its status records feed the line, anything else is passed on whole. */
+  sink(stage: string): Writable {
+    let rest = '';
+    const line = (l: string) => {
+      if (l.startsWith('{"type":"status"')) {
+        try { this.latest[stage] = JSON.parse(l); return; } catch { /* not ours after all: pass it on */ }
+      }
+      this.err.write(`\r\x1b[2K${l}\n`);   // clear the live line so the message stands alone
+    };
+    return new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        const parts = (rest + chunk.toString()).split('\n');
+        rest = parts.pop()!;
+        for (const p of parts) line(p);
+        cb();
+      },
+      final: (cb) => { if (rest) line(rest); cb(); },
+    });
+  }
+}
