@@ -1,7 +1,9 @@
 // trawl scan's command line: mistakes are caught before any process starts or packet leaves.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PassThrough } from 'stream';
 import { trawl } from './helpers';
+import { ScanProgress } from '../shared/scan/progress';
 
 test('usage errors: exit 2, one message naming what is wrong, nothing on stdout', () => {
   const cases: [string[], string][] = [
@@ -30,6 +32,18 @@ test('--help lists the pass-through options of targets, blast and the probes', (
   for (const o of ['--ports', '--exclude', '--seed', '--resume-index', '--rate', '--bandwidth', '--source-ip', '--cooldown', '--banners', '--output-format', '--probe', '--http-url']) {
     assert.ok(r.stdout.includes(o), o);
   }
+});
+
+test('progress: a stage\'s status records feed the live line, its other lines pass through whole', async () => {
+  const err = new PassThrough();
+  let text = '';
+  err.on('data', (d) => { text += d; });
+  const p = new ScanProgress(err);
+  const sink = p.sink('blast');
+  sink.write('{"type":"status","cmd":"blast","syns":5,"pps":9}\ntrawl blast: sent 5 ');
+  sink.end('SYNs\n');
+  await new Promise((r) => sink.on('finish', r));
+  assert.is(text, '\r\x1b[2Ktrawl blast: sent 5 SYNs\n');
 });
 
 test.run();
