@@ -157,6 +157,13 @@ test('smtp: multi-line 220 greeting, host name, Postfix; ftp: ProFTPD with a hos
   assert.equal(f.fields, { ftp_code: 220, ftp_greeting: 'ftp.example.org ProFTPD 1.3.8 Server ready.', ftp_hostname: 'ftp.example.org', ftp_software: 'ProFTPD 1.3.8' });
 });
 
+test('reply-code greetings: a host named mail.* serving FTP is ftp, ESMTP wins anywhere', () => {
+  assert.is(identify(b('220 mail.example.org FTP server (Version 6.00LS) ready.\r\n'), 'null', 0).service, 'ftp');
+  assert.is(identify(b('220 mx.example.org ESMTP ready\r\n'), 'null', 2121).service, 'smtp');
+  assert.is(identify(b('220 welcome\r\n'), 'null', 21).service, 'ftp');
+  assert.is(identify(b('220 welcome\r\n'), 'null', 587).service, 'smtp');
+});
+
 test('pop3: APOP timestamp gives the host name', () => {
   const r = identify(b('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n'), 'null', 110);
   assert.equal(r.fields, { pop3_status: '+OK', pop3_greeting: 'POP3 server ready <1896.697170952@dbc.mtview.ca.us>', pop3_apop: true, pop3_hostname: 'dbc.mtview.ca.us' });

@@ -16,8 +16,9 @@ export const smtp: Parser = {
   fields: ['smtp_code', 'smtp_greeting', 'smtp_hostname', 'smtp_software', 'smtp_lines', 'smtp_partial'],
   detect(b, _probe, port) {
     if (!looksLikeReply(b)) return this.ports.includes(port) ? 1 : 0;
-    if (firstLineHas(b, 'smtp') || firstLineHas(b, 'mail')) return 3;
-    return this.ports.includes(port) ? 2 : 1;
+    if (firstLineHas(b, 'smtp')) return 3;
+    // "mail" is often just a host name (220 mail.example.org FTP server): weaker than "FTP".
+    return this.ports.includes(port) || firstLineHas(b, 'mail') ? 2 : 1;
   },
   start: () => lineSession(derive, 1024, 32),
 };
