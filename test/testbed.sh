@@ -101,10 +101,15 @@ up() {
   ip netns exec "$tns" sysctl -qw net.ipv4.tcp_syncookies=1 net.core.somaxconn=4096 \
     net.ipv4.tcp_max_syn_backlog=4096 2>/dev/null || true
   if [ ${#drops[@]} -gt 0 ]; then
-    local rules="add table inet trawltb
+    if command -v nft >/dev/null; then
+      local rules="add table inet trawltb
 add chain inet trawltb input { type filter hook input priority 0; policy accept; }"
-    for c in "${drops[@]}"; do rules+=$'\n'"add rule inet trawltb input ip daddr $c drop"; done
-    ip netns exec "$tns" nft -f - <<<"$rules"
+      for c in "${drops[@]}"; do rules+=$'\n'"add rule inet trawltb input ip daddr $c drop"; done
+      ip netns exec "$tns" nft -f - <<<"$rules"
+    else
+      # Without nftables: a blackhole route, more specific than the local /16, drops just as silently.
+      for c in "${drops[@]}"; do ip -n "$tns" route add blackhole "$c" table local; done
+    fi
   fi
   if [ -n "$ports" ]; then
     local fifo; fifo=$(mktemp -u /tmp/trawl-tb-XXXXXX)
