@@ -246,6 +246,28 @@ test('ports spread too: the first targets over many ports do not repeat one port
   assert.ok(new Set(first.map((t) => t.ip)).size > 130);
 });
 
+test('early targets are spread evenly over ports and subnets (chi-square), with no serial pattern', () => {
+  // 198.18.0.0/20 x 16 ports: 16 /24s and 16 ports, 256 expected per bin in the first 4,096.
+  const ports = Array.from({ length: 16 }, (_, k) => 8000 + k);
+  const sp = space(['198.18.0.0/20'], ports);
+  const chi = (counts: number[], expected: number) => counts.reduce((acc, c) => acc + (c - expected) ** 2 / expected, 0);
+  for (const seed of [1n, 2n, 3n, 4n]) {
+    const first = drain(sp, seed, 0n, 1n, 4096);
+    const byPort = new Array(16).fill(0), byNet = new Array(16).fill(0);
+    let sameNet = 0;
+    first.forEach((t, k) => {
+      byPort[t.port - 8000]++;
+      const net = Number(t.ip.split('.')[2]);
+      byNet[net]++;
+      if (k > 0 && Number(first[k - 1].ip.split('.')[2]) === net) sameNet++;
+    });
+    // 15 degrees of freedom: P(chi2 > 37.7) = 0.001.
+    assert.ok(chi(byPort, 256) < 37.7, `seed ${seed} ports ${byPort}`);
+    assert.ok(chi(byNet, 256) < 37.7, `seed ${seed} nets ${byNet}`);
+    assert.ok(sameNet > 150 && sameNet < 370, `seed ${seed}: ${sameNet} neighbours in one /24 (expected 256)`);
+  }
+});
+
 test('IPv6 sets beyond 2^53 targets: exact indices on the BigInt path', () => {
   const sp = space(['fe80::/67'], [80]);
   assert.is(sp.total, 1n << 61n);
