@@ -51,6 +51,28 @@ test('xml is valid against nmap.dtd and escapes hostile banners', () => {
   assert.is(r.stdout.replace(/\n$/, ''), 'Evil/1.0, "x" <y>\tz');
 });
 
+// nmap's own consumers of -oX, when installed (Debian packages xsltproc and ndiff).
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+test('xml: nmap.xsl renders it (xsltproc) and ndiff compares two of them', () => {
+  if (have('xsltproc') && fs.existsSync('/usr/share/nmap/nmap.xsl')) {
+    const r = spawnSync('xsltproc', ['/usr/share/nmap/nmap.xsl', path.join(FIX, 'expected.xml')], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /198\.18\.0\.7/);
+    assert.match(r.stdout, /OpenSSH/);
+  } else console.log('  xsltproc or nmap.xsl missing: rendering not checked');
+  if (have('ndiff')) {
+    const a = path.join(tmp, 'a.xml'), b = path.join(tmp, 'b.xml');
+    fs.copyFileSync(path.join(FIX, 'expected.xml'), a);
+    const changed = fs.readFileSync(INPUT, 'utf8').replace('"type":"closed","ip":"198.18.0.8"', '"type":"open","ip":"198.18.0.8"');
+    const r0 = trawl(['fmt', '-o', `xml:${b}`], changed);
+    assert.is(r0.code, 0);
+    const r = spawnSync('ndiff', [a, b], { encoding: 'utf8' });
+    assert.is(r.status, 1, r.stderr);   // 1: the scans differ
+    assert.match(r.stdout, /198\.18\.0\.8/);
+  } else console.log('  ndiff missing: comparison not checked');
+});
+
 test('json parses back: hosts grouped with their ports and banners, bytes lossless', () => {
   const doc = JSON.parse(fixture('expected.json'));
   assert.ok(Array.isArray(doc));
