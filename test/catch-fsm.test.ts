@@ -8,6 +8,7 @@ import { referenceCookies } from '../shared/catch/cookies';
 import { DedupWindow, DEDUP_NEW, DEDUP_SAME, DEDUP_CHANGED } from '../shared/catch/dedup';
 import { decodeReply, REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
 import { DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
+import { AsciiOut, lit } from '../shared/catch/ascii-out';
 
 const KEY = Uint8Array.from(Buffer.from('00112233445566778899aabbccddeeff', 'hex'));
 const US = '198.18.0.1', T = '198.18.3.4';
@@ -216,6 +217,22 @@ test('dedup window: new, same, changed; forgets after 2N keys; memory fixed', ()
   assert.is(d.check(0, 202, 0, 0), DEDUP_SAME, 'the last N are remembered');
   for (let i = 0; i < 100000; i++) d.check(2, i, i, 0);
   assert.is(d.bytes, bytes);
+});
+
+test('record bytes: integers, 53-bit times, addresses and literals written exactly as String() would', () => {
+  const o = new AsciiOut();
+  const want: string[] = [];
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0));
+  const edges = [0, 9, 10, 99, 100, 101, 999, 1000, 9999, 10000, 65535, 99999999, 100000000, 999999999, 1000000000, 4294967295];
+  for (const v of [...edges, ...Array.from({ length: 2000 }, () => rnd() >>> (rnd() & 31))]) { o.uint(v); o.byte(32); want.push(String(v)); }
+  for (const t of [4294967296, 1_700_000_000_000_000, 1_700_000_099_999_999, 1_700_000_100_000_000, 1_799_999_999_999_999, 2 ** 53 - 1]) {
+    o.uint53(t); o.byte(32); want.push(String(t));
+  }
+  for (let i = 0; i < 200; i++) { const v = rnd(); o.ip(v); o.byte(32); want.push(P.u32ToIp(v)); }
+  for (const s of ['', 'a', 'abc', 'abcd', '{"type":"open","ip":"']) { o.lit(lit(s)); o.byte(32); want.push(s); }
+  assert.is(Buffer.from(o.take()).toString('latin1'), want.map((w) => w + ' ').join(''));
+  assert.is(o.take().length, 0);
 });
 
 test.run();

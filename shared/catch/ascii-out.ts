@@ -22,9 +22,50 @@ const EMPTY = new Uint8Array(0);
 /** "00" to "99" as byte pairs. */
 const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => [48 + Math.floor(i / 10), 48 + (i % 10)]).flat());
 
+/** Writes f at b[p..] (through dv, a view of b) and returns the position after it. These
+ *  put* functions work on locals so that a record writer keeps its position in a register. */
+export function putLit(dv: DataView, b: Uint8Array, p: number, f: Lit): number {
+  const w = f.words, nw = w.length;
+  for (let i = 0; i < nw; i++, p += 4) dv.setUint32(p, w[i], true);
+  const t = f.tail;
+  for (let i = 0; i < t.length; i++) b[p++] = t[i];
+  return p;
+}
+
+export function putBytes(b: Uint8Array, p: number, f: Uint8Array): number {
+  const n = f.length;
+  for (let i = 0; i < n; i++) b[p++] = f[i];
+  return p;
+}
+
+/** A non-negative integer below 2^32, two digits at a time from a table. */
+export function putUint(b: Uint8Array, p: number, v: number): number {
+  if (v < 10) { b[p] = 48 + v; return p + 1; }
+  if (v < 100) { b[p] = PAIRS[2 * v]; b[p + 1] = PAIRS[2 * v + 1]; return p + 2; }
+  const digits = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
+    : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+  const end = p + digits;
+  p = end;
+  while (v >= 100) {
+    const q = Math.floor(v / 100), r = 2 * (v - q * 100);
+    b[--p] = PAIRS[r + 1]; b[--p] = PAIRS[r];
+    v = q;
+  }
+  if (v >= 10) { b[--p] = PAIRS[2 * v + 1]; b[--p] = PAIRS[2 * v]; } else b[--p] = 48 + v;
+  return end;
+}
+
+/** An IPv4 address held as uint32, dotted. */
+export function putIp(b: Uint8Array, p: number, v: number): number {
+  p = putUint(b, p, v >>> 24); b[p++] = 46;
+  p = putUint(b, p, (v >>> 16) & 255); b[p++] = 46;
+  p = putUint(b, p, (v >>> 8) & 255); b[p++] = 46;
+  return putUint(b, p, v & 255);
+}
+
 export class AsciiOut {
-  private buf: Buffer = Buffer.allocUnsafe(1 << 20);
-  private dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  buf: Buffer = Buffer.allocUnsafe(1 << 20);
+  dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   pos = 0;
   private lastHi = -1;
   private hiBytes = new Uint8Array(0);
@@ -40,23 +81,10 @@ export class AsciiOut {
     this.dv = new DataView(b.buffer, b.byteOffset, b.length);
   }
 
-  /** Appends a pre-encoded fragment. */
-  lit(f: Lit): void {
-    const dv = this.dv, w = f.words, nw = w.length;
-    let p = this.pos;
-    for (let i = 0; i < nw; i++, p += 4) dv.setUint32(p, w[i], true);
-    const t = f.tail, b = this.buf;
-    for (let i = 0; i < t.length; i++) b[p++] = t[i];
-    this.pos = p;
-  }
-
-  /** Appends bytes (a fragment made at run time, e.g. cached option fields). */
-  bytes(f: Uint8Array): void {
-    const b = this.buf, n = f.length;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = f[i];
-    this.pos = p;
-  }
+  lit(f: Lit): void { this.pos = putLit(this.dv, this.buf, this.pos, f); }
+  bytes(f: Uint8Array): void { this.pos = putBytes(this.buf, this.pos, f); }
+  uint(v: number): void { this.pos = putUint(this.buf, this.pos, v); }
+  ip(v: number): void { this.pos = putIp(this.buf, this.pos, v); }
 
   /** Appends an ASCII string (probe names, flags, base64; reserve its length first). */
   str(s: string): void {
@@ -66,24 +94,6 @@ export class AsciiOut {
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
     this.pos = p;
-  }
-
-  /** Appends a non-negative integer below 2^32, two digits at a time from a table. */
-  uint(v: number): void {
-    const b = this.buf;
-    let p = this.pos;
-    if (v < 10) { b[p] = 48 + v; this.pos = p + 1; return; }
-    if (v < 100) { b[p] = PAIRS[2 * v]; b[p + 1] = PAIRS[2 * v + 1]; this.pos = p + 2; return; }
-    const digits = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
-      : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-    p += digits;
-    this.pos = p;
-    while (v >= 100) {
-      const q = Math.floor(v / 100), r = 2 * (v - q * 100);
-      b[--p] = PAIRS[r + 1]; b[--p] = PAIRS[r];
-      v = q;
-    }
-    if (v >= 10) { b[--p] = PAIRS[2 * v + 1]; b[--p] = PAIRS[2 * v]; } else b[--p] = 48 + v;
   }
 
   /** Appends a non-negative integer below 2^53 (microsecond times). */
@@ -99,16 +109,11 @@ export class AsciiOut {
       this.hiBytes = Uint8Array.from(this.buf.subarray(start, this.pos));
     } else this.bytes(this.hiBytes);
     const b = this.buf, p0 = this.pos;
-    for (let p = p0 + 7; p >= p0; p--) { const q = (lo / 10) | 0; b[p] = 48 + (lo - q * 10); lo = q; }
+    for (let p = p0 + 6; p >= p0; p -= 2) {
+      const q = (lo / 100) | 0, r = 2 * (lo - q * 100);
+      b[p] = PAIRS[r]; b[p + 1] = PAIRS[r + 1]; lo = q;
+    }
     this.pos = p0 + 8;
-  }
-
-  /** Appends an IPv4 address held as uint32 in dotted form. */
-  ip(v: number): void {
-    this.uint(v >>> 24); this.buf[this.pos++] = 46;
-    this.uint((v >>> 16) & 255); this.buf[this.pos++] = 46;
-    this.uint((v >>> 8) & 255); this.buf[this.pos++] = 46;
-    this.uint(v & 255);
   }
 
   byte(c: number): void {

@@ -18,7 +18,7 @@ import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
-import { AsciiOut, Lit, lit } from './ascii-out';
+import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint } from './ascii-out';
 
 // Record fragments in the order trawl.7 documents the fields.
 const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
@@ -29,7 +29,8 @@ const F_TSVAL = lit(',"tsval":'), F_ZERO = lit(',"zero_window":true');
 const F_FROM = lit(',"from":"'), F_ICMP_TYPE = lit('","icmp_type":'), F_ICMP_CODE = lit(',"icmp_code":');
 const F_PROBE = lit(',"probe":'), F_LEN = lit(',"len":'), F_TRUNCATED = lit(',"truncated":true');
 const F_FLAGS = lit(',"flags":"'), F_DATA = lit('","data":"');
-const RECORD_MAX = 512;   // the longest open/closed/unreachable record, and a banner's fixed part
+const RECORD_MAX = 512;
+const OPT_CACHE = 64;     // option layouts remembered (a power of two)   // the longest open/closed/unreachable record, and a banner's fixed part
 const F_UNVALIDATED = lit(',"validated":false'), F_TIME = lit(',"time_us":'), F_END = lit('}\n');
 
 export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
@@ -60,7 +61,9 @@ export class CatchEngine {
 
   private d = new Decoded();
   private out = new AsciiOut();
-  private optCache = new Map<number, Uint8Array>();
+  private optK1 = new Int32Array(OPT_CACHE).fill(-1);
+  private optK2 = new Int32Array(OPT_CACHE);
+  private optFrag: Uint8Array[] = new Array(OPT_CACHE).fill(new Uint8Array(0));
   private opts = new TcpOptions();
   private dedup: DedupWindow;
   private probeNames = probeNamesJson();
@@ -211,40 +214,46 @@ export class CatchEngine {
     o.lit(F_TIME); o.uint53(times[this.cIdx[j]]); o.lit(F_END);
   }
 
+  // The hot record of a scan, written straight through with the position in a local.
   private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): void {
     const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
     const o = this.out;
-    this.head(T_OPEN, j);
-    o.lit(F_WINDOW); o.uint(this.cWindow[j]);
-    o.lit(F_IPID); o.uint(this.cIpid[j]);
-    if (op.tsval >= 0) { o.lit(F_TSVAL); o.uint(op.tsval); }
-    o.bytes(this.optionsBlock(op));
-    if (this.cWindow[j] === 0) o.lit(F_ZERO);
+    o.reserve(RECORD_MAX);
+    const b = o.buf, dv = o.dv, win = this.cWindow[j];
+    let p = o.pos;
+    p = putLit(dv, b, p, T_OPEN); p = putIp(b, p, this.cTarget[j]);
+    p = putLit(dv, b, p, F_PORT); p = putUint(b, p, this.cDport[j]);
+    p = putLit(dv, b, p, F_SPORT); p = putUint(b, p, this.cSport[j]);
+    p = putLit(dv, b, p, F_TTL); p = putUint(b, p, this.cTtl[j]);
+    p = putLit(dv, b, p, F_WINDOW); p = putUint(b, p, win);
+    p = putLit(dv, b, p, F_IPID); p = putUint(b, p, this.cIpid[j]);
+    if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
+    p = putBytes(b, p, this.optionsBlock(op));
+    if (win === 0) p = putLit(dv, b, p, F_ZERO);
+    o.pos = p;
     this.counters.open++;
     this.tail(j, times, validated);
   }
 
   /** The mss, wscale, sack_ok and options fields, rendered once per distinct option layout
-   *  (a scan meets a handful of them, one per server OS) and cached under an exact numeric key. */
+   *  (a scan meets a handful of them, one per server OS) and kept in a small direct-mapped
+   *  cache under an exact key of two small integers: kinds packed 4 bits each (up to 7 of
+   *  them), and mss | wscale << 16. Other layouts are rendered every time. */
   private optionsBlock(op: TcpOptions): Uint8Array {
-    let key = -1;
+    let k1 = 0;
     if (op.n <= 7) {
-      let k = 0;
-      for (let i = 0; i < op.n; i++) { const c = op.kinds[i]; if (c > 14) { k = -1; break; } k = k * 16 + c + 1; }
-      if (k >= 0) key = k + (op.mss < 0 ? 0 : op.mss) * 268435456 + (op.wscale < 0 ? 0 : op.wscale) * 17592186044416;
-    }
-    let f = key >= 0 ? this.optCache.get(key) : undefined;
-    if (f) return f;
+      for (let i = 0; i < op.n; i++) { const c = op.kinds[i]; if (c > 14) { k1 = -1; break; } k1 = (k1 << 4) | (c + 1); }
+    } else k1 = -1;
+    const k2 = (op.mss < 0 ? 0 : op.mss) | ((op.wscale < 0 ? 0 : op.wscale + 1) << 16);
+    const slot = (k1 ^ Math.imul(k2, 0x9e3779b1) >>> 26) & (OPT_CACHE - 1);
+    if (k1 >= 0 && this.optK1[slot] === k1 && this.optK2[slot] === k2) return this.optFrag[slot];
     let s = '';
     if (op.mss >= 0) s += ',"mss":' + op.mss;
     if (op.wscale >= 0) s += ',"wscale":' + op.wscale;
     if (op.sackOk) s += ',"sack_ok":true';
     s += ',"options":"' + kindsString(op) + '"';
-    f = lit(s).bytes;
-    if (key >= 0) {
-      if (this.optCache.size >= 4096) this.optCache.clear();   // bounded, whatever the traffic
-      this.optCache.set(key, f);
-    }
+    const f = lit(s).bytes;
+    if (k1 >= 0) { this.optK1[slot] = k1; this.optK2[slot] = k2; this.optFrag[slot] = f; }
     return f;
   }
 
