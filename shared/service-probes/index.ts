@@ -41,7 +41,7 @@ interface Probe {
 export interface ProbesStats { rules: number; converted: number; skipped: number; reasons: Map<string, number> }
 
 const HEAD = 8;
-const MAX_HEADS = 4096;
+const MAX_HEADS = 1024;   // worst case about 1024 lists of a few thousand references: tens of MB
 
 const FIELD: Record<string, string> = { p: 'nmap_product', v: 'nmap_version', i: 'nmap_info', h: 'nmap_hostname', o: 'nmap_os', d: 'nmap_device' };
 
