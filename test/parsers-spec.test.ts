@@ -1,4 +1,4 @@
-// Parser tests on payloads built by hand from the protocol specifications (daemons too heavy to run here).
+// Parser tests on payloads built by hand from the protocol specifications: protocols with no cheap daemon here, and cases the daemons do not show.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { identify } from '../shared/parsers';
