@@ -49,7 +49,7 @@ export const info: CommandInfo = {
     },
     { name: 'replies', type: 'string', arg: 'PATH', help: 'FIFO on which to ask blast for ACK+probe and RST (created if missing)' },
     {
-      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (64 bytes each)',
+      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
     },
     {
