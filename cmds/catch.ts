@@ -5,7 +5,7 @@ import { runCommand } from '../shared/command';
 import { IO } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
-import { UsageError } from '../shared/exit';
+import { FatalError, UsageError } from '../shared/exit';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
@@ -183,7 +183,9 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     for (;;) {
       if (stop || w.closed) break;
       let n: number;
-      try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) { throw file ? pcapError(file, e) : e; }
+      try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) {
+        throw file ? pcapError(file, e) : new FatalError(`-i ${iface}: ${(e as Error).message}`);
+      }
       if (!checkedLinktype && n !== 0) {
         checkedLinktype = true;
         if (!linktypeSupported(src.linktype)) throw new UsageError(`${file ? `--pcap ${file}` : `-i ${iface}`}: unsupported link type ${src.linktype}`);

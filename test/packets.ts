@@ -195,3 +195,32 @@ export function synTuple(key: Uint8Array, src: Addr, dst: Addr, dport: number, s
   const sport = c.sourcePort(key, s, d, dport, slot, base, count);
   return { sport, isn: c.isn(key, s, d, sport, dport) };
 }
+
+/** A pcapng file (section header, one Ethernet interface, enhanced packet blocks, microsecond
+ *  times), little-endian, for readers that must take both formats. */
+export function pcapngFile(frames: PcapFrame[], linktype = 1): Buffer {
+  const block = (type: number, body: Buffer) => {
+    const pad = (4 - (body.length % 4)) % 4;
+    const len = 12 + body.length + pad;
+    const b = Buffer.alloc(len);
+    b.writeUInt32LE(type, 0); b.writeUInt32LE(len, 4); body.copy(b, 8); b.writeUInt32LE(len, len - 4);
+    return b;
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0); shb.writeUInt16LE(1, 4); shb.writeUInt16LE(0, 6);
+  shb.writeInt32LE(-1, 8); shb.writeInt32LE(-1, 12);
+  const idb = Buffer.alloc(8);
+  idb.writeUInt16LE(linktype, 0); idb.writeUInt32LE(262144, 4);
+  const parts = [block(0x0a0d0d0a, shb), block(1, idb)];
+  let t = 1_700_000_000_000_000;
+  for (const f of frames) {
+    const time = f.time_us ?? (t += 10);
+    const e = Buffer.alloc(20 + f.data.length);
+    e.writeUInt32LE(0, 0);
+    e.writeUInt32LE(Math.floor(time / 2 ** 32), 4); e.writeUInt32LE(time % 2 ** 32, 8);
+    e.writeUInt32LE(f.data.length, 12); e.writeUInt32LE(f.origLen ?? f.data.length, 16);
+    Buffer.from(f.data).copy(e, 20);
+    parts.push(block(6, e));
+  }
+  return Buffer.concat(parts);
+}
