@@ -68,15 +68,17 @@ test('the BigInt path computes the same permutation as the double path', () => {
 });
 
 test('a permutation of more than 2^53 indices stays in range and hits no index twice in a sample', () => {
-  const n = (1n << 61n) + 12345n;
-  const p = new Permutation(n, 7n);
-  const seen = new Set<bigint>();
-  for (let k = 0n; k < 5000n; k++) {
-    const x = p.shuffleBig(n - 1n - k * 1000003n);
-    assert.ok(x >= 0n && x < n);
-    assert.not.ok(seen.has(x));
-    seen.add(x);
+  for (const n of [(1n << 53n) + 1n, (1n << 61n) + 12345n, 1n << 63n]) {
+    const p = new Permutation(n, 7n);
+    const seen = new Set<bigint>();
+    for (let k = 0n; k < 5000n; k++) {
+      const x = p.shuffleBig(n - 1n - k * 1000003n);
+      assert.ok(x >= 0n && x < n, `n=${n}: ${x}`);
+      assert.not.ok(seen.has(x));
+      seen.add(x);
+    }
   }
+  assert.throws(() => new Permutation((1n << 63n) + 1n, 1n));
 });
 
 test('exhaustive: a small mixed set with exclusions and several ports comes out exactly once', () => {
