@@ -260,5 +260,12 @@ test('Sender: bad options and arguments throw naming them; closed sender throws'
   assert.is(readPcap(file).length, 0, 'nothing was sent by the failed calls');
 });
 
+test('pcap mode: a write failure (full disk) is an error, not silence', () => {
+  if (!fs.existsSync('/dev/full')) return;
+  const s = new native.Sender(opts('/dev/full'));
+  assert.throws(() => s.sendSyns(ips, ports, slots, 100), /sendSyns: writing the pcap file failed/);
+  s.close();
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();

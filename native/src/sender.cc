@@ -98,6 +98,15 @@ class Sender : public Napi::ObjectWrap<Sender> {
   void checkOpen(Napi::Env env, const char* fn) {
     if (closed_) throw Napi::Error::New(env, std::string(fn) + ": sender is closed");
   }
+  // Each call's frames reach the file before it returns; a full disk is an error, not silence.
+  void flushPcap(Napi::Env env, const char* fn) {
+    if (!dumper_) return;
+    errno = 0;
+    int rc = pcap_dump_flush(dumper_);
+    if (rc < 0 || ferror(pcap_dump_file(dumper_)))  // a write may have failed before the flush
+      throw Napi::Error::New(env, std::string(fn) + ": writing the pcap file failed" +
+                             (errno ? std::string(": ") + strerror(errno) : std::string()));
+  }
 
   bool closed_ = false;
   bool live_ = false;
@@ -338,7 +347,7 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
   } else {
     sent = synRange(main_, ips, ports, slots, count);
   }
-  if (dumper_) pcap_dump_flush(dumper_);
+  flushPcap(env, "sendSyns");
   return Napi::Number::New(env, sent);
 }
 
@@ -402,11 +411,11 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
     uint32_t consumed = sent < k ? reqOf[sent] : i;
     for (uint32_t r : rejected) if (r < consumed) repliesRejected_++;
     if (sent < k) {
-      if (dumper_) pcap_dump_flush(dumper_);
+      flushPcap(env, "sendReplies");
       return Napi::Number::New(env, consumed);
     }
   }
-  if (dumper_) pcap_dump_flush(dumper_);
+  flushPcap(env, "sendReplies");
   return Napi::Number::New(env, count);
 }
 
