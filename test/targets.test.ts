@@ -279,7 +279,10 @@ test('IPv6 sets beyond 2^53 targets: exact indices on the BigInt path', () => {
   assert.is(lines.length, 3);
   assert.ok(lines[2].endsWith(`,"i":${(1n << 61n) - 1n}}`), lines[2]);
   for (const l of lines) {
-    const ip = JSON.parse(l).ip as string;
+    const t = JSON.parse(l);
+    const i = BigInt(l.slice(l.lastIndexOf(':') + 1, -1));
+    assert.equal(s.targetAt(i), { ip: t.ip, port: t.port, i });
+    const ip = t.ip as string;
     const v = parseIPv6(ip) as bigint;
     assert.ok(v >> 61n === (parseIPv6('fe80::') as bigint) >> 61n, ip);
   }
