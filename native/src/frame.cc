@@ -23,9 +23,9 @@ static size_t writeOptions(uint8_t* o, SynLayout layout, uint16_t* window) {
   auto sack = [&]() { o[n++] = 4; o[n++] = 2; };
   auto ts = [&]() { o[n++] = 8; o[n++] = 10; memcpy(o + n, TSVAL, 4); n += 4; memset(o + n, 0, 4); n += 4; };
   switch (layout) {
-    case SynLayout::Linux: mss(); sack(); ts(); nop(); ws(7); *window = 64240; break;
-    case SynLayout::Windows: mss(); nop(); ws(8); nop(); nop(); sack(); *window = 64240; break;
-    case SynLayout::Bsd: mss(); nop(); ws(6); sack(); ts(); *window = 65535; break;
+    case SynLayout::Linux: mss(); sack(); ts(); nop(); ws(0); *window = 64240; break;
+    case SynLayout::Windows: mss(); nop(); ws(0); nop(); nop(); sack(); *window = 64240; break;
+    case SynLayout::Bsd: mss(); nop(); ws(0); sack(); ts(); *window = 65535; break;
     case SynLayout::None: *window = 1024; break;
   }
   return n;

@@ -12,10 +12,13 @@
 // words are added and folded, as masscan's templates do.
 //
 // Option layouts, after ZMap's tcp_synscan OS fingerprints (ZMap found option-less SYNs filtered):
-//   linux   MSS 1460, SACK_PERM, TS, NOP, WS 7          (20 bytes, as Linux 5.x/6.x)   window 64240
-//   windows MSS 1460, NOP, WS 8, NOP, NOP, SACK_PERM     (12 bytes, as Windows 10/11)   window 64240
-//   bsd     MSS 1460, NOP, WS 6, SACK_PERM, TS           (20 bytes, as FreeBSD/macOS)   window 65535
+//   linux   MSS 1460, SACK_PERM, TS, NOP, WS            (20 bytes, as Linux 5.x/6.x)   window 64240
+//   windows MSS 1460, NOP, WS, NOP, NOP, SACK_PERM       (12 bytes, as Windows 10/11)   window 64240
+//   bsd     MSS 1460, NOP, WS, SACK_PERM, TS             (20 bytes, as FreeBSD/macOS)   window 65535
 //   none    no options                                   (masscan's SYN)                window 1024
+// The window scale shift is 0 (the real stacks send 7, 8 and 6): whether scaling is in force
+// depends on the server's SYN-ACK, which the reply requests do not carry, and the small window of
+// the ACK+probe (probeWindow, ZBanner's one-segment trick) must mean the same bytes either way.
 // TS carries a fixed TSval (no clock state) and TSecr 0.
 #pragma once
 #include <cstdint>
