@@ -52,3 +52,6 @@ awk -v n="$N" -v tw="$tw" -v tc="$tc" -v tr="$tr" -v mw="$mw" -v mc="$mc" -v mr=
 /usr/bin/time -f '%M' -o "$tmp/time" "${TRAWL[@]:0:2}" targets 0.0.0.0/0 -p 0-65535 --no-reserved --exclude-file /dev/null \
   --seed 1 -q --limit 5000000 > /dev/null
 awk '{ printf "trawl targets 0.0.0.0/0 -p 0-65535 (2^48 targets) --limit 5000000: peak RSS %.1f MB\n", $1 / 1024 }' "$tmp/time"
+# The same for the BigInt path: an IPv6 set of 2^61 targets, cut short.
+/usr/bin/time -f '%e %M' -o "$tmp/time" "${TRAWL[@]:0:2}" targets fe80::/67 -p 80 --seed 1 -q --limit 4000000 > /dev/null
+awk '{ printf "trawl targets fe80::/67 -p 80 (2^61 targets, BigInt path) --limit 4000000: %.2f s, %.0f targets/s, peak RSS %.1f MB\n", $1, 4000000 / $1, $2 / 1024 }' "$tmp/time"
