@@ -21,7 +21,9 @@ export interface SenderOptions {
   lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2)
 }
 // A Sender that cannot open its socket for lack of privileges throws an Error with code 'EPERM'.
-// SYN option layouts and the frame template are documented in native/src/frame.h.
+// SYN option layouts (window scale shift 0) and the frame template are documented in
+// native/src/frame.h; ACK+probe and RST carry NOP,NOP,TS when the layout offers timestamps.
+// In pcapFile mode a failed write (full disk) makes sendSyns/sendReplies throw.
 
 export interface SenderStats {
   sent: number;            // frames handed to the kernel (or written to the pcap)
@@ -63,7 +65,8 @@ export interface Capture {
   /** Copies up to maxPackets packets into buf. For packet i: meta[3i] = offset in buf,
    *  meta[3i+1] = captured length, meta[3i+2] = length on the wire; times[i] = capture time in
    *  microseconds since the epoch. Returns the count, 0 when nothing is ready (live), -1 at end
-   *  of file. Stops early when buf is full. */
+   *  of file. Stops early when buf is full (the packet that did not fit comes first next time);
+   *  a single packet larger than the whole buf is cut to buf's size (captured < wire length). */
   read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
   /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). Live
    *  captures only (files: call read() until it returns -1). The poll keeps the process alive
