@@ -82,9 +82,7 @@ function human(n: number): string {
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  // minimist reads --no-X as "X is false" and would call --no-reserved unknown; =true keeps it.
-  const args = argv.map((a) => (a === '--no-reserved' ? '--no-reserved=true' : a));
-  return runCommand(info, args, io, async (opts, io, report) => {
+  return runCommand(info, argv, io, async (opts, io, report) => {
     const ports = collectPorts(opts);
     const { includes, excludes } = await collectRanges(opts, io.stdin);
     const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);

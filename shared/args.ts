@@ -45,6 +45,8 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   // which would otherwise read them as a cluster of one-letter flags.
   const words = new Map<string, string>();
   for (const o of info.options) if (o.short && o.short.length > 1) words.set(`-${o.short}`, `--${o.name}`);
+  // minimist reads --no-X as "X is false"; a table option really named no-X keeps its own name.
+  for (const o of info.options) if (o.type === 'boolean' && o.name.startsWith('no-')) words.set(`--${o.name}`, `--${o.name}=true`);
   const args: string[] = [];
   let rest = false;
   for (const a of argv) {
@@ -52,7 +54,7 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
     const eq = a.indexOf('=');
     const head = eq > 0 ? a.slice(0, eq) : a;
     const word = words.get(head);
-    args.push(word ? word + (eq > 0 ? a.slice(eq) : '') : a);
+    args.push(word && !(eq > 0 && word.includes('=')) ? word + (eq > 0 ? a.slice(eq) : '') : a);
   }
 
   const unknown: string[] = [];

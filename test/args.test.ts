@@ -12,6 +12,7 @@ const info: CommandInfo = {
     { name: 'input-list', short: 'iL', type: 'string', arg: 'FILE', help: 'list' },
     { name: 'exclude', type: 'list', arg: 'RANGE', help: 'exclude' },
     { name: 'count', type: 'boolean', help: 'count' },
+    { name: 'no-reserved', type: 'boolean', help: 'keep reserved ranges' },
     HELP_OPTION,
   ],
 };
@@ -24,6 +25,13 @@ test('parses long, short, nmap-style and positional arguments', () => {
   assert.equal(o.exclude, ['a', 'b']);
   assert.is(o.count, true);
   assert.equal(o._, ['10.0.0.0/8']);
+});
+
+test('an option named --no-X is itself, not the negation of an unknown X', () => {
+  assert.is(parseArgs(info, ['--no-reserved'])['no-reserved'], true);
+  assert.is(parseArgs(info, ['--no-reserved=false'])['no-reserved'], false);
+  assert.is(parseArgs(info, [])['no-reserved'], false);
+  assert.throws(() => parseArgs(info, ['--no-such']), (e: Error) => /unknown option --no-such/.test(e.message));
 });
 
 test('defaults apply and lists are always arrays', () => {
