@@ -115,7 +115,6 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   let src: PacketSource;
   let ours: number[] | null = srcIp >= 0 ? [srcIp] : null;
   let arp: ArpResponder | null = null;
-  let usingNative = false;
   if (iface) {
     const nat = requireLive(native);
     const facts = ifaceFacts(iface);
@@ -135,15 +134,15 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       arp = { ip: srcIp, mac: facts.mac, inject: (f) => s.inject(f) };
       if (!opts.quiet) report.info(`answering ARP for ${opts['source-ip']} on ${iface} (not an address of the interface)`);
     }
-    usingNative = true;
   } else {
     const o = openPcap(file!, io.stdin, native);
-    src = o.src; usingNative = o.native;
+    src = o.src;
   }
 
   const replies = opts.replies && validate ? new RepliesOut(opts.replies) : null;
   if (opts.replies && !validate) report.warn('--replies is ignored with --no-validate (nothing to answer)');
-  const cookies = !validate ? null : (usingNative || native) && native
+  // One native call per batch when the module is built (whichever reader feeds us).
+  const cookies = !validate ? null : native
     ? nativeCookies(native, key!, range.base, range.count) : referenceCookies(key!, range.base, range.count);
 
   const engine = new CatchEngine({
