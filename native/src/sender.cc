@@ -3,15 +3,16 @@
 // (ACK+probe, RST) whose cookies are checked again before anything is sent.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames. Measured with
-// test/bench/tx.bench.sh (2 M SYNs into a veth drop sink, counted at the far end) on this 2-core
-// machine while it was shared (load average 9-14, so rates swung 2x between rounds and only the
-// CPU cost per delivered packet was stable): minimal C sender 2.42 us/packet with sendmmsg and
-// 2.42 us/packet with a TPACKET_V2 TX_RING (one send() per 256 frames), best of 2 rounds each.
-// With qdisc bypass both paths end in the same per-packet veth_xmit + netif_rx work, which is
-// what costs; the ring saves only the copy of a 74-byte frame. So sendmmsg: no ring geometry or
-// status polling, and ENOBUFS back-pressure maps directly onto "sent from the front". trawl's
-// Sender measured 2.68-2.81 us/packet (cookie, 74-byte frames with options), zmap 3.75, masscan
-// 3.51.
+// test/bench/tx.bench.sh (2 M SYNs into a veth drop sink, counted at the far end, best of 2
+// rounds, this 2-core machine at load average ~1.7): the minimal C sender reached 0.395 M
+// packets/s with sendmmsg and 0.366 M with a TPACKET_V2 TX_RING on one thread, 0.774 M and
+// 0.502 M on two; CPU per delivered packet was the same (2.3-2.6 us) on both paths. With qdisc
+// bypass both end in the same per-packet veth_xmit + netif_rx work, which is what costs; the
+// ring only saves copying a 74-byte frame, and with two threads it scaled worse (its status
+// words are polled from the sending thread). So sendmmsg: faster on two cores, no ring geometry,
+// and ENOBUFS back-pressure maps directly onto "sent from the front". trawl's Sender in the same
+// run: 0.688 M packets/s on two lanes (89% of the C ceiling), 0.389 M on one; zmap 0.275 M,
+// masscan 0.294 M.
 // Two cores: sendSyns splits a batch of >= 2048 between the calling thread and one helper
 // thread, each with its own socket (the kernel work per packet is the bottleneck and scales per
 // socket, as txceiling's 2-thread mode shows on an idle machine); `lanes: 1` turns this off.

@@ -7,10 +7,11 @@
  * patching the destination address and both checksums per packet as trawl does. It prints
  * "sent N seconds S" on stdout; the bench counts what arrives at the far end, not this.
  *
- * What it measured here (2 cores shared with other jobs, load average 9-14; veth drop sink, 2 M
- * SYNs, counted at the far end; best of 2 rounds): mmsg 2.42 and ring 2.42 CPU us per delivered
- * packet (rates 0.09-0.13 M/s, dominated by the load). With qdisc bypass both paths end in the
- * same per-packet veth_xmit + netif_rx work, so trawl's Sender uses sendmmsg (native/src/sender.cc).
+ * What it measured here (2 cores, load average ~1.7, veth drop sink, 2 M SYNs counted at the
+ * far end, best of 2 rounds): mmsg 0.395 M packets/s on 1 thread and 0.774 M on 2; ring 0.366 M
+ * and 0.502 M; 2.3-2.6 CPU us per delivered packet either way. With qdisc bypass both paths end
+ * in the same per-packet veth_xmit + netif_rx work, so trawl's Sender uses sendmmsg
+ * (native/src/sender.cc).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
