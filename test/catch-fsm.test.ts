@@ -51,6 +51,16 @@ test('valid SYN-ACK: open record with options, and a kind-1 request (ACK + probe
   assert.equal(requests, [{ kind: REPLY_ACK_PROBE, slot: 1, daddr: t, saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 1) >>> 0, ack: 5001 }]);
 });
 
+test('a wrong TCP checksum does not reject a reply (veth delivers partial checksums); a wrong IP checksum does', () => {
+  const e = engine();
+  const { records } = batch(e, [synAck(http, 80, { badTcpChecksum: true })]);
+  assert.is(records.length, 1);
+  const bad = synAck(ssh, 22);
+  bad[14 + 10] ^= 0xff;
+  assert.is(batch(e, [bad]).records.length, 0);
+  assert.is(e.counters.malformed, 1);
+});
+
 test('zero window: open {zero_window} and an RST request, no probe', () => {
   const { records, requests } = batch(engine(), [synAck(http, 80, { window: 0 })]);
   assert.is(records.length, 1);
