@@ -147,10 +147,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
         // First target: find the next hop's MAC for it, open the sender, start the loop.
         return (async () => {
           const dstMac = await nextHopMac(setup, ip, !!pcap, report);
-          sender = new native.Sender({
-            iface: pcap ? undefined : iface, pcapFile: pcap, srcMac: setup.srcMac, dstMac, srcIp,
-            ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, key, sportBase, sportCount,
-          });
+          try {
+            sender = new native.Sender({
+              iface: pcap ? undefined : iface, pcapFile: pcap, srcMac: setup.srcMac, dstMac, srcIp,
+              ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, key, sportBase, sportCount,
+            });
+          } catch (e) {
+            throw new FatalError(`${pcap ? `--pcap ${pcap}` : `-i ${iface}`}: ${(e as Error).message}`);
+          }
           // Fewer than 16 source ports carry no slot: every connection is slot 0, so the one
           // probe in use goes there.
           if (sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);

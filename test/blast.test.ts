@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { trawl, TRAWL, isRoot } from './helpers';
 import { isn, sourcePort } from '../shared/cookie';
 import { parseKey } from '../shared/key';
@@ -77,6 +77,11 @@ function checkSyn(f: Buffer): Syn {
   }
   const dot = (o: number) => `${ip[o]}.${ip[o + 1]}.${ip[o + 2]}.${ip[o + 3]}`;
   return { src: dot(12), dst: dot(16), sport: tcp.readUInt16BE(0), dport: tcp.readUInt16BE(2), seq: tcp.readUInt32BE(4), ttl: ip[8], opts: kinds };
+}
+
+/** The exit code of a spawned child, listened for at once so an early exit is not missed. */
+function exited(child: ChildProcess): Promise<number> {
+  return new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
 }
 
 const base = ['blast', '--key-file', keyFile, '--source-ip', SRC, '--router-mac', ROUTER, '--rate', 'max'];
@@ -156,6 +161,13 @@ test('usage errors name the option and send nothing', () => {
   }
 });
 
+test('a pcap file that cannot be written: exit 1, message names the option', () => {
+  const r = trawl([...base, '--pcap', '/nonexistent-dir/x.pcap'], targets(2));
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^trawl blast: --pcap \/nonexistent-dir\/x\.pcap: .*No such file or directory\n$/);
+});
+
 test('--attempts 2 sends each SYN twice, the same bytes, at least 1 s apart', () => {
   const pcap = path.join(dir, 'att.pcap');
   const r = trawl([...base, '--pcap', pcap, '-q', '--attempts', '2'], targets(5));
@@ -189,10 +201,11 @@ test('SIGINT: exit 130, prints the first index not sent; resuming from it sends 
     '--rate', '200', '--pcap', pcap]);
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
+  const closed = exited(child);
   child.stdin.end(targets(n));
   await new Promise((r) => setTimeout(r, 700));
   child.kill('SIGINT');
-  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  const code = await closed;
   assert.is(code, 130, err);
   const m = /interrupted: resume with --resume-index (\d+) \(the first target not sent\)/.exec(err);
   assert.ok(m, err);
@@ -218,8 +231,10 @@ test('--replies: a valid ACK+probe request goes out before the next SYN; a forge
     '--linger', '0.3', '--status-ndjson']);
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
+  const closed = exited(child);
   child.stdin.end(targets(12));
-  while (!fs.existsSync(fifo)) await new Promise((r) => setTimeout(r, 20));
+  for (let k = 0; k < 250 && !fs.existsSync(fifo) && child.exitCode === null; k++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(fs.existsSync(fifo), `blast made no FIFO: ${err}`);
   await new Promise((r) => setTimeout(r, 250));
   const sa = ipv4ToInt(SRC), da = ipv4ToInt('198.18.9.9');
   const sport = sourcePort(key, sa, da, 80, 1, 32768, 61000 - 32768 + 1);
@@ -228,7 +243,7 @@ test('--replies: a valid ACK+probe request goes out before the next SYN; a forge
   encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 1) >>> 0, ack: 777 }, req, 0);
   encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 2) >>> 0, ack: 778 }, req, REPLY_SIZE);
   fs.writeFileSync(fifo, req);
-  const code = await new Promise<number>((r) => child.on('close', (x) => r(x ?? -1)));
+  const code = await closed;
   assert.is(code, 0, err);
   const st = JSON.parse(err.split('\n').filter((l) => l.startsWith('{')).pop()!);
   assert.is(st.replies, 1);

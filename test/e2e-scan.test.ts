@@ -140,10 +140,12 @@ test('scan | head -1 ends the scan early with exit 0; SIGINT gives 130 and the i
     let stdout = '', stderr = '';
     scan.stdout.on('data', (d) => { stdout += d; });
     scan.stderr.on('data', (d) => { stderr += d; });
-    while (!stdout.includes('\n')) await new Promise((res) => setTimeout(res, 50));
+    const closed = new Promise<number>((res) => scan.on('close', (c) => res(c ?? -1)));
+    for (let k = 0; k < 400 && !stdout.includes('\n') && scan.exitCode === null; k++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(stdout.includes('\n'), `no record from the scan: ${stderr}`);
     await new Promise((res) => setTimeout(res, 300));
     scan.kill('SIGINT');
-    const code = await new Promise<number>((res) => scan.on('close', (c) => res(c ?? -1)));
+    const code = await closed;
     assert.is(code, 130);
     const m = /^trawl blast: interrupted: resume with --resume-index (\d+) \(the first target not sent\)$/m.exec(stderr);
     assert.ok(m, stderr);
