@@ -165,9 +165,12 @@ test('duplicates inside the window: one record and one request; a new connection
   const d1 = P.ether(P.tcp({ src: T, dst: US, sport: 80, dport: http.sport, seq: 5001, ack: http.isn + 78, flags: 'A', payload: 'one' }));
   const d2 = P.ether(P.tcp({ src: T, dst: US, sport: 80, dport: http.sport, seq: 5004, ack: http.isn + 78, flags: 'PA', payload: 'two' }));
   const d = batch(e, [d1, d1, d2]);
-  assert.is(d.records.length, 1); assert.is(d.requests.length, 1);
-  assert.is(e.counters.duplicate, 4);
+  assert.is(d.records.length, 1);
+  // The retransmission gets nothing; the second segment gets an RST of its own, no record.
+  assert.equal(d.requests.map((r) => [r.kind, r.ack]), [[REPLY_RST, 5004], [REPLY_RST, 5007]]);
+  assert.is(e.counters.duplicate, 3);
   assert.is(e.counters.reprobe, 1);
+  assert.is(e.counters.more_data, 1);
 });
 
 test('--max-banner truncates with truncated:true and the wire length', () => {

@@ -16,7 +16,7 @@ import { flagString, kindsString, parseTcpOptions, TcpOptions } from '../packet/
 import { arpReply } from '../packet/arp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
-import { DEDUP_CHANGED, DEDUP_NEW, DedupWindow } from './dedup';
+import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
 import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint } from './ascii-out';
 
@@ -329,9 +329,13 @@ export class CatchEngine {
     if (kind === K_DATA) {
       const dd = (this.cAck[j] - isn1) >>> 0;
       if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
-      if (this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
+      // Keyed with the segment's seq: a retransmission is a duplicate; a later segment, or the
+      // banner of a second connection, is reset again (so no server waits on us) but not reported.
+      const seen = this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), this.cSeq[j]);
+      if (seen === DEDUP_SAME) { c.duplicate++; return; }
       const fin = (this.cFlags[j] & TH_FIN) ? 1 : 0;
       this.request(REPLY_RST, slot, j, (isn1 + dd) >>> 0, (this.cSeq[j] + this.cPayLen[j] + fin) >>> 0);
+      if (seen === DEDUP_CHANGED) { c.more_data++; return; }
       this.bannerRecord(j, buf, times, this.probeNames[slot], true); return;
     }
     // K_ICMP: the quoted SYN carried our ISN itself.
