@@ -63,12 +63,32 @@ export function putIp(b: Uint8Array, p: number, v: number): number {
   return putUint(b, p, v & 255);
 }
 
+// The high digits of capture times change once every 100 s: kept rendered between records.
+let lastHi = -1;
+let hiBytes = new Uint8Array(0);
+
+/** A non-negative integer below 2^53 (microsecond times). */
+export function putUint53(b: Uint8Array, p: number, v: number): number {
+  if (v < 4294967296) return putUint(b, p, v);
+  const hi = Math.floor(v / 1e8);
+  let lo = v - hi * 1e8;
+  if (hi !== lastHi) {
+    const start = p;
+    p = putUint(b, p, hi);
+    lastHi = hi;
+    hiBytes = Uint8Array.from(b.subarray(start, p));
+  } else p = putBytes(b, p, hiBytes);
+  for (let q = p + 6; q >= p; q -= 2) {
+    const d = (lo / 100) | 0, r = 2 * (lo - d * 100);
+    b[q] = PAIRS[r]; b[q + 1] = PAIRS[r + 1]; lo = d;
+  }
+  return p + 8;
+}
+
 export class AsciiOut {
   buf: Buffer = Buffer.allocUnsafe(1 << 20);
   dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   pos = 0;
-  private lastHi = -1;
-  private hiBytes = new Uint8Array(0);
 
   /** Makes room for n more bytes. */
   reserve(n: number): void {
@@ -97,24 +117,7 @@ export class AsciiOut {
   }
 
   /** Appends a non-negative integer below 2^53 (microsecond times). */
-  uint53(v: number): void {
-    if (v < 4294967296) { this.uint(v); return; }
-    const hi = Math.floor(v / 1e8);
-    let lo = v - hi * 1e8;
-    // The high digits of capture times change once every 100 s: copy them.
-    if (hi !== this.lastHi) {
-      const start = this.pos;
-      this.uint(hi);
-      this.lastHi = hi;
-      this.hiBytes = Uint8Array.from(this.buf.subarray(start, this.pos));
-    } else this.bytes(this.hiBytes);
-    const b = this.buf, p0 = this.pos;
-    for (let p = p0 + 6; p >= p0; p -= 2) {
-      const q = (lo / 100) | 0, r = 2 * (lo - q * 100);
-      b[p] = PAIRS[r]; b[p + 1] = PAIRS[r + 1]; lo = q;
-    }
-    this.pos = p0 + 8;
-  }
+  uint53(v: number): void { this.pos = putUint53(this.buf, this.pos, v); }
 
   byte(c: number): void {
     this.buf[this.pos++] = c;

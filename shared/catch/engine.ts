@@ -18,7 +18,7 @@ import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
-import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint } from './ascii-out';
+import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint, putUint53 } from './ascii-out';
 
 // Record fragments in the order trawl.7 documents the fields.
 const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
@@ -230,9 +230,10 @@ export class CatchEngine {
     if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
     p = putBytes(b, p, this.optionsBlock(op));
     if (win === 0) p = putLit(dv, b, p, F_ZERO);
+    if (!validated) p = putLit(dv, b, p, F_UNVALIDATED);
+    p = putLit(dv, b, p, F_TIME); p = putUint53(b, p, times[this.cIdx[j]]); p = putLit(dv, b, p, F_END);
     o.pos = p;
     this.counters.open++;
-    this.tail(j, times, validated);
   }
 
   /** The mss, wscale, sack_ok and options fields, rendered once per distinct option layout
