@@ -93,7 +93,18 @@ test('live: SYN-ACK, RST and a server-first banner through -i, with catch answer
     cat.once('close', () => rej(new Error(`catch ended early: ${err}`)));
   });
 
+  // CATCH_FIXTURE_DIR=dir also records the exchange with tcpdump, to refresh
+  // test/fixtures/catch/live.pcap (see the README there).
+  const fixtureDir = process.env.CATCH_FIXTURE_DIR;
+  let dump: ChildProcess | null = null;
+  if (fixtureDir) {
+    dump = spawn('ip', ['netns', 'exec', NS_S, 'tcpdump', '-i', IF_S, '-U', '-s', '0', '-w', path.join(fixtureDir, 'live.pcap')]);
+    children.push(dump);
+    await new Promise((res) => dump!.stderr!.once('data', res));   // "listening on ..."
+    fs.copyFileSync(keyFile, path.join(fixtureDir, 'live.key'));
+  }
   const helper = spawnSync('ip', ['netns', 'exec', NS_S, process.execPath, '-e', HELPER, IF_S, targetMac, key, fifo], { encoding: 'utf8' });
+  if (dump) { dump.kill('SIGINT'); await new Promise((res) => dump!.once('close', res)); }
   assert.is(helper.status, 0, helper.stderr);
   const stats = JSON.parse(helper.stdout);
   cat.kill('SIGTERM');

@@ -104,6 +104,17 @@ for (const mode of ['native', 'typescript'] as const) {
   });
 }
 
+test('golden: a real kernel exchange recorded live (test/fixtures/catch) gives the stored records byte for byte', () => {
+  const fx = path.join(__dirname, '..', '..', 'test', 'fixtures', 'catch');
+  for (const mode of ['0', '1']) {
+    const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', path.join(fx, 'live.key'), '--source-ip', '198.18.0.100'],
+      undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, fs.readFileSync(path.join(fx, 'live.expected.ndjson'), 'utf8'));
+    assert.is(r.stderr, fs.readFileSync(path.join(fx, 'live.expected.stderr'), 'utf8'));
+  }
+});
+
 test('pcapng through the native reader gives the same records as pcap', () => {
   if (!fs.existsSync(path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'trawl_native.node'))) return;
   const f = path.join(dir, 'mixed.pcapng');
