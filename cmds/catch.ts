@@ -89,10 +89,8 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  // minimist reads --no-X as "X is false" and would lose --no-validate; the =true form keeps it.
-  const args = argv.map((a) => (a === '--no-validate' ? '--no-validate=true' : a));
   const portGiven = argv.some((a) => a === '--source-port' || a.startsWith('--source-port='));
-  return runCommand(info, args, io, (opts, io, report) => catchBody(opts, io, report, portGiven));
+  return runCommand(info, argv, io, (opts, io, report) => catchBody(opts, io, report, portGiven));
 }
 
 async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean): Promise<number> {
