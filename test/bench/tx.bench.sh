@@ -53,8 +53,9 @@ process.on('SIGTERM', () => { console.log(value - base, first ? (last - first) /
 JS
 cat > "$tmp/trawl-send.js" <<JS
 // trawl's native Sender, batches of 16384 targets, retried from where the kernel pushed back.
-const { loadNative } = require('$PWD/dist/native/index.js');
-const n = loadNative(), N = $N;
+// TX_BENCH_ALT_NODE=path/to/trawl_native.node measures another build too (A/B while changing it).
+const n = process.env.ALT_NODE ? require(process.env.ALT_NODE) : require('$PWD/dist/native/index.js').loadNative();
+const N = $N;
 const ips = new Uint32Array(N), ports = new Uint16Array(N), slots = new Uint8Array(N);
 for (let i = 0; i < N; i++) { ips[i] = 0xc6120000 + (i % 131072); ports[i] = 1 + Math.floor(i / 131072); }
 const s = new n.Sender({ iface: 'v0', srcMac: '$AMAC', dstMac: '$BMAC', srcIp: '198.18.0.1', ttl: 64,
@@ -75,6 +76,8 @@ rx() { ip netns exec "$B" cat /sys/class/net/v0/statistics/rx_packets; }
 # once all N packets have arrived. Keeps the best rate over the rounds.
 measure() {
   local name=$1; shift
+  # TX_BENCH_ONLY=REGEX runs only the matching senders (for A/B runs while changing one).
+  if [ -n "${TX_BENCH_ONLY:-}" ] && ! [[ $name =~ $TX_BENCH_ONLY ]]; then return 0; fi
   ip netns exec "$B" node "$tmp/sampler.js" > "$tmp/sample" &
   local sp=$! base
   sleep 0.3
@@ -120,6 +123,9 @@ measure "C TX_RING, 2 threads"  "$tmp/txceiling" v0 "$N" 2 ring "$AMAC" "$BMAC"
 measure "trawl Sender (linux opts)" node "$tmp/trawl-send.js" linux
 measure "trawl Sender (no opts)"   node "$tmp/trawl-send.js" none
 measure "trawl Sender (1 lane)"    node "$tmp/trawl-send.js" linux 1
+if [ -n "${TX_BENCH_ALT_NODE:-}" ]; then
+  measure "trawl Sender (alt build)" env ALT_NODE="$TX_BENCH_ALT_NODE" node "$tmp/trawl-send.js" linux
+fi
 # zmap 2.x scans one port: 16 probes per address of the /15 give 2.1 M SYNs.
 measure "zmap" zmap -i v0 -S 198.18.0.1 -G "$BMAC" -p 80 -P 16 -B 100G -C /dev/null -b /dev/null \
   -c 0 -q -o /dev/null 198.18.0.0/15
@@ -129,12 +135,14 @@ done
 echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
   "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" zmap masscan; do
+  [ -n "${PPS[$k]:-}" ] || continue
   printf '  %-26s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
 
-peer=$(( ${PPS[zmap]} > ${PPS[masscan]} ? ${PPS[zmap]} : ${PPS[masscan]} ))
-ceiling=$(( ${PPS["C sendmmsg, 2 threads"]} > ${PPS["C TX_RING, 2 threads"]} ? ${PPS["C sendmmsg, 2 threads"]} : ${PPS["C TX_RING, 2 threads"]} ))
-trawl=${PPS["trawl Sender (linux opts)"]}
+z=${PPS[zmap]:-0} m=${PPS[masscan]:-0} cm=${PPS["C sendmmsg, 2 threads"]:-0} cr=${PPS["C TX_RING, 2 threads"]:-0}
+peer=$(( z > m ? z : m ))
+ceiling=$(( cm > cr ? cm : cr ))
+trawl=${PPS["trawl Sender (linux opts)"]:-0}
 awk -v t="$trawl" -v p="$peer" -v c="$ceiling" 'BEGIN {
   printf "  trawl / faster peer: %.2fx (goal >= 1.0x)   trawl: %.3f M/s (goal >= 1.0)   trawl / 2-thread C ceiling: %.0f%%\n",
     (p > 0 ? t / p : 0), t / 1e6, (c > 0 ? 100 * t / c : 0) }'
