@@ -129,17 +129,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
       if (useLive) live.start();
 
-      // catch and blast start at once (node's start-up overlaps); targets starts, and feeds
-      // blast, once catch's capture socket exists, so the first replies are not missed.
-      // (targets is not started earlier: when nobody read its stdout for a while, it sometimes
+      // catch first; targets and blast once catch's capture socket exists, so the first replies
+      // are not missed. (targets is not started earlier and left unread: it then sometimes
       // ended with no output at all; see the report of issue 3.)
       const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], errOf('catch'));
       stages.push(catchStage);
-      const blast = startStage('blast', [
-        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
-        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
-      ], errOf('blast'), 'pipe');
-      stages.unshift(blast);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
       const ready = await waitForCapture(catchStage.child.pid!, 10000, () => !catchDone);
@@ -172,11 +166,15 @@ export function run(argv: string[], io?: IO): Promise<number> {
         });
       });
 
+      if (interrupted || outClosed) return pipelineCode([], interrupted);
       const targets = startStage('targets',
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
-      stages.unshift(targets);
-      if (interrupted || outClosed) { targets.child.kill('SIGTERM'); blast.child.stdin!.end(); }
-      else targets.child.stdout!.pipe(blast.child.stdin!);
+      const blast = startStage('blast', [
+        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
+        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
+      ], errOf('blast'), targets.child.stdout!);
+      stages.unshift(targets, blast);
+      if (interrupted || outClosed) onSignal();
       await blast.exit;
       await targets.exit;
       // blast lingered for the cooldown while serving replies; without replies we wait here.

@@ -3,7 +3,7 @@
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Writable } from 'stream';
+import type { Readable, Writable } from 'stream';
 
 export const MAIN = path.join(__dirname, '..', 'main.js');
 
@@ -13,12 +13,14 @@ export function commandAvailable(name: string): boolean {
 
 export interface Stage { name: string; child: ChildProcess; exit: Promise<number> }
 
-/** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:"). */
-export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | NodeJS.ReadableStream = 'ignore'): Stage {
-  const child = spawn(process.execPath, [MAIN, name, ...args], {
-    stdio: [typeof stdin === 'string' ? stdin : 'pipe', 'pipe', 'pipe'],
-  });
-  if (typeof stdin !== 'string') stdin.pipe(child.stdin!);
+/** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:").
+ *  A stdin stream (the previous stage's stdout) is handed over as a file descriptor, so the data
+ *  flows from child to child without passing through scan (a hop that cost 15% of the send rate
+ *  when targets fed blast through scan's event loop). */
+export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | Readable = 'ignore'): Stage {
+  const child = spawn(process.execPath, [MAIN, name, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+  // The child holds its own copy now; ours would keep the pipe open after the child exits.
+  if (typeof stdin !== 'string') stdin.destroy();
   child.stderr!.on('data', (d) => err.write(d));
   child.stdin?.on('error', () => { /* a stage that exits early closes its stdin: its exit code says why */ });
   const exit = new Promise<number>((resolve) => {
