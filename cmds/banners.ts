@@ -6,6 +6,7 @@ import { IO } from '../shared/io';
 import { readAnyRecords } from '../shared/peers/read';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
 import { enrichBanner } from '../shared/parsers/banner';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
@@ -57,17 +58,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
     // A signal ends the read where it stands; what was read is flushed and the run exits 130.
-    let interrupted = false;
-    let wake: () => void = () => {};
-    const stopped = new Promise<void>((resolve) => { wake = resolve; });
-    const onSignal = () => { interrupted = true; wake(); };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const intr = catchInterrupts();
 
     // Bad banner records count like bad lines: reported with where and what, skipped, exit 3.
     let bad = 0;
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
-      if (w.closed || interrupted) throw new Stop();
+      if (w.closed || intr.signal) throw new Stop();
       if (rec.type !== 'banner') { counts.passed++; return w.record(rec); }
       const out = enrichBanner(rec, { previewBytes, probes });
       if (typeof out === 'string') {
@@ -86,11 +82,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     let read = { bad: 0 };
     const reading = readAnyRecords(io.stdin, report, onRecord).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
-      await Promise.race([reading, stopped]);
+      await Promise.race([reading, intr.stopped]);
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      status.stop(!interrupted);
+      intr.dispose();
+      status.stop(!intr.signal);
     }
     await w.end();
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
@@ -102,7 +97,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
       report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);
     }
-    if (interrupted) {
+    if (intr.signal) {
       report.error(`interrupted after ${counts.banners} banners and ${counts.passed} other records; every record read was written`);
       return EXIT_INTERRUPTED;
     }

@@ -7,6 +7,7 @@ import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import type { AnyRecord } from '../shared/records';
 import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
 import { FORMATS, findFormat } from '../shared/formats/registry';
 import { Output } from '../shared/formats/output';
 import { compileWhere, WhereError } from '../shared/where';
@@ -79,20 +80,16 @@ export function run(argv: string[], io?: import('../shared/io').IO): Promise<num
       throw e;
     }
 
-    let read = 0, written = 0, bad = 0, interrupted = false;
+    let read = 0, written = 0, bad = 0;
     const status = new Status('fmt', io.stderr, () => ({ fields: { read, written, bad }, text: `${read} records read, ${written} written` }),
       { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
     // A signal ends the read where it stands; the outputs are then closed as complete documents.
-    let wake: () => void = () => {};
-    const stopped = new Promise<void>((resolve) => { wake = resolve; });
-    const onSignal = () => { interrupted = true; wake(); };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const intr = catchInterrupts();
 
     const STOP = new Error('stop');
     const onRecord = (rec: AnyRecord): Promise<void> | undefined => {
-      if (interrupted) throw STOP;
+      if (intr.signal) throw STOP;
       read++;
       if (opts['open-only'] && rec.type !== 'open' && rec.type !== 'banner') return undefined;
       if (filter && !filter(rec)) return undefined;
@@ -122,15 +119,14 @@ export function run(argv: string[], io?: import('../shared/io').IO): Promise<num
       }
     })();
     try {
-      await Promise.race([reading, stopped]);
+      await Promise.race([reading, intr.stopped]);
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      status.stop(!interrupted);
+      intr.dispose();
+      status.stop(!intr.signal);
     }
-    for (const o of outputs) await o.finish(interrupted ? 'interrupted' : 'end');
+    for (const o of outputs) await o.finish(intr.signal ? 'interrupted' : 'end');
     for (const o of outputs) if (o.error) throw new FatalError(`writing ${o.label}: ${o.error.message}`);
-    if (interrupted) {
+    if (intr.signal) {
       report.error(`interrupted after ${read} records; every output was closed as a complete document`);
       return EXIT_INTERRUPTED;
     }

@@ -6,6 +6,7 @@ import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { buildAddressSet } from '../shared/targets/build';
 import { TargetStream } from '../shared/targets/generate';
@@ -138,22 +139,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-    let interrupted = false;
-    // The first signal stops the loop after its batch; a second one (a reader that never
-    // drains) gets the default action, so Ctrl-C twice always ends the process.
-    const onSignal = () => {
-      interrupted = true;
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // The first signal stops the loop after its batch (a second one ends the process).
+    const intr = catchInterrupts();
     try {
       // process.stdout (a file, pipe or terminal) is done with a chunk once writableLength is
       // back to 0, so its buffer can be refilled; other streams (a PassThrough in tests) may
       // hand the very chunk to a reader, so they get copies.
       const direct = typeof (io.stdout as { fd?: unknown }).fd === 'number';
-      while (!stream.done && !interrupted && !w.closed) {
+      while (!stream.done && !intr.signal && !w.closed) {
         const view = stream.chunk();
         const p = w.bytes(direct ? view : Buffer.from(view));
         if (p) await p;
@@ -163,12 +156,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       }
       await w.end();
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      intr.dispose();
       status.stop();
     }
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
-    if (interrupted) {
+    if (intr.signal) {
       report.info(`interrupted after ${stream.produced} targets; resume with --resume-index ${stream.nextIndex}`);
       return EXIT_INTERRUPTED;
     }
