@@ -79,8 +79,8 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
   const rej = REJECT_REASONS.filter((r) => c[r] > 0).map((r) => `${r} ${c[r]}`).join(', ');
   let s = `${c.received} packets: ${c.open} open, ${c.closed} closed, ${c.unreachable} unreachable, ${c.banner} banner` +
     `; rejected ${c.rejected}${rej ? ` (${rej})` : ''}`;
-  if (c.reprobe || c.reset || c.more_data) {
-    s += `; ${c.reprobe} reprobed, ${c.reset} reset after probe, ${c.more_data} data after the banner`;
+  if (c.reanswer || c.reprobe || c.reset || c.more_data) {
+    s += `; ${c.reanswer} SYN-ACKs answered again, ${c.reprobe} reprobed, ${c.reset} reset after probe, ${c.more_data} data after the banner`;
   }
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
   if (replies) s += `; requests ${replies.written} written, ${replies.dropped + c.requests_dropped} dropped`;

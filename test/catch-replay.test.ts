@@ -65,7 +65,8 @@ const EXPECTED = [
   { type: 'banner', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
   { type: 'banner', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
 ];
-const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 banner; rejected 8 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 2); requests 4 written, 0 dropped; kernel drops 0\n';
+// The retransmitted SYN-ACK (packet 1) is answered again, with no second record.
+const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 banner; rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 reprobed, 0 reset after probe, 0 data after the banner; requests 5 written, 0 dropped; kernel drops 0\n';
 
 function readFifo(fd: number): Buffer {
   const chunks: Buffer[] = [];
@@ -80,7 +81,7 @@ function readFifo(fd: number): Buffer {
 }
 
 for (const mode of ['native', 'typescript'] as const) {
-  test(`replay (${mode} capture and cookies): exactly the valid replies, once each, the right requests on the FIFO`, () => {
+  test(`replay (${mode} capture and cookies): exactly the valid replies, once each, the right requests on the FIFO (a retransmitted SYN-ACK answered again)`, () => {
     const pcap = write(`mixed-${mode}.pcap`, mixed);
     const fifo = path.join(dir, `replies-${mode}`);
     spawnSync('mkfifo', [fifo]);
@@ -92,10 +93,11 @@ for (const mode of ['native', 'typescript'] as const) {
     assert.is(r.stderr, SUMMARY);
     assert.is(r.code, 0, r.stderr);
     assert.equal(lines(r.stdout), EXPECTED);
-    assert.is(reqs.length, 4 * REPLY_SIZE);
-    const got = [0, 1, 2, 3].map((i) => decodeReply(reqs, i * REPLY_SIZE));
+    assert.is(reqs.length, 5 * REPLY_SIZE);
+    const got = [0, 1, 2, 3, 4].map((i) => decodeReply(reqs, i * REPLY_SIZE));
+    const ackProbe = { kind: REPLY_ACK_PROBE, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 1) >>> 0, ack: 1001 };
     const want = [
-      { kind: REPLY_ACK_PROBE, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 1) >>> 0, ack: 1001 },
+      ackProbe, ackProbe,
       { kind: REPLY_RST, slot: 2, daddr: P.ipToU32(tls0.ip), saddr: us, dport: 443, sport: tls0.sport, seq: (tls0.isn + 1) >>> 0, ack: 1001 },
       { kind: REPLY_RST, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
       { kind: REPLY_RST, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
@@ -256,11 +258,11 @@ test('--status-ndjson: status records on stderr, the final one with the totals',
   const status = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const last = status[status.length - 1];
   assert.is(last.type, 'status'); assert.is(last.cmd, 'catch'); assert.is(last.final, true);
-  assert.is(last.received, 14); assert.is(last.valid, 6); assert.is(last.rejected, 8); assert.is(last.open, 2);
+  assert.is(last.received, 14); assert.is(last.valid, 7); assert.is(last.rejected, 7); assert.is(last.open, 2);
   assert.is(lines(r.stdout).length, 6);
 });
 
-test('5000 targets, every SYN-ACK sent three times: 5000 records, 5000 requests', () => {
+test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', () => {
   const frames: Uint8Array[] = [];
   const tgts = Array.from({ length: 5000 }, (_, i) => {
     const ip = `198.18.${16 + (i >> 8)}.${i & 255}`;
@@ -274,8 +276,10 @@ test('5000 targets, every SYN-ACK sent three times: 5000 records, 5000 requests'
   const recs = lines(r.stdout);
   assert.is(recs.length, 5000);
   assert.is(new Set(recs.map((x) => x.ip)).size, 5000);
-  assert.is(fs.statSync(file).size, 5000 * REPLY_SIZE);
-  assert.match(r.stderr, /15000 packets: 5000 open.*duplicate 10000/);
+  // A retransmitted SYN-ACK is the server asking again for the ACK+probe it dropped.
+  assert.is(fs.statSync(file).size, 15000 * REPLY_SIZE);
+  assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 reprobed/);
+  assert.not.match(r.stderr, /duplicate/);
 });
 
 test('a reader that goes away (| head -1) ends catch cleanly with exit 0', () => {

@@ -4,9 +4,9 @@ export class Counters {
   received = 0;
   // records written
   open = 0; closed = 0; unreachable = 0; banner = 0;
-  // valid but no record: a second connection's SYN-ACK (probe again), a reset after our probe,
-  // data after the reported banner (a later segment or connection: reset again)
-  reprobe = 0; reset = 0; more_data = 0;
+  // valid but no record: a retransmitted SYN-ACK (answer again), a second connection's SYN-ACK
+  // (probe again), a reset after our probe, data after the reported banner (reset again)
+  reanswer = 0; reprobe = 0; reset = 0; more_data = 0;
   // rejected
   malformed = 0;      // truncated or inconsistent headers, bad IP checksum
   fragment = 0;       // IP fragments
@@ -22,7 +22,7 @@ export class Counters {
   // reply requests to blast
   requests = 0; requests_dropped = 0;
 
-  get valid(): number { return this.open + this.closed + this.unreachable + this.banner + this.reprobe + this.reset + this.more_data; }
+  get valid(): number { return this.open + this.closed + this.unreachable + this.banner + this.reanswer + this.reprobe + this.reset + this.more_data; }
   get rejected(): number {
     return this.malformed + this.fragment + this.not_ipv4 + this.other + this.not_ours + this.wrong_port +
       this.bad_cookie + this.no_data + this.duplicate;

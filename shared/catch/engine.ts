@@ -1,7 +1,8 @@
 // The stateless state machine of catch (ZBanner, sections 3 and 4) over one batch of captured
 // packets: decode each one, collect the reply candidates' tuples in typed arrays, check their
 // cookies in one call, then decide from the packet and the key alone:
-//   SYN-ACK, ack = ISN+1, window > 0   open + request ACK carrying the probe (kind 1)
+//   SYN-ACK, ack = ISN+1, window > 0   open + request ACK carrying the probe (kind 1); the same
+//                                      SYN-ACK retransmitted: the request again, no record
 //   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + request RST (kind 2)
 //   RST-ACK, ack = ISN+1               closed
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
@@ -309,12 +310,15 @@ export class CatchEngine {
     if (kind === K_SYNACK) {
       if (this.cAck[j] !== isn1) { c.bad_cookie++; return; }
       const seen = this.dedup.check(DK_OPEN, this.cTarget[j], this.ports(j), this.cSeq[j]);
-      if (seen !== DEDUP_NEW && seen !== DEDUP_CHANGED) { c.duplicate++; return; }
-      // A new server ISN on a port we already reported is a second connection (blast
-      // --attempts): probe it again, but report the port once.
+      // A retransmitted SYN-ACK (same server ISN) means the server did not take our ACK: its
+      // accept queue was full and it dropped the ACK with the probe. Answer it again, as any
+      // TCP client would, or the connection dies without a banner; the server's backoff (5
+      // retransmissions on Linux) bounds the answers. A new server ISN on a port we already
+      // reported is a second connection (blast --attempts): probe it too. Report the port once.
       const srv1 = (this.cSeq[j] + 1) >>> 0;
       if (this.cWindow[j] === 0) this.request(REPLY_RST, slot, j, isn1, srv1);
       else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1);
+      if (seen === DEDUP_SAME) { c.reanswer++; return; }
       if (seen === DEDUP_CHANGED) { c.reprobe++; return; }
       this.openRecord(j, buf, times, true); return;
     }
