@@ -15,7 +15,9 @@
 # live in DIR (created if missing; it and its parents must be searchable by the daemons' users,
 # since exim and dovecot write there as themselves); nothing under /etc is touched. Limits that would make a
 # daemon refuse a scan's burst of connections (MaxStartups, max_clients, smtp_accept_max) are
-# lifted; the kernel accept queues the daemons ask for are kept, so a benchmark still sees them.
+# lifted, and so are the listen backlogs a configuration can set (nginx, exim, redis, memcached:
+# 4096, the namespace's net.core.somaxconn and tcp_max_syn_backlog). sshd (128) and vsftpd (32)
+# have theirs compiled in: a burst overflows them, and a benchmark counts it (ListenOverflows).
 # "up" prints the version each daemon reports itself (binary or dpkg), for the test to compare
 # with what the banners say: NGINX_VERSION=1.22.1 OPENSSH_VERSION=9.2p1 ...
 set -Eeuo pipefail   # -E: the ERR trap that stops what was started also fires inside functions

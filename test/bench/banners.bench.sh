@@ -8,11 +8,20 @@
 # Then the share of targets that answer goes from 0% to 100% (ZBanner's figures 10 and 11;
 # the rest are dropped silently by nft) and the peak RSS of catch and banners is printed for
 # each share: it must stay flat (within 20%) and under 150 MB.
+# The pair runs twice: at BANNERS_BENCH_RATE, where on a 2-core machine the daemons (sshd and
+# vsftpd fork per connection and ask for accept queues of 128 and 32) and the scanner compete
+# for the CPU and the daemons drop connections, and at BANNERS_BENCH_LOW_RATE, where the
+# servers are not the bottleneck (ListenOverflows 0): the coverage that run prints is the
+# scanner's own (goal >= 98%, every banner). trawl's --rate counts every packet it sends
+# (SYNs, ACK+probes, RSTs): about 3.3 packets per open port here.
 #   BANNERS_BENCH_RATE (default 10000)   packets/s for both scanners
+#   BANNERS_BENCH_LOW_RATE (default 1000; 0 skips that run)
+#   BANNERS_BENCH_SERVER_NICE (default 10)   niceness of the daemons (their children inherit it)
 #   BANNERS_BENCH_SHARES (default "0 25 50 75 100")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${BANNERS_BENCH_RATE:-10000}
+LOW_RATE=${BANNERS_BENCH_LOW_RATE:-1000}
 SHARES=${BANNERS_BENCH_SHARES:-0 25 50 75 100}
 PORTS=21,22,25,80,443,6379
 RANGE=198.18.0.0/20
@@ -33,8 +42,14 @@ TRAWL="node $PWD/dist/shared/main.js"
 # The half of 198.18.0.0/19 above the /20 is dropped: targets there never answer.
 eval "$(bash test/testbed.sh up "$NAME" --drop 198.18.16.0/20)"
 bash test/servers.sh up "$TARGET_NS" "$tmp/srv" nginx sshd vsftpd exim redis > "$tmp/versions"
+# On a real network the servers do not take the scanner's CPU; here they share it, and at 10k
+# packets/s on 2 cores the daemons (fork per connection, TLS handshakes) kept the machine 99%
+# busy: catch fell 1-2 s behind (its capture ring overflowed) and answered SYN-ACKs after the
+# servers had retransmitted them. Niced, the daemons use what the scanners leave (the same for
+# both scanners); a daemon too slow then shows in ListenOverflows, not in the scanner's drops.
+for pid in $(ip netns pids "$TARGET_NS"); do renice -n "${BANNERS_BENCH_SERVER_NICE:-10}" -p "$pid" > /dev/null || true; done
 echo "servers: $(tr '\n' ' ' < "$tmp/versions")"
-echo "range $RANGE, ports $PORTS, rate $RATE packets/s"
+echo "range $RANGE, ports $PORTS, rates $RATE and $LOW_RATE packets/s"
 
 # TcpExt counters of the target namespace (per-namespace /proc/net/netstat).
 tcpext() {
@@ -56,43 +71,53 @@ measure_end() {   # NAME
   OVF[$1]=$(( $(tcpext ListenOverflows) - o0 )); DROPS[$1]=$(( $(tcpext ListenDrops) - d0 ))
 }
 
-# --- trawl: one pass, mixed probes (null on 21/22/25, http on 80, tls on 443, redis on 6379).
-# A source address the kernel does not own (catch answers ARP), so no firewall rule is needed.
-# --cooldown 3 and masscan's --wait 3 give both the same tail after the last SYN.
-cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $RATE --cooldown 3 --seed 1"
-echo "trawl:   $cmd"
-measure_start
-ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/trawl.rss" $cmd > "$tmp/trawl.ndjson" 2> "$tmp/trawl.err" \
-  || { echo "  trawl scan failed: $(tail -3 "$tmp/trawl.err")"; exit 1; }
-measure_end trawl
-OPEN[trawl]=$(grep -c '"type":"open"' "$tmp/trawl.ndjson" || true)
-BANNERS[trawl]=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | sed 's/.*"ip":"\([^"]*\)","port":\([0-9]*\).*/\1:\2/' | sort -u | wc -l)
-RSS[trawl]=$(rss_mb "$tmp/trawl.rss")
-grep -E '^trawl (blast|catch): (sent|[0-9]+ packets)' "$tmp/trawl.err" | sed 's/^/  /' || true   # capture drops, rejects
-sleep 3   # let the daemons finish the connections of the first run
+# One trawl run and one masscan run at RATE, and their figures.
+pair() {   # RATE
+  local rate=$1 cmd t m p
+  # --- trawl: one pass, mixed probes (null on 21/22/25, http on 80, tls on 443, redis on 6379).
+  # A source address the kernel does not own (catch answers ARP), so no firewall rule is needed.
+  # --cooldown 3 and masscan's --wait 3 give both the same tail after the last SYN.
+  cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $rate --cooldown 3 --seed 1"
+  echo "trawl:   $cmd"
+  measure_start
+  ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/trawl.rss" $cmd > "$tmp/trawl.ndjson" 2> "$tmp/trawl.err" \
+    || { echo "  trawl scan failed: $(tail -3 "$tmp/trawl.err")"; exit 1; }
+  measure_end trawl
+  OPEN[trawl]=$(grep -c '"type":"open"' "$tmp/trawl.ndjson" || true)
+  BANNERS[trawl]=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | sed 's/.*"ip":"\([^"]*\)","port":\([0-9]*\).*/\1:\2/' | sort -u | wc -l)
+  RSS[trawl]=$(rss_mb "$tmp/trawl.rss")
+  grep -E '^trawl (blast|catch): (sent|[0-9]+ packets)' "$tmp/trawl.err" | sed 's/^/  /' || true   # capture drops, rejects
+  sleep 3   # let the daemons finish the connections of the first run
 
-# --- masscan 1.3.2 (Debian): its own TCP stack on another unowned address.
-cmd="masscan $RANGE -p$PORTS --banners --rate $RATE -e $SCAN_IF --source-ip 198.19.0.78 --router-mac $ROUTER_MAC --wait 3 -oL $tmp/masscan.txt"
-echo "masscan: $cmd"
-measure_start
-ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/masscan.rss" $cmd > "$tmp/masscan.out" 2>&1 \
-  || { echo "  masscan failed: $(tail -3 "$tmp/masscan.out")"; }
-measure_end masscan
-OPEN[masscan]=$(awk '$1 == "open" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
-BANNERS[masscan]=$(awk '$1 == "banner" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
-RSS[masscan]=$(rss_mb "$tmp/masscan.rss")
+  # --- masscan 1.3.2 (Debian): its own TCP stack on another unowned address.
+  cmd="masscan $RANGE -p$PORTS --banners --rate $rate -e $SCAN_IF --source-ip 198.19.0.78 --router-mac $ROUTER_MAC --wait 3 -oL $tmp/masscan.txt"
+  echo "masscan: $cmd"
+  measure_start
+  ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/masscan.rss" $cmd > "$tmp/masscan.out" 2>&1 \
+    || { echo "  masscan failed: $(tail -3 "$tmp/masscan.out")"; }
+  measure_end masscan
+  OPEN[masscan]=$(awk '$1 == "open" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
+  BANNERS[masscan]=$(awk '$1 == "banner" { print $4 ":" $3 }' "$tmp/masscan.txt" | sort -u | wc -l)
+  RSS[masscan]=$(rss_mb "$tmp/masscan.rss")
 
-echo "results:"
-report trawl
-report masscan
-echo "  banners per port (trawl / masscan):"
-for p in ${PORTS//,/ }; do
-  t=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | grep -c "\"port\":$p," || true)
-  m=$(awk -v p="$p" '$1 == "banner" && $3 == p { print $4 }' "$tmp/masscan.txt" | sort -u | wc -l)
-  echo "    $p: $t / $m"
-done
-awk -v t="${WALL[trawl]}" -v m="${WALL[masscan]}" -v bt="${BANNERS[trawl]}" -v bm="${BANNERS[masscan]}" \
-  'BEGIN { printf "  trawl/masscan: banners %.2fx, wall time %.2fx\n", bm ? bt / bm : 0, m ? t / m : 0 }'
+  echo "results at $rate packets/s:"
+  report trawl
+  report masscan
+  echo "  banners per port (trawl / masscan):"
+  for p in ${PORTS//,/ }; do
+    t=$(grep '"type":"banner"' "$tmp/trawl.ndjson" | grep -c "\"port\":$p," || true)
+    m=$(awk -v p="$p" '$1 == "banner" && $3 == p { print $4 }' "$tmp/masscan.txt" | sort -u | wc -l)
+    echo "    $p: $t / $m"
+  done
+  awk -v t="${WALL[trawl]}" -v m="${WALL[masscan]}" -v bt="${BANNERS[trawl]}" -v bm="${BANNERS[masscan]}" \
+    'BEGIN { printf "  trawl/masscan: banners %.2fx, wall time %.2fx\n", bm ? bt / bm : 0, m ? t / m : 0 }'
+}
+pair "$RATE"
+if [ "$LOW_RATE" -gt 0 ]; then
+  sleep 5   # the daemons' leftover connections of the first pair
+  echo "at $LOW_RATE packets/s (servers not the bottleneck: ListenOverflows should be 0):"
+  pair "$LOW_RATE"
+fi
 
 # --- memory against the share of targets that answer: the same number of targets each time,
 # SHARE% of them in the served /20, the rest in the dropped /20. catch and banners measured
