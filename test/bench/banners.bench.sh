@@ -18,6 +18,7 @@
 #   BANNERS_BENCH_LOW_RATE (default 1000; 0 skips that run)
 #   BANNERS_BENCH_SERVER_NICE (default 10)   niceness of the daemons (their children inherit it)
 #   BANNERS_BENCH_SHARES (default "0 25 50 75 100")
+#   BANNERS_BENCH_TRAWL_ARGS (default none)   more options for trawl scan, e.g. "--attempts 2"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${BANNERS_BENCH_RATE:-10000}
@@ -77,7 +78,7 @@ pair() {   # RATE
   # --- trawl: one pass, mixed probes (null on 21/22/25, http on 80, tls on 443, redis on 6379).
   # A source address the kernel does not own (catch answers ARP), so no firewall rule is needed.
   # --cooldown 3 and masscan's --wait 3 give both the same tail after the last SYN.
-  cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $rate --cooldown 3 --seed 1"
+  cmd="$TRAWL scan $RANGE -p $PORTS --banners -i $SCAN_IF --source-ip 198.19.0.77 --rate $rate --cooldown 3 --seed 1 ${BANNERS_BENCH_TRAWL_ARGS:-}"
   echo "trawl:   $cmd"
   measure_start
   ip netns exec "$SCAN_NS" /usr/bin/time -f %M -o "$tmp/trawl.rss" $cmd > "$tmp/trawl.ndjson" 2> "$tmp/trawl.err" \
