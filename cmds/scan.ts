@@ -16,18 +16,13 @@ import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/blast/if
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
+import { info as targetsInfo } from './targets';
 
-// Options handed to `trawl targets` as they are.
-const TARGET_OPTIONS: OptionSpec[] = [
-  { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100' },
-  { name: 'top-ports', type: 'number', arg: 'N', help: 'the N most common ports (see trawl-targets(1))' },
-  { name: 'include-file', short: 'iL', type: 'list', arg: 'FILE', help: 'read ranges from FILE, one per line' },
-  { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave these ranges out' },
-  { name: 'exclude-file', type: 'list', arg: 'FILE', help: 'leave out the ranges listed in FILE' },
-  { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave these ports out' },
-  { name: 'seed', type: 'string', arg: 'N', help: 'order of the targets (default: random, printed on stderr)' },
-  { name: 'resume-index', type: 'string', arg: 'K', help: 'start with the target of index K (as printed by an interrupted scan)' },
-];
+// Options handed to `trawl targets` as they are: taken from its own table, so help, checks and
+// the man page cannot drift apart.
+const TARGET_NAMES = ['ports', 'top-ports', 'include-file', 'exclude', 'exclude-file', 'exclude-ports',
+  'no-reserved', 'seed', 'shard', 'resume-index', 'limit'];
+const TARGET_OPTIONS: OptionSpec[] = targetsInfo.options.filter((o) => TARGET_NAMES.includes(o.name));
 
 export const info: CommandInfo = {
   name: 'scan',
