@@ -125,8 +125,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (useLive) live.start();
 
       // catch first; targets and blast once catch's capture socket exists, so the first replies
-      // are not missed. (targets is not started earlier and left unread: it then sometimes
-      // ended with no output at all; see the report of issue 3.)
+      // are not missed. targets is started only when blast can read it at once: Node's
+      // child_process drains and drops the unread stdout of a child that has exited.
       const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;
