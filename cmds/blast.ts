@@ -18,8 +18,8 @@ import {
   DEFAULT_RATE, parseBandwidth, parsePortRange, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
 import {
-  defaultRoute, interfaceExists, interfaceIpv4, interfaceMac, neighbourMac, readRoutes, routeFor,
-} from '../shared/blast/iface';
+  defaultRoute, interfaceExists, interfaceIpv4, interfaceMac, neighborMac, readRoutes, routeFor,
+} from '../shared/netinfo';
 import type { Reporter } from '../shared/report';
 
 export const info: CommandInfo = {
@@ -229,7 +229,7 @@ async function nextHopMac(s: Setup, firstIp: number, pcap: boolean, report: Repo
   const r = s.iface ? routeFor(firstIp, routes, s.iface) ?? routeFor(0, routes, s.iface) : null;
   const hop = r && r.gateway ? intToIpv4(r.gateway) : intToIpv4(firstIp);
   if (r && !r.gateway) report.warn(`${hop} is on the link: sending every frame to its MAC (give --router-mac for another next hop)`);
-  const known = s.iface ? neighbourMac(hop, s.iface) : null;
+  const known = s.iface ? neighborMac(hop, s.iface) : null;
   if (known) return known;
   if (pcap || !s.iface) {
     report.warn(`next hop ${hop} is not in the neighbour table: frames carry 00:00:00:00:00:00 (give --router-mac)`);

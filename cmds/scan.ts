@@ -12,7 +12,7 @@ import { newKey, writeKeyFile } from '../shared/key';
 import { PROBE_OPTIONS } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
-import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/blast/iface';
+import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/netinfo';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';

@@ -1,8 +1,10 @@
-// Interface facts for blast and catch without native code: MAC, IPv4 address and prefix, MTU and
-// state from /sys and os.networkInterfaces(), the default route from /proc/net/route, neighbours
-// from /proc/net/arp, and the router's MAC (ARP table first, then a native ARP request).
+// Interface facts for blast, catch and scan without native code: MAC, IPv4 address and prefix, MTU
+// and state from /sys and os.networkInterfaces(), routes from /proc/net/route (the most specific
+// one for an address), neighbours from /proc/net/arp, and the router's MAC (ARP table first, then
+// a native ARP request).
 import * as fs from 'fs';
 import * as os from 'os';
+import { intToIpv4 } from './blast/addr';
 
 export interface InterfaceInfo {
   name: string;
@@ -14,7 +16,12 @@ export interface InterfaceInfo {
   up: boolean;            // administratively up (IFF_UP)
 }
 
-export interface Route { iface: string; gateway: string | null }
+/** A route of /proc/net/route, addresses as uint32 (host order), gateway 0 when on-link. */
+export interface Route { iface: string; dest: number; mask: number; gateway: number; metric: number }
+
+/** The default route as a user sees it. */
+export interface DefaultRoute { iface: string; gateway: string | null }
+
 
 function readSys(name: string, file: string): string {
   return fs.readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim();
@@ -37,31 +44,65 @@ export function interfaceInfo(name: string): InterfaceInfo {
   };
 }
 
-/** Little-endian hex of /proc/net/route ("0100A8C0") -> "192.168.0.1". */
-function procIp(hex: string): string {
-  const v = parseInt(hex, 16) >>> 0;
-  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24].join('.');
+// /proc/net/route holds addresses as little-endian hex of the network-order bytes.
+function procHex(h: string): number {
+  const v = parseInt(h, 16) >>> 0;
+  return (((v & 0xff) << 24) | (((v >>> 8) & 0xff) << 16) | (((v >>> 16) & 0xff) << 8) | (v >>> 24)) >>> 0;
+}
+
+/** The routes that are up, from /proc/net/route (or its text, for tests). */
+export function readRoutes(text?: string): Route[] {
+  let t = text;
+  if (t === undefined) { try { t = fs.readFileSync('/proc/net/route', 'utf8'); } catch { return []; } }
+  const out: Route[] = [];
+  for (const line of t.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    const flags = parseInt(f[3], 16);
+    if (!(flags & 1)) continue; // RTF_UP
+    out.push({ iface: f[0], dest: procHex(f[1]), gateway: (flags & 2) ? procHex(f[2]) : 0, metric: Number(f[6]), mask: procHex(f[7]) });
+  }
+  return out;
+}
+
+/** The most specific route for addr (optionally on iface), lowest metric among equals. */
+export function routeFor(addr: number, routes: Route[], iface?: string): Route | null {
+  let best: Route | null = null;
+  for (const r of routes) {
+    if (iface && r.iface !== iface) continue;
+    if (((addr & r.mask) >>> 0) !== r.dest) continue;
+    if (!best || r.mask > best.mask || (r.mask === best.mask && r.metric < best.metric)) best = r;
+  }
+  return best;
 }
 
 /** The default route in /proc/net/route text (lowest metric wins), or null. */
-export function parseRoutes(text: string): Route | null {
-  let best: { route: Route; metric: number } | null = null;
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8) continue;
-    const [iface, dest, gw, flags, , , metric, mask] = f;
-    if (dest !== '00000000' || mask !== '00000000') continue;
-    if ((parseInt(flags, 16) & 1) === 0) continue; // RTF_UP
-    const gateway = (parseInt(flags, 16) & 2) && gw !== '00000000' ? procIp(gw) : null; // RTF_GATEWAY
-    const m = Number(metric);
-    if (!best || m < best.metric) best = { route: { iface, gateway }, metric: m };
-  }
-  return best ? best.route : null;
+export function parseRoutes(text: string): DefaultRoute | null {
+  const r = readRoutes(text).filter((x) => x.mask === 0 && x.dest === 0).sort((a, b) => a.metric - b.metric)[0];
+  return r ? { iface: r.iface, gateway: r.gateway ? intToIpv4(r.gateway) : null } : null;
 }
 
 /** The default route's interface and gateway, or null when there is none. */
-export function defaultRoute(): Route | null {
+export function defaultRoute(): DefaultRoute | null {
   try { return parseRoutes(fs.readFileSync('/proc/net/route', 'utf8')); } catch { return null; }
+}
+
+export function interfaceExists(iface: string): boolean {
+  return fs.existsSync(`/sys/class/net/${iface}`);
+}
+
+/** The first IPv4 address of iface, or null. */
+export function interfaceIpv4(iface: string): string | null {
+  const a = os.networkInterfaces()[iface]?.find((x) => x.family === 'IPv4');
+  return a ? a.address : null;
+}
+
+export function interfaceMac(iface: string): string | null {
+  try { return readSys(iface, 'address').toLowerCase(); } catch { return null; }
+}
+
+export function isMac(s: string): boolean {
+  return /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(s);
 }
 
 /** The MAC of ip in /proc/net/arp text (complete entries only, optionally on one device). */

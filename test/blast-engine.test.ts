@@ -8,7 +8,7 @@ import { TargetRing } from '../shared/blast/ring';
 import { encodeReply, REPLY_SIZE } from '../shared/replies';
 import { parseRate, parseBandwidth, parsePortRange } from '../shared/blast/options';
 import { ipv4ToInt, intToIpv4 } from '../shared/blast/addr';
-import { readRoutes, routeFor, neighbourMac } from '../shared/blast/iface';
+import { readRoutes, routeFor, parseArp } from '../shared/netinfo';
 
 // Records every call; accepts at most `accept` packets per call when set (ENOBUFS back-pressure).
 class MockSender implements BatchSender {
@@ -94,8 +94,8 @@ test('routes and neighbours from /proc text', () => {
   assert.is(intToIpv4(routeFor(ipv4ToInt('198.19.5.5'), routes)!.gateway), '198.19.0.2');
   const arp = 'IP address HW type Flags HW address Mask Device\n' +
     '192.0.2.1 0x1 0x2 02:fc:00:00:00:05 * eth0\n198.19.0.2 0x1 0x0 00:00:00:00:00:00 * v0\n';
-  assert.is(neighbourMac('192.0.2.1', 'eth0', arp), '02:fc:00:00:00:05');
-  assert.is(neighbourMac('198.19.0.2', 'v0', arp), null, 'incomplete entry');
+  assert.is(parseArp(arp, '192.0.2.1', 'eth0'), '02:fc:00:00:00:05');
+  assert.is(parseArp(arp, '198.19.0.2', 'v0'), null, 'incomplete entry');
 });
 
 test('ring: wraps and grows without losing order', () => {

@@ -1,6 +1,6 @@
 // blast's option table and the checks scan shares when it passes the same options through.
 import { OptionSpec } from '../args';
-import { isMac } from './iface';
+import { isMac } from '../netinfo';
 import { ipv4ToInt } from './addr';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
