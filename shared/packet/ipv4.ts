@@ -1,20 +1,10 @@
-// IPv4 address text <-> uint32 (host order, 198.18.0.1 = 0xC6120001) without per-call parsing
-// work on the hot path: dotted text is built from a 256-entry octet table.
-const OCTET: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+// Header helpers for the decoders; the address conversions are the shared ones (shared/ipv4.ts).
+import { formatIPv4, ipv4ToInt } from '../ipv4';
 
 /** Dotted-quad text of an address held as uint32. */
-export function ipString(v: number): string {
-  return OCTET[v >>> 24] + '.' + OCTET[(v >>> 16) & 255] + '.' + OCTET[(v >>> 8) & 255] + '.' + OCTET[v & 255];
-}
-
+export const ipString = formatIPv4;
 /** uint32 of a dotted quad, or -1 when the text is not one. */
-export function parseIpv4(s: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return -1;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return -1;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
+export const parseIpv4 = ipv4ToInt;
 
 /** Big-endian reads over a Uint8Array; callers have checked the bounds. */
 export function be16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
