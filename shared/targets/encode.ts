@@ -1,5 +1,6 @@
 // Byte-level writers for target records, so the hot loop builds no per-record strings:
 // {"type":"target","ip":"198.18.0.7","port":80,"i":0}
+import { longestZeroRun } from './ipv6';
 
 // "0".."255" as ASCII digits, three slots each, with their lengths.
 const OCT_DIGITS = new Uint8Array(256 * 3);
@@ -145,14 +146,7 @@ export function writeIPv6(b: Uint8Array, p: number, w0: number, w1: number, w2: 
   const g = groups;
   g[0] = w0 >>> 16; g[1] = w0 & 0xffff; g[2] = w1 >>> 16; g[3] = w1 & 0xffff;
   g[4] = w2 >>> 16; g[5] = w2 & 0xffff; g[6] = w3 >>> 16; g[7] = w3 & 0xffff;
-  let best = -1, bestLen = 1;
-  for (let k = 0; k < 8;) {
-    if (g[k] !== 0) { k++; continue; }
-    let e = k;
-    while (e < 8 && g[e] === 0) e++;
-    if (e - k > bestLen) { best = k; bestLen = e - k; }
-    k = e;
-  }
+  const [best, bestLen] = longestZeroRun(g);
   for (let k = 0; k < 8; k++) {
     if (k === best) {
       b[p++] = 58; b[p++] = 58;

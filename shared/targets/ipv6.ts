@@ -43,6 +43,20 @@ export function parseIPv6(s: string): bigint | string {
   return v;
 }
 
+/** RFC 5952's "::": the first longest run of at least two zero groups, as [start, length], or
+ *  [-1, 1] when there is none. Shared by the text formatter and the byte encoder. */
+export function longestZeroRun(g: ArrayLike<number>): [number, number] {
+  let best = -1, bestLen = 1;
+  for (let k = 0; k < 8;) {
+    if (g[k] !== 0) { k++; continue; }
+    let e = k;
+    while (e < 8 && g[e] === 0) e++;
+    if (e - k > bestLen) { best = k; bestLen = e - k; }
+    k = e;
+  }
+  return [best, bestLen];
+}
+
 /** RFC 5952: lower case, no leading zeros, the first longest run (>= 2) of zero groups as "::". */
 export function formatIPv6(v: bigint): string {
   // IPv4-mapped addresses keep their dotted quad (RFC 5952 section 5).
@@ -52,14 +66,7 @@ export function formatIPv6(v: bigint): string {
   }
   const g: number[] = [];
   for (let k = 7; k >= 0; k--) g.push(Number((v >> BigInt(k * 16)) & 0xffffn));
-  let best = -1, bestLen = 1;
-  for (let k = 0; k < 8;) {
-    if (g[k] !== 0) { k++; continue; }
-    let e = k;
-    while (e < 8 && g[e] === 0) e++;
-    if (e - k > bestLen) { best = k; bestLen = e - k; }
-    k = e;
-  }
+  const [best, bestLen] = longestZeroRun(g);
   const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
   if (best < 0) return hex(g);
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
