@@ -1,6 +1,7 @@
 // trawl blast without a network: --pcap frames checked byte by byte, errors, attempts, SIGINT resume.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readPcapFile, ReadFrame } from './packets';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,21 +27,8 @@ function targets(n: number, port = 80, from = 0): string {
   return s;
 }
 
-interface Frame { t: number; data: Buffer }
-
 // pcap (microsecond, little-endian) as written by the native pcap writer.
-function readPcap(file: string): Frame[] {
-  const b = fs.readFileSync(file);
-  assert.is(b.readUInt32LE(0), 0xa1b2c3d4, 'pcap magic');
-  assert.is(b.readUInt32LE(20), 1, 'linktype Ethernet');
-  const out: Frame[] = [];
-  for (let o = 24; o + 16 <= b.length;) {
-    const len = b.readUInt32LE(o + 8);
-    out.push({ t: b.readUInt32LE(o) + b.readUInt32LE(o + 4) / 1e6, data: b.subarray(o + 16, o + 16 + len) });
-    o += 16 + len;
-  }
-  return out;
-}
+const readPcap = readPcapFile;
 
 function sum16(b: Buffer, start = 0): number {
   let s = start;
@@ -174,7 +162,7 @@ test('--attempts 2 sends each SYN twice, the same bytes, at least 1 s apart', ()
   assert.is(r.code, 0, r.stderr);
   const frames = readPcap(pcap);
   assert.is(frames.length, 10);
-  const first = new Map<string, Frame>();
+  const first = new Map<string, ReadFrame>();
   for (const f of frames) {
     const k = checkSyn(f.data).dst;
     const a = first.get(k);

@@ -3,6 +3,7 @@
 // re-checked reply requests, and argument checking.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readPcapFile } from './packets';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,19 +24,9 @@ function opts(file: string, extra: Partial<SenderOptions> = {}): SenderOptions {
   };
 }
 
-/** The frames of a classic little-endian pcap file, parsed here without libpcap. */
+/** The frames of the pcap file, each written whole (captured length = length on the wire). */
 function readPcap(file: string): Buffer[] {
-  const b = fs.readFileSync(file);
-  assert.is(b.readUInt32LE(0), 0xa1b2c3d4, 'pcap magic');
-  assert.is(b.readUInt32LE(20), 1, 'linktype Ethernet');
-  const out: Buffer[] = [];
-  for (let o = 24; o < b.length;) {
-    const incl = b.readUInt32LE(o + 8), orig = b.readUInt32LE(o + 12);
-    assert.is(incl, orig, 'whole frame written');
-    out.push(b.subarray(o + 16, o + 16 + incl));
-    o += 16 + incl;
-  }
-  return out;
+  return readPcapFile(file).map((f) => { assert.is(f.data.length, f.origLen, 'whole frame written'); return f.data; });
 }
 
 function csum(b: Buffer, init = 0): number {
