@@ -160,7 +160,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
           if (sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);
           else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
           engine = new Engine(sender, replies, {
-            rate, attempts: opts.attempts, lingerMs: replies ? opts.linger * 1000 : 0,
+            rate, attempts: opts.attempts, lingerMs: replies ? opts.linger * 1000 : 0, minBatch: 2048,
           });
           if (interrupted) engine.stop();
           run = engine.run();

@@ -164,4 +164,32 @@ test('engine: attempts repeat each SYN no sooner than the delay, stop() leaves a
   assert.is(e2.resumeIndex(), 100 + sent);
 });
 
+test('engine: at unlimited rate, targets trickling in are sent in batches of minBatch, and a short one after fillMs', async () => {
+  const m = new MockSender();
+  const e = new Engine(m, null, { rate: Infinity, minBatch: 64, fillMs: 10000 });
+  const done = e.run();
+  // 200 targets, 10 per turn of the event loop, as the stdin reader yields between chunks.
+  for (let i = 0; i < 200; i++) {
+    e.push(0xc6120000 + i, 80, 0, i);
+    if (i % 10 === 9) await new Promise<void>((r) => setImmediate(r));
+  }
+  e.endInput();
+  await done;
+  const syns = m.calls.filter((c) => c.kind === 'syn');
+  assert.equal(syns.flatMap((c) => c.ips), Array.from({ length: 200 }, (_, k) => 0xc6120000 + k));
+  const sizes = syns.map((c) => c.ips.length);
+  assert.ok(sizes.slice(0, -1).every((n) => n >= 64), `batch sizes ${sizes}`);   // the last one: input ended
+
+  // A trickle that never fills a batch still goes out once fillMs has passed.
+  const m2 = new MockSender();
+  const e2 = new Engine(m2, null, { rate: Infinity, minBatch: 64, fillMs: 5 });
+  const done2 = e2.run();
+  for (let i = 0; i < 3; i++) e2.push(i, 80, 0, i);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(m2.calls.flatMap((c) => c.ips), [0, 1, 2]);
+  assert.is(e2.resumeIndex(), 3);
+  e2.stop();
+  await done2;
+});
+
 test.run();
