@@ -33,7 +33,9 @@ export class Output {
     this.w = new LineWriter(this.stream);
   }
 
-  get closed(): boolean { return this.w.closed; }
+  // A rolled output waits to open its next file; the old file's stream emits 'close' a little
+  // after it finished, and must not make the output look closed (it was skipped for good).
+  get closed(): boolean { return !this.rolled && this.w.closed; }
   get error(): Error | null { return this.w.error; }
 
   private open(): Writable {
