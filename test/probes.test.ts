@@ -223,7 +223,7 @@ test('plan: a probe file alone is used on every port; with PORTS:user only there
 test('CLI: bad probe options exit 2 naming the flag or the file', async () => {
   const cases: [string[], RegExp][] = [
     [['--probe', 'gopher'], /^trawl probetest: option --probe: unknown probe 'gopher' \(one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, user\)\n$/],
-    [['--probe', '80-70:http'], /^trawl probetest: option --probe: '80-70' is not a port range within 0-65535\n$/],
+    [['--probe', '80-70:http'], /^trawl probetest: option --probe: bad port range '80-70': ends before it starts\n$/],
     [['--probe', 'http', '--probe', 'tls'], /^trawl probetest: --probe http and --probe tls both claim every port; map ports with --probe PORTS:NAME\n$/],
     [['--probe', '80:user'], /^trawl probetest: --probe user needs --probe-file FILE\n$/],
     [['--probe', 'tls', '--probe-file', 'test/fixtures/probes/head.txt'], /^trawl probetest: --probe-file is unused: --probe tls covers every port \(add --probe PORTS:user\)\n$/],

@@ -4,6 +4,7 @@ import { checkSni } from './tls';
 import { ProbeConfig } from './types';
 import { PROBES } from './registry';
 import { USER_NAME } from './user';
+import { parsePorts } from '../targets/ports';
 
 export const DEFAULT_USER_AGENT = 'trawl/0.1.0';
 
@@ -18,18 +19,10 @@ export function checkProbeSpec(names: readonly string[], v: string): string | un
   return undefined;
 }
 
-/** "80,443,8000-8100" -> ports, or an error message. */
+/** "80,443,8000-8100" -> ports, or an error message (the port syntax of trawl targets -p). */
 export function parsePortList(s: string): number[] | string {
-  const out: number[] = [];
   if (s === '') return 'empty port list before the probe name';
-  for (const part of s.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return `'${part}' is not a port or port range`;
-    const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo > 65535 || hi > 65535 || lo > hi) return `'${part}' is not a port range within 0-65535`;
-    for (let p = lo; p <= hi; p++) out.push(p);
-  }
-  return out;
+  return parsePorts(s);
 }
 
 export function checkHttpHeader(h: string): string | undefined {
