@@ -18,10 +18,11 @@ export function lit(s: string): Lit {
   return { bytes, words, tail: bytes.slice(nw * 4), length: bytes.length };
 }
 
-const EMPTY = new Uint8Array(0);
-/** "00" to "99" as byte pairs. */
-const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => [48 + Math.floor(i / 10), 48 + (i % 10)]).flat());
+import { putBytes, putIp, putUint, putUint53 } from '../ascii';
 
+export { putBytes, putIp, putUint, putUint53 };
+
+const EMPTY = new Uint8Array(0);
 /** Writes f at b[p..] (through dv, a view of b) and returns the position after it. These
  *  put* functions work on locals so that a record writer keeps its position in a register. */
 export function putLit(dv: DataView, b: Uint8Array, p: number, f: Lit): number {
@@ -30,59 +31,6 @@ export function putLit(dv: DataView, b: Uint8Array, p: number, f: Lit): number {
   const t = f.tail;
   for (let i = 0; i < t.length; i++) b[p++] = t[i];
   return p;
-}
-
-export function putBytes(b: Uint8Array, p: number, f: Uint8Array): number {
-  const n = f.length;
-  for (let i = 0; i < n; i++) b[p++] = f[i];
-  return p;
-}
-
-/** A non-negative integer below 2^32, two digits at a time from a table. */
-export function putUint(b: Uint8Array, p: number, v: number): number {
-  if (v < 10) { b[p] = 48 + v; return p + 1; }
-  if (v < 100) { b[p] = PAIRS[2 * v]; b[p + 1] = PAIRS[2 * v + 1]; return p + 2; }
-  const digits = v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7
-    : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-  const end = p + digits;
-  p = end;
-  while (v >= 100) {
-    const q = Math.floor(v / 100), r = 2 * (v - q * 100);
-    b[--p] = PAIRS[r + 1]; b[--p] = PAIRS[r];
-    v = q;
-  }
-  if (v >= 10) { b[--p] = PAIRS[2 * v + 1]; b[--p] = PAIRS[2 * v]; } else b[--p] = 48 + v;
-  return end;
-}
-
-/** An IPv4 address held as uint32, dotted. */
-export function putIp(b: Uint8Array, p: number, v: number): number {
-  p = putUint(b, p, v >>> 24); b[p++] = 46;
-  p = putUint(b, p, (v >>> 16) & 255); b[p++] = 46;
-  p = putUint(b, p, (v >>> 8) & 255); b[p++] = 46;
-  return putUint(b, p, v & 255);
-}
-
-// The high digits of capture times change once every 100 s: kept rendered between records.
-let lastHi = -1;
-let hiBytes = new Uint8Array(0);
-
-/** A non-negative integer below 2^53 (microsecond times). */
-export function putUint53(b: Uint8Array, p: number, v: number): number {
-  if (v < 4294967296) return putUint(b, p, v);
-  const hi = Math.floor(v / 1e8);
-  let lo = v - hi * 1e8;
-  if (hi !== lastHi) {
-    const start = p;
-    p = putUint(b, p, hi);
-    lastHi = hi;
-    hiBytes = Uint8Array.from(b.subarray(start, p));
-  } else p = putBytes(b, p, hiBytes);
-  for (let q = p + 6; q >= p; q -= 2) {
-    const d = (lo / 100) | 0, r = 2 * (lo - d * 100);
-    b[q] = PAIRS[r]; b[q + 1] = PAIRS[r + 1]; lo = d;
-  }
-  return p + 8;
 }
 
 export class AsciiOut {

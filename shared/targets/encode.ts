@@ -1,44 +1,7 @@
 // Byte-level writers for target records, so the hot loop builds no per-record strings:
 // {"type":"target","ip":"198.18.0.7","port":80,"i":0}
 import { longestZeroRun } from './ipv6';
-
-// "0".."255" as ASCII digits, three slots each, with their lengths.
-const OCT_DIGITS = new Uint8Array(256 * 3);
-const OCT_LEN = new Uint8Array(256);
-for (let o = 0; o < 256; o++) {
-  const s = String(o);
-  OCT_LEN[o] = s.length;
-  for (let k = 0; k < s.length; k++) OCT_DIGITS[o * 3 + k] = s.charCodeAt(k);
-}
-
-function octet(buf: Uint8Array, p: number, o: number): number {
-  const base = o * 3;
-  const len = OCT_LEN[o];
-  buf[p] = OCT_DIGITS[base];
-  if (len > 1) { buf[p + 1] = OCT_DIGITS[base + 1]; if (len > 2) buf[p + 2] = OCT_DIGITS[base + 2]; }
-  return p + len;
-}
-
-/** Writes an IPv4 address (unsigned 32-bit number) as a dotted quad; returns the new offset. */
-export function writeIPv4(buf: Uint8Array, p: number, v: number): number {
-  p = octet(buf, p, v >>> 24); buf[p++] = 46;
-  p = octet(buf, p, (v >>> 16) & 255); buf[p++] = 46;
-  p = octet(buf, p, (v >>> 8) & 255); buf[p++] = 46;
-  return octet(buf, p, v & 255);
-}
-
-/** Writes a non-negative integer below 2^53 in decimal; returns the new offset. */
-export function writeUint(buf: Uint8Array, p: number, v: number): number {
-  let len = 1;
-  for (let t = 10; v >= t; t *= 10) len++;
-  let k = p + len;
-  do {
-    const r = v % 10;
-    v = (v - r) / 10;
-    buf[--k] = 48 + r;
-  } while (v > 0);
-  return p + len;
-}
+import { putIp } from '../ascii';
 
 // Constant parts are written byte by byte with literal values: V8 compiles those to plain
 // stores, about five times faster than a copy loop over a 23-byte array.
@@ -141,7 +104,7 @@ const groups = new Uint16Array(8);
 export function writeIPv6(b: Uint8Array, p: number, w0: number, w1: number, w2: number, w3: number): number {
   if (w0 === 0 && w1 === 0 && w2 === 0xffff) {
     b[p] = 58; b[p + 1] = 58; b[p + 2] = 102; b[p + 3] = 102; b[p + 4] = 102; b[p + 5] = 102; b[p + 6] = 58;
-    return writeIPv4(b, p + 7, w3);
+    return putIp(b, p + 7, w3);
   }
   const g = groups;
   g[0] = w0 >>> 16; g[1] = w0 & 0xffff; g[2] = w1 >>> 16; g[3] = w1 & 0xffff;

@@ -4,7 +4,8 @@ import { formatIPv4 } from './ipv4';
 import { formatIPv6 } from './ipv6';
 import { Permutation, MAX_NUMBER_N } from './permutation';
 import { TargetSpace } from './space';
-import { AsciiCounter, PortDigits, writeIndexKey, writeIPv4, writeIPv6, writePortKey, writePrefix, writeUint } from './encode';
+import { AsciiCounter, PortDigits, writeIndexKey, writeIPv6, writePortKey, writePrefix } from './encode';
+import { putIp, putUint53 } from '../ascii';
 
 export const BATCH = 8192;
 const MAX_RECORD = 128; // 23 + 39 (IPv6) + 16 (port) + 20 (index) + 2, rounded up
@@ -87,12 +88,12 @@ export class TargetStream {
       let ai = x - pi * A;
       if (ai < 0) { pi--; ai += A; }
       p = writePrefix(buf, p);
-      if (ai < A4) p = writeIPv4(buf, p, oneV4 >= 0 ? oneV4 + ai : sp.v4At(ai));
+      if (ai < A4) p = putIp(buf, p, oneV4 >= 0 ? oneV4 + ai : sp.v4At(ai));
       else { sp.v6WordsAt(ai - A4, w6); p = writeIPv6(buf, p, w6[0], w6[1], w6[2], w6[3]); }
       p = writePortKey(buf, p);
       p = pd.write(buf, p, pi);
       p = writeIndexKey(buf, p);
-      if (counter) { p = counter.write(buf, p); counter.add(step); } else p = writeUint(buf, p, i);
+      if (counter) { p = counter.write(buf, p); counter.add(step); } else p = putUint53(buf, p, i);
       buf[p++] = 125; // }
       buf[p++] = 10;
     }
@@ -112,7 +113,7 @@ export class TargetStream {
       const x = this.perm.shuffleBig(i);
       const ai = x % A;
       p = writePrefix(buf, p);
-      if (ai < A4) p = writeIPv4(buf, p, sp.v4At(Number(ai)));
+      if (ai < A4) p = putIp(buf, p, sp.v4At(Number(ai)));
       else {
         const v = sp.v6At(ai - A4);
         p = writeIPv6(buf, p, Number(v >> 96n), Number((v >> 64n) & M), Number((v >> 32n) & M), Number(v & M));
