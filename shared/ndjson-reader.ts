@@ -50,6 +50,10 @@ export interface ReadOptions {
   // Turns a parsed JSON value into a record, or returns an error string. The default wants an
   // object with a string `type`; fmt and banners pass one that also accepts peers' formats.
   adapt?: (value: unknown) => AnyRecord | AnyRecord[] | string;
+  // For inputs that are not one JSON value per line (ZMap's CSV, masscan's -oJ array): turns a
+  // line into records, an error string, or null for a line that holds no record (a header).
+  // Replaces JSON.parse + adapt; the line limit, numbering and error reports stay the same.
+  line?: (line: string) => AnyRecord | AnyRecord[] | string | null;
 }
 
 export interface ReadCounts { lines: number; records: number; bad: number }
@@ -58,6 +62,13 @@ export function requireType(value: unknown): AnyRecord | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   if (typeof (value as AnyRecord).type !== 'string') return 'record has no "type" string';
   return value as AnyRecord;
+}
+
+/** One JSON line through adapt, or the error message (JSON.parse's, lower-cased). */
+export function parseLine(line: string, adapt: (value: unknown) => AnyRecord | AnyRecord[] | string = requireType): AnyRecord | AnyRecord[] | string {
+  let value: unknown;
+  try { value = JSON.parse(line); } catch (e) { return (e as Error).message.replace(/^Unexpected/, 'unexpected'); }
+  return adapt(value);
 }
 
 function preview(line: string): string {
@@ -89,9 +100,8 @@ export async function readRecords(
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     if (line.includes(OVERFLOW)) return bad(line, `line longer than ${max} bytes`);
-    let value: unknown;
-    try { value = JSON.parse(line); } catch (e) { return bad(line, (e as Error).message.replace(/^Unexpected/, 'unexpected')); }
-    const rec = adapt(value);
+    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
+    if (rec === null) return;
     if (typeof rec === 'string') return bad(line, rec);
     if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, counts.lines); }
     // Several records from one line (a peer's array): chain any waits in order.
