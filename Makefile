@@ -10,7 +10,7 @@ APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nm
 	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d postgresql mosquitto xsltproc ndiff
 APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables jq
 
-.PHONY: all build deps sysdeps native ts test demo bench clean test-deps bench-deps
+.PHONY: all build deps sysdeps native ts test demo bench fuzz clean test-deps bench-deps
 
 all: build
 
@@ -56,6 +56,10 @@ bench-deps:
 
 bench: build bench-deps
 	bash test/bench/run.sh
+
+# Long fuzzing runs (make test runs the same fuzzers briefly).
+fuzz: build test-deps
+	bash test/fuzz/run.sh
 
 clean:
 	rm -rf dist native/build
