@@ -13,7 +13,7 @@ import { RepliesQueue } from '../shared/blast/replies';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { IPV6, parseTarget, ParsedTarget } from '../shared/blast/targets';
 import { readTargets } from '../shared/blast/reader';
-import { intToIpv4 } from '../shared/blast/addr';
+import { formatIPv4 } from '../shared/ipv4';
 import {
   DEFAULT_RATE, parseBandwidth, parsePortRange, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
@@ -227,7 +227,7 @@ async function nextHopMac(s: Setup, firstIp: number, pcap: boolean, report: Repo
   if (s.routerMac) return s.routerMac.replace(/-/g, ':').toLowerCase();
   const routes = readRoutes();
   const r = s.iface ? routeFor(firstIp, routes, s.iface) ?? routeFor(0, routes, s.iface) : null;
-  const hop = r && r.gateway ? intToIpv4(r.gateway) : intToIpv4(firstIp);
+  const hop = formatIPv4(r && r.gateway ? r.gateway : firstIp);
   if (r && !r.gateway) report.warn(`${hop} is on the link: sending every frame to its MAC (give --router-mac for another next hop)`);
   const known = s.iface ? neighborMac(hop, s.iface) : null;
   if (known) return known;

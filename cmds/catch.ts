@@ -9,7 +9,7 @@ import { FatalError, UsageError } from '../shared/exit';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
-import { parseIpv4 } from '../shared/packet/ipv4';
+import { checkIPv4, parseIPv4 } from '../shared/ipv4';
 import { linktypeSupported } from '../shared/packet/link';
 import { PcapReader } from '../shared/packet/pcap-reader';
 import { CatchEngine, ArpResponder } from '../shared/catch/engine';
@@ -41,7 +41,7 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
     {
       name: 'source-ip', type: 'string', arg: 'IP', help: 'our scan address; others are not ours (default: the interface\'s, any with --pcap)',
-      check: (v: string) => (parseIpv4(v) < 0 ? `'${v}' is not an IPv4 address` : undefined),
+      check: checkIPv4,
     },
     {
       name: 'source-port', type: 'string', arg: 'N|N-M', default: `${DEFAULT_SPORT_BASE}-${DEFAULT_SPORT_BASE + DEFAULT_SPORT_COUNT - 1}`,
@@ -107,7 +107,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     const bits = bannerValidationBits(range.count);
     if (bits < 32) report.warn(`with ${range.count} source ports a banner carries ${bits.toFixed(1)} bits of validation (< 32)`);
   }
-  const srcIp = opts['source-ip'] !== undefined ? parseIpv4(opts['source-ip']) : -1;
+  const srcIp = opts['source-ip'] !== undefined ? parseIPv4(opts['source-ip']) as number : -1;
   const maxBanner: number = opts['max-banner'];
   const snaplen: number = opts.snaplen ?? Math.max(256, maxBanner + HEADROOM);
   const native = tryNative();

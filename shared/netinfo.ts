@@ -4,7 +4,7 @@
 // a native ARP request).
 import * as fs from 'fs';
 import * as os from 'os';
-import { intToIpv4 } from './blast/addr';
+import { formatIPv4 } from './ipv4';
 
 export interface InterfaceInfo {
   name: string;
@@ -79,7 +79,7 @@ export function routeFor(addr: number, routes: Route[], iface?: string): Route |
 /** The default route in /proc/net/route text (lowest metric wins), or null. */
 export function parseRoutes(text: string): DefaultRoute | null {
   const r = readRoutes(text).filter((x) => x.mask === 0 && x.dest === 0).sort((a, b) => a.metric - b.metric)[0];
-  return r ? { iface: r.iface, gateway: r.gateway ? intToIpv4(r.gateway) : null } : null;
+  return r ? { iface: r.iface, gateway: r.gateway ? formatIPv4(r.gateway) : null } : null;
 }
 
 /** The default route's interface and gateway, or null when there is none. */

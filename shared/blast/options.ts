@@ -1,7 +1,7 @@
 // blast's option table and the checks scan shares when it passes the same options through.
 import { OptionSpec } from '../args';
 import { isMac } from '../netinfo';
-import { ipv4ToInt } from './addr';
+import { checkIPv4 } from '../ipv4';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
 // TCP option bytes per layout (ZMap's --probe-args): linux MSS,SACKOK,TS,NOP,WS = 20;
@@ -44,7 +44,7 @@ const str = (f: (s: string) => unknown) => (v: string) => { const r = f(v); retu
 /** Options that shape the packets blast sends; scan passes them through unchanged. */
 export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'send on IFACE (default: the default route\'s interface)' },
-  { name: 'source-ip', type: 'string', arg: 'ADDR', check: (v: string) => (ipv4ToInt(v) < 0 ? `'${v}' is not an IPv4 address` : undefined),
+  { name: 'source-ip', type: 'string', arg: 'ADDR', check: checkIPv4,
     help: 'source address of the SYNs (default: the interface\'s)' },
   { name: 'source-port', type: 'string', arg: 'N|N-M', default: '32768-61000', check: str(parsePortRange),
     help: 'source ports; each target gets a keyed port from the range' },
