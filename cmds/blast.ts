@@ -6,6 +6,7 @@ import { IO } from '../shared/io';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
 import { bannerValidationBits, SLOTS } from '../shared/cookie';
+import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS } from '../shared/probes';
 import { loadNative, Native, Sender, SynOptions } from '../native/index';
 import { Engine } from '../shared/blast/engine';
@@ -15,10 +16,10 @@ import { IPV6, parseTarget, ParsedTarget } from '../shared/blast/targets';
 import { readTargets } from '../shared/blast/reader';
 import { formatIPv4 } from '../shared/ipv4';
 import {
-  DEFAULT_RATE, parseBandwidth, parsePortRange, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
+  DEFAULT_RATE, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
 import {
-  defaultRoute, interfaceExists, interfaceIpv4, interfaceMac, neighborMac, readRoutes, routeFor,
+  interfaceMac, neighborMac, pickInterface, readRoutes, routeFor,
 } from '../shared/netinfo';
 import type { Reporter } from '../shared/report';
 
@@ -62,7 +63,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!opts['key-file']) throw new UsageError('--key-file FILE is required (trawl key FILE writes one; catch needs the same file)');
     if (opts.rate !== undefined && opts.bandwidth !== undefined) throw new UsageError('give --rate or --bandwidth, not both');
     const key = readKeyFile(opts['key-file']);
-    const [sportBase, sportCount] = parsePortRange(opts['source-port']) as [number, number];
+    const { base: sportBase, count: sportCount } = parsePortRange(opts['source-port']) as PortRange;
     const plan = buildProbePlan(opts);
     const probes = plan.probesInUse();
     // Probes and banner validation matter only when catch asks for probes (--replies).
@@ -85,12 +86,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!pcap && !native.canRaw()) throw new FatalError(RAW_HINT);
 
     // The interface: named, else the default route's; with --pcap it only lends its addresses.
-    let iface: string | undefined = opts.interface;
-    if (iface !== undefined && !interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
-    if (iface === undefined) iface = defaultRoute()?.iface;
-    if (iface === undefined && !pcap) throw new FatalError('no default route to pick an interface from: give -i IFACE');
-    const srcIp = opts['source-ip'] ?? (iface ? interfaceIpv4(iface) : null);
-    if (!srcIp) throw new UsageError(iface ? `${iface} has no IPv4 address: give --source-ip ADDR` : '--pcap without -i needs --source-ip ADDR');
+    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip'], !!pcap);
     const setup: Setup = {
       native, key, iface, srcIp, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], sportBase, sportCount, rate,

@@ -8,7 +8,8 @@ import { readKeyFile } from '../shared/key';
 import { FatalError, UsageError } from '../shared/exit';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
-import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
+import { bannerValidationBits } from '../shared/cookie';
+import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
 import { checkIPv4, parseIPv4 } from '../shared/ipv4';
 import { linktypeSupported } from '../shared/packet/link';
 import { PcapReader } from '../shared/packet/pcap-reader';
@@ -23,14 +24,6 @@ const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
 const HEADROOM = 160;          // link + IPv4 + TCP headers with options, ahead of the banner bytes
 
-export function parsePortRange(s: string): { base: number; count: number } | string {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s.trim());
-  if (!m) return `'${s}' is not N or N-M`;
-  const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-  if (a < 1 || b > 65535 || a > b) return `'${s}' is not a port range within 1-65535`;
-  return { base: a, count: b - a + 1 };
-}
-
 export const info: CommandInfo = {
   name: 'catch',
   summary: 'capture and validate replies: open, closed, unreachable and banner records',
@@ -43,10 +36,7 @@ export const info: CommandInfo = {
       name: 'source-ip', type: 'string', arg: 'IP', help: 'our scan address; others are not ours (default: the interface\'s, any with --pcap)',
       check: checkIPv4,
     },
-    {
-      name: 'source-port', type: 'string', arg: 'N|N-M', default: `${DEFAULT_SPORT_BASE}-${DEFAULT_SPORT_BASE + DEFAULT_SPORT_COUNT - 1}`,
-      help: 'source port range blast uses', check: (v: string) => { const r = parsePortRange(v); return typeof r === 'string' ? r : undefined; },
-    },
+    SOURCE_PORT_OPTION,
     { name: 'replies', type: 'string', arg: 'PATH', help: 'FIFO on which to ask blast for ACK+probe and RST (created if missing)' },
     {
       name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each)',
@@ -99,7 +89,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const file: string | undefined = opts.pcap;
   if (!iface === !file) throw new UsageError(iface ? 'give -i or --pcap, not both' : 'give -i IFACE or --pcap FILE');
   const validate = !opts['no-validate'];
-  const range = parsePortRange(opts['source-port']) as { base: number; count: number };
+  const range = parsePortRange(opts['source-port']) as PortRange;
   let key: Uint8Array | null = null;
   if (validate) {
     if (!opts['key-file']) throw new UsageError('--key-file FILE is required (or --no-validate for captures of other tools)');

@@ -12,17 +12,12 @@ import { newKey, writeKeyFile } from '../shared/key';
 import { PROBE_OPTIONS } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
-import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/netinfo';
+import { pickInterface } from '../shared/netinfo';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
-import { info as targetsInfo } from './targets';
-
-// Options handed to `trawl targets` as they are: taken from its own table, so help, checks and
-// the man page cannot drift apart.
-const TARGET_NAMES = ['ports', 'top-ports', 'include-file', 'exclude', 'exclude-file', 'exclude-ports',
-  'no-reserved', 'seed', 'shard', 'resume-index', 'limit'];
-const TARGET_OPTIONS: OptionSpec[] = targetsInfo.options.filter((o) => TARGET_NAMES.includes(o.name));
+import { TARGET_OPTIONS } from '../shared/targets/options';
+import { checkFormatSpec } from '../shared/formats/options';
 
 export const info: CommandInfo = {
   name: 'scan',
@@ -71,9 +66,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts['output-format'].length && !commandAvailable('fmt')) throw new FatalError('-o needs trawl fmt, which is not in this build');
     // Check -o with fmt's own table now, rather than after a whole scan went to a failing fmt.
     if (opts['output-format'].length) {
-      const fmtInfo: CommandInfo = require('./fmt').info;
-      const check = fmtInfo.options.find((o) => o.name === 'output')?.check;
-      for (const f of opts['output-format']) { const e = check?.(f); if (e) throw new UsageError(`option -o: ${e}`); }
+      for (const f of opts['output-format']) { const e = checkFormatSpec(f); if (e) throw new UsageError(`option -o: ${e}`); }
     }
 
     let canRaw = false;
@@ -83,11 +76,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`');
     }
     // blast and catch must agree on the interface and the address, so scan picks them once.
-    const iface: string | undefined = opts.interface ?? defaultRoute()?.iface;
-    if (!iface) throw new FatalError('no default route to pick an interface from: give -i IFACE');
-    if (!interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
-    const srcIp: string | null = opts['source-ip'] ?? interfaceIpv4(iface);
-    if (!srcIp) throw new UsageError(`${iface} has no IPv4 address: give --source-ip ADDR`);
+    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip']);
     if (opts.banners && !opts['source-ip']) {
       report.warn(`--banners from ${srcIp}, an address the kernel owns: the kernel resets the connections before ` +
         'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');

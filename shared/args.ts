@@ -24,6 +24,11 @@ export interface CommandInfo {
 
 export type Parsed = { [name: string]: any; _: string[] };
 
+/** An option check made of a parser that returns its value or an error message. */
+export function checkBy(parse: (s: string) => unknown): (v: string) => string | undefined {
+  return (v) => { const r = parse(v); return typeof r === 'string' ? r : undefined; };
+}
+
 // Options every command has; listed in every table so --help and the man page show them.
 export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
 export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr' };

@@ -6,7 +6,8 @@ import { Engine, BatchSender } from '../shared/blast/engine';
 import { RepliesQueue } from '../shared/blast/replies';
 import { TargetRing } from '../shared/blast/ring';
 import { encodeReply, REPLY_SIZE } from '../shared/replies';
-import { parseRate, parseBandwidth, parsePortRange } from '../shared/blast/options';
+import { parseRate, parseBandwidth } from '../shared/blast/options';
+import { parsePortRange } from '../shared/source-port';
 import { formatIPv4, parseIPv4 } from '../shared/ipv4';
 
 const ip4 = (s: string) => parseIPv4(s) as number;
@@ -74,8 +75,8 @@ test('rates and bandwidths parse like the flags users type', () => {
   assert.is(parseBandwidth('10M'), 1e7);
   // a 74-byte SYN is 98 bytes on the wire: 1 Gb/s is 1,275,510 SYNs/s
   assert.is(Math.round(bandwidthToRate(1e9, 74)), 1275510);
-  assert.equal(parsePortRange('40000-40015'), [40000, 16]);
-  assert.equal(parsePortRange('5'), [5, 1]);
+  assert.equal(parsePortRange('40000-40015'), { base: 40000, count: 16 });
+  assert.equal(parsePortRange('5'), { base: 5, count: 1 });
   assert.type(parsePortRange('9-1'), 'string');
 });
 

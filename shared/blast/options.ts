@@ -1,7 +1,8 @@
 // blast's option table and the checks scan shares when it passes the same options through.
-import { OptionSpec } from '../args';
+import { checkBy, OptionSpec } from '../args';
 import { isMac } from '../netinfo';
 import { checkIPv4 } from '../ipv4';
+import { SOURCE_PORT_OPTION } from '../source-port';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
 // TCP option bytes per layout (ZMap's --probe-args): linux MSS,SACKOK,TS,NOP,WS = 20;
@@ -10,15 +11,6 @@ export const SYN_OPTION_BYTES: Record<string, number> = { linux: 20, windows: 12
 export const SYN_BASE_FRAME = 14 + 20 + 20;
 
 export const DEFAULT_RATE = 100;
-
-/** "N" or "N-M" -> [base, count], or an error message. */
-export function parsePortRange(s: string): [number, number] | string {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (!m) return `'${s}' is not N or N-M`;
-  const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
-  if (lo < 1 || hi > 65535 || lo > hi) return `'${s}' is not a port range within 1-65535`;
-  return [lo, hi - lo + 1];
-}
 
 /** --rate: a positive number (1e6, 10k, 2M) or "max". */
 export function parseRate(s: string): number | string {
@@ -39,20 +31,17 @@ export function parseBandwidth(s: string): number | string {
   return v;
 }
 
-const str = (f: (s: string) => unknown) => (v: string) => { const r = f(v); return typeof r === 'string' ? r : undefined; };
-
 /** Options that shape the packets blast sends; scan passes them through unchanged. */
 export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'send on IFACE (default: the default route\'s interface)' },
   { name: 'source-ip', type: 'string', arg: 'ADDR', check: checkIPv4,
     help: 'source address of the SYNs (default: the interface\'s)' },
-  { name: 'source-port', type: 'string', arg: 'N|N-M', default: '32768-61000', check: str(parsePortRange),
-    help: 'source ports; each target gets a keyed port from the range' },
+  SOURCE_PORT_OPTION,
   { name: 'router-mac', type: 'string', arg: 'MAC', check: (v: string) => (isMac(v) ? undefined : `'${v}' is not a MAC address`),
     help: 'next hop\'s MAC (default: the gateway\'s, from the neighbour table or by ARP)' },
-  { name: 'rate', type: 'string', arg: 'PPS', check: str(parseRate),
+  { name: 'rate', type: 'string', arg: 'PPS', check: checkBy(parseRate),
     help: `packets per second, SYNs and replies together, or max (default: ${DEFAULT_RATE})` },
-  { name: 'bandwidth', short: 'B', type: 'string', arg: 'BPS', check: str(parseBandwidth),
+  { name: 'bandwidth', short: 'B', type: 'string', arg: 'BPS', check: checkBy(parseBandwidth),
     help: 'rate as bits per second on the wire (10M, 1G), instead of --rate' },
   { name: 'attempts', type: 'number', arg: 'N', default: 1,
     check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 16 ? undefined : 'must be an integer from 1 to 16'),
