@@ -5,6 +5,7 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from
 import { IO } from '../shared/io';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
 import { bannerValidationBits, SLOTS } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS } from '../shared/probes';
@@ -111,14 +112,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-    const onSignal = () => {
-      if (interrupted) return;
-      interrupted = true;
-      engine?.stop();
-      io.stdin.destroy(new Error('interrupted'));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const intr = catchInterrupts({
+      keep: true,
+      onSignal: () => { interrupted = true; engine?.stop(); io.stdin.destroy(new Error('interrupted')); },
+    });
 
     const t: ParsedTarget = { ip: 0, port: 0, i: 0 };
     let count = 0;
@@ -185,8 +182,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       (engine as Engine).endInput();
       await run;
     }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    intr.dispose();
     status.stop(true);
     replies?.close();
     const e = engine as Engine | null;

@@ -5,7 +5,8 @@ import { runCommand } from '../shared/command';
 import { IO } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
-import { FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits } from '../shared/cookie';
@@ -152,13 +153,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch.
-  let stop = 0;
+  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch
+  // (exit 0); a SIGINT, first or later, makes it an interrupted run (exit 130).
   let wake: (() => void) | null = null;
-  const onTerm = () => { stop = stop || 1; wake?.(); };
-  const onInt = () => { stop = 2; wake?.(); };
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onInt);
+  const intr = catchInterrupts({ keep: true, onSignal: () => wake?.() });
   // Files are read until the end; only a live capture or a stream wakes us when data arrives.
   if (iface || file === '-') src.onReadable(() => wake?.());
 
@@ -170,7 +168,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   let checkedLinktype = false;
   try {
     for (;;) {
-      if (stop || w.closed) break;
+      if (intr.signal || w.closed) break;
       let n: number;
       try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) {
         throw file ? pcapError(file, e) : new FatalError(`-i ${iface}: ${(e as Error).message}`);
@@ -198,8 +196,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       });
     }
   } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    intr.dispose();
     status.stop();
   }
   // Give blast a moment to take what is still queued before counting it as dropped.
@@ -214,6 +211,6 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     report.warn(`${file}: the last record is cut off (${src.truncatedTail} bytes ignored)`);
   }
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
-  if (w.error) { report.error(`stdout: ${w.error.message}`); return 1; }
-  return stop === 2 ? 130 : 0;
+  if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
+  return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : EXIT_OK;
 }

@@ -6,7 +6,8 @@ import { spawnSync } from 'child_process';
 import type { Readable } from 'stream';
 import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
 import { PROBE_OPTIONS } from '../shared/probes';
@@ -87,14 +88,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     let interrupted = false;
     let outClosed = false, outFailed = false;
     let live: ScanProgress | null = null;
-    const onSignal = () => {
-      if (interrupted) return;
-      interrupted = true;
-      // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
-      for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
+    const stopSenders = () => { for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT'); };
+    const intr = catchInterrupts({ keep: true, onSignal: () => { interrupted = true; stopSenders(); } });
     try {
       const keyFile = opts['key-file'] ?? path.join(dir, 'key');
       if (!opts['key-file']) writeKeyFile(keyFile, newKey());
@@ -121,7 +117,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
       const ready = await waitForCapture(catchStage.child.pid!, 10000, () => !catchDone);
-      if (catchDone) return pipelineCode([await catchStage.exit], false) || 1;
+      if (catchDone) return pipelineCode([await catchStage.exit], false) || EXIT_FAIL;
       if (!ready) report.warn('catch did not show its capture socket within 10 s; starting anyway');
       await new Promise((r) => setTimeout(r, 100));   // libpcap binds and sets its filter after opening
 
@@ -158,7 +154,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
       ], errOf('blast'), targets.child.stdout!);
       stages.unshift(targets, blast);
-      if (interrupted || outClosed) onSignal();
+      if (interrupted || outClosed) stopSenders();
       await blast.exit;
       await targets.exit;
       // blast lingered for the cooldown while serving replies; without replies we wait here.
@@ -169,12 +165,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       await piped;
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
-      if (outClosed) return outFailed ? 1 : 0;
+      if (outClosed) return outFailed ? EXIT_FAIL : EXIT_OK;
       return pipelineCode(byOrder, interrupted);
     } finally {
       live?.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      intr.dispose();
       for (const s of stages) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     }

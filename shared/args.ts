@@ -107,7 +107,9 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   return out;
 }
 
-// Accepts 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers as masscan's --rate does not, but users type them).
+/** The one reader of numbers users type: 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers, as
+ *  masscan's --rate does not take but users type), or NaN. Options of type number, --rate,
+ *  --bandwidth, --rotate-size and --resume-index all read through it. */
 export function parseNumber(s: string): number {
   const t = s.trim();
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kKmMgG]?)$/.exec(t);

@@ -1,5 +1,5 @@
 // blast's option table and the checks scan shares when it passes the same options through.
-import { checkBy, OptionSpec } from '../args';
+import { checkBy, OptionSpec, parseNumber } from '../args';
 import { isMac } from '../netinfo';
 import { checkIPv4 } from '../ipv4';
 import { SOURCE_PORT_OPTION } from '../source-port';
@@ -15,18 +15,16 @@ export const DEFAULT_RATE = 100;
 /** --rate: a positive number (1e6, 10k, 2M) or "max". */
 export function parseRate(s: string): number | string {
   if (s === 'max') return Infinity;
-  const m = /^(\d+\.?\d*|\.\d+)(?:e(\d+))?([kKmM]?)$/.exec(s.trim());
-  if (!m) return `'${s}' is not a rate (a number such as 1000, 10k, 1e6, or max)`;
-  const v = Number(m[1]) * (m[2] ? 10 ** Number(m[2]) : 1) * ({ '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[3]] as number);
+  const v = parseNumber(s);
+  if (Number.isNaN(v)) return `'${s}' is not a rate (a number such as 1000, 10k, 1e6, or max)`;
   if (!(v > 0)) return 'the rate must be above 0 (or max)';
   return v;
 }
 
-/** --bandwidth: bits per second with an optional k/M/G suffix, as ZMap's -B. */
+/** --bandwidth: bits per second with an optional k/M/G suffix and "b" or "bps", as ZMap's -B. */
 export function parseBandwidth(s: string): number | string {
-  const m = /^(\d+\.?\d*)([kKmMgG]?)(?:bps|b)?$/.exec(s.trim());
-  if (!m) return `'${s}' is not a bandwidth (such as 10M or 1G)`;
-  const v = Number(m[1]) * ({ '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 }[m[2]] as number);
+  const v = parseNumber(s.trim().replace(/(?:bps|b)$/, ''));
+  if (Number.isNaN(v)) return `'${s}' is not a bandwidth (such as 10M or 1G)`;
   if (!(v > 0)) return 'the bandwidth must be above 0';
   return v;
 }

@@ -1,4 +1,5 @@
 // Which indices of the order a run emits: --shard I/N, --resume-index K, and the seed's syntax.
+import { parseNumber } from '../args';
 import { UsageError } from '../exit';
 
 export interface Shard { index: bigint; of: bigint }  // 1-based index, as masscan numbers shards
@@ -15,11 +16,8 @@ export function parseShard(s: string): Shard {
 export function parseIndex(s: string, flag: string): bigint {
   const t = s.trim();
   if (/^\d+$/.test(t)) return BigInt(t);
-  const m = /^(\d+(?:\.\d+)?)(?:e(\d+))?([kKmMgG]?)$/.exec(t);
-  if (m) {
-    const v = Number(m[1]) * 10 ** Number(m[2] ?? 0) * ({ '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 } as Record<string, number>)[m[3]];
-    if (Number.isSafeInteger(v)) return BigInt(v);
-  }
+  const v = parseNumber(t);
+  if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   throw new UsageError(`option ${flag}: '${s}' is not a whole number >= 0`);
 }
 
