@@ -55,7 +55,7 @@ test('masscan scan in namespaces (setup)', () => {
   assert.is(r.status, 0, r.stderr + (fs.existsSync(path.join(out, 'masscan.log')) ? file('masscan.log') : ''));
   assert.ok(file('scan.mndjson').split('\n').length > 5, 'masscan found nothing');
   // Only this run's namespaces (tn-fmt-PID): other runs on the machine may have theirs up.
-  assert.is(spawnSync('sh', ['-c', `ip netns list | grep -c "^tn-fmt-${r.pid}[st] "`]).stdout.toString().trim(), '0', 'namespaces left behind');
+  assert.is(spawnSync('sh', ['-c', `ip netns list | grep -cE "^tn-fmt-${r.pid}[st]( |$)"`]).stdout.toString().trim(), '0', 'namespaces left behind');
 });
 
 test('list: fmt -o list of masscan -oD equals masscan -oL byte for byte', () => {
