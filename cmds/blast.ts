@@ -8,7 +8,7 @@ import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import { bannerValidationBits, SLOTS } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
-import { buildProbePlan, PROBE_OPTIONS } from '../shared/probes';
+import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions } from '../native/index';
 import { RepliesQueue } from '../shared/blast/replies';
 import { bandwidthToRate } from '../shared/blast/rate';
@@ -36,6 +36,7 @@ export const info: CommandInfo = {
     STATUS_NDJSON_OPTION,
     HELP_OPTION,
   ],
+  notes: probeHelp(),
 };
 
 const RAW_HINT = 'sending raw packets needs CAP_NET_RAW: run as root, or grant it to node with ' +
