@@ -1,20 +1,24 @@
 // catch's records as NDJSON bytes: open, closed, unreachable and banner, each field in the
-// order trawl.7 documents, written by hand into one reused buffer (ascii-out.ts) because at a
+// record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
 // million records a second JSON.stringify and string ropes cost more than the whole decode.
 // The engine decides what to write; this module only knows how a record is spelled.
 import { kindsString, TcpOptions } from '../packet/tcp-options';
+import type { FieldName, RecordType } from '../records';
 import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint, putUint53 } from './ascii-out';
 
-// Record fragments in the order trawl.7 documents the fields.
-const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
-const T_BANNER = lit('{"type":"banner","ip":"'), T_UNREACH = lit('{"type":"unreachable","ip":"');
-const F_PORT = lit('","port":'), F_SPORT = lit(',"sport":'), F_TTL = lit(',"ttl":'), F_WINDOW = lit(',"window":');
-const F_IPID = lit(',"ipid":');
-const F_TSVAL = lit(',"tsval":'), F_ZERO = lit(',"zero_window":true');
-const F_FROM = lit(',"from":"'), F_ICMP_TYPE = lit('","icmp_type":'), F_ICMP_CODE = lit(',"icmp_code":');
-const F_PROBE = lit(',"probe":'), F_LEN = lit(',"len":'), F_TRUNCATED = lit(',"truncated":true');
-const F_FLAGS = lit(',"flags":"'), F_DATA = lit('","data":"');
-const F_UNVALIDATED = lit(',"validated":false'), F_TIME = lit(',"time_us":'), F_END = lit('}\n');
+// Record fragments: the separator before a key, the key, and the quote that opens a string
+// value. Keys are names of the record table (shared/records.ts); the order they are written in
+// below is the table's (test/records.test.ts checks catch's output against it).
+const start = (type: RecordType) => lit(`{"type":"${type}","ip":"`);
+const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${open}`);
+const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
+const T_OPEN = start('open'), T_CLOSED = start('closed'), T_BANNER = start('banner'), T_UNREACH = start('unreachable');
+const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
+const F_TSVAL = key('tsval'), F_ZERO = fixed('zero_window', 'true');
+const F_FROM = key('from', ',', '"'), F_ICMP_TYPE = key('icmp_type', '",'), F_ICMP_CODE = key('icmp_code');
+const F_PROBE = key('probe'), F_LEN = key('len'), F_TRUNCATED = fixed('truncated', 'true');
+const F_FLAGS = key('flags', ',', '"'), F_DATA = key('data', '",', '"');
+const F_UNVALIDATED = fixed('validated', 'false'), F_TIME = key('time_us'), F_END = lit('}\n');
 
 // The longest open/closed/unreachable record, and a banner's fixed part: reserved before a
 // record is written, so the writes after it skip bounds checks.
@@ -77,11 +81,12 @@ export class RecordsOut {
     const k2 = (op.mss < 0 ? 0 : op.mss) | ((op.wscale < 0 ? 0 : op.wscale + 1) << 16);
     const slot = (k1 ^ Math.imul(k2, 0x9e3779b1) >>> 26) & (OPT_CACHE - 1);
     if (k1 >= 0 && this.optK1[slot] === k1 && this.optK2[slot] === k2) return this.optFrag[slot];
+    const kv = (name: FieldName, v: string | number | boolean) => `,"${name}":${typeof v === 'string' ? `"${v}"` : v}`;
     let s = '';
-    if (op.mss >= 0) s += ',"mss":' + op.mss;
-    if (op.wscale >= 0) s += ',"wscale":' + op.wscale;
-    if (op.sackOk) s += ',"sack_ok":true';
-    s += ',"options":"' + kindsString(op) + '"';
+    if (op.mss >= 0) s += kv('mss', op.mss);
+    if (op.wscale >= 0) s += kv('wscale', op.wscale);
+    if (op.sackOk) s += kv('sack_ok', true);
+    s += kv('options', kindsString(op));
     const f = lit(s).bytes;
     if (k1 >= 0) { this.optK1[slot] = k1; this.optK2[slot] = k2; this.optFrag[slot] = f; }
     return f;
