@@ -153,6 +153,23 @@ test('every prefix of a real stream is progress, never an error; the whole strea
 const rfcOpts = () => { const s = rfc8448Seed(); return { secrets: s.secrets, hello: s.hello, request: s.request }; };
 const rfcFlight = () => fromHex(V.serverHelloRecord + V.serverFlightRecord);
 
+test('TLS 1.3: handshake messages split across protected records are reassembled', () => {
+  const flight = fromHex(V.serverFlight);
+  const c = new RecordCipher(SUITES.get(0x1301)!, fromHex(V.serverHsKey), fromHex(V.serverHsIv), true);
+  // Cuts inside EncryptedExtensions, inside the certificate, and just before Finished.
+  const cuts = [10, 300, flight.length - 36];
+  const recs = [0, ...cuts].map((at, i) => c.seal(22, flight.subarray(at, [...cuts, flight.length][i])));
+  const r = readTls(rfcOpts(), concat([fromHex(V.serverHelloRecord), ...recs]));
+  assert.is(r.error, undefined);
+  assert.ok(r.serverFinished);
+  assert.is(r.certificates[0].length, 0x1b0);
+  assert.is(hex(r.clientFlight!), hex(fromHex(V.clientFinishedRecord + V.clientAppRecord)));
+  // No handshake bytes may follow the server Finished under the handshake keys (they change there).
+  const c2 = new RecordCipher(SUITES.get(0x1301)!, fromHex(V.serverHsKey), fromHex(V.serverHsIv), true);
+  const bad = readTls(rfcOpts(), concat([fromHex(V.serverHelloRecord), c2.seal(22, concat([flight, Uint8Array.of(4, 0)]))]));
+  assert.is(bad.error, 'handshake bytes after the server Finished in its record');
+});
+
 test('limits: a handshake message over maxMessage, appData beyond maxAppData', () => {
   const big = readTls({ ...rfcOpts(), limits: { maxMessage: 400 } }, rfcFlight());
   assert.is(big.stage, 'failed');

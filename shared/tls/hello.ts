@@ -11,7 +11,6 @@ import { recordBytes } from './record';
 import { ClientSecrets, GROUP } from './secrets';
 import { LEGACY_SUITES, TLS12_SUITES, TLS13_SUITES } from './suites';
 
-export { checkSni };
 
 export const EXT = {
   server_name: 0x0000, supported_groups: 0x000a, ec_point_formats: 0x000b, signature_algorithms: 0x000d,
