@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as crypto from 'crypto';
-import { Reader, fromHex, concat, handshakeMessage } from '../shared/tls/bytes';
+import { Reader, fromHex, handshakeMessage } from '../shared/tls/bytes';
+import { concat } from '../shared/probes/types';
 import { hex } from '../shared/parsers/text';
 import { clientSecrets, secretsFromKeys } from '../shared/tls/secrets';
 import { clientHello, EXT, GROUPS, SIGNATURE_ALGORITHMS } from '../shared/tls/hello';

@@ -1,8 +1,6 @@
 // Byte helpers for the TLS library: a bounds-checked reader and the vector writers of RFC 8446 section 3.
 import { concat } from '../probes/types';
 
-export { concat };
-
 /** Thrown by Reader on bytes that disagree with their lengths; the library catches it at its edge. */
 export class DecodeError extends Error {}
 

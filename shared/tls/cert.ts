@@ -49,8 +49,8 @@ export function certificateFields(der: Uint8Array): Fields {
   let x: X509Certificate;
   try {
     x = new X509Certificate(der);
-  } catch (e) {
-    f.cert_error = (e as Error).message;
+  } catch {
+    f.cert_error = 'not a certificate X509Certificate can read';
     return f;
   }
   // X509Certificate reads exactly one certificate: its fingerprints cover the DER given.

@@ -8,7 +8,8 @@
 //   TLS 1.2: ServerHello Certificate [CertificateStatus] [ServerKeyExchange] [CertificateRequest]
 //            ServerHelloDone -> second flight; then [NewSessionTicket] CCS {Finished} {application data}
 import { createHash, Hash } from 'crypto';
-import { DecodeError, Reader, concat, equal } from './bytes';
+import { DecodeError, Reader, equal } from './bytes';
+import { concat } from '../probes/types';
 import { HS, ServerHello, readCertificate, readCertificateRequest, readCertificateVerify, readExtensions, readServerHello, readServerKeyExchange, readAlpn } from './messages';
 import { verifyData } from './prf12';
 import { CT, RecordCipher, TlsRecord, readRecord } from './record';

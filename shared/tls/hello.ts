@@ -6,16 +6,16 @@
 // ClientHello:    03 03 (legacy_version) | random[32] | session_id<32> | cipher_suites<u16>
 //                 | 01 00 (null compression) | extensions<u16> of (type u16 | length u16 | body)
 import { checkSni } from '../probes/tls';
-import { concat, handshakeMessage, u16, vec } from './bytes';
+import { handshakeMessage, u16, vec } from './bytes';
+import { concat } from '../probes/types';
 import { recordBytes } from './record';
 import { ClientSecrets, GROUP } from './secrets';
 import { LEGACY_SUITES, TLS12_SUITES, TLS13_SUITES } from './suites';
 
-
 export const EXT = {
   server_name: 0x0000, supported_groups: 0x000a, ec_point_formats: 0x000b, signature_algorithms: 0x000d,
   alpn: 0x0010, padding: 0x0015, extended_master_secret: 0x0017, supported_versions: 0x002b,
-  cookie: 0x002c, key_share: 0x0033, renegotiation_info: 0xff01,
+  key_share: 0x0033, renegotiation_info: 0xff01,
 } as const;
 
 /** What real servers sign with: ECDSA, RSA-PSS (TLS 1.3 needs it for RSA keys), PKCS#1, EdDSA; SHA-1 only in legacy hellos. */

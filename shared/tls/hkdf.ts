@@ -1,6 +1,7 @@
 // Hash, HMAC and HKDF with the TLS 1.3 labels (RFC 8446 section 7.1), over node:crypto.
 import * as crypto from 'crypto';
-import { concat, u16, vec } from './bytes';
+import { u16, vec } from './bytes';
+import { concat } from '../probes/types';
 import type { HashName } from './suites';
 
 function u8a(b: Buffer): Uint8Array { return new Uint8Array(b.buffer, b.byteOffset, b.length); }

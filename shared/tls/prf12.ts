@@ -1,6 +1,6 @@
 // The TLS 1.2 PRF (RFC 5246 section 5) and what the handshake derives with it: master secret (plain or
 // extended, RFC 7627), key block and Finished verify_data.
-import { concat } from './bytes';
+import { concat } from '../probes/types';
 import { hmac } from './hkdf';
 import type { HashName, Suite } from './suites';
 

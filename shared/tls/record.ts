@@ -9,7 +9,8 @@
 // TLS 1.2 ChaCha:  type 03 03 | length | ciphertext | tag[16], nonce = iv[12] XOR seq (RFC 7905)
 //                  TLS 1.2 aad = seq u64 | type u8 | version u16 | plaintext length u16 (RFC 5246 6.2.3.3)
 import { TAG_LEN, open, seal } from './aead';
-import { concat, u16 } from './bytes';
+import { u16 } from './bytes';
+import { concat } from '../probes/types';
 import type { Suite } from './suites';
 
 export const CT = { change_cipher_spec: 20, alert: 21, handshake: 22, application_data: 23 } as const;

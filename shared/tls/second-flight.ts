@@ -7,7 +7,8 @@
 // TLS 1.2:  16 03 03 | [Certificate (empty), if asked] ClientKeyExchange (public<u8>)
 //           | 14 03 03 00 01 01 | sealed(handshake: Finished, 12 bytes) seq 0 | sealed(request) seq 1
 import type { Hash } from 'crypto';
-import { concat, handshakeMessage, vec } from './bytes';
+import { handshakeMessage, vec } from './bytes';
+import { concat } from '../probes/types';
 import { HS } from './messages';
 import { masterSecret, keyBlock, verifyData } from './prf12';
 import { CT, RecordCipher, recordBytes } from './record';

@@ -10,7 +10,6 @@ export interface Suite {
   /** TLS 1.3 and ChaCha20: the 12-byte IV; TLS 1.2 AES-GCM: the 4-byte implicit part (RFC 5288). */
   ivLen: number;
   hash: HashName;
-  hashLen: number;
   /** TLS 1.2 only: the certificate type the ECDHE parameters are signed with. */
   auth?: 'ecdsa' | 'rsa';
 }
@@ -18,7 +17,7 @@ export interface Suite {
 function s(id: number, tls13: boolean, aead: Aead, hash: HashName, auth?: 'ecdsa' | 'rsa'): Suite {
   const keyLen = aead === 'aes-128-gcm' ? 16 : 32;
   const ivLen = !tls13 && aead !== 'chacha20-poly1305' ? 4 : 12;
-  return { id, tls13, aead, keyLen, ivLen, hash, hashLen: hash === 'sha256' ? 32 : 48, auth };
+  return { id, tls13, aead, keyLen, ivLen, hash, auth };
 }
 
 export const SUITES: ReadonlyMap<number, Suite> = new Map([

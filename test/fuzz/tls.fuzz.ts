@@ -2,7 +2,8 @@
 // mutated TLS 1.3 handshake messages sealed with the right keys (what a hostile server can send).
 // A crash is an exception out of push() or an "internal error"; a hang is one case over a second.
 // Run: FUZZ_SCALE=1 node dist/test/fuzz/tls.fuzz.js (make fuzz); tls-client.test.ts runs a short one.
-import { fromHex, concat } from '../../shared/tls/bytes';
+import { fromHex } from '../../shared/tls/bytes';
+import { concat } from '../../shared/probes/types';
 import { TlsClient } from '../../shared/tls/client';
 import { RecordCipher } from '../../shared/tls/record';
 import { secretsFromKeys, ClientSecrets } from '../../shared/tls/secrets';
