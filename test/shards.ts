@@ -6,12 +6,13 @@ import { lines } from './helpers';
 export const SHARD_RANGE = '198.18.0.0/22';
 export const SHARD_PORTS = '22,80,81';
 
-/** Listeners on 22 and 80 everywhere, RST on 81, silence in the dropped 198.18.3.0/24. */
-export function groundTruth(): string[] {
+/** Listeners on 22 and 80 everywhere, RST on 81, silence in the dropped 198.18.3.0/24, over
+ *  198.18.0.0/bits. */
+export function groundTruth(bits = 22): string[] {
   const out: string[] = [];
-  for (let h = 0; h < 1024; h++) {
+  for (let h = 0; h < 2 ** (32 - bits); h++) {
     if (h >> 8 === 3) continue;
-    const ip = `198.18.${h >> 8}.${h & 255}`;
+    const ip = `198.18.${(h >> 8) & 255}.${h & 255}`;
     out.push(`open ${ip}:22`, `open ${ip}:80`, `closed ${ip}:81`);
   }
   return out.sort();
