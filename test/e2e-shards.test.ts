@@ -9,7 +9,7 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { isRoot, lines, ROOT, sh, TRAWL } from './helpers';
 import { testbedUp, testbedDown, testbedName, Testbed } from './testbed';
-import { groundTruth, resultsOf, SHARD_PORTS, SHARD_RANGE } from './shards';
+import { groundTruth, resultsOf, SHARD_PORTS, SHARD_RANGE } from './shard-truth';
 
 const name = testbedName('shd');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-shards-'));

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { isRoot, ROOT, sh, TRAWL } from './helpers';
 import { testbedUp, testbedDown, testbedName, Testbed } from './testbed';
-import { groundTruth, resultsOf, SHARD_PORTS } from './shards';
+import { groundTruth, resultsOf, SHARD_PORTS } from './shard-truth';
 
 const name = testbedName('slm');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-slurm-'));
