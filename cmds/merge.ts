@@ -5,12 +5,13 @@ import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '..
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
-import { DEFAULT_MAX_LINE, parseLine, readRecords } from '../shared/ndjson-reader';
+import { parseLine, readRecords } from '../shared/ndjson-reader';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
-import { asShardRecord, shardLine } from '../shared/shard-record';
-import { checkParts, Part } from '../shared/merge/check';
+import { shardLine } from '../shared/shard-record';
+import { checkParts } from '../shared/merge/check';
+import { readHead } from '../shared/merge/head';
 
 export const info: CommandInfo = {
   name: 'merge',
@@ -23,37 +24,6 @@ export const info: CommandInfo = {
     HELP_OPTION,
   ],
 };
-
-/** The first line of a file that is not blank (at most DEFAULT_MAX_LINE bytes are read). */
-function headLine(file: string): string | null {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    let text = '';
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      text += buf.toString('utf8', 0, n);
-      const lines = text.split('\n');
-      const done = n === 0 || text.length > DEFAULT_MAX_LINE;
-      for (let k = 0; k < lines.length - (done ? 0 : 1); k++) if (lines[k].trim() !== '') return lines[k];
-      if (done) return null;
-      text = lines[lines.length - 1];
-    }
-  } finally { fs.closeSync(fd); }
-}
-
-function readHead(file: string): Part {
-  let line: string | null;
-  try { line = headLine(file); } catch (e) { throw new FatalError(`cannot read ${file}: ${(e as Error).message}`); }
-  if (line === null) throw new FatalError(`${file}: empty: a shard output starts with its shard record (trawl scan --shard writes one)`);
-  const parsed = parseLine(line);
-  const rec = typeof parsed === 'string' || Array.isArray(parsed) ? 'not one JSON record' : asShardRecord(parsed);
-  if (typeof rec === 'string') {
-    throw new FatalError(`${file}: first record: ${rec}: a shard output starts with its shard record ` +
-      '(trawl scan --shard writes one; trawl targets --plan prints it for a pipeline of its own)');
-  }
-  return { file, rec };
-}
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
