@@ -19,6 +19,10 @@ import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
 import { TARGET_OPTIONS } from '../shared/targets/options';
 import { checkFormatSpec } from '../shared/formats/options';
+import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
+import { statusTap } from '../shared/scan/status-tap';
+import { parseShard } from '../shared/targets/plan';
+import type { ShardRecord } from '../shared/shard-record';
 
 export const info: CommandInfo = {
   name: 'scan',
@@ -79,6 +83,17 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     // blast and catch must agree on the interface and the address, so scan picks them once.
     const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip']);
+    // --shard auto is read here, once, and the stages get I/N; the shard record (see trawl(7))
+    // heads the results, so `trawl merge` can tell which scan and shard they are.
+    let shard: { line: string; rec: ShardRecord } | null = null;
+    if (opts.shard !== undefined) {
+      const s = parseShard(opts.shard);
+      opts.shard = `${s.index}/${s.of}`;
+      const plan = planOf([...opts._, ...passThrough(opts, TARGET_OPTIONS)]);
+      if ('code' in plan) { io.stderr.write(plan.stderr); return plan.code; }
+      shard = plan;
+      if (!opts.quiet) report.info(shardStart(plan.rec, 'from' in s ? s.from : undefined));
+    }
     if (opts.banners && !opts['source-ip']) {
       report.warn(`--banners from ${srcIp}, an address the kernel owns: the kernel resets the connections before ` +
         'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');
@@ -108,6 +123,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const useLive = live.active && !opts.quiet && !opts['status-ndjson'];
       const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] || useLive ? ['--status-ndjson'] : [])];
       const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
+      // A shard's summary needs blast's last status; the user sees status records only if asked.
+      let blastStatus: Record<string, number> | undefined;
+      const tapStatus = shard !== null && !opts.quiet;
+      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive && !opts['status-ndjson']; }) : errOf('blast');
       if (useLive) live.start();
 
       // catch first; targets and blast once catch's capture socket exists, so the first replies
@@ -127,10 +146,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const down: Stage[] = [];
       if (opts.banners) { const s = startStage('banners', [], io.stderr, out); down.push(s); out = s.child.stdout!; }
       if (opts['output-format'].length) {
-        const s = startStage('fmt', opts['output-format'].flatMap((f: string) => ['-o', f]), io.stderr, out);
+        const head = shard ? [path.join(dir, 'shard.ndjson')] : [];
+        if (shard) fs.writeFileSync(head[0], shard.line);
+        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), ...(shard ? [...head, '-'] : [])], io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }
       stages.push(...down);
+      if (shard && !opts['output-format'].length) io.stdout.write(shard.line);
       const piped = new Promise<void>((resolve) => {
         out.on('end', resolve);
         out.on('error', () => resolve());
@@ -152,8 +174,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
-        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
-      ], errOf('blast'), targets.child.stdout!);
+        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []),
+        ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
+      ], blastErr, targets.child.stdout!);
       stages.unshift(targets, blast);
       if (interrupted || outClosed) stopSenders();
       await blast.exit;
@@ -167,6 +190,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
       if (outClosed) return outFailed ? EXIT_FAIL : EXIT_OK;
+      if (tapStatus) report.info(shardSummary(shard!.rec, blastStatus));
       return pipelineCode(byOrder, interrupted);
     } finally {
       live?.stop();

@@ -16,6 +16,7 @@ import { parseRangeArg, Range, readRangeFile } from '../shared/targets/ranges';
 import { TargetSpace } from '../shared/targets/space';
 import { TARGET_OPTIONS } from '../shared/targets/options';
 import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../shared/targets/plan';
+import { planHash, shardLine } from '../shared/shard-record';
 
 // masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
 const SAFE_ADDRESSES = 1_000_000_000n;
@@ -28,6 +29,7 @@ export const info: CommandInfo = {
   options: [
     ...TARGET_OPTIONS,
     { name: 'count', type: 'boolean', help: 'print the number of targets this run would emit, and nothing else' },
+    { name: 'plan', type: 'boolean', help: 'print the shard record of this run (seed, plan hash, shard; see trawl(7)), and nothing else' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     HELP_OPTION,
@@ -112,6 +114,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
       seed = randomBytes(8).readBigUInt64BE();
       if (!opts.quiet) report.info(`seed ${seed} (repeat this order with --seed ${seed})`);
     }
+    if (opts.plan) {
+      io.stdout.write(shardLine({ type: 'shard', seed: String(seed), plan: planHash(set, ports, limit), shard: Number(shard.index),
+        shards: Number(shard.of), resume_index: resume, targets: emit, total: space.total }));
+      return EXIT_OK;
+    }
+    if ('from' in shard && !opts.quiet) report.info(`shard ${shard.index}/${shard.of} (${shard.from})`);
 
     const stream = new TargetStream(space, new Permutation(space.total, seed), { first, step: shard.of, limit });
     const w = new LineWriter(io.stdout);

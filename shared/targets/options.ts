@@ -13,7 +13,7 @@ export const TARGET_OPTIONS: OptionSpec[] = [
   { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave out these ports' },
   { name: 'no-reserved', type: 'boolean', help: 'keep the special-purpose ranges (private, multicast, ...) inside wider ranges' },
   { name: 'seed', type: 'string', arg: 'N', help: 'order seed, 0 to 2^64-1 (default: random, printed on stderr)' },
-  { name: 'shard', type: 'string', arg: 'I/N', help: 'emit only shard I of N (1-based); needs --seed' },
+  { name: 'shard', type: 'string', arg: 'I/N|auto', help: 'emit only shard I of N (1-based); auto: I and N from a Slurm array, Kubernetes Indexed Job or GNU parallel; needs --seed' },
   { name: 'resume-index', type: 'string', arg: 'K', help: 'start at index K of the order (as printed on interrupt)' },
   { name: 'limit', type: 'number', arg: 'N', help: 'stop after N targets',
     check: (n: number) => (Number.isInteger(n) && n >= 0 ? undefined : `'${n}' is not a whole number`) },
