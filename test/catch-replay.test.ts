@@ -108,8 +108,11 @@ for (const mode of ['native', 'typescript'] as const) {
 
 test('golden: a real kernel exchange recorded live (test/fixtures/catch) gives the stored records byte for byte', () => {
   const fx = path.join(__dirname, '..', '..', 'test', 'fixtures', 'catch');
+  // git keeps no file modes: the key goes to a file of mode 0600 (catch refuses an open one).
+  const liveKey = path.join(dir, 'live.key');
+  fs.writeFileSync(liveKey, fs.readFileSync(path.join(fx, 'live.key')), { mode: 0o600 });
   for (const mode of ['0', '1']) {
-    const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', path.join(fx, 'live.key'), '--source-ip', '198.18.0.100'],
+    const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', liveKey, '--source-ip', '198.18.0.100'],
       undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout, fs.readFileSync(path.join(fx, 'live.expected.ndjson'), 'utf8'));
@@ -190,7 +193,7 @@ test('--no-validate on a capture shaped like a masscan run', () => {
 
 test('bad input: clear errors and exit codes', () => {
   const text = path.join(dir, 'notes.txt');
-  fs.writeFileSync(text, 'this is not a capture at all\n');
+  fs.writeFileSync(text, 'this is not a capture at all\n', { mode: 0o600 });
   const pcap = write('ok.pcap', mixed.slice(0, 1));
   for (const mode of ['0', '1']) {
     const r = trawl(['catch', '--pcap', text, '--key-file', keyFile], undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
