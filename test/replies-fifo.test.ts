@@ -131,28 +131,33 @@ function good(i: number, kind: number = REPLY_ACK_PROBE, ack = 0x1000 + i): Repl
 
 interface Sent { flags: number; daddr: number; ack: number }
 
-/** blast --pcap with one FIFO: the bytes are written into it (as root, its owner) before the
- *  targets come, so blast reads them while waiting; returns the reply frames it wrote. */
-async function blastReading(name: string, bytes: Uint8Array[], extra: string[] = []) {
-  const pcap = path.join(dir, `${name}.pcap`), fifo = path.join(dir, `${name}.fifo`);
-  const child = spawn(process.execPath, [TRAWL, ...blastArgs(pcap, fifo), '--linger', '0.5', ...extra]);
+/** blast --pcap reading FIFOs name.fifo (and name.2.fifo, ... for more writes lists): each
+ *  list of bytes is written into its FIFO (as root, its owner) before the targets come, so
+ *  blast reads them while waiting; returns the reply frames it wrote. */
+async function blastReading(name: string, writes: Uint8Array[][], extra: string[] = []) {
+  const pcap = path.join(dir, `${name}.pcap`);
+  const fifos = writes.map((_, i) => path.join(dir, i ? `${name}.${i + 1}.fifo` : `${name}.fifo`));
+  const child = spawn(process.execPath, [TRAWL, ...blastArgs(pcap, fifos[0]), ...fifos.slice(1).flatMap((f) => ['--replies', f]),
+    '--linger', '0.5', ...extra]);
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; });
   const closed = new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   try {
-    // The FIFO opens for writing once blast holds it open (ENXIO until then).
-    let fd = -1;
-    for (let k = 0; k < 1000 && fd < 0 && child.exitCode === null; k++) {
-      try { fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK); } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENXIO') throw e;
-        await new Promise((r) => setTimeout(r, 10));
+    for (const [i, fifo] of fifos.entries()) {
+      // The FIFO opens for writing once blast holds it open (ENXIO until then).
+      let fd = -1;
+      for (let k = 0; k < 1000 && fd < 0 && child.exitCode === null; k++) {
+        try { fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK); } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT' && code !== 'ENXIO') throw e;
+          await new Promise((r) => setTimeout(r, 10));
+        }
       }
+      assert.ok(fd >= 0, `blast never opened ${fifo}: ${stderr}`);
+      for (const b of writes[i]) fs.writeSync(fd, b);   // each write of whole frames is one write, as catch's
+      fs.closeSync(fd);
     }
-    assert.ok(fd >= 0, `blast never opened ${fifo}: ${stderr}`);
-    for (const b of bytes) fs.writeSync(fd, b);   // each write of whole frames is one write, as catch's
-    fs.closeSync(fd);
     await new Promise((r) => setTimeout(r, 200));
   } finally {
     child.stdin.end(target(1) + target(2));
@@ -176,7 +181,7 @@ test('forged, altered, replayed and stale requests are dropped and counted (exit
   const replays = Buffer.concat(Array.from({ length: 99 }, () => g1));
   const stale = sealedFrames(KEY, [good(4)], new Sealer(KEY, () => Date.now() - 61000));
   const g5 = sealedFrames(KEY, [good(5, REPLY_RST)]);
-  const r = await blastReading('auth', [g1, forged, altered, replays, stale, g5]);
+  const r = await blastReading('auth', [[g1, forged, altered, replays, stale, g5]]);
   const fifo = path.join(dir, 'auth.fifo');
   assert.is(r.code, 3, r.stderr);
   assert.is(r.stdout, '');
@@ -195,7 +200,7 @@ test('forged, altered, replayed and stale requests are dropped and counted (exit
 test('a stray byte, then good requests: every good one is sent; status and summary count the byte', async () => {
   const reqs = [1, 2, 3, 4, 5].map((i) => good(i));
   const frames = sealedFrames(KEY, reqs);
-  const r = await blastReading('stray', [Uint8Array.of(0x42), frames], ['--status-ndjson']);
+  const r = await blastReading('stray', [[Uint8Array.of(0x42), frames]], ['--status-ndjson']);
   const fifo = path.join(dir, 'stray.fifo');
   assert.is(r.code, 3, r.stderr);
   assert.is(r.stdout, '');
@@ -211,12 +216,15 @@ test('a stray byte, then good requests: every good one is sent; status and summa
   assert.equal(r.replies.map((x) => x.daddr), reqs.map((q) => q.daddr));
 });
 
-test('two writers on one FIFO (catch and, later, banners): both taken, honest runs exit 0 with no drop line', async () => {
-  const a = new Sealer(KEY), b = new Sealer(KEY);
-  const r = await blastReading('two', [sealedFrames(KEY, [good(1)], a), sealedFrames(KEY, [good(2)], b), sealedFrames(KEY, [good(3)], a)]);
+test('two writers on one FIFO, and a second FIFO (--replies twice): all taken; an honest run exits 0 with no drop line', async () => {
+  const a = new Sealer(KEY), b = new Sealer(KEY), c = new Sealer(KEY);
+  const r = await blastReading('two', [
+    [sealedFrames(KEY, [good(1)], a), sealedFrames(KEY, [good(2)], b), sealedFrames(KEY, [good(3)], a)],
+    [sealedFrames(KEY, [good(4), good(5, REPLY_RST)], c)],
+  ]);
   assert.equal([r.code, r.stdout], [0, '']);
-  assert.is(timeless(r.stderr), SENT(3));
-  assert.is(r.replies.length, 3);
+  assert.is(timeless(r.stderr), SENT(5));
+  assert.equal(r.replies.map((x) => x.daddr).sort(), [1, 2, 3, 4, 5].map((i) => good(i).daddr));
 });
 
 test.run();
