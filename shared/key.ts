@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import { FatalError, UsageError } from './exit';
-import { chownName, myUid, notPrivate, shellQuote } from './private';
+import { chownName, errnoText, myUid, notPrivate, shellQuote } from './private';
 
 export function newKey(): Uint8Array {
   return new Uint8Array(crypto.randomBytes(16));
@@ -14,9 +14,6 @@ export function newKey(): Uint8Array {
 export function formatKey(key: Uint8Array): string {
   return Buffer.from(key).toString('hex') + '\n';
 }
-
-// "ENOSPC: no space left on device, write" -> "no space left on device"
-const errText = (e: unknown) => (e as Error).message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+( '.*')?( -> '.*')?$/, '');
 
 /** Writes a new key file; refuses to replace one unless force, since replacing breaks a running
  *  scan. The key goes to a new file in the same directory, created O_EXCL|O_NOFOLLOW with mode
@@ -44,7 +41,7 @@ export function writeKeyFile(file: string, key: Uint8Array, force = false): void
     try { fs.unlinkSync(tmp); } catch { /* not created, or renamed already */ }
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EEXIST' && err.syscall === 'link') throw new UsageError(`${file}: key file exists (use --force to replace it)`);
-    throw new FatalError(`${file}: ${errText(e)}`);
+    throw new FatalError(`${file}: ${errnoText(e)}`);
   }
   // The new name must survive a crash too.
   try { const d = fs.openSync(dir, fs.constants.O_RDONLY); try { fs.fsyncSync(d); } finally { fs.closeSync(d); } } catch { /* best effort */ }
@@ -61,10 +58,11 @@ export function parseKey(text: string, where: string): Uint8Array {
 export function readKeyFile(file: string): Uint8Array {
   const what = `--key-file ${file}`;
   let fd: number;
-  try { fd = fs.openSync(file, fs.constants.O_RDONLY); } catch (e) { throw new UsageError(`${what}: ${errText(e)}`); }
+  try { fd = fs.openSync(file, fs.constants.O_RDONLY); } catch (e) { throw new UsageError(`${what}: ${errnoText(e)}`); }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new UsageError(`${what}: not a regular file`);
+    // A pipe is fine too (--key-file <(...)): its mode and owner are checked the same way.
+    if (!st.isFile() && !st.isFIFO()) throw new UsageError(`${what}: not a regular file`);
     const q = shellQuote(file);
     const why = notPrivate(st, {
       owner: `its owner can read or replace the key: run chown ${chownName(myUid())} ${q}` +
@@ -72,8 +70,9 @@ export function readKeyFile(file: string): Uint8Array {
       mode: `a key must be readable by you alone: run chmod 600 ${q}`,
     });
     if (why) throw new FatalError(`${what}: ${why}`);
-    const buf = Buffer.alloc(256);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    const buf = Buffer.alloc(256);   // a key is 33 bytes; more is not a key
+    let n = 0;
+    for (let k; n < buf.length && (k = fs.readSync(fd, buf, n, buf.length - n, null)) > 0;) n += k;
     return parseKey(buf.toString('utf8', 0, n), file);
   } finally {
     fs.closeSync(fd);

@@ -45,6 +45,12 @@ export function notPrivate(st: fs.Stats, fix: PrivacyFix): string | null {
   return null;
 }
 
+/** A system error's text without its code and syscall ("ENOSPC: no space left on device,
+ *  write" -> "no space left on device"), for a message that names the file itself. */
+export function errnoText(e: unknown): string {
+  return (e as Error).message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+( '.*')?( -> '.*')?$/, '');
+}
+
 /** A path quoted for a shell command in a message (plain paths stay as they are). */
 export function shellQuote(p: string): string {
   return /^[\w./@%+=:,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;

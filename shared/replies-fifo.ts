@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { spawnSync } from 'child_process';
 import { FatalError } from './exit';
-import { notPrivate, shellQuote } from './private';
+import { errnoText, notPrivate, shellQuote } from './private';
 
 /** Creates a FIFO of mode 0600 at path; mkfifo(2) fails when anything, a dangling symlink
  *  included, is there already. Throws FatalError naming `what`. */
@@ -23,7 +23,7 @@ export function openRepliesFifo(path: string): number {
   const what = `--replies ${path}`;
   let st: fs.Stats | null = null;
   try { st = fs.lstatSync(path); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FatalError(`${what}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FatalError(`${what}: ${errnoText(e)}`);
   }
   if (!st) makeFifo(path, what);
   else if (st.isSymbolicLink()) {
@@ -37,7 +37,7 @@ export function openRepliesFifo(path: string): number {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new FatalError(`${what}: is a symbolic link, which trawl does not follow`);
-    throw new FatalError(`${what}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+    throw new FatalError(`${what}: ${errnoText(e)}`);
   }
   const fst = fs.fstatSync(fd);
   const why = !fst.isFIFO() ? 'not a FIFO (it was replaced while being opened)' : notPrivate(fst, {

@@ -76,6 +76,9 @@ test('catch and blast refuse a key readable by group or others, naming the chmod
   fs.chmodSync(f, 0o600);
   const ok = trawl(['catch', ...keyOf(f), '-q']);
   assert.equal([ok.code, ok.stdout, ok.stderr], [0, '', ''], 'accepted after the chmod');
+  // A pipe of ours (mode 0600) is a private file too.
+  const piped = sh(`$TRAWL catch --pcap ${pcap} --key-file <(cat ${f}) -q`);
+  assert.equal([piped.code, piped.stdout, piped.stderr], [0, '', '']);
 });
 
 test('a key owned by another user (written by their trawl key) is refused with the chown that fixes it', () => {
