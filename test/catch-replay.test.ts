@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
-import { lines, sh, trawl, TRAWL } from './helpers';
+import { lines, privateKey, sh, trawl, TRAWL } from './helpers';
 import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
 import { core, readRequests } from './requests';
 
@@ -126,9 +126,7 @@ for (const mode of ['native', 'typescript'] as const) {
 
 test('golden: a real kernel exchange recorded live (test/fixtures/catch) gives the stored records byte for byte', () => {
   const fx = path.join(__dirname, '..', '..', 'test', 'fixtures', 'catch');
-  // git keeps no file modes: the key goes to a file of mode 0600 (catch refuses an open one).
-  const liveKey = path.join(dir, 'live.key');
-  fs.writeFileSync(liveKey, fs.readFileSync(path.join(fx, 'live.key')), { mode: 0o600 });
+  const liveKey = privateKey(path.join(fx, 'live.key'));
   for (const mode of ['0', '1']) {
     const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', liveKey, '--source-ip', '198.18.0.100'],
       undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
