@@ -47,7 +47,6 @@ export function run(argv: string[], io?: IO): Promise<number> {
         if (e instanceof ProbeFileError) throw new UsageError(`--service-probes ${probesFile}: ${err.message}`);
         throw new UsageError(`--service-probes: cannot read ${probesFile}: ${err.code ?? err.message}`);
       }
-      probes.prepareAll();
       // Each rule once: a match given up on (past its step budget) counts as no match.
       probes.onGiveUp = (r) => report.warn(`--service-probes ${probesFile}:${r.line}: gave up on this ${r.service} rule (probe ${r.probe}) past its step budget; counted as no match (more in the summary)`);
     }

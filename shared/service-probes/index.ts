@@ -9,7 +9,7 @@
 // whatever the rule matches); only those run to get their groups.
 import { readFileSync } from 'fs';
 import RE2 from 're2';
-import { Pattern, literalPrefix, parsePcre } from './pcre';
+import { Pattern, anchored, literalPrefix, parsePcre } from './pcre';
 import { toRe2Source } from './re2';
 import { Backtracker, GiveUp, compileBacktracker } from './backtrack';
 import { ProbeDef, RuleDef, parseProbesFile } from './file';
@@ -45,6 +45,7 @@ const SET_SIZE = 512;
 
 interface Rule {
   def: RuleDef;
+  index: number;             // in its probe, for file order
   probe: string;
   pat: Pattern;
   exact: string | null;      // RE2 source with PCRE's meaning, if RE2 can run the rule
@@ -57,7 +58,11 @@ interface Rule {
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
-/** Consecutive rules of a probe and the RE2 set of their relaxed forms (null: RE2 refused it). */
+/**
+ * Rules of a probe and the RE2 set of their relaxed forms (null: RE2 refused it). Rules anchored
+ * at the start are in sets matched with anchor 'start', whose automaton stops as soon as no rule
+ * can match any more; the others need a scan of the whole banner, so they are kept apart.
+ */
 interface Chunk { set: RE2Set | null; rules: Rule[] }
 
 interface Probe { def: ProbeDef; chunks: Chunk[] | null }
@@ -101,7 +106,7 @@ export class ServiceProbes {
   /** How many rules were given up on at least once. */
   get gaveUpRules(): number { return this.reported.size; }
 
-  /** Compiles every probe trawl's probes lead to, so no banner pays for a compilation. */
+  /** Compiles every probe trawl's probes lead to (chain() does it for one on first use). */
   prepareAll(): void { for (const name of PROBE_MAP.keys()) this.chain(name); }
 
   private skip(reason: string): void {
@@ -118,7 +123,7 @@ export class ServiceProbes {
       const pat = parsePcre(def.pattern, def.flags);
       if ('error' in pat) { this.skip(pat.error); continue; }
       const exact = toRe2Source(pat, false);
-      const rule: Rule = { def, probe: p.def.name, pat, exact, relaxed: exact ?? toRe2Source(pat, true)!, prefix: literalPrefix(pat.root) };
+      const rule: Rule = { def, index: rules.length, probe: p.def.name, pat, exact, relaxed: exact ?? toRe2Source(pat, true)!, prefix: literalPrefix(pat.root) };
       if (exact === null) {
         try { rule.bt = compileBacktracker(pat); } catch (e) { this.skip((e as Error).message); continue; }
         this.stats.backtracked++;
@@ -126,17 +131,23 @@ export class ServiceProbes {
       rules.push(rule);
     }
     const chunks: Chunk[] = [];
-    for (let at = 0; at < rules.length; at += SET_SIZE) this.addChunks(rules.slice(at, at + SET_SIZE), chunks);
+    for (const start of [true, false]) {
+      const group = rules.filter((r) => anchored(r.pat.root) === start);
+      for (let at = 0; at < group.length; at += SET_SIZE) this.addChunks(group.slice(at, at + SET_SIZE), start, chunks);
+    }
     return chunks;
   }
 
   /** One set for the rules, or (when RE2 refuses the set, too big or one bad pattern) halves of them. */
-  private addChunks(rules: Rule[], out: Chunk[]): void {
-    try { out.push({ set: new RE2.Set(rules.map((r) => r.relaxed), { anchor: 'unanchored' }), rules }); return; } catch { /* split */ }
+  private addChunks(rules: Rule[], anchoredSet: boolean, out: Chunk[]): void {
+    try {
+      out.push({ set: new RE2.Set(rules.map((r) => r.relaxed), { anchor: anchoredSet ? 'start' : 'unanchored' }), rules });
+      return;
+    } catch { /* split */ }
     if (rules.length === 1) { out.push({ set: null, rules }); return; }
     const half = rules.length >> 1;
-    this.addChunks(rules.slice(0, half), out);
-    this.addChunks(rules.slice(half), out);
+    this.addChunks(rules.slice(0, half), anchoredSet, out);
+    this.addChunks(rules.slice(half), anchoredSet, out);
   }
 
   /** The nmap probes tried for a trawl probe, in order, each once. */
@@ -155,20 +166,21 @@ export class ServiceProbes {
     return c;
   }
 
-  /** Indexes of the chunk's rules that can match, in file order: one RE2.Set pass, or each rule's filter. */
-  private candidates(ch: Chunk, buf: Buffer, s: string): number[] {
-    if (ch.set) {
-      try { return ch.set.match(buf); } catch { this.stats.setFailures++; }
+  /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
+  private candidates(p: Probe, buf: Buffer, s: string): Rule[] {
+    const hits: Rule[] = [];
+    for (const ch of p.chunks!) {
+      if (ch.set) {
+        try { for (const k of ch.set.match(buf)) hits.push(ch.rules[k]); continue; } catch { this.stats.setFailures++; }
+      }
+      // No set, or it ran out of DFA memory on this banner: each rule's own RE2 (linear time too).
+      for (const r of ch.rules) {
+        if (!s.startsWith(r.prefix)) continue;
+        if (r.filter === undefined) r.filter = compileRe2(r.relaxed);
+        if (!r.filter || r.filter.test(buf)) hits.push(r);
+      }
     }
-    // No set, or it ran out of DFA memory on this banner: each rule's own RE2 (linear time too).
-    const hits: number[] = [];
-    for (let k = 0; k < ch.rules.length; k++) {
-      const r = ch.rules[k];
-      if (!s.startsWith(r.prefix)) continue;
-      if (r.filter === undefined) r.filter = compileRe2(r.relaxed);
-      if (!r.filter || r.filter.test(buf)) hits.push(k);
-    }
-    return hits;
+    return p.chunks!.length > 1 ? hits.sort((a, b) => a.index - b.index) : hits;
   }
 
   /** The groups of a rule's match (strings of bytes), or null: no match or given up on. */
@@ -219,26 +231,23 @@ export class ServiceProbes {
     this.steps = BANNER_STEPS;
     let soft: Fields | null = null;
     for (const p of this.chain(trawlProbe)) {
-      for (const ch of p.chunks!) {
-        for (const k of this.candidates(ch, buf, s)) {
-          const r = ch.rules[k];
-          if (soft && r.def.soft) continue;
-          const m = this.groups(r, data, buf, s);
-          if (!m) continue;
-          if (r.def.soft) { soft = { nmap_service: r.def.service, nmap_softmatch: true, nmap_probe: p.def.name, nmap_line: r.def.line }; continue; }
-          const f: Fields = { nmap_service: r.def.service };
-          const cpes: string[] = [];
-          for (const t of r.def.templates) {
-            const v = fill(t.value, m);
-            if (!v) continue;
-            if (t.key === 'cpe') cpes.push('cpe:/' + v);
-            else if (FIELD.has(t.key)) f[FIELD.get(t.key)!] = v;
-          }
-          if (cpes.length) f.nmap_cpe = cpes.join(' ');
-          f.nmap_probe = p.def.name;
-          f.nmap_line = r.def.line;
-          return f;
+      for (const r of this.candidates(p, buf, s)) {
+        if (soft && r.def.soft) continue;
+        const m = this.groups(r, data, buf, s);
+        if (!m) continue;
+        if (r.def.soft) { soft = { nmap_service: r.def.service, nmap_softmatch: true, nmap_probe: p.def.name, nmap_line: r.def.line }; continue; }
+        const f: Fields = { nmap_service: r.def.service };
+        const cpes: string[] = [];
+        for (const t of r.def.templates) {
+          const v = fill(t.value, m);
+          if (!v) continue;
+          if (t.key === 'cpe') cpes.push('cpe:/' + v);
+          else if (FIELD.has(t.key)) f[FIELD.get(t.key)!] = v;
         }
+        if (cpes.length) f.nmap_cpe = cpes.join(' ');
+        f.nmap_probe = p.def.name;
+        f.nmap_line = r.def.line;
+        return f;
       }
     }
     return soft;
