@@ -68,6 +68,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
       if (rec.type !== 'banner') { counts.passed++; return w.record(rec); }
+      // The first banner of a probe waits for its rules to compile, in slices that let a signal in.
+      const probe = typeof rec.probe === 'string' ? rec.probe : 'null';
+      if (probes && !probes.ready(probe)) return probes.prepareChain(probe, () => intr.signal !== null).then(() => onBanner(rec, line));
+      return onBanner(rec, line);
+    };
+    const onBanner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+      if (w.closed || intr.signal) throw new Stop();
       const out = enrichBanner(rec, { previewBytes, probes });
       if (typeof out === 'string') {
         bad++;

@@ -42,6 +42,7 @@ export const RULE_STEPS = 50_000;
 export const BANNER_STEPS = 200_000;
 /** Patterns per RE2.Set: more makes each DFA state (a set of positions in all patterns) costlier. */
 const SET_SIZE = 512;
+const PREPARE_SLICE = 128;
 
 interface Rule {
   def: RuleDef;
@@ -117,9 +118,15 @@ export class ServiceProbes {
 
   /** Parses a probe's rules and groups them into RE2 sets. */
   private prepare(p: Probe): Chunk[] {
+    const steps = this.preparing(p);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /** prepare() in slices: yields after every PREPARE_SLICE rules parsed and every set compiled. */
+  private *preparing(p: Probe): Generator<void, Chunk[]> {
     const rules: Rule[] = [];
     for (const def of p.def.rules) {
-      this.stats.converted++;
+      if (this.stats.converted++ % PREPARE_SLICE === 0) yield;
       const pat = parsePcre(def.pattern, def.flags);
       if ('error' in pat) { this.skip(pat.error); continue; }
       const exact = toRe2Source(pat, false);
@@ -133,7 +140,7 @@ export class ServiceProbes {
     const chunks: Chunk[] = [];
     for (const start of [true, false]) {
       const group = rules.filter((r) => anchored(r.pat.root) === start);
-      for (let at = 0; at < group.length; at += SET_SIZE) this.addChunks(group.slice(at, at + SET_SIZE), start, chunks);
+      for (let at = 0; at < group.length; at += SET_SIZE) { this.addChunks(group.slice(at, at + SET_SIZE), start, chunks); yield; }
     }
     return chunks;
   }
@@ -155,15 +162,41 @@ export class ServiceProbes {
     const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
     let c = this.chains.get(key);
     if (c) return c;
+    c = this.chainProbes(key);
+    for (const p of c) if (!p.chunks) p.chunks = this.prepare(p);
+    this.chains.set(key, c);
+    return c;
+  }
+
+  private chainProbes(key: string): Probe[] {
     const names: string[] = [];
     const add = (n: string) => { if (!names.includes(n) && this.probes.has(n)) names.push(n); };
     for (const n of PROBE_MAP.get(key)!) add(n);
     for (const n of [...names]) for (const f of this.probes.get(n)!.def.fallback) add(f);
     add('NULL');
-    c = names.map((n) => this.probes.get(n)!);
-    for (const p of c) if (!p.chunks) p.chunks = this.prepare(p);
-    this.chains.set(key, c);
-    return c;
+    return names.map((n) => this.probes.get(n)!);
+  }
+
+  /** Whether a banner of this trawl probe can be matched without compiling first. */
+  ready(trawlProbe: string): boolean { return this.chains.has(PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null'); }
+
+  /**
+   * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
+   * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
+   */
+  async prepareChain(trawlProbe: string, stop: () => boolean): Promise<void> {
+    const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+    for (const p of this.chainProbes(key)) {
+      if (p.chunks) continue;
+      const steps = this.preparing(p);
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) { p.chunks = r.value; break; }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stop()) return;
+        if (p.chunks) break;           // compiled meanwhile by a synchronous chain()
+      }
+    }
+    this.chain(trawlProbe);
   }
 
   /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
