@@ -45,3 +45,22 @@ export interface BannerRecord extends ReplyBase {
   flags: string;         // TCP flags of the segment, e.g. "PA", "FPA", "A"
   service?: string;      // added by trawl banners, with <service>_<field> keys beside it
 }
+
+// Keys come from input (a record's own keys, a banner's header names), so no lookup or copy may
+// reach Object.prototype: `__proto__`, `constructor` or `toString` are plain keys here.
+
+/** A record's own field, never an inherited one (rec.constructor is Object, not a field). */
+export function ownField(rec: object, key: string): unknown {
+  return Object.hasOwn(rec, key) ? (rec as Record<string, unknown>)[key] : undefined;
+}
+
+/** Sets a field as an own property, including `__proto__` (which assignment would treat as the prototype). */
+export function setField(rec: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
+  else (rec as Record<string, unknown>)[key] = value;
+}
+
+/** A value of a fixed lookup table keyed by input: own entries only. */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
