@@ -54,7 +54,7 @@ const isAlnum = (c: string) => /^[A-Za-z0-9]$/.test(c);
 const SIMPLE: Record<string, number> = { n: 10, r: 13, t: 9, f: 12, e: 0x1b, a: 7 };
 
 /** Adds the other case of every ASCII letter in the set. */
-export function foldAscii(x: ByteSet): ByteSet {
+function foldAscii(x: ByteSet): ByteSet {
   const s = x.slice();
   for (let c = 0x41; c <= 0x5a; c++) if (x[c] || x[c + 32]) s[c] = s[c + 32] = 1;
   return s;
@@ -309,7 +309,7 @@ function maxBackref(n: Node): number {
 }
 
 /** The top-level items of a pattern, in order (a lone item is a sequence of one). */
-export const topItems = (root: Node): Node[] => (root.t === 'seq' ? root.items : [root]);
+const topItems = (root: Node): Node[] => (root.t === 'seq' ? root.items : [root]);
 
 /** Whether every match must start at offset 0 (a leading ^ or \A outside any alternation). */
 export function anchored(root: Node): boolean {

@@ -20,7 +20,7 @@ export const LIMIT_MS = 20;
 
 export interface FuzzResult {
   tried: number; crashes: number; hangs: number; slowestMs: number; slowest: string; peakRssMb: number;
-  firstCrash: string | null; firstHang: string | null; gaveUp: number;
+  firstCrash: string | null; firstHang: string | null; gaveUp: number; setFailures: number;
 }
 
 /** xorshift32: reproducible from the seed. */
@@ -69,7 +69,7 @@ export function fuzzBanners(count: number, seed = 1, probesFile = NMAP): FuzzRes
     }
   };
 
-  const res: FuzzResult = { tried: 0, crashes: 0, hangs: 0, slowestMs: 0, slowest: 'none', peakRssMb: 0, firstCrash: null, firstHang: null, gaveUp: 0 };
+  const res: FuzzResult = { tried: 0, crashes: 0, hangs: 0, slowestMs: 0, slowest: 'none', peakRssMb: 0, firstCrash: null, firstHang: null, gaveUp: 0, setFailures: 0 };
   let slowestRec: { data: Buffer; probe: string } | null = null;
   const run = (rec: AnyRecord): number => { const t = cpuMs(); enrichBanner(rec, { probes }); return cpuMs() - t; };
   for (let i = 0; i < count; i++) {
@@ -90,6 +90,7 @@ export function fuzzBanners(count: number, seed = 1, probesFile = NMAP): FuzzRes
     if (ms > LIMIT_MS) { res.hangs++; res.firstHang ??= `${ms.toFixed(1)} ms: ${what()}`; }
   }
   res.gaveUp = probes.stats.gaveUp;
+  res.setFailures = probes.stats.setFailures;
   if (slowestRec) res.slowest += `, slowest rule on it ${slowestRule(probes, slowestRec.data, slowestRec.probe)}`;
   res.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   return res;
@@ -112,7 +113,7 @@ function slowestRule(probes: ServiceProbes, data: Buffer, probe: string): string
 }
 
 export function summary(r: FuzzResult): string {
-  return `banners: ${r.tried} tried, ${r.crashes} crashes, ${r.hangs} hangs, slowest ${r.slowestMs.toFixed(1)} ms (${r.slowest}), peak RSS ${r.peakRssMb} MB; ${r.gaveUp} rule matches given up on`;
+  return `banners: ${r.tried} tried, ${r.crashes} crashes, ${r.hangs} hangs, slowest ${r.slowestMs.toFixed(1)} ms (${r.slowest}), peak RSS ${r.peakRssMb} MB; ${r.gaveUp} rule matches given up on, ${r.setFailures} RE2 set passes redone rule by rule`;
 }
 
 if (require.main === module) {
