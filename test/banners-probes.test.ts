@@ -155,6 +155,17 @@ test('probe file: Probe, match with any delimiter and flags, softmatch, template
   assert.is(sp.match(new Uint8Array(0), 'null'), null);
 });
 
+test('a rule too large for RE2 (and for its set) still runs, on the backtracker, in file order', () => {
+  const sp = new ServiceProbes([
+    'Probe TCP NULL q||',
+    'match big m%^(?:x{1000}){1000}|^q(r)% p/big $1/',
+    'match small m%^q(.)% p/small $1/',
+  ].join('\n'));
+  assert.equal(sp.match(bytes('qr'), 'null'), { nmap_service: 'big', nmap_product: 'big r', nmap_probe: 'NULL', nmap_line: 2 });
+  assert.equal(sp.match(bytes('qs'), 'null'), { nmap_service: 'small', nmap_product: 'small s', nmap_probe: 'NULL', nmap_line: 3 });
+  assert.equal([sp.stats.re2, sp.stats.backtracked], [2, 0], 'both are RE2 syntax; RE2 refused the big one when compiling');
+});
+
 test('the real nmap file: loads, converts nearly every rule, and matches what nmap would', () => {
   if (!fs.existsSync(NMAP)) throw new Error(`${NMAP} missing: install nmap (make test-deps)`);
   const sp = ServiceProbes.fromFile(NMAP);
