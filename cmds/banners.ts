@@ -4,6 +4,7 @@ import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { readAnyRecords } from '../shared/peers/read';
+import { preview } from '../shared/ndjson-reader';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
@@ -31,14 +32,9 @@ export const info: CommandInfo = {
 // Thrown from the record callback when the reader of our output went away (| head) or a signal came.
 class Stop extends Error {}
 
-function preview(line: string): string {
-  const s = line.slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
-  return s.length < line.length ? s + '...' : s;
-}
-
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
-    if (opts._.length > 0) { report.error(`unexpected argument '${opts._[0]}': records are read from standard input`); return 2; }
+    if (opts._.length > 0) throw new UsageError(`unexpected argument '${opts._[0]}': records are read from standard input`);
     let probes: ServiceProbes | null = null;
     const probesFile: string | undefined = opts['service-probes'];
     if (probesFile) {

@@ -20,9 +20,15 @@ export interface CommandInfo {
   summary: string;         // one line for `trawl --help`
   synopsis: string;        // e.g. "[options] RANGE..."
   options: OptionSpec[];
+  notes?: string;          // printed after the options by --help (e.g. the probe list, from its registry)
 }
 
 export type Parsed = { [name: string]: any; _: string[] };
+
+/** An option check made of a parser that returns its value or an error message. */
+export function checkBy(parse: (s: string) => unknown): (v: string) => string | undefined {
+  return (v) => { const r = parse(v); return typeof r === 'string' ? r : undefined; };
+}
 
 // Options every command has; listed in every table so --help and the man page show them.
 export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
@@ -102,7 +108,9 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   return out;
 }
 
-// Accepts 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers as masscan's --rate does not, but users type them).
+/** The one reader of numbers users type: 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers, as
+ *  masscan's --rate does not take but users type), or NaN. Options of type number, --rate,
+ *  --bandwidth, --rotate-size and --resume-index all read through it. */
 export function parseNumber(s: string): number {
   const t = s.trim();
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kKmMgG]?)$/.exec(t);
@@ -123,5 +131,6 @@ export function helpText(info: CommandInfo): string {
   });
   const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
   const lines = rows.map(([l, h]) => (l.length >= w ? `${l}\n${' '.repeat(w)}${h}` : l.padEnd(w) + h));
-  return `usage: trawl ${info.name} ${info.synopsis}\n\n${info.summary}\n\noptions:\n${lines.join('\n')}\n\nSee man trawl-${info.name} for details.\n`;
+  const notes = info.notes ? `\n${info.notes}` : '';
+  return `usage: trawl ${info.name} ${info.synopsis}\n\n${info.summary}\n\noptions:\n${lines.join('\n')}\n${notes}\nSee man trawl-${info.name} for details.\n`;
 }

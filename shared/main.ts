@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandInfo } from './args';
 import type { IO } from './io';
+import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './exit';
+import { VERSION } from './version';
 
 interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
 
@@ -26,13 +28,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(usage()); return name ? 0 : 2; }
+  if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(usage()); return name ? EXIT_OK : EXIT_USAGE; }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(require('../../package.json').version + '\n');
-    return 0;
+    process.stdout.write(VERSION + '\n');
+    return EXIT_OK;
   }
   const mod = load(name);
-  if (!mod) { process.stderr.write(`trawl: unknown command '${name}' (see trawl --help)\n`); return 2; }
+  if (!mod) { process.stderr.write(`trawl: unknown command '${name}' (see trawl --help)\n`); return EXIT_USAGE; }
   return mod.run(rest);
 }
 
@@ -47,5 +49,5 @@ function exitWhenFlushed(code: number) {
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
   process.stderr.write(`trawl: internal error: ${e && e.stack ? e.stack : e}\n`);
-  exitWhenFlushed(1);
+  exitWhenFlushed(EXIT_FAIL);
 });

@@ -71,7 +71,8 @@ export function parseLine(line: string, adapt: (value: unknown) => AnyRecord | A
   return adapt(value);
 }
 
-function preview(line: string): string {
+/** The start of a bad line for an error report: 60 characters, control characters as '?'. */
+export function preview(line: string): string {
   const s = line.replace(OVERFLOW, '').slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
   return s.length < line.length ? s + '...' : s;
 }

@@ -10,7 +10,7 @@
 import type { Readable } from 'stream';
 import type { Reporter } from '../report';
 import type { AnyRecord } from '../records';
-import { DEFAULT_MAX_LINE, requireType } from '../ndjson-reader';
+import { DEFAULT_MAX_LINE, preview, requireType } from '../ndjson-reader';
 
 export interface TargetSink {
   /** A canonical IPv4 target; may return a promise to pause reading. */
@@ -65,11 +65,6 @@ function fast(b: Buffer, s: number, e: number): boolean {
   if (id === 0 || (id > 1 && b[o - id] === 48)) return false;
   fI = i;
   return o === e - 1 && b[o] === 125;   // '}' closes the line
-}
-
-function preview(line: string): string {
-  const s = line.slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
-  return s.length < line.length ? s + '...' : s;
 }
 
 /** Reads NDJSON from input, calling sink for every good line; bad lines are reported and counted. */

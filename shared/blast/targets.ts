@@ -1,6 +1,6 @@
 // Checks a target record from stdin and turns it into what the send ring holds.
 import { AnyRecord } from '../records';
-import { ipv4ToInt } from './addr';
+import { parseIPv4 } from '../ipv4';
 
 export interface ParsedTarget { ip: number; port: number; i: number }
 
@@ -12,8 +12,8 @@ export function parseTarget(rec: AnyRecord, out: ParsedTarget): string | number 
   if (typeof ip !== 'string') return 'target has no "ip" string';
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return 'target "port" is not an integer from 1 to 65535';
   if (i !== undefined && (typeof i !== 'number' || !Number.isInteger(i) || i < 0)) return 'target "i" is not a non-negative integer';
-  const v = ipv4ToInt(ip);
-  if (v < 0) return ip.includes(':') ? IPV6 : `target "ip" ${JSON.stringify(ip.slice(0, 40))} is not an IPv4 or IPv6 address`;
+  const v = parseIPv4(ip);
+  if (typeof v === 'string') return ip.includes(':') ? IPV6 : `target "ip" ${JSON.stringify(ip.slice(0, 40))} is not an IPv4 or IPv6 address`;
   out.ip = v; out.port = port; out.i = i === undefined ? -1 : i;
   return 0;
 }
