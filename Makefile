@@ -28,8 +28,10 @@ endef
 sysdeps:
 	$(call apt_install,$(APT_BUILD))
 
+# re2 (nmap rule matching) builds from source with node-gyp: DOWNLOAD_FORCE_BUILD skips its attempt
+# to fetch a prebuilt binary from the Internet, npm_config_nodedir the download of node headers.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	DOWNLOAD_FORCE_BUILD=1 $(if $(NODEDIR),npm_config_nodedir=$(NODE_PREFIX),) npm ci --no-audit --no-fund
 	touch $@
 
 deps: sysdeps node_modules/.installed

@@ -36,12 +36,15 @@ export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
     if (opts._.length > 0) throw new UsageError(`unexpected argument '${opts._[0]}': records are read from standard input`);
     let probes: ServiceProbes | null = null;
-    if (opts['service-probes']) {
-      try { probes = ServiceProbes.fromFile(opts['service-probes']); } catch (e) {
+    const probesFile: string | undefined = opts['service-probes'];
+    if (probesFile) {
+      try { probes = ServiceProbes.fromFile(probesFile); } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (e instanceof ProbeFileError) throw new UsageError(`--service-probes ${opts['service-probes']}: ${err.message}`);
-        throw new UsageError(`--service-probes: cannot read ${opts['service-probes']}: ${err.code ?? err.message}`);
+        if (e instanceof ProbeFileError) throw new UsageError(`--service-probes ${probesFile}: ${err.message}`);
+        throw new UsageError(`--service-probes: cannot read ${probesFile}: ${err.code ?? err.message}`);
       }
+      // Each rule once: a match given up on (past its step budget) counts as no match.
+      probes.onGiveUp = (r) => report.warn(`--service-probes ${probesFile}:${r.line}: gave up on this ${r.service} rule (probe ${r.probe}) past its step budget; counted as no match (more in the summary)`);
     }
     const previewBytes: number = opts['preview-bytes'];
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
@@ -49,7 +52,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
 
     const w = new LineWriter(io.stdout);
     const status = new Status('banners', io.stderr, () => ({
-      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, bad },
+      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp } : {}), bad },
       text: `${counts.banners} banners, ${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
@@ -61,6 +64,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
       if (rec.type !== 'banner') { counts.passed++; return w.record(rec); }
+      // The first banner of a probe waits for its rules to compile, in slices that let a signal in.
+      const probe = typeof rec.probe === 'string' ? rec.probe : 'null';
+      if (probes && !probes.ready(probe)) return probes.prepareChain(probe, () => intr.signal !== null).then(() => onBanner(rec, line));
+      return onBanner(rec, line);
+    };
+    const onBanner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+      if (w.closed || intr.signal) throw new Stop();
       const out = enrichBanner(rec, { previewBytes, probes });
       if (typeof out === 'string') {
         bad++;
@@ -85,9 +95,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     await w.end();
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+    if (probes && probes.stats.gaveUp > 0) {
+      report.warn(`--service-probes: gave up ${probes.stats.gaveUp} times on rules past their step budget (${probes.gaveUpRules} rules, each named above)`);
+    }
     if (probes && probes.stats.skipped > 0 && !opts.quiet) {
       const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
-      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that JavaScript cannot run: ${why})`);
+      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');

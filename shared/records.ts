@@ -73,3 +73,22 @@ export type RecordOf<T extends RecordType> = { type: T } & TableOf<T> & { [key: 
 export function fieldsOf(type: RecordType): string[] {
   return FIELDS.filter((f) => (f.in as readonly string[]).includes(type)).map((f) => f.name);
 }
+
+// Keys come from input (a record's own keys, a banner's header names), so no lookup or copy may
+// reach Object.prototype: `__proto__`, `constructor` or `toString` are plain keys here.
+
+/** A record's own field, never an inherited one (rec.constructor is Object, not a field). */
+export function ownField(rec: object, key: string): unknown {
+  return Object.hasOwn(rec, key) ? (rec as Record<string, unknown>)[key] : undefined;
+}
+
+/** Sets a field as an own property, including `__proto__` (which assignment would treat as the prototype). */
+export function setField(rec: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
+  else (rec as Record<string, unknown>)[key] = value;
+}
+
+/** A value of a fixed lookup table keyed by input: own entries only. */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,13 +1,13 @@
 // Field access shared by --where, --fields and csv: record keys plus the virtual `banner`
 // (the payload as escaped text), and the stable key order of normalized NDJSON (the record table's).
-import { AnyRecord, FIELDS } from '../records';
+import { AnyRecord, FIELDS, ownField, setField } from '../records';
 import { bannerBytes, escapeBytes } from './escape';
 
 /** Virtual fields computed from a record; they are never written back into records. */
 export const VIRTUAL_FIELDS = ['banner'];
 
 export function getField(rec: AnyRecord, name: string): unknown {
-  const v = rec[name];
+  const v = ownField(rec, name);
   if (v !== undefined) return v;
   if (name === 'banner' && typeof rec.data === 'string') return escapeBytes(bannerBytes(rec));
   return undefined;
@@ -23,7 +23,7 @@ export function normalize(rec: AnyRecord): AnyRecord {
     return ra !== rb ? ra - rb : a < b ? -1 : a > b ? 1 : 0;
   });
   const out: AnyRecord = { type: rec.type };
-  for (const k of keys) out[k] = rec[k];
+  for (const k of keys) setField(out, k, rec[k]);
   return out;
 }
 

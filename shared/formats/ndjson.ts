@@ -1,5 +1,5 @@
 // ndjson: the records themselves, keys in the stable schema order (or only --fields).
-import type { AnyRecord } from '../records';
+import { AnyRecord, setField } from '../records';
 import type { FormatModule } from './types';
 import { getField, normalize } from './fields';
 
@@ -10,7 +10,7 @@ export const ndjson: FormatModule = {
     const pick = (rec: AnyRecord): AnyRecord => {
       if (!ctx.fields) return normalize(rec);
       const out: Record<string, unknown> = {};
-      for (const f of ctx.fields) { const v = getField(rec, f); if (v !== undefined) out[f] = v; }
+      for (const f of ctx.fields) { const v = getField(rec, f); if (v !== undefined) setField(out, f, v); }
       return out as AnyRecord;
     };
     return {

@@ -4,6 +4,7 @@
 // frame:  type u8 (1 method) | channel u16 | size u32 | payload | 0xCE
 // Connection.Start payload: class u16 (10) | method u16 (10) | version_major u8 | version_minor u8
 //   | server_properties table (u32 length; entries: shortstr name | type u8 | value) | mechanisms longstr | locales longstr
+import { lookup } from '../records';
 import { BufferedSession, Fields, Parser, agreesWith } from './types';
 import { clean } from './text';
 
@@ -39,9 +40,10 @@ function parse(b: Uint8Array): Fields {
     if (type === 'S' || type === 'x' || type === 'F' || type === 'A') {
       if (o + 4 > tEnd) break;
       const len = u32(b, o);
-      if (type === 'S' && PROPS[key]) f[PROPS[key]] = clean(b, o + 4, Math.min(tEnd, o + 4 + len));
+      const prop = lookup(PROPS, key);
+      if (type === 'S' && prop) f[prop] = clean(b, o + 4, Math.min(tEnd, o + 4 + len));
       o += 4 + len;
-    } else if (type in SIZES) o += SIZES[type];
+    } else if (Object.hasOwn(SIZES, type)) o += SIZES[type];
     else break; // an unknown type: its size is unknown, stop rather than guess
   }
   return f;

@@ -1,5 +1,5 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
-import type { AnyRecord } from '../records';
+import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
 import { certFields } from './x509';
 import type { ServiceProbes } from '../service-probes';
@@ -35,7 +35,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   const port = typeof rec.port === 'number' ? rec.port : 0;
   const { service, fields } = identify(data, probe, port, opts.previewBytes);
   const out: AnyRecord = { type: 'banner' };
-  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) out[k] = rec[k];
+  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
   Object.assign(out, fields);
   // A certificate that came without its TLS bytes (masscan's X509 records carry only the DER):

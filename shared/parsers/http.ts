@@ -1,4 +1,5 @@
 // HTTP response parser: a byte-at-a-time state machine over status line, headers and the body's <title>.
+import { lookup } from '../records';
 import { Fields, Parser, Session, agreesWith } from './types';
 import { MAX_FIELD, clean, put } from './text';
 
@@ -115,7 +116,7 @@ class HttpSession implements Session {
     let v = this.val;
     if (v.length && v[v.length - 1] === 0x0d) v = v.slice(0, -1);
     if (this.name === 'set-cookie') this.cookie = true;
-    if (WANTED[this.name] && !this.headers.has(this.name)) this.headers.set(this.name, Uint8Array.from(v));
+    if (lookup(WANTED, this.name) && !this.headers.has(this.name)) this.headers.set(this.name, Uint8Array.from(v));
   }
 
   result(): Fields {
@@ -126,9 +127,10 @@ class HttpSession implements Session {
     put(f, 'http_reason', clean(Uint8Array.from(this.reason)));
     const headers = new Map(this.headers);
     // A header still being read when the bytes ended counts with what arrived.
-    if ((this.s === S.VALUE || this.s === S.VALUE_SPACE) && WANTED[this.name] && !headers.has(this.name)) headers.set(this.name, Uint8Array.from(this.val));
+    if ((this.s === S.VALUE || this.s === S.VALUE_SPACE) && lookup(WANTED, this.name) && !headers.has(this.name)) headers.set(this.name, Uint8Array.from(this.val));
     for (const [name, v] of headers) {
-      const key = WANTED[name];
+      const key = lookup(WANTED, name);
+      if (!key) continue;
       const text = clean(v);
       if (key === 'http_content_length') {
         if (/^\d{1,15}$/.test(text)) f[key] = Number(text);
@@ -153,7 +155,7 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 function entities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,6});/gi, (m, e: string) => {
-    if (e[0] !== '#') return ENTITIES[e.toLowerCase()] ?? m;
+    if (e[0] !== '#') return lookup(ENTITIES, e.toLowerCase()) ?? m;
     const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
     return n > 0x1f && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff) ? String.fromCodePoint(n) : '\ufffd';
   });

@@ -6,6 +6,7 @@
 // 'R' Authentication: code u32be (0 ok, 2 kerberos, 3 cleartext, 5 md5, 7 gss, 9 sspi, 10 sasl + mechanisms)
 // 'S' ParameterStatus: name NUL value NUL (server_version among them); 'Z' ReadyForQuery
 // Before 7.4 (protocol 2) an error is 'E' followed by a NUL-terminated string.
+import { lookup } from '../records';
 import { BufferedSession, Fields, Parser } from './types';
 import { clean } from './text';
 
@@ -62,7 +63,7 @@ function message(b: Uint8Array, type: number, o: number, end: number, len: numbe
       const code = String.fromCharCode(b[o]);
       let nul = b.indexOf(0, o + 1);
       if (nul < 0 || nul > end) nul = end;
-      const key = FIELDS[code];
+      const key = lookup(FIELDS, code);
       const v = clean(b, o + 1, nul);
       if (key === 'postgres_line') { if (/^\d{1,9}$/.test(v)) f[key] = Number(v); }
       else if (key && f[key] === undefined && v) f[key] = v;

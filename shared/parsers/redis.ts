@@ -1,4 +1,5 @@
 // Redis (RESP): the INFO reply's version and mode, or the error a locked server answers (-NOAUTH, -DENIED), or +PONG.
+import { lookup } from '../records';
 import { Fields, Parser, agreesWith } from './types';
 import { clean, latin1, lineSession } from './text';
 
@@ -30,7 +31,7 @@ function derive(lines: Uint8Array[]): Fields {
     const s = latin1(line, 0, 256);
     const colon = s.indexOf(':');
     if (colon <= 0) continue;
-    const key = INFO[s.slice(0, colon)];
+    const key = lookup(INFO, s.slice(0, colon));
     if (!key) continue;
     const v = clean(line, colon + 1, 256);
     if (NUMERIC.has(key)) { if (/^\d{1,15}$/.test(v)) f[key] = Number(v); }

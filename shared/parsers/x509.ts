@@ -7,6 +7,7 @@
 // Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value DirectoryString }
 import { createHash } from 'crypto';
 import { Fields } from './types';
+import { lookup } from '../records';
 import { MAX_FIELD, cleanString, hex } from './text';
 
 export interface Tlv { tag: number; start: number; end: number; full: boolean }
@@ -109,7 +110,7 @@ function name(b: Uint8Array, t: Tlv): Name {
       const id = oid(b, o);
       const value = cleanString(str(b, v));
       if (id === '2.5.4.3' && cn === undefined) cn = value;
-      parts.push(`${ATTR[id] ?? id}=${escapeDn(value)}`);
+      parts.push(`${lookup(ATTR, id) ?? id}=${escapeDn(value)}`);
     }
     if (parts.length) rdns.unshift(parts.join('+'));
   }
@@ -195,7 +196,7 @@ export function certFields(der: Uint8Array, partial: boolean): Fields {
     if (spki && spki.tag === 0x30) {
       const alg = children(der, spki)[0];
       const o = alg && children(der, alg)[0];
-      if (o && o.full && o.tag === 0x06) { const id = oid(der, o); f.cert_key_type = KEY[id] ?? id; }
+      if (o && o.full && o.tag === 0x06) { const id = oid(der, o); f.cert_key_type = lookup(KEY, id) ?? id; }
     }
     for (const k of kids.slice(6)) {
       if (k.tag !== 0xa3) continue;

@@ -44,7 +44,7 @@ export function fromZmapRow(header: string[], line: string): AnyRecord | string 
   const cols = splitCsvLine(line);
   if (typeof cols === 'string') return cols;
   if (cols.length !== header.length) return `${cols.length} fields where the header has ${header.length}`;
-  const f: Record<string, string> = {};
+  const f: Record<string, string> = Object.create(null);   // keyed by the input's header
   header.forEach((h, k) => { f[h] = cols[k]; });
   const ip = f.saddr;
   if (!ip) return 'no saddr';

@@ -1,6 +1,17 @@
 // Applies nmap-service-probes rules to stored banners: trawl probe -> nmap probe chain, first hard match wins.
+//
+// Matching time per banner is bounded whatever the rule and the bytes: rules run on RE2 (linear
+// time) when it can give them PCRE's meaning, the others (lookarounds, backreferences...) on a
+// backtracker with a step budget per rule and per banner, like the match limit nmap gives PCRE.
+// A rule given up on counts as no match, is counted, and is reported once through onGiveUp.
+// Per probe, one pass of RE2.Set over the banner finds the rules that can match (their RE2 form,
+// or for backtracked rules an RE2 form without the constructs RE2 lacks, which matches at least
+// whatever the rule matches); only those run to get their groups.
 import { readFileSync } from 'fs';
-import { Converted, pcreToJs } from './pcre';
+import RE2 from 're2';
+import { Pattern, anchored, literalPrefix, parsePcre } from './pcre';
+import { toRe2Source } from './re2';
+import { Backtracker, GiveUp, compileBacktracker } from './backtrack';
 import { ProbeDef, RuleDef, parseProbesFile } from './file';
 import { fill } from './template';
 import type { Fields } from '../parsers/types';
@@ -10,69 +21,94 @@ export { ProbeFileError } from './file';
 /**
  * Which nmap probes' rules fit a banner elicited by each trawl probe (nmap sent similar bytes).
  * Each chain continues with those probes' `fallback` lines and ends with NULL, as nmap does.
+ * A probe name not listed (records come from anywhere) gets the NULL probe's rules.
  */
-export const PROBE_MAP: Record<string, string[]> = {
-  null: ['NULL'],
-  http: ['GetRequest'],
-  tls: ['SSLSessionReq', 'TLSSessionReq'],
-  redis: ['redis-server'],
-  memcached: ['Memcache'],
-  rdp: ['TerminalServerCookie', 'TerminalServer'],
-  postgres: ['GenericLines', 'SMBProgNeg'],
-  smb: ['SMBProgNeg'],
-  mqtt: ['mqtt'],
-  amqp: ['GetRequest'],
-  user: ['NULL'],
-};
+export const PROBE_MAP: ReadonlyMap<string, string[]> = new Map([
+  ['null', ['NULL']],
+  ['http', ['GetRequest']],
+  ['tls', ['SSLSessionReq', 'TLSSessionReq']],
+  ['redis', ['redis-server']],
+  ['memcached', ['Memcache']],
+  ['rdp', ['TerminalServerCookie', 'TerminalServer']],
+  ['postgres', ['GenericLines', 'SMBProgNeg']],
+  ['smb', ['SMBProgNeg']],
+  ['mqtt', ['mqtt']],
+  ['amqp', ['GetRequest']],
+  ['user', ['NULL']],
+]);
 
-interface Rule { def: RuleDef; index: number; conv: Converted; re?: RegExp | null }
+/** Steps the backtracker may take for one rule on one banner, and for all rules on one banner. */
+export const RULE_STEPS = 50_000;
+export const BANNER_STEPS = 200_000;
+/** Patterns per RE2.Set: more makes each DFA state (a set of positions in all patterns) costlier. */
+const SET_SIZE = 512;
+const PREPARE_SLICE = 128;
 
-interface Probe {
-  def: ProbeDef;
-  ready: boolean;                 // rules converted (done on first use: most probes never are)
-  rules: Rule[];
-  byFirst: Map<number, Rule[]>;   // rules that can only match banners starting with this byte
-  anyFirst: Rule[];               // the rest
-  cache: Map<number, Rule[]>;     // candidates per first byte, in file order
-  heads: Map<string, Rule[]>;     // candidates per banner head (first HEAD bytes), prefixes checked
+interface Rule {
+  def: RuleDef;
+  index: number;             // in its probe, for file order
+  probe: string;
+  pat: Pattern;
+  exact: string | null;      // RE2 source with PCRE's meaning, if RE2 can run the rule
+  relaxed: string;           // RE2 source matching at least whatever the rule matches (a filter)
+  prefix: string;            // literal bytes every match starts with (anchored rules)
+  re2?: RE2 | null;          // compiled on first use (null: RE2 refused it, so it is backtracked)
+  filter?: RE2 | null;
+  bt?: Backtracker;
 }
 
+type RE2Set = ReturnType<typeof RE2.Set>;
+
+/**
+ * Rules of a probe and the RE2 set of their relaxed forms (null: RE2 refused it). Rules anchored
+ * at the start are in sets matched with anchor 'start', whose automaton stops as soon as no rule
+ * can match any more; the others need a scan of the whole banner, so they are kept apart.
+ */
+interface Chunk { set: RE2Set | null; rules: Rule[] }
+
+interface Probe { def: ProbeDef; chunks: Chunk[] | null }
+
 /** rules: in the file (TCP); converted: in the probes used so far; skipped: of those, not runnable. */
-export interface ProbesStats { rules: number; converted: number; skipped: number; reasons: Map<string, number> }
+export interface ProbesStats {
+  rules: number; converted: number; skipped: number; reasons: Map<string, number>;
+  re2: number; backtracked: number; gaveUp: number; setFailures: number;
+}
 
-const HEAD = 8;
-const MAX_HEADS = 1024;   // worst case about 1024 lists of a few thousand references: tens of MB
+export interface GaveUp { line: number; service: string; probe: string }
 
-const FIELD: Record<string, string> = { p: 'nmap_product', v: 'nmap_version', i: 'nmap_info', h: 'nmap_hostname', o: 'nmap_os', d: 'nmap_device' };
+const FIELD: ReadonlyMap<string, string> = new Map([
+  ['p', 'nmap_product'], ['v', 'nmap_version'], ['i', 'nmap_info'], ['h', 'nmap_hostname'], ['o', 'nmap_os'], ['d', 'nmap_device'],
+]);
+
+function compileRe2(source: string): RE2 | null {
+  try { return new RE2(source); } catch { return null; }
+}
 
 export class ServiceProbes {
   private probes = new Map<string, Probe>();
   private chains = new Map<string, Probe[]>();
-  readonly stats: ProbesStats = { rules: 0, converted: 0, skipped: 0, reasons: new Map() };
+  private reported = new Set<Rule>();
+  readonly stats: ProbesStats = { rules: 0, converted: 0, skipped: 0, reasons: new Map(), re2: 0, backtracked: 0, gaveUp: 0, setFailures: 0 };
+  /** Called the first time each rule is given up on (past its step budget). */
+  onGiveUp: ((r: GaveUp) => void) | null = null;
+  private steps = 0;         // backtracking steps left for the banner being matched
+  private byLine: Map<number, Rule> | null = null;
 
   constructor(text: string) {
     for (const def of parseProbesFile(text)) {
       if (def.protocol !== 'TCP') continue;
       this.stats.rules += def.rules.length;
-      this.probes.set(def.name, { def, ready: false, rules: [], byFirst: new Map(), anyFirst: [], cache: new Map(), heads: new Map() });
-    }
-  }
-
-  /** Converts a probe's patterns and indexes them by the banner byte they must start with. */
-  private prepare(p: Probe): void {
-    p.ready = true;
-    for (const r of p.def.rules) {
-      this.stats.converted++;
-      const conv = pcreToJs(r.pattern, r.flags);
-      if ('error' in conv) { this.skip(conv.error); continue; }
-      const rule: Rule = { def: r, index: p.rules.length, conv };
-      p.rules.push(rule);
-      if (conv.firstBytes) for (const b of conv.firstBytes) { const l = p.byFirst.get(b) ?? []; l.push(rule); p.byFirst.set(b, l); }
-      else p.anyFirst.push(rule);
+      this.probes.set(def.name, { def, chunks: null });
     }
   }
 
   static fromFile(path: string): ServiceProbes { return new ServiceProbes(readFileSync(path, 'latin1')); }
+
+  /** How many rules were given up on at least once. */
+  get gaveUpRules(): number { return this.reported.size; }
+
+  /** Compiles every probe trawl's probes lead to (chain() does it for one on first use). */
+  prepareAll(): void { for (const name of PROBE_MAP.keys()) this.chain(name); }
 
   private skip(reason: string): void {
     this.stats.skipped++;
@@ -80,70 +116,157 @@ export class ServiceProbes {
     this.stats.reasons.set(key, (this.stats.reasons.get(key) ?? 0) + 1);
   }
 
+  /** Parses a probe's rules and groups them into RE2 sets. */
+  private prepare(p: Probe): Chunk[] {
+    const steps = this.preparing(p);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /** prepare() in slices: yields after every PREPARE_SLICE rules parsed and every set compiled. */
+  private *preparing(p: Probe): Generator<void, Chunk[]> {
+    const rules: Rule[] = [];
+    for (const def of p.def.rules) {
+      if (this.stats.converted++ % PREPARE_SLICE === 0) yield;
+      const pat = parsePcre(def.pattern, def.flags);
+      if ('error' in pat) { this.skip(pat.error); continue; }
+      const exact = toRe2Source(pat, false);
+      const rule: Rule = { def, index: rules.length, probe: p.def.name, pat, exact, relaxed: exact ?? toRe2Source(pat, true)!, prefix: literalPrefix(pat.root) };
+      if (exact === null) {
+        try { rule.bt = compileBacktracker(pat); } catch (e) { this.skip((e as Error).message); continue; }
+        this.stats.backtracked++;
+      } else this.stats.re2++;
+      rules.push(rule);
+    }
+    const chunks: Chunk[] = [];
+    for (const start of [true, false]) {
+      const group = rules.filter((r) => anchored(r.pat.root) === start);
+      for (let at = 0; at < group.length; at += SET_SIZE) { this.addChunks(group.slice(at, at + SET_SIZE), start, chunks); yield; }
+    }
+    return chunks;
+  }
+
+  /** One set for the rules, or (when RE2 refuses the set, too big or one bad pattern) halves of them. */
+  private addChunks(rules: Rule[], anchoredSet: boolean, out: Chunk[]): void {
+    try {
+      out.push({ set: new RE2.Set(rules.map((r) => r.relaxed), { anchor: anchoredSet ? 'start' : 'unanchored' }), rules });
+      return;
+    } catch { /* split */ }
+    if (rules.length === 1) { out.push({ set: null, rules }); return; }
+    const half = rules.length >> 1;
+    this.addChunks(rules.slice(0, half), anchoredSet, out);
+    this.addChunks(rules.slice(half), anchoredSet, out);
+  }
+
   /** The nmap probes tried for a trawl probe, in order, each once. */
   chain(trawlProbe: string): Probe[] {
-    let c = this.chains.get(trawlProbe);
+    const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+    let c = this.chains.get(key);
     if (c) return c;
+    c = this.chainProbes(key);
+    for (const p of c) if (!p.chunks) p.chunks = this.prepare(p);
+    this.chains.set(key, c);
+    return c;
+  }
+
+  private chainProbes(key: string): Probe[] {
     const names: string[] = [];
     const add = (n: string) => { if (!names.includes(n) && this.probes.has(n)) names.push(n); };
-    for (const n of PROBE_MAP[trawlProbe] ?? []) add(n);
+    for (const n of PROBE_MAP.get(key)!) add(n);
     for (const n of [...names]) for (const f of this.probes.get(n)!.def.fallback) add(f);
     add('NULL');
-    c = names.map((n) => this.probes.get(n)!);
-    for (const p of c) if (!p.ready) this.prepare(p);
-    this.chains.set(trawlProbe, c);
-    return c;
+    return names.map((n) => this.probes.get(n)!);
   }
+
+  /** Whether a banner of this trawl probe can be matched without compiling first. */
+  ready(trawlProbe: string): boolean { return this.chains.has(PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null'); }
 
   /**
-   * Rules whose literal prefix agrees with the banner's first HEAD bytes. Banners of one service
-   * share their heads ("HTTP/1.1", "SSH-2.0-"), so this is computed once per head and reused;
-   * the map is bounded by clearing it when it grows past MAX_HEADS.
+   * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
+   * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
    */
-  private forHead(p: Probe, s: string): Rule[] {
-    const head = s.slice(0, HEAD);
-    let c = p.heads.get(head);
-    if (!c) {
-      c = this.candidates(p, s.charCodeAt(0)).filter((r) => {
-        const n = Math.min(r.conv.prefix.length, head.length);
-        return r.conv.prefix.slice(0, n) === head.slice(0, n);
-      });
-      if (p.heads.size >= MAX_HEADS) p.heads.clear();
-      p.heads.set(head, c);
+  async prepareChain(trawlProbe: string, stop: () => boolean): Promise<void> {
+    const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+    for (const p of this.chainProbes(key)) {
+      if (p.chunks) continue;
+      const steps = this.preparing(p);
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) { p.chunks = r.value; break; }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stop()) return;
+        if (p.chunks) break;           // compiled meanwhile by a synchronous chain()
+      }
     }
-    return c;
+    this.chain(trawlProbe);
   }
 
-  private candidates(p: Probe, first: number): Rule[] {
-    let c = p.cache.get(first);
-    if (!c) {
-      const own = p.byFirst.get(first) ?? [];
-      c = [...own, ...p.anyFirst].sort((a, b) => a.index - b.index);
-      p.cache.set(first, c);
+  /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
+  private candidates(p: Probe, buf: Buffer, s: string): Rule[] {
+    const hits: Rule[] = [];
+    for (const ch of p.chunks!) {
+      if (ch.set) {
+        try { for (const k of ch.set.match(buf)) hits.push(ch.rules[k]); continue; } catch { this.stats.setFailures++; }
+      }
+      // No set, or it ran out of DFA memory on this banner: each rule's own RE2 (linear time too).
+      for (const r of ch.rules) {
+        if (!s.startsWith(r.prefix)) continue;
+        if (r.filter === undefined) r.filter = compileRe2(r.relaxed);
+        if (!r.filter || r.filter.test(buf)) hits.push(r);
+      }
     }
-    return c;
+    return p.chunks!.length > 1 ? hits.sort((a, b) => a.index - b.index) : hits;
   }
 
-  /** Compiles on first use; a pattern JavaScript rejects is counted and never tried again. */
-  private regex(r: Rule): RegExp | null {
-    if (r.re === undefined) {
-      try { r.re = new RegExp(r.conv.source, r.conv.flags); } catch { r.re = null; this.skip('rejected by JavaScript'); }
+  /** The groups of a rule's match (strings of bytes), or null: no match or given up on. */
+  private groups(r: Rule, data: Uint8Array, buf: Buffer, s: string): (string | undefined)[] | null {
+    if (r.re2 === undefined) r.re2 = r.exact === null ? null : compileRe2(r.exact);
+    if (r.re2) {
+      const m = r.re2.exec(buf) as (Buffer | undefined)[] | null;
+      return m ? Array.from(m, (g) => g?.toString('utf8')) : null;
     }
-    return r.re;
+    r.bt ??= compileBacktracker(r.pat);
+    try {
+      const m = r.bt.exec(data, Math.min(RULE_STEPS, this.steps));
+      this.steps -= r.bt.steps();
+      if (!m) return null;
+      const out: (string | undefined)[] = [];
+      for (let g = 0; g < m.length; g += 2) out.push(m[g] < 0 ? undefined : s.slice(m[g], m[g + 1]));
+      return out;
+    } catch (e) {
+      if (!(e instanceof GiveUp)) throw e;
+      this.steps -= Math.min(RULE_STEPS, this.steps);
+      this.stats.gaveUp++;
+      if (!this.reported.has(r)) {
+        this.reported.add(r);
+        this.onGiveUp?.({ line: r.def.line, service: r.def.service, probe: r.probe });
+      }
+      return null;
+    }
+  }
+
+  /** Runs the rule of one line of the file on a banner: its groups, or null (for tests against PCRE). */
+  execRule(line: number, data: Uint8Array): (string | undefined)[] | null {
+    if (!this.byLine) {
+      this.byLine = new Map();
+      for (const p of this.probes.values()) for (const ch of (p.chunks ??= this.prepare(p))) for (const r of ch.rules) this.byLine.set(r.def.line, r);
+    }
+    const r = this.byLine.get(line);
+    if (!r) return null;
+    const s = Buffer.from(data).toString('latin1');
+    this.steps = BANNER_STEPS;
+    return this.groups(r, data, Buffer.from(s, 'utf8'), s);
   }
 
   /** Fields for a banner: nmap_service etc. from the first hard match, or the first softmatch's service. */
   match(data: Uint8Array, trawlProbe: string): Fields | null {
     if (data.length === 0) return null;
     const s = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
+    const buf = Buffer.from(s, 'utf8');        // each byte one code point, as RE2 reads the patterns
+    this.steps = BANNER_STEPS;
     let soft: Fields | null = null;
     for (const p of this.chain(trawlProbe)) {
-      for (const r of this.forHead(p, s)) {
+      for (const r of this.candidates(p, buf, s)) {
         if (soft && r.def.soft) continue;
-        if (r.conv.prefix.length > HEAD && !s.startsWith(r.conv.prefix)) continue;
-        const re = this.regex(r);
-        if (!re) continue;
-        const m = re.exec(s);
+        const m = this.groups(r, data, buf, s);
         if (!m) continue;
         if (r.def.soft) { soft = { nmap_service: r.def.service, nmap_softmatch: true, nmap_probe: p.def.name, nmap_line: r.def.line }; continue; }
         const f: Fields = { nmap_service: r.def.service };
@@ -152,7 +275,7 @@ export class ServiceProbes {
           const v = fill(t.value, m);
           if (!v) continue;
           if (t.key === 'cpe') cpes.push('cpe:/' + v);
-          else if (FIELD[t.key]) f[FIELD[t.key]] = v;
+          else if (FIELD.has(t.key)) f[FIELD.get(t.key)!] = v;
         }
         if (cpes.length) f.nmap_cpe = cpes.join(' ');
         f.nmap_probe = p.def.name;

@@ -20,7 +20,7 @@ function unpack(s: string, endian: string): string {
 const HELPER = /\$(P|SUBST|I)\((\d)(?:,"((?:[^"\\]|\\.)*)"(?:,"((?:[^"\\]|\\.)*)")?)?\)|\$(\d)/g;
 
 /** Substitutes the groups of `m` into one template; unknown helpers are left as written. */
-export function fill(template: string, m: RegExpExecArray): string {
+export function fill(template: string, m: ArrayLike<string | undefined>): string {
   const out = template.replace(HELPER, (all, fn: string | undefined, n1: string | undefined, a: string | undefined, b: string | undefined, n2: string | undefined) => {
     const g = (n: string) => m[Number(n)] ?? '';
     if (n2 !== undefined) return g(n2);

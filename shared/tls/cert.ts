@@ -5,6 +5,7 @@
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier { OID, params }, signature }
 import { X509Certificate } from 'crypto';
 import type { Fields } from '../parsers/types';
+import { lookup } from '../records';
 import { certFields, children, oid, tlv } from '../parsers/x509';
 
 /** Signature algorithm OIDs, named as OpenSSL names them. */
@@ -33,7 +34,7 @@ export function signatureAlgorithm(der: Uint8Array): string | undefined {
   const id = alg && alg.tag === 0x30 ? children(der, alg)[0] : undefined;
   if (!id || id.tag !== 0x06 || !id.full) return undefined;
   const o = oid(der, id);
-  return SIG_ALGS[o] ?? (o || undefined);
+  return lookup(SIG_ALGS, o) ?? (o || undefined);
 }
 
 /**
@@ -64,7 +65,8 @@ export function certificateFields(der: Uint8Array): Fields {
   if (d.modulusLength) f.cert_key_bits = d.modulusLength;
   if (d.namedCurve) {
     f.cert_key_curve = d.namedCurve;
-    if (CURVE_BITS[d.namedCurve]) f.cert_key_bits = CURVE_BITS[d.namedCurve];
+    const bits = lookup(CURVE_BITS, String(d.namedCurve));
+    if (bits) f.cert_key_bits = bits;
   }
   if (key.asymmetricKeyType === 'ed25519') f.cert_key_bits = 256;
   if (key.asymmetricKeyType === 'ed448') f.cert_key_bits = 456;
