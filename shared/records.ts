@@ -8,10 +8,11 @@
 // times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
 
-export const RECORD_TYPES = ['target', 'open', 'closed', 'unreachable', 'banner'] as const;
+export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'banner'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
 
-// Who writes a field: a trawl command, or another tool whose output trawl reads (fmt shows it).
+// Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
+// tool whose output trawl reads (fmt shows it).
 type Writer = 'targets' | 'catch' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
@@ -25,14 +26,22 @@ interface FieldSpec {
 }
 
 const REPLIES = ['open', 'closed', 'unreachable', 'banner'] as const;
+const ADDRESSED = ['target', ...REPLIES] as const;
 
 export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
-  { name: 'ip', kind: 'string', in: RECORD_TYPES, by: 'catch' },
-  { name: 'port', kind: 'number', in: RECORD_TYPES, by: 'catch' },
+  { name: 'ip', kind: 'string', in: ADDRESSED, by: 'catch' },
+  { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
   { name: 'proto', kind: 'string', in: REPLIES, by: 'other' },
   { name: 'sport', kind: 'number', in: REPLIES, by: 'catch' },
   { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
+  { name: 'seed', kind: 'string', in: ['shard'], by: 'targets' },
+  { name: 'plan', kind: 'string', in: ['shard'], by: 'targets' },
+  { name: 'shard', kind: 'number', in: ['shard'], by: 'targets' },
+  { name: 'shards', kind: 'number', in: ['shard'], by: 'targets' },
+  { name: 'resume_index', kind: 'number', in: ['shard'], by: 'targets' },
+  { name: 'targets', kind: 'number', in: ['shard'], by: 'targets' },
+  { name: 'total', kind: 'number', in: ['shard'], by: 'targets' },
   { name: 'from', kind: 'string', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },

@@ -90,7 +90,8 @@ test('resume per shard: an interrupted shard and its rest, resumed at the printe
   part.stdout.on('data', (d) => { stdout += d; });
   part.stderr.on('data', (d) => { stderr += d; });
   const closed = new Promise<number>((res) => part.on('close', (c) => res(c ?? -1)));
-  for (let k = 0; k < 100 && (stdout.match(/\n/g) ?? []).length < 50 && part.exitCode === null; k++) await new Promise((res) => setTimeout(res, 50));
+  // Up to 30 s for the first 50 results: on a loaded machine scan alone can take seconds to start.
+  for (let k = 0; k < 600 && (stdout.match(/\n/g) ?? []).length < 50 && part.exitCode === null; k++) await new Promise((res) => setTimeout(res, 50));
   part.kill('SIGINT');
   assert.is(await closed, 130, stderr);
   const m = /resume with --resume-index (\d+)/.exec(stderr);

@@ -18,13 +18,19 @@ function section(name: string): string {
   return page.slice(start + 1, page.indexOf('\n.S', start + 1));
 }
 
-/** Field names set in bold (.B/.BR lines), in order of first mention. */
+/** Field names set in bold, in order of first mention: in a .TP list the entries' heads, in
+ *  prose every .B and .BR line (the bold arguments: all of .B's, every other one of .BR's). */
 function bold(text: string): string[] {
+  const all = text.split('\n');
+  const heads = text.includes('\n.TP\n') ? all.filter((_, k) => k > 0 && all[k - 1] === '.TP') : all;
   const out: string[] = [];
-  for (const l of text.split('\n')) {
-    const m = /^\.BR? (?:"([^"]*)"|(\S+))/.exec(l);
-    const w = m ? m[1] ?? m[2] : '';
-    if (/^[a-z][a-z0-9_]*$/.test(w) && !out.includes(w)) out.push(w);
+  for (const l of heads) {
+    const m = /^\.(BR?) (.*)$/.exec(l);
+    if (!m) continue;
+    const args = [...m[2].matchAll(/"([^"]*)"|(\S+)/g)].map((a) => a[1] ?? a[2]);
+    args.forEach((w, k) => {
+      if ((m[1] === 'B' || k % 2 === 0) && /^[a-z][a-z0-9_]*$/.test(w) && !out.includes(w)) out.push(w);
+    });
   }
   return out;
 }
@@ -66,10 +72,14 @@ test('catch writes every record type in the table\'s order, validated or not, tr
   for (const k of ['open', 'closed', 'banner', 'validated', 'truncated', 'tsval', 'options']) assert.ok(seen.has(k), `the fixture showed no ${k}`);
 });
 
-test('targets writes target records in the table\'s order', () => {
-  const r = trawl(['targets', '198.18.0.0/30', '-p', '80', '--seed', '1', '-q']);
-  assert.is(r.code, 0, r.stderr);
-  for (const rec of lines(r.stdout)) inTableOrder(rec);
+test('targets writes target and shard records in the table\'s order', () => {
+  for (const extra of [[], ['--plan']]) {
+    const r = trawl(['targets', '198.18.0.0/30', '-p', '80', '--seed', '1', '-q', ...extra]);
+    assert.is(r.code, 0, r.stderr);
+    const recs = lines(r.stdout);
+    assert.ok(recs.length > 0);
+    for (const rec of recs) inTableOrder(rec);
+  }
 });
 
 test('fmt -o ndjson leaves catch\'s records as they are: one order', () => {
