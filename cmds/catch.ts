@@ -5,18 +5,19 @@ import { runCommand } from '../shared/command';
 import { IO } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
-import { FatalError, UsageError } from '../shared/exit';
+import { EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
 import { parseIpv4 } from '../shared/packet/ipv4';
 import { linktypeSupported } from '../shared/packet/link';
-import { PcapReader } from '../shared/packet/pcap-reader';
 import { CatchEngine, ArpResponder } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/catch/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
-import { captureFilter, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative } from '../shared/catch/source';
+import {
+  captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
+} from '../shared/catch/source';
 
 const DEFAULT_MAX_BANNER = 4096;
 const MAX_BATCH = 4096;
@@ -178,11 +179,13 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const idleMs = opts.idle * 1000;
   let lastValid = Date.now();
   let checkedLinktype = false;
+  let damaged: string | null = null;   // a damaged record ended the file: "frame N: what"
   try {
     for (;;) {
       if (stop || w.closed) break;
       let n: number;
       try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) {
+        if (file && (damaged = damagedRecord(e))) break;
         throw file ? pcapError(file, e) : new FatalError(`-i ${iface}: ${(e as Error).message}`);
       }
       if (!checkedLinktype && n !== 0) {
@@ -220,10 +223,8 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const kdrops = drops();
   src.close();
   await w.end();
-  if (src instanceof PcapReader && src.truncatedTail > 0) {
-    report.warn(`${file}: the last record is cut off (${src.truncatedTail} bytes ignored)`);
-  }
+  if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return 1; }
-  return stop === 2 ? 130 : 0;
+  return stop === 2 ? 130 : damaged ? EXIT_REJECTED : 0;
 }
