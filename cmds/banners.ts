@@ -11,6 +11,7 @@ import type { AnyRecord } from '../shared/records';
 import { enrichBanner } from '../shared/parsers/banner';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
+import { quoteInput } from '../shared/quote';
 
 export const info: CommandInfo = {
   name: 'banners',
@@ -30,11 +31,6 @@ export const info: CommandInfo = {
 
 // Thrown from the record callback when the reader of our output went away (| head) or a signal came.
 class Stop extends Error {}
-
-function preview(line: string): string {
-  const s = line.slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
-  return s.length < line.length ? s + '...' : s;
-}
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
@@ -68,7 +64,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const out = enrichBanner(rec, { previewBytes, probes });
       if (typeof out === 'string') {
         bad++;
-        report.error(`stdin:${line}: ${out}: ${preview(JSON.stringify(rec))}`);
+        report.error(`stdin:${line}: ${out}: ${quoteInput(JSON.stringify(rec))}`);
         return undefined;
       }
       counts.banners++;

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandInfo } from './args';
 import type { IO } from './io';
+import { printable } from './quote';
 
 interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
 
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const mod = load(name);
-  if (!mod) { process.stderr.write(`trawl: unknown command '${name}' (see trawl --help)\n`); return 2; }
+  if (!mod) { process.stderr.write(`trawl: unknown command '${printable(name)}' (see trawl --help)\n`); return 2; }
   return mod.run(rest);
 }
 
@@ -46,6 +47,6 @@ function exitWhenFlushed(code: number) {
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
-  process.stderr.write(`trawl: internal error: ${e && e.stack ? e.stack : e}\n`);
+  process.stderr.write(`trawl: internal error: ${printable(String(e && e.stack ? e.stack : e)).replace(/\\x0a/g, '\n')}\n`);
   exitWhenFlushed(1);
 });

@@ -9,8 +9,9 @@
 // path does; everything else (other key orders, spaces, IPv6, bad lines) falls through to it.
 import type { Readable } from 'stream';
 import type { Reporter } from '../report';
+import { quoteInput } from '../quote';
 import type { AnyRecord } from '../records';
-import { DEFAULT_MAX_LINE, requireType } from '../ndjson-reader';
+import { DEFAULT_MAX_LINE, parseLine } from '../ndjson-reader';
 
 export interface TargetSink {
   /** A canonical IPv4 target; may return a promise to pause reading. */
@@ -67,11 +68,6 @@ function fast(b: Buffer, s: number, e: number): boolean {
   return o === e - 1 && b[o] === 125;   // '}' closes the line
 }
 
-function preview(line: string): string {
-  const s = line.slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
-  return s.length < line.length ? s + '...' : s;
-}
-
 /** Reads NDJSON from input, calling sink for every good line; bad lines are reported and counted. */
 export async function readTargets(input: Readable, report: Reporter, sink: TargetSink,
   name = 'stdin', maxLine = DEFAULT_MAX_LINE): Promise<TargetCounts> {
@@ -80,18 +76,13 @@ export async function readTargets(input: Readable, report: Reporter, sink: Targe
   let skipping = false;               // inside a line longer than maxLine
   const bad = (text: string, why: string) => {
     counts.bad++;
-    report.error(`${name}:${counts.lines}: ${why}${text ? `: ${preview(text)}` : ''}`);
+    report.error(`${name}:${counts.lines}: ${why}${text ? `: ${quoteInput(text)}` : ''}`);
   };
   const slow = (b: Buffer, s: number, e: number): void | Promise<void> => {
     let text = b.toString('utf8', s, e);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return undefined;
-    let value: unknown;
-    try { value = JSON.parse(text); } catch (err) {
-      bad(text, (err as Error).message.replace(/^Unexpected/, 'unexpected'));
-      return undefined;
-    }
-    const rec = requireType(value);
+    const rec = parseLine(text) as AnyRecord | string;   // the one reader's checks and messages
     if (typeof rec === 'string') { bad(text, rec); return undefined; }
     return sink.record(rec, counts.lines);
   };

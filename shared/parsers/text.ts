@@ -1,5 +1,6 @@
 // Byte-to-text helpers shared by the parsers: bounded, lossy only where said, never throwing.
 import type { Fields } from './types';
+import { cutAtCodePoint } from '../quote';
 
 /** Longest string any parsed field holds; the raw bytes stay whole in the record's `data`. */
 export const MAX_FIELD = 512;
@@ -15,14 +16,14 @@ export function clean(b: Uint8Array, start = 0, end = b.length): string {
   if (e <= s) return '';
   // eslint-disable-next-line no-control-regex
   const t = utf8.decode(b.subarray(s, e)).replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd').trim();
-  return t.length > MAX_FIELD ? t.slice(0, MAX_FIELD) : t;
+  return cutAtCodePoint(t, MAX_FIELD);
 }
 
 /** A JS string (already decoded) cleaned the same way. */
 export function cleanString(s: string): string {
   // eslint-disable-next-line no-control-regex
   const t = s.replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd').trim();
-  return t.length > MAX_FIELD ? t.slice(0, MAX_FIELD) : t;
+  return cutAtCodePoint(t, MAX_FIELD);
 }
 
 /** Bytes as latin1 (one char per byte), for ASCII protocol tokens. */
