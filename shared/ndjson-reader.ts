@@ -97,46 +97,23 @@ export function parseLine(line: string, adapt: (value: unknown) => AnyRecord | A
   return adapt(value);
 }
 
-// Calls onRecord for every good record, awaiting it only when it returns a promise, so a slow
-// consumer (a writer waiting for 'drain') pauses reading instead of buffering the input.
-export async function readRecords(
-  input: Readable,
-  report: Reporter,
-  onRecord: (rec: AnyRecord, line: number) => void | Promise<void>,
-  opts: ReadOptions = {},
-): Promise<ReadCounts> {
-  const name = opts.name ?? 'stdin';
-  const max = opts.maxLine ?? DEFAULT_MAX_LINE;
-  const adapt = opts.adapt ?? requireType;
-  const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
-  const bad = (line: string, why: string) => {
-    counts.bad++;
-    report.error(`${name}:${counts.lines}: ${why}: ${quoteInput(line)}`);
-  };
-  const limiter = new LineLimiter(max);
+/** Called for every line, numbered from 1, without its newline or CR; tooLong when the line
+ *  was cut at the limit (line then holds its first bytes). A returned promise pauses reading. */
+export type OnLine = (line: string, n: number, tooLong: boolean) => void | Promise<void>;
+
+/** The one line reader under readRecords and the range files: split2 behind the byte-level
+ *  limiter, so memory stays bounded by maxLine whatever the input. Resolves with the count. */
+export async function readLines(input: Readable, maxLine: number, onLine: OnLine): Promise<number> {
+  const limiter = new LineLimiter(maxLine);
   const lines = input.pipe(limiter).pipe(split2());
   input.on('error', (e) => lines.destroy(e));
-
+  let n = 0;
   const handle = (raw: string): Promise<void> | void => {
-    counts.lines++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (limiter.cutLines[0] === counts.lines) { limiter.cutLines.shift(); return bad(line, `line longer than ${max} bytes`); }
-    if (line.trim() === '') return;
-    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
-    if (rec === null) return;
-    if (typeof rec === 'string') return bad(line, rec);
-    if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, counts.lines); }
-    // Several records from one line (a peer's array): chain any waits in order.
-    let chain: Promise<void> | undefined;
-    for (const r of rec) {
-      counts.records++;
-      const at = counts.lines;
-      if (chain) chain = chain.then(() => onRecord(r, at));
-      else chain = onRecord(r, at) || undefined;
-    }
-    return chain;
+    n++;
+    const cut = limiter.cutLines[0] === n;
+    if (cut) limiter.cutLines.shift();
+    return onLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, n, cut);
   };
-
   // Lines are handled synchronously as 'data' arrives (an async iterator per line cost a third
   // of fmt's time); the stream is paused only while a consumer's promise is pending.
   await new Promise<void>((resolve, reject) => {
@@ -159,6 +136,42 @@ export async function readRecords(
     lines.on('data', (raw: string) => { queue.push(raw); if (!waiting) drain(); });
     lines.on('end', () => { ended = true; if (!waiting && queue.length === 0) resolve(); });
     lines.on('error', reject);
+  });
+  return n;
+}
+
+// Calls onRecord for every good record, awaiting it only when it returns a promise, so a slow
+// consumer (a writer waiting for 'drain') pauses reading instead of buffering the input.
+export async function readRecords(
+  input: Readable,
+  report: Reporter,
+  onRecord: (rec: AnyRecord, line: number) => void | Promise<void>,
+  opts: ReadOptions = {},
+): Promise<ReadCounts> {
+  const name = opts.name ?? 'stdin';
+  const max = opts.maxLine ?? DEFAULT_MAX_LINE;
+  const adapt = opts.adapt ?? requireType;
+  const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
+  const bad = (line: string, why: string) => {
+    counts.bad++;
+    report.error(`${name}:${counts.lines}: ${why}: ${quoteInput(line)}`);
+  };
+  counts.lines = await readLines(input, max, (line, n, tooLong): Promise<void> | void => {
+    counts.lines = n;
+    if (tooLong) return bad(line, `line longer than ${max} bytes`);
+    if (line.trim() === '') return;
+    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
+    if (rec === null) return;
+    if (typeof rec === 'string') return bad(line, rec);
+    if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, n); }
+    // Several records from one line (a peer's array): chain any waits in order.
+    let chain: Promise<void> | undefined;
+    for (const r of rec) {
+      counts.records++;
+      if (chain) chain = chain.then(() => onRecord(r, n));
+      else chain = onRecord(r, n) || undefined;
+    }
+    return chain;
   });
   return counts;
 }

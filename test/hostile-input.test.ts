@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { trawl } from './helpers';
+import { spawnSync } from 'child_process';
+import { trawl, TRAWL } from './helpers';
 import { readPcapFile } from './packets';
 import { FORMATS } from '../shared/formats/registry';
 import { cutAtCodePoint, printable, quoteInput } from '../shared/quote';
@@ -93,6 +94,27 @@ test('a field cut at 512 characters never splits a surrogate pair (no lone \\ud8
   assert.is(r.stderr, '');
   assert.not.match(r.stdout, /\\ud83d/);
   assert.is(JSON.parse(r.stdout).http_server, 'a'.repeat(511));
+});
+
+test('targets -iL with a 100 MB line: a short quote of it, memory bounded by the line limit', () => {
+  const f = path.join(dir, 'huge.txt');
+  fs.writeFileSync(f, '198.18.0.0/24\n' + '1'.repeat(100 << 20) + '\n');
+  const r = trawl(['targets', '-iL', f, '-p', '80'], '');
+  assert.is(r.stderr, `trawl targets: ${f}:2: line longer than 1048576 bytes: ${'1'.repeat(60)}...\n`);
+  assert.is(r.code, 2);
+  assert.is(r.stdout, '');
+  const tok = path.join(dir, 'token.txt');
+  fs.writeFileSync(tok, '198.18.0.0/24 ' + 'x'.repeat(5000) + '\n');
+  const t = trawl(['targets', '-iL', tok, '-p', '80'], '');
+  assert.is(t.stderr, `trawl targets: ${tok}:1: bad range '${'x'.repeat(60)}...': longer than 100 characters\n`);
+  assert.is(t.code, 2);
+  // Peak RSS of the run, written by a preloaded exit hook (was 655 MB when the file was read whole).
+  const hook = path.join(dir, 'rss.js'), out = path.join(dir, 'rss.txt');
+  fs.writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));`);
+  const m = spawnSync(process.execPath, ['-r', hook, TRAWL, 'targets', '-iL', f, '-p', '80']);
+  assert.is(m.status, 2);
+  const mb = Number(fs.readFileSync(out, 'utf8')) / 1024;
+  assert.ok(mb < 150, `peak RSS ${mb.toFixed(0)} MB`);
 });
 
 test('printable, quoteInput and cutAtCodePoint', () => {
