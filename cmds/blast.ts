@@ -163,7 +163,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
             rate, attempts: opts.attempts, lingerMs: replies ? opts.linger * 1000 : 0, minBatch: 2048,
           });
           if (interrupted) engine.stop();
-          run = engine.run();
+          run = engine.run().then(() => { if (engine!.failure) onSignal(); });   // stop reading, say where to resume
           const p = engine.push(ip, port, slotOf[port], i);
           if (p) await p;
         })();
@@ -201,6 +201,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const k = e ? e.resumeIndex() : count;
       report.info(k === null ? 'interrupted after every target was sent'
         : `interrupted: resume with --resume-index ${k} (the first target not sent)`);
+      if (e?.failure) throw new FatalError(`${pcap ? `--pcap ${pcap}` : `-i ${iface}`}: ${e.failure.message}`);
       return EXIT_INTERRUPTED;
     }
     if (!e && !opts.quiet) report.warn('no target records on stdin: nothing sent');

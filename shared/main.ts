@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandInfo } from './args';
-import type { IO } from './io';
+import { IO, processIO, standardOutputError } from './io';
 import { printable } from './quote';
 
 interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
@@ -27,9 +27,9 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(usage()); return name ? 0 : 2; }
+  if (!name || name === '--help' || name === '-h' || name === 'help') { processIO().stdout.write(usage()); return name ? 0 : 2; }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(require('../../package.json').version + '\n');
+    processIO().stdout.write(require('../../package.json').version + '\n');
     return 0;
   }
   const mod = load(name);
@@ -40,9 +40,19 @@ async function main(argv: string[]): Promise<number> {
 // Exit once stdout has drained: a native capture handle or a stray timer must not keep a
 // finished command alive, and a closed pipe (EPIPE) must not hang the exit either.
 function exitWhenFlushed(code: number) {
-  const out = process.stdout;
-  const done = () => process.exit(code);
-  if (out.writableLength === 0 || out.destroyed) return done();
+  const out = processIO().stdout;
+  // setImmediate: a failed write reports its error on a later tick; let it arrive first.
+  const done = () => setImmediate(() => {
+    // A write error outside the commands' writers (key, --help): EPIPE is the reader leaving
+    // (| true), anything else (a full disk) makes a zero status 1.
+    const err = standardOutputError();
+    if (code === 0 && err && err.code !== 'EPIPE') {
+      process.stderr.write(`trawl: cannot write standard output: ${printable(err.message)}\n`);
+      code = 1;
+    }
+    process.exit(code);
+  });
+  if (out.writableLength === 0 || out.destroyed) { done(); return; }
   out.once('drain', done).once('error', done).once('close', done);
 }
 
