@@ -173,7 +173,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         record: (rec, line) => {
           if (interrupted) return undefined;
           if (rec.type !== 'target') { skipped++; return undefined; }
-          const r = parseTarget(rec, t);
+          const r = parseTarget(rec, t, opts['allow-special']);
           if (r === IPV6) {
             if (v6++ === 0) report.warn(`stdin:${line}: IPv6 targets are not sent (counted in the summary)`);
             return undefined;
@@ -181,6 +181,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
           if (typeof r === 'string') { badTargets++; report.error(`stdin:${line}: ${r}`); return undefined; }
           return accept(t.ip, t.port, t.i);
         },
+        allowSpecial: opts['allow-special'],
       });
     } catch (e) {
       if (!interrupted) throw e;

@@ -50,6 +50,27 @@ test('blast: a deep line and a NUL line are bad lines (counted, exit 3), the tar
   assert.equal(readPcapFile(pcap).map((f) => f.data.subarray(14 + 16, 14 + 20).join('.')), ['198.18.0.1', '198.18.0.2']);
 });
 
+test('blast refuses 0.0.0.0/8, broadcast, multicast and loopback targets as bad lines unless --allow-special; hello:world is no IPv6', () => {
+  const ips = ['0.0.0.0', '255.255.255.255', '224.0.0.1', '127.0.0.1', 'hello:world', '198.18.0.1', '2001:db8::1'];
+  // The canonical form (blast's fast path) and another key order (the general path) alike.
+  const canon = ips.map((ip, i) => `{"type":"target","ip":"${ip}","port":80,"i":${i}}`).join('\n') + '\n';
+  const other = ips.map((ip, i) => JSON.stringify({ i, port: 80, ip, type: 'target' })).join('\n') + '\n';
+  const base = ['blast', '--key-file', keyFile, '--source-ip', '198.19.0.1', '--router-mac', '02:00:00:00:00:0b', '--rate', 'max', '-q'];
+  const why = ['is in 0.0.0.0/8 (this network)', 'is the broadcast address', 'is a multicast address (224.0.0.0/4)', 'is a loopback address (127.0.0.0/8)'];
+  for (const input of [canon, other]) {
+    const pcap = path.join(dir, 'special.pcap');
+    const r = trawl([...base, '--pcap', pcap], input);
+    assert.is(r.stderr, why.map((w, k) => `trawl blast: stdin:${k + 1}: target "ip" ${ips[k]} ${w}: not sent (--allow-special sends it)\n`).join('') +
+      'trawl blast: stdin:5: target "ip" "hello:world" is not an IPv4 or IPv6 address\n' +
+      'trawl blast: warning: stdin:7: IPv6 targets are not sent (counted in the summary)\n');
+    assert.is(r.code, 3);
+    assert.equal(readPcapFile(pcap).map((f) => f.data.subarray(14 + 16, 14 + 20).join('.')), ['198.18.0.1']);
+    const a = trawl([...base, '--pcap', pcap, '--allow-special'], input);
+    assert.is(a.code, 3);   // hello:world is still bad
+    assert.equal(readPcapFile(pcap).map((f) => f.data.subarray(14 + 16, 14 + 20).join('.')), ips.slice(0, 4).concat('198.18.0.1'));
+  }
+});
+
 test('NUL then text after a record is reported for what it is, not as an over-long line', () => {
   const r = trawl(['fmt', '-q'], `{"type":"a"}\u0000TRUNCATED\n{"type":"b"}\n`);
   assert.is(r.stderr, 'trawl fmt: stdin:1: unexpected non-whitespace character after JSON at position 12: {"type":"a"}\\x00TRUNCATED\n');

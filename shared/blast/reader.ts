@@ -12,12 +12,16 @@ import type { Reporter } from '../report';
 import { quoteInput } from '../quote';
 import type { AnyRecord } from '../records';
 import { DEFAULT_MAX_LINE, parseLine } from '../ndjson-reader';
+import { specialAddress } from './targets';
 
 export interface TargetSink {
   /** A canonical IPv4 target; may return a promise to pause reading. */
   target(ip: number, port: number, i: number, line: number): void | Promise<void>;
   /** Any other good JSON record. */
   record(rec: AnyRecord, line: number): void | Promise<void>;
+  /** Canonical lines to special addresses (specialAddress) go to record() too unless true, so
+   *  the one check there refuses them. */
+  allowSpecial?: boolean;
 }
 
 export interface TargetCounts { lines: number; bad: number }
@@ -90,7 +94,7 @@ export async function readTargets(input: Readable, report: Reporter, sink: Targe
     counts.lines++;
     let end = e;
     if (end > s && b[end - 1] === 13) end--;
-    if (fast(b, s, end)) return sink.target(fIp, fPort, fI, counts.lines);
+    if (fast(b, s, end) && (sink.allowSpecial || specialAddress(fIp) === null)) return sink.target(fIp, fPort, fI, counts.lines);
     return slow(b, s, e);
   };
   for await (const chunk of input as AsyncIterable<Buffer>) {
