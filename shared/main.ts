@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { CommandInfo } from './args';
 import { IO, processIO, standardOutputError } from './io';
 import { printable } from './quote';
+import { watchParent } from './scan/children';
 
 interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
 
@@ -56,6 +57,7 @@ function exitWhenFlushed(code: number) {
   out.once('drain', done).once('error', done).once('close', done);
 }
 
+watchParent();
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
   process.stderr.write(`trawl: internal error: ${printable(String(e && e.stack ? e.stack : e)).replace(/\\x0a/g, '\n')}\n`);
   exitWhenFlushed(1);
