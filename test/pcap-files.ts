@@ -47,6 +47,19 @@ export interface ReadResult {
   error: string | null;        // "frame N: message" of a damaged record
 }
 
+// Batch arrays reused across calls (the fuzzer reads thousands of small files).
+const arrays = new Map<string, { buf: Uint8Array; meta: Uint32Array; times: Float64Array }>();
+function batchArrays(bufBytes: number, max: number) {
+  const k = `${bufBytes}/${max}`;
+  let a = arrays.get(k);
+  if (!a) {
+    if (arrays.size > 64) arrays.clear();
+    a = { buf: new Uint8Array(bufBytes), meta: new Uint32Array(3 * max), times: new Float64Array(max) };
+    arrays.set(k, a);
+  }
+  return a;
+}
+
 type Source = { linktype: number; read(b: Uint8Array, m: Uint32Array, t: Float64Array, max: number): number; close(): void };
 
 /** Reads file through the native Capture ('native') or the TypeScript reader ('ts') with the
@@ -63,7 +76,7 @@ export function readWith(kind: 'native' | 'ts', file: string, bufBytes: number, 
     return res;
   }
   res.linktype = src.linktype;
-  const buf = new Uint8Array(bufBytes), meta = new Uint32Array(3 * maxPackets), times = new Float64Array(maxPackets);
+  const { buf, meta, times } = batchArrays(bufBytes, maxPackets);
   try {
     for (;;) {
       const n = src.read(buf, meta, times, maxPackets);
