@@ -47,6 +47,18 @@ export interface ReadResult {
   error: string | null;        // "frame N: message" of a damaged record
 }
 
+/** Adds a batch of packets to res: its count, its digest, and the packets themselves when keep. */
+export function addBatch(res: ReadResult, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number, keep = false): void {
+  for (let i = 0; i < n; i++) {
+    const off = meta[3 * i], len = meta[3 * i + 1];
+    let h = (res.digest ^ len ^ meta[3 * i + 2] ^ (times[i] % 1e9)) >>> 0;
+    for (let k = off; k < off + len; k += 7) h = (Math.imul(h, 31) + buf[k]) >>> 0;
+    res.digest = h;
+    if (keep) res.frames.push({ data: Buffer.from(buf.subarray(off, off + len)), wire: meta[3 * i + 2], time: times[i] });
+  }
+  res.count += n;
+}
+
 // Batch arrays reused across calls (the fuzzer reads thousands of small files).
 const arrays = new Map<string, { buf: Uint8Array; meta: Uint32Array; times: Float64Array }>();
 function batchArrays(bufBytes: number, max: number) {
@@ -83,14 +95,7 @@ export function readWith(kind: 'native' | 'ts', file: string, bufBytes: number, 
       if (n < 0) break;
       if (n === 0) throw new Error('a file read returned 0');
       onBatch?.(src.linktype, buf, meta, times, n);
-      for (let i = 0; i < n; i++) {
-        const off = meta[3 * i], len = meta[3 * i + 1];
-        let h = (res.digest ^ len ^ meta[3 * i + 2] ^ (times[i] % 1e9)) >>> 0;
-        for (let k = off; k < off + len; k += 7) h = (Math.imul(h, 31) + buf[k]) >>> 0;
-        res.digest = h;
-        if (keep) res.frames.push({ data: Buffer.from(buf.subarray(off, off + len)), wire: meta[3 * i + 2], time: times[i] });
-      }
-      res.count += n;
+      addBatch(res, buf, meta, times, n, keep);
     }
   } catch (e) {
     const frame = (e as { frame?: unknown }).frame;

@@ -1,7 +1,7 @@
 // The NDJSON fuzzer: good records mixed with malformed lines through every command that reads
 // NDJSON (fmt in every format, banners, blast --pcap), run in-process. No command may throw or
 // exit with anything but 0 or 3, and every good record must come through. Shared by
-// test/fuzz/ndjson.fuzz.ts (make fuzz) and test/fuzz-ndjson.test.ts (make test).
+// test/fuzz/ndjson.fuzz.ts (make fuzz) and test/fuzz-bounded.test.ts (make test).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
