@@ -7,7 +7,8 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '../..
 NODEDIR := $(if $(wildcard $(NODE_PREFIX)/include/node/node_api.h),--nodedir=$(NODE_PREFIX),)
 APT_BUILD := libpcap-dev g++ make python3
 APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan libcap2-bin \
-	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d postgresql mosquitto xsltproc ndiff
+	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d postgresql mosquitto xsltproc ndiff \
+	slurmctld slurmd slurm-client munge parallel python3-yaml
 APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables jq
 
 .PHONY: all build deps sysdeps native ts test demo bench fuzz clean test-deps bench-deps

@@ -34,7 +34,7 @@ class Stop extends Error {}
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
-    if (opts._.length > 0) { report.error(`unexpected argument '${opts._[0]}': records are read from standard input`); return 2; }
+    if (opts._.length > 0) throw new UsageError(`unexpected argument '${opts._[0]}': records are read from standard input`);
     let probes: ServiceProbes | null = null;
     if (opts['service-probes']) {
       try { probes = ServiceProbes.fromFile(opts['service-probes']); } catch (e) {

@@ -5,7 +5,9 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from
 import { IO } from '../shared/io';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
 import { bannerValidationBits, SLOTS } from '../shared/cookie';
+import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS } from '../shared/probes';
 import { loadNative, Native, Sender, SynOptions } from '../native/index';
 import { Engine } from '../shared/blast/engine';
@@ -13,12 +15,12 @@ import { RepliesQueue } from '../shared/blast/replies';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { IPV6, parseTarget, ParsedTarget } from '../shared/blast/targets';
 import { readTargets } from '../shared/blast/reader';
-import { intToIpv4 } from '../shared/blast/addr';
+import { formatIPv4 } from '../shared/ipv4';
 import {
-  DEFAULT_RATE, parseBandwidth, parsePortRange, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
+  DEFAULT_RATE, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
 import {
-  defaultRoute, interfaceExists, interfaceIpv4, interfaceMac, neighborMac, readRoutes, routeFor,
+  interfaceMac, neighborMac, pickInterface, readRoutes, routeFor,
 } from '../shared/netinfo';
 import type { Reporter } from '../shared/report';
 
@@ -62,7 +64,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!opts['key-file']) throw new UsageError('--key-file FILE is required (trawl key FILE writes one; catch needs the same file)');
     if (opts.rate !== undefined && opts.bandwidth !== undefined) throw new UsageError('give --rate or --bandwidth, not both');
     const key = readKeyFile(opts['key-file']);
-    const [sportBase, sportCount] = parsePortRange(opts['source-port']) as [number, number];
+    const { base: sportBase, count: sportCount } = parsePortRange(opts['source-port']) as PortRange;
     const plan = buildProbePlan(opts);
     const probes = plan.probesInUse();
     // Probes and banner validation matter only when catch asks for probes (--replies).
@@ -85,12 +87,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!pcap && !native.canRaw()) throw new FatalError(RAW_HINT);
 
     // The interface: named, else the default route's; with --pcap it only lends its addresses.
-    let iface: string | undefined = opts.interface;
-    if (iface !== undefined && !interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
-    if (iface === undefined) iface = defaultRoute()?.iface;
-    if (iface === undefined && !pcap) throw new FatalError('no default route to pick an interface from: give -i IFACE');
-    const srcIp = opts['source-ip'] ?? (iface ? interfaceIpv4(iface) : null);
-    if (!srcIp) throw new UsageError(iface ? `${iface} has no IPv4 address: give --source-ip ADDR` : '--pcap without -i needs --source-ip ADDR');
+    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip'], !!pcap);
     const setup: Setup = {
       native, key, iface, srcIp, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], sportBase, sportCount, rate,
@@ -115,14 +112,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-    const onSignal = () => {
-      if (interrupted) return;
-      interrupted = true;
-      engine?.stop();
-      io.stdin.destroy(new Error('interrupted'));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
+    const stopAll = () => { interrupted = true; engine?.stop(); io.stdin.destroy(new Error('interrupted')); };
+    const intr = catchInterrupts({ keep: true, onSignal: stopAll });
 
     const t: ParsedTarget = { ip: 0, port: 0, i: 0 };
     let count = 0;
@@ -163,7 +155,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
             rate, attempts: opts.attempts, lingerMs: replies ? opts.linger * 1000 : 0, minBatch: 2048,
           });
           if (interrupted) engine.stop();
-          run = engine.run().then(() => { if (engine!.failure) onSignal(); });   // stop reading, say where to resume
+          run = engine.run().then(() => { if (engine!.failure) stopAll(); });   // stop reading, say where to resume
           const p = engine.push(ip, port, slotOf[port], i);
           if (p) await p;
         })();
@@ -190,8 +182,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       (engine as Engine).endInput();
       await run;
     }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    intr.dispose();
     status.stop(true);
     replies?.close();
     const e = engine as Engine | null;
@@ -229,7 +220,7 @@ async function nextHopMac(s: Setup, firstIp: number, pcap: boolean, report: Repo
   if (s.routerMac) return s.routerMac.replace(/-/g, ':').toLowerCase();
   const routes = readRoutes();
   const r = s.iface ? routeFor(firstIp, routes, s.iface) ?? routeFor(0, routes, s.iface) : null;
-  const hop = r && r.gateway ? intToIpv4(r.gateway) : intToIpv4(firstIp);
+  const hop = formatIPv4(r && r.gateway ? r.gateway : firstIp);
   if (r && !r.gateway) report.warn(`${hop} is on the link: sending every frame to its MAC (give --router-mac for another next hop)`);
   const known = s.iface ? neighborMac(hop, s.iface) : null;
   if (known) return known;

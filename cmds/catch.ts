@@ -5,11 +5,13 @@ import { runCommand } from '../shared/command';
 import { IO } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
-import { EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
-import { bannerValidationBits, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
-import { parseIpv4 } from '../shared/packet/ipv4';
+import { bannerValidationBits } from '../shared/cookie';
+import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
+import { checkIPv4, parseIPv4 } from '../shared/ipv4';
 import { linktypeSupported } from '../shared/packet/link';
 import { CatchEngine, ArpResponder } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
@@ -24,14 +26,6 @@ const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
 const HEADROOM = 160;          // link + IPv4 + TCP headers with options, ahead of the banner bytes
 
-export function parsePortRange(s: string): { base: number; count: number } | string {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s.trim());
-  if (!m) return `'${s}' is not N or N-M`;
-  const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-  if (a < 1 || b > 65535 || a > b) return `'${s}' is not a port range within 1-65535`;
-  return { base: a, count: b - a + 1 };
-}
-
 export const info: CommandInfo = {
   name: 'catch',
   summary: 'capture and validate replies: open, closed, unreachable and banner records',
@@ -42,12 +36,9 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
     {
       name: 'source-ip', type: 'string', arg: 'IP', help: 'our scan address; others are not ours (default: the interface\'s, any with --pcap)',
-      check: (v: string) => (parseIpv4(v) < 0 ? `'${v}' is not an IPv4 address` : undefined),
+      check: checkIPv4,
     },
-    {
-      name: 'source-port', type: 'string', arg: 'N|N-M', default: `${DEFAULT_SPORT_BASE}-${DEFAULT_SPORT_BASE + DEFAULT_SPORT_COUNT - 1}`,
-      help: 'source port range blast uses', check: (v: string) => { const r = parsePortRange(v); return typeof r === 'string' ? r : undefined; },
-    },
+    SOURCE_PORT_OPTION,
     { name: 'replies', type: 'string', arg: 'PATH', help: 'FIFO on which to ask blast for ACK+probe and RST (created if missing)' },
     {
       name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each)',
@@ -100,7 +91,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const file: string | undefined = opts.pcap;
   if (!iface === !file) throw new UsageError(iface ? 'give -i or --pcap, not both' : 'give -i IFACE or --pcap FILE');
   const validate = !opts['no-validate'];
-  const range = parsePortRange(opts['source-port']) as { base: number; count: number };
+  const range = parsePortRange(opts['source-port']) as PortRange;
   let key: Uint8Array | null = null;
   if (validate) {
     if (!opts['key-file']) throw new UsageError('--key-file FILE is required (or --no-validate for captures of other tools)');
@@ -108,7 +99,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     const bits = bannerValidationBits(range.count);
     if (bits < 32) report.warn(`with ${range.count} source ports a banner carries ${bits.toFixed(1)} bits of validation (< 32)`);
   }
-  const srcIp = opts['source-ip'] !== undefined ? parseIpv4(opts['source-ip']) : -1;
+  const srcIp = opts['source-ip'] !== undefined ? parseIPv4(opts['source-ip']) as number : -1;
   const maxBanner: number = opts['max-banner'];
   const snaplen: number = opts.snaplen ?? Math.max(256, maxBanner + HEADROOM);
   const native = tryNative();
@@ -163,13 +154,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch.
-  let stop = 0;
+  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch
+  // (exit 0); a SIGINT, first or later, makes it an interrupted run (exit 130).
   let wake: (() => void) | null = null;
-  const onTerm = () => { stop = stop || 1; wake?.(); };
-  const onInt = () => { stop = 2; wake?.(); };
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onInt);
+  const intr = catchInterrupts({ keep: true, onSignal: () => wake?.() });
   // Files are read until the end; only a live capture or a stream wakes us when data arrives.
   if (iface || file === '-') src.onReadable(() => wake?.());
 
@@ -182,7 +170,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   let damaged: string | null = null;   // a damaged record ended the file: "frame N: what"
   try {
     for (;;) {
-      if (stop || w.closed) break;
+      if (intr.signal || w.closed) break;
       let n: number;
       try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) {
         if (file && (damaged = damagedRecord(e))) break;
@@ -211,8 +199,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       });
     }
   } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    intr.dispose();
     status.stop();
   }
   // Give blast a moment to take what is still queued before counting it as dropped.
@@ -225,6 +212,6 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   await w.end();
   if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
-  if (w.error) { report.error(`stdout: ${w.error.message}`); return 1; }
-  return stop === 2 ? 130 : damaged ? EXIT_REJECTED : 0;
+  if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
+  return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
 }

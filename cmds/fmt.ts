@@ -8,35 +8,18 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from
 import type { AnyRecord } from '../shared/records';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
-import { FORMATS, findFormat } from '../shared/formats/registry';
+import { findFormat } from '../shared/formats/registry';
+import { FMT_OPTIONS } from '../shared/formats/options';
 import { Output } from '../shared/formats/output';
 import { compileWhere, WhereError } from '../shared/where';
 import { readAnyRecords } from '../shared/peers/read';
-
-const NAMES = FORMATS.map((f) => f.name).join(', ');
-export const DEFAULT_GROUP_WINDOW = 4096;
-
-function checkFormatSpec(v: string): string | undefined {
-  const name = v.split(':')[0];
-  if (!findFormat(name)) return `unknown format '${name}' (one of ${NAMES})`;
-  if (v.includes(':') && v.slice(name.length + 1) === '') return `'${v}' names no file after ':'`;
-  return undefined;
-}
 
 export const info: CommandInfo = {
   name: 'fmt',
   summary: 'write records as list, grepable, xml, json, csv, hosts, certs or normalized ndjson',
   synopsis: '[-o FORMAT[:FILE]]... [--where EXPR] [--open-only] [--fields LIST] [FILE...]',
   options: [
-    { name: 'output', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: `format (${NAMES}), to FILE or stdout (default: ndjson)`, check: checkFormatSpec },
-    { name: 'where', short: 'w', type: 'string', arg: 'EXPR', help: 'keep records for which EXPR holds, e.g. \'port == 443 && service == "http"\'' },
-    { name: 'open-only', type: 'boolean', help: 'keep open and banner records only' },
-    { name: 'fields', short: 'f', type: 'string', arg: 'LIST', help: 'comma-separated fields for csv and ndjson' },
-    { name: 'csv-formula-escape', type: 'boolean', help: "prefix csv cells starting with = + - @ with ' (spreadsheet safety)" },
-    { name: 'group-window', type: 'number', arg: 'N', default: DEFAULT_GROUP_WINDOW, help: 'hosts held open to group ports (xml, json, grepable); 0: one host per record',
-      check: (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a whole number >= 0') },
-    { name: 'rotate-size', type: 'string', arg: 'SIZE', help: 'start a new FILE every SIZE bytes (10M, 1G), each complete on its own',
-      check: (v: string) => (parseNumber(v) >= 1 ? undefined : `'${v}' is not a size`) },
+    ...FMT_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     HELP_OPTION,

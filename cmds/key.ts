@@ -1,6 +1,7 @@
 // trawl key: writes a new 128-bit cookie key that blast and catch share.
 import { CommandInfo, HELP_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
+import { EXIT_OK, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { formatKey, newKey, writeKeyFile } from '../shared/key';
 
@@ -15,11 +16,11 @@ export const info: CommandInfo = {
 };
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  return runCommand(info, argv, io, async (opts, io, report) => {
-    if (opts._.length > 1) { report.error(`one FILE at most, got ${opts._.length}`); return 2; }
+  return runCommand(info, argv, io, async (opts, io) => {
+    if (opts._.length > 1) throw new UsageError(`one FILE at most, got ${opts._.length}`);
     const key = newKey();
-    if (opts._.length === 0) { io.stdout.write(formatKey(key)); return 0; }
+    if (opts._.length === 0) { io.stdout.write(formatKey(key)); return EXIT_OK; }
     writeKeyFile(opts._[0], key, opts.force);
-    return 0;
+    return EXIT_OK;
   });
 }

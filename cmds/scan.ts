@@ -6,23 +6,23 @@ import { spawnSync } from 'child_process';
 import type { Readable } from 'stream';
 import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
 import { PROBE_OPTIONS } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
-import { defaultRoute, interfaceExists, interfaceIpv4 } from '../shared/netinfo';
+import { pickInterface } from '../shared/netinfo';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
-import { info as targetsInfo } from './targets';
-
-// Options handed to `trawl targets` as they are: taken from its own table, so help, checks and
-// the man page cannot drift apart.
-const TARGET_NAMES = ['ports', 'top-ports', 'include-file', 'exclude', 'exclude-file', 'exclude-ports',
-  'no-reserved', 'seed', 'shard', 'resume-index', 'limit'];
-const TARGET_OPTIONS: OptionSpec[] = targetsInfo.options.filter((o) => TARGET_NAMES.includes(o.name));
+import { TARGET_OPTIONS } from '../shared/targets/options';
+import { checkFormatSpec } from '../shared/formats/options';
+import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
+import { statusTap } from '../shared/scan/status-tap';
+import { parseShard } from '../shared/targets/plan';
+import type { ShardRecord } from '../shared/shard-record';
 
 export const info: CommandInfo = {
   name: 'scan',
@@ -71,9 +71,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts['output-format'].length && !commandAvailable('fmt')) throw new FatalError('-o needs trawl fmt, which is not in this build');
     // Check -o with fmt's own table now, rather than after a whole scan went to a failing fmt.
     if (opts['output-format'].length) {
-      const fmtInfo: CommandInfo = require('./fmt').info;
-      const check = fmtInfo.options.find((o) => o.name === 'output')?.check;
-      for (const f of opts['output-format']) { const e = check?.(f); if (e) throw new UsageError(`option -o: ${e}`); }
+      for (const f of opts['output-format']) { const e = checkFormatSpec(f); if (e) throw new UsageError(`option -o: ${e}`); }
     }
 
     let canRaw = false;
@@ -83,11 +81,18 @@ export function run(argv: string[], io?: IO): Promise<number> {
         '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`');
     }
     // blast and catch must agree on the interface and the address, so scan picks them once.
-    const iface: string | undefined = opts.interface ?? defaultRoute()?.iface;
-    if (!iface) throw new FatalError('no default route to pick an interface from: give -i IFACE');
-    if (!interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
-    const srcIp: string | null = opts['source-ip'] ?? interfaceIpv4(iface);
-    if (!srcIp) throw new UsageError(`${iface} has no IPv4 address: give --source-ip ADDR`);
+    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip']);
+    // --shard auto is read here, once, and the stages get I/N; the shard record (see trawl(7))
+    // heads the results, so `trawl merge` can tell which scan and shard they are.
+    let shard: { line: string; rec: ShardRecord } | null = null;
+    if (opts.shard !== undefined) {
+      const s = parseShard(opts.shard);
+      opts.shard = `${s.index}/${s.of}`;
+      const plan = planOf([...opts._, ...passThrough(opts, TARGET_OPTIONS)]);
+      if ('code' in plan) { io.stderr.write(plan.stderr); return plan.code; }
+      shard = plan;
+      if (!opts.quiet) report.info(shardStart(plan.rec, 'from' in s ? s.from : undefined));
+    }
     if (opts.banners && !opts['source-ip']) {
       report.warn(`--banners from ${srcIp}, an address the kernel owns: the kernel resets the connections before ` +
         'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');
@@ -98,14 +103,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     let interrupted = false;
     let outClosed = false, outFailed = false;
     let live: ScanProgress | null = null;
-    const onSignal = () => {
-      if (interrupted) return;
-      interrupted = true;
-      // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
-      for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
+    const stopSenders = () => { for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT'); };
+    const intr = catchInterrupts({ keep: true, onSignal: () => { interrupted = true; stopSenders(); } });
     try {
       const keyFile = opts['key-file'] ?? path.join(dir, 'key');
       if (!opts['key-file']) writeKeyFile(keyFile, newKey());
@@ -122,6 +122,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const useLive = live.active && !opts.quiet && !opts['status-ndjson'];
       const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] || useLive ? ['--status-ndjson'] : [])];
       const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
+      // A shard's summary needs blast's last status; the user sees status records only if asked.
+      let blastStatus: Record<string, number> | undefined;
+      const tapStatus = shard !== null && !opts.quiet;
+      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive && !opts['status-ndjson']; }) : errOf('blast');
       if (useLive) live.start();
 
       // catch first; targets and blast once catch's capture socket exists, so the first replies
@@ -132,7 +136,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
       const ready = await waitForCapture(catchStage.child.pid!, 10000, () => !catchDone);
-      if (catchDone) return pipelineCode([await catchStage.exit], false) || 1;
+      if (catchDone) return pipelineCode([await catchStage.exit], false) || EXIT_FAIL;
       if (!ready) report.warn('catch did not show its capture socket within 10 s; starting anyway');
       await new Promise((r) => setTimeout(r, 100));   // libpcap binds and sets its filter after opening
 
@@ -141,10 +145,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const down: Stage[] = [];
       if (opts.banners) { const s = startStage('banners', [], io.stderr, out); down.push(s); out = s.child.stdout!; }
       if (opts['output-format'].length) {
-        const s = startStage('fmt', opts['output-format'].flatMap((f: string) => ['-o', f]), io.stderr, out);
+        const head = shard ? [path.join(dir, 'shard.ndjson')] : [];
+        if (shard) fs.writeFileSync(head[0], shard.line);
+        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), ...(shard ? [...head, '-'] : [])], io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }
       stages.push(...down);
+      if (shard && !opts['output-format'].length) io.stdout.write(shard.line);
       const piped = new Promise<void>((resolve) => {
         out.on('end', resolve);
         out.on('error', () => resolve());
@@ -166,10 +173,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
-        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []), ...progress,
-      ], errOf('blast'), targets.child.stdout!);
+        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []),
+        ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
+      ], blastErr, targets.child.stdout!);
       stages.unshift(targets, blast);
-      if (interrupted || outClosed) onSignal();
+      if (interrupted || outClosed) stopSenders();
       await blast.exit;
       await targets.exit;
       // blast lingered for the cooldown while serving replies; without replies we wait here.
@@ -180,12 +188,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
       await piped;
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
-      if (outClosed) return outFailed ? 1 : 0;
+      if (outClosed) return outFailed ? EXIT_FAIL : EXIT_OK;
+      if (tapStatus) report.info(shardSummary(shard!.rec, blastStatus));
       return pipelineCode(byOrder, interrupted);
     } finally {
       live?.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      intr.dispose();
       for (const s of stages) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     }

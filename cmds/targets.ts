@@ -14,8 +14,9 @@ import { MAX_N, Permutation } from '../shared/targets/permutation';
 import { parsePorts, portSet, topPorts } from '../shared/targets/ports';
 import { parseRangeArg, Range, readRangeFile } from '../shared/targets/ranges';
 import { TargetSpace } from '../shared/targets/space';
-import { TOP_TCP_PORTS } from '../shared/targets/top-ports';
+import { TARGET_OPTIONS } from '../shared/targets/options';
 import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../shared/targets/plan';
+import { planHash, shardLine } from '../shared/shard-record';
 
 // masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
 const SAFE_ADDRESSES = 1_000_000_000n;
@@ -26,20 +27,9 @@ export const info: CommandInfo = {
   summary: 'ranges and ports -> a randomized, shardable, resumable stream of target records',
   synopsis: '[options] RANGE... -p PORTS',
   options: [
-    { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100' },
-    { name: 'top-ports', type: 'number', arg: 'N', help: `the N TCP ports most often found open (1-${TOP_TCP_PORTS.length}, nmap's frequency data)`,
-      check: (n: number) => (Number.isInteger(n) && n >= 1 && n <= TOP_TCP_PORTS.length ? undefined : `'${n}' is not a whole number from 1 to ${TOP_TCP_PORTS.length}`) },
-    { name: 'include-file', short: 'iL', type: 'list', arg: 'FILE', help: 'read ranges from FILE, one or more per line, # comments ("-" for stdin)' },
-    { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave out these ranges' },
-    { name: 'exclude-file', type: 'list', arg: 'FILE', help: 'leave out the ranges in FILE (ZMap blocklist / masscan exclude.conf format)' },
-    { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave out these ports' },
-    { name: 'no-reserved', type: 'boolean', help: 'keep the special-purpose ranges (private, multicast, ...) inside wider ranges' },
-    { name: 'seed', type: 'string', arg: 'N', help: 'order seed, 0 to 2^64-1 (default: random, printed on stderr)' },
-    { name: 'shard', type: 'string', arg: 'I/N', help: 'emit only shard I of N (1-based); needs --seed' },
-    { name: 'resume-index', type: 'string', arg: 'K', help: 'start at index K of the order (as printed on interrupt)' },
-    { name: 'limit', type: 'number', arg: 'N', help: 'stop after N targets',
-      check: (n: number) => (Number.isInteger(n) && n >= 0 ? undefined : `'${n}' is not a whole number`) },
+    ...TARGET_OPTIONS,
     { name: 'count', type: 'boolean', help: 'print the number of targets this run would emit, and nothing else' },
+    { name: 'plan', type: 'boolean', help: 'print the shard record of this run (seed, plan hash, shard; see trawl(7)), and nothing else' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     HELP_OPTION,
@@ -124,6 +114,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
       seed = randomBytes(8).readBigUInt64BE();
       if (!opts.quiet) report.info(`seed ${seed} (repeat this order with --seed ${seed})`);
     }
+    if (opts.plan) {
+      io.stdout.write(shardLine({ type: 'shard', seed: String(seed), plan: planHash(set, ports, limit), shard: Number(shard.index),
+        shards: Number(shard.of), resume_index: resume, targets: emit, total: space.total }));
+      return EXIT_OK;
+    }
+    if ('from' in shard && !opts.quiet) report.info(`shard ${shard.index}/${shard.of} (${shard.from})`);
 
     const stream = new TargetStream(space, new Permutation(space.total, seed), { first, step: shard.of, limit });
     const w = new LineWriter(io.stdout);

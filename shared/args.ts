@@ -24,6 +24,11 @@ export interface CommandInfo {
 
 export type Parsed = { [name: string]: any; _: string[] };
 
+/** An option check made of a parser that returns its value or an error message. */
+export function checkBy(parse: (s: string) => unknown): (v: string) => string | undefined {
+  return (v) => { const r = parse(v); return typeof r === 'string' ? r : undefined; };
+}
+
 // Options every command has; listed in every table so --help and the man page show them.
 export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
 export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr' };
@@ -102,7 +107,9 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   return out;
 }
 
-// Accepts 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers as masscan's --rate does not, but users type them).
+/** The one reader of numbers users type: 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers, as
+ *  masscan's --rate does not take but users type), or NaN. Options of type number, --rate,
+ *  --bandwidth, --rotate-size and --resume-index all read through it. */
 export function parseNumber(s: string): number {
   const t = s.trim();
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kKmMgG]?)$/.exec(t);

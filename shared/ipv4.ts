@@ -1,5 +1,5 @@
 // IPv4 text <-> uint32 in host order (198.18.0.1 = 0xC6120001), the one parser and formatter every
-// command uses. Strict dotted quads only: no inet_aton shorthands, and no leading zeros, since
+// command uses (shared/ipv6.ts is its IPv6 twin). Strict dotted quads only: no inet_aton shorthands, and no leading zeros, since
 // "010" is octal to some tools and decimal to others. Hand-rolled over char codes because -iL
 // lists and target streams run to millions of lines.
 const OCTET: string[] = Array.from({ length: 256 }, (_, i) => String(i));
@@ -27,10 +27,9 @@ export function parseIPv4(s: string): number | string {
   return v * 256 + part;
 }
 
-/** The address as uint32, or -1 when s is not a dotted quad. */
-export function ipv4ToInt(s: string): number {
-  const v = parseIPv4(s);
-  return typeof v === 'number' ? v : -1;
+/** An option table's check: undefined for a dotted quad, else a message naming the value. */
+export function checkIPv4(v: string): string | undefined {
+  return typeof parseIPv4(v) === 'number' ? undefined : `'${v}' is not an IPv4 address`;
 }
 
 /** Dotted-quad text of an address held as uint32, from a table of octet strings. */

@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandInfo } from './args';
 import { IO, processIO, standardOutputError } from './io';
+import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './exit';
+import { VERSION } from './version';
 import { printable } from './quote';
 import { watchParent } from './scan/children';
 
@@ -28,13 +30,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { processIO().stdout.write(usage()); return name ? 0 : 2; }
+  if (!name || name === '--help' || name === '-h' || name === 'help') { processIO().stdout.write(usage()); return name ? EXIT_OK : EXIT_USAGE; }
   if (name === '--version' || name === '-V') {
-    processIO().stdout.write(require('../../package.json').version + '\n');
-    return 0;
+    processIO().stdout.write(VERSION + '\n');
+    return EXIT_OK;
   }
   const mod = load(name);
-  if (!mod) { process.stderr.write(`trawl: unknown command '${printable(name)}' (see trawl --help)\n`); return 2; }
+  if (!mod) { process.stderr.write(`trawl: unknown command '${printable(name)}' (see trawl --help)\n`); return EXIT_USAGE; }
   return mod.run(rest);
 }
 
@@ -60,5 +62,5 @@ function exitWhenFlushed(code: number) {
 watchParent();
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
   process.stderr.write(`trawl: internal error: ${printable(String(e && e.stack ? e.stack : e)).replace(/\\x0a/g, '\n')}\n`);
-  exitWhenFlushed(1);
+  exitWhenFlushed(EXIT_FAIL);
 });

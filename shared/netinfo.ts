@@ -4,7 +4,8 @@
 // a native ARP request).
 import * as fs from 'fs';
 import * as os from 'os';
-import { intToIpv4 } from './blast/addr';
+import { formatIPv4 } from './ipv4';
+import { FatalError, UsageError } from './exit';
 
 export interface InterfaceInfo {
   name: string;
@@ -79,7 +80,7 @@ export function routeFor(addr: number, routes: Route[], iface?: string): Route |
 /** The default route in /proc/net/route text (lowest metric wins), or null. */
 export function parseRoutes(text: string): DefaultRoute | null {
   const r = readRoutes(text).filter((x) => x.mask === 0 && x.dest === 0).sort((a, b) => a.metric - b.metric)[0];
-  return r ? { iface: r.iface, gateway: r.gateway ? intToIpv4(r.gateway) : null } : null;
+  return r ? { iface: r.iface, gateway: r.gateway ? formatIPv4(r.gateway) : null } : null;
 }
 
 /** The default route's interface and gateway, or null when there is none. */
@@ -95,6 +96,20 @@ export function interfaceExists(iface: string): boolean {
 export function interfaceIpv4(iface: string): string | null {
   const a = os.networkInterfaces()[iface]?.find((x) => x.family === 'IPv4');
   return a ? a.address : null;
+}
+
+/** Where blast and scan send from: -i IFACE (which must exist), else the default route's
+ *  interface; --source-ip ADDR, else the interface's first IPv4 address. With `pcap` (blast
+ *  writing a file) no interface is needed, but then the address is. Throws the user's error. */
+export function pickInterface(iface: string | undefined, srcIp: string | undefined): { iface: string; srcIp: string };
+export function pickInterface(iface: string | undefined, srcIp: string | undefined, pcap: boolean): { iface: string | undefined; srcIp: string };
+export function pickInterface(iface: string | undefined, srcIp: string | undefined, pcap = false): { iface: string | undefined; srcIp: string } {
+  if (iface !== undefined && !interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
+  const name = iface ?? defaultRoute()?.iface;
+  if (name === undefined && !pcap) throw new FatalError('no default route to pick an interface from: give -i IFACE');
+  const ip = srcIp ?? (name ? interfaceIpv4(name) : null);
+  if (!ip) throw new UsageError(name ? `${name} has no IPv4 address: give --source-ip ADDR` : '--pcap without -i needs --source-ip ADDR');
+  return { iface: name, srcIp: ip };
 }
 
 export function interfaceMac(iface: string): string | null {

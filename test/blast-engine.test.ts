@@ -6,8 +6,11 @@ import { Engine, BatchSender } from '../shared/blast/engine';
 import { RepliesQueue } from '../shared/blast/replies';
 import { TargetRing } from '../shared/blast/ring';
 import { encodeReply, REPLY_SIZE } from '../shared/replies';
-import { parseRate, parseBandwidth, parsePortRange } from '../shared/blast/options';
-import { ipv4ToInt, intToIpv4 } from '../shared/blast/addr';
+import { parseRate, parseBandwidth } from '../shared/blast/options';
+import { parsePortRange } from '../shared/source-port';
+import { formatIPv4, parseIPv4 } from '../shared/ipv4';
+
+const ip4 = (s: string) => parseIPv4(s) as number;
 import { readRoutes, routeFor, parseArp } from '../shared/netinfo';
 
 // Records every call; accepts at most `accept` packets per call when set (ENOBUFS back-pressure).
@@ -72,15 +75,15 @@ test('rates and bandwidths parse like the flags users type', () => {
   assert.is(parseBandwidth('10M'), 1e7);
   // a 74-byte SYN is 98 bytes on the wire: 1 Gb/s is 1,275,510 SYNs/s
   assert.is(Math.round(bandwidthToRate(1e9, 74)), 1275510);
-  assert.equal(parsePortRange('40000-40015'), [40000, 16]);
-  assert.equal(parsePortRange('5'), [5, 1]);
+  assert.equal(parsePortRange('40000-40015'), { base: 40000, count: 16 });
+  assert.equal(parsePortRange('5'), { base: 5, count: 1 });
   assert.type(parsePortRange('9-1'), 'string');
 });
 
 test('addresses: dotted quads only, no leading zeros', () => {
-  assert.is(ipv4ToInt('198.18.0.1'), 0xc6120001);
-  assert.is(intToIpv4(0xc6120001), '198.18.0.1');
-  for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', '', 'a.b.c.d']) assert.is(ipv4ToInt(bad), -1, bad);
+  assert.is(parseIPv4('198.18.0.1'), 0xc6120001);
+  assert.is(formatIPv4(0xc6120001), '198.18.0.1');
+  for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', '', 'a.b.c.d']) assert.type(parseIPv4(bad), 'string', bad);
 });
 
 test('routes and neighbours from /proc text', () => {
@@ -89,9 +92,9 @@ test('routes and neighbours from /proc text', () => {
     'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\n' +
     'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\n' +
     'v0\t000012C6\t020013C6\t0003\t0\t0\t0\t0000FEFF\n');
-  assert.is(routeFor(ipv4ToInt('192.0.2.77'), routes)!.gateway, 0);
-  assert.is(intToIpv4(routeFor(ipv4ToInt('8.8.8.8'), routes)!.gateway), '192.0.2.1');
-  assert.is(intToIpv4(routeFor(ipv4ToInt('198.19.5.5'), routes)!.gateway), '198.19.0.2');
+  assert.is(routeFor(ip4('192.0.2.77'), routes)!.gateway, 0);
+  assert.is(formatIPv4(routeFor(ip4('8.8.8.8'), routes)!.gateway), '192.0.2.1');
+  assert.is(formatIPv4(routeFor(ip4('198.19.5.5'), routes)!.gateway), '198.19.0.2');
   const arp = 'IP address HW type Flags HW address Mask Device\n' +
     '192.0.2.1 0x1 0x2 02:fc:00:00:00:05 * eth0\n198.19.0.2 0x1 0x0 00:00:00:00:00:00 * v0\n';
   assert.is(parseArp(arp, '192.0.2.1', 'eth0'), '02:fc:00:00:00:05');

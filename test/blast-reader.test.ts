@@ -3,7 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Readable } from 'stream';
 import { readTargets } from '../shared/blast/reader';
-import { ipv4ToInt } from '../shared/blast/addr';
+import { parseIPv4 } from '../shared/ipv4';
+
+const ip4 = (s: string) => parseIPv4(s) as number;
 
 async function read(chunks: string[], maxLine?: number) {
   const got: string[] = [], errs: string[] = [];
@@ -27,15 +29,15 @@ test('canonical target lines take the fast path, others the general one, in orde
   assert.equal(errs, []);
   assert.is(counts.bad, 0);
   assert.equal(got, [
-    `fast ${ipv4ToInt('198.18.0.1')} 80 0 @1`,
-    `fast ${ipv4ToInt('223.255.255.255')} 65535 123456789012 @2`,
+    `fast ${ip4('198.18.0.1')} 80 0 @1`,
+    `fast ${ip4('223.255.255.255')} 65535 123456789012 @2`,
     'slow {"ip":"198.18.0.2","type":"target","port":22,"i":2} @3',
     'slow {"type":"target","ip":"2001:db8::1","port":80,"i":3} @4',
     'slow {"type":"target","ip":"01.2.3.4","port":80,"i":4} @5',   // blast rejects it after the general parse
     'slow {"type":"target","ip":"198.18.0.5","port":0,"i":5} @6',
     'slow {"type":"open","ip":"1.2.3.4","port":1} @7',
     'slow {"type":"target","ip":"198.18.0.6","port":443,"i":6} @8',
-    `fast ${ipv4ToInt('198.18.0.7')} 8080 7 @9`,
+    `fast ${ip4('198.18.0.7')} 8080 7 @9`,
   ]);
 });
 
@@ -58,7 +60,7 @@ test('bad lines: same messages as the shared reader; over-long lines skipped wit
   const long = '{"type":"target","pad":"' + 'x'.repeat(200) + '"}';
   const r = await read([T('198.18.0.1', 80, 0) + '\n[1]\n' + long.slice(0, 50), long.slice(50) + '\n' + T('198.18.0.2', 80, 1) + '\n'], 100);
   assert.equal(r.errs, ['stdin:2: not a JSON object: [1]', 'stdin:3: line longer than 100 bytes']);
-  assert.equal(r.got, [`fast ${ipv4ToInt('198.18.0.1')} 80 0 @1`, `fast ${ipv4ToInt('198.18.0.2')} 80 1 @4`]);
+  assert.equal(r.got, [`fast ${ip4('198.18.0.1')} 80 0 @1`, `fast ${ip4('198.18.0.2')} 80 1 @4`]);
   assert.is(r.counts.bad, 2);
 });
 

@@ -10,7 +10,9 @@ import { trawl, TRAWL, isRoot } from './helpers';
 import { isn, sourcePort } from '../shared/cookie';
 import { parseKey } from '../shared/key';
 import { encodeReply, REPLY_SIZE } from '../shared/replies';
-import { ipv4ToInt } from '../shared/blast/addr';
+import { parseIPv4 } from '../shared/ipv4';
+
+const ip4 = (s: string) => parseIPv4(s) as number;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-blast-'));
 const keyFile = path.join(dir, 'k');
@@ -89,7 +91,7 @@ test('--pcap: one valid SYN per target, cookie ISN and keyed source port with th
     assert.is(s.src, SRC);
     assert.is(s.ttl, 255);
     assert.equal(s.opts, [2, 4, 8, 1, 3], 'linux layout: mss, sackok, ts, nop, ws');
-    const sa = ipv4ToInt(s.src), da = ipv4ToInt(s.dst);
+    const sa = ip4(s.src), da = ip4(s.dst);
     assert.is(s.seq, isn(key, sa, da, s.sport, s.dport), `ISN cookie for ${s.dst}`);
     const slot = s.dport === 80 ? 1 : 0;   // http probe for 80, null for 22 (shared/probes)
     assert.is(s.sport, sourcePort(key, sa, da, s.dport, slot, 32768, 61000 - 32768 + 1), 'keyed sport');
@@ -224,7 +226,7 @@ test('--replies: a valid ACK+probe request goes out before the next SYN; a forge
   for (let k = 0; k < 250 && !fs.existsSync(fifo) && child.exitCode === null; k++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(fs.existsSync(fifo), `blast made no FIFO: ${err}`);
   await new Promise((r) => setTimeout(r, 250));
-  const sa = ipv4ToInt(SRC), da = ipv4ToInt('198.18.9.9');
+  const sa = ip4(SRC), da = ip4('198.18.9.9');
   const sport = sourcePort(key, sa, da, 80, 1, 32768, 61000 - 32768 + 1);
   const c = isn(key, sa, da, sport, 80);
   const req = new Uint8Array(2 * REPLY_SIZE);

@@ -9,7 +9,7 @@ import { isRoot, lines, TRAWL } from './helpers';
 import { testbedUp, testbedDown, testbedName, Testbed } from './testbed';
 import { isn, sourcePort, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
 import { parseKey } from '../shared/key';
-import { ipv4ToInt } from '../shared/blast/addr';
+import { parseIPv4 } from '../shared/ipv4';
 
 const name = testbedName('e2es');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-e2e-'));
@@ -44,12 +44,12 @@ while True:
 const SYNACK = 0x12, RST_ACK = 0x14;
 
 function forgeries(tb: Testbed, key: Uint8Array): { lines: string[]; control: string } {
-  const saddr = ipv4ToInt(tb.scanIp);
+  const saddr = parseIPv4(tb.scanIp) as number;
   const out: string[] = [];
   let control = '';
   for (let h = 0; h < 256; h++) {
     const ip = `198.18.3.${h}`;
-    const daddr = ipv4ToInt(ip);
+    const daddr = parseIPv4(ip) as number;
     const sport = sourcePort(key, saddr, daddr, 80, 1, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT);
     const c = isn(key, saddr, daddr, sport, 80);
     const add = (dport: number, ack: number, flags: number) =>

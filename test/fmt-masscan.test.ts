@@ -54,7 +54,8 @@ test('masscan scan in namespaces (setup)', () => {
   const r = spawnSync('bash', [path.join(ROOT, 'test', 'fixtures', 'fmt', 'masscan-scan.sh'), out], { encoding: 'utf8', timeout: 120000 });
   assert.is(r.status, 0, r.stderr + (fs.existsSync(path.join(out, 'masscan.log')) ? file('masscan.log') : ''));
   assert.ok(file('scan.mndjson').split('\n').length > 5, 'masscan found nothing');
-  assert.is(spawnSync('sh', ['-c', 'ip netns list | grep -c "^tn-fmt-"']).stdout.toString().trim(), '0', 'namespaces left behind');
+  // Only this run's namespaces (tn-fmt-PID): other runs on the machine may have theirs up.
+  assert.is(spawnSync('sh', ['-c', `ip netns list | grep -cE "^tn-fmt-${r.pid}[st]( |$)"`]).stdout.toString().trim(), '0', 'namespaces left behind');
 });
 
 test('list: fmt -o list of masscan -oD equals masscan -oL byte for byte', () => {

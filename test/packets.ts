@@ -189,7 +189,6 @@ export function pcapFile(frames: PcapFrame[], linktype = 1, snaplen = 262144): B
 export function synTuple(key: Uint8Array, src: Addr, dst: Addr, dport: number, slot = 0,
   base = 32768, count = 61000 - 32768 + 1): { sport: number; isn: number } {
   // Imported lazily so files that only build frames do not load the cookie code.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const c = require('../shared/cookie') as typeof import('../shared/cookie');
   const s = ipToU32(src), d = ipToU32(dst);
   const sport = c.sourcePort(key, s, d, dport, slot, base, count);

@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { lines, ROOT, runInProcess, sh, trawl } from './helpers';
-import { parseIPv6 } from '../shared/targets/ipv6';
+import { parseIPv6 } from '../shared/ipv6';
+import { formatIPv4 } from '../shared/ipv4';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'targets');
 const fix = (f: string) => path.join(FIX, f);
@@ -95,7 +96,7 @@ test('-iL - reads standard input; a bad line there is stdin:LINE', async () => {
 test('a 200,000-line -iL file and a 50,000-line exclude file: no stack overflow, exact count', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-targets-'));
   try {
-    const ip = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    const ip = formatIPv4;
     const base = 0x08000000;
     fs.writeFileSync(path.join(dir, 'in.txt'), Array.from({ length: 200000 }, (_, k) => ip(base + 3 * k)).join('\n'));
     // Every fourth listed address excluded, as single addresses and as ranges.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Namespace testbed: a scanner netns and a target netns joined by veth, 198.18.0.0/16 local in the target.
 #
-#   test/testbed.sh up NAME [--ports "22 80 443"] [--drop CIDR]...
+#   test/testbed.sh up NAME [--ports "22 80 443"] [--drop CIDR]... [--scanners N]
 #   test/testbed.sh down NAME
 #
 # up creates NAME-s (scanner, NAME-sv 198.19.0.1/24) and NAME-t (target, NAME-tv 198.19.0.2/24);
@@ -9,12 +9,15 @@
 # SYN-ACK on the --ports (silent listeners on 0.0.0.0), RST elsewhere, nothing in a --drop CIDR
 # (an nft drop rule, i.e. "filtered"). The scanner namespace routes 198.18.0.0/15 and its
 # default route via 198.19.0.2, so `trawl blast` finds its interface and gateway by itself.
+# --scanners N (2-9) adds scanner namespaces NAME-s2 ... NAME-sN, as more machines scanning the
+# same target: NAME-sK has NAME-sK (198.19.K-1.1/24) joined to NAME-tK (198.19.K-1.2) in NAME-t,
+# routed the same way; up prints SCAN_NS_K, SCAN_IF_K and SCAN_IP_K for each.
 # Offloads are left at their defaults on purpose: trawl must be correct with them on.
 # up prints KEY=VALUE lines (eval them). down is idempotent and kills only processes inside NAME-t.
 # Callers pick unique names (e.g. tb$$): several people run tests on this machine at once.
 set -euo pipefail
 
-usage() { echo "usage: $0 up NAME [--ports \"P...\"] [--drop CIDR]... | down NAME" >&2; exit 2; }
+usage() { echo "usage: $0 up NAME [--ports \"P...\"] [--drop CIDR]... [--scanners N] | down NAME" >&2; exit 2; }
 
 [ $# -ge 2 ] || usage
 cmd=$1 name=$2
@@ -32,10 +35,11 @@ down() {
     sleep 0.1
     for pid in $(ip netns pids "$tns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
   fi
-  if ip netns list | grep -qw -- "$sns"; then
-    for pid in $(ip netns pids "$sns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-  fi
-  ip netns del "$sns" 2>/dev/null || true
+  local ns
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$name-s[0-9]*\$"); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
   ip netns del "$tns" 2>/dev/null || true
   ip link del "$sif" 2>/dev/null || true
   return 0
@@ -70,9 +74,10 @@ while True:
 '
 
 up() {
-  local ports="" drops=()
+  local ports="" drops=() scanners=1
   while [ $# -gt 0 ]; do
     case $1 in
+      --scanners) [ $# -ge 2 ] && [[ $2 =~ ^[1-9]$ ]] || usage; scanners=$2; shift 2 ;;
       --ports) [ $# -ge 2 ] || usage; ports=$2; shift 2 ;;
       --drop) [ $# -ge 2 ] || usage; drops+=("$2"); shift 2 ;;
       *) echo "$0: unknown option $1" >&2; exit 2 ;;
@@ -96,6 +101,21 @@ up() {
   ip -n "$tns" route add local 198.18.0.0/16 dev lo
   ip -n "$sns" route add 198.18.0.0/15 via 198.19.0.2
   ip -n "$sns" route add default via 198.19.0.2
+  local k extra=""
+  for ((k = 2; k <= scanners; k++)); do
+    ip netns add "$name-s$k"
+    ip link add "$name-s$k" type veth peer name "$name-t$k"
+    ip link set "$name-s$k" netns "$name-s$k"
+    ip link set "$name-t$k" netns "$tns"
+    ip -n "$name-s$k" link set lo up
+    ip -n "$name-s$k" addr add "198.19.$((k - 1)).1/24" dev "$name-s$k"
+    ip -n "$tns" addr add "198.19.$((k - 1)).2/24" dev "$name-t$k"
+    ip -n "$name-s$k" link set "$name-s$k" up
+    ip -n "$tns" link set "$name-t$k" up
+    ip -n "$name-s$k" route add 198.18.0.0/15 via "198.19.$((k - 1)).2"
+    ip -n "$name-s$k" route add default via "198.19.$((k - 1)).2"
+    extra+="SCAN_NS_$k=$name-s$k"$'\n'"SCAN_IF_$k=$name-s$k"$'\n'"SCAN_IP_$k=198.19.$((k - 1)).1"$'\n'
+  done
   # A /16 scan overflows the SYN queue: let SYN cookies answer (as a real server would) and
   # keep the kernel's per-namespace limits from dropping what it should answer.
   ip netns exec "$tns" sysctl -qw net.ipv4.tcp_syncookies=1 net.core.somaxconn=4096 \
@@ -141,6 +161,7 @@ TARGET_NET=198.18.0.0/16
 OPEN_PORTS="$ports"
 DROP="${drops[*]:-}"
 EOF
+  printf '%s' "$extra"
 }
 
 case $cmd in

@@ -8,7 +8,10 @@ export const TESTBED_SH = path.join(ROOT, 'test', 'testbed.sh');
 export interface TestbedOptions {
   ports?: number[];    // silent listeners in the target namespace (SYN-ACK on every 198.18/16 address)
   drop?: string[];     // CIDRs dropped by nft in the target namespace ("filtered")
+  scanners?: number;   // scanner namespaces in all (2-9: more machines scanning one target)
 }
+
+export interface Scanner { ns: string; iface: string; ip: string }
 
 export interface Testbed {
   name: string;
@@ -17,6 +20,7 @@ export interface Testbed {
   scanIp: string; targetIp: string;
   scanMac: string; targetMac: string;
   routerMac: string;
+  scanners: Scanner[];   // every scanner namespace, the first one (scanNs) included
 }
 
 /** Creates the testbed (throws with testbed.sh's stderr on failure). Call testbedDown in an after hook. */
@@ -24,17 +28,20 @@ export function testbedUp(name: string, opts: TestbedOptions = {}): Testbed {
   const args = [TESTBED_SH, 'up', name];
   if (opts.ports?.length) args.push('--ports', opts.ports.join(' '));
   for (const c of opts.drop ?? []) args.push('--drop', c);
+  if (opts.scanners && opts.scanners > 1) args.push('--scanners', String(opts.scanners));
   const r = spawnSync('bash', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`testbed up ${name} failed (${r.status}): ${r.stderr}`);
   const kv: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
-    const m = /^([A-Z_]+)="?(.*?)"?$/.exec(line);
+    const m = /^([A-Z0-9_]+)="?(.*?)"?$/.exec(line);
     if (m) kv[m[1]] = m[2];
   }
   return {
     name, scanNs: kv.SCAN_NS, targetNs: kv.TARGET_NS, scanIf: kv.SCAN_IF, targetIf: kv.TARGET_IF,
     scanIp: kv.SCAN_IP, targetIp: kv.TARGET_IP, scanMac: kv.SCAN_MAC, targetMac: kv.TARGET_MAC,
     routerMac: kv.ROUTER_MAC,
+    scanners: [{ ns: kv.SCAN_NS, iface: kv.SCAN_IF, ip: kv.SCAN_IP }, ...Array.from({ length: Math.max(0, (opts.scanners ?? 1) - 1) },
+      (_, j) => ({ ns: kv[`SCAN_NS_${j + 2}`], iface: kv[`SCAN_IF_${j + 2}`], ip: kv[`SCAN_IP_${j + 2}`] }))],
   };
 }
 

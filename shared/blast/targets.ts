@@ -1,7 +1,7 @@
 // Checks a target record from stdin and turns it into what the send ring holds.
 import { AnyRecord } from '../records';
-import { ipv4ToInt } from './addr';
-import { parseIPv6 } from '../targets/ipv6';
+import { parseIPv4 } from '../ipv4';
+import { parseIPv6 } from '../ipv6';
 
 export interface ParsedTarget { ip: number; port: number; i: number }
 
@@ -24,8 +24,8 @@ export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = fa
   if (typeof ip !== 'string') return 'target has no "ip" string';
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return 'target "port" is not an integer from 1 to 65535';
   if (i !== undefined && (typeof i !== 'number' || !Number.isInteger(i) || i < 0)) return 'target "i" is not a non-negative integer';
-  const v = ipv4ToInt(ip);
-  if (v < 0) {
+  const v = parseIPv4(ip);
+  if (typeof v === 'string') {
     if (ip.includes(':') && typeof parseIPv6(ip) === 'bigint') return IPV6;
     return `target "ip" ${JSON.stringify(ip.slice(0, 40))} is not an IPv4 or IPv6 address`;
   }

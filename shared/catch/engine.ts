@@ -98,9 +98,6 @@ export class CatchEngine {
     this.replyBuf = new Uint8Array(m * REPLY_SIZE);
   }
 
-  /** Bytes the dedup window holds (fixed at start). */
-  get dedupBytes(): number { return this.dedup.bytes; }
-
   /** Packets that produced a record or a request since the last call (for --idle). */
   takeValid(): number { const v = this.counters.valid - this.validLast; this.validLast = this.counters.valid; return v; }
 

@@ -8,7 +8,6 @@ let names: string[] | null = null;
 
 function catalogName(slot: number): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     return (require('../probes') as typeof import('../probes')).probeNameOfSlot(slot);
   } catch {
     return slot === 15 ? 'user' : FIXED[slot];

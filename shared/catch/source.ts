@@ -7,7 +7,7 @@ import type { Readable } from 'stream';
 import { loadNative, Native } from '../../native/index';
 import { FatalError, UsageError } from '../exit';
 import { PcapFormatError, PcapReader } from '../packet/pcap-reader';
-import { parseIpv4 } from '../packet/ipv4';
+import { formatIPv4, parseIPv4 } from '../ipv4';
 import { parseMac } from '../packet/arp';
 
 export interface PacketSource {
@@ -69,14 +69,14 @@ export function ifaceFacts(iface: string): IfaceFacts {
     throw new UsageError(`-i ${iface}: no such interface`);
   }
   const mac = parseMac(macText) ?? new Uint8Array(6);
-  const addrs = (os.networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => parseIpv4(a.address));
+  const addrs = (os.networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => parseIPv4(a.address) as number);
   return { mac, ipv4: addrs };
 }
 
 /** libpcap filter for a live capture: replies to our address(es) and ports, ICMP errors, and
  *  ARP requests for the address we answer for. */
 export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null): string {
-  const hosts = ours.map((a) => `dst host ${(a >>> 24)}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`).join(' or ');
+  const hosts = ours.map((a) => `dst host ${formatIPv4(a)}`).join(' or ');
   const main = `(tcp dst portrange ${base}-${base + count - 1} or icmp)`;
   let f = hosts ? `((${hosts}) and ${main})` : main;
   if (arpFor !== null) f += ` or (arp and arp[6:2] = 1 and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')})`;

@@ -2,10 +2,10 @@
 // port/state/protocol/owner/service/rpc/version/ so the usual grep, cut and awk recipes work.
 import type { FormatModule } from './types';
 import { grepField } from './escape';
-import { ctime, seconds } from './fields';
-import { Grouper, HostGroup, hostUp, sortedPorts } from './group';
+import { ctime } from './fields';
+import { Grouper, HostGroup, HostTally, hostUp, sortedPorts } from './group';
 import { serviceName } from './services';
-import { VERSION } from './xml';
+import { VERSION } from '../version';
 
 export function hostGrepable(h: HostGroup): string {
   const ports = sortedPorts(h).map((p) => {
@@ -22,28 +22,16 @@ export const grepable: FormatModule = {
   summary: "nmap's -oG: Host:/Ports: lines",
   create(ctx) {
     const g = new Grouper(ctx.groupWindow);
-    let start = 0, last = 0, up = 0, total = 0;
-    const emit = (hs: HostGroup[]) => {
-      let s = '';
-      for (const h of hs) {
-        total++;
-        if (hostUp(h)) up++;
-        if (h.last_us > last) last = h.last_us;
-        s += hostGrepable(h);
-      }
-      return s;
-    };
+    const t = new HostTally();
     return {
       header(first) {
-        start = first ? seconds(first) : Math.floor(Date.now() / 1000);
-        return `# trawl ${VERSION} scan initiated ${ctime(start)} as: ${ctx.args.replace(/[\r\n]/g, ' ')}\n`;
+        return `# trawl ${VERSION} scan initiated ${ctime(t.begin(first))} as: ${ctx.args.replace(/[\r\n]/g, ' ')}\n`;
       },
-      record: (rec) => emit(g.add(rec)),
-      drain: () => emit(g.drain()),
+      record: (rec) => t.write(g.add(rec), hostGrepable),
+      drain: () => t.write(g.drain(), hostGrepable),
       trailer(reason) {
-        const end = Math.max(start, Math.floor(last / 1e6));
         const note = reason === 'end' ? '' : ' (interrupted)';
-        return `# trawl done at ${ctime(end)} -- ${total} IP address${total === 1 ? '' : 'es'} (${up} host${up === 1 ? '' : 's'} up) scanned in ${end - start} seconds${note}\n`;
+        return `# trawl done at ${ctime(t.end)} -- ${t.summary()}${note}\n`;
       },
     };
   },

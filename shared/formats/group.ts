@@ -3,6 +3,7 @@
 // bounded by the window, not the input. A host whose records arrive further apart than the
 // window is emitted more than once, as masscan's -oX emits one <host> per record (window 0).
 import type { AnyRecord } from '../records';
+import { seconds } from './fields';
 
 export interface PortEntry {
   port: number;
@@ -93,6 +94,42 @@ export function sortedPorts(h: HostGroup): PortEntry[] {
 export function hostUp(h: HostGroup): boolean {
   for (const p of h.ports) if (p.state !== 'filtered' || p.reason_ip === h.ip) return true;
   return false;
+}
+
+/** The run totals nmap's formats end with (xml and grepable count them the same way): hosts
+ *  written, hosts up, the first record's time and the last reply's, in seconds. */
+export class HostTally {
+  start = 0;
+  up = 0;
+  total = 0;
+  private lastUs = 0;
+
+  /** The start: the first record's time, or now when there is none. */
+  begin(first: AnyRecord | undefined): number {
+    this.start = first ? seconds(first) : Math.floor(Date.now() / 1000);
+    return this.start;
+  }
+
+  /** Counts the hosts being written and renders each with `host`. */
+  write(hs: HostGroup[], host: (h: HostGroup) => string): string {
+    let s = '';
+    for (const h of hs) {
+      this.total++;
+      if (hostUp(h)) this.up++;
+      if (h.last_us > this.lastUs) this.lastUs = h.last_us;
+      s += host(h);
+    }
+    return s;
+  }
+
+  /** The end: the last reply's time, never before the start. */
+  get end(): number { return Math.max(this.start, Math.floor(this.lastUs / 1e6)); }
+
+  /** "N IP addresses (M hosts up) scanned in S seconds", in nmap's words. */
+  summary(): string {
+    const n = this.total, up = this.up;
+    return `${n} IP address${n === 1 ? '' : 'es'} (${up} host${up === 1 ? '' : 's'} up) scanned in ${this.end - this.start} seconds`;
+  }
 }
 
 interface Slot { h: HostGroup; prev: Slot | null; next: Slot | null }

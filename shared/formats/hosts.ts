@@ -1,13 +1,9 @@
 // hosts: each address that answered, once (masscan -oH), for feeding other tools. Uniqueness
 // needs memory per address: IPv4 is kept as a number (about 20 bytes each), IPv6 as text.
 import type { FormatModule } from './types';
+import { parseIPv4 } from '../ipv4';
 
 const ANSWERS = new Set(['open', 'closed', 'banner']);
-
-function v4(ip: string): number {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  return m ? ((+m[1] << 24) >>> 0) + (+m[2] << 16) + (+m[3] << 8) + +m[4] : -1;
-}
 
 export const hosts: FormatModule = {
   name: 'hosts',
@@ -19,8 +15,8 @@ export const hosts: FormatModule = {
       header: () => '',
       record(rec) {
         if (!ANSWERS.has(rec.type) || typeof rec.ip !== 'string') return '';
-        const n = v4(rec.ip);
-        if (n >= 0) { if (seen4.has(n)) return ''; seen4.add(n); }
+        const n = parseIPv4(rec.ip);
+        if (typeof n === 'number') { if (seen4.has(n)) return ''; seen4.add(n); }
         else { if (seen6.has(rec.ip)) return ''; seen6.add(rec.ip); }
         return rec.ip + '\n';
       },

@@ -1,6 +1,5 @@
 // json: one JSON document, an array of host objects grouping their ports and banners; one host
 // per line, the array closed at the end of input, on a signal and before a file rotates.
-import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes } from './escape';
 import { Grouper, HostGroup, hostUp, sortedPorts } from './group';

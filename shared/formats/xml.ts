@@ -3,11 +3,11 @@
 import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
-import { ctime, seconds } from './fields';
-import { Grouper, HostGroup, hostUp, sortedPorts, PortEntry } from './group';
+import { ctime } from './fields';
+import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry } from './group';
 import { serviceName } from './services';
+import { VERSION } from '../version';
 
-export const VERSION = '0.1.0';
 
 function service(p: PortEntry): string {
   const probed = Boolean(p.service || p.product);
@@ -46,34 +46,24 @@ export const xml: FormatModule = {
   summary: "nmap's -oX, valid against nmap.dtd",
   create(ctx) {
     const g = new Grouper(ctx.groupWindow);
-    let start = 0, last = 0, up = 0, down = 0;
-    const emit = (hs: HostGroup[]) => {
-      let s = '';
-      for (const h of hs) {
-        if (hostUp(h)) up++; else down++;
-        if (h.last_us > last) last = h.last_us;
-        s += hostXml(h);
-      }
-      return s;
-    };
+    const t = new HostTally();
     return {
       header(first) {
-        start = first ? seconds(first) : Math.floor(Date.now() / 1000);
+        const start = t.begin(first);
         return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n' +
           '<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n' +
           `<!-- trawl ${VERSION} fmt: nmap-style XML; scanner="nmap" because nmap.dtd allows no other -->\n` +
           `<nmaprun scanner="nmap" args="${x(ctx.args)}" start="${start}" startstr="${ctime(start)}" version="trawl-${VERSION}" xmloutputversion="1.05">\n` +
           '<scaninfo type="syn" protocol="tcp" numservices="0" services=""/>\n<verbose level="0"/>\n<debugging level="0"/>\n';
       },
-      record: (rec) => emit(g.add(rec)),
-      drain: () => emit(g.drain()),
+      record: (rec) => t.write(g.add(rec), hostXml),
+      drain: () => t.write(g.drain(), hostXml),
       trailer(reason) {
-        const end = Math.max(start, Math.floor(last / 1e6));
-        const hosts = up + down;
-        const summary = `trawl done at ${ctime(end)}; ${hosts} IP address${hosts === 1 ? '' : 'es'} (${up} host${up === 1 ? '' : 's'} up) scanned in ${end - start} seconds`;
+        const end = t.end;
+        const summary = `trawl done at ${ctime(end)}; ${t.summary()}`;
         const exit = reason === 'end' ? 'exit="success"' : 'exit="error" errormsg="interrupted"';
-        return `<runstats><finished time="${end}" timestr="${ctime(end)}" summary="${x(summary)}" elapsed="${end - start}" ${exit}/>` +
-          `<hosts up="${up}" down="${down}" total="${hosts}"/>\n</runstats>\n</nmaprun>\n`;
+        return `<runstats><finished time="${end}" timestr="${ctime(end)}" summary="${x(summary)}" elapsed="${end - t.start}" ${exit}/>` +
+          `<hosts up="${t.up}" down="${t.total - t.up}" total="${t.total}"/>\n</runstats>\n</nmaprun>\n`;
       },
     };
   },

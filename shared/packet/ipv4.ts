@@ -1,10 +1,4 @@
-// Header helpers for the decoders; the address conversions are the shared ones (shared/ipv4.ts).
-import { formatIPv4, ipv4ToInt } from '../ipv4';
-
-/** Dotted-quad text of an address held as uint32. */
-export const ipString = formatIPv4;
-/** uint32 of a dotted quad, or -1 when the text is not one. */
-export const parseIpv4 = ipv4ToInt;
+// IPv4 header helpers for the decoders (address text <-> number is shared/ipv4.ts).
 
 /** Big-endian reads over a Uint8Array; callers have checked the bounds. */
 export function be16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }

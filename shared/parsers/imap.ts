@@ -1,7 +1,7 @@
 // IMAP greeting (RFC 9051 7.1): "* OK [CAPABILITY ...] text", "* PREAUTH ..." or "* BYE ...".
 import { Fields, Parser, agreesWith } from './types';
 import { cleanString, latin1, lineSession } from './text';
-import { hostLike, softwareOf } from './mail';
+import { greetingFields } from './mail';
 
 function derive(lines: Uint8Array[]): Fields {
   const f: Fields = {};
@@ -20,13 +20,7 @@ function derive(lines: Uint8Array[]): Fields {
     else if (code) f.imap_code = cleanString(code);
     rest = end < 0 ? '' : rest.slice(end + 1);
   }
-  const text = cleanString(rest);
-  if (text) f.imap_greeting = text;
-  const h = hostLike(text.split(' ')[0]);
-  if (h) f.imap_hostname = h;
-  const sw = softwareOf(text);
-  if (sw) f.imap_software = sw;
-  return f;
+  return greetingFields(f, 'imap', cleanString(rest));
 }
 
 export const imap: Parser = {

@@ -70,6 +70,17 @@ export function softwareOf(text: string): string | undefined {
   return undefined;
 }
 
+/** The fields of a one-line greeting's text (POP3, IMAP): the text itself, the host name (`host`
+ *  when the protocol names one, else a first token that looks like one) and the software. */
+export function greetingFields(f: Fields, prefix: string, text: string, host?: string): Fields {
+  if (text) f[`${prefix}_greeting`] = text;
+  const h = host ?? hostLike(text.split(' ')[0]);
+  if (h) f[`${prefix}_hostname`] = h;
+  const sw = softwareOf(text);
+  if (sw) f[`${prefix}_software`] = sw;
+  return f;
+}
+
 /** Common greeting fields for reply-code protocols (FTP, SMTP). */
 export function replyFields(prefix: string, r: Reply, firstTokenIsHost: boolean): Fields {
   const f: Fields = {};

@@ -1,7 +1,7 @@
 // POP3 greeting (RFC 1939): "+OK text" or "-ERR text", maybe with an APOP timestamp <...@host>.
 import { Fields, Parser, agreesWith } from './types';
 import { clean, latin1, lineSession } from './text';
-import { hostLike, softwareOf } from './mail';
+import { greetingFields, hostLike } from './mail';
 
 function derive(lines: Uint8Array[]): Fields {
   const f: Fields = {};
@@ -12,12 +12,10 @@ function derive(lines: Uint8Array[]): Fields {
   if (!status) return f;
   f.pop3_status = status;
   const text = clean(line, status.length);
-  if (text) f.pop3_greeting = text;
+  // An APOP timestamp <...@host> names the host better than the text's first word.
   const apop = /<[^<>@\s]{1,200}@([^<>\s]{1,253})>/.exec(text);
-  if (apop) { f.pop3_apop = true; const h = hostLike(apop[1]); if (h) f.pop3_hostname = h; }
-  if (!f.pop3_hostname) { const h = hostLike(text.split(' ')[0]); if (h) f.pop3_hostname = h; }
-  const sw = softwareOf(text);
-  if (sw) f.pop3_software = sw;
+  greetingFields(f, 'pop3', text, apop ? hostLike(apop[1]) : undefined);
+  if (apop) f.pop3_apop = true;
   return f;
 }
 

@@ -13,15 +13,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  */
 export function clean(b: Uint8Array, start = 0, end = b.length): string {
   const s = Math.max(0, start), e = Math.min(b.length, end, s + MAX_FIELD * 4);
-  if (e <= s) return '';
-  // eslint-disable-next-line no-control-regex
-  const t = utf8.decode(b.subarray(s, e)).replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd').trim();
-  return cutAtCodePoint(t, MAX_FIELD);
+  return e <= s ? '' : cleanString(utf8.decode(b.subarray(s, e)));
 }
 
 /** A JS string (already decoded) cleaned the same way. */
 export function cleanString(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const t = s.replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd').trim();
   return cutAtCodePoint(t, MAX_FIELD);
 }
@@ -35,7 +31,7 @@ export function latin1(b: Uint8Array, start = 0, end = b.length): string {
 }
 
 /** A printable, reversible preview: ASCII as is, \r \n \t, \\, and \xHH for everything else. */
-export function preview(b: Uint8Array, max: number): string {
+export function printable(b: Uint8Array, max: number): string {
   let out = '';
   const n = Math.min(b.length, max);
   for (let i = 0; i < n; i++) {

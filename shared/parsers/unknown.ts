@@ -1,11 +1,11 @@
 // The fallback: no parser recognised the bytes, so keep a printable preview of the first of them.
 import { Fields, Parser } from './types';
-import { preview } from './text';
+import { printable } from './text';
 
 export const PREVIEW_BYTES = 64;
 
 export function unknownFields(b: Uint8Array, max = PREVIEW_BYTES): Fields {
-  return { unknown_preview: preview(b, max) };
+  return { unknown_preview: printable(b, max) };
 }
 
 export const unknown: Parser = {

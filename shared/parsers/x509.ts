@@ -10,14 +10,14 @@ import { Fields } from './types';
 import { MAX_FIELD, cleanString, hex } from './text';
 import { cutAtCodePoint } from '../quote';
 
-interface Tlv { tag: number; start: number; end: number; full: boolean }
+export interface Tlv { tag: number; start: number; end: number; full: boolean }
 
 /**
  * Reads one DER header at off, no further than limit. Returns null when even the header is
  * not there or is not DER we read (multi-byte tags, lengths over 4 bytes, indefinite length).
  * end is clamped to limit; full says whether the whole value is present.
  */
-function tlv(b: Uint8Array, off: number, limit: number): Tlv | null {
+export function tlv(b: Uint8Array, off: number, limit: number): Tlv | null {
   if (off + 2 > limit) return null;
   const tag = b[off];
   if ((tag & 0x1f) === 0x1f) return null;
@@ -34,7 +34,7 @@ function tlv(b: Uint8Array, off: number, limit: number): Tlv | null {
   return { tag, start, end: Math.min(end, limit), full: end <= limit };
 }
 
-function children(b: Uint8Array, t: Tlv): Tlv[] {
+export function children(b: Uint8Array, t: Tlv): Tlv[] {
   const out: Tlv[] = [];
   for (let off = t.start; off < t.end && out.length < 256;) {
     const c = tlv(b, off, t.end);

@@ -5,8 +5,9 @@ import { ProbeConfig } from './types';
 import { PROBES } from './registry';
 import { USER_NAME } from './user';
 import { parsePorts } from '../targets/ports';
+import { VERSION } from '../version';
 
-export const DEFAULT_USER_AGENT = 'trawl/0.1.0';
+export const DEFAULT_USER_AGENT = `trawl/${VERSION}`;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;   // RFC 9110 token: methods and header names
 

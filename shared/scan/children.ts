@@ -4,6 +4,7 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Readable, Writable } from 'stream';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK } from '../exit';
 
 export const MAIN = path.join(__dirname, '..', 'main.js');
 
@@ -34,13 +35,13 @@ export function startStage(name: string, args: string[], err: Writable, stdin: '
   child.stderr!.on('data', (d) => err.write(d));
   child.stdin?.on('error', () => { /* a stage that exits early closes its stdin: its exit code says why */ });
   const exit = new Promise<number>((resolve) => {
-    child.on('error', () => resolve(1));
+    child.on('error', () => resolve(EXIT_FAIL));
     child.on('close', (code, signal) => {
       if (code !== null) return resolve(code);
-      if (signal === 'SIGINT' || signal === 'SIGTERM') return resolve(130);   // scan's own stop
+      if (signal === 'SIGINT' || signal === 'SIGTERM') return resolve(EXIT_INTERRUPTED);   // scan's own stop
       // Killed from outside (SIGKILL, the OOM killer): its output ended early, the scan failed.
       err.write(`trawl scan: ${name} was killed by ${signal}\n`);
-      resolve(1);
+      resolve(EXIT_FAIL);
     });
   });
   return { name, child, exit };
@@ -59,7 +60,7 @@ export function watchParent(): void {
 
 /** The scan's exit code: 130 if interrupted, else the first failing stage's in pipeline order. */
 export function pipelineCode(codes: number[], interrupted: boolean): number {
-  if (interrupted) return 130;
-  for (const c of codes) if (c !== 0) return c;
-  return 0;
+  if (interrupted) return EXIT_INTERRUPTED;
+  for (const c of codes) if (c !== EXIT_OK) return c;
+  return EXIT_OK;
 }

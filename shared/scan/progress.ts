@@ -2,6 +2,7 @@
 // (their own live lines cannot work: their stderr is a pipe to scan).
 import { Writable } from 'stream';
 import { Status } from '../status';
+import { statusTap } from './status-tap';
 
 export class ScanProgress {
   private latest: Record<string, Record<string, number>> = {};
@@ -23,23 +24,9 @@ export class ScanProgress {
   start(): void { this.status.start(); }
   stop(): void { this.status.stop(false); }
 
-  /** stderr of one stage: its status records feed the line, anything else is passed on whole. */
+  /** stderr of one stage: its status records feed the line, anything else is passed on whole
+   *  (after clearing the live line, so the message stands alone). */
   sink(stage: string): Writable {
-    let rest = '';
-    const line = (l: string) => {
-      if (l.startsWith('{"type":"status"')) {
-        try { this.latest[stage] = JSON.parse(l); return; } catch { /* not ours after all: pass it on */ }
-      }
-      this.err.write(`\r\x1b[2K${l}\n`);   // clear the live line so the message stands alone
-    };
-    return new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        const parts = (rest + chunk.toString()).split('\n');
-        rest = parts.pop()!;
-        for (const p of parts) line(p);
-        cb();
-      },
-      final: (cb) => { if (rest) line(rest); cb(); },
-    });
+    return statusTap(this.err, (rec) => { this.latest[stage] = rec; return true; }, '\r\x1b[2K');
   }
 }

@@ -1,6 +1,6 @@
 // Byte-level writers for target records, so the hot loop builds no per-record strings:
 // {"type":"target","ip":"198.18.0.7","port":80,"i":0}
-import { longestZeroRun } from './ipv6';
+import { longestZeroRun } from '../ipv6';
 import { putIp } from '../ascii';
 
 // Constant parts are written byte by byte with literal values: V8 compiles those to plain

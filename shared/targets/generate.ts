@@ -1,7 +1,7 @@
 // Index -> (address, port) -> record bytes, a batch at a time: the positions first, first+step,
 // ... of the permuted order, stopping at the end of the set or after `limit` records.
-import { formatIPv4 } from './ipv4';
-import { formatIPv6 } from './ipv6';
+import { formatIPv4 } from '../ipv4';
+import { formatIPv6 } from '../ipv6';
 import { Permutation, MAX_NUMBER_N } from './permutation';
 import { TargetSpace } from './space';
 import { AsciiCounter, PortDigits, writeIndexKey, writeIPv6, writePortKey, writePrefix } from './encode';

@@ -1,11 +1,15 @@
 // Which indices of the order a run emits: --shard I/N, --resume-index K, and the seed's syntax.
+import { parseNumber } from '../args';
 import { UsageError } from '../exit';
+import { EngineShard, shardFromEnv } from './shard-env';
 
 export interface Shard { index: bigint; of: bigint }  // 1-based index, as masscan numbers shards
 
-export function parseShard(s: string): Shard {
+/** I/N, or auto and auto/N (from the job engine's environment, see shard-env.ts). */
+export function parseShard(s: string, env: Record<string, string | undefined> = process.env): Shard | EngineShard {
+  if (s.trim().startsWith('auto')) return shardFromEnv(s, env);
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
-  if (!m) throw new UsageError(`option --shard: '${s}' is not I/N (e.g. 1/4)`);
+  if (!m) throw new UsageError(`option --shard: '${s}' is not I/N (e.g. 1/4), auto or auto/N`);
   const index = BigInt(m[1]), of = BigInt(m[2]);
   if (of < 1n || index < 1n || index > of) throw new UsageError(`option --shard: '${s}' needs 1 <= I <= N`);
   return { index, of };
@@ -15,11 +19,8 @@ export function parseShard(s: string): Shard {
 export function parseIndex(s: string, flag: string): bigint {
   const t = s.trim();
   if (/^\d+$/.test(t)) return BigInt(t);
-  const m = /^(\d+(?:\.\d+)?)(?:e(\d+))?([kKmMgG]?)$/.exec(t);
-  if (m) {
-    const v = Number(m[1]) * 10 ** Number(m[2] ?? 0) * ({ '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 } as Record<string, number>)[m[3]];
-    if (Number.isSafeInteger(v)) return BigInt(v);
-  }
+  const v = parseNumber(t);
+  if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   throw new UsageError(`option ${flag}: '${s}' is not a whole number >= 0`);
 }
 

@@ -4,8 +4,8 @@ import type { Readable } from 'stream';
 import { UsageError } from '../exit';
 import { readLines } from '../ndjson-reader';
 import { quoteInput } from '../quote';
-import { parseIPv4 } from './ipv4';
-import { parseIPv6 } from './ipv6';
+import { parseIPv4 } from '../ipv4';
+import { parseIPv6 } from '../ipv6';
 
 /** An inclusive interval of one family; IPv4 values also fit in a BigInt so set code is shared. */
 export interface Range { v6: boolean; first: bigint; last: bigint; text: string }

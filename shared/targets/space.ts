@@ -2,6 +2,16 @@
 // that address index k is found by binary search over prefix sums, never by enumeration.
 import { AddressSet } from './build';
 
+/** The interval holding index k: the last i with base[i] <= k (base ascending from 0). */
+function intervalAt<T extends number | bigint>(base: ArrayLike<T>, k: T): number {
+  let lo = 0, hi = base.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (base[mid] <= k) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class TargetSpace {
   /** IPv4 interval starts and the address index each begins at (doubles: exact below 2^53). */
   readonly v4Start: Float64Array;
@@ -43,13 +53,8 @@ export class TargetSpace {
 
   /** The IPv4 address (as an unsigned 32-bit number) at IPv4 index k < v4Count. */
   v4At(k: number): number {
-    const base = this.v4Base;
-    let lo = 0, hi = base.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (base[mid] <= k) lo = mid; else hi = mid - 1;
-    }
-    return this.v4Start[lo] + (k - base[lo]);
+    const lo = intervalAt(this.v4Base, k);
+    return this.v4Start[lo] + (k - this.v4Base[lo]);
   }
 
   /**
@@ -57,13 +62,8 @@ export class TargetSpace {
    * first), on doubles only: valid while v6Count < 2^53, which the fast path guarantees.
    */
   v6WordsAt(k: number, out: Float64Array): void {
-    const base = this.v6BaseNum;
-    let lo = 0, hi = base.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (base[mid] <= k) lo = mid; else hi = mid - 1;
-    }
-    const off = k - base[lo];
+    const lo = intervalAt(this.v6BaseNum, k);
+    const off = k - this.v6BaseNum[lo];
     const offHi = Math.floor(off / 4294967296);
     const w = this.v6Words;
     let w3 = w[lo * 4 + 3] + (off - offHi * 4294967296);
@@ -80,12 +80,7 @@ export class TargetSpace {
 
   /** The IPv6 address at IPv6 index k < v6Count. */
   v6At(k: bigint): bigint {
-    const base = this.v6Base;
-    let lo = 0, hi = base.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (base[mid] <= k) lo = mid; else hi = mid - 1;
-    }
-    return this.v6Start[lo] + (k - base[lo]);
+    const lo = intervalAt(this.v6Base, k);
+    return this.v6Start[lo] + (k - this.v6Base[lo]);
   }
 }

@@ -1,5 +1,6 @@
-// IPv6 text <-> 128-bit BigInt (RFC 4291 input forms, RFC 5952 canonical output).
-import { parseIPv4 } from './ipv4';
+// IPv6 text <-> 128-bit BigInt (RFC 4291 input forms, RFC 5952 canonical output), the twin of
+// shared/ipv4.ts.
+import { formatIPv4, parseIPv4 } from './ipv4';
 
 const ERR = (s: string) => `'${s}' is not an IPv6 address`;
 
@@ -61,8 +62,7 @@ export function longestZeroRun(g: ArrayLike<number>): [number, number] {
 export function formatIPv6(v: bigint): string {
   // IPv4-mapped addresses keep their dotted quad (RFC 5952 section 5).
   if (v >> 32n === 0xffffn) {
-    const w = Number(v & 0xffffffffn);
-    return `::ffff:${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+    return `::ffff:${formatIPv4(Number(v & 0xffffffffn))}`;
   }
   const g: number[] = [];
   for (let k = 7; k >= 0; k--) g.push(Number((v >> BigInt(k * 16)) & 0xffffn));

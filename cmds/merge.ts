@@ -1,0 +1,89 @@
+// trawl merge: shard outputs of one scan -> one result stream, as one machine would have written
+// it, after checking that the shards are one scan and all there.
+import * as fs from 'fs';
+import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { runCommand } from '../shared/command';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
+import { IO } from '../shared/io';
+import { parseLine, readRecords } from '../shared/ndjson-reader';
+import { Status } from '../shared/status';
+import { catchInterrupts } from '../shared/signals';
+import { LineWriter } from '../shared/writer';
+import { shardLine } from '../shared/shard-record';
+import { checkParts } from '../shared/merge/check';
+import { readHead } from '../shared/merge/head';
+
+export const info: CommandInfo = {
+  name: 'merge',
+  summary: 'check that shard outputs are one whole scan and write them as one result',
+  synopsis: '[--check] FILE...',
+  options: [
+    { name: 'check', type: 'boolean', help: 'check that the files are one whole scan, and write nothing' },
+    QUIET_OPTION,
+    STATUS_NDJSON_OPTION,
+    HELP_OPTION,
+  ],
+};
+
+export function run(argv: string[], io?: IO): Promise<number> {
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    const files: string[] = opts._;
+    if (files.length === 0) throw new UsageError('give the shard outputs as FILE arguments');
+    if (files.includes('-')) throw new UsageError('merge reads files, not standard input: it checks the head of every file before it writes');
+    const verdict = checkParts(files.map(readHead));
+    if (verdict.problems.length) {
+      for (const p of verdict.problems) report.error(p);
+      return EXIT_FAIL;
+    }
+    const merged = verdict.merged!;
+    const parts = verdict.order.length;
+    const shards = verdict.order[0].rec.shards;
+    const what = `${shards} shard${shards === 1 ? '' : 's'} (${parts} file${parts === 1 ? '' : 's'}) of scan seed ${merged.seed}, plan ${merged.plan}`;
+    if (opts.check) {
+      if (!opts.quiet) report.info(`${what}: complete`);
+      return EXIT_OK;
+    }
+
+    const w = new LineWriter(io.stdout);
+    let written = 0, bad = 0;
+    const status = new Status('merge', io.stderr, () => ({ fields: { written, bad }, text: `${written} records written` }),
+      { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
+    const intr = catchInterrupts();
+    const STOP = new Error('stop');
+    try {
+      await w.line(shardLine(merged).trimEnd());
+      for (const part of verdict.order) {
+        // Records are written as they were read (numbers beyond 2^53 stay exact); the head shard
+        // record of each file is replaced by the merged one, and a second one means two shards
+        // were joined into one file, which cannot be checked.
+        let raw = '', head = true;
+        const stream = fs.createReadStream(part.file);
+        try {
+          const c = await readRecords(stream, report, (rec, line) => {
+            if (intr.signal || w.closed) throw STOP;
+            if (rec.type === 'shard') {
+              if (head) { head = false; return undefined; }
+              throw new FatalError(`${part.file}:${line}: a second shard record: give each shard's output as a file of its own`);
+            }
+            head = false;
+            written++;
+            return w.line(raw);
+          }, { name: part.file, line: (l) => { raw = l; return parseLine(l); } });
+          bad += c.bad;
+        } catch (e) {
+          stream.destroy();
+          if (e !== STOP) throw e;
+          break;
+        }
+      }
+      await w.end();
+    } finally {
+      intr.dispose();
+      status.stop(!intr.signal);
+    }
+    if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+    if (intr.signal) { report.error(`interrupted after ${written} records: the output is incomplete`); return EXIT_INTERRUPTED; }
+    if (!opts.quiet) report.info(`merged ${what}: ${written} records`);
+    return bad > 0 ? EXIT_REJECTED : EXIT_OK;
+  });
+}
