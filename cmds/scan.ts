@@ -10,7 +10,7 @@ import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
-import { PROBE_OPTIONS } from '../shared/probes';
+import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
 import { pickInterface } from '../shared/netinfo';
@@ -42,6 +42,7 @@ export const info: CommandInfo = {
     STATUS_NDJSON_OPTION,
     HELP_OPTION,
   ],
+  notes: probeHelp(),
 };
 
 const SEND_NAMES = SEND_OPTIONS.map((o) => o.name).filter((n) => n !== 'interface' && n !== 'source-ip' && n !== 'source-port');

@@ -20,6 +20,7 @@ export interface CommandInfo {
   summary: string;         // one line for `trawl --help`
   synopsis: string;        // e.g. "[options] RANGE..."
   options: OptionSpec[];
+  notes?: string;          // printed after the options by --help (e.g. the probe list, from its registry)
 }
 
 export type Parsed = { [name: string]: any; _: string[] };
@@ -130,5 +131,6 @@ export function helpText(info: CommandInfo): string {
   });
   const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
   const lines = rows.map(([l, h]) => (l.length >= w ? `${l}\n${' '.repeat(w)}${h}` : l.padEnd(w) + h));
-  return `usage: trawl ${info.name} ${info.synopsis}\n\n${info.summary}\n\noptions:\n${lines.join('\n')}\n\nSee man trawl-${info.name} for details.\n`;
+  const notes = info.notes ? `\n${info.notes}` : '';
+  return `usage: trawl ${info.name} ${info.synopsis}\n\n${info.summary}\n\noptions:\n${lines.join('\n')}\n${notes}\nSee man trawl-${info.name} for details.\n`;
 }

@@ -1,3 +1,75 @@
-// The record schema of the whole pipeline (documented in man/trawl.7). Keys are flat snake_case,
-// numbers are numbers, times are integer microseconds since the Unix epoch, bytes are base64.
+// The record schema of the whole pipeline as one table (man/trawl.7 documents it; a test checks
+// the two agree). Its order is the order of keys everywhere: catch writes its records in it, fmt
+// normalizes to it, trawl.7 lists the fields in it. A new field or record type is a row here
+// (and a line in trawl.7); keys that are not in the table (parsers' service_field keys) follow
+// the table's in alphabetical order when fmt normalizes.
+//
+// Conventions (STYLE.md 6): a `type` on every record, flat snake_case keys, numbers as numbers,
+// times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
+
+export const RECORD_TYPES = ['target', 'open', 'closed', 'unreachable', 'banner'] as const;
+export type RecordType = typeof RECORD_TYPES[number];
+
+// Who writes a field: a trawl command, or another tool whose output trawl reads (fmt shows it).
+type Writer = 'targets' | 'catch' | 'banners' | 'other';
+
+// JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
+interface Kinds { string: string; number: number; boolean: boolean; strings: string | string[]; name: string | null }
+
+interface FieldSpec {
+  readonly name: string;
+  readonly kind: keyof Kinds;
+  readonly in: readonly RecordType[];
+  readonly by: Writer;
+}
+
+const REPLIES = ['open', 'closed', 'unreachable', 'banner'] as const;
+
+export const FIELDS = [
+  { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
+  { name: 'ip', kind: 'string', in: RECORD_TYPES, by: 'catch' },
+  { name: 'port', kind: 'number', in: RECORD_TYPES, by: 'catch' },
+  { name: 'proto', kind: 'string', in: REPLIES, by: 'other' },
+  { name: 'sport', kind: 'number', in: REPLIES, by: 'catch' },
+  { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
+  { name: 'from', kind: 'string', in: ['unreachable'], by: 'catch' },
+  { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
+  { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },
+  { name: 'ttl', kind: 'number', in: REPLIES, by: 'catch' },
+  { name: 'window', kind: 'number', in: ['open', 'closed'], by: 'catch' },
+  { name: 'ipid', kind: 'number', in: ['open', 'closed'], by: 'catch' },
+  { name: 'tsval', kind: 'number', in: ['open'], by: 'catch' },
+  { name: 'mss', kind: 'number', in: ['open'], by: 'catch' },
+  { name: 'wscale', kind: 'number', in: ['open'], by: 'catch' },
+  { name: 'sack_ok', kind: 'boolean', in: ['open'], by: 'catch' },
+  { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
+  { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
+  { name: 'probe', kind: 'name', in: ['banner'], by: 'catch' },
+  { name: 'len', kind: 'number', in: ['banner'], by: 'catch' },
+  { name: 'truncated', kind: 'boolean', in: ['banner'], by: 'catch' },
+  { name: 'flags', kind: 'string', in: ['banner'], by: 'catch' },
+  { name: 'data', kind: 'string', in: ['banner'], by: 'catch' },
+  { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
+  { name: 'product', kind: 'string', in: ['banner'], by: 'other' },
+  { name: 'version', kind: 'string', in: ['banner'], by: 'other' },
+  { name: 'info', kind: 'string', in: ['banner'], by: 'other' },
+  { name: 'cpe', kind: 'strings', in: ['banner'], by: 'other' },
+  { name: 'cert_der', kind: 'strings', in: ['banner'], by: 'banners' },
+  { name: 'validated', kind: 'boolean', in: REPLIES, by: 'catch' },
+  { name: 'time_us', kind: 'number', in: REPLIES, by: 'catch' },
+] as const satisfies readonly FieldSpec[];
+
+type Spec = typeof FIELDS[number];
+export type FieldName = Spec['name'];
+// The table's fields of record type T with their value types (all may be absent but `type`).
+type TableOf<T extends RecordType> = { [S in Spec as T extends S['in'][number] ? S['name'] : never]?: Kinds[S['kind']] };
+/** The names of the fields a record type may carry. */
+export type FieldOf<T extends RecordType> = keyof TableOf<T> & string;
+/** A record of type T: its table fields typed, any other key (parsers' fields) unknown. */
+export type RecordOf<T extends RecordType> = { type: T } & TableOf<T> & { [key: string]: unknown };
+
+/** The table's fields of one record type, in order. */
+export function fieldsOf(type: RecordType): string[] {
+  return FIELDS.filter((f) => (f.in as readonly string[]).includes(type)).map((f) => f.name);
+}

@@ -193,7 +193,12 @@ test('SIGINT: exit 130, prints the first index not sent; resuming from it sends 
   child.stderr.on('data', (d) => { err += d; });
   const closed = exited(child);
   child.stdin.end(targets(n));
-  await new Promise((r) => setTimeout(r, 700));
+  // Signal once frames are being written (startup takes longer than any fixed delay on a busy
+  // machine, and a SIGINT before blast's handler ends node at once), then let some more go.
+  for (let k = 0; k < 500 && !(fs.existsSync(pcap) && fs.statSync(pcap).size > 24) && child.exitCode === null; k++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGINT');
   const code = await closed;
   assert.is(code, 130, err);

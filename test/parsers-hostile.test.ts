@@ -7,6 +7,7 @@ import { ROOT } from './helpers';
 import { PARSERS, identify } from '../shared/parsers';
 import { parseAll } from '../shared/parsers/types';
 import { MAX_FIELD } from '../shared/parsers/text';
+import './declared-fields';   // every parse below also checks the parser's declared fields
 
 const b = (...parts: (string | number[] | Uint8Array)[]) => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
 

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { identify } from '../shared/parsers';
+import './declared-fields';   // every parse below also checks the parser's declared fields
 
 const b = (...parts: (string | number[] | Uint8Array)[]) =>
   new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));

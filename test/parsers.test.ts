@@ -7,6 +7,8 @@ import { X509Certificate } from 'crypto';
 import { ROOT } from './helpers';
 import { PARSERS, identify, parserByName } from '../shared/parsers';
 import { parseAll } from '../shared/parsers/types';
+import { probeByName } from '../shared/probes';
+import './declared-fields';   // every parse below also checks the parser's declared fields
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'banners');
 const fx = (name: string) => new Uint8Array(fs.readFileSync(path.join(DIR, name)));
@@ -50,6 +52,7 @@ for (const [file, probe, service, want] of CASES) {
   test(`${file}: ${service} fields from the real server's bytes`, () => {
     const r = identify(fx(file), probe, 0);
     assert.is(r.service, service);
+    assert.ok(probeByName(probe)!.services.includes(service), `probe ${probe} does not list ${service} among its services`);
     for (const [k, v] of Object.entries(want)) assert.equal(r.fields[k], v, `${file} ${k}`);
     for (const k of Object.keys(r.fields)) assert.ok(k.startsWith(`${service}_`) || (service === 'tls' && k.startsWith('cert_')), `field ${k} lacks the ${service}_ prefix`);
   });

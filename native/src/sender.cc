@@ -2,25 +2,10 @@
 // PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the ZBanner replies
 // (ACK+probe, RST) whose cookies are checked again before anything is sent.
 //
-// Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames. Measured with
-// test/bench/tx.bench.sh (2 M SYNs into a veth drop sink, counted at the far end, best of 2
-// rounds, this 2-core machine at load average ~1.7): the minimal C sender reached 0.395 M
-// packets/s with sendmmsg and 0.366 M with a TPACKET_V2 TX_RING on one thread, 0.774 M and
-// 0.502 M on two; CPU per delivered packet was the same (2.3-2.6 us) on both paths. With qdisc
-// bypass both end in the same per-packet veth_xmit + netif_rx work, which is what costs; the
-// ring only saves copying a 74-byte frame, and with two threads it scaled worse (its status
-// words are polled from the sending thread). So sendmmsg: faster on two cores, no ring geometry,
-// and ENOBUFS back-pressure maps directly onto "sent from the front". trawl's Sender in the same
-// run: 0.688 M packets/s on two lanes split in halves (89% of the C ceiling), 0.389 M on one;
-// zmap 0.275 M, masscan 0.294 M.
-// Two cores: sendSyns shares a batch of >= 2048 between the calling thread and one helper
-// thread, each with its own socket (the kernel work per packet is the bottleneck and scales per
-// socket: 0.395 -> 0.774 M/s for the C sender). The lanes take chunks of 256 in turn rather than
-// a half each, so a lane that loses its core does not leave the other idle at the end: in one
-// A/B run at load ~4, best of 3, chunks 0.390 M/s vs halves 0.351 M/s (C ceiling 0.447 M/s).
-// Full bench with chunks at load ~1.0-1.4, best of 2: trawl 0.780 M/s, C sendmmsg 2 threads
-// 0.781 M/s (100%), TX_RING 2 threads 0.714 M/s, masscan 0.293 M/s, zmap 0.279 M/s.
-// `lanes: 1` turns the helper off.
+// Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
+// >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
+// taking chunks of 256 in turn (`lanes: 1` turns the helper off). Why sendmmsg rather than a
+// TX_RING, and why two lanes in chunks: the measurements are kept in test/bench/tx.bench.sh.
 #include "common.h"
 #include "frame.h"
 #include "siphash.h"
@@ -56,6 +41,10 @@ constexpr size_t REPLY_STRIDE = 1536;
 constexpr size_t REPLY_SIZE = 32;
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
+constexpr int SNDBUF_BYTES = 4 << 20;
+constexpr int PCAP_SNAPLEN = 65535;
+// The longest dotted IPv4 address a probe's {ip} may become (shared/probes/user.ts MAX_ADDRESS_LEN).
+constexpr size_t MAX_ADDRESS_LEN = 15;
 
 // One transmit lane: a socket (or the pcap dumper) plus its frame buffers.
 struct Lane {
@@ -177,7 +166,7 @@ int Sender::openSocket(Napi::Env env) {
   }
   // Bypass the qdisc: the scanner paces itself, and the qdisc lock costs on every packet.
   setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
-  int sndbuf = 4 << 20;
+  int sndbuf = SNDBUF_BYTES;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   return fd;
 }
@@ -214,7 +203,7 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (hasPcap) {
     std::string file = strArg(env, o.Get("pcapFile"), "Sender: options.pcapFile");
     if (file.empty()) typeError(env, "Sender: options.pcapFile is empty");
-    dead_ = pcap_open_dead(DLT_EN10MB, 65535);
+    dead_ = pcap_open_dead(DLT_EN10MB, PCAP_SNAPLEN);
     dumper_ = dead_ ? pcap_dump_open(dead_, file.c_str()) : nullptr;
     if (!dumper_) {
       std::string why = dead_ ? pcap_geterr(dead_) : "pcap_open_dead failed";
@@ -458,9 +447,10 @@ Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   const uint8_t* after = nullptr;
   bool hasAfter = info.Length() > 2 && !info[2].IsUndefined();
   if (hasAfter) after = typedArg<uint8_t>(env, info[2], napi_uint8_array, "setProbe: after", &na);
-  size_t total = nb + na + (hasAfter ? 15 : 0);  // 15: the longest dotted address
+  size_t total = nb + na + (hasAfter ? MAX_ADDRESS_LEN : 0);
   if (total > MAX_PROBE_LEN)
-    rangeError(env, "setProbe: probe is longer than 1400 bytes (with the address: " + std::to_string(total) + ")");
+    rangeError(env, "setProbe: probe is longer than " + std::to_string(MAX_PROBE_LEN) + " bytes (with the address: " +
+               std::to_string(total) + ")");
   Probe& p = probes_[slot];
   p.before.assign(before, before + nb);
   p.after.assign(after ? after : before, after ? after + na : before);

@@ -7,32 +7,19 @@
 //   RST-ACK, ack = ISN+1               closed
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
 //   A/PA/FPA with data, ack = ISN+1+d  banner + request RST at seq ISN+1+d (0 <= d <= 1400)
-// Everything else is counted and dropped. Records are built as JSON text by hand and the
-// requests as 32-byte records (shared/replies.ts) in buffers reused from batch to batch.
+// Everything else is counted and dropped. Records are written by records-out.ts and the
+// requests as 32-byte records (shared/replies.ts), in buffers reused from batch to batch.
 import { MAX_PROBE_LEN } from '../cookie';
 import { REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../replies';
 import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
-import { flagString, kindsString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
+import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
-import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint, putUint53 } from './ascii-out';
-
-// Record fragments in the order trawl.7 documents the fields.
-const T_OPEN = lit('{"type":"open","ip":"'), T_CLOSED = lit('{"type":"closed","ip":"');
-const T_BANNER = lit('{"type":"banner","ip":"'), T_UNREACH = lit('{"type":"unreachable","ip":"');
-const F_PORT = lit('","port":'), F_SPORT = lit(',"sport":'), F_TTL = lit(',"ttl":'), F_WINDOW = lit(',"window":');
-const F_IPID = lit(',"ipid":');
-const F_TSVAL = lit(',"tsval":'), F_ZERO = lit(',"zero_window":true');
-const F_FROM = lit(',"from":"'), F_ICMP_TYPE = lit('","icmp_type":'), F_ICMP_CODE = lit(',"icmp_code":');
-const F_PROBE = lit(',"probe":'), F_LEN = lit(',"len":'), F_TRUNCATED = lit(',"truncated":true');
-const F_FLAGS = lit(',"flags":"'), F_DATA = lit('","data":"');
-const RECORD_MAX = 512;
-const OPT_CACHE = 64;     // option layouts remembered (a power of two)   // the longest open/closed/unreachable record, and a banner's fixed part
-const F_UNVALIDATED = lit(',"validated":false'), F_TIME = lit(',"time_us":'), F_END = lit('}\n');
+import { RecordsOut } from './records-out';
 
 export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 
@@ -61,10 +48,7 @@ export class CatchEngine {
   replyCount = 0;
 
   private d = new Decoded();
-  private out = new AsciiOut();
-  private optK1 = new Int32Array(OPT_CACHE).fill(-1);
-  private optK2 = new Int32Array(OPT_CACHE);
-  private optFrag: Uint8Array[] = new Array(OPT_CACHE).fill(new Uint8Array(0));
+  private out = new RecordsOut();
   private opts = new TcpOptions();
   private dedup: DedupWindow;
   private probeNames = probeNamesJson();
@@ -197,103 +181,32 @@ export class CatchEngine {
     this.counters.requests++;
   }
 
-  private head(type: Lit, j: number): void {
-    const o = this.out;
-    o.reserve(RECORD_MAX);
-    o.lit(type); o.ip(this.cTarget[j]);
-    o.lit(F_PORT); o.uint(this.cDport[j]);
-    o.lit(F_SPORT); o.uint(this.cSport[j]);
-    o.lit(F_TTL); o.uint(this.cTtl[j]);
-  }
-
-  private tail(j: number, times: Float64Array, validated: boolean): void {
-    const o = this.out;
-    if (!validated) o.lit(F_UNVALIDATED);
-    o.lit(F_TIME); o.uint53(times[this.cIdx[j]]); o.lit(F_END);
-  }
-
-  // The hot record of a scan, written straight through with the position in a local.
   private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): void {
     const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
-    const o = this.out;
-    o.reserve(RECORD_MAX);
-    const b = o.buf, dv = o.dv, win = this.cWindow[j];
-    let p = o.pos;
-    p = putLit(dv, b, p, T_OPEN); p = putIp(b, p, this.cTarget[j]);
-    p = putLit(dv, b, p, F_PORT); p = putUint(b, p, this.cDport[j]);
-    p = putLit(dv, b, p, F_SPORT); p = putUint(b, p, this.cSport[j]);
-    p = putLit(dv, b, p, F_TTL); p = putUint(b, p, this.cTtl[j]);
-    p = putLit(dv, b, p, F_WINDOW); p = putUint(b, p, win);
-    p = putLit(dv, b, p, F_IPID); p = putUint(b, p, this.cIpid[j]);
-    if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
-    p = putBytes(b, p, this.optionsBlock(op));
-    if (win === 0) p = putLit(dv, b, p, F_ZERO);
-    if (!validated) p = putLit(dv, b, p, F_UNVALIDATED);
-    p = putLit(dv, b, p, F_TIME); p = putUint53(b, p, times[this.cIdx[j]]); p = putLit(dv, b, p, F_END);
-    o.pos = p;
     this.counters.open++;
-  }
-
-  /** The mss, wscale, sack_ok and options fields, rendered once per distinct option layout
-   *  (a scan meets a handful of them, one per server OS) and kept in a small direct-mapped
-   *  cache under an exact key of two small integers: kinds packed 4 bits each (up to 7 of
-   *  them), and mss | wscale << 16. Other layouts are rendered every time. */
-  private optionsBlock(op: TcpOptions): Uint8Array {
-    let k1 = 0;
-    if (op.n <= 7) {
-      for (let i = 0; i < op.n; i++) { const c = op.kinds[i]; if (c > 14) { k1 = -1; break; } k1 = (k1 << 4) | (c + 1); }
-    } else k1 = -1;
-    const k2 = (op.mss < 0 ? 0 : op.mss) | ((op.wscale < 0 ? 0 : op.wscale + 1) << 16);
-    const slot = (k1 ^ Math.imul(k2, 0x9e3779b1) >>> 26) & (OPT_CACHE - 1);
-    if (k1 >= 0 && this.optK1[slot] === k1 && this.optK2[slot] === k2) return this.optFrag[slot];
-    let s = '';
-    if (op.mss >= 0) s += ',"mss":' + op.mss;
-    if (op.wscale >= 0) s += ',"wscale":' + op.wscale;
-    if (op.sackOk) s += ',"sack_ok":true';
-    s += ',"options":"' + kindsString(op) + '"';
-    const f = lit(s).bytes;
-    if (k1 >= 0) { this.optK1[slot] = k1; this.optK2[slot] = k2; this.optFrag[slot] = f; }
-    return f;
+    this.out.open(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cWindow[j], this.cIpid[j], op,
+      times[this.cIdx[j]], validated);
   }
 
   private closedRecord(j: number, times: Float64Array, validated: boolean): void {
-    const o = this.out;
     this.counters.closed++;
-    this.head(T_CLOSED, j);
-    o.lit(F_WINDOW); o.uint(this.cWindow[j]);
-    o.lit(F_IPID); o.uint(this.cIpid[j]);
-    this.tail(j, times, validated);
+    this.out.closed(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cWindow[j], this.cIpid[j],
+      times[this.cIdx[j]], validated);
   }
 
   private unreachableRecord(j: number, times: Float64Array, validated: boolean): void {
-    const o = this.out;
     this.counters.unreachable++;
     const ic = this.cIcmp[j];
-    o.reserve(RECORD_MAX);
-    o.lit(T_UNREACH); o.ip(this.cTarget[j]);
-    o.lit(F_PORT); o.uint(this.cDport[j]);
-    o.lit(F_SPORT); o.uint(this.cSport[j]);
-    o.lit(F_FROM); o.ip(this.cFrom[j]);
-    o.lit(F_ICMP_TYPE); o.uint(ic >> 8);
-    o.lit(F_ICMP_CODE); o.uint(ic & 255);
-    o.lit(F_TTL); o.uint(this.cTtl[j]);
-    this.tail(j, times, validated);
+    this.out.unreachable(this.cTarget[j], this.cDport[j], this.cSport[j], this.cFrom[j], ic >> 8, ic & 255, this.cTtl[j],
+      times[this.cIdx[j]], validated);
   }
 
   private bannerRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, validated: boolean): void {
-    const o = this.out;
     this.counters.banner++;
-    const len = this.cPayLen[j];
     const keep = Math.min(this.cPayCap[j], this.cfg.maxBanner);
-    const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep).toString('base64');
-    o.reserve(RECORD_MAX + probe.length + data.length);
-    this.head(T_BANNER, j);
-    o.lit(F_PROBE); o.str(probe);
-    o.lit(F_LEN); o.uint(len);
-    if (keep < len) o.lit(F_TRUNCATED);
-    o.lit(F_FLAGS); o.str(flagString(this.cFlags[j]));
-    o.lit(F_DATA); o.str(data); o.byte(34);
-    this.tail(j, times, validated);
+    const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep);
+    this.out.banner(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], probe, this.cPayLen[j], data,
+      flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
   }
 
   private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }

@@ -1,6 +1,6 @@
 // Field access shared by --where, --fields and csv: record keys plus the virtual `banner`
-// (the payload as escaped text), and the stable key order of normalized NDJSON.
-import type { AnyRecord } from '../records';
+// (the payload as escaped text), and the stable key order of normalized NDJSON (the record table's).
+import { AnyRecord, FIELDS } from '../records';
 import { bannerBytes, escapeBytes } from './escape';
 
 /** Virtual fields computed from a record; they are never written back into records. */
@@ -13,13 +13,8 @@ export function getField(rec: AnyRecord, name: string): unknown {
   return undefined;
 }
 
-// Schema order from man/trawl.7; keys not listed follow in alphabetical order.
-const ORDER = [
-  'type', 'ip', 'port', 'proto', 'sport', 'from', 'i', 'ttl', 'window', 'ipid', 'mss', 'wscale', 'sack_ok', 'tsval',
-  'options', 'zero_window', 'icmp_type', 'icmp_code', 'probe', 'flags', 'len', 'truncated', 'data',
-  'service', 'product', 'version', 'info', 'cpe', 'cert_der', 'time_us', 'validated',
-];
-const RANK = new Map(ORDER.map((k, i) => [k, i]));
+// The record table's order (shared/records.ts); keys not in it follow in alphabetical order.
+const RANK = new Map<string, number>(FIELDS.map((f, i) => [f.name, i]));
 
 /** The same record with its keys in the stable order (schema keys first, then by name). */
 export function normalize(rec: AnyRecord): AnyRecord {

@@ -31,6 +31,14 @@ export function probeNameOfSlot(slot: number): string | undefined {
   return slot === USER_SLOT ? USER_NAME : bySlot.get(slot)?.name;
 }
 
+/** The probe list blast's and scan's --help print, from the registry: name, slot, what it sends. */
+export function probeHelp(): string {
+  const rows: [string, number, string][] = PROBES.map((p) => [p.name, p.slot, p.description]);
+  rows.push([USER_NAME, USER_SLOT, 'the payload of --probe-file']);
+  return 'probes (--probe NAME; default ports and payloads in trawl-probes(7)):\n' +
+    rows.map(([name, slot, what]) => `  ${name.padEnd(10)} slot ${String(slot).padEnd(3)}${what}\n`).join('');
+}
+
 /** The payload sent to one target: the template with its dotted address inserted. */
 export function renderPayload(p: ProbePayload, ip: string): Uint8Array {
   return p.after ? concat([p.before, ascii(ip), p.after]) : p.before;

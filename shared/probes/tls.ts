@@ -92,6 +92,6 @@ export const tlsProbe: Probe = {
   slot: 2,
   description: 'TLS ClientHello offering 1.0 to 1.3 (x25519 key share, ALPN h2 and http/1.1, optional SNI)',
   ports: [261, 443, 448, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 2376, 4443, 5061, 5986, 6443, 8443, 9443],
-  services: ['tls', 'https', 'imaps', 'pop3s', 'smtps', 'ldaps', 'ftps'],
+  services: ['tls'],   // https, imaps, smtps... all answer with TLS first
   payload: (cfg: ProbeConfig) => ({ before: clientHello(cfg.sni) }),
 };

@@ -19,9 +19,10 @@ export interface ProbeConfig {
 export interface Probe {
   name: string;               // what --probe takes and what catch writes in banner records
   slot: number;               // 0..14, fixed: the probe identity carried in the source port
-  description: string;        // one line for trawl-probes(7) and --help
-  ports: number[];            // ports this probe is the default for
-  services: string[];         // services expected to answer it
+  description: string;        // one line for blast's and scan's --help (probeHelp)
+  ports: number[];            // ports this probe is the default for (trawl-probes(7) is checked against them)
+  services: string[];         // parser names (shared/parsers) of the answers expected: tests check every
+                              // fixture's service against its probe's list
   payload(cfg: ProbeConfig): ProbePayload;
 }
 

@@ -1,0 +1,132 @@
+// catch's records as NDJSON bytes: open, closed, unreachable and banner, each field in the
+// record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
+// million records a second JSON.stringify and string ropes cost more than the whole decode.
+// The engine decides what to write; this module only knows how a record is spelled.
+import { kindsString, TcpOptions } from '../packet/tcp-options';
+import type { FieldName, RecordType } from '../records';
+import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint, putUint53 } from './ascii-out';
+
+// Record fragments: the separator before a key, the key, and the quote that opens a string
+// value. Keys are names of the record table (shared/records.ts); the order they are written in
+// below is the table's (test/records.test.ts checks catch's output against it).
+const start = (type: RecordType) => lit(`{"type":"${type}","ip":"`);
+const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${open}`);
+const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
+const T_OPEN = start('open'), T_CLOSED = start('closed'), T_BANNER = start('banner'), T_UNREACH = start('unreachable');
+const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
+const F_TSVAL = key('tsval'), F_ZERO = fixed('zero_window', 'true');
+const F_FROM = key('from', ',', '"'), F_ICMP_TYPE = key('icmp_type', '",'), F_ICMP_CODE = key('icmp_code');
+const F_PROBE = key('probe'), F_LEN = key('len'), F_TRUNCATED = fixed('truncated', 'true');
+const F_FLAGS = key('flags', ',', '"'), F_DATA = key('data', '",', '"');
+const F_UNVALIDATED = fixed('validated', 'false'), F_TIME = key('time_us'), F_END = lit('}\n');
+
+// The longest open/closed/unreachable record, and a banner's fixed part: reserved before a
+// record is written, so the writes after it skip bounds checks.
+const RECORD_MAX = 512;
+const OPT_CACHE = 64;     // option layouts remembered (a power of two)
+
+export class RecordsOut {
+  private out = new AsciiOut();
+  private optK1 = new Int32Array(OPT_CACHE).fill(-1);
+  private optK2 = new Int32Array(OPT_CACHE);
+  private optFrag: Uint8Array[] = new Array(OPT_CACHE).fill(new Uint8Array(0));
+
+  /** The records written since the last call, as bytes the caller may keep (empty if none). */
+  take(): Uint8Array { return this.out.take(); }
+
+  // type, ip, port and sport, which every reply record starts with (room reserved by the caller).
+  private head(type: Lit, ip: number, port: number, sport: number): void {
+    const o = this.out;
+    o.lit(type); o.ip(ip);
+    o.lit(F_PORT); o.uint(port);
+    o.lit(F_SPORT); o.uint(sport);
+  }
+
+  private tail(time: number, validated: boolean): void {
+    const o = this.out;
+    if (!validated) o.lit(F_UNVALIDATED);
+    o.lit(F_TIME); o.uint53(time); o.lit(F_END);
+  }
+
+  // The hot record of a scan, written straight through with the position in a local.
+  open(ip: number, port: number, sport: number, ttl: number, win: number, ipid: number, op: TcpOptions,
+    time: number, validated: boolean): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    const b = o.buf, dv = o.dv;
+    let p = o.pos;
+    p = putLit(dv, b, p, T_OPEN); p = putIp(b, p, ip);
+    p = putLit(dv, b, p, F_PORT); p = putUint(b, p, port);
+    p = putLit(dv, b, p, F_SPORT); p = putUint(b, p, sport);
+    p = putLit(dv, b, p, F_TTL); p = putUint(b, p, ttl);
+    p = putLit(dv, b, p, F_WINDOW); p = putUint(b, p, win);
+    p = putLit(dv, b, p, F_IPID); p = putUint(b, p, ipid);
+    if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
+    p = putBytes(b, p, this.optionsBlock(op));
+    if (win === 0) p = putLit(dv, b, p, F_ZERO);
+    if (!validated) p = putLit(dv, b, p, F_UNVALIDATED);
+    p = putLit(dv, b, p, F_TIME); p = putUint53(b, p, time); p = putLit(dv, b, p, F_END);
+    o.pos = p;
+  }
+
+  /** The mss, wscale, sack_ok and options fields, rendered once per distinct option layout
+   *  (a scan meets a handful of them, one per server OS) and kept in a small direct-mapped
+   *  cache under an exact key of two small integers: kinds packed 4 bits each (up to 7 of
+   *  them), and mss | wscale << 16. Other layouts are rendered every time. */
+  private optionsBlock(op: TcpOptions): Uint8Array {
+    let k1 = 0;
+    if (op.n <= 7) {
+      for (let i = 0; i < op.n; i++) { const c = op.kinds[i]; if (c > 14) { k1 = -1; break; } k1 = (k1 << 4) | (c + 1); }
+    } else k1 = -1;
+    const k2 = (op.mss < 0 ? 0 : op.mss) | ((op.wscale < 0 ? 0 : op.wscale + 1) << 16);
+    const slot = (k1 ^ Math.imul(k2, 0x9e3779b1) >>> 26) & (OPT_CACHE - 1);
+    if (k1 >= 0 && this.optK1[slot] === k1 && this.optK2[slot] === k2) return this.optFrag[slot];
+    const kv = (name: FieldName, v: string | number | boolean) => `,"${name}":${typeof v === 'string' ? `"${v}"` : v}`;
+    let s = '';
+    if (op.mss >= 0) s += kv('mss', op.mss);
+    if (op.wscale >= 0) s += kv('wscale', op.wscale);
+    if (op.sackOk) s += kv('sack_ok', true);
+    s += kv('options', kindsString(op));
+    const f = lit(s).bytes;
+    if (k1 >= 0) { this.optK1[slot] = k1; this.optK2[slot] = k2; this.optFrag[slot] = f; }
+    return f;
+  }
+
+  closed(ip: number, port: number, sport: number, ttl: number, win: number, ipid: number, time: number, validated: boolean): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    this.head(T_CLOSED, ip, port, sport);
+    o.lit(F_TTL); o.uint(ttl);
+    o.lit(F_WINDOW); o.uint(win);
+    o.lit(F_IPID); o.uint(ipid);
+    this.tail(time, validated);
+  }
+
+  unreachable(ip: number, port: number, sport: number, from: number, icmpType: number, icmpCode: number, ttl: number,
+    time: number, validated: boolean): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    this.head(T_UNREACH, ip, port, sport);
+    o.lit(F_FROM); o.ip(from);
+    o.lit(F_ICMP_TYPE); o.uint(icmpType);
+    o.lit(F_ICMP_CODE); o.uint(icmpCode);
+    o.lit(F_TTL); o.uint(ttl);
+    this.tail(time, validated);
+  }
+
+  /** probe is the JSON text of the probe's name; data the bytes kept (len on the wire). */
+  banner(ip: number, port: number, sport: number, ttl: number, probe: string, len: number, data: Buffer, flags: string,
+    time: number, validated: boolean): void {
+    const o = this.out;
+    const b64 = data.toString('base64');
+    o.reserve(RECORD_MAX + probe.length + b64.length);
+    this.head(T_BANNER, ip, port, sport);
+    o.lit(F_TTL); o.uint(ttl);
+    o.lit(F_PROBE); o.str(probe);
+    o.lit(F_LEN); o.uint(len);
+    if (data.length < len) o.lit(F_TRUNCATED);
+    o.lit(F_FLAGS); o.str(flags);
+    o.lit(F_DATA); o.str(b64); o.byte(34);
+    this.tail(time, validated);
+  }
+}

@@ -1,0 +1,81 @@
+// The record table (shared/records.ts) against what the commands write and what trawl.7 says:
+// each record type's fields in the table's order, in catch's and targets' output and in the man page.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, trawl, lines } from './helpers';
+import { FIELDS, RECORD_TYPES, RecordType, fieldsOf } from '../shared/records';
+
+const FX = path.join(ROOT, 'test', 'fixtures', 'catch');
+const page = fs.readFileSync(path.join(ROOT, 'man', 'trawl.7'), 'utf8').replace(/\\-/g, '-');
+
+/** The text of trawl.7's subsection `.SS name`. */
+function section(name: string): string {
+  const start = page.indexOf(`\n.SS ${name}\n`);
+  assert.ok(start >= 0, `trawl.7 has no subsection ${name}`);
+  return page.slice(start + 1, page.indexOf('\n.S', start + 1));
+}
+
+/** Field names set in bold (.B/.BR lines), in order of first mention. */
+function bold(text: string): string[] {
+  const out: string[] = [];
+  for (const l of text.split('\n')) {
+    const m = /^\.BR? (?:"([^"]*)"|(\S+))/.exec(l);
+    const w = m ? m[1] ?? m[2] : '';
+    if (/^[a-z][a-z0-9_]*$/.test(w) && !out.includes(w)) out.push(w);
+  }
+  return out;
+}
+
+/** Keys of a record are table fields of its type, in the table's order. */
+function inTableOrder(rec: Record<string, unknown>): void {
+  const want = fieldsOf(rec.type as RecordType);
+  const keys = Object.keys(rec);
+  for (const k of keys) assert.ok(want.includes(k), `${rec.type} record has ${k}, which the table does not give it`);
+  assert.equal(keys, want.filter((k) => keys.includes(k)), `${rec.type} record's keys out of the table's order`);
+}
+
+test('trawl.7 lists each record type\'s fields in the table\'s order', () => {
+  for (const t of RECORD_TYPES) {
+    // What trawl banners adds is listed after its name in the banner section.
+    const own = section(t).split('\n.B trawl banners\n')[0];
+    const want = FIELDS.filter((f) => (f.in as readonly string[]).includes(t) && f.by !== 'other' && f.by !== 'banners'
+      && f.name !== 'type' && f.name !== 'validated').map((f) => f.name);
+    assert.equal(bold(own), want, `trawl.7 .SS ${t}`);
+  }
+  assert.ok(section('validated').includes('.BR "validated: false"'), 'trawl.7 does not document validated');
+  const others = bold(section('fields of other tools'));
+  for (const f of FIELDS.filter((x) => x.by === 'other')) assert.ok(others.includes(f.name), `trawl.7 does not document ${f.name}`);
+  const added = section('banner').split('\n.B trawl banners\n')[1];
+  for (const f of FIELDS.filter((x) => x.by === 'banners')) assert.ok(bold(added).includes(f.name), `trawl.7 does not document ${f.name}`);
+});
+
+test('catch writes every record type in the table\'s order, validated or not, truncated or not', () => {
+  const runs = [
+    ['--key-file', path.join(FX, 'live.key'), '--source-ip', '198.18.0.100'],
+    ['--no-validate', '--max-banner', '4'],
+  ];
+  const seen = new Set<string>();
+  for (const args of runs) {
+    const r = trawl(['catch', '--pcap', path.join(FX, 'live.pcap'), '-q', ...args]);
+    assert.is(r.code, 0, r.stderr);
+    for (const rec of lines(r.stdout)) { inTableOrder(rec); seen.add(rec.type); for (const k of Object.keys(rec)) seen.add(k); }
+  }
+  for (const k of ['open', 'closed', 'banner', 'validated', 'truncated', 'tsval', 'options']) assert.ok(seen.has(k), `the fixture showed no ${k}`);
+});
+
+test('targets writes target records in the table\'s order', () => {
+  const r = trawl(['targets', '198.18.0.0/30', '-p', '80', '--seed', '1', '-q']);
+  assert.is(r.code, 0, r.stderr);
+  for (const rec of lines(r.stdout)) inTableOrder(rec);
+});
+
+test('fmt -o ndjson leaves catch\'s records as they are: one order', () => {
+  const out = trawl(['catch', '--pcap', path.join(FX, 'live.pcap'), '--key-file', path.join(FX, 'live.key'), '--source-ip', '198.18.0.100', '-q']).stdout;
+  const r = trawl(['fmt', '-o', 'ndjson'], out);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, out);
+});
+
+test.run();
