@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as P from './packets';
 import { sh, trawl } from './helpers';
 import { nativeBuilt, recordOffset, synAckPcap, writeFile } from './pcap-files';
+import { swapToBigEndian } from './fuzz/frames';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-damaged-'));
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +79,18 @@ test('header quirks read alike: snaplen 1 cuts every packet, snaplen 0 means the
   assert.is(rv.stderr, `trawl catch: --pcap ${f}: unsupported pcap savefile version 9.9\n`);
   assert.is(rv.code, 2);
   assert.is(rv.stdout, '');
+});
+
+test('a time fraction of 2^31 or more (invalid) reads the same in both readers, little- and big-endian', () => {
+  const le = synAckPcap(3);
+  le.writeUInt32LE(0x90000000, recordOffset(le, 1) + 4);
+  const be = Buffer.from(le);
+  swapToBigEndian(be);
+  for (const [name, bytes] of [['frac-le.pcap', le], ['frac-be.pcap', be]] as const) {
+    const r = both(writeFile(path.join(dir, name), bytes));
+    assert.is(r.code, 0, name);
+    assert.is(r.stdout.split('\n').filter(Boolean).length, 3, name);
+  }
 });
 
 test('pcapng with a bad block after good ones (native reader): the packets before it, exit 3', () => {

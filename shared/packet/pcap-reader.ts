@@ -213,9 +213,11 @@ export class PcapReader {
         take = buf.length;             // larger than the whole buffer: cut, as the native reader does
       }
       buf.set(this.q.subarray(p + hs, p + hs + take), used);
-      const sec = this.u32(this.q, p), frac = this.u32(this.q, p + 4) | 0;
+      // libpcap reads the fraction as a signed 32-bit value, but its byte swap of a big-endian
+      // file (on this little-endian host) yields it unsigned.
+      const sec = this.u32(this.q, p), frac = this.little ? this.u32(this.q, p + 4) | 0 : this.u32(this.q, p + 4);
       meta[3 * n] = used; meta[3 * n + 1] = take; meta[3 * n + 2] = Math.max(wire, Math.min(cap, this.snapshot));
-      // libpcap keeps the fraction as a signed 32-bit value and scales nanoseconds down.
+      // Nanoseconds are scaled down as libpcap does (truncating).
       times[n] = sec * 1e6 + (this.nanos ? Math.trunc(frac / 1000) : frac);
       used += take; n++;
       this.pos = p + hs + cap;

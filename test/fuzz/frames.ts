@@ -56,7 +56,8 @@ function file(rng: Rng): { bytes: Buffer; ng: boolean } {
   return { bytes: mutate(rng, b, true), ng: false };
 }
 
-function swapToBigEndian(b: Buffer): void {
+/** Rewrites a little-endian classic pcap (16-byte records) in place as big-endian. */
+export function swapToBigEndian(b: Buffer): void {
   const sw = (o: number) => b.writeUInt32BE(b.readUInt32LE(o), o);
   for (const o of [0, 8, 12, 16, 20]) sw(o);
   b.writeUInt16BE(2, 4); b.writeUInt16BE(4, 6);
