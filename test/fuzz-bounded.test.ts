@@ -16,9 +16,9 @@ async function bounded(name: string, unit: string, run: (rng: Rng, log: (s: stri
 }
 
 test('frames: 20,000 frames of mutated captures; both pcap readers agree and nothing throws', () =>
-  bounded('frames', 'frames', (rng, log) => fuzzFrames(20_000, rng, log)));
+  bounded('frames', 'files', (rng, log) => fuzzFrames(20_000, rng, log)));
 
 test('ndjson: 400 lines of good and malformed records; no command throws, every good record comes through', () =>
-  bounded('ndjson', 'lines', (rng, log) => fuzzNdjson(400, rng, log)));
+  bounded('ndjson', 'cases', (rng, log) => fuzzNdjson(400, rng, log)));
 
 test.run();

@@ -19,7 +19,7 @@ export class Rng {
 
 export interface Summary {
   tried: number;       // files or cases
-  units: number;       // frames or records through them
+  units: number;       // frames or lines through them
   crashes: number;     // exceptions, disagreements, lost records
   hangs: number;
   slowestMs: number;
@@ -37,10 +37,11 @@ export async function timed(f: () => Promise<void> | void): Promise<number> {
   return performance.now() - t;
 }
 
-/** "<name>: N tried, C crashes, H hangs, slowest X ms (<what>), peak RSS M MB". */
+/** "<name>: N tried, C crashes, H hangs, slowest X ms (<what>), peak RSS M MB" (test/fuzz/run.sh),
+ *  N counting frames or lines; the files or cases they came in go in the parentheses. */
 export function summaryLine(name: string, s: Summary, unit: string): string {
-  return `${name}: ${s.tried} tried (${s.units} ${unit}), ${s.crashes} crashes, ${s.hangs} hangs, ` +
-    `slowest ${s.slowestMs.toFixed(1)} ms (${s.slowest}), peak RSS ${s.peakRssMb.toFixed(0)} MB`;
+  return `${name}: ${s.units} tried, ${s.crashes} crashes, ${s.hangs} hangs, ` +
+    `slowest ${s.slowestMs.toFixed(1)} ms (${s.slowest}; ${s.tried} ${unit}), peak RSS ${s.peakRssMb.toFixed(0)} MB`;
 }
 
 /** FUZZ_SCALE (1 = make fuzz's long run) and FUZZ_SEED (random when unset, printed). */

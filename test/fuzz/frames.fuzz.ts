@@ -6,6 +6,6 @@ import { fuzzFrames } from './frames';
 const { scale, seed } = fuzzEnv();
 console.log(`frames: FUZZ_SCALE=${scale} FUZZ_SEED=${seed}`);
 fuzzFrames(Math.round(1_000_000 * scale), new Rng(seed), (s) => console.log(s)).then((sum) => {
-  console.log(summaryLine('frames', sum, 'frames'));
+  console.log(summaryLine('frames', sum, 'files'));
   process.exit(sum.crashes || sum.hangs ? 1 : 0);
 });

@@ -6,6 +6,6 @@ import { fuzzNdjson } from './ndjson';
 const { scale, seed } = fuzzEnv();
 console.log(`ndjson: FUZZ_SCALE=${scale} FUZZ_SEED=${seed}`);
 fuzzNdjson(Math.round(20_000 * scale), new Rng(seed), (s) => console.log(s)).then((sum) => {
-  console.log(summaryLine('ndjson', sum, 'lines'));
+  console.log(summaryLine('ndjson', sum, 'cases'));
   process.exit(sum.crashes || sum.hangs ? 1 : 0);
 });
