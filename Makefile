@@ -34,14 +34,17 @@ node_modules/.installed: package.json package-lock.json
 
 deps: sysdeps node_modules/.installed
 
-native: deps
+# The C++ sender reads the replies frame through native/gen/replies.h, generated from the
+# layout table in shared/replies.ts: so TypeScript is compiled first.
+native: deps ts
+	node dist/native/gen-replies-h.js native/gen/replies.h
 	@if [ -f native/binding.gyp ]; then cd native && ../$(NODE_GYP) rebuild $(NODEDIR) --silent >/dev/null; fi
 
 ts: deps
 	node_modules/.bin/tsc -p .
 	chmod +x dist/shared/main.js
 
-build: native ts
+build: ts native
 
 test-deps:
 	$(call apt_install,$(APT_TEST))
@@ -63,4 +66,4 @@ fuzz: build test-deps
 	bash test/fuzz/run.sh
 
 clean:
-	rm -rf dist native/build
+	rm -rf dist native/build native/gen

@@ -10,7 +10,7 @@ import { bannerValidationBits, SLOTS } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions } from '../native/index';
-import { RepliesQueue } from '../shared/blast/replies';
+import { DROP_TEXT, RepliesQueue, REQUEST_DROPS } from '../shared/blast/replies';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { readTargets } from '../shared/blast/reader';
 import { BlastSession } from '../shared/blast/session';
@@ -27,7 +27,10 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'cookie key shared with catch (trawl key FILE writes one); required' },
     ...SEND_OPTIONS,
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'write the frames to a pcap file instead of sending them (no privileges needed)' },
-    { name: 'replies', type: 'string', arg: 'FIFO', help: 'read catch\'s ACK+probe and RST requests from FIFO (created if missing)' },
+    { name: 'replies', type: 'list', arg: 'FIFO', help: 'read catch\'s ACK+probe and RST requests from FIFO (yours alone; created with mode 0600 if missing; repeatable)' },
+    { name: 'replies-max-age', type: 'number', arg: 'S', default: 60,
+      check: (v: number) => (v >= 1 && v <= 3600 ? undefined : 'must be from 1 to 3600 seconds'),
+      help: 'drop requests written more than S seconds ago (the server has given up by then)' },
     { name: 'linger', type: 'number', arg: 'S', default: 8,
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'with --replies: keep answering requests S seconds after the last SYN' },
@@ -52,11 +55,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const plan = buildProbePlan(opts);
     const probes = plan.probesInUse();
     // Probes and banner validation matter only when catch asks for probes (--replies).
-    if (opts.replies && sportCount < SLOTS && probes.length > 1) {
+    const withReplies = opts.replies.length > 0;
+    if (withReplies && sportCount < SLOTS && probes.length > 1) {
       throw new UsageError(`--source-port ${opts['source-port']}: fewer than ${SLOTS} ports leave no room to tell ` +
         `${probes.length} probes apart; give a wider range or one --probe`);
     }
-    if (opts.replies && bannerValidationBits(sportCount) < 32) {
+    if (withReplies && bannerValidationBits(sportCount) < 32) {
       report.warn(`--source-port ${opts['source-port']}: banners will carry ${bannerValidationBits(sportCount).toFixed(1)} ` +
         'bits of validation, fewer than 32 (see trawl(7))');
     }
@@ -72,7 +76,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
 
     // The interface: named, else the default route's; with --pcap it only lends its addresses.
     const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip'], !!pcap);
-    const replies = opts.replies ? new RepliesQueue(16384, () => session.engine?.wake()) : null;
+    const replies = withReplies ? new RepliesQueue(key, {
+      maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
+      onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
+    }) : null;
     // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
     const session: BlastSession = new BlastSession({
@@ -81,7 +88,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
     }, replies, report);
-    if (replies) replies.open(opts.replies);
+    for (const p of opts.replies as string[]) replies!.open(p);
 
     const status = new Status('blast', io.stderr, () => {
       const st = session.stats() ?? { sent: 0, replies_sent: 0, replies_rejected: 0, errors: 0, bytes: 0 };
@@ -91,6 +98,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         sent: st.sent, syns: e?.syns ?? 0, repeats: e?.resent ?? 0, replies: st.replies_sent,
         replies_rejected: st.replies_rejected, errors: st.errors, queued: e?.targets.count ?? 0,
         ipv6_skipped: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
+        ...(replies ? requestFields(replies) : {}),
       };
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -109,6 +117,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const summary = session.summary();
     session.close();
     if (summary && !opts.quiet) report.info(summary);
+    const dropped = replies ? requestSummary(replies) : null;
+    if (dropped && !opts.quiet) report.info(dropped);
     if (session.interrupted) {
       const k = session.resumeIndex();
       report.info(k === null ? 'interrupted after every target was sent'
@@ -118,6 +128,20 @@ export function run(argv: string[], io?: IO): Promise<number> {
       return EXIT_INTERRUPTED;
     }
     if (!session.engine && !opts.quiet) report.warn('no target records on stdin: nothing sent');
-    return read.bad + session.badTargets > 0 ? EXIT_REJECTED : EXIT_OK;
+    // Forged, replayed or garbled requests are rejected input, as bad target lines are.
+    return read.bad + session.badTargets + (replies ? replies.rejected : 0) > 0 ? EXIT_REJECTED : EXIT_OK;
   });
+}
+
+/** Status fields of the replies FIFOs: requests taken, and dropped by reason. */
+function requestFields(q: RepliesQueue): Record<string, number> {
+  const f: Record<string, number> = { requests: q.received };
+  for (const k of REQUEST_DROPS) f[`requests_${k}`] = q.drops[k];
+  return f;
+}
+
+/** The summary line of the requests dropped, or null when none was. */
+function requestSummary(q: RepliesQueue): string | null {
+  const dropped = REQUEST_DROPS.filter((k) => q.drops[k] > 0);
+  return dropped.length ? `requests: ${q.received} taken; dropped ${dropped.map((k) => `${k} ${q.drops[k]}`).join(', ')}` : null;
 }

@@ -39,7 +39,7 @@ export const info: CommandInfo = {
       check: checkIPv4,
     },
     SOURCE_PORT_OPTION,
-    { name: 'replies', type: 'string', arg: 'PATH', help: 'FIFO on which to ask blast for ACK+probe and RST (created if missing)' },
+    { name: 'replies', type: 'string', arg: 'FIFO', help: 'ask blast for ACK+probe and RST on FIFO (yours alone; created with mode 0600 if missing)' },
     {
       name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
@@ -131,7 +131,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     src = o.src;
   }
 
-  const replies = opts.replies && validate ? new RepliesOut(opts.replies) : null;
+  const replies = opts.replies && validate ? new RepliesOut(opts.replies, key!) : null;
   if (opts.replies && !validate) report.warn('--replies is ignored with --no-validate (nothing to answer)');
   // One native call per batch when the module is built (whichever reader feeds us).
   const cookies = !validate ? null : native
@@ -183,7 +183,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       if (n > 0) {
         const out = engine.processBatch(src.linktype, buf, meta, times, n);
         if (out.length) { const p = w.bytes(out); if (p) await p; }
-        if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyCount);
+        if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyBytes);
         if (engine.takeValid() > 0) lastValid = Date.now();
         else if (idleMs > 0 && Date.now() - lastValid >= idleMs) break;   // traffic, but none of it ours
         // Let signals, the status timer and the writer run between batches.
@@ -202,9 +202,14 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     intr.dispose();
     status.stop();
   }
-  // Give blast a moment to take what is still queued before counting it as dropped.
+  // Give blast time to take what is still queued before counting it as dropped: as long as it
+  // keeps taking requests, and 200 ms at most without progress.
   if (replies) {
-    for (let i = 0; i < 20 && !replies.flush(); i++) await new Promise((r) => setTimeout(r, 10));
+    let taken = replies.written, since = Date.now();
+    while (!replies.flush() && Date.now() - since < 200) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (replies.written !== taken) { taken = replies.written; since = Date.now(); }
+    }
     replies.close();
   }
   const kdrops = drops();

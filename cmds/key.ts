@@ -8,9 +8,9 @@ import { formatKey, newKey, writeKeyFile } from '../shared/key';
 export const info: CommandInfo = {
   name: 'key',
   summary: 'write a new secret key for the stateless cookies (mode 0600)',
-  synopsis: '[--force] [FILE]',
+  synopsis: '[--force] [FILE | -]',
   options: [
-    { name: 'force', short: 'f', type: 'boolean', help: 'replace FILE if it exists' },
+    { name: 'force', short: 'f', type: 'boolean', help: 'replace FILE if it exists (a new file is put in its place)' },
     HELP_OPTION,
   ],
 };
@@ -19,7 +19,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io) => {
     if (opts._.length > 1) throw new UsageError(`one FILE at most, got ${opts._.length}`);
     const key = newKey();
-    if (opts._.length === 0) { io.stdout.write(formatKey(key)); return EXIT_OK; }
+    if (opts._.length === 0 || opts._[0] === '-') { io.stdout.write(formatKey(key)); return EXIT_OK; }
     writeKeyFile(opts._[0], key, opts.force);
     return EXIT_OK;
   });

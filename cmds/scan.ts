@@ -2,7 +2,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import type { Readable } from 'stream';
 import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
@@ -10,6 +9,7 @@ import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
+import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
@@ -110,12 +110,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
     try {
       const keyFile = opts['key-file'] ?? path.join(dir, 'key');
       if (!opts['key-file']) writeKeyFile(keyFile, newKey());
+      // The FIFO lives in dir, which mkdtemp made 0700: no other user can reach it, and it is
+      // removed with dir at the end.
       const fifo = path.join(dir, 'replies');
       const withReplies = opts.banners === true;
-      if (withReplies) {
-        const r = spawnSync('mkfifo', ['-m', '0600', fifo], { encoding: 'utf8' });
-        if (r.status !== 0) throw new FatalError(`cannot create ${fifo}: ${r.stderr.trim()}`);
-      }
+      if (withReplies) makeFifo(fifo, fifo);
       const common = ['-i', iface, '--key-file', keyFile, '--source-ip', srcIp, '--source-port', opts['source-port']];
       // On a terminal (and unless -q or --status-ndjson) blast and catch report to scan, which
       // draws one live line; otherwise their messages and status records pass through as they are.

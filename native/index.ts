@@ -3,6 +3,7 @@
 // drains it, one call moves many packets and returns a count. Addresses in typed arrays are
 // IPv4 as uint32 in host order (198.18.0.1 = 0xC6120001).
 import * as path from 'path';
+import { REPLY_LAYOUT_ID } from '../shared/replies';
 
 export type SynOptions = 'linux' | 'windows' | 'bsd' | 'none';
 
@@ -30,16 +31,20 @@ export interface SenderStats {
   bytes: number;
   errors: number;          // sendmmsg/ring failures other than ENOBUFS back-pressure
   replies_sent: number;    // ACK+probe and RST frames among `sent`
-  replies_rejected: number; // reply requests whose cookie did not check out
+  replies_rejected: number; // reply requests whose cookie did not check out, or not implemented
 }
 
 export interface Sender {
   /** One SYN per target i < count: ips[i]:ports[i], carrying probe slot slots[i] in its source
    *  port. Returns how many were sent, from the front; the caller offers the rest again. */
   sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number): number;
-  /** count packed 32-byte reply requests (shared/replies.ts). Each request's cookie is checked
-   *  again here; bad ones are dropped and counted. Returns how many requests were consumed. */
-  sendReplies(requests: Uint8Array, count: number): number;
+  /** count reply frames (shared/replies.ts) lying back to back in frames, each as long as its
+   *  length field: the caller has checked their MACs (shared/blast/replies.ts). Each request's
+   *  cookie is checked again here; requests that fail it, and kinds or families this sender
+   *  does not implement yet, are dropped and counted (replies_rejected). Throws RangeError,
+   *  sending nothing, when the frames do not fit frames.length. Returns how many requests were
+   *  consumed, from the front (the caller offers the rest again). */
+  sendReplies(frames: Uint8Array, count: number): number;
   /** The payload of probe slot 0..15. When `after` is given the target's dotted address is
    *  inserted between `before` and `after` (HTTP Host header). Total length <= 1400. */
   setProbe(slot: number, before: Uint8Array, after?: Uint8Array): void;
@@ -93,6 +98,8 @@ export interface Native {
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
   /** true when this process may open AF_PACKET sockets (CAP_NET_RAW). */
   canRaw(): boolean;
+  /** REPLY_LAYOUT_ID of the shared/replies.ts the module was built from (native/gen/replies.h). */
+  replyLayout: string;
   Sender: new (opts: SenderOptions) => Sender;
   Capture: new (opts: CaptureOptions) => Capture;
 }
@@ -109,6 +116,11 @@ export function loadNative(): Native {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'MODULE_NOT_FOUND') throw new Error('native module not built: run make');
     throw new Error(`native module failed to load: ${err.message}`);
+  }
+  // A module built before shared/replies.ts changed would read frames at the wrong offsets.
+  if (cached.replyLayout !== REPLY_LAYOUT_ID) {
+    cached = null;
+    throw new Error('native module was built for another replies frame layout: run make');
   }
   return cached;
 }

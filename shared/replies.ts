@@ -1,41 +1,165 @@
-// The replies channel: catch asks blast to send an ACK carrying the probe, or an RST, by writing
-// fixed 32-byte records to a FIFO (ZBanner's callback queue). 32 bytes is below PIPE_BUF, so
-// each write is atomic even with several writers. blast re-checks every cookie before sending.
+// The replies channel's frame: catch (and later banners) asks blast for a packet by writing one
+// frame to a FIFO (ZBanner's callback queue). This table is the one definition of the layout:
+// the TypeScript codec below reads it, and `make` generates native/gen/replies.h from it for
+// the C++ sender (native/gen-replies-h.ts), whose build carries REPLY_LAYOUT_ID so that a
+// module built from another table is refused when loaded (native/index.ts).
 //
-//  0  u8   kind       1 = ACK + probe payload, 2 = RST
-//  1  u8   slot       probe slot (shared/cookie.ts), meaningful for kind 1
-//  2  u16  reserved   0
-//  4  u32  daddr      the target (big-endian, as on the wire)
-//  8  u32  saddr      our source address
-// 12  u16  dport      the target's port
-// 14  u16  sport      our source port
-// 16  u32  seq        sequence number to send (ISN+1, or ISN+1+acknowledged probe bytes for RST)
-// 20  u32  ack        acknowledgment number to send (server ISN+1, or past the banner for RST)
-// 24  u8[8] reserved  0
-export const REPLY_SIZE = 32;
-export const REPLY_ACK_PROBE = 1;
-export const REPLY_RST = 2;
+// Frames are self-delimiting (length), at most PIPE_BUF bytes so that one write() of whole
+// frames is atomic however many processes write to the FIFO, and authenticated: the MAC is
+// SipHash-2-4 over every byte before it under a key derived from the scan key, and (writer,
+// counter, time) make each frame usable once (shared/replies-auth.ts, trawl(7)). The magic
+// and the length let a reader skip stray bytes and find the next frame.
+//
+// Integers are big-endian. IPv4 addresses fill the first 4 bytes of their 16-byte field.
+// The MAC (8 bytes) follows the payload: a frame is HEADER_LEN + payload_len + MAC_LEN bytes.
+export const REPLY = {
+  //          offset size
+  magic:       f(0, 2, 'REPLY_MAGIC, "tr": where a frame may start'),
+  version:     f(2, 1, 'REPLY_VERSION'),
+  kind:        f(3, 1, 'what to send (REPLY_KINDS)'),
+  length:      f(4, 2, 'bytes in the whole frame, MAC included'),
+  family:      f(6, 1, '4 or 6: the addresses\' family'),
+  slot:        f(7, 1, 'probe slot (shared/cookie.ts) whose payload ACK_PROBE carries'),
+  writer:      f(8, 8, 'random per writing process: with counter, the nonce'),
+  counter:     f(16, 8, 'per writer, from 1, +1 a frame: a reader takes each value once'),
+  time:        f(24, 8, 'writer\'s clock when sealed, ms since the epoch: stale frames are refused'),
+  daddr:       f(32, 16, 'the target'),
+  saddr:       f(48, 16, 'our address'),
+  dport:       f(64, 2, 'the target\'s port'),
+  sport:       f(66, 2, 'our port'),
+  seq:         f(68, 4, 'sequence number to send'),
+  ack:         f(72, 4, 'acknowledgment number to send'),
+  window:      f(76, 2, 'window to advertise (0: the sender\'s default)'),
+  wscale:      f(78, 1, 'window scale shift the connection negotiated (ACK_DATA)'),
+  flags:       f(79, 1, '0 (reserved)'),
+  delay_ms:    f(80, 4, 'wait this long before sending (RST_LATER)'),
+  payload_len: f(84, 2, 'bytes of payload after the header (ACK_PAYLOAD), <= REPLY_MAX_PAYLOAD'),
+  reserved:    f(86, 2, '0'),
+  payload:     f(88, 0, 'payload_len bytes, then the 8-byte MAC'),
+} as const;
 
+function f(at: number, size: number, doc: string) { return { at, size, doc }; }
+
+export type ReplyField = keyof typeof REPLY;
+
+export const REPLY_MAGIC = 0x7472;
+export const REPLY_VERSION = 1;
+export const REPLY_HEADER_LEN = REPLY.payload.at;
+export const REPLY_MAC_LEN = 8;
+export const REPLY_MAX_PAYLOAD = 1400;
+export const REPLY_MIN_FRAME = REPLY_HEADER_LEN + REPLY_MAC_LEN;
+export const REPLY_MAX_FRAME = REPLY_MIN_FRAME + REPLY_MAX_PAYLOAD;
+export const PIPE_BUF = 4096;   // Linux: writes up to this size to a pipe are atomic
+
+/** What a frame asks blast to send. Numbers are fixed once published; blast refuses (counts as
+ *  rejected) a kind it does not implement yet. */
+export const REPLY_KINDS = {
+  ACK_PROBE: { n: 1, doc: 'ACK carrying the probe of slot (ACK alone when the slot has none): seq = ISN+1' },
+  RST: { n: 2, doc: 'RST+ACK: seq = ISN+1+d, 0 <= d <= 1400 (the probe bytes the server took)' },
+  ACK_DATA: { n: 3, doc: 'ACK of received data at seq/ack with window << wscale (reserved: not sent yet)' },
+  RST_LATER: { n: 4, doc: 'RST as kind 2, after delay_ms in a bounded timed queue (reserved: not sent yet)' },
+  ACK_PAYLOAD: { n: 5, doc: 'ACK carrying payload_len bytes of its own payload (reserved: not sent yet)' },
+} as const;
+export const REPLY_ACK_PROBE = REPLY_KINDS.ACK_PROBE.n;
+export const REPLY_RST = REPLY_KINDS.RST.n;
+
+// The layout must tile the header with no gap or overlap (a wrong offset fails at load).
+{
+  let at = 0;
+  for (const [name, x] of Object.entries(REPLY)) {
+    if (x.at !== at) throw new Error(`shared/replies.ts: field ${name} at ${x.at}, expected ${at}`);
+    at += x.size;
+  }
+  if (REPLY_MAX_FRAME > PIPE_BUF) throw new Error('shared/replies.ts: a frame must fit in PIPE_BUF');
+}
+
+/** The layout as one line of text, compiled into the native module too: equal texts, same layout. */
+export const REPLY_LAYOUT_ID = `v${REPLY_VERSION} ` +
+  Object.entries(REPLY).map(([k, x]) => `${k}@${x.at}/${x.size}`).join(' ') +
+  ` mac/${REPLY_MAC_LEN} maxpayload/${REPLY_MAX_PAYLOAD} kinds ` +
+  Object.entries(REPLY_KINDS).map(([k, x]) => `${k}=${x.n}`).join(',');
+
+/** One request, as the codec reads and writes it. IPv4 addresses are uint32 (host order);
+ *  family 6 addresses are the 16 bytes (daddr6, saddr6). */
 export interface ReplyRequest {
-  kind: number; slot: number;
-  daddr: number; saddr: number; dport: number; sport: number;
-  seq: number; ack: number;
+  kind: number; slot: number; family?: number;
+  daddr: number; saddr: number; daddr6?: Uint8Array; saddr6?: Uint8Array;
+  dport: number; sport: number; seq: number; ack: number;
+  window?: number; wscale?: number; delay_ms?: number; payload?: Uint8Array;
 }
 
-export function encodeReply(r: ReplyRequest, buf: Uint8Array, off: number): void {
-  const v = new DataView(buf.buffer, buf.byteOffset + off, REPLY_SIZE);
-  buf.fill(0, off, off + REPLY_SIZE);
-  v.setUint8(0, r.kind); v.setUint8(1, r.slot);
-  v.setUint32(4, r.daddr >>> 0); v.setUint32(8, r.saddr >>> 0);
-  v.setUint16(12, r.dport); v.setUint16(14, r.sport);
-  v.setUint32(16, r.seq >>> 0); v.setUint32(20, r.ack >>> 0);
+// Big-endian fields (the MAC and the stamps of shared/replies-auth.ts use them too).
+export const put16 = (b: Uint8Array, o: number, v: number) => { b[o] = v >>> 8; b[o + 1] = v & 255; };
+export const put32 = (b: Uint8Array, o: number, v: number) => {
+  b[o] = v >>> 24; b[o + 1] = (v >>> 16) & 255; b[o + 2] = (v >>> 8) & 255; b[o + 3] = v & 255;
+};
+export const get16 = (b: Uint8Array, o: number) => (b[o] << 8) | b[o + 1];
+export const get32 = (b: Uint8Array, o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+
+/** Writes r as an unsealed frame at buf[off] (writer, counter, time and MAC zero: the writer's
+ *  Sealer fills them); returns the frame's length. */
+export function encodeReply(r: ReplyRequest, buf: Uint8Array, off: number): number {
+  const plen = r.payload ? r.payload.length : 0;
+  if (plen > REPLY_MAX_PAYLOAD) throw new RangeError(`reply payload of ${plen} bytes (at most ${REPLY_MAX_PAYLOAD})`);
+  const len = REPLY_MIN_FRAME + plen;
+  const R = REPLY;
+  buf.fill(0, off, off + len);
+  put16(buf, off + R.magic.at, REPLY_MAGIC);
+  buf[off + R.version.at] = REPLY_VERSION;
+  buf[off + R.kind.at] = r.kind;
+  put16(buf, off + R.length.at, len);
+  const family = r.family ?? 4;
+  buf[off + R.family.at] = family;
+  buf[off + R.slot.at] = r.slot;
+  if (family === 6) {
+    buf.set(r.daddr6!.subarray(0, 16), off + R.daddr.at);
+    buf.set(r.saddr6!.subarray(0, 16), off + R.saddr.at);
+  } else {
+    put32(buf, off + R.daddr.at, r.daddr);
+    put32(buf, off + R.saddr.at, r.saddr);
+  }
+  put16(buf, off + R.dport.at, r.dport);
+  put16(buf, off + R.sport.at, r.sport);
+  put32(buf, off + R.seq.at, r.seq);
+  put32(buf, off + R.ack.at, r.ack);
+  put16(buf, off + R.window.at, r.window ?? 0);
+  buf[off + R.wscale.at] = r.wscale ?? 0;
+  put32(buf, off + R.delay_ms.at, r.delay_ms ?? 0);
+  put16(buf, off + R.payload_len.at, plen);
+  if (plen) buf.set(r.payload!, off + R.payload.at);
+  return len;
 }
 
+/** Reads the frame at buf[off] (its length and MAC are the caller's to check). */
 export function decodeReply(buf: Uint8Array, off: number): ReplyRequest {
-  const v = new DataView(buf.buffer, buf.byteOffset + off, REPLY_SIZE);
-  return {
-    kind: v.getUint8(0), slot: v.getUint8(1),
-    daddr: v.getUint32(4), saddr: v.getUint32(8), dport: v.getUint16(12), sport: v.getUint16(14),
-    seq: v.getUint32(16), ack: v.getUint32(20),
+  const R = REPLY;
+  const family = buf[off + R.family.at];
+  const r: ReplyRequest = {
+    kind: buf[off + R.kind.at], slot: buf[off + R.slot.at], family,
+    daddr: family === 4 ? get32(buf, off + R.daddr.at) : 0, saddr: family === 4 ? get32(buf, off + R.saddr.at) : 0,
+    dport: get16(buf, off + R.dport.at), sport: get16(buf, off + R.sport.at),
+    seq: get32(buf, off + R.seq.at), ack: get32(buf, off + R.ack.at),
+    window: get16(buf, off + R.window.at), wscale: buf[off + R.wscale.at], delay_ms: get32(buf, off + R.delay_ms.at),
   };
+  if (family === 6) {
+    r.daddr6 = buf.slice(off + R.daddr.at, off + R.daddr.at + 16);
+    r.saddr6 = buf.slice(off + R.saddr.at, off + R.saddr.at + 16);
+  }
+  const plen = get16(buf, off + R.payload_len.at);
+  if (plen) r.payload = buf.slice(off + R.payload.at, off + R.payload.at + plen);
+  return r;
+}
+
+/** The length field of the frame at buf[off]. */
+export function replyLength(buf: Uint8Array, off: number): number {
+  return get16(buf, off + REPLY.length.at);
+}
+
+/** The plausible start of a frame at buf[off] (n bytes readable from off, n >= REPLY_MIN_FRAME):
+ *  its length, or 0 when the magic, version or lengths do not hold. */
+export function frameAt(buf: Uint8Array, off: number): number {
+  if (get16(buf, off + REPLY.magic.at) !== REPLY_MAGIC || buf[off + REPLY.version.at] !== REPLY_VERSION) return 0;
+  const len = get16(buf, off + REPLY.length.at);
+  const plen = get16(buf, off + REPLY.payload_len.at);
+  return plen <= REPLY_MAX_PAYLOAD && len === REPLY_MIN_FRAME + plen ? len : 0;
 }

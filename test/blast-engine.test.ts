@@ -5,7 +5,8 @@ import { TokenBucket, bandwidthToRate } from '../shared/blast/rate';
 import { Engine, BatchSender } from '../shared/blast/engine';
 import { RepliesQueue } from '../shared/blast/replies';
 import { TargetRing } from '../shared/blast/ring';
-import { encodeReply, REPLY_SIZE } from '../shared/replies';
+import { REPLY, replyLength } from '../shared/replies';
+import { sealedFrames } from './requests';
 import { parseRate, parseBandwidth } from '../shared/blast/options';
 import { parsePortRange } from '../shared/source-port';
 import { formatIPv4, parseIPv4 } from '../shared/ipv4';
@@ -28,7 +29,7 @@ class MockSender implements BatchSender {
   sendReplies(req: Uint8Array, n: number): number {
     const k = Math.min(n, this.accept);
     const ips: number[] = [];
-    for (let j = 0; j < k; j++) ips.push(new DataView(req.buffer, req.byteOffset + j * REPLY_SIZE).getUint32(4));
+    for (let j = 0, o = 0; j < k; j++, o += replyLength(req, o)) ips.push(new DataView(req.buffer, req.byteOffset).getUint32(o + REPLY.daddr.at));
     this.calls.push({ kind: 'reply', ips, at: this.clock() });
     this.sent += k; this.replies += k;
     return k;
@@ -113,11 +114,11 @@ test('ring: wraps and grows without losing order', () => {
 
 test('engine: reply requests go out before any new SYN, and every target exactly once', async () => {
   const m = new MockSender();
-  const q = new RepliesQueue(64);
-  const req = new Uint8Array(3 * REPLY_SIZE);
-  for (let j = 0; j < 3; j++) encodeReply({ kind: 1, slot: 0, daddr: 0xc6120100 + j, saddr: 1, dport: 80, sport: 40000, seq: 1, ack: 2 }, req, j * REPLY_SIZE);
-  q.add(req.subarray(0, 40));   // a request split across two reads
-  q.add(req.subarray(40));
+  const key = new Uint8Array(16);
+  const q = new RepliesQueue(key);
+  const req = sealedFrames(key, [0, 1, 2].map((j) => ({ kind: 1, slot: 0, daddr: 0xc6120100 + j, saddr: 1, dport: 80, sport: 40000, seq: 1, ack: 2 })));
+  q.add(req.subarray(0, 140));   // a request split across two reads
+  q.add(req.subarray(140));
   const e = new Engine(m, q, { rate: Infinity, maxBatch: 16 });
   for (let i = 0; i < 100; i++) e.push(0xc6120000 + i, 80, 0, i);
   e.endInput();

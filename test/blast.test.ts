@@ -9,7 +9,7 @@ import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { trawl, TRAWL, isRoot } from './helpers';
 import { isn, sourcePort } from '../shared/cookie';
 import { parseKey } from '../shared/key';
-import { encodeReply, REPLY_SIZE } from '../shared/replies';
+import { sealedFrames } from './requests';
 import { parseIPv4 } from '../shared/ipv4';
 
 const ip4 = (s: string) => parseIPv4(s) as number;
@@ -234,15 +234,17 @@ test('--replies: a valid ACK+probe request goes out before the next SYN; a forge
   const sa = ip4(SRC), da = ip4('198.18.9.9');
   const sport = sourcePort(key, sa, da, 80, 1, 32768, 61000 - 32768 + 1);
   const c = isn(key, sa, da, sport, 80);
-  const req = new Uint8Array(2 * REPLY_SIZE);
-  encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 1) >>> 0, ack: 777 }, req, 0);
-  encodeReply({ kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 2) >>> 0, ack: 778 }, req, REPLY_SIZE);
+  const req = sealedFrames(key, [
+    { kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 1) >>> 0, ack: 777 },
+    { kind: 1, slot: 1, daddr: da, saddr: sa, dport: 80, sport, seq: (c + 2) >>> 0, ack: 778 },   // seq is not ISN+1
+  ]);
   fs.writeFileSync(fifo, req);
   const code = await closed;
   assert.is(code, 0, err);
   const st = JSON.parse(err.split('\n').filter((l) => l.startsWith('{')).pop()!);
   assert.is(st.replies, 1);
   assert.is(st.replies_rejected, 1);
+  assert.is(st.requests, 2, 'both authenticated: the cookie check rejects the second');
   const frames = readPcap(pcap);
   assert.is(frames.length, 13);
   const k = frames.findIndex((f) => f.data[47] !== 0x02);   // TCP flags byte of a 20-byte IP header

@@ -6,7 +6,8 @@ import * as P from './packets';
 import { CatchEngine, EngineConfig } from '../shared/catch/engine';
 import { referenceCookies } from '../shared/catch/cookies';
 import { DedupWindow, DEDUP_NEW, DEDUP_SAME, DEDUP_CHANGED } from '../shared/catch/dedup';
-import { decodeReply, REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { core, decodeFrames } from './requests';
 import { DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
 import { AsciiOut, lit } from '../shared/catch/ascii-out';
 
@@ -29,7 +30,8 @@ function batch(e: CatchEngine, frames: Uint8Array[]) {
   frames.forEach((f, i) => { buf.set(f, o); meta[3 * i] = o; meta[3 * i + 1] = f.length; meta[3 * i + 2] = f.length; times[i] = 1_700_000_000_000_000 + i; o += f.length; });
   const text = Buffer.from(e.processBatch(1, buf, meta, times, frames.length)).toString('latin1');
   const records = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const requests = Array.from({ length: e.replyCount }, (_, i) => decodeReply(e.replyBuf, i * REPLY_SIZE));
+  const requests = decodeFrames(e.replyBuf, e.replyBytes).map(core);
+  assert.is(requests.length, e.replyCount);
   return { records, requests, text };
 }
 

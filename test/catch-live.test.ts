@@ -44,22 +44,20 @@ process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); 
 const HELPER = `
 const fs = require('fs');
 const N = require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).loadNative();
+const { RepliesQueue } = require(${JSON.stringify(path.join(ROOT, 'dist', 'shared', 'blast', 'replies.js'))});
 const [iface, dstMac, keyHex, fifo] = process.argv.slice(1);
 const srcMac = fs.readFileSync('/sys/class/net/' + iface + '/address', 'utf8').trim();
+const key = Buffer.from(keyHex, 'hex');
 const s = new N.Sender({ iface, srcMac, dstMac, srcIp: '${SCAN_IP}', ttl: 64, synOptions: 'linux',
-  key: Buffer.from(keyHex, 'hex'), sportBase: 32768, sportCount: 61000 - 32768 + 1, probeWindow: 512 });
+  key, sportBase: 32768, sportCount: 61000 - 32768 + 1, probeWindow: 512 });
 s.setProbe(0, new Uint8Array(0));
-const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-const buf = Buffer.alloc(32 * 256);
 let relayed = 0;
+// blast's own reader: authenticated frames, handed over as they come.
+const q = new RepliesQueue(key, { onData: () => { const k = s.sendReplies(q.view(), q.count); q.drop(k); relayed += k; } });
+q.open(fifo);
 const ip = 0xC6120001;
 s.sendSyns(Uint32Array.of(ip, ip), Uint16Array.of(2222, 2223), Uint8Array.of(0, 0), 2);
-const t = setInterval(() => {
-  let n = 0;
-  try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) { if (e.code !== 'EAGAIN') throw e; }
-  if (n >= 32) { relayed += s.sendReplies(buf, Math.floor(n / 32)); }
-}, 10);
-setTimeout(() => { clearInterval(t); process.stdout.write(JSON.stringify({ relayed, ...s.stats() }) + '\\n'); s.close(); }, 2500);
+setTimeout(() => { q.close(); process.stdout.write(JSON.stringify({ relayed, drops: q.drops, ...s.stats() }) + '\\n'); s.close(); }, 2500);
 `;
 
 test('live: SYN-ACK, RST and a server-first banner through -i, with catch answering ARP for the scan address', async () => {
@@ -129,6 +127,7 @@ test('live: SYN-ACK, RST and a server-first banner through -i, with catch answer
   // ACK (for the open port), then RST after the banner: two requests relayed and all valid.
   assert.is(stats.relayed, 2);
   assert.is(stats.replies_rejected, 0);
+  assert.equal(stats.drops, { bad_mac: 0, replayed: 0, stale: 0, stray_bytes: 0, too_many_writers: 0, queue_full: 0 });
   assert.match(err, /arp \d+ requests, [1-9]\d* answered/);
   assert.match(err, /1 open, 1 closed, 0 unreachable, 1 banner/);
 });

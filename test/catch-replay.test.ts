@@ -7,8 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
-import { lines, sh, trawl, TRAWL } from './helpers';
-import { decodeReply, REPLY_ACK_PROBE, REPLY_RST, REPLY_SIZE } from '../shared/replies';
+import { lines, privateKey, sh, trawl, TRAWL } from './helpers';
+import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { core, readRequests } from './requests';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-catch-'));
 const KEYHEX = '0f0e0d0c0b0a09080706050403020100';
@@ -80,11 +81,28 @@ function readFifo(fd: number): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** Runs catch with --replies on a new FIFO (mode 0600) while reading the FIFO, as blast would. */
+async function catchReading(args: string[], fifo: string): Promise<{ code: number | null; stdout: string; stderr: string; bytes: Buffer }> {
+  spawnSync('mkfifo', ['-m', '600', fifo]);
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const chunks: Buffer[] = [];
+  const p = spawn(process.execPath, [TRAWL, 'catch', ...args, '--replies', fifo]);
+  let stdout = '', stderr = '';
+  p.stdout.on('data', (d) => { stdout += d; });
+  p.stderr.on('data', (d) => { stderr += d; });
+  const poll = setInterval(() => chunks.push(readFifo(fd)), 5);
+  const code = await new Promise<number | null>((res) => p.on('close', res));
+  clearInterval(poll);
+  chunks.push(readFifo(fd));
+  fs.closeSync(fd);
+  return { code, stdout, stderr, bytes: Buffer.concat(chunks) };
+}
+
 for (const mode of ['native', 'typescript'] as const) {
   test(`replay (${mode} capture and cookies): exactly the valid replies, once each, the right requests on the FIFO (a retransmitted SYN-ACK answered again)`, () => {
     const pcap = write(`mixed-${mode}.pcap`, mixed);
     const fifo = path.join(dir, `replies-${mode}`);
-    spawnSync('mkfifo', [fifo]);
+    spawnSync('mkfifo', ['-m', '600', fifo]);
     const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const env = { ...process.env, TRAWL_NO_NATIVE: mode === 'typescript' ? '1' : '0' };
     const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', US, '--replies', fifo], undefined, { env });
@@ -93,8 +111,8 @@ for (const mode of ['native', 'typescript'] as const) {
     assert.is(r.stderr, SUMMARY);
     assert.is(r.code, 0, r.stderr);
     assert.equal(lines(r.stdout), EXPECTED);
-    assert.is(reqs.length, 5 * REPLY_SIZE);
-    const got = [0, 1, 2, 3, 4].map((i) => decodeReply(reqs, i * REPLY_SIZE));
+    const { reqs: got, queue } = readRequests(KEY, reqs);
+    assert.equal(queue.drops, { bad_mac: 0, replayed: 0, stale: 0, stray_bytes: 0, too_many_writers: 0, queue_full: 0 });
     const ackProbe = { kind: REPLY_ACK_PROBE, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 1) >>> 0, ack: 1001 };
     const want = [
       ackProbe, ackProbe,
@@ -102,14 +120,15 @@ for (const mode of ['native', 'typescript'] as const) {
       { kind: REPLY_RST, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
       { kind: REPLY_RST, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
     ];
-    assert.equal(got, want);
+    assert.equal(got.map(core), want);
   });
 }
 
 test('golden: a real kernel exchange recorded live (test/fixtures/catch) gives the stored records byte for byte', () => {
   const fx = path.join(__dirname, '..', '..', 'test', 'fixtures', 'catch');
+  const liveKey = privateKey(path.join(fx, 'live.key'));
   for (const mode of ['0', '1']) {
-    const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', path.join(fx, 'live.key'), '--source-ip', '198.18.0.100'],
+    const r = trawl(['catch', '--pcap', path.join(fx, 'live.pcap'), '--key-file', liveKey, '--source-ip', '198.18.0.100'],
       undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout, fs.readFileSync(path.join(fx, 'live.expected.ndjson'), 'utf8'));
@@ -130,17 +149,19 @@ test('pcapng through the native reader gives the same records as pcap', () => {
   assert.match(t.stderr, /pcapng/);
 });
 
-test('--replies to a missing path creates a FIFO; to a regular file appends the requests', () => {
+test('--replies to a missing path creates a FIFO of mode 0600; a regular file is refused, untouched', () => {
   const pcap = write('one.pcap', mixed.slice(0, 1));
   const fifo = path.join(dir, 'new-fifo');
   const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--replies', fifo, '-q']);
   assert.is(r.code, 0, r.stderr); assert.is(r.stderr, '');
   assert.ok(fs.statSync(fifo).isFIFO());
+  assert.is(fs.statSync(fifo).mode & 0o777, 0o600);
   const file = path.join(dir, 'reqs.bin');
-  fs.writeFileSync(file, '');
-  trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--replies', file, '-q']);
-  trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--replies', file, '-q']);
-  assert.is(fs.statSync(file).size, 2 * REPLY_SIZE);
+  fs.writeFileSync(file, 'keep', { mode: 0o600 });
+  const f = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--replies', file, '-q']);
+  assert.equal([f.code, f.stdout, f.stderr], [1, '',
+    `trawl catch: --replies ${file}: not a FIFO: give a new path (trawl creates the FIFO) or an existing FIFO\n`]);
+  assert.is(fs.readFileSync(file, 'utf8'), 'keep');
 });
 
 test('--pcap - reads stdin; malformed packets alone still exit 0', () => {
@@ -190,7 +211,7 @@ test('--no-validate on a capture shaped like a masscan run', () => {
 
 test('bad input: clear errors and exit codes', () => {
   const text = path.join(dir, 'notes.txt');
-  fs.writeFileSync(text, 'this is not a capture at all\n');
+  fs.writeFileSync(text, 'this is not a capture at all\n', { mode: 0o600 });
   const pcap = write('ok.pcap', mixed.slice(0, 1));
   for (const mode of ['0', '1']) {
     const r = trawl(['catch', '--pcap', text, '--key-file', keyFile], undefined, { env: { ...process.env, TRAWL_NO_NATIVE: mode } });
@@ -262,22 +283,22 @@ test('--status-ndjson: status records on stderr, the final one with the totals',
   assert.is(lines(r.stdout).length, 6);
 });
 
-test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', () => {
+test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', async () => {
   const frames: Uint8Array[] = [];
   const tgts = Array.from({ length: 5000 }, (_, i) => {
     const ip = `198.18.${16 + (i >> 8)}.${i & 255}`;
     return { ip, port: 443, ...P.synTuple(KEY, US, ip, 443, 2) };
   });
   for (let round = 0; round < 3; round++) for (const g of tgts) frames.push(reply(g, {}));
-  const file = path.join(dir, 'reqs5000.bin');
-  fs.writeFileSync(file, '');
-  const r = trawl(['catch', '--pcap', write('5000.pcap', frames), '--key-file', keyFile, '--replies', file]);
+  const r = await catchReading(['--pcap', write('5000.pcap', frames), '--key-file', keyFile], path.join(dir, 'fifo5000'));
   assert.is(r.code, 0, r.stderr);
   const recs = lines(r.stdout);
   assert.is(recs.length, 5000);
   assert.is(new Set(recs.map((x) => x.ip)).size, 5000);
   // A retransmitted SYN-ACK is the server asking again for the ACK+probe it dropped.
-  assert.is(fs.statSync(file).size, 15000 * REPLY_SIZE);
+  const { reqs, queue } = readRequests(KEY, r.bytes);
+  assert.is(reqs.length, 15000, JSON.stringify({ drops: queue.drops, bytes: r.bytes.length, err: r.stderr }));
+  assert.is(queue.received, 15000, 'every request authenticated, none taken for a replay');
   assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 reprobed/);
   assert.not.match(r.stderr, /duplicate/);
 });

@@ -205,10 +205,21 @@ test('trawl scan --banners: the same services and versions in one command', () =
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   counter(tb.targetNs, 'pbnr', 'kernel_rst');
   const ports = [...PORTS, CLOSED_PORT].join(',');
-  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.3.0/31 198.18.9.9 -p ${ports} --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 2000 --cooldown 3 --seed 5 -q`);
+  // While it runs, the replies FIFO is found (through TMPDIR) in a directory only we can enter;
+  // both are gone at the end.
+  const tmp = path.join(dir, 'scan-tmp');
+  fs.mkdirSync(tmp);
+  const r = inNs(tb.scanNs, `TMPDIR=${tmp} $TRAWL scan 198.18.3.0/31 198.18.9.9 -p ${ports} --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 2000 --cooldown 3 --seed 5 -q > ${dir}/scan.out &
+    pid=$!
+    for i in $(seq 400); do f=$(ls -d ${tmp}/trawl-scan-*/replies 2>/dev/null) && [ -p "$f" ] && break; sleep 0.025; done
+    stat -c '%a %U %F' ${tmp}/trawl-scan-* "$f" > ${dir}/scan.modes
+    wait $pid; code=$?
+    cat ${dir}/scan.out; exit $code`);
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
   checkBanners(lines(r.stdout), ['198.18.3.0', '198.18.3.1', '198.18.9.9']);
+  assert.is(fs.readFileSync(path.join(dir, 'scan.modes'), 'utf8'), '700 root directory\n600 root fifo\n');
+  assert.equal(fs.readdirSync(tmp), [], 'the directory and its FIFO removed at the end');
   assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
 });
 

@@ -1,6 +1,8 @@
 // Test helpers: run a command in-process with captured streams, or spawn the real binary.
 import { PassThrough, Readable } from 'stream';
 import { spawnSync, SpawnSyncOptions } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { IO } from '../shared/io';
 
@@ -39,3 +41,13 @@ export function lines(s: string): any[] {
 }
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** A copy of a fixture's key file with mode 0600, removed at exit: git keeps no file modes,
+ *  and blast and catch refuse a key that others can read. */
+export function privateKey(file: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-key-'));
+  const copy = path.join(dir, path.basename(file));
+  fs.writeFileSync(copy, fs.readFileSync(file), { mode: 0o600 });
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return copy;
+}

@@ -4,10 +4,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, trawl, lines } from './helpers';
+import { ROOT, trawl, lines, privateKey } from './helpers';
 import { FIELDS, RECORD_TYPES, RecordType, fieldsOf } from '../shared/records';
 
 const FX = path.join(ROOT, 'test', 'fixtures', 'catch');
+const LIVE_KEY = privateKey(path.join(FX, 'live.key'));   // mode 0600: git keeps no modes
 const page = fs.readFileSync(path.join(ROOT, 'man', 'trawl.7'), 'utf8').replace(/\\-/g, '-');
 
 /** The text of trawl.7's subsection `.SS name`. */
@@ -53,7 +54,7 @@ test('trawl.7 lists each record type\'s fields in the table\'s order', () => {
 
 test('catch writes every record type in the table\'s order, validated or not, truncated or not', () => {
   const runs = [
-    ['--key-file', path.join(FX, 'live.key'), '--source-ip', '198.18.0.100'],
+    ['--key-file', LIVE_KEY, '--source-ip', '198.18.0.100'],
     ['--no-validate', '--max-banner', '4'],
   ];
   const seen = new Set<string>();
@@ -72,7 +73,7 @@ test('targets writes target records in the table\'s order', () => {
 });
 
 test('fmt -o ndjson leaves catch\'s records as they are: one order', () => {
-  const out = trawl(['catch', '--pcap', path.join(FX, 'live.pcap'), '--key-file', path.join(FX, 'live.key'), '--source-ip', '198.18.0.100', '-q']).stdout;
+  const out = trawl(['catch', '--pcap', path.join(FX, 'live.pcap'), '--key-file', LIVE_KEY, '--source-ip', '198.18.0.100', '-q']).stdout;
   const r = trawl(['fmt', '-o', 'ndjson'], out);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, out);

@@ -1,7 +1,9 @@
 // Module entry: siphash24 and the batch cookie check (catch's hot path), plus the registration
-// of Sender, Capture, arpResolve and canRaw. The typed surface is native/index.ts.
+// of Sender, Capture, arpResolve and canRaw, and the replies layout it was built with. The
+// typed surface is native/index.ts.
 #include "common.h"
 #include "siphash.h"
+#include "replies.h"
 
 namespace trawl {
 
@@ -45,6 +47,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cookies", Napi::Function::New(env, Cookies, "cookies"));
   exports.Set("arpResolve", Napi::Function::New(env, arpResolve, "arpResolve"));
   exports.Set("canRaw", Napi::Function::New(env, canRaw, "canRaw"));
+  exports.Set("replyLayout", Napi::String::New(env, reply::LAYOUT_ID));
   initSender(env, exports);
   initCapture(env, exports);
   return exports;

@@ -28,6 +28,10 @@
 namespace trawl {
 
 constexpr size_t ETH_LEN = 14, IP_LEN = 20, TCP_LEN = 20, HDR_LEN = ETH_LEN + IP_LEN + TCP_LEN;
+// TCP header flags (byte 13 of the header); a namespace, as <netinet/tcp.h> has TH_* macros.
+namespace tcpflag {
+constexpr uint8_t FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
+}
 constexpr size_t MAX_SYN_LEN = HDR_LEN + 20;
 
 enum class SynLayout { Linux, Windows, Bsd, None };
@@ -67,7 +71,7 @@ inline void patchSyn(uint8_t* f, const SynTemplate& t, uint32_t daddr, uint16_t 
 // once negotiated, every segment carries one), with the SYN's fixed TSval and TSecr 0.
 bool layoutHasTimestamps(SynLayout layout);
 
-// An ACK (flags 0x10, 0x18 with payload) or RST+ACK (0x14), optionally with the timestamp option
+// An ACK (flags ACK, or PSH|ACK with payload) or RST|ACK, optionally with the timestamp option
 // (12 bytes), then the payload; returns the frame length.
 size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
                     uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,

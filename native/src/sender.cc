@@ -9,6 +9,7 @@
 #include "common.h"
 #include "frame.h"
 #include "siphash.h"
+#include "replies.h"   // generated from shared/replies.ts (native/gen-replies-h.ts)
 #include <pcap/pcap.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
@@ -37,8 +38,7 @@ bool parseIpv4(const std::string& s, uint32_t* out) {
 
 constexpr size_t BATCH = 256;
 constexpr size_t SYN_STRIDE = 128;
-constexpr size_t REPLY_STRIDE = 1536;
-constexpr size_t REPLY_SIZE = 32;
+constexpr size_t REPLY_STRIDE = 1536;   // room for any reply frame: headers, TS option, 1400 bytes
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
 constexpr int SNDBUF_BYTES = 4 << 20;
@@ -120,6 +120,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Probe probes_[SLOTS];
   Lane main_, aux_;
   uint64_t repliesSent_ = 0, repliesRejected_ = 0;
+  std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
+  bool replyOk(const uint8_t* r) const;
 
   // The helper thread (live mode only): takes the second half of a large sendSyns batch.
   std::thread helper_;
@@ -374,13 +376,51 @@ static size_t dotted(uint32_t a, uint8_t* out) {
   return (size_t)snprintf((char*)out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
+static bool allZero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; i++) if (p[i]) return false;
+  return true;
+}
+
+// A request this sender may act on: a kind it implements, IPv4 from our address, and the cookie
+// of a connection it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST:
+// seq = ISN+1+d, d <= MAX_PROBE_LEN). The caller checked the frame's MAC; this is the check
+// that would hold even without it.
+bool Sender::replyOk(const uint8_t* r) const {
+  namespace at = reply::at;
+  uint8_t kind = r[at::kind], slot = r[at::slot];
+  if (kind != reply::ACK_PROBE && kind != reply::RST) return false;   // ACK_DATA, RST_LATER, ACK_PAYLOAD: not yet
+  if (r[at::family] != 4 || !allZero(r + at::daddr + 4, reply::ADDR_LEN - 4) ||
+      !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4) || get16(r + at::payload_len) != 0)
+    return false;
+  uint32_t daddr = get32(r + at::daddr), saddr = get32(r + at::saddr);
+  uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
+  uint32_t seq = get32(r + at::seq);
+  if (saddr != srcIp_) return false;
+  uint32_t isn = cookieIsn(key_, saddr, daddr, sport, dport);
+  int keyed = cookieCheckSport(key_, saddr, daddr, dport, sport, sportBase_, sportCount_);
+  if (keyed < 0) return false;
+  if (kind == reply::ACK_PROBE) return seq == isn + 1 && slot < SLOTS && keyed == (sportCount_ / SLOTS ? (int)slot : 0);
+  return (uint32_t)(seq - isn - 1) <= MAX_PROBE_LEN;
+}
+
 Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkOpen(env, "sendReplies");
   size_t len;
-  const uint8_t* req = typedArg<uint8_t>(env, info[0], napi_uint8_array, "sendReplies: requests", &len);
+  const uint8_t* req = typedArg<uint8_t>(env, info[0], napi_uint8_array, "sendReplies: frames", &len);
   uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendReplies: count");
-  if ((uint64_t)count * REPLY_SIZE > len) rangeError(env, "sendReplies: count * 32 is larger than requests.length");
+  // The frames lie back to back, each as long as its length field says: walk them all first,
+  // so a bad buffer is an error before anything is sent.
+  if (count > len / reply::MIN_FRAME) rangeError(env, "sendReplies: count frames cannot fit in frames.length bytes");
+  frameAt_.resize(count);
+  for (size_t i = 0, off = 0; i < count; i++) {
+    size_t fl = len - off >= reply::MIN_FRAME ? get16(req + off + reply::at::length) : 0;
+    if (fl < reply::MIN_FRAME || fl > reply::MAX_FRAME || fl > len - off)
+      rangeError(env, "sendReplies: frame " + std::to_string(i) + " has a bad length or runs past frames.length");
+    frameAt_[i] = off;
+    off += fl;
+  }
+  namespace at = reply::at;
   Lane& lane = main_;
   size_t lens[BATCH];
   uint32_t reqOf[BATCH];
@@ -391,22 +431,16 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
     size_t k = 0;
     rejected.clear();
     for (; i < count && k < BATCH; i++) {
-      const uint8_t* r = req + (size_t)i * REPLY_SIZE;
-      uint8_t kind = r[0], slot = r[1];
-      uint32_t daddr = get32(r + 4), saddr = get32(r + 8);
-      uint16_t dport = get16(r + 12), sport = get16(r + 14);
-      uint32_t seq = get32(r + 16), ack = get32(r + 20);
-      bool ok = saddr == srcIp_ && (kind == 1 || kind == 2);
-      if (ok) {
-        uint32_t isn = cookieIsn(key_, saddr, daddr, sport, dport);
-        int keyed = cookieCheckSport(key_, saddr, daddr, dport, sport, sportBase_, sportCount_);
-        if (kind == 1) ok = seq == isn + 1 && keyed >= 0 && keyed == (sportCount_ / SLOTS ? (int)slot : 0) && slot < SLOTS;
-        else ok = (uint32_t)(seq - isn - 1) <= MAX_PROBE_LEN && keyed >= 0;
-      }
-      if (!ok) { rejected.push_back(i); continue; }
+      const uint8_t* r = req + frameAt_[i];
+      if (!replyOk(r)) { rejected.push_back(i); continue; }
+      uint8_t kind = r[at::kind], slot = r[at::slot];
+      uint32_t daddr = get32(r + at::daddr), saddr = get32(r + at::saddr);
+      uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
+      uint32_t seq = get32(r + at::seq), ack = get32(r + at::ack);
+      uint16_t window = get16(r + at::window);
       uint8_t* f = lane.frames.data() + k * REPLY_STRIDE;
-      if (kind == 1) {
-        const Probe& p = probes_[slot < SLOTS ? slot : 0];
+      if (kind == reply::ACK_PROBE) {
+        const Probe& p = probes_[slot];
         size_t plen = 0;
         memcpy(payload, p.before.data(), p.before.size()); plen = p.before.size();
         if (p.hasAfter) {
@@ -414,10 +448,11 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
         }
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               plen ? 0x18 : 0x10, probeWindow_, timestamps_, payload, plen);
+                               plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK, window ? window : probeWindow_,
+                               timestamps_, payload, plen);
       } else {
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               0x14, 0, timestamps_, nullptr, 0);
+                               tcpflag::RST | tcpflag::ACK, 0, timestamps_, nullptr, 0);
       }
       lane.iov[k].iov_base = f;
       reqOf[k] = i;

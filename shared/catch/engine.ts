@@ -8,9 +8,9 @@
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
 //   A/PA/FPA with data, ack = ISN+1+d  banner + request RST at seq ISN+1+d (0 <= d <= 1400)
 // Everything else is counted and dropped. Records are written by records-out.ts and the
-// requests as 32-byte records (shared/replies.ts), in buffers reused from batch to batch.
+// requests as unsealed frames (shared/replies.ts), in buffers reused from batch to batch.
 import { MAX_PROBE_LEN } from '../cookie';
-import { REPLY_SIZE, REPLY_ACK_PROBE, REPLY_RST } from '../replies';
+import { encodeReply, ReplyRequest, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST } from '../replies';
 import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
 import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
@@ -43,9 +43,11 @@ const MAX_SCANNER_ADDRS = 64;
 
 export class CatchEngine {
   readonly counters = new Counters();
-  /** Reply requests of the last batch: replyCount records of 32 bytes. */
+  /** Reply requests of the last batch: replyCount unsealed frames, replyBytes bytes. */
   replyBuf: Uint8Array;
   replyCount = 0;
+  replyBytes = 0;
+  private req: ReplyRequest = { kind: 0, slot: 0, daddr: 0, saddr: 0, dport: 0, sport: 0, seq: 0, ack: 0 };
 
   private d = new Decoded();
   private out = new RecordsOut();
@@ -79,7 +81,7 @@ export class CatchEngine {
     this.cTcpOff = new Uint32Array(m); this.cTcpHl = new Uint8Array(m);
     this.cPayOff = new Uint32Array(m); this.cPayLen = new Uint32Array(m); this.cPayCap = new Uint32Array(m);
     this.isn = new Uint32Array(m); this.slot = new Int8Array(m);
-    this.replyBuf = new Uint8Array(m * REPLY_SIZE);
+    this.replyBuf = new Uint8Array(m * REPLY_MIN_FRAME);   // one request per packet at most
   }
 
   /** Packets that produced a record or a request since the last call (for --idle). */
@@ -91,12 +93,13 @@ export class CatchEngine {
   }
 
   /** Processes packets 0..n-1 of a batch; returns the records as NDJSON bytes (empty if none,
-   *  the caller may keep them) and leaves the reply requests in replyBuf/replyCount. */
+   *  the caller may keep them) and leaves the reply requests in replyBuf (replyCount, replyBytes). */
   processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): Uint8Array {
     const c = this.counters, d = this.d, cfg = this.cfg;
     c.received += n;
     this.n = 0;
     this.replyCount = 0;
+    this.replyBytes = 0;
     for (let i = 0; i < n; i++) {
       const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
       if (r === D_TCP) this.tcpCandidate(i, d);
@@ -169,15 +172,12 @@ export class CatchEngine {
 
   private request(kind: number, slot: number, j: number, seq: number, ack: number) {
     if (!this.cfg.replies) return;
-    const b = this.replyBuf, o = this.replyCount++ * REPLY_SIZE;
-    const t = this.cTarget[j], s = this.cOur[j], dp = this.cDport[j], sp = this.cSport[j];
-    b[o] = kind; b[o + 1] = slot; b[o + 2] = 0; b[o + 3] = 0;
-    b[o + 4] = t >>> 24; b[o + 5] = (t >>> 16) & 255; b[o + 6] = (t >>> 8) & 255; b[o + 7] = t & 255;
-    b[o + 8] = s >>> 24; b[o + 9] = (s >>> 16) & 255; b[o + 10] = (s >>> 8) & 255; b[o + 11] = s & 255;
-    b[o + 12] = dp >>> 8; b[o + 13] = dp & 255; b[o + 14] = sp >>> 8; b[o + 15] = sp & 255;
-    b[o + 16] = seq >>> 24; b[o + 17] = (seq >>> 16) & 255; b[o + 18] = (seq >>> 8) & 255; b[o + 19] = seq & 255;
-    b[o + 20] = ack >>> 24; b[o + 21] = (ack >>> 16) & 255; b[o + 22] = (ack >>> 8) & 255; b[o + 23] = ack & 255;
-    b.fill(0, o + 24, o + 32);
+    const r = this.req;
+    r.kind = kind; r.slot = slot;
+    r.daddr = this.cTarget[j]; r.saddr = this.cOur[j]; r.dport = this.cDport[j]; r.sport = this.cSport[j];
+    r.seq = seq; r.ack = ack;
+    this.replyBytes += encodeReply(r, this.replyBuf, this.replyBytes);
+    this.replyCount++;
     this.counters.requests++;
   }
 

@@ -9,7 +9,7 @@ TRAWL="node dist/shared/main.js"
 work=$(mktemp -d /tmp/trawl-catch-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo 000102030405060708090a0b0c0d0e0f > "$work/k.key"
+(umask 077; echo 000102030405060708090a0b0c0d0e0f > "$work/k.key")   # catch refuses a key others can read
 
 # Frames are patched from one template (target address, ports, ack, IP checksum); ISNs and source
 # ports come from the native SipHash so that a million of them take a second, not a minute.
