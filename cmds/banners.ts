@@ -4,7 +4,6 @@ import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { readAnyRecords } from '../shared/peers/read';
-import { preview } from '../shared/ndjson-reader';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
@@ -12,6 +11,7 @@ import type { AnyRecord } from '../shared/records';
 import { enrichBanner } from '../shared/parsers/banner';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
+import { quoteInput } from '../shared/quote';
 
 export const info: CommandInfo = {
   name: 'banners',
@@ -74,7 +74,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const out = enrichBanner(rec, { previewBytes, probes });
       if (typeof out === 'string') {
         bad++;
-        report.error(`stdin:${line}: ${out}: ${preview(JSON.stringify(rec))}`);
+        report.error(`stdin:${line}: ${out}: ${quoteInput(JSON.stringify(rec))}`);
         return undefined;
       }
       counts.banners++;

@@ -80,11 +80,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
     }) : null;
+    // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
+    const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, srcIp, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], sportBase, sportCount, rate, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
-      slotForPort: plan.slotForPort,
+      slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
     }, replies, report);
     for (const p of opts.replies as string[]) replies!.open(p);
 
@@ -101,10 +103,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-    const intr = catchInterrupts({
-      keep: true,
-      onSignal: () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); },
-    });
+    const intr = catchInterrupts({ keep: true, onSignal: stop });
     let read = { bad: 0 };
     try {
       read = await readTargets(io.stdin, report, session);
@@ -124,6 +123,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const k = session.resumeIndex();
       report.info(k === null ? 'interrupted after every target was sent'
         : `interrupted: resume with --resume-index ${k} (the first target not sent)`);
+      const failure = session.engine?.failure;
+      if (failure) throw new FatalError(`${pcap ? `--pcap ${pcap}` : `-i ${iface}`}: ${failure.message}`);
       return EXIT_INTERRUPTED;
     }
     if (!session.engine && !opts.quiet) report.warn('no target records on stdin: nothing sent');

@@ -5,7 +5,7 @@ import { runCommand } from '../shared/command';
 import { IO } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
-import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
@@ -13,12 +13,13 @@ import { bannerValidationBits } from '../shared/cookie';
 import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
 import { checkIPv4, parseIPv4 } from '../shared/ipv4';
 import { linktypeSupported } from '../shared/packet/link';
-import { PcapReader } from '../shared/packet/pcap-reader';
 import { CatchEngine, ArpResponder } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/catch/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
-import { captureFilter, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative } from '../shared/catch/source';
+import {
+  captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
+} from '../shared/catch/source';
 
 const DEFAULT_MAX_BANNER = 4096;
 const MAX_BATCH = 4096;
@@ -166,11 +167,13 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const idleMs = opts.idle * 1000;
   let lastValid = Date.now();
   let checkedLinktype = false;
+  let damaged: string | null = null;   // a damaged record ended the file: "frame N: what"
   try {
     for (;;) {
       if (intr.signal || w.closed) break;
       let n: number;
       try { n = src.read(buf, meta, times, MAX_BATCH); } catch (e) {
+        if (file && (damaged = damagedRecord(e))) break;
         throw file ? pcapError(file, e) : new FatalError(`-i ${iface}: ${(e as Error).message}`);
       }
       if (!checkedLinktype && n !== 0) {
@@ -212,10 +215,8 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const kdrops = drops();
   src.close();
   await w.end();
-  if (src instanceof PcapReader && src.truncatedTail > 0) {
-    report.warn(`${file}: the last record is cut off (${src.truncatedTail} bytes ignored)`);
-  }
+  if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
-  return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : EXIT_OK;
+  return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
 }

@@ -71,7 +71,10 @@ export interface Capture {
    *  meta[3i+1] = captured length, meta[3i+2] = length on the wire; times[i] = capture time in
    *  microseconds since the epoch. Returns the count, 0 when nothing is ready (live), -1 at end
    *  of file. Stops early when buf is full (the packet that did not fit comes first next time);
-   *  a single packet larger than the whole buf is cut to buf's size (captured < wire length). */
+   *  a single packet larger than the whole buf is cut to buf's size (captured < wire length).
+   *  A damaged record in a file ends the batch before it: the packets before it are returned,
+   *  and every later call throws an Error with libpcap's message and `frame`, the 1-based
+   *  number of the damaged record (shared/packet/pcap-reader.ts follows the same rules). */
   read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
   /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). Live
    *  captures only (files: call read() until it returns -1). The poll keeps the process alive

@@ -23,7 +23,8 @@ export async function runCommand(info: CommandInfo, argv: string[], io: IO = pro
     if (e instanceof FatalError) { report.error(e.message); return EXIT_FAIL; }
     const err = e as NodeJS.ErrnoException;
     if (err && err.code === 'EPIPE') return EXIT_OK;
-    report.error(`internal error: ${err && err.stack ? err.stack : String(e)}`);
+    // One message line per line of the trace: the reporter keeps each one printable.
+    for (const l of `internal error: ${err && err.stack ? err.stack : String(e)}`.split('\n')) report.error(l);
     return EXIT_FAIL;
   }
 }

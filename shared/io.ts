@@ -1,5 +1,7 @@
 // The three streams a command talks to, injectable so tests can run commands in-process.
-import type { Readable, Writable } from 'stream';
+import * as fs from 'fs';
+import { Writable } from 'stream';
+import type { Readable } from 'stream';
 
 export interface IO {
   stdin: Readable;
@@ -7,6 +9,38 @@ export interface IO {
   stderr: Writable;
 }
 
+// Node's process.stdout on a file or device is a SyncWriteStream, which ignores short writes:
+// on a full disk the tail of a chunk was dropped with no error (fmt -o xml exited 0 with a
+// truncated document). This one writes until every byte is out, so a full disk raises ENOSPC.
+function wholeWrites(fd: number): Writable {
+  // fd tells writers (targets) that a chunk is done with once write() returns: it is synchronous.
+  return Object.assign(new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        for (let o = 0; o < chunk.length;) o += fs.writeSync(fd, chunk, o);
+        cb();
+      } catch (e) { cb(e as Error); }
+    },
+  }), { fd });
+}
+
+let stdout: Writable | null = null;
+let stdoutError: NodeJS.ErrnoException | null = null;
+
+/** The first write error on standard output, whoever wrote (EPIPE included). */
+export function standardOutputError(): NodeJS.ErrnoException | null { return stdoutError; }
+
 export function processIO(): IO {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  if (!stdout) {
+    const s = process.stdout as Writable & { isTTY?: boolean };
+    let st: fs.Stats | null = null;
+    try { st = fs.fstatSync(1); } catch { /* closed: keep Node's stream */ }
+    stdout = st && !s.isTTY && !st.isFIFO() && !st.isSocket() ? wholeWrites(1) : s;
+    // A write error is the writers' to report (LineWriter, or main's exit for direct writes);
+    // without a listener it would be thrown as an uncaught 'error' event with a stack.
+    for (const w of new Set([stdout, s])) w.on('error', (e: NodeJS.ErrnoException) => { stdoutError ??= e; });
+    // Nowhere is left to report an error of stderr: a closed stderr must cost no data or status.
+    process.stderr.on('error', () => { /* dropped */ });
+  }
+  return { stdin: process.stdin, stdout, stderr: process.stderr };
 }

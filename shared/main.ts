@@ -3,9 +3,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CommandInfo } from './args';
-import type { IO } from './io';
+import { IO, processIO, standardOutputError } from './io';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './exit';
 import { VERSION } from './version';
+import { printable } from './quote';
+import { watchParent } from './scan/children';
 
 interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
 
@@ -28,26 +30,37 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(usage()); return name ? EXIT_OK : EXIT_USAGE; }
+  if (!name || name === '--help' || name === '-h' || name === 'help') { processIO().stdout.write(usage()); return name ? EXIT_OK : EXIT_USAGE; }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(VERSION + '\n');
+    processIO().stdout.write(VERSION + '\n');
     return EXIT_OK;
   }
   const mod = load(name);
-  if (!mod) { process.stderr.write(`trawl: unknown command '${name}' (see trawl --help)\n`); return EXIT_USAGE; }
+  if (!mod) { process.stderr.write(`trawl: unknown command '${printable(name)}' (see trawl --help)\n`); return EXIT_USAGE; }
   return mod.run(rest);
 }
 
 // Exit once stdout has drained: a native capture handle or a stray timer must not keep a
 // finished command alive, and a closed pipe (EPIPE) must not hang the exit either.
 function exitWhenFlushed(code: number) {
-  const out = process.stdout;
-  const done = () => process.exit(code);
-  if (out.writableLength === 0 || out.destroyed) return done();
+  const out = processIO().stdout;
+  // setImmediate: a failed write reports its error on a later tick; let it arrive first.
+  const done = () => setImmediate(() => {
+    // A write error outside the commands' writers (key, --help): EPIPE is the reader leaving
+    // (| true), anything else (a full disk) makes a zero status 1.
+    const err = standardOutputError();
+    if (code === 0 && err && err.code !== 'EPIPE') {
+      process.stderr.write(`trawl: cannot write standard output: ${printable(err.message)}\n`);
+      code = 1;
+    }
+    process.exit(code);
+  });
+  if (out.writableLength === 0 || out.destroyed) { done(); return; }
   out.once('drain', done).once('error', done).once('close', done);
 }
 
+watchParent();
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
-  process.stderr.write(`trawl: internal error: ${e && e.stack ? e.stack : e}\n`);
+  process.stderr.write(`trawl: internal error: ${printable(String(e && e.stack ? e.stack : e)).replace(/\\x0a/g, '\n')}\n`);
   exitWhenFlushed(EXIT_FAIL);
 });

@@ -2,20 +2,21 @@
 import { Transform, TransformCallback, Readable } from 'stream';
 import split2 from 'split2';
 import type { Reporter } from './report';
+import { quoteInput } from './quote';
 import type { AnyRecord } from './records';
 
 export const DEFAULT_MAX_LINE = 4 * 1024 * 1024;
 
-// Marks a line cut at maxLine bytes. JSON never holds a raw NUL, so it cannot collide with data.
-const OVERFLOW = '\u0000TRUNCATED';
-const OVERFLOW_BYTES = Buffer.from(OVERFLOW);
 const NEWLINE = Buffer.from('\n');
 
 // Byte-level guard in front of split2: keeps at most maxLine bytes of any line, so one endless
-// line can neither exhaust memory nor shift the line numbers of those after it.
+// line can neither exhaust memory nor shift the line numbers of those after it. The numbers of
+// the lines it cut are queued beside the stream (not marked inside it: input may hold any bytes).
 class LineLimiter extends Transform {
   private len = 0;      // bytes of the current line seen so far
   private cut = false;  // the current line passed the limit; drop the rest of it
+  private line = 1;     // 1-based number of the current line
+  readonly cutLines: number[] = [];
   constructor(private max: number) { super(); }
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
     // Fast path: no line in this chunk reaches the limit, pass the chunk on as it is.
@@ -31,17 +32,41 @@ class LineLimiter extends Transform {
         if (nl !== -1) parts.push(NEWLINE);
       } else if (this.len + seg > this.max) {
         parts ??= [chunk.subarray(0, kept)];
-        parts.push(chunk.subarray(start, start + (this.max - this.len)), OVERFLOW_BYTES);
+        parts.push(chunk.subarray(start, start + (this.max - this.len)));
         this.cut = true;
+        this.cutLines.push(this.line);
         if (nl !== -1) parts.push(NEWLINE);
       } else if (parts) {
         parts.push(chunk.subarray(start, nl === -1 ? end : end + 1));
       }
       if (nl === -1) { this.len += seg; break; }
-      this.len = 0; this.cut = false; start = nl + 1; kept = start;
+      this.len = 0; this.cut = false; this.line++; start = nl + 1; kept = start;
     }
     cb(null, parts ? Buffer.concat(parts) : chunk);
   }
+}
+
+// Records are flat (trawl.7); peers' records nest a few levels. Deeper values are refused here,
+// in the one reader, so no consumer (JSON.stringify, --where, the formats) can overflow its stack.
+export const MAX_DEPTH = 64;
+
+/** true when value holds objects or arrays nested more than max levels deep (iterative). */
+export function tooDeep(value: unknown, max = MAX_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [object, number][] = [[value as object, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+    } else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === 'object') stack.push([x as object, d + 1]);
+      }
+    }
+  }
+  return false;
 }
 
 export interface ReadOptions {
@@ -68,54 +93,27 @@ export function requireType(value: unknown): AnyRecord | string {
 export function parseLine(line: string, adapt: (value: unknown) => AnyRecord | AnyRecord[] | string = requireType): AnyRecord | AnyRecord[] | string {
   let value: unknown;
   try { value = JSON.parse(line); } catch (e) { return (e as Error).message.replace(/^Unexpected/, 'unexpected'); }
+  if (tooDeep(value)) return `nested more than ${MAX_DEPTH} levels deep`;
   return adapt(value);
 }
 
-/** The start of a bad line for an error report: 60 characters, control characters as '?'. */
-export function preview(line: string): string {
-  const s = line.replace(OVERFLOW, '').slice(0, 60).replace(/[\x00-\x1f\x7f]/g, '?');
-  return s.length < line.length ? s + '...' : s;
-}
+/** Called for every line, numbered from 1, without its newline or CR; tooLong when the line
+ *  was cut at the limit (line then holds its first bytes). A returned promise pauses reading. */
+export type OnLine = (line: string, n: number, tooLong: boolean) => void | Promise<void>;
 
-// Calls onRecord for every good record, awaiting it only when it returns a promise, so a slow
-// consumer (a writer waiting for 'drain') pauses reading instead of buffering the input.
-export async function readRecords(
-  input: Readable,
-  report: Reporter,
-  onRecord: (rec: AnyRecord, line: number) => void | Promise<void>,
-  opts: ReadOptions = {},
-): Promise<ReadCounts> {
-  const name = opts.name ?? 'stdin';
-  const max = opts.maxLine ?? DEFAULT_MAX_LINE;
-  const adapt = opts.adapt ?? requireType;
-  const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
-  const bad = (line: string, why: string) => {
-    counts.bad++;
-    report.error(`${name}:${counts.lines}: ${why}: ${preview(line)}`);
-  };
-  const lines = input.pipe(new LineLimiter(max)).pipe(split2());
+/** The one line reader under readRecords and the range files: split2 behind the byte-level
+ *  limiter, so memory stays bounded by maxLine whatever the input. Resolves with the count. */
+export async function readLines(input: Readable, maxLine: number, onLine: OnLine): Promise<number> {
+  const limiter = new LineLimiter(maxLine);
+  const lines = input.pipe(limiter).pipe(split2());
   input.on('error', (e) => lines.destroy(e));
-
+  let n = 0;
   const handle = (raw: string): Promise<void> | void => {
-    counts.lines++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
-    if (line.includes(OVERFLOW)) return bad(line, `line longer than ${max} bytes`);
-    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
-    if (rec === null) return;
-    if (typeof rec === 'string') return bad(line, rec);
-    if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, counts.lines); }
-    // Several records from one line (a peer's array): chain any waits in order.
-    let chain: Promise<void> | undefined;
-    for (const r of rec) {
-      counts.records++;
-      const at = counts.lines;
-      if (chain) chain = chain.then(() => onRecord(r, at));
-      else chain = onRecord(r, at) || undefined;
-    }
-    return chain;
+    n++;
+    const cut = limiter.cutLines[0] === n;
+    if (cut) limiter.cutLines.shift();
+    return onLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, n, cut);
   };
-
   // Lines are handled synchronously as 'data' arrives (an async iterator per line cost a third
   // of fmt's time); the stream is paused only while a consumer's promise is pending.
   await new Promise<void>((resolve, reject) => {
@@ -138,6 +136,42 @@ export async function readRecords(
     lines.on('data', (raw: string) => { queue.push(raw); if (!waiting) drain(); });
     lines.on('end', () => { ended = true; if (!waiting && queue.length === 0) resolve(); });
     lines.on('error', reject);
+  });
+  return n;
+}
+
+// Calls onRecord for every good record, awaiting it only when it returns a promise, so a slow
+// consumer (a writer waiting for 'drain') pauses reading instead of buffering the input.
+export async function readRecords(
+  input: Readable,
+  report: Reporter,
+  onRecord: (rec: AnyRecord, line: number) => void | Promise<void>,
+  opts: ReadOptions = {},
+): Promise<ReadCounts> {
+  const name = opts.name ?? 'stdin';
+  const max = opts.maxLine ?? DEFAULT_MAX_LINE;
+  const adapt = opts.adapt ?? requireType;
+  const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
+  const bad = (line: string, why: string) => {
+    counts.bad++;
+    report.error(`${name}:${counts.lines}: ${why}: ${quoteInput(line)}`);
+  };
+  counts.lines = await readLines(input, max, (line, n, tooLong): Promise<void> | void => {
+    counts.lines = n;
+    if (tooLong) return bad(line, `line longer than ${max} bytes`);
+    if (line.trim() === '') return;
+    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
+    if (rec === null) return;
+    if (typeof rec === 'string') return bad(line, rec);
+    if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, n); }
+    // Several records from one line (a peer's array): chain any waits in order.
+    let chain: Promise<void> | undefined;
+    for (const r of rec) {
+      counts.records++;
+      if (chain) chain = chain.then(() => onRecord(r, n));
+      else chain = onRecord(r, n) || undefined;
+    }
+    return chain;
   });
   return counts;
 }

@@ -1,5 +1,8 @@
 // Diagnostics on stderr, always prefixed "trawl <cmd>: " so a pipeline's messages say who spoke.
+// Every message goes through printable(): a message that quotes hostile input (an NDJSON line,
+// a range file, a banner field, JSON.parse's own excerpt) cannot drive the terminal.
 import type { Writable } from 'stream';
+import { printable } from './quote';
 
 export interface Reporter {
   cmd: string;
@@ -9,7 +12,7 @@ export interface Reporter {
 }
 
 export function reporter(cmd: string, stderr: Writable): Reporter {
-  const say = (msg: string) => { stderr.write(`trawl ${cmd}: ${msg}\n`); };
+  const say = (msg: string) => { stderr.write(`trawl ${cmd}: ${printable(msg)}\n`); };
   return {
     cmd,
     error: say,

@@ -15,13 +15,18 @@ export class LineWriter {
   error: Error | null = null;
 
   constructor(private out: Writable) {
-    out.on('error', (e: NodeJS.ErrnoException) => {
-      this.closed = true;
-      if (e.code !== 'EPIPE') this.error = e;
-    });
+    out.on('error', (e: NodeJS.ErrnoException) => this.fail(e));
     // Node reports a closed pipe on process.stdout as an 'error' event, but also stops writes
     // once the stream is destroyed: treat both the same.
     out.on('close', () => { this.closed = true; });
+  }
+
+  // The first error counts: a full disk (ENOSPC) is the run's failure. EPIPE is the reader
+  // leaving (a clean end), and writes to the stream it destroyed fail as a consequence.
+  private fail(e: NodeJS.ErrnoException | null | undefined): void {
+    if (!e) return;
+    this.closed = true;
+    if (!this.error && e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') this.error = e;
   }
 
   /** Queues one line (without its newline). Returns a promise only when the caller should wait. */
@@ -68,7 +73,9 @@ export class LineWriter {
   }
 
   private write(chunk: string | Uint8Array): Promise<void> | undefined {
-    const ok = this.out.write(chunk);
+    // The callback sees a write's error before the stream's 'error' event, so end() cannot
+    // resolve before a failed write is known (fmt exited 0 with a truncated XML document).
+    const ok = this.out.write(chunk, (e) => this.fail(e));
     if (!ok && !this.draining) {
       this.draining = new Promise<void>((resolve) => {
         const done = () => { this.out.off('drain', done); this.out.off('close', done); this.draining = null; resolve(); };
@@ -86,7 +93,7 @@ export class LineWriter {
     if (this.closed) return;
     await new Promise<void>((resolve) => {
       // An empty write's callback runs once everything before it has been handed to the OS.
-      this.out.write('', () => resolve());
+      this.out.write('', (e) => { this.fail(e); resolve(); });
     });
   }
 }

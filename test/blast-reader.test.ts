@@ -21,7 +21,7 @@ const T = (ip: string, port: number, i: number) => `{"type":"target","ip":"${ip}
 
 test('canonical target lines take the fast path, others the general one, in order', async () => {
   const input = [
-    T('198.18.0.1', 80, 0), T('255.255.255.255', 65535, 123456789012), '{"ip":"198.18.0.2","type":"target","port":22,"i":2}',
+    T('198.18.0.1', 80, 0), T('223.255.255.255', 65535, 123456789012), '{"ip":"198.18.0.2","type":"target","port":22,"i":2}',
     T('2001:db8::1', 80, 3), T('01.2.3.4', 80, 4), T('198.18.0.5', 0, 5), '{"type":"open","ip":"1.2.3.4","port":1}',
     '{"type": "target", "ip": "198.18.0.6", "port": 443, "i": 6}', T('198.18.0.7', 8080, 7) + '\r',
   ].join('\n') + '\n';
@@ -30,7 +30,7 @@ test('canonical target lines take the fast path, others the general one, in orde
   assert.is(counts.bad, 0);
   assert.equal(got, [
     `fast ${ip4('198.18.0.1')} 80 0 @1`,
-    `fast ${0xffffffff} 65535 123456789012 @2`,
+    `fast ${ip4('223.255.255.255')} 65535 123456789012 @2`,
     'slow {"ip":"198.18.0.2","type":"target","port":22,"i":2} @3',
     'slow {"type":"target","ip":"2001:db8::1","port":80,"i":3} @4',
     'slow {"type":"target","ip":"01.2.3.4","port":80,"i":4} @5',   // blast rejects it after the general parse

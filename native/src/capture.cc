@@ -38,6 +38,11 @@ class Capture : public Napi::ObjectWrap<Capture> {
   Napi::Value Linktype(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), linktype_); }
 
   void shutdown();
+  [[noreturn]] void throwReadError(Napi::Env env) {
+    Napi::Error e = Napi::Error::New(env, "read: " + error_);
+    e.Set("frame", Napi::Number::New(env, (double)(offlineCount_ + 1)));
+    throw e;
+  }
   void checkOpen(Napi::Env env, const char* fn) {
     if (!p_) throw Napi::Error::New(env, std::string(fn) + ": capture is closed");
   }
@@ -56,6 +61,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
 
   pcap_t* p_ = nullptr;
   bool live_ = false, eof_ = false;
+  // A read error (a damaged record in a file): the packets before it are delivered first, then
+  // every later read() throws it with the 1-based number of the frame that failed.
+  std::string error_;
   int linktype_ = 0;
   uint64_t offlineCount_ = 0;
   // Packets read from libpcap that did not fit the caller's buffer, delivered first next time
@@ -177,8 +185,11 @@ void Capture::onPacket(u_char* user, const struct pcap_pkthdr* h, const u_char* 
   memcpy(f->buf + f->used, bytes, caplen);
   f->meta[3 * f->n] = (uint32_t)f->used;
   f->meta[3 * f->n + 1] = (uint32_t)caplen;
-  f->meta[3 * f->n + 2] = h->len;
-  f->times[f->n] = (double)h->ts.tv_sec * 1e6 + (double)h->ts.tv_usec;
+  // A record claiming fewer bytes on the wire than it holds is taken at what it holds (the
+  // TypeScript reader does the same).
+  f->meta[3 * f->n + 2] = h->len > h->caplen ? h->len : h->caplen;
+  // libpcap widens the file's 32-bit seconds with a sign: unsigned, they last until 2106.
+  f->times[f->n] = (double)(uint32_t)h->ts.tv_sec * 1e6 + (double)h->ts.tv_usec;
   f->used += caplen;
   f->n++;
   // Reaching maxPackets needs no breakloop: pcap_dispatch is given the remaining count.
@@ -196,6 +207,7 @@ Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
   if ((uint64_t)max * 3 > metaLen) rangeError(env, "read: meta must hold 3 * maxPackets entries");
   if (max > timesLen) rangeError(env, "read: times must hold maxPackets entries");
   if (bufLen == 0) rangeError(env, "read: buf is empty");
+  if (!error_.empty() && pending_.empty()) throwReadError(env);
   Fill f{this, buf, bufLen, 0, meta, times, 0, max, false, false};
   while (!pending_.empty() && !f.full) {
     auto& pk = pending_.front();
@@ -209,14 +221,23 @@ Napi::Value Capture::Read(const Napi::CallbackInfo& info) {
     // A break requested at the end of the previous batch can surface now, with no packet read:
     // it is cleared by being reported, so go on.
     if (r == PCAP_ERROR_BREAK) { if (f.full) break; continue; }
-    if (r == PCAP_ERROR) throw Napi::Error::New(env, std::string("read: ") + pcap_geterr(p_));
+    if (r == PCAP_ERROR) {
+      // pcap_dispatch reports the error even when it delivered packets before it: keep them.
+      error_ = pcap_geterr(p_);
+      if (error_.empty()) error_ = "read error";
+      eof_ = true;
+      break;
+    }
     if (r == 0) {
       if (!live_) eof_ = true;
       break;
     }
   }
   offlineCount_ += f.n;
-  if (f.n == 0 && eof_ && pending_.empty()) return Napi::Number::New(env, -1);
+  if (f.n == 0 && eof_ && pending_.empty()) {
+    if (!error_.empty()) throwReadError(env);
+    return Napi::Number::New(env, -1);
+  }
   return Napi::Number::New(env, f.n);
 }
 

@@ -96,7 +96,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
   // Each call's frames reach the file before it returns; a full disk is an error, not silence.
   void flushPcap(Napi::Env env, const char* fn) {
     if (!dumper_) return;
-    errno = 0;
+    // errno is not cleared here: a frame's fwrite that failed earlier in this call left its
+    // cause (ENOSPC) there, and a flush with nothing left to write succeeds without setting it.
     int rc = pcap_dump_flush(dumper_);
     if (rc < 0 || ferror(pcap_dump_file(dumper_)))  // a write may have failed before the flush
       throw Napi::Error::New(env, std::string(fn) + ": writing the pcap file failed" +

@@ -40,6 +40,7 @@ export class Engine {
   lastSentIndex = -1;    // i of the last target whose first attempt went out
   firstSendAt = 0;       // performance.now() of the first and last SYN
   lastSendAt = 0;
+  failure: Error | null = null;
   private bucket: TokenBucket | null = null;
   private wakeFn: (() => void) | null = null;
   private spaceFn: (() => void) | null = null;
@@ -54,6 +55,7 @@ export class Engine {
 
   /** Queues one target; returns a promise when the caller must wait for room (stdin backpressure). */
   push(ip: number, port: number, slot: number, i: number): Promise<void> | undefined {
+    if (this.failure) return undefined;   // the input is being stopped; nothing more goes out
     const wasEmpty = this.targets.count === 0;
     if (!this.targets.push(ip, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
     if (wasEmpty || this.targets.count === this.opts.minBatch) this.wake();
@@ -86,8 +88,17 @@ export class Engine {
     });
   }
 
-  /** Runs until every SYN (and retry) is out and the linger time has passed, or stop(). */
+  /** Runs until every SYN (and retry) is out and the linger time has passed, or stop(). A
+   *  sender error (a full disk under --pcap) stops the loop and is kept in `failure`: what was
+   *  not sent stays queued, so resumeIndex() still says where to start again. */
   async run(): Promise<void> {
+    try { await this.loop(); } catch (e) {
+      this.failure = e as Error;
+      this.stop();
+    }
+  }
+
+  private async loop(): Promise<void> {
     const o = this.opts;
     this.bucket = new TokenBucket(o.rate, this.now);
     let lingerUntil = -1;

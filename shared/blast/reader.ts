@@ -9,14 +9,19 @@
 // path does; everything else (other key orders, spaces, IPv6, bad lines) falls through to it.
 import type { Readable } from 'stream';
 import type { Reporter } from '../report';
+import { quoteInput } from '../quote';
 import type { AnyRecord } from '../records';
-import { DEFAULT_MAX_LINE, preview, requireType } from '../ndjson-reader';
+import { DEFAULT_MAX_LINE, parseLine } from '../ndjson-reader';
+import { specialAddress } from './targets';
 
 export interface TargetSink {
   /** A canonical IPv4 target; may return a promise to pause reading. */
   target(ip: number, port: number, i: number, line: number): void | Promise<void>;
   /** Any other good JSON record. */
   record(rec: AnyRecord, line: number): void | Promise<void>;
+  /** Canonical lines to special addresses (specialAddress) go to record() too unless true, so
+   *  the one check there refuses them. */
+  allowSpecial?: boolean;
 }
 
 export interface TargetCounts { lines: number; bad: number }
@@ -75,18 +80,13 @@ export async function readTargets(input: Readable, report: Reporter, sink: Targe
   let skipping = false;               // inside a line longer than maxLine
   const bad = (text: string, why: string) => {
     counts.bad++;
-    report.error(`${name}:${counts.lines}: ${why}${text ? `: ${preview(text)}` : ''}`);
+    report.error(`${name}:${counts.lines}: ${why}${text ? `: ${quoteInput(text)}` : ''}`);
   };
   const slow = (b: Buffer, s: number, e: number): void | Promise<void> => {
     let text = b.toString('utf8', s, e);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return undefined;
-    let value: unknown;
-    try { value = JSON.parse(text); } catch (err) {
-      bad(text, (err as Error).message.replace(/^Unexpected/, 'unexpected'));
-      return undefined;
-    }
-    const rec = requireType(value);
+    const rec = parseLine(text) as AnyRecord | string;   // the one reader's checks and messages
     if (typeof rec === 'string') { bad(text, rec); return undefined; }
     return sink.record(rec, counts.lines);
   };
@@ -94,7 +94,7 @@ export async function readTargets(input: Readable, report: Reporter, sink: Targe
     counts.lines++;
     let end = e;
     if (end > s && b[end - 1] === 13) end--;
-    if (fast(b, s, end)) return sink.target(fIp, fPort, fI, counts.lines);
+    if (fast(b, s, end) && (sink.allowSpecial || specialAddress(fIp) === null)) return sink.target(fIp, fPort, fI, counts.lines);
     return slow(b, s, e);
   };
   for await (const chunk of input as AsyncIterable<Buffer>) {

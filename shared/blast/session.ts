@@ -31,6 +31,8 @@ export interface SessionConfig {
   lingerMs: number;
   probes: ProbeInUse[];
   slotForPort: (port: number) => number;
+  allowSpecial: boolean;          // send to 0.0.0.0/8, loopback, multicast, broadcast too
+  onFailure: () => void;          // the sender failed (a full disk): stop the input
 }
 
 type SenderStats = ReturnType<Sender['stats']>;
@@ -49,7 +51,10 @@ export class BlastSession implements TargetSink {
   private parsed: ParsedTarget = { ip: 0, port: 0, i: 0 };
   private slotOf = new Uint8Array(65536);
 
+  readonly allowSpecial: boolean;
+
   constructor(private cfg: SessionConfig, readonly replies: RepliesQueue | null, private report: Reporter) {
+    this.allowSpecial = cfg.allowSpecial;
     for (let p = 0; p < 65536; p++) this.slotOf[p] = cfg.sportCount < SLOTS ? 0 : cfg.slotForPort(p);
   }
 
@@ -63,7 +68,7 @@ export class BlastSession implements TargetSink {
     if (this.interrupted) return undefined;
     if (rec.type !== 'target') { this.skipped++; return undefined; }
     const t = this.parsed;
-    const r = parseTarget(rec, t);
+    const r = parseTarget(rec, t, this.cfg.allowSpecial);
     if (r === IPV6) {
       if (this.v6++ === 0) this.report.warn(`stdin:${line}: IPv6 targets are not sent (counted in the summary)`);
       return undefined;
@@ -145,7 +150,7 @@ export class BlastSession implements TargetSink {
     });
     this.engine = engine;
     if (this.interrupted) engine.stop();
-    this.loop = engine.run();
+    this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });
     const p = engine.push(ip, port, this.slotOf[port], i);
     if (p) await p;
   }

@@ -38,11 +38,20 @@ export function openPcap(file: string, stdin: Readable, native: Native | null): 
     try {
       return { src: new native.Capture({ file }), native: true };
     } catch (e) {
-      throw new UsageError(`--pcap ${file}: ${(e as Error).message}`);
+      // libpcap's own words, without the binding's "Capture: cannot read FILE: " around them.
+      throw new UsageError(`--pcap ${file}: ${(e as Error).message.replace(`Capture: cannot read ${file}: `, '')}`);
     }
   }
   const r = file === '-' ? PcapReader.openStream(stdin) : PcapReader.openFile(file);
   return { src: r, native: false };
+}
+
+/** A damaged record after the header, from either reader (both give libpcap's message and the
+ *  1-based frame number), as "frame N: what"; null for any other error. */
+export function damagedRecord(e: unknown): string | null {
+  const frame = e instanceof Error ? (e as Error & { frame?: unknown }).frame : undefined;
+  if (typeof frame !== 'number') return null;
+  return `frame ${frame}: ${(e as Error).message.replace(/^read: /, '')}`;
 }
 
 /** Turns a format error from the TypeScript reader into the usage error catch reports. */

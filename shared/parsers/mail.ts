@@ -1,6 +1,7 @@
 // What FTP, SMTP, POP3 and IMAP greetings share: reply-code lines, host names, known server software.
 import { Fields } from './types';
-import { clean, latin1 } from './text';
+import { MAX_FIELD, clean, latin1 } from './text';
+import { cutAtCodePoint } from '../quote';
 
 /** A numeric reply ("220-..." continued, "220 ..." last), as FTP and SMTP send them. */
 export interface Reply { code: number; text: string[]; complete: boolean }
@@ -84,7 +85,7 @@ export function greetingFields(f: Fields, prefix: string, text: string, host?: s
 export function replyFields(prefix: string, r: Reply, firstTokenIsHost: boolean): Fields {
   const f: Fields = {};
   f[`${prefix}_code`] = r.code;
-  const greeting = r.text.filter(Boolean).join(' ').slice(0, 512);
+  const greeting = cutAtCodePoint(r.text.filter(Boolean).join(' '), MAX_FIELD);
   if (greeting) f[`${prefix}_greeting`] = greeting;
   const first = r.text[0]?.split(' ')[0];
   const host = firstTokenIsHost && first && !/^E?SMTP$/i.test(first) && /^[\w.:\[\]-]+$/.test(first) ? first : hostLike(first);

@@ -1,5 +1,6 @@
 // Byte-to-text helpers shared by the parsers: bounded, lossy only where said, never throwing.
 import type { Fields } from './types';
+import { cutAtCodePoint } from '../quote';
 
 /** Longest string any parsed field holds; the raw bytes stay whole in the record's `data`. */
 export const MAX_FIELD = 512;
@@ -18,7 +19,7 @@ export function clean(b: Uint8Array, start = 0, end = b.length): string {
 /** A JS string (already decoded) cleaned the same way. */
 export function cleanString(s: string): string {
   const t = s.replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd').trim();
-  return t.length > MAX_FIELD ? t.slice(0, MAX_FIELD) : t;
+  return cutAtCodePoint(t, MAX_FIELD);
 }
 
 /** Bytes as latin1 (one char per byte), for ASCII protocol tokens. */

@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import { Fields } from './types';
 import { lookup } from '../records';
 import { MAX_FIELD, cleanString, hex } from './text';
+import { cutAtCodePoint } from '../quote';
 
 export interface Tlv { tag: number; start: number; end: number; full: boolean }
 
@@ -115,7 +116,7 @@ function name(b: Uint8Array, t: Tlv): Name {
     if (parts.length) rdns.unshift(parts.join('+'));
   }
   const text = rdns.join(',');
-  return { text: text.length > MAX_FIELD ? text.slice(0, MAX_FIELD) : text, cn };
+  return { text: cutAtCodePoint(text, MAX_FIELD), cn };
 }
 
 /** UTCTime or GeneralizedTime (Z form) as microseconds since the epoch. */

@@ -14,21 +14,48 @@ export function commandAvailable(name: string): boolean {
 
 export interface Stage { name: string; child: ChildProcess; exit: Promise<number> }
 
+/** Set in a stage's environment: the pid of the scan that started it. */
+export const PARENT_ENV = 'TRAWL_SCAN_PID';
+
 /** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:").
  *  A stdin stream (the previous stage's stdout) is handed over as a file descriptor, so the data
  *  flows from child to child without passing through scan (a hop that cost 15% of the send rate
  *  when targets fed blast through scan's event loop). */
 export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | Readable = 'ignore'): Stage {
-  const child = spawn(process.execPath, [MAIN, name, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+  // Each stage in a process group of its own: a terminal's Ctrl-C (SIGINT to the whole
+  // foreground group) reaches scan alone, which stops the stages in pipeline order so every
+  // record reaches the output (when each stage got it at once, fmt stopped reading before catch
+  // flushed, and a second SIGINT from scan killed blast before its resume line). A stage ends
+  // itself when scan is gone (watchParent), so no SYNs go out after a kill -9 of scan.
+  const child = spawn(process.execPath, [MAIN, name, ...args], {
+    stdio: [stdin, 'pipe', 'pipe'], detached: true, env: { ...process.env, [PARENT_ENV]: String(process.pid) },
+  });
   // The child holds its own copy now; ours would keep the pipe open after the child exits.
   if (typeof stdin !== 'string') stdin.destroy();
   child.stderr!.on('data', (d) => err.write(d));
   child.stdin?.on('error', () => { /* a stage that exits early closes its stdin: its exit code says why */ });
   const exit = new Promise<number>((resolve) => {
     child.on('error', () => resolve(EXIT_FAIL));
-    child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? EXIT_INTERRUPTED : EXIT_FAIL)));
+    child.on('close', (code, signal) => {
+      if (code !== null) return resolve(code);
+      if (signal === 'SIGINT' || signal === 'SIGTERM') return resolve(EXIT_INTERRUPTED);   // scan's own stop
+      // Killed from outside (SIGKILL, the OOM killer): its output ended early, the scan failed.
+      err.write(`trawl scan: ${name} was killed by ${signal}\n`);
+      resolve(EXIT_FAIL);
+    });
   });
   return { name, child, exit };
+}
+
+/** In a stage: stop as on SIGTERM (flushing what was produced) once the scan that started it is
+ *  gone, since a stage in its own process group gets no signal when scan dies. */
+export function watchParent(): void {
+  const parent = Number(process.env[PARENT_ENV]);
+  if (!parent) return;
+  const t = setInterval(() => {
+    if (process.ppid !== parent) { clearInterval(t); process.kill(process.pid, 'SIGTERM'); }
+  }, 500);
+  t.unref();
 }
 
 /** The scan's exit code: 130 if interrupted, else the first failing stage's in pipeline order. */

@@ -2,6 +2,8 @@
 import * as fs from 'fs';
 import type { Readable } from 'stream';
 import { UsageError } from '../exit';
+import { readLines } from '../ndjson-reader';
+import { quoteInput } from '../quote';
 import { parseIPv4 } from '../ipv4';
 import { parseIPv6 } from '../ipv6';
 
@@ -59,42 +61,62 @@ export function parseRangeArg(arg: string, what: string): Range[] {
   return out;
 }
 
+// The longest range token that can be valid is an IPv6 range of two full addresses with IPv4
+// tails (2 x 45 + 1); longer ones are refused before parsing, so no message echoes megabytes.
+const MAX_TOKEN = 100;
+// Range files are read a line at a time; a longer line is an error, and memory stays bounded.
+export const MAX_RANGE_LINE = 1 << 20;
+const SEP = /[\s,]/;
+
+/** The ranges of one line of a range file (after its '#' comment); a bad token is a usage
+ *  error naming FILE:LINE and the start of the token. */
+export function parseRangeLine(line: string, where: string, out: Range[]): void {
+  const hash = line.indexOf('#');
+  const body = hash >= 0 ? line.slice(0, hash) : line;
+  // Most lines hold one bare range: skip the split for them.
+  const tokens = SEP.test(body) ? body.split(/[\s,]+/).filter(Boolean) : body === '' ? [] : [body];
+  for (const tok of tokens) {
+    const r = tok.length > MAX_TOKEN ? `longer than ${MAX_TOKEN} characters` : parseRange(tok);
+    if (typeof r === 'string') throw new UsageError(`${where}: bad range '${quoteInput(tok)}': ${r}`);
+    out.push(r);
+  }
+}
+
 /**
- * Reads a range file as nmap's -iL, ZMap's blocklist and masscan's exclude.conf write them:
+ * Parses a range file as nmap's -iL, ZMap's blocklist and masscan's exclude.conf write them:
  * ranges separated by newlines, commas or blanks; '#' starts a comment. A bad token is a usage
  * error naming FILE:LINE and the token.
  */
 export function parseRangeText(text: string, file: string): Range[] {
   const out: Range[] = [];
   const lines = text.split('\n');
-  const SEP = /[\s,]/;
-  for (let n = 0; n < lines.length; n++) {
-    const hash = lines[n].indexOf('#');
-    const body = hash >= 0 ? lines[n].slice(0, hash) : lines[n];
-    // Most lines hold one bare range: skip the split for them.
-    const tokens = SEP.test(body) ? body.split(/[\s,]+/).filter(Boolean) : body === '' ? [] : [body];
-    for (const tok of tokens) {
-      const r = parseRange(tok);
-      if (typeof r === 'string') throw new UsageError(`${file}:${n + 1}: bad range '${tok}': ${r}`);
-      out.push(r);
-    }
-  }
+  for (let n = 0; n < lines.length; n++) parseRangeLine(lines[n], `${file}:${n + 1}`, out);
   return out;
 }
 
-/** Reads a range file, or standard input for "-". */
+/** Reads a range file, or standard input for "-", a line at a time. */
 export async function readRangeFile(file: string, stdin: Readable): Promise<Range[]> {
-  let text: string;
-  try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      for await (const c of stdin) chunks.push(Buffer.from(c));
-      text = Buffer.concat(chunks).toString('utf8');
-    } else {
-      text = fs.readFileSync(file, 'utf8');
+  const name = file === '-' ? 'stdin' : file;
+  let input: Readable;
+  if (file === '-') input = stdin;
+  else {
+    // Opened synchronously so a missing file is reported as before, without a stream error.
+    let fd: number;
+    try { fd = fs.openSync(file, 'r'); } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    input = fs.createReadStream('', { fd });
+  }
+  const out: Range[] = [];
+  try {
+    await readLines(input, MAX_RANGE_LINE, (line, n, tooLong) => {
+      if (tooLong) throw new UsageError(`${name}:${n}: line longer than ${MAX_RANGE_LINE} bytes: ${quoteInput(line)}`);
+      parseRangeLine(line, `${name}:${n}`, out);
+    });
   } catch (e) {
+    if (file !== '-') input.destroy();
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseRangeText(text, file === '-' ? 'stdin' : file);
+  return out;
 }
