@@ -32,7 +32,7 @@ export function portRanges(ports: readonly number[]): string {
 }
 
 /** The record `trawl scan` writes first. */
-export function scanRecord(argv: readonly string[], ports: readonly number[], seed: string, startUs: number): AnyRecord {
+export function scanRecord(argv: readonly string[], ports: readonly number[], seed: string | null, startUs: number): AnyRecord {
   return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
 }
 
