@@ -20,8 +20,9 @@ function input(): string {
   }) + '\n').join('');
 }
 
+// Without nmap's rules, so the golden is the parsers' own and does not depend on nmap being installed.
 test('every fixture: trawl banners output equals test/fixtures/banners/golden.ndjson', () => {
-  const r = trawl(['banners'], input());
+  const r = trawl(['banners', '--no-service-probes'], input());
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
   if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(GOLDEN, r.stdout);
