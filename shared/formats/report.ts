@@ -79,7 +79,7 @@ h2{font-size:17px;margin:0 0 10px}h3{font-size:14px;margin:12px 0 6px;color:#374
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 16px;min-width:130px}
 .card b{display:block;font-size:24px}.card span{color:#6b7280}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:8px 24px}
-.chart text{font-size:12px;fill:#374151}.chart .tick{font-size:10px}.none{color:#9ca3af}
+.chart{max-width:100%;height:auto}.chart text{font-size:12px;fill:#374151}.chart .tick{font-size:10px}.none{color:#9ca3af}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #f3f4f6;overflow-wrap:anywhere}
 th{background:#f3f4f6;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 input{font:inherit;padding:6px 10px;width:320px;border:1px solid #d1d5db;border-radius:6px;margin-bottom:8px}
