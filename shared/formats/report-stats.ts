@@ -121,7 +121,7 @@ export class ReportStats {
       this.issuers.add((str(rec.cert_issuer_cn) ?? str(rec.cert_issuer) ?? '(none)').slice(0, 200));
       const kt = str(rec.cert_key_type);
       if (kt) this.keySizes.add(typeof rec.cert_key_bits === 'number' ? `${kt} ${rec.cert_key_bits}` : kt);
-      if (rec.cert_self_issued === true) this.selfSigned++;
+      if (rec.cert_self_signed === true || rec.cert_self_issued === true) this.selfSigned++;
       if (typeof rec.cert_not_after_us === 'number') {
         this.certTimes.push(rec.cert_not_after_us);
         this.expiry.add(new Date(Math.floor(rec.cert_not_after_us / 1000)).toISOString().slice(0, 7));

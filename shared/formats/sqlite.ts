@@ -30,7 +30,7 @@ export const TABLES: Record<string, [string, string][]> = {
 // Certificate fields kept in certs, by fingerprint, instead of on every banner.
 const CERT: [string, string][] = [['subject', 'cert_subject'], ['subject_cn', 'cert_subject_cn'], ['issuer', 'cert_issuer'],
   ['issuer_cn', 'cert_issuer_cn'], ['serial', 'cert_serial'], ['not_before_us', 'cert_not_before_us'], ['not_after_us', 'cert_not_after_us'],
-  ['key_type', 'cert_key_type'], ['key_bits', 'cert_key_bits'], ['sans', 'cert_sans'], ['self_signed', 'cert_self_issued'], ['der', 'cert_der']];
+  ['key_type', 'cert_key_type'], ['key_bits', 'cert_key_bits'], ['sans', 'cert_sans'], ['self_signed', 'cert_self_signed'], ['der', 'cert_der']];
 
 const INT = new Set(['port', 'sport', 'ttl', 'time_us', 'window', 'ipid', 'mss', 'wscale', 'tsval', 'icmp_type', 'icmp_code', 'len', 'not_before_us', 'not_after_us', 'key_bits']);
 const BOOL = new Set(['sack_ok', 'zero_window', 'validated', 'truncated', 'self_signed']);
@@ -142,7 +142,8 @@ class SqliteSink implements Sink {
       this.insOther.run(this.scanId, rec.type, JSON.stringify(rec));
     } else {
       const fp = typeof rec.cert_sha256 === 'string' ? rec.cert_sha256 : null;
-      if (fp) this.insCert.run(fp, ...CERT.map(([c, k]) => value(c, rec[k])), this.scanId, typeof rec.time_us === 'number' ? rec.time_us : null);
+      // A parser that only compares names says cert_self_issued; one that checks the signature, cert_self_signed.
+      if (fp) this.insCert.run(fp, ...CERT.map(([c, k]) => value(c, rec[k] ?? (c === 'self_signed' ? rec.cert_self_issued : undefined))), this.scanId, typeof rec.time_us === 'number' ? rec.time_us : null);
       let extra: Record<string, unknown> | null = null;
       for (const k in rec) {
         if (t.keys.has(k) || (fp && k.charCodeAt(0) === 0x63 && k.startsWith('cert_'))) continue;

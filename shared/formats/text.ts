@@ -36,7 +36,7 @@ export function portNotes(p: PortEntry): string[] {
       if (str(r.cert_issuer)) parts.push(`Issuer: ${r.cert_issuer}`);
       if (str(r.cert_key_type)) parts.push(`Public Key type: ${r.cert_key_type}${typeof r.cert_key_bits === 'number' ? ` ${r.cert_key_bits} bits` : ''}`);
       if (typeof r.cert_not_after_us === 'number') parts.push(`Not valid after: ${isoDate(r.cert_not_after_us)}`);
-      if (r.cert_self_issued === true) parts.push('self-signed');
+      if (r.cert_self_signed === true || r.cert_self_issued === true) parts.push('self-signed');
       cert = parts.join('; ');
     }
     raw ??= typeof r.data === 'string' && r.data ? escapeBytes(bannerBytes(r)).slice(0, 100) : undefined;
