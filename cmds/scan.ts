@@ -116,14 +116,6 @@ export function run(argv: string[], io?: IO): Promise<number> {
         'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');
     }
 
-    if (opts.seed === undefined) {
-      opts.seed = randomBytes(8).readBigUInt64BE().toString();
-      if (!opts.quiet) report.info(`seed ${opts.seed} (repeat this order with --seed ${opts.seed})`);
-    }
-    const head = JSON.stringify(scanRecord(argv, ports, String(opts.seed), Date.now() * 1000)) + '\n';
-    const probes = probesFile(opts);
-    if (opts.banners && probes.implicit && !opts.quiet) report.info(`banners apply nmap's rules from ${probes.file} (--no-service-probes skips them)`);
-
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-scan-'));
     const stages: Stage[] = [];
     let interrupted = false;
