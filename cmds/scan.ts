@@ -157,10 +157,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (!ready) report.warn('catch did not show its capture socket within 10 s; starting anyway');
       await new Promise((r) => setTimeout(r, 100));   // libpcap binds and sets its filter after opening
 
-      // Downstream of catch: banners, then fmt, then our stdout. The scan record (and the shard
-      // record) head the results: fmt reads them from a file before its stdin; without fmt they
-      // go to stdout before the first record.
-      const heads = scanLine + (shard ? shard.line : '');
+      // Downstream of catch: banners, then fmt, then our stdout. The shard record (merge wants it
+      // first) and the scan record head the results: fmt reads them from a file before its
+      // stdin; without fmt they go to stdout before the first record.
+      const heads = (shard ? shard.line : '') + scanLine;
       let out: Readable = catchStage.child.stdout!;
       const down: Stage[] = [];
       if (opts.banners) { const s = startStage('banners', passThrough(opts, SERVICE_PROBES_OPTIONS), io.stderr, out); down.push(s); out = s.child.stdout!; }
