@@ -71,11 +71,18 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
       if (m.nmap_softmatch !== true) nmap = schema;
     }
   }
-  const merged = merge(own, nmap);
-  // Fields a reader of nmap's formats or another tool put on the record stay when nothing here knew better.
-  for (const k of SERVICE_FIELDS) {
-    const v = merged[k] ?? (rec[k] !== undefined && rec[k] !== null ? rec[k] : undefined);
-    if (v !== undefined) out[k] = v;
-  }
+  // Fields a reader of nmap's formats or another tool put on the record stay when nothing here
+  // knew better, under the same rule: product, version and info only together.
+  const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
+  for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
   return out;
+}
+
+/** The service fields a record already carries, as merge() takes them. */
+function fromRecord(rec: AnyRecord): ServiceFields {
+  const f: Record<string, unknown> = {};
+  for (const k of SERVICE_FIELDS) if (typeof rec[k] === 'string' && rec[k] !== '') f[k] = rec[k];
+  if (Array.isArray(rec.cpe)) f.cpe = rec.cpe.filter((c) => typeof c === 'string');
+  else if (typeof rec.cpe === 'string' && rec.cpe) f.cpe = rec.cpe.split(' ');
+  return f as ServiceFields;
 }

@@ -75,7 +75,7 @@ const SNIFF_BYTES = 64 * 1024;
 /**
  * Reads records in any input format fmt and banners accept (see the DESCRIPTION of trawl-fmt(1)):
  * the format given, or the one its first line shows. An input that is none of them is reported
- * once, with what was expected, and counted as one bad input.
+ * once, with what was expected; its NDJSON lines are still read and the others counted as bad.
  */
 export async function readAnyRecords(input: Readable, report: Reporter, onRecord: OnRecord, opts: AnyReadOptions = {}): Promise<ReadCounts> {
   const name = opts.name ?? 'stdin';
