@@ -5,11 +5,14 @@ NODE_GYP := node_modules/.bin/node-gyp
 # Build against the headers of the node that runs us (no download: this machine has no network).
 NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODEDIR := $(if $(wildcard $(NODE_PREFIX)/include/node/node_api.h),--nodedir=$(NODE_PREFIX),)
+# npm ci builds better-sqlite3 from source the same way (about a minute): against these headers,
+# without trying to download a prebuilt binary or headers first.
+NPM_NATIVE_ENV := npm_config_build_from_source=true $(if $(NODEDIR),npm_config_nodedir=$(NODE_PREFIX),)
 APT_BUILD := libpcap-dev g++ make python3
 APT_TEST := libpcap-dev iproute2 nftables groff libxml2-utils tcpdump ethtool nmap masscan libcap2-bin \
 	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d postgresql mosquitto xsltproc ndiff \
-	slurmctld slurmd slurm-client munge parallel python3-yaml
-APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables jq
+	slurmctld slurmd slurm-client munge parallel python3-yaml sqlite3 chromium
+APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables jq sqlite3
 
 .PHONY: all build deps sysdeps native ts test demo bench fuzz clean test-deps bench-deps
 
@@ -28,10 +31,11 @@ endef
 sysdeps:
 	$(call apt_install,$(APT_BUILD))
 
-# re2 (nmap rule matching) builds from source with node-gyp: DOWNLOAD_FORCE_BUILD skips its attempt
-# to fetch a prebuilt binary from the Internet, npm_config_nodedir the download of node headers.
+# re2 (nmap rule matching) and better-sqlite3 (fmt -o sqlite) build from source with node-gyp:
+# DOWNLOAD_FORCE_BUILD and npm_config_build_from_source skip their attempts to fetch a prebuilt
+# binary from the Internet, npm_config_nodedir the download of node headers.
 node_modules/.installed: package.json package-lock.json
-	DOWNLOAD_FORCE_BUILD=1 $(if $(NODEDIR),npm_config_nodedir=$(NODE_PREFIX),) npm ci --no-audit --no-fund
+	DOWNLOAD_FORCE_BUILD=1 $(NPM_NATIVE_ENV) npm ci --no-audit --no-fund
 	touch $@
 
 deps: sysdeps node_modules/.installed

@@ -45,7 +45,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
 
     const w = new LineWriter(io.stdout);
-    let written = 0, bad = 0;
+    let written = 0, bad = 0, scanSeen = false;
     const status = new Status('merge', io.stderr, () => ({ fields: { written, bad }, text: `${written} records written` }),
       { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
     const intr = catchInterrupts();
@@ -57,6 +57,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         // record of each file is replaced by the merged one, and a second one means two shards
         // were joined into one file, which cannot be checked.
         let raw = '', head = true;
+        // Every shard's scan record names the same scan (but for --shard): the first one stays.
         const stream = fs.createReadStream(part.file);
         try {
           const c = await readRecords(stream, report, (rec, line) => {
@@ -66,6 +67,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
               throw new FatalError(`${part.file}:${line}: a second shard record: give each shard's output as a file of its own`);
             }
             head = false;
+            // Like the shard record, the scan record heads the results and is not counted.
+            if (rec.type === 'scan') { if (scanSeen) return undefined; scanSeen = true; return w.line(raw); }
             written++;
             return w.line(raw);
           }, { name: part.file, line: (l) => { raw = l; return parseLine(l); } });

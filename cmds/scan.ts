@@ -23,6 +23,10 @@ import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
 import { statusTap } from '../shared/scan/status-tap';
 import { parseShard } from '../shared/targets/plan';
 import type { ShardRecord } from '../shared/shard-record';
+import { collectPorts } from '../shared/targets/ports';
+import { scanRecord } from '../shared/scan/record';
+import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
+import { randomBytes } from 'crypto';
 
 export const info: CommandInfo = {
   name: 'scan',
@@ -37,6 +41,7 @@ export const info: CommandInfo = {
     { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
     { name: 'output-format', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
+    ...SERVICE_PROBES_OPTIONS,
     ...PROBE_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
@@ -75,6 +80,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       for (const f of opts['output-format']) { const e = checkFormatSpec(f); if (e) throw new UsageError(`option -o: ${e}`); }
     }
 
+    const ports = collectPorts(opts);
+
     let canRaw = false;
     try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }
     if (!canRaw) {
@@ -83,6 +90,16 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     // blast and catch must agree on the interface and the address, so scan picks them once.
     const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip']);
+    // The scan's own record heads the results: its command line, ports and seed, for fmt's
+    // headers and databases (see trawl(7)). Without --seed, scan draws it so the record can name it.
+    // (A shard without a seed is refused by targets: every shard must use the same order.)
+    if (opts.seed === undefined && opts.shard === undefined) {
+      opts.seed = randomBytes(8).readBigUInt64BE().toString();
+      if (!opts.quiet) report.info(`seed ${opts.seed} (repeat this order with --seed ${opts.seed})`);
+    }
+    const scanLine = JSON.stringify(scanRecord(argv, ports, opts.seed ?? null, Date.now() * 1000)) + '\n';
+    const probes = probesFile(opts);
+    if (opts.banners && probes.implicit && !opts.quiet) report.info(`banners apply nmap's rules from ${probes.file} (--no-service-probes skips them)`);
     // --shard auto is read here, once, and the stages get I/N; the shard record (see trawl(7))
     // heads the results, so `trawl merge` can tell which scan and shard they are.
     let shard: { line: string; rec: ShardRecord } | null = null;
@@ -140,18 +157,21 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (!ready) report.warn('catch did not show its capture socket within 10 s; starting anyway');
       await new Promise((r) => setTimeout(r, 100));   // libpcap binds and sets its filter after opening
 
-      // Downstream of catch: banners, then fmt, then our stdout.
+      // Downstream of catch: banners, then fmt, then our stdout. The shard record (merge wants it
+      // first) and the scan record head the results: fmt reads them from a file before its
+      // stdin; without fmt they go to stdout before the first record.
+      const heads = (shard ? shard.line : '') + scanLine;
       let out: Readable = catchStage.child.stdout!;
       const down: Stage[] = [];
-      if (opts.banners) { const s = startStage('banners', [], io.stderr, out); down.push(s); out = s.child.stdout!; }
+      if (opts.banners) { const s = startStage('banners', passThrough(opts, SERVICE_PROBES_OPTIONS), io.stderr, out); down.push(s); out = s.child.stdout!; }
       if (opts['output-format'].length) {
-        const head = shard ? [path.join(dir, 'shard.ndjson')] : [];
-        if (shard) fs.writeFileSync(head[0], shard.line);
-        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), ...(shard ? [...head, '-'] : [])], io.stderr, out);
+        const head = path.join(dir, 'head.ndjson');
+        fs.writeFileSync(head, heads);
+        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), head, '-'], io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }
       stages.push(...down);
-      if (shard && !opts['output-format'].length) io.stdout.write(shard.line);
+      if (!opts['output-format'].length) io.stdout.write(heads);
       const piped = new Promise<void>((resolve) => {
         out.on('end', resolve);
         out.on('error', () => resolve());

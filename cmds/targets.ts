@@ -11,7 +11,7 @@ import { LineWriter } from '../shared/writer';
 import { buildAddressSet } from '../shared/targets/build';
 import { TargetStream } from '../shared/targets/generate';
 import { MAX_N, Permutation } from '../shared/targets/permutation';
-import { parsePorts, portSet, topPorts } from '../shared/targets/ports';
+import { collectPorts } from '../shared/targets/ports';
 import { parseRangeArg, Range, readRangeFile } from '../shared/targets/ranges';
 import { TargetSpace } from '../shared/targets/space';
 import { TARGET_OPTIONS } from '../shared/targets/options';
@@ -35,24 +35,6 @@ export const info: CommandInfo = {
     HELP_OPTION,
   ],
 };
-
-function collectPorts(opts: Record<string, any>): number[] {
-  const include: number[] = [];
-  for (const spec of opts.ports as string[]) {
-    const p = parsePorts(spec);
-    if (typeof p === 'string') throw new UsageError(`option -p: ${p}`);
-    for (const x of p) include.push(x);
-  }
-  if (opts['top-ports'] !== undefined) for (const x of topPorts(opts['top-ports'])) include.push(x);
-  if (include.length === 0) throw new UsageError('no ports: give -p PORTS or --top-ports N');
-  const exclude: number[] = [];
-  for (const spec of opts['exclude-ports'] as string[]) {
-    const p = parsePorts(spec);
-    if (typeof p === 'string') throw new UsageError(`option --exclude-ports: ${p}`);
-    for (const x of p) exclude.push(x);
-  }
-  return portSet(include, exclude);
-}
 
 async function collectRanges(opts: Record<string, any>, stdin: Readable): Promise<{ includes: Range[]; excludes: Range[] }> {
   const includes: Range[] = [];

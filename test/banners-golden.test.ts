@@ -20,14 +20,32 @@ function input(): string {
   }) + '\n').join('');
 }
 
+// Without nmap's rules, so the golden is the parsers' own and does not depend on nmap being installed.
 test('every fixture: trawl banners output equals test/fixtures/banners/golden.ndjson', () => {
-  const r = trawl(['banners'], input());
+  const r = trawl(['banners', '--no-service-probes'], input());
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
   if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(GOLDEN, r.stdout);
   assert.fixture(r.stdout, fs.readFileSync(GOLDEN, 'utf8'));
   // No banner of the fixtures is left unknown.
   for (const line of r.stdout.trim().split('\n')) assert.is.not(JSON.parse(line).service, 'unknown', line.slice(0, 200));
+});
+
+// The service schema is one table, in man/trawl.7: the fields every parser's description and
+// nmap's rules fill must be its rows, and every row must be filled by someone.
+test('service fields: what banners fills is the table of trawl(7), no more, no less', () => {
+  const page = fs.readFileSync(path.join(ROOT, 'man', 'trawl.7'), 'utf8');
+  const sec = page.slice(page.indexOf('.SS Service fields'), page.indexOf('.SS scan'));
+  const documented = [...sec.matchAll(/^\.TP\n\.B (\w+)$/gm)].map((m) => m[1]);
+  const { SERVICE_FIELDS } = require('../shared/parsers/service');
+  assert.equal(documented, ['service', ...SERVICE_FIELDS]);
+  const r = trawl(['banners', '--no-service-probes'], input());
+  const seen = new Set<string>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const rec = JSON.parse(line);
+    for (const k of Object.keys(rec)) if ((documented as string[]).includes(k)) seen.add(k);
+  }
+  for (const k of ['service', 'product', 'version', 'info', 'hostname', 'os']) assert.ok(seen.has(k), `no parser fills ${k}`);
 });
 
 test.run();

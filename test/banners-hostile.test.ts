@@ -56,8 +56,8 @@ test('a rule past its step budget: counted as no match, named once on stderr (fi
   assert.is(r.code, 0, r.stderr);
   const out = lines(r.stdout);
   assert.is(out.length, 3);
-  assert.is(out[0].nmap_product, 'fine', 'the next rule still runs');
-  assert.is(out[2].nmap_product, undefined);
+  assert.is(out[0].product, 'fine', 'the next rule still runs');
+  assert.is(out[2].product, undefined);
   assert.is(r.stderr,
     `trawl banners: warning: --service-probes ${file}:2: gave up on this slow rule (probe NULL) past its step budget; counted as no match (more in the summary)\n` +
     'trawl banners: warning: --service-probes: gave up 2 times on rules past their step budget (1 rules, each named above)\n');
@@ -88,7 +88,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     assert.is(code, 130, err);
     assert.ok(took < 2000, `exit ${took} ms after the signal`);
     const recs = lines(out);
-    assert.equal(recs.slice(0, 3).map((r) => [r.port, r.nmap_product]), [[22, 'OpenSSH'], [23, 'OpenSSH'], [24, 'OpenSSH']]);
+    assert.equal(recs.slice(0, 3).map((r) => [r.port, r.product]), [[22, 'OpenSSH'], [23, 'OpenSSH'], [24, 'OpenSSH']]);
     assert.match(err, /^trawl banners: interrupted after (\d+) banners and 0 other records; every record read was written\n$/);
     assert.is(Number(/after (\d+) banners/.exec(err)![1]), recs.length, 'every banner counted was written');
   });

@@ -22,7 +22,7 @@ const OTHERS = [
 
 test('banner records get service and fields; every other record passes through untouched, in order', async () => {
   const input = [OTHERS[0], banner('ssh-openssh.bin', 'null', 22), OTHERS[1], banner('http-nginx.bin', 'http', 80), OTHERS[2]];
-  const r = await runInProcess('banners', [], ndjson(input));
+  const r = await runInProcess('banners', ['--no-service-probes'], ndjson(input));
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
   const out = lines(r.stdout);
@@ -31,7 +31,8 @@ test('banner records get service and fields; every other record passes through u
   assert.equal(out[2], OTHERS[1]);
   assert.equal(out[4], OTHERS[2]);
   const { type, ...orig } = input[1] as Record<string, unknown>;
-  assert.equal({ ...out[1] }, { type, ...orig, service: 'ssh', ssh_version: '2.0', ssh_software: 'OpenSSH_9.2p1', ssh_comment: 'Debian-2+deb12u10' });
+  assert.equal({ ...out[1] }, { type, ...orig, service: 'ssh', ssh_version: '2.0', ssh_software: 'OpenSSH_9.2p1', ssh_comment: 'Debian-2+deb12u10',
+    product: 'OpenSSH', version: '9.2p1', info: 'protocol 2.0' });
   assert.is(out[3].service, 'http');
   assert.is(out[3].http_status, 200);
   assert.is(out[3].http_title, 'trawl test & page');
@@ -63,30 +64,48 @@ test('bad lines and bad banner records: reported with line numbers, skipped, exi
   assert.equal(out.map((o) => o.service), ['ftp', 'smtp']);
 });
 
-test('--service-probes with nmap\'s real file: OpenSSH and nginx product, version, CPE', () => {
+test('nmap\'s real file (the default when installed): OpenSSH and nginx product, version, CPE in the schema\'s fields', () => {
   if (!fs.existsSync(NMAP)) throw new Error(`${NMAP} missing: install nmap (make test-deps)`);
   const input = ndjson([banner('ssh-openssh.bin', 'null', 22), banner('http-nginx.bin', 'http', 80), banner('smtp-exim.bin', 'null', 25), banner('imap-dovecot.bin', 'null', 143)]);
-  const r = trawl(['banners', '--service-probes', NMAP], input);
-  assert.is(r.stderr, '');
-  assert.is(r.code, 0);
-  const [ssh, http, smtp, imap] = lines(r.stdout);
-  assert.is(ssh.service, 'ssh');
-  assert.is(ssh.nmap_service, 'ssh');
-  assert.is(ssh.nmap_product, 'OpenSSH');
-  assert.is(ssh.nmap_version, '9.2p1 Debian 2+deb12u10');
-  assert.is(ssh.nmap_info, 'protocol 2.0');
-  assert.is(ssh.nmap_os, 'Linux');
-  assert.is(ssh.nmap_cpe, 'cpe:/a:openbsd:openssh:9.2p1 cpe:/o:debian:debian_linux cpe:/o:linux:linux_kernel');
-  assert.is(http.nmap_product, 'nginx');
-  assert.is(http.nmap_version, '1.22.1');
-  assert.is(http.nmap_probe, 'GetRequest');
-  assert.is(smtp.nmap_product, 'Exim smtpd');
-  assert.is(smtp.nmap_version, '4.96');
-  assert.is(smtp.nmap_hostname, 'vm');
-  // Dovecot's greeting hits a softmatch only: the service, no product.
-  assert.is(imap.nmap_service, 'imap');
-  assert.is(imap.nmap_softmatch, true);
-  assert.is(imap.nmap_product, undefined);
+  for (const args of [['--service-probes', NMAP], []]) {
+    const r = trawl(['banners', ...args], input);
+    assert.is(r.stderr, '');
+    assert.is(r.code, 0);
+    const [ssh, http, smtp, imap] = lines(r.stdout);
+    assert.is(ssh.service, 'ssh');
+    assert.is(ssh.nmap_service, 'ssh');
+    // nmap's hard match wins for product, version and info; the protocol's own text stays in ssh_*.
+    assert.is(ssh.product, 'OpenSSH');
+    assert.is(ssh.version, '9.2p1 Debian 2+deb12u10');
+    assert.is(ssh.info, 'protocol 2.0');
+    assert.is(ssh.os, 'Linux');
+    assert.equal(ssh.cpe, ['cpe:/a:openbsd:openssh:9.2p1', 'cpe:/o:debian:debian_linux', 'cpe:/o:linux:linux_kernel']);
+    assert.is(ssh.ssh_software, 'OpenSSH_9.2p1');
+    for (const k of ['nmap_product', 'nmap_version', 'nmap_info', 'nmap_os', 'nmap_cpe']) assert.is(ssh[k], undefined, k);
+    assert.is(http.product, 'nginx');
+    assert.is(http.version, '1.22.1');
+    assert.is(http.nmap_probe, 'GetRequest');
+    assert.is(smtp.product, 'Exim smtpd');
+    assert.is(smtp.version, '4.96');
+    assert.is(smtp.hostname, 'vm');
+    // Dovecot's greeting hits a softmatch only: the service, and the parser's own fields.
+    assert.is(imap.nmap_service, 'imap');
+    assert.is(imap.nmap_softmatch, true);
+  }
+});
+
+test('a banner replayed with probe null gets the probes nmap sends to its port, and says so', () => {
+  if (!fs.existsSync(NMAP)) throw new Error(`${NMAP} missing: install nmap (make test-deps)`);
+  const http = { ...banner('http-nginx.bin', 'http', 80), probe: null };
+  const [o] = lines(trawl(['banners'], ndjson([http])).stdout);
+  assert.is(o.product, 'nginx');
+  assert.is(o.version, '1.22.1');
+  assert.is(o.nmap_probe, 'GetRequest');
+  assert.is(o.nmap_probe_from, 'port');
+  // On a port nmap sends no HTTP probe to, only the NULL probe's rules apply: nothing matches.
+  const [p] = lines(trawl(['banners'], ndjson([{ ...http, port: 7 }])).stdout);
+  assert.is(p.nmap_probe, undefined);
+  assert.is(p.product, 'nginx');   // the parser's own reading of the Server header
 });
 
 test('--service-probes names the service when trawl\'s parsers do not know it', () => {
@@ -97,7 +116,7 @@ test('--service-probes names the service when trawl\'s parsers do not know it', 
   const [o] = lines(r.stdout);
   assert.is(o.service, '1c-server');
   assert.is(o.unknown_preview, 'S\\xf5\\xc6\\x1a{\\x00');
-  assert.is(o.nmap_product, '1C:Enterprise business management server');
+  assert.is(o.product, '1C:Enterprise business management server');
 });
 
 test("masscan -oD input: its SSH banner text is parsed, its X509 record's certificate read", () => {

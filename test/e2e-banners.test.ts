@@ -205,11 +205,12 @@ test('trawl scan --banners: the same services and versions in one command', () =
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   counter(tb.targetNs, 'pbnr', 'kernel_rst');
   const ports = [...PORTS, CLOSED_PORT].join(',');
+  const xml = path.join(dir, 'scan.xml');
   // While it runs, the replies FIFO is found (through TMPDIR) in a directory only we can enter;
   // both are gone at the end.
   const tmp = path.join(dir, 'scan-tmp');
   fs.mkdirSync(tmp);
-  const r = inNs(tb.scanNs, `TMPDIR=${tmp} $TRAWL scan 198.18.3.0/31 198.18.9.9 -p ${ports} --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 2000 --cooldown 3 --seed 5 -q > ${dir}/scan.out &
+  const r = inNs(tb.scanNs, `TMPDIR=${tmp} $TRAWL scan 198.18.3.0/31 198.18.9.9 -p ${ports} --banners -i ${tb.scanIf} --source-ip 198.19.0.79 --rate 2000 --cooldown 3 --seed 5 -q -o ndjson -o xml:${xml} > ${dir}/scan.out &
     pid=$!
     for i in $(seq 400); do f=$(ls -d ${tmp}/trawl-scan-*/replies 2>/dev/null) && [ -p "$f" ] && break; sleep 0.025; done
     stat -c '%a %U %F' ${tmp}/trawl-scan-* "$f" > ${dir}/scan.modes
@@ -221,6 +222,28 @@ test('trawl scan --banners: the same services and versions in one command', () =
   assert.is(fs.readFileSync(path.join(dir, 'scan.modes'), 'utf8'), '700 root directory\n600 root fifo\n');
   assert.equal(fs.readdirSync(tmp), [], 'the directory and its FIFO removed at the end');
   assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
+  // The XML carries the versions (nmap's rules apply by default) and the scan's own command line,
+  // and nmap's tools read them: xmllint against nmap.dtd, nmap.xsl, ndiff.
+  const x = fs.readFileSync(xml, 'utf8');
+  const v1 = spawnSync('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', xml], { encoding: 'utf8' });
+  assert.is(v1.status, 0, v1.stderr);
+  assert.match(x, /<nmaprun scanner="nmap" args="trawl scan 198\.18\.3\.0\/31 198\.18\.9\.9 -p 21,22,25,80,110,143,443,6379,8443,11211,9 --banners /);
+  assert.match(x, /<scaninfo type="syn" protocol="tcp" numservices="11" services="9,21-22,25,80,110,143,443,6379,8443,11211"\/>/);
+  assert.match(x, new RegExp(`<service name="ssh" product="OpenSSH" version="${v.OPENSSH_VERSION.replace(/\./g, '\\.')} [^"]*" extrainfo="protocol 2\\.0" ostype="Linux" method="probed" conf="10"><cpe>cpe:/a:openbsd:openssh:`));
+  assert.match(x, `<service name="http" product="nginx" version="${v.NGINX_VERSION}"`);
+  assert.match(x, /<service name="ssl"|<service name="http"[^>]* tunnel="ssl"/);
+  for (const h of x.split('<port ').slice(1)) assert.ok((h.match(/<script id="banner"/g) ?? []).length <= 1, 'one banner script per port');
+  const html = spawnSync('xsltproc', ['/usr/share/nmap/nmap.xsl', xml], { encoding: 'utf8' });
+  assert.is(html.status, 0, html.stderr);
+  assert.match(html.stdout, new RegExp(`<td>OpenSSH\\s*</td>\n<td>${v.OPENSSH_VERSION.replace(/\./g, '\\.')}`));
+  assert.match(html.stdout, new RegExp(`<td>nginx\\s*</td>\n<td>${v.NGINX_VERSION.replace(/\./g, '\\.')}\\s*</td>`));
+  // A later scan that finds another nginx version: ndiff shows the version change.
+  const later = path.join(dir, 'later.xml');
+  fs.writeFileSync(later, x.replace(`product="nginx" version="${v.NGINX_VERSION}"`, 'product="nginx" version="9.9.9"'));
+  const nd = spawnSync('ndiff', [xml, later], { encoding: 'utf8' });
+  assert.is(nd.status, 1, nd.stderr);
+  assert.match(nd.stdout, new RegExp(`^-80/tcp +open +http +nginx ${v.NGINX_VERSION.replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(nd.stdout, /^\+80\/tcp +open +http +nginx 9\.9\.9$/m);
 });
 
 test('the Host template and a --probe-file probe reach nginx as sent', () => {

@@ -92,6 +92,11 @@ test('scan of a /20: open set = listeners outside the filtered /24, closed = RST
   assert.is(stderr, '');
   assert.is(code, 0);
   const recs = lines(stdout);
+  // scan's own record first: its command line, ports and seed, for fmt's headers.
+  const head = recs.shift();
+  assert.is(head.type, 'scan');
+  assert.match(head.args, /^trawl scan 198\.18\.0\.0\/20 -p 22,80,81 -i \S+ --rate 20000 /);
+  assert.equal([head.ports, head.nports, head.seed], ['22,80-81', 3, '7']);
   const open = new Set<string>(), closed = new Set<string>();
   for (const r of recs) {
     const k = `${r.ip}:${r.port}`;
@@ -117,10 +122,15 @@ test('scan: a usage error in a stage comes back as scan\'s exit status', () => {
   if (!isRoot) { console.log('  (skipped: needs root)'); return; }
   const tb = testbedUp(`${name.slice(0, 10)}u`, {});
   try {
-    const r = spawnScan(tb, ['198.18.0.0/30', '-p', '99999', '--cooldown', '0']);
+    // A bad port scan finds itself (it records the ports); a bad range only targets does.
+    const p = spawnScan(tb, ['198.18.0.0/30', '-p', '99999', '--cooldown', '0']);
+    assert.is(p.code, 2, p.stderr);
+    assert.is(p.stderr, "trawl scan: option -p: bad port '99999': ports go up to 65535\n");
+    assert.is(p.stdout, '');
+    const r = spawnScan(tb, ['198.18.0.0/33', '-p', '80', '--cooldown', '0', '-q']);
     assert.is(r.code, 2, r.stderr);
     assert.match(r.stderr, /^trawl targets: /m);
-    assert.is(r.stdout, '');
+    assert.equal(lines(r.stdout).map((x) => x.type), ['scan'], 'nothing but the scan record');
   } finally { testbedDown(`${name.slice(0, 10)}u`); }
 });
 
@@ -130,10 +140,11 @@ test('scan | head -1 ends the scan early with exit 0; SIGINT gives 130 and the i
   try {
     const r = require('child_process').spawnSync('bash', ['-c',
       `ip netns exec ${tb.scanNs} ${process.execPath} ${TRAWL} scan 198.18.0.0/20 -p 80 -i ${tb.scanIf} --rate 500 ` +
-      '--cooldown 1 --seed 3 -q | head -1; echo "status ${PIPESTATUS[0]}"'], { encoding: 'utf8' });
+      '--cooldown 1 --seed 3 -q | head -2; echo "status ${PIPESTATUS[0]}"'], { encoding: 'utf8' });
     const out = r.stdout.split('\n');
-    assert.is(JSON.parse(out[0]).type, 'open');
-    assert.is(out[1], 'status 0');
+    assert.is(JSON.parse(out[0]).type, 'scan');
+    assert.is(JSON.parse(out[1]).type, 'open');
+    assert.is(out[2], 'status 0');
 
     const scan = spawn('ip', ['netns', 'exec', tb.scanNs, process.execPath, TRAWL, 'scan', '198.18.0.0/20', '-p', '80',
       '-i', tb.scanIf, '--rate', '500', '--cooldown', '1', '--seed', '3', '-q']);
@@ -141,8 +152,10 @@ test('scan | head -1 ends the scan early with exit 0; SIGINT gives 130 and the i
     scan.stdout.on('data', (d) => { stdout += d; });
     scan.stderr.on('data', (d) => { stderr += d; });
     const closed = new Promise<number>((res) => scan.on('close', (c) => res(c ?? -1)));
-    for (let k = 0; k < 400 && !stdout.includes('\n') && scan.exitCode === null; k++) await new Promise((res) => setTimeout(res, 50));
-    assert.ok(stdout.includes('\n'), `no record from the scan: ${stderr}`);
+    // The scan record comes at once; wait for a record of the scan itself.
+    const answered = () => stdout.includes('"type":"open"');
+    for (let k = 0; k < 400 && !answered() && scan.exitCode === null; k++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(answered(), `no record from the scan: ${stderr}`);
     await new Promise((res) => setTimeout(res, 300));
     scan.kill('SIGINT');
     const code = await closed;

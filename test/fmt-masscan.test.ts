@@ -1,5 +1,6 @@
 // trawl fmt against masscan itself: one masscan scan in namespaces, read back as -oD through
-// the peer adapter and formatted by fmt, compared with masscan's own -oL, -oG and -oX.
+// the peer adapter and formatted by fmt, compared with masscan's own -oL, -oG and -oX; and
+// those three files read back by fmt.
 // Comparison rules (where masscan deviates from nmap, the issue says follow nmap):
 // - list: byte for byte, masscan's layout is the definition (timestamps agree: same scan file).
 // - grepable: masscan prefixes "Timestamp: N<TAB>", writes 6-field port entries (nmap writes 7,
@@ -97,6 +98,26 @@ test('xml: valid against nmap.dtd, same port states and banners as masscan -oX',
     .map((m) => `${h.ip} ${m[1]} ${m[2]} ${JSON.stringify(unhex(unxml(m[3])))}`)).sort();
   assert.ok(ourBanners.length >= 3, ours);
   assert.equal(ourBanners, theirBanners);
+});
+
+test("masscan's own -oL, -oG and -oX read back: the same records as its -oD", () => {
+  if (!ready) return;
+  const key = (r: any) => `${r.type} ${r.ip} ${r.port} ${r.service ?? ''} ${r.data ?? ''}`;
+  const want = trawl(['fmt', path.join(out, 'scan.mndjson')]);
+  assert.is(want.code, 0, want.stderr);
+  const base = want.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  for (const f of ['scan.list', 'scan.grepable', 'scan.xml']) {
+    const r = trawl(['fmt', path.join(out, f)]);
+    assert.is(r.stderr, '', f);
+    assert.is(r.code, 0, f);
+    const got = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((x) => x.type !== 'scan');
+    assert.equal(got.map(key).sort(), base.map(key).sort(), f);
+    // Times: every format but -oG's Banner: lines carries them; masscan -oL and -oX to the second.
+    if (f !== 'scan.grepable') assert.equal(got.map((x) => `${key(x)} ${x.time_us}`).sort(), base.map((x) => `${key(x)} ${x.time_us}`).sort(), f);
+  }
+  // And re-formatted: -oL read back and written as a list is masscan's -oL again.
+  const l = trawl(['fmt', '-o', 'list', path.join(out, 'scan.xml')]);
+  assert.equal(l.stdout.split('\n').sort(), file('scan.list').split('\n').sort());
 });
 
 test.after(() => { fs.rmSync(out, { recursive: true, force: true }); });

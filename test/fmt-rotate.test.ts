@@ -13,7 +13,7 @@ import { findFormat } from '../shared/formats/registry';
 test('a rotated output keeps writing after the old file closed', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-rot-'));
   const ctx = { fields: null as any, formulaEscape: false, groupWindow: 0, args: 'trawl fmt' };
-  const out = new Output(findFormat('json')!, ctx as any, new PassThrough(), path.join(dir, 'scan.json'), 512);
+  const out = new Output(findFormat('json')!, ctx as any, new PassThrough(), path.join(dir, 'scan.json'), { size: 512, intervalMs: 0, dir: null });
   let i = 0;
   const rec = () => ({ type: 'open', ip: `198.18.0.${i++}`, port: 80, ttl: 64, time_us: 1700000000000000 + i });
   // Write until the first roll, and let it finish.

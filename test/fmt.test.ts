@@ -189,7 +189,7 @@ test('usage errors: unknown format, two stdout outputs, rotate without a file', 
   assert.match(r.stderr, /only one format can go to stdout/);
   r = await runInProcess('fmt', ['-o', 'xml', '--rotate-size', '1M']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /--rotate-size needs every -o to name a FILE/);
+  assert.match(r.stderr, /--rotate and --rotate-size need every -o to name a FILE/);
   r = await runInProcess('fmt', ['/nonexistent/in.ndjson']);
   assert.is(r.code, 1);
   assert.match(r.stderr, /cannot read \/nonexistent\/in.ndjson/);

@@ -24,7 +24,7 @@ const parse = (out: string) => out.trim().split('\n').filter(Boolean).map((l) =>
 
 for (const probes of [false, true]) {
   test(`banners${probes ? ' --service-probes' : ''}: prototype names as probe, keys and header names are plain strings`, () => {
-    const r = trawl(['banners', ...(probes ? ['--service-probes', NMAP] : [])], INPUT);
+    const r = trawl(['banners', ...(probes ? ['--service-probes', NMAP] : ['--no-service-probes'])], INPUT);
     assert.is(r.stderr, '');
     assert.is(r.code, 0);
     const out = parse(r.stdout);
@@ -33,7 +33,7 @@ for (const probes of [false, true]) {
       assert.is(out[i].probe, NAMES[i]);
       assert.is(out[i].service, 'ssh');
       // An unknown probe gets the NULL probe's rules.
-      if (probes) assert.equal([out[i].nmap_product, out[i].nmap_probe], ['OpenSSH', 'NULL']);
+      if (probes) assert.equal([out[i].product, out[i].nmap_probe], ['OpenSSH', 'NULL']);
     }
     assert.ok(Object.hasOwn(out[5], '__proto__'));
     assert.equal(out[5]['__proto__'], { polluted: 1 });

@@ -18,7 +18,7 @@ export const certs: FormatModule = {
         const all = Array.isArray(c) ? c : [c];
         return all.filter((x): x is string => typeof x === 'string' && x.length > 0).map(pem).join('');
       },
-      drain: () => '',
+      drain: () => [],
       trailer: () => '',
     };
   },

@@ -14,7 +14,7 @@ export const csv: FormatModule = {
     return {
       header: () => fields.map((f) => csvCell(f, false)).join(',') + '\n',
       record: (rec) => fields.map((f) => csvCell(getField(rec, f), ctx.formulaEscape)).join(',') + '\n',
-      drain: () => '',
+      drain: () => [],
       trailer: () => '',
     };
   },

@@ -62,3 +62,30 @@ export function csvCell(v: unknown, formulaEscape: boolean): string {
 export function grepField(s: string): string {
   return s.replace(/\//g, '|').replace(/[\x00-\x1f\x7f,\\]/g, (c) => hex2(c.charCodeAt(0)));
 }
+
+/** The inverse of escapeBytes and escapeMasscan: \xNN back to its byte, other characters as
+ *  latin1 bytes (UTF-8 when a character does not fit in one). */
+export function unescapeBytes(s: string): Buffer {
+  const wide = /[^\x00-\xff]/.test(s);
+  if (!s.includes('\\x')) return Buffer.from(s, wide ? 'utf8' : 'latin1');
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of s.matchAll(/\\x([0-9a-fA-F]{2})/g)) {
+    parts.push(Buffer.from(s.slice(last, m.index), wide ? 'utf8' : 'latin1'), Buffer.of(parseInt(m[1], 16)));
+    last = m.index! + 4;
+  }
+  parts.push(Buffer.from(s.slice(last), wide ? 'utf8' : 'latin1'));
+  return Buffer.concat(parts);
+}
+
+const XML_UNENT: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** XML attribute text back to the string: the five entities and numeric references. */
+export function xmlUnescape(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
+    if (e[0] !== '#') return XML_UNENT[e];
+    const n = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return n <= 0x10ffff ? String.fromCodePoint(n) : m;
+  });
+}

@@ -4,14 +4,13 @@ import type { FormatModule } from './types';
 import { grepField } from './escape';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts } from './group';
-import { serviceName } from './services';
+import { headerArgs, nmapService, nmapServiceText, versionText } from './nmap-names';
 import { VERSION } from '../version';
 
 export function hostGrepable(h: HostGroup): string {
   const ports = sortedPorts(h).map((p) => {
-    const name = p.service ?? serviceName(p.port, p.proto);
-    const ver = [p.product, p.version, p.info ? `(${p.info})` : ''].filter(Boolean).join(' ');
-    return `${p.port}/${p.state}/${p.proto}//${grepField(name)}//${grepField(ver)}/`;
+    const name = nmapServiceText(nmapService(p));
+    return `${p.port}/${p.state}/${p.proto}//${grepField(name)}//${grepField(versionText(p))}/`;
   });
   const head = `Host: ${h.ip} ()`;
   return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}\n${head}\tPorts: ${ports.join(', ')}\n`;
@@ -25,13 +24,17 @@ export const grepable: FormatModule = {
     const t = new HostTally();
     return {
       header(first) {
-        return `# trawl ${VERSION} scan initiated ${ctime(t.begin(first))} as: ${ctx.args.replace(/[\r\n]/g, ' ')}\n`;
+        const args = headerArgs(ctx).replace(/[\r\n]/g, ' ');
+        const ports = ctx.run ? `# Ports scanned: TCP(${ctx.run.nports};${ctx.run.ports})\n` : '# the input has no scan record: the command line is fmt\'s own\n';
+        return `# trawl ${VERSION} scan initiated ${ctime(t.begin(first, ctx.run?.start_us))} as: ${args}\n${ports}`;
       },
       record: (rec) => t.write(g.add(rec), hostGrepable),
-      drain: () => t.write(g.drain(), hostGrepable),
+      *drain() { for (const h of g.drain()) yield t.write([h], hostGrepable); },
       trailer(reason) {
         const note = reason === 'end' ? '' : ' (interrupted)';
-        return `# trawl done at ${ctime(t.end)} -- ${t.summary()}${note}\n`;
+        const text = `# trawl done at ${ctime(t.end)} -- ${t.summary()}${note}\n`;
+        t.restart();   // the next document (a rotated file) counts its own hosts
+        return text;
       },
     };
   },

@@ -17,7 +17,11 @@ export interface PortEntry {
   product?: string;
   version?: string;
   info?: string;
+  os?: string;
+  device?: string;
+  hostname?: string;
   cpe?: string[];
+  alpn?: string;          // tls_alpn: names the service inside a TLS tunnel
   // Banner records without type/ip/port, each kept as its JSON text: one string per banner
   // instead of an object per field keeps the held hosts small (see Grouper).
   banners?: string[];
@@ -73,6 +77,10 @@ export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
     p.product = str(rec.product) ?? p.product;
     p.version = str(rec.version) ?? p.version;
     p.info = str(rec.info) ?? p.info;
+    p.os = str(rec.os) ?? p.os;
+    p.device = str(rec.device) ?? p.device;
+    p.hostname = str(rec.hostname) ?? p.hostname;
+    p.alpn = str(rec.tls_alpn) ?? p.alpn;
     const cpes = Array.isArray(rec.cpe) ? rec.cpe : [rec.cpe];
     for (const c of cpes) if (typeof c === 'string' && c && !(p.cpe ??= []).includes(c)) p.cpe.push(c);
     const { type: _t, ip: _i, port: _p, ...rest } = rec;
@@ -104,11 +112,14 @@ export class HostTally {
   total = 0;
   private lastUs = 0;
 
-  /** The start: the first record's time, or now when there is none. */
-  begin(first: AnyRecord | undefined): number {
-    this.start = first ? seconds(first) : Math.floor(Date.now() / 1000);
+  /** The start: the scan's (from its record), else the first record's time, else now. */
+  begin(first: AnyRecord | undefined, scanStartUs?: number | null): number {
+    this.start = scanStartUs ? Math.floor(scanStartUs / 1e6) : first ? seconds(first) : Math.floor(Date.now() / 1000);
     return this.start;
   }
+
+  /** Starts the tally of the next document (a rotated file); held hosts are not affected. */
+  restart(): void { this.up = this.total = this.lastUs = 0; }
 
   /** Counts the hosts being written and renders each with `host`. */
   write(hs: HostGroup[], host: (h: HostGroup) => string): string {

@@ -20,7 +20,7 @@ export const hosts: FormatModule = {
         else { if (seen6.has(rec.ip)) return ''; seen6.add(rec.ip); }
         return rec.ip + '\n';
       },
-      drain: () => '',
+      drain: () => [],
       trailer: () => '',
     };
   },

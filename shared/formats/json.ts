@@ -18,6 +18,9 @@ export function hostJson(h: HostGroup): object {
       ...(p.product ? { product: p.product } : {}),
       ...(p.version ? { version: p.version } : {}),
       ...(p.info ? { info: p.info } : {}),
+      ...(p.os ? { os: p.os } : {}),
+      ...(p.device ? { device: p.device } : {}),
+      ...(p.hostname ? { hostname: p.hostname } : {}),
       ...(p.cpe ? { cpe: p.cpe } : {}),
       // Each banner keeps its record's fields (data stays base64, lossless) plus readable text.
       banners: (p.banners ?? []).map((s) => { const b = JSON.parse(s); return { ...b, banner: escapeBytes(bannerBytes(b)) }; }),
@@ -39,8 +42,8 @@ export const json: FormatModule = {
     return {
       header: () => '[\n',
       record: (rec) => emit(g.add(rec)),
-      drain: () => emit(g.drain()),
-      trailer: () => (n ? '\n]\n' : ']\n'),
+      *drain() { for (const h of g.drain()) yield emit([h]); },
+      trailer() { const t = n ? '\n]\n' : ']\n'; n = 0; return t; },
     };
   },
 };

@@ -19,7 +19,7 @@ export const list: FormatModule = {
         }
         return '';
       },
-      drain: () => '',
+      drain: () => [],
       trailer: () => '# end\n',
     };
   },

@@ -16,7 +16,7 @@ export const ndjson: FormatModule = {
     return {
       header: () => '',
       record: (rec) => JSON.stringify(pick(rec)) + '\n',
-      drain: () => '',
+      drain: () => [],
       trailer: () => '',
     };
   },

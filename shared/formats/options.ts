@@ -2,6 +2,8 @@
 // the same checkFormatSpec before a whole scan goes to a failing fmt.
 import { OptionSpec, parseNumber } from '../args';
 import { FORMATS, findFormat } from './registry';
+import { DEFAULT_REPORT_ROWS } from './report';
+import { INPUT_FORMATS, InputFormat } from '../peers/read';
 
 const NAMES = FORMATS.map((f) => f.name).join(', ');
 export const DEFAULT_GROUP_WINDOW = 4096;
@@ -22,6 +24,20 @@ export const FMT_OPTIONS: OptionSpec[] = [
   { name: 'csv-formula-escape', type: 'boolean', help: "prefix csv cells starting with = + - @ with ' (spreadsheet safety)" },
   { name: 'group-window', type: 'number', arg: 'N', default: DEFAULT_GROUP_WINDOW, help: 'hosts held open to group ports (xml, json, grepable); 0: one host per record',
     check: (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a whole number >= 0') },
-  { name: 'rotate-size', type: 'string', arg: 'SIZE', help: 'start a new FILE every SIZE bytes (10M, 1G), each complete on its own',
+  { name: 'rotate-size', type: 'string', arg: 'SIZE', help: 'close each FILE once it holds SIZE bytes (10M, 1G) and start the next, each complete on its own',
     check: (v: string) => (parseNumber(v) >= 1 ? undefined : `'${v}' is not a size`) },
+  { name: 'rotate', type: 'string', arg: 'INTERVAL', help: 'also start a new FILE every INTERVAL (30s, 10m, 1h, 1d; on its multiples of UTC time), finished files moved to --rotate-dir',
+    check: (v: string) => (parseInterval(v) > 0 ? undefined : `'${v}' is not an interval (30s, 10m, 1h, 1d)`) },
+  { name: 'rotate-dir', type: 'string', arg: 'DIR', help: "where rotated files go, as YYMMDD-HHMMSS-NAME (masscan's --rotate-dir; default: FILE's directory)" },
+  { name: 'from', type: 'string', arg: 'FORMAT', help: `read input as FORMAT (${INPUT_FORMATS.join(', ')}) instead of recognizing it`,
+    check: (v: string) => (INPUT_FORMATS.includes(v as InputFormat) ? undefined : `unknown input format '${v}' (one of ${INPUT_FORMATS.join(', ')})`) },
+  { name: 'report-rows', type: 'number', arg: 'N', default: DEFAULT_REPORT_ROWS, help: 'rows of the report\'s result table (the rest are counted, not listed)',
+    check: (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a whole number >= 0') },
 ];
+
+/** 30s, 10m, 1h, 1d or plain seconds, as milliseconds (NaN when it is none of those). */
+export function parseInterval(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Math.round(Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'] * 1000);
+}

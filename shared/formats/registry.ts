@@ -8,8 +8,11 @@ import { json } from './json';
 import { csv } from './csv';
 import { hosts } from './hosts';
 import { certs } from './certs';
+import { text } from './text';
+import { report } from './report';
+import { sqlite } from './sqlite';
 
-export const FORMATS: FormatModule[] = [ndjson, list, grepable, xml, json, csv, hosts, certs];
+export const FORMATS: FormatModule[] = [ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite];
 
 export function findFormat(name: string): FormatModule | undefined {
   return FORMATS.find((f) => f.name === name);

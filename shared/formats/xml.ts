@@ -1,32 +1,41 @@
 // xml: nmap's -oX layout, valid against nmap.dtd (so nmap.xsl renders it and ndiff reads it).
-// Hosts are grouped within --group-window (see group.ts); banners become <script id="banner">.
+// Hosts are grouped within --group-window (see group.ts); a port's banners become one
+// <script id="banner">, as nmap's banner script writes one per port.
 import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry } from './group';
-import { serviceName } from './services';
+import { headerArgs, nmapService } from './nmap-names';
 import { VERSION } from '../version';
 
 
 function service(p: PortEntry): string {
-  const probed = Boolean(p.service || p.product);
-  const name = p.service ?? serviceName(p.port, p.proto);
-  if (!name && !probed) return '';
-  let s = `<service name="${x(name || 'unknown')}"`;
+  const n = nmapService(p);
+  if (!n.name) return '';
+  let s = `<service name="${x(n.name)}"`;
   if (p.product) s += ` product="${x(p.product)}"`;
   if (p.version) s += ` version="${x(p.version)}"`;
   if (p.info) s += ` extrainfo="${x(p.info)}"`;
-  s += probed ? ' method="probed" conf="10"' : ' method="table" conf="3"';
+  if (n.tunnel) s += ' tunnel="ssl"';
+  if (p.hostname) s += ` hostname="${x(p.hostname)}"`;
+  if (p.os) s += ` ostype="${x(p.os)}"`;
+  if (p.device) s += ` devicetype="${x(p.device)}"`;
+  s += n.probed ? ' method="probed" conf="10"' : ' method="table" conf="3"';
   if (!p.cpe) return s + '/>';
   return s + '>' + p.cpe.map((c) => `<cpe>${x(c)}</cpe>`).join('') + '</service>';
+}
+
+/** The text of every banner of a port, one per line (each banner is one escaped line). */
+export function bannerText(p: PortEntry): string {
+  return (p.banners ?? []).map((b) => escapeBytes(bannerBytes(JSON.parse(b) as AnyRecord))).join('\n');
 }
 
 function port(p: PortEntry): string {
   let s = `<port protocol="${x(p.proto)}" portid="${p.port}"><state state="${p.state}" reason="${p.reason}" reason_ttl="${p.ttl}"`;
   if (p.reason_ip) s += ` reason_ip="${x(p.reason_ip)}"`;
   s += '/>' + service(p);
-  for (const b of p.banners ?? []) s += `<script id="banner" output="${x(escapeBytes(bannerBytes(JSON.parse(b) as AnyRecord)))}"/>`;
+  if (p.banners?.length) s += `<script id="banner" output="${x(bannerText(p))}"/>`;
   return s + '</port>\n';
 }
 
@@ -49,21 +58,25 @@ export const xml: FormatModule = {
     const t = new HostTally();
     return {
       header(first) {
-        const start = t.begin(first);
+        const start = t.begin(first, ctx.run?.start_us);
+        const run = ctx.run;
+        const note = run ? '' : '<!-- the input has no scan record: args are fmt\'s own and the scanned ports are unknown -->\n';
         return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n' +
           '<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n' +
-          `<!-- trawl ${VERSION} fmt: nmap-style XML; scanner="nmap" because nmap.dtd allows no other -->\n` +
-          `<nmaprun scanner="nmap" args="${x(ctx.args)}" start="${start}" startstr="${ctime(start)}" version="trawl-${VERSION}" xmloutputversion="1.05">\n` +
-          '<scaninfo type="syn" protocol="tcp" numservices="0" services=""/>\n<verbose level="0"/>\n<debugging level="0"/>\n';
+          `<!-- trawl ${VERSION} fmt: nmap-style XML; scanner="nmap" because nmap.dtd allows no other -->\n` + note +
+          `<nmaprun scanner="nmap" args="${x(headerArgs(ctx))}" start="${start}" startstr="${ctime(start)}" version="trawl-${VERSION}" xmloutputversion="1.05">\n` +
+          `<scaninfo type="syn" protocol="tcp" numservices="${run?.nports ?? 0}" services="${x(run?.ports ?? '')}"/>\n<verbose level="0"/>\n<debugging level="0"/>\n`;
       },
       record: (rec) => t.write(g.add(rec), hostXml),
-      drain: () => t.write(g.drain(), hostXml),
+      *drain() { for (const h of g.drain()) yield t.write([h], hostXml); },
       trailer(reason) {
         const end = t.end;
         const summary = `trawl done at ${ctime(end)}; ${t.summary()}`;
         const exit = reason === 'end' ? 'exit="success"' : 'exit="error" errormsg="interrupted"';
-        return `<runstats><finished time="${end}" timestr="${ctime(end)}" summary="${x(summary)}" elapsed="${end - t.start}" ${exit}/>` +
+        const text = `<runstats><finished time="${end}" timestr="${ctime(end)}" summary="${x(summary)}" elapsed="${end - t.start}" ${exit}/>` +
           `<hosts up="${t.up}" down="${t.total - t.up}" total="${t.total}"/>\n</runstats>\n</nmaprun>\n`;
+        t.restart();   // the next document (a rotated file) counts its own hosts
+        return text;
       },
     };
   },

@@ -3,10 +3,15 @@ import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
 import { certFields } from './x509';
 import type { ServiceProbes } from '../service-probes';
+import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export interface EnrichOptions { previewBytes?: number; probes?: ServiceProbes | null }
+export interface EnrichOptions {
+  previewBytes?: number;
+  probes?: ServiceProbes | null;
+  cost?: { nmapNs: number };     // time spent in nmap's rules, added up
+}
 
 /** Decodes strict base64 (padding optional, as long as the length is possible), or null. */
 export function decodeBase64(s: string): Buffer | null {
@@ -18,12 +23,13 @@ export function decodeBase64(s: string): Buffer | null {
 
 // Fields an earlier run of banners added: dropped first, so running it twice gives the same record.
 function isOurs(key: string, prefixes: Set<string>): boolean {
-  if (key === 'service') return true;
+  if (key === 'service' || SCHEMA.has(key)) return true;
   const u = key.indexOf('_');
   return u > 0 && prefixes.has(key.slice(0, u));
 }
 
 const PREFIXES = new Set([...PARSERS.map((p) => p.name), 'unknown', 'cert', 'nmap']);
+const SCHEMA = new Set<string>(SERVICE_FIELDS);
 
 export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
   if (typeof rec.data !== 'string') return 'banner record has no "data" string';
@@ -31,9 +37,11 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (!data) return 'banner "data" is not valid base64';
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'banner "probe" is not a string';
   if (rec.port !== undefined && (typeof rec.port !== 'number' || !Number.isInteger(rec.port))) return 'banner "port" is not an integer';
-  const probe = typeof rec.probe === 'string' ? rec.probe : 'null';
+  // A record replayed from another tool's capture names no probe (null): nmap's rules are then
+  // chosen by port, and the record says so (nmap_probe_from).
+  const probe = typeof rec.probe === 'string' ? rec.probe : null;
   const port = typeof rec.port === 'number' ? rec.port : 0;
-  const { service, fields } = identify(data, probe, port, opts.previewBytes);
+  const { service, fields } = identify(data, probe ?? 'null', port, opts.previewBytes);
   const out: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
@@ -48,13 +56,33 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
       if (out.service === 'unknown') { out.service = 'tls'; delete out.unknown_preview; }
     }
   }
+  const own = DESCRIBE[out.service as string]?.(fields) ?? {};
+  let nmap: ServiceFields | null = null;
   if (opts.probes) {
-    const m = opts.probes.match(data, probe);
+    const t0 = opts.cost ? process.hrtime.bigint() : 0n;
+    const m = opts.probes.match(data, probe, port);
+    if (opts.cost) opts.cost.nmapNs += Number(process.hrtime.bigint() - t0);
     if (m) {
+      const { schema, rest } = fromNmap(m);
       // nmap names the service when our parsers could not.
       if (service === 'unknown' && typeof m.nmap_service === 'string') out.service = m.nmap_service;
-      Object.assign(out, m);
+      Object.assign(out, rest);
+      if (probe === null) out.nmap_probe_from = 'port';
+      if (m.nmap_softmatch !== true) nmap = schema;
     }
   }
+  // Fields a reader of nmap's formats or another tool put on the record stay when nothing here
+  // knew better, under the same rule: product, version and info only together.
+  const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
+  for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
   return out;
+}
+
+/** The service fields a record already carries, as merge() takes them. */
+function fromRecord(rec: AnyRecord): ServiceFields {
+  const f: Record<string, unknown> = {};
+  for (const k of SERVICE_FIELDS) if (typeof rec[k] === 'string' && rec[k] !== '') f[k] = rec[k];
+  if (Array.isArray(rec.cpe)) f.cpe = rec.cpe.filter((c) => typeof c === 'string');
+  else if (typeof rec.cpe === 'string' && rec.cpe) f.cpe = rec.cpe.split(' ');
+  return f as ServiceFields;
 }

@@ -8,13 +8,13 @@ function timeUs(ts: unknown): number | undefined {
   return Number.isFinite(n) ? Math.round(n * 1e6) : undefined;
 }
 
-function base(ip: string, port: number, proto: unknown, type: string): AnyRecord {
+export function base(ip: string, port: number, proto: unknown, type: string): AnyRecord {
   const r: AnyRecord = { type, ip, port };
   if (typeof proto === 'string' && proto !== 'tcp') r.proto = proto;
   return r;
 }
 
-function status(r: AnyRecord, status: unknown, ttl: unknown, time: number | undefined): AnyRecord | string {
+export function status(r: AnyRecord, status: unknown, ttl: unknown, time: number | undefined): AnyRecord | string {
   if (status !== 'open' && status !== 'closed') return `masscan status "${String(status)}" is neither open nor closed`;
   r.type = status;
   if (typeof ttl === 'number') r.ttl = ttl;
@@ -22,7 +22,7 @@ function status(r: AnyRecord, status: unknown, ttl: unknown, time: number | unde
   return r;
 }
 
-function banner(r: AnyRecord, svc: unknown, text: unknown, ttl: unknown, time: number | undefined): AnyRecord | string {
+export function banner(r: AnyRecord, svc: unknown, text: unknown, ttl: unknown, time: number | undefined): AnyRecord | string {
   if (typeof text !== 'string') return 'masscan banner has no "banner" string';
   r.type = 'banner';
   if (typeof ttl === 'number') r.ttl = ttl;

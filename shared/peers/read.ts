@@ -1,12 +1,15 @@
-// Reads trawl NDJSON, masscan -oD / -oJ or ZMap CSV from one stream, sniffed from its first
-// byte, and hands trawl records to onRecord; bad lines are reported and counted as
-// readRecords does. `fmt` and `banners` both read their input through readAnyRecords.
+// Reads trawl NDJSON, masscan -oD / -oJ / -oL / -oG / -oX, nmap-style grepable and XML or ZMap
+// CSV from one stream, recognized from its first line, and hands trawl records to onRecord; bad
+// lines are reported and counted as readRecords does. `fmt` and `banners` both read their
+// input through readAnyRecords.
 import { Readable } from 'stream';
 import type { Reporter } from '../report';
 import type { AnyRecord } from '../records';
-import { parseLine, ReadCounts, readRecords, requireType } from '../ndjson-reader';
+import { DEFAULT_MAX_LINE, parseLine, ReadCounts, ReadOptions, readRecords, requireType } from '../ndjson-reader';
 import { fromMasscanJson, fromMasscanNdjson, isMasscanJson, isMasscanNdjson } from './masscan';
 import { fromZmapRow, isZmapHeader, splitCsvLine } from './zmap';
+import { grepableLines, listLines } from './text';
+import { xmlLines } from './xml';
 
 /** adapt() for readRecords: trawl records as they are, masscan's objects converted. */
 export function adaptPeer(value: unknown): AnyRecord | AnyRecord[] | string {
@@ -45,25 +48,85 @@ function zmapCsvLines(): (line: string) => AnyRecord | AnyRecord[] | string | nu
   };
 }
 
-export interface AnyReadOptions { name?: string; maxLine?: number }
+/** Input formats fmt and banners read (--from), each recognized from the start of the input. */
+export const INPUT_FORMATS = ['ndjson', 'masscan-json', 'list', 'grepable', 'xml', 'zmap-csv'] as const;
+export type InputFormat = typeof INPUT_FORMATS[number];
 
-/** Reads records in any input format fmt and banners accept (see the DESCRIPTION of trawl-fmt(1)). */
+const EXPECTED = 'trawl or masscan -oD NDJSON ({...}), masscan -oJ ([...]), masscan or fmt list (#masscan, open tcp ...), ' +
+  'grepable (# ... scan initiated, Host: ...), nmap-style XML (<?xml, <nmaprun>) or ZMap CSV (saddr,...)';
+
+/** The format of an input from its first line, or null when it is none fmt reads. */
+export function sniff(first: string): InputFormat | null {
+  const t = first.trimStart();
+  if (t.startsWith('{')) return 'ndjson';
+  if (t.startsWith('[')) return 'masscan-json';
+  if (t.startsWith('<')) return 'xml';
+  if (/^#masscan\b/.test(t) || /^(open|closed|banner) \w+ \d+ /.test(t)) return 'list';
+  if (/^# \S+ .*scan initiated/.test(t) || /^(Timestamp: \d+\t)?Host: /.test(t)) return 'grepable';
+  if (isZmapHeader(t)) return 'zmap-csv';
+  return null;
+}
+
+export interface AnyReadOptions { name?: string; maxLine?: number; from?: InputFormat }
+
+// Bytes read ahead to find the first line of the input.
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Reads records in any input format fmt and banners accept (see the DESCRIPTION of trawl-fmt(1)):
+ * the format given, or the one its first line shows. An input that is none of them is reported
+ * once, with what was expected; its NDJSON lines are still read and the others counted as bad.
+ */
 export async function readAnyRecords(input: Readable, report: Reporter, onRecord: OnRecord, opts: AnyReadOptions = {}): Promise<ReadCounts> {
   const name = opts.name ?? 'stdin';
   const it = input[Symbol.asyncIterator]();
-  let first = await it.next();
   const held: Buffer[] = [];
-  // Skip chunks of pure whitespace to find the first meaningful byte.
-  while (!first.done && Buffer.from(first.value).toString('latin1').trim() === '') { held.push(Buffer.from(first.value)); first = await it.next(); }
-  if (!first.done) held.push(Buffer.from(first.value));
-  const head = Buffer.concat(held).toString('latin1').trimStart()[0] ?? '{';
+  let heldBytes = 0;
+  let done = false;
+  // Read until the first non-blank line is whole (or the input ends).
+  const firstLine = (): string | null => {
+    const text = Buffer.concat(held).toString('latin1');
+    for (const l of text.split('\n').slice(0, -1)) if (l.trim() !== '') return l;
+    return null;
+  };
+  let first: string | null = null;
+  while (!done && (first = firstLine()) === null && heldBytes < SNIFF_BYTES) {
+    const n = await it.next();
+    if (n.done) { done = true; break; }
+    const b = Buffer.from(n.value);
+    held.push(b);
+    heldBytes += b.length;
+  }
+  first ??= Buffer.concat(held).toString('latin1').trim();
   async function* replay() {
     for (const b of held) yield b;
-    if (first.done) return;
+    if (done) return;
     for (;;) { const n = await it.next(); if (n.done) return; yield n.value as Buffer; }
   }
   const stream = Readable.from(replay(), { objectMode: false });
-  if (head === '{') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer });
-  if (head === '[') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, line: masscanJsonLine });
-  return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, line: zmapCsvLines() });
+  if (first.trim() === '') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer });
+  const format = opts.from ?? sniff(first);
+  const ro: ReadOptions = { name, maxLine: opts.maxLine };
+  if (!format) {
+    // Said once, not once per line; NDJSON records further on (a concatenation) still count.
+    const shown = first.slice(0, 60).replace(/[\x00-\x1f\x7f-\xff]/g, '?');
+    report.error(`${name}: not an input trawl reads (expected ${EXPECTED}); it starts with: ${shown}; skipping all but NDJSON lines`);
+    let skipped = 0;
+    ro.line = (line) => {
+      if (line.trimStart().startsWith('{')) return parseLine(line, adaptPeer);
+      skipped++;
+      return null;
+    };
+    const c = await readRecords(stream, report, onRecord, ro);
+    return { ...c, bad: c.bad + skipped };
+  }
+  switch (format) {
+    case 'ndjson': ro.adapt = adaptPeer; break;
+    case 'masscan-json': ro.line = masscanJsonLine; break;
+    case 'zmap-csv': ro.line = zmapCsvLines(); break;
+    case 'list': ro.line = listLines(); break;
+    case 'grepable': ro.line = grepableLines(); break;
+    case 'xml': ro.line = xmlLines(opts.maxLine ?? DEFAULT_MAX_LINE); break;
+  }
+  return readRecords(stream, report, onRecord, ro);
 }

@@ -16,7 +16,11 @@ export interface RuleDef {
   line: number;
 }
 
-export interface ProbeDef { name: string; protocol: string; rules: RuleDef[]; fallback: string[] }
+export interface ProbeDef {
+  name: string; protocol: string; rules: RuleDef[]; fallback: string[];
+  ports: number[];      // the `ports` line: where nmap sends this probe by default
+  rarity: number;       // the `rarity` line (1 common .. 9 rare; nmap's default intensity tries up to 7)
+}
 
 export class ProbeFileError extends Error {}
 
@@ -33,7 +37,7 @@ export function parseProbesFile(text: string): ProbeDef[] {
     if (word === 'Probe') {
       const [protocol, name] = rest.split(' ');
       if (!protocol || !name) throw new ProbeFileError(`line ${n + 1}: bad Probe line`);
-      cur = { name, protocol, rules: [], fallback: [] };
+      cur = { name, protocol, rules: [], fallback: [], ports: [], rarity: 5 };
       probes.push(cur);
     } else if (word === 'match' || word === 'softmatch') {
       if (!cur) throw new ProbeFileError(`line ${n + 1}: ${word} before any Probe`);
@@ -42,8 +46,12 @@ export function parseProbesFile(text: string): ProbeDef[] {
       cur.rules.push(r);
     } else if (word === 'fallback') {
       if (cur) cur.fallback = rest.split(',').map((s) => s.trim()).filter(Boolean);
+    } else if (word === 'ports') {
+      if (cur) cur.ports = portList(rest);
+    } else if (word === 'rarity') {
+      if (cur && /^\d$/.test(rest.trim())) cur.rarity = Number(rest.trim());
     }
-    // Exclude, ports, sslports, rarity, totalwaitms, tcpwrappedms: nothing to do for stored banners.
+    // Exclude, sslports, totalwaitms, tcpwrappedms: nothing to do for stored banners.
   }
   if (!probes.length) throw new ProbeFileError('no Probe lines: not an nmap-service-probes file');
   return probes;
@@ -78,4 +86,16 @@ function parseRule(rest: string, soft: boolean, line: number): RuleDef | string 
     while (i < rest.length && rest[i] !== ' ') i++;  // a cpe's "a" flag
   }
   return { soft, service, pattern, flags, templates, line };
+}
+
+/** A `ports` line ("80-85,88,8080"): the ports it lists; bad items are left out. */
+function portList(s: string): number[] {
+  const out: number[] = [];
+  for (const item of s.split(',')) {
+    const m = /^\s*(\d{1,5})(?:-(\d{1,5}))?\s*$/.exec(item);
+    if (!m) continue;
+    const lo = Number(m[1]), hi = Math.min(65535, m[2] ? Number(m[2]) : lo);
+    for (let p = lo; p <= hi && out.length < 65536; p++) out.push(p);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
-// Applies nmap-service-probes rules to stored banners: trawl probe -> nmap probe chain, first hard match wins.
+// Applies nmap-service-probes rules to stored banners: trawl probe (or, when unknown, the port) ->
+// nmap probe chain, first hard match wins.
 //
 // Matching time per banner is bounded whatever the rule and the bytes: rules run on RE2 (linear
 // time) when it can give them PCRE's meaning, the others (lookarounds, backreferences...) on a
@@ -75,6 +76,15 @@ export interface ProbesStats {
 }
 
 export interface GaveUp { line: number; service: string; probe: string }
+
+const DEFAULT_RARITY = 7;  // nmap's default --version-intensity
+const MAX_CHAINS = 4096;   // chains cached (one per trawl probe, and per port for unknown probes)
+
+/** The chain a banner gets: its trawl probe's (unknown names: NULL's), or its port's when null. */
+function chainKey(trawlProbe: string | null, port: number): string {
+  if (trawlProbe === null) return `port:${port}`;
+  return PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+}
 
 const FIELD: ReadonlyMap<string, string> = new Map([
   ['p', 'nmap_product'], ['v', 'nmap_version'], ['i', 'nmap_info'], ['h', 'nmap_hostname'], ['o', 'nmap_os'], ['d', 'nmap_device'],
@@ -157,13 +167,18 @@ export class ServiceProbes {
     this.addChunks(rules.slice(half), anchoredSet, out);
   }
 
-  /** The nmap probes tried for a trawl probe, in order, each once. */
-  chain(trawlProbe: string): Probe[] {
-    const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+  /**
+   * The nmap probes tried for a trawl probe, in order, each once. A banner whose probe is not
+   * known (null: replayed from another tool's capture) gets NULL and then the probes nmap itself
+   * sends to its port (the `ports` lines, up to nmap's default rarity 7, in file order).
+   */
+  chain(trawlProbe: string | null, port = 0): Probe[] {
+    const key = chainKey(trawlProbe, port);
     let c = this.chains.get(key);
     if (c) return c;
     c = this.chainProbes(key);
     for (const p of c) if (!p.chunks) p.chunks = this.prepare(p);
+    if (this.chains.size >= MAX_CHAINS) this.chains.clear();
     this.chains.set(key, c);
     return c;
   }
@@ -171,21 +186,25 @@ export class ServiceProbes {
   private chainProbes(key: string): Probe[] {
     const names: string[] = [];
     const add = (n: string) => { if (!names.includes(n) && this.probes.has(n)) names.push(n); };
-    for (const n of PROBE_MAP.get(key)!) add(n);
+    if (key.startsWith('port:')) {
+      const port = Number(key.slice(5));
+      add('NULL');
+      for (const p of this.probes.values()) if (p.def.rarity <= DEFAULT_RARITY && p.def.ports.includes(port)) add(p.def.name);
+    } else for (const n of PROBE_MAP.get(key)!) add(n);
     for (const n of [...names]) for (const f of this.probes.get(n)!.def.fallback) add(f);
     add('NULL');
     return names.map((n) => this.probes.get(n)!);
   }
 
   /** Whether a banner of this trawl probe can be matched without compiling first. */
-  ready(trawlProbe: string): boolean { return this.chains.has(PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null'); }
+  ready(trawlProbe: string | null, port = 0): boolean { return this.chains.has(chainKey(trawlProbe, port)); }
 
   /**
    * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
    * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
    */
-  async prepareChain(trawlProbe: string, stop: () => boolean): Promise<void> {
-    const key = PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
+  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean): Promise<void> {
+    const key = chainKey(trawlProbe, port);
     for (const p of this.chainProbes(key)) {
       if (p.chunks) continue;
       const steps = this.preparing(p);
@@ -196,7 +215,7 @@ export class ServiceProbes {
         if (p.chunks) break;           // compiled meanwhile by a synchronous chain()
       }
     }
-    this.chain(trawlProbe);
+    this.chain(trawlProbe, port);
   }
 
   /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
@@ -257,13 +276,13 @@ export class ServiceProbes {
   }
 
   /** Fields for a banner: nmap_service etc. from the first hard match, or the first softmatch's service. */
-  match(data: Uint8Array, trawlProbe: string): Fields | null {
+  match(data: Uint8Array, trawlProbe: string | null, port = 0): Fields | null {
     if (data.length === 0) return null;
     const s = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
     const buf = Buffer.from(s, 'utf8');        // each byte one code point, as RE2 reads the patterns
     this.steps = BANNER_STEPS;
     let soft: Fields | null = null;
-    for (const p of this.chain(trawlProbe)) {
+    for (const p of this.chain(trawlProbe, port)) {
       for (const r of this.candidates(p, buf, s)) {
         if (soft && r.def.soft) continue;
         const m = this.groups(r, data, buf, s);

@@ -1,5 +1,6 @@
 // Port lists: "80,443,8000-8100" -> sorted unique ports; --top-ports from the frequency table.
 import { TOP_TCP_PORTS } from './top-ports';
+import { UsageError } from '../exit';
 
 /** Parses a port list; returns the ports (unsorted, may repeat) or an error naming the token. */
 export function parsePorts(spec: string): number[] | string {
@@ -28,4 +29,23 @@ export function portSet(include: number[], exclude: number[]): number[] {
   const out: number[] = [];
   for (let p = 0; p < 65536; p++) if (mark[p]) out.push(p);
   return out;
+}
+
+/** The ports -p, --top-ports and --exclude-ports name (targets' options; scan records them too). */
+export function collectPorts(opts: Record<string, any>): number[] {
+  const include: number[] = [];
+  for (const spec of opts.ports as string[]) {
+    const p = parsePorts(spec);
+    if (typeof p === 'string') throw new UsageError(`option -p: ${p}`);
+    for (const x of p) include.push(x);
+  }
+  if (opts['top-ports'] !== undefined) for (const x of topPorts(opts['top-ports'])) include.push(x);
+  if (include.length === 0) throw new UsageError('no ports: give -p PORTS or --top-ports N');
+  const exclude: number[] = [];
+  for (const spec of opts['exclude-ports'] as string[]) {
+    const p = parsePorts(spec);
+    if (typeof p === 'string') throw new UsageError(`option --exclude-ports: ${p}`);
+    for (const x of p) exclude.push(x);
+  }
+  return portSet(include, exclude);
 }

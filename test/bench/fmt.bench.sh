@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: records/s through `trawl fmt -o xml` and `-o csv` on 1 M generated records, peak
 # RSS at 0.1 M and 1 M (must stay flat, under 100 MB), side by side with `jq -c .` on the same
-# input as a ratio.
+# input as a ratio; then -o text, -o report and -o sqlite on the same 1 M records, sqlite side by
+# side with `sqlite3 .import` of the same rows as CSV (goal: at least as fast), the report's
+# peak RSS under 150 MB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRAWL="node dist/shared/main.js"
@@ -20,7 +22,8 @@ gen() {
       const ip = `198.${18 + (i >> 16 & 1)}.${i >> 8 & 255}.${i & 255}`;
       const t = 1700000000000000 + i * 1000;
       out.push(JSON.stringify({ type: "open", ip, port: 80, sport: 40000 + (i & 8191), ttl: 64, window: 65160, ipid: i & 65535, options: "mss,sack,ts,nop,ws", time_us: t }) + "\n"); w++;
-      if (i % 4 === 0 && w < n) { out.push(JSON.stringify({ type: "banner", ip, port: 80, sport: 40000 + (i & 8191), ttl: 64, time_us: t + 500, probe: "http-get", data, len: 44, flags: "PA", service: "http", product: "nginx", version: "1.22" }) + "\n"); w++; }
+      if (i % 4 === 0 && w < n) { out.push(JSON.stringify({ type: "banner", ip, port: 80, sport: 40000 + (i & 8191), ttl: 64, time_us: t + 500, probe: "http-get", data, len: 44, flags: "PA", service: "http", product: "nginx", version: "1.22." + (i & 7), http_title: "Welcome " + (i & 63) }) + "\n"); w++; }
+      if (i % 16 === 1 && w < n) { const c = (i >> 4) % 1000; out.push(JSON.stringify({ type: "banner", ip, port: 443, ttl: 64, time_us: t + 700, probe: "tls", data: "FgMDAA==", len: 4, flags: "PA", service: "tls", tls_version: "TLSv1.3", cert_subject_cn: "h" + c + ".example", cert_issuer_cn: "CA " + (c & 7), cert_key_type: "rsa", cert_not_after_us: 1730000000000000 + c * 86400e6, cert_sha256: c.toString(16).padStart(64, "0") }) + "\n"); w++; }
       if (out.length >= 4096) flush();
     }
     flush();' "$1"
@@ -61,4 +64,33 @@ echo "peak RSS 0.1M -> 1M: xml ${mb_xml_100k} -> ${mb_xml_1m} MB, csv ${mb_csv_1
 if [ "$peer" != "n/a" ]; then
   awk -v x="$rate_xml_1m" -v c="$rate_csv_1m" -v p="$peer" 'BEGIN { printf "records per CPU-second relative to jq -c . on the same input: xml %.2fx, csv %.2fx\n", x / p, c / p }'
 fi
+
+# The formats for people and databases, on the same 1 M records. The peer of sqlite is the
+# sqlite3 shell importing the same rows as CSV into one table (no indexes); trawl writes four
+# tables, certificates and builds indexes, so the ratio favours the peer.
+echo
+printf '%-30s %9s %12s %12s %8s\n' "command" "records" "records/s" "rec/CPU-s" "peak MB"
+for f in text report sqlite; do
+  target=$f; [ $f = text ] || target="$f:$dir/out.$f"
+  rm -f "$dir/out.sqlite"
+  read -r secs cpu mb < <(measure "$dir/r1m.ndjson" $TRAWL fmt -o "$target")
+  printf '%-30s %9s %12s %12s %8s\n' "trawl fmt -o $f" 1000000 "$(per 1000000 "$secs")" "$(per 1000000 "$cpu")" "$mb"
+  eval "wall_${f}=$secs; mb_${f}=$mb"
+done
+[ "$mb_report" -lt 150 ] || { echo "FAIL: trawl fmt -o report peak RSS $mb_report MB >= 150 MB at 1 M records"; status=1; }
+grep -q 'The table lists the first 2,000 of' "$dir/out.report" || { echo "FAIL: the report does not say its table is capped"; status=1; }
+rows=$(sqlite3 "$dir/out.sqlite" 'SELECT (SELECT count(*) FROM open) + (SELECT count(*) FROM banner)')
+[ "$rows" = 1000000 ] || { echo "FAIL: the database holds $rows of 1000000 records"; status=1; }
+if command -v sqlite3 > /dev/null; then
+  $TRAWL fmt -o csv < "$dir/r1m.ndjson" > "$dir/r1m.csv"
+  rm -f "$dir/peer.db"
+  /usr/bin/time -f '%e %U %S %M' -o "$dir/t" sqlite3 "$dir/peer.db" ".import --csv $dir/r1m.csv records"
+  read -r psecs puser psys pkb < "$dir/t"
+  printf '%-30s %9s %12s %12s %8s\n' "sqlite3 .import of CSV (peer)" 1000000 "$(per 1000000 "$psecs")" "$(per 1000000 "$(awk -v u="$puser" -v s="$psys" 'BEGIN { print u + s }')")" "$((pkb / 1024))"
+  awk -v t="$wall_sqlite" -v p="$psecs" 'BEGIN { printf "trawl fmt -o sqlite relative to sqlite3 .import of the same rows as CSV (wall): %.2fx\n", p / t }'
+  # The goal (at least the peer's speed) is not met yet: said on every run, not failed on, so
+  # the other figures of make bench still count (JSON parsing and four indexed tables vs one).
+  awk -v t="$wall_sqlite" -v p="$psecs" 'BEGIN { exit !(t <= p * 1.0) }' || echo "BELOW GOAL: -o sqlite is slower than sqlite3 .import of the same rows"
+fi
+echo "peak RSS at 1 M records: text ${mb_text} MB, report ${mb_report} MB (< 150), sqlite ${mb_sqlite} MB"
 exit $status

@@ -1,0 +1,175 @@
+// sqlite: the scan in an SQLite database (better-sqlite3, embedded): a table per record type
+// with the service fields as columns and banner bytes as blobs, certificates once per
+// fingerprint, and a scans table, so several scans live in one file and SQL compares them
+// (queries in trawl-fmt(1)). Rows go in batched transactions; indexes are built at the end.
+import type { AnyRecord } from '../records';
+import type { FormatContext, FormatModule, Sink } from './types';
+import { runInfo } from '../scan/record';
+import { FatalError } from '../exit';
+
+// The few calls of better-sqlite3 used here, typed (the package ships no types).
+interface Statement { run(...params: unknown[]): { lastInsertRowid: number | bigint } }   // an array binds as the parameters
+interface Database {
+  exec(sql: string): void;
+  prepare(sql: string): Statement;
+  pragma(s: string): unknown;
+  close(): void;
+}
+
+/** Columns per table: [column, record key]; every other key of a record goes to `extra` (JSON). */
+const COMMON: [string, string][] = [['ip', 'ip'], ['port', 'port'], ['proto', 'proto'], ['sport', 'sport'], ['ttl', 'ttl'], ['time_us', 'time_us']];
+export const TABLES: Record<string, [string, string][]> = {
+  open: [...COMMON, ['window', 'window'], ['ipid', 'ipid'], ['mss', 'mss'], ['wscale', 'wscale'], ['sack_ok', 'sack_ok'], ['tsval', 'tsval'], ['options', 'options'], ['zero_window', 'zero_window'], ['validated', 'validated']],
+  closed: [...COMMON, ['window', 'window'], ['ipid', 'ipid'], ['validated', 'validated']],
+  unreachable: [...COMMON, ['from_ip', 'from'], ['icmp_type', 'icmp_type'], ['icmp_code', 'icmp_code'], ['validated', 'validated']],
+  banner: [...COMMON, ['probe', 'probe'], ['flags', 'flags'], ['len', 'len'], ['truncated', 'truncated'], ['data', 'data'],
+    ['service', 'service'], ['product', 'product'], ['version', 'version'], ['info', 'info'], ['os', 'os'], ['device', 'device'],
+    ['hostname', 'hostname'], ['cpe', 'cpe'], ['cert_sha256', 'cert_sha256'], ['validated', 'validated']],
+};
+
+// Certificate fields kept in certs, by fingerprint, instead of on every banner.
+const CERT: [string, string][] = [['subject', 'cert_subject'], ['subject_cn', 'cert_subject_cn'], ['issuer', 'cert_issuer'],
+  ['issuer_cn', 'cert_issuer_cn'], ['serial', 'cert_serial'], ['not_before_us', 'cert_not_before_us'], ['not_after_us', 'cert_not_after_us'],
+  ['key_type', 'cert_key_type'], ['key_bits', 'cert_key_bits'], ['sans', 'cert_sans'], ['self_signed', 'cert_self_signed'], ['der', 'cert_der']];
+
+const INT = new Set(['port', 'sport', 'ttl', 'time_us', 'window', 'ipid', 'mss', 'wscale', 'tsval', 'icmp_type', 'icmp_code', 'len', 'not_before_us', 'not_after_us', 'key_bits']);
+const BOOL = new Set(['sack_ok', 'zero_window', 'validated', 'truncated', 'self_signed']);
+const BLOB = new Set(['data', 'der']);
+
+const q = (c: string) => `"${c}"`;
+const type = (c: string) => (INT.has(c) || BOOL.has(c) ? 'INTEGER' : BLOB.has(c) ? 'BLOB' : 'TEXT');
+
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS scans (id INTEGER PRIMARY KEY, args TEXT, ports TEXT, nports INTEGER, seed TEXT,
+    start_us INTEGER, end_us INTEGER, records INTEGER, formatted_by TEXT)`,
+  ...Object.entries(TABLES).map(([t, cols]) =>
+    `CREATE TABLE IF NOT EXISTS ${t} (scan_id INTEGER NOT NULL REFERENCES scans(id), ${cols.map(([c]) => `${q(c)} ${type(c)}`).join(', ')}, extra TEXT)`),
+  `CREATE TABLE IF NOT EXISTS certs (sha256 TEXT PRIMARY KEY, ${CERT.map(([c]) => `${q(c)} ${type(c)}`).join(', ')}, first_scan_id INTEGER, first_seen_us INTEGER)`,
+  'CREATE TABLE IF NOT EXISTS other (scan_id INTEGER NOT NULL REFERENCES scans(id), type TEXT, record TEXT)',
+];
+
+// (ip, port) finds a host and its ports; (port, scan_id) a service across scans or in one.
+export const INDEXES = Object.keys(TABLES).flatMap((t) => [
+  `CREATE INDEX IF NOT EXISTS ${t}_ip ON ${t}(ip, port)`, `CREATE INDEX IF NOT EXISTS ${t}_port ON ${t}(port, scan_id)`,
+]).concat(['CREATE INDEX IF NOT EXISTS certs_not_after ON certs(not_after_us)']);
+
+const BATCH_ROWS = 20000;     // rows per transaction
+const COMMIT_MS = 1000;       // a live pipeline's rows become visible within this
+
+function value(col: string, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (BLOB.has(col)) return typeof v === 'string' ? Buffer.from(v, 'base64') : null;
+  if (BOOL.has(col)) return v === true ? 1 : v === false ? 0 : null;
+  if (typeof v === 'number') return Number.isSafeInteger(v) || !INT.has(col) ? v : null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return JSON.stringify(v);
+}
+
+class SqliteSink implements Sink {
+  private db: Database;
+  private insert = new Map<string, { st: Statement; cols: [string, string][]; keys: Set<string> }>();
+  private insCert: Statement;
+  private insOther: Statement;
+  private insScan: Statement;
+  private endScan: Statement;
+  private scanId: number | null = null;
+  private scanRecords = 0;
+  private lastUs = 0;
+  private pending = 0;
+  private inTx = false;
+  private timer: NodeJS.Timeout | null = null;
+  private params: unknown[] = [];   // reused for every row
+
+  constructor(private ctx: FormatContext, file: string) {
+    let Driver: new (f: string) => Database;
+    try { Driver = require('better-sqlite3'); } catch (e) { throw new FatalError(`-o sqlite needs better-sqlite3 (npm ci): ${(e as Error).message}`); }
+    try { this.db = new Driver(file); } catch (e) { throw new FatalError(`cannot write ${file}: ${(e as Error).message}`); }
+    // WAL with NORMAL sync: a crash loses at most the last transactions, never the file, and a
+    // commit costs no fsync (an in-place journal cost twice the time per row).
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    for (const s of SCHEMA) this.db.exec(s);
+    for (const [t, cols] of Object.entries(TABLES)) {
+      const st = this.db.prepare(`INSERT INTO ${t} (scan_id, ${cols.map(([c]) => q(c)).join(', ')}, extra) VALUES (?${', ?'.repeat(cols.length + 1)})`);
+      this.insert.set(t, { st, cols, keys: new Set(['type', ...cols.map(([, k]) => k)]) });
+    }
+    this.insCert = this.db.prepare(`INSERT OR IGNORE INTO certs (sha256, ${CERT.map(([c]) => q(c)).join(', ')}, first_scan_id, first_seen_us) VALUES (?${', ?'.repeat(CERT.length + 2)})`);
+    this.insOther = this.db.prepare('INSERT INTO other (scan_id, type, record) VALUES (?, ?, ?)');
+    this.insScan = this.db.prepare('INSERT INTO scans (args, ports, nports, seed, start_us, formatted_by) VALUES (?, ?, ?, ?, ?, ?)');
+    this.endScan = this.db.prepare('UPDATE scans SET end_us = max(coalesce(start_us, 0), ?), records = ? WHERE id = ?');
+  }
+
+  private begin() {
+    if (this.inTx) return;
+    this.db.exec('BEGIN');
+    this.inTx = true;
+    this.timer = setTimeout(() => { this.timer = null; this.commit(); }, COMMIT_MS);
+    this.timer.unref();
+  }
+
+  private commit() {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (!this.inTx) return;
+    this.db.exec('COMMIT');
+    this.inTx = false;
+    this.pending = 0;
+  }
+
+  private closeScan() {
+    if (this.scanId !== null) this.endScan.run(this.lastUs || null, this.scanRecords, this.scanId);
+  }
+
+  private startScan(rec: AnyRecord | null) {
+    this.closeScan();
+    const run = rec ? runInfo(rec) : null;
+    const start = run?.start_us ?? (rec && typeof rec.time_us === 'number' ? rec.time_us : null);
+    const r = this.insScan.run(run?.args ?? null, run?.ports ?? null, run?.nports ?? null, run?.seed ?? null, start, this.ctx.args);
+    this.scanId = Number(r.lastInsertRowid);
+    this.scanRecords = 0;
+    this.lastUs = 0;
+  }
+
+  write(rec: AnyRecord): undefined {
+    this.begin();
+    if (rec.type === 'scan') { this.startScan(rec); return undefined; }
+    // Records with no scan record before them (old files, peers' output) get a scan row of their own.
+    if (this.scanId === null) this.startScan(typeof rec.time_us === 'number' ? { type: 'none', time_us: rec.time_us } : null);
+    this.scanRecords++;
+    if (typeof rec.time_us === 'number' && rec.time_us > this.lastUs) this.lastUs = rec.time_us;
+    const t = this.insert.get(rec.type);
+    if (!t || typeof rec.ip !== 'string') {
+      this.insOther.run(this.scanId, rec.type, JSON.stringify(rec));
+    } else {
+      const fp = typeof rec.cert_sha256 === 'string' ? rec.cert_sha256 : null;
+      // A parser that only compares names says cert_self_issued; one that checks the signature, cert_self_signed.
+      if (fp) this.insCert.run(fp, ...CERT.map(([c, k]) => value(c, rec[k] ?? (c === 'self_signed' ? rec.cert_self_issued : undefined))), this.scanId, typeof rec.time_us === 'number' ? rec.time_us : null);
+      let extra: Record<string, unknown> | null = null;
+      for (const k in rec) {
+        if (t.keys.has(k) || (fp && k.charCodeAt(0) === 0x63 && k.startsWith('cert_'))) continue;
+        (extra ??= {})[k] = rec[k];
+      }
+      const params = this.params;
+      params.length = 0;
+      params.push(this.scanId);
+      for (const [c, k] of t.cols) params.push(value(c, rec[k]));
+      params.push(extra ? JSON.stringify(extra) : null);
+      t.st.run(params);
+    }
+    if (++this.pending >= BATCH_ROWS) this.commit();
+    return undefined;
+  }
+
+  async finish(): Promise<void> {
+    if (this.scanId !== null) { this.begin(); this.closeScan(); }
+    this.commit();
+    for (const s of INDEXES) this.db.exec(s);
+    this.db.close();
+  }
+}
+
+export const sqlite: FormatModule = {
+  name: 'sqlite',
+  summary: 'an SQLite database: tables per record type, certs, scans (needs :FILE; several scans per file)',
+  sink: (ctx, file) => new SqliteSink(ctx, file),
+};
