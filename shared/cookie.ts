@@ -6,6 +6,8 @@
 //           The slot (0..15) names the probe sent on this connection (shared/probes), so catch
 //           recovers the probe from the packet alone. With fewer than 16 source ports there are
 //           no slots: sport = base + (g mod count) and the probe is whatever blast was told.
+// IPv6: the same hashes over the 128-bit tuple, saddr[16] daddr[16] in place of saddr[4] daddr[4]
+// (36 and 35 bytes), so the same bits validate a reply of either family.
 // A SYN-ACK or RST must ack ISN+1 exactly (32 bits) and arrive on the keyed sport (log2 G bits).
 // A banner segment must ack ISN+1+d with 0 <= d <= MAX_PROBE_LEN: d is the probe length the
 // server acknowledged (0 when it spoke first), 32 - log2(MAX_PROBE_LEN+1) bits from the ack,
@@ -35,26 +37,60 @@ function portHash(key: Uint8Array, saddr: number, daddr: number, dport: number):
   return Number(siphash24(key, m) & 0xffffffffn);
 }
 
-/** The source port blast uses for a target and probe slot. */
-export function sourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
-  slot: number, base: number, count: number): number {
-  const g = portHash(key, saddr, daddr, dport);
+/** Our initial sequence number for the IPv6 SYN saddr:sport -> daddr:dport (16-byte addresses). */
+export function isn6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, sport: number, dport: number): number {
+  const m = new Uint8Array(36);
+  m.set(saddr.subarray(0, 16), 0); m.set(daddr.subarray(0, 16), 16);
+  m[32] = sport >> 8; m[33] = sport & 0xff; m[34] = dport >> 8; m[35] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn);
+}
+
+function portHash6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, dport: number): number {
+  const m = new Uint8Array(35);
+  m[0] = 1; m.set(saddr.subarray(0, 16), 1); m.set(daddr.subarray(0, 16), 17); m[33] = dport >> 8; m[34] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn);
+}
+
+// The port of port hash g and a slot, and back: the part of the scheme both families share.
+function portOfHash(g: number, slot: number, base: number, count: number): number {
   const groups = Math.floor(count / SLOTS);
   if (groups === 0) return base + (g % count);
   return base + (g % groups) * SLOTS + slot;
+}
+
+function slotOfHash(g: number, sport: number, base: number, count: number): number {
+  const off = sport - base;
+  const groups = Math.floor(count / SLOTS);
+  if (groups === 0) return off === (g % count) ? 0 : -1;
+  if (off >= groups * SLOTS) return -1;
+  return Math.floor(off / SLOTS) === (g % groups) ? off % SLOTS : -1;
+}
+
+const outOfRange = (sport: number, base: number, count: number) => sport < base || sport >= base + count;
+
+/** The source port blast uses for a target and probe slot. */
+export function sourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
+  slot: number, base: number, count: number): number {
+  return portOfHash(portHash(key, saddr, daddr, dport), slot, base, count);
 }
 
 /** The probe slot a reply's destination port encodes, or -1 when the port is not ours.
  *  With fewer than 16 ports (no slots) a valid port returns 0. */
 export function checkSourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
   sport: number, base: number, count: number): number {
-  const off = sport - base;
-  if (off < 0 || off >= count) return -1;
-  const g = portHash(key, saddr, daddr, dport);
-  const groups = Math.floor(count / SLOTS);
-  if (groups === 0) return off === (g % count) ? 0 : -1;
-  if (off >= groups * SLOTS) return -1;
-  return Math.floor(off / SLOTS) === (g % groups) ? off % SLOTS : -1;
+  return outOfRange(sport, base, count) ? -1 : slotOfHash(portHash(key, saddr, daddr, dport), sport, base, count);
+}
+
+/** sourcePort for an IPv6 target (16-byte addresses). */
+export function sourcePort6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, dport: number,
+  slot: number, base: number, count: number): number {
+  return portOfHash(portHash6(key, saddr, daddr, dport), slot, base, count);
+}
+
+/** checkSourcePort for an IPv6 reply (16-byte addresses). */
+export function checkSourcePort6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, dport: number,
+  sport: number, base: number, count: number): number {
+  return outOfRange(sport, base, count) ? -1 : slotOfHash(portHash6(key, saddr, daddr, dport), sport, base, count);
 }
 
 /** Validation bits a banner segment carries for a source range of `count` ports. */

@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadNative } from '../native/index';
 import { siphash24 } from '../shared/siphash';
-import { isn, checkSourcePort, sourcePort, SLOTS } from '../shared/cookie';
+import { isn, isn6, checkSourcePort, checkSourcePort6, sourcePort, sourcePort6, SLOTS } from '../shared/cookie';
+import { referenceCookies } from '../shared/catch/cookies';
 
 const native = loadNative();
 
@@ -74,6 +75,52 @@ test('cookies(): ISN and probe slot equal the TypeScript reference on random tup
   }
 });
 
+test('IPv6 cookies over the 128-bit tuple: native, TypeScript and the byte layout of trawl(7) agree, mixed batches too', () => {
+  const r = rng(777);
+  const key = Uint8Array.from({ length: 16 }, () => r() & 0xff);
+  // The layout written out: ISN = SipHash(saddr[16] daddr[16] sport dport), port hash over
+  // 0x01 saddr[16] daddr[16] dport, low 32 bits.
+  const s = Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i), d = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+  const m = new Uint8Array(36); m.set(s, 0); m.set(d, 16); m[32] = 0x9c; m[33] = 0x40; m[34] = 0; m[35] = 80;
+  assert.is(isn6(key, s, d, 40000, 80), Number(native.siphash24(key, m) & 0xffffffffn));
+  const ph = new Uint8Array(35); ph[0] = 1; ph.set(s, 1); ph.set(d, 17); ph[33] = 0; ph[34] = 80;
+  const g = Number(native.siphash24(key, ph) & 0xffffffffn);
+  assert.is(sourcePort6(key, s, d, 80, 5, 32768, 28233), 32768 + (g % Math.floor(28233 / 16)) * 16 + 5);
+  // An IPv4 tuple and the IPv6 tuple of the same bytes hash differently (message lengths differ).
+  assert.is.not(isn6(key, new Uint8Array(16), new Uint8Array(16), 1, 2), isn(key, 0, 0, 1, 2));
+
+  for (const [base, count] of [[32768, 28233], [40000, 16], [50000, 7]]) {
+    const n = 600;
+    const fam = new Uint8Array(n), s6 = new Uint8Array(16 * n), d6 = new Uint8Array(16 * n);
+    const saddr = new Uint32Array(n), daddr = new Uint32Array(n), sport = new Uint16Array(n), dport = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      fam[i] = i % 3 === 0 ? 4 : 6;
+      dport[i] = r() & 0xffff;
+      for (let k = 0; k < 16; k++) { s6[16 * i + k] = r() & 0xff; d6[16 * i + k] = r() & 0xff; }
+      saddr[i] = r(); daddr[i] = r();
+      const si = s6.subarray(16 * i, 16 * i + 16), di = d6.subarray(16 * i, 16 * i + 16);
+      const keyed = fam[i] === 6 ? sourcePort6(key, si, di, dport[i], i % SLOTS, base, count)
+        : sourcePort(key, saddr[i], daddr[i], dport[i], i % SLOTS, base, count);
+      sport[i] = i % 2 === 0 ? keyed : r() & 0xffff;
+    }
+    const isnOut = new Uint32Array(n), slotOut = new Int8Array(n);
+    native.cookies(key, base, count, saddr, daddr, sport, dport, n, isnOut, slotOut, fam, s6, d6);
+    const refIsn = new Uint32Array(n), refSlot = new Int8Array(n);
+    referenceCookies(key, base, count)(saddr, daddr, sport, dport, n, refIsn, refSlot, fam, s6, d6);
+    for (let i = 0; i < n; i++) {
+      const si = s6.subarray(16 * i, 16 * i + 16), di = d6.subarray(16 * i, 16 * i + 16);
+      const wantIsn = fam[i] === 6 ? isn6(key, si, di, sport[i], dport[i]) : isn(key, saddr[i], daddr[i], sport[i], dport[i]);
+      const wantSlot = fam[i] === 6 ? checkSourcePort6(key, si, di, dport[i], sport[i], base, count)
+        : checkSourcePort(key, saddr[i], daddr[i], dport[i], sport[i], base, count);
+      assert.is(isnOut[i], wantIsn, `isn ${i} IPv${fam[i]} (${base}+${count})`);
+      assert.is(slotOut[i], wantSlot, `slot ${i} IPv${fam[i]} (${base}+${count})`);
+      assert.is(refSlot[i], wantSlot, `reference slot ${i}`);
+      if (wantSlot >= 0) assert.is(refIsn[i], wantIsn, `reference isn ${i}`);
+      if (i % 2 === 0) assert.is(wantSlot, count >= SLOTS ? i % SLOTS : 0, `keyed port ${i} round-trips`);
+    }
+  }
+});
+
 test('siphash24/cookies: bad arguments throw naming the argument', () => {
   const u32 = new Uint32Array(4), u16 = new Uint16Array(4), i8 = new Int8Array(4);
   assert.throws(() => native.siphash24(new Uint8Array(15), new Uint8Array(1)), /siphash24: key must be 16 bytes/);
@@ -84,6 +131,13 @@ test('siphash24/cookies: bad arguments throw naming the argument', () => {
   assert.throws(() => (native.cookies as any)(KEY, 32768, 28233, u32, u32, u32, u16, 4, u32, i8), /cookies: sport must be a Uint16Array/);
   assert.throws(() => native.cookies(KEY, 60000, 10000, u32, u32, u16, u16, 4, u32, i8), /cookies: sportCount must be between 1 and 5536/);
   assert.throws(() => native.cookies(KEY, 1.5, 10, u32, u32, u16, u16, 4, u32, i8), /cookies: sportBase must be an integer/);
+  const fam = new Uint8Array(4).fill(6);
+  assert.throws(() => native.cookies(KEY, 32768, 28233, u32, u32, u16, u16, 4, u32, i8, fam, new Uint8Array(63), new Uint8Array(64)),
+    /cookies: saddr6 must hold 16 bytes per entry/);
+  assert.throws(() => native.cookies(KEY, 32768, 28233, u32, u32, u16, u16, 4, u32, i8, new Uint8Array(3), new Uint8Array(64), new Uint8Array(64)),
+    /cookies: n is larger than families.length/);
+  assert.throws(() => (native.cookies as any)(KEY, 32768, 28233, u32, u32, u16, u16, 4, u32, i8, fam, u32, new Uint8Array(64)),
+    /cookies: saddr6 must be a Uint8Array/);
   try { (native.cookies as any)(); assert.unreachable('no arguments must throw'); } catch (e) {
     assert.instance(e, TypeError);
   }

@@ -1,5 +1,5 @@
 // Module entry: siphash24 and the batch cookie check (catch's hot path), plus the registration
-// of Sender, Capture, arpResolve and canRaw, and the replies layout it was built with. The
+// of Sender, Capture, arpResolve, ndpResolve, neighbors and canRaw, and the replies layout it was built with. The
 // typed surface is native/index.ts.
 #include "common.h"
 #include "siphash.h"
@@ -16,6 +16,9 @@ static Napi::Value Siphash24(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, siphash24(sipKey(key), msg, mlen));
 }
 
+// cookies(key, base, count, saddr, daddr, sport, dport, n, isnOut, slotOut[, families, saddr6, daddr6]):
+// with families given, entry i whose families[i] is 6 takes its addresses from the 16 bytes at
+// 16*i of saddr6 and daddr6 (its saddr[i] and daddr[i] are not read); one call for a mixed batch.
 static Napi::Value Cookies(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t klen, ns, nd, nsp, ndp, ni, nsl;
@@ -34,10 +37,26 @@ static Napi::Value Cookies(const Napi::CallbackInfo& info) {
   size_t lens[] = {ns, nd, nsp, ndp, ni, nsl};
   for (int i = 0; i < 6; i++)
     if (n > lens[i]) rangeError(env, std::string("cookies: n is larger than ") + names[i] + ".length");
+  const uint8_t *fam = nullptr, *saddr6 = nullptr, *daddr6 = nullptr;
+  if (info.Length() > 10 && !info[10].IsUndefined()) {
+    size_t nf, ns6, nd6;
+    fam = typedArg<uint8_t>(env, info[10], napi_uint8_array, "cookies: families", &nf);
+    saddr6 = typedArg<uint8_t>(env, info[11], napi_uint8_array, "cookies: saddr6", &ns6);
+    daddr6 = typedArg<uint8_t>(env, info[12], napi_uint8_array, "cookies: daddr6", &nd6);
+    if (n > nf) rangeError(env, "cookies: n is larger than families.length");
+    if ((uint64_t)n * 16 > ns6) rangeError(env, "cookies: saddr6 must hold 16 bytes per entry");
+    if ((uint64_t)n * 16 > nd6) rangeError(env, "cookies: daddr6 must hold 16 bytes per entry");
+  }
   SipKey k = sipKey(key);
   for (uint32_t i = 0; i < n; i++) {
-    isnOut[i] = cookieIsn(k, saddr[i], daddr[i], sport[i], dport[i]);
-    slotOut[i] = (int8_t)cookieCheckSport(k, saddr[i], daddr[i], dport[i], sport[i], base, count);
+    if (fam && fam[i] == 6) {
+      const uint8_t *s = saddr6 + 16 * (size_t)i, *d = daddr6 + 16 * (size_t)i;
+      isnOut[i] = cookieIsn6(k, s, d, sport[i], dport[i]);
+      slotOut[i] = (int8_t)cookieCheckSport6(k, s, d, dport[i], sport[i], base, count);
+    } else {
+      isnOut[i] = cookieIsn(k, saddr[i], daddr[i], sport[i], dport[i]);
+      slotOut[i] = (int8_t)cookieCheckSport(k, saddr[i], daddr[i], dport[i], sport[i], base, count);
+    }
   }
   return env.Undefined();
 }
@@ -46,6 +65,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("siphash24", Napi::Function::New(env, Siphash24, "siphash24"));
   exports.Set("cookies", Napi::Function::New(env, Cookies, "cookies"));
   exports.Set("arpResolve", Napi::Function::New(env, arpResolve, "arpResolve"));
+  exports.Set("ndpResolve", Napi::Function::New(env, ndpResolve, "ndpResolve"));
+  exports.Set("neighbors", Napi::Function::New(env, neighbors, "neighbors"));
   exports.Set("canRaw", Napi::Function::New(env, canRaw, "canRaw"));
   exports.Set("replyLayout", Napi::String::New(env, reply::LAYOUT_ID));
   initSender(env, exports);

@@ -5,6 +5,8 @@
 // sport = base + (g mod G) * 16 + slot, G = count / 16,
 //         g = low 32 bits of SipHash-2-4(key, 0x01 saddr[4] daddr[4] dport[2]);
 //         with fewer than 16 ports: base + (g mod count), slot 0.
+// IPv6: the same over the 128-bit tuple, saddr[16] daddr[16] (36 and 35 bytes hashed); the
+// message lengths differ from IPv4's, so no tuple of one family hashes as one of the other.
 #pragma once
 #include <cstdint>
 #include <cstddef>
@@ -64,24 +66,61 @@ inline uint32_t cookiePortHash(const SipKey& k, uint32_t saddr, uint32_t daddr, 
   return (uint32_t)siphash24(k, m, 11);
 }
 
-inline uint16_t cookieSport(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t dport, int slot,
-                            uint32_t base, uint32_t count) {
-  uint32_t g = cookiePortHash(k, saddr, daddr, dport);
+inline uint32_t cookieIsn6(const SipKey& k, const uint8_t saddr[16], const uint8_t daddr[16], uint16_t sport,
+                           uint16_t dport) {
+  uint8_t m[36];
+  __builtin_memcpy(m, saddr, 16); __builtin_memcpy(m + 16, daddr, 16);
+  m[32] = (uint8_t)(sport >> 8); m[33] = (uint8_t)sport; m[34] = (uint8_t)(dport >> 8); m[35] = (uint8_t)dport;
+  return (uint32_t)siphash24(k, m, 36);
+}
+
+inline uint32_t cookiePortHash6(const SipKey& k, const uint8_t saddr[16], const uint8_t daddr[16], uint16_t dport) {
+  uint8_t m[35];
+  m[0] = 1;
+  __builtin_memcpy(m + 1, saddr, 16); __builtin_memcpy(m + 17, daddr, 16);
+  m[33] = (uint8_t)(dport >> 8); m[34] = (uint8_t)dport;
+  return (uint32_t)siphash24(k, m, 35);
+}
+
+// The source port of port hash g and a probe slot.
+inline uint16_t sportOfHash(uint32_t g, int slot, uint32_t base, uint32_t count) {
   uint32_t groups = count / SLOTS;
   if (groups == 0) return (uint16_t)(base + g % count);
   return (uint16_t)(base + (g % groups) * SLOTS + (uint32_t)slot);
 }
 
-// The probe slot the port encodes, or -1 when it is not the keyed one.
-inline int cookieCheckSport(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t dport, uint16_t sport,
-                            uint32_t base, uint32_t count) {
+// The probe slot sport encodes under port hash g, or -1 when it is not the keyed port.
+inline int slotOfHash(uint32_t g, uint16_t sport, uint32_t base, uint32_t count) {
   int64_t off = (int64_t)sport - (int64_t)base;
   if (off < 0 || off >= (int64_t)count) return -1;
-  uint32_t g = cookiePortHash(k, saddr, daddr, dport);
   uint32_t groups = count / SLOTS;
   if (groups == 0) return (uint32_t)off == g % count ? 0 : -1;
   if (off >= (int64_t)(groups * SLOTS)) return -1;
   return (uint32_t)(off / SLOTS) == g % groups ? (int)(off % SLOTS) : -1;
+}
+
+inline uint16_t cookieSport(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t dport, int slot,
+                            uint32_t base, uint32_t count) {
+  return sportOfHash(cookiePortHash(k, saddr, daddr, dport), slot, base, count);
+}
+
+// The probe slot the port encodes, or -1 when it is not the keyed one.
+inline int cookieCheckSport(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t dport, uint16_t sport,
+                            uint32_t base, uint32_t count) {
+  // Outside the range: no hash needed.
+  if ((uint32_t)(sport - base) >= count) return -1;
+  return slotOfHash(cookiePortHash(k, saddr, daddr, dport), sport, base, count);
+}
+
+inline uint16_t cookieSport6(const SipKey& k, const uint8_t saddr[16], const uint8_t daddr[16], uint16_t dport,
+                             int slot, uint32_t base, uint32_t count) {
+  return sportOfHash(cookiePortHash6(k, saddr, daddr, dport), slot, base, count);
+}
+
+inline int cookieCheckSport6(const SipKey& k, const uint8_t saddr[16], const uint8_t daddr[16], uint16_t dport,
+                             uint16_t sport, uint32_t base, uint32_t count) {
+  if ((uint32_t)(sport - base) >= count) return -1;
+  return slotOfHash(cookiePortHash6(k, saddr, daddr, dport), sport, base, count);
 }
 
 }  // namespace trawl
