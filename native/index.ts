@@ -1,7 +1,8 @@
 // Typed surface of the native packet module (native/src/*.cc, built by `make` through node-gyp).
 // Used only by blast and catch. Batch-shaped: JavaScript allocates every buffer, C++ fills or
 // drains it, one call moves many packets and returns a count. Addresses in typed arrays are
-// IPv4 as uint32 in host order (198.18.0.1 = 0xC6120001).
+// IPv4 as uint32 in host order (198.18.0.1 = 0xC6120001), IPv6 as 16 bytes each in a Uint8Array
+// (entry i at 16*i), marked by a families array (4 or 6 per entry) where a batch may mix them.
 import * as path from 'path';
 import { REPLY_LAYOUT_ID } from '../shared/replies';
 
@@ -12,7 +13,9 @@ export interface SenderOptions {
   pcapFile?: string;       // ... or write the exact frames to this pcap file (no privileges)
   srcMac: string;          // "aa:bb:cc:dd:ee:ff"
   dstMac: string;          // the router's (or the target's, on a link) MAC
-  srcIp: string;
+  srcIp?: string;          // IPv4 source; at least one of srcIp and srcIp6 (setSource adds the other later)
+  srcIp6?: string;         // IPv6 source
+  dstMac6?: string;        // IPv6 next hop's MAC (default: dstMac)
   ttl: number;             // 1..255
   synOptions: SynOptions;  // TCP option layout of the SYN, as ZMap's probe modules
   key: Uint8Array;         // 16-byte cookie key (shared/key.ts)
@@ -36,8 +39,11 @@ export interface SenderStats {
 
 export interface Sender {
   /** One SYN per target i < count: ips[i]:ports[i], carrying probe slot slots[i] in its source
-   *  port. Returns how many were sent, from the front; the caller offers the rest again. */
-  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number): number;
+   *  port. With families given, target i with families[i] = 6 is the IPv6 address in
+   *  addrs6[16i, 16i+16) (ips[i] unread). Returns how many were sent, from the front; the caller
+   *  offers the rest again. Throws, sending nothing, for a target of a family without a source. */
+  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
+    families?: Uint8Array, addrs6?: Uint8Array): number;
   /** count reply frames (shared/replies.ts) lying back to back in frames, each as long as its
    *  length field: the caller has checked their MACs (shared/blast/replies.ts). Each request's
    *  cookie is checked again here; requests that fail it, and kinds or families this sender
@@ -45,9 +51,12 @@ export interface Sender {
    *  sending nothing, when the frames do not fit frames.length. Returns how many requests were
    *  consumed, from the front (the caller offers the rest again). */
   sendReplies(frames: Uint8Array, count: number): number;
-  /** The payload of probe slot 0..15. When `after` is given the target's dotted address is
-   *  inserted between `before` and `after` (HTTP Host header). Total length <= 1400. */
+  /** The payload of probe slot 0..15. When `after` is given the target's address is inserted
+   *  between `before` and `after` (HTTP Host header): dotted IPv4, or IPv6 in brackets. Total
+   *  length <= 1400 with the longest address (41 bytes). */
   setProbe(slot: number, before: Uint8Array, after?: Uint8Array): void;
+  /** Our source address of one family and its next hop's MAC (rebuilds that family's SYN). */
+  setSource(family: 4 | 6, srcIp: string, dstMac: string): void;
   stats(): SenderStats;
   close(): void;
 }
@@ -60,6 +69,7 @@ export interface CaptureOptions {
   filter?: string;         // BPF expression compiled by libpcap
   direction?: 'in' | 'out' | 'inout'; // live: which packets the socket sees (default inout)
   promisc?: boolean;       // live: promiscuous mode (default false)
+  multicast?: string[];    // live: Ethernet multicast groups to join while open (IPv6 solicited-node groups)
 }
 // Defaults: snaplen 2048, bufferBytes 64 MiB (see native/src/capture.cc for why).
 
@@ -93,9 +103,15 @@ export interface Native {
    *  the source port encodes, or -1 if the port is not the keyed one (shared/cookie.ts). */
   cookies(key: Uint8Array, sportBase: number, sportCount: number,
     saddr: Uint32Array, daddr: Uint32Array, sport: Uint16Array, dport: Uint16Array, n: number,
-    isnOut: Uint32Array, slotOut: Int8Array): void;
+    isnOut: Uint32Array, slotOut: Int8Array,
+    /** Mixed batches: entry i with families[i] = 6 takes the 16 bytes at 16i of saddr6/daddr6. */
+    families?: Uint8Array, saddr6?: Uint8Array, daddr6?: Uint8Array): void;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
+  /** Resolves ipv6's MAC by a Neighbor Solicitation on iface (from srcIp), or null after timeoutMs. */
+  ndpResolve(iface: string, srcIp: string, ipv6: string, timeoutMs: number): Promise<string | null>;
+  /** The kernel's neighbour table of one family (rtnetlink): entries with a MAC, state the NUD_* bits. */
+  neighbors(family: 4 | 6): { ip: string; mac: string; iface: string; state: number }[];
   /** true when this process may open AF_PACKET sockets (CAP_NET_RAW). */
   canRaw(): boolean;
   /** REPLY_LAYOUT_ID of the shared/replies.ts the module was built from (native/gen/replies.h). */

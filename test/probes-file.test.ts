@@ -51,11 +51,13 @@ test('bad files: FILE:LINE and the reason', () => {
   assert.is(err(() => readProbeFile(`${FIX}/missing.bin`)), `${FIX}/missing.bin: cannot read probe file: no such file`);
 });
 
-test('length budget: 1400 bytes, counting 15 for the address where {ip} is', () => {
+test('length budget: 1400 bytes, counting 41 for the address where {ip} is (IPv6 in brackets)', () => {
   assert.is(parseProbeFile(new Uint8Array(1400), 'max.bin').before.length, 1400);
   assert.is(err(() => parseProbeFile(new Uint8Array(1401), 'big.bin')), 'big.bin: probe is 1401 bytes, more than 1400');
-  assert.ok(parseText('#trawl-probe\n' + 'a'.repeat(1385) + '{ip}\n'));
-  assert.is(err(() => parseText('#trawl-probe\n' + 'a'.repeat(1386) + '{ip}\n')), 'p.txt: probe is 1401 bytes with the longest address, more than 1400');
+  assert.ok(parseText('#trawl-probe\n' + 'a'.repeat(1359) + '{ip}\n'));
+  assert.is(err(() => parseText('#trawl-probe\n' + 'a'.repeat(1360) + '{ip}\n')), 'p.txt: probe is 1401 bytes with the longest address, more than 1400');
+  const longest = parseText('#trawl-probe\n' + 'a'.repeat(1359) + '{ip}\n');
+  assert.is(renderPayload(longest, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff').length, 1400);
 });
 
 test('a directory is refused with the file name', () => {

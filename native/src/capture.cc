@@ -9,8 +9,13 @@
 #include "common.h"
 #include <pcap/pcap.h>
 #include <uv.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <vector>
 #include <deque>
+#include <array>
+#include <cerrno>
 
 namespace trawl {
 
@@ -100,6 +105,20 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
   if (direction != "in" && direction != "out" && direction != "inout")
     typeError(env, "Capture: options.direction must be in, out or inout");
   bool promisc = o.Has("promisc") && o.Get("promisc").ToBoolean().Value();
+  // Ethernet multicast groups the live capture's socket joins (PACKET_ADD_MEMBERSHIP): frames
+  // sent to them pass the NIC's filter while the capture is open, as for a group the kernel joined.
+  std::vector<std::array<uint8_t, 6>> groups;
+  if (o.Has("multicast") && !o.Get("multicast").IsUndefined()) {
+    if (!o.Get("multicast").IsArray()) typeError(env, "Capture: options.multicast must be an array of MAC addresses");
+    Napi::Array a = o.Get("multicast").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      std::string m = strArg(env, a.Get(i), "Capture: options.multicast[" + std::to_string(i) + "]");
+      std::array<uint8_t, 6> g;
+      if (!parseMac(m, g.data()) || !(g[0] & 1))
+        typeError(env, "Capture: options.multicast[" + std::to_string(i) + "] is not a multicast MAC address: " + m);
+      groups.push_back(g);
+    }
+  }
 
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   if (hasFile) {
@@ -129,6 +148,18 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
     if (pcap_setnonblock(p_, 1, errbuf) < 0) {
       pcap_close(p_); p_ = nullptr;
       throw Napi::Error::New(env, std::string("Capture: nonblocking mode: ") + errbuf);
+    }
+    for (const auto& g : groups) {
+      struct packet_mreq mr;
+      memset(&mr, 0, sizeof mr);
+      mr.mr_ifindex = (int)if_nametoindex(iface.c_str());
+      mr.mr_type = PACKET_MR_MULTICAST; mr.mr_alen = 6;
+      memcpy(mr.mr_address, g.data(), 6);
+      if (setsockopt(pcap_fileno(p_), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) {
+        int e = errno;
+        pcap_close(p_); p_ = nullptr;
+        throw Napi::Error::New(env, std::string("Capture: joining multicast group ") + formatMac(g.data()) + ": " + strerror(e));
+      }
     }
     if (direction != "inout") {
       if (pcap_setdirection(p_, direction == "in" ? PCAP_D_IN : PCAP_D_OUT) < 0) {

@@ -86,6 +86,8 @@ inline std::string formatMac(const uint8_t m[6]) {
 
 // Dotted IPv4 -> host-order uint32; false when malformed.
 bool parseIpv4(const std::string& s, uint32_t* out);
+// IPv6 text -> its 16 bytes; false when malformed.
+bool parseIpv6(const std::string& s, uint8_t out[16]);
 
 inline void put16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
 inline void put32(uint8_t* p, uint32_t v) { p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff; }
@@ -108,6 +110,8 @@ inline uint16_t fold(uint32_t s) {
 void initSender(Napi::Env env, Napi::Object exports);
 void initCapture(Napi::Env env, Napi::Object exports);
 Napi::Value arpResolve(const Napi::CallbackInfo& info);
+Napi::Value ndpResolve(const Napi::CallbackInfo& info);
+Napi::Value neighbors(const Napi::CallbackInfo& info);
 Napi::Value canRaw(const Napi::CallbackInfo& info);
 
 }  // namespace trawl

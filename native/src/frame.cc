@@ -13,9 +13,9 @@ bool parseSynLayout(const std::string& s, SynLayout* out) {
   return true;
 }
 
-static const uint8_t TSVAL[4] = {0x00, 0x01, 0x86, 0xa0};  // fixed: 100000
+const uint8_t TSVAL[4] = {0x00, 0x01, 0x86, 0xa0};  // fixed: 100000
 
-static size_t writeOptions(uint8_t* o, SynLayout layout, uint16_t* window) {
+size_t writeSynOptions(uint8_t* o, SynLayout layout, uint16_t* window) {
   size_t n = 0;
   auto mss = [&]() { o[n++] = 2; o[n++] = 4; o[n++] = 0x05; o[n++] = 0xb4; };
   auto nop = [&]() { o[n++] = 1; };
@@ -37,7 +37,7 @@ void buildSynTemplate(SynTemplate* t, const uint8_t srcMac[6], const uint8_t dst
   memset(f, 0, MAX_SYN_LEN);
   memcpy(f, dstMac, 6); memcpy(f + 6, srcMac, 6); f[12] = 0x08; f[13] = 0x00;
   uint16_t window = 0;
-  size_t optLen = writeOptions(f + HDR_LEN, layout, &window);
+  size_t optLen = writeSynOptions(f + HDR_LEN, layout, &window);
   size_t tcpLen = TCP_LEN + optLen;
   uint8_t* ip = f + ETH_LEN;
   ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(IP_LEN + tcpLen)); put16(ip + 4, 0);
@@ -54,17 +54,9 @@ bool layoutHasTimestamps(SynLayout layout) {
   return layout == SynLayout::Linux || layout == SynLayout::Bsd;
 }
 
-size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
-                    uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                    uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload, size_t plen) {
-  memcpy(f, dstMac, 6); memcpy(f + 6, srcMac, 6); f[12] = 0x08; f[13] = 0x00;
-  uint8_t* ip = f + ETH_LEN;
+size_t writeTcpSegment(uint8_t* tcp, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                       uint16_t window, bool timestamps, const uint8_t* payload, size_t plen) {
   size_t optLen = timestamps ? 12 : 0;
-  size_t tcpLen = TCP_LEN + optLen + plen;
-  ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(IP_LEN + tcpLen)); put16(ip + 4, ipId);
-  put16(ip + 6, 0x4000); ip[8] = ttl; ip[9] = 6; put16(ip + 10, 0); put32(ip + 12, saddr); put32(ip + 16, daddr);
-  put16(ip + 10, fold(sum16(ip, IP_LEN)));
-  uint8_t* tcp = ip + IP_LEN;
   put16(tcp, sport); put16(tcp + 2, dport); put32(tcp + 4, seq); put32(tcp + 8, ack);
   tcp[12] = (uint8_t)(((TCP_LEN + optLen) / 4) << 4); tcp[13] = flags; put16(tcp + 14, window);
   put16(tcp + 16, 0); put16(tcp + 18, 0);
@@ -73,6 +65,19 @@ size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6]
     o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10; memcpy(o + 4, TSVAL, 4); memset(o + 8, 0, 4);
   }
   if (plen) memcpy(tcp + TCP_LEN + optLen, payload, plen);
+  return TCP_LEN + optLen + plen;
+}
+
+size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
+                    uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                    uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload, size_t plen) {
+  memcpy(f, dstMac, 6); memcpy(f + 6, srcMac, 6); f[12] = 0x08; f[13] = 0x00;
+  uint8_t* ip = f + ETH_LEN;
+  uint8_t* tcp = ip + IP_LEN;
+  size_t tcpLen = writeTcpSegment(tcp, sport, dport, seq, ack, flags, window, timestamps, payload, plen);
+  ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(IP_LEN + tcpLen)); put16(ip + 4, ipId);
+  put16(ip + 6, 0x4000); ip[8] = ttl; ip[9] = 6; put16(ip + 10, 0); put32(ip + 12, saddr); put32(ip + 16, daddr);
+  put16(ip + 10, fold(sum16(ip, IP_LEN)));
   uint32_t s = (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff) + 6 + (uint32_t)tcpLen;
   s += sum16(tcp, tcpLen);
   put16(tcp + 16, fold(s));

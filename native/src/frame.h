@@ -38,6 +38,12 @@ enum class SynLayout { Linux, Windows, Bsd, None };
 
 bool parseSynLayout(const std::string& s, SynLayout* out);
 
+// Writes the layout's SYN options at o and its window into *window; returns the option bytes.
+// Both families' templates take them from here (frame6.h).
+size_t writeSynOptions(uint8_t* o, SynLayout layout, uint16_t* window);
+// The fixed TSval of every SYN and reply (no clock state).
+extern const uint8_t TSVAL[4];
+
 struct SynTemplate {
   uint8_t bytes[MAX_SYN_LEN];
   size_t len;
@@ -70,6 +76,11 @@ inline void patchSyn(uint8_t* f, const SynTemplate& t, uint32_t daddr, uint16_t 
 // True when the layout's SYN offers timestamps: the replies then carry NOP,NOP,TS too (RFC 7323:
 // once negotiated, every segment carries one), with the SYN's fixed TSval and TSecr 0.
 bool layoutHasTimestamps(SynLayout layout);
+
+// The TCP part of a reply segment at tcp (both families): header, NOP,NOP,TS when timestamps,
+// payload; checksum left 0 for the caller, who knows the pseudo header. Returns its length.
+size_t writeTcpSegment(uint8_t* tcp, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                       uint16_t window, bool timestamps, const uint8_t* payload, size_t plen);
 
 // An ACK (flags ACK, or PSH|ACK with payload) or RST|ACK, optionally with the timestamp option
 // (12 bytes), then the payload; returns the frame length.

@@ -1,13 +1,15 @@
 // Sender: SYNs built from a template and sent in batches through an AF_PACKET socket with
 // PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the ZBanner replies
-// (ACK+probe, RST) whose cookies are checked again before anything is sent.
+// (ACK+probe, RST) whose cookies are checked again before anything is sent. Both families: a
+// batch may mix IPv4 and IPv6 targets, each patched from its family's template (frame.h,
+// frame6.h), sent from that family's source address to that family's next hop.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
 // >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
 // taking chunks of 256 in turn (`lanes: 1` turns the helper off). Why sendmmsg rather than a
 // TX_RING, and why two lanes in chunks: the measurements are kept in test/bench/tx.bench.sh.
 #include "common.h"
-#include "frame.h"
+#include "frame6.h"
 #include "siphash.h"
 #include "replies.h"   // generated from shared/replies.ts (native/gen-replies-h.ts)
 #include <pcap/pcap.h>
@@ -38,13 +40,15 @@ bool parseIpv4(const std::string& s, uint32_t* out) {
 
 constexpr size_t BATCH = 256;
 constexpr size_t SYN_STRIDE = 128;
+static_assert(MAX_SYN_LEN <= SYN_STRIDE && MAX_SYN6_LEN <= SYN_STRIDE, "a SYN fits its stride");
 constexpr size_t REPLY_STRIDE = 1536;   // room for any reply frame: headers, TS option, 1400 bytes
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
 constexpr int SNDBUF_BYTES = 4 << 20;
 constexpr int PCAP_SNAPLEN = 65535;
-// The longest dotted IPv4 address a probe's {ip} may become (shared/probes/user.ts MAX_ADDRESS_LEN).
-constexpr size_t MAX_ADDRESS_LEN = 15;
+// The longest text a probe's {ip} may become: an IPv6 address in brackets (frame6.h), 41 bytes
+// (shared/probes/user.ts MAX_ADDRESS_LEN).
+constexpr size_t MAX_ADDRESS_LEN = MAX_ADDRESS6_LEN;
 
 // One transmit lane: a socket (or the pcap dumper) plus its frame buffers.
 struct Lane {
@@ -68,6 +72,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
       InstanceMethod("sendSyns", &Sender::SendSyns),
       InstanceMethod("sendReplies", &Sender::SendReplies),
       InstanceMethod("setProbe", &Sender::SetProbe),
+      InstanceMethod("setSource", &Sender::SetSource),
       InstanceMethod("stats", &Sender::Stats),
       InstanceMethod("close", &Sender::Close),
     });
@@ -82,12 +87,21 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Napi::Value SendSyns(const Napi::CallbackInfo& info);
   Napi::Value SendReplies(const Napi::CallbackInfo& info);
   Napi::Value SetProbe(const Napi::CallbackInfo& info);
+  Napi::Value SetSource(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   int openSocket(Napi::Env env);
   size_t transmit(Lane& lane, size_t n, const size_t* lens);
-  uint32_t synRange(Lane& lane, const uint32_t* ips, const uint16_t* ports, const uint8_t* slots, uint32_t n);
+  // One sendSyns batch: families and addrs6 are null when every target is IPv4.
+  struct Targets {
+    const uint32_t* ips; const uint16_t* ports; const uint8_t* slots; const uint8_t* families; const uint8_t* addrs6;
+    Targets from(uint32_t k) const {
+      return {ips + k, ports + k, slots + k, families ? families + k : nullptr, addrs6 ? addrs6 + 16 * (size_t)k : nullptr};
+    }
+  };
+  uint32_t synRange(Lane& lane, const Targets& t, uint32_t n);
+  void setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where);
   void helperLoop();
   void shutdown();
   void checkOpen(Napi::Env env, const char* fn) {
@@ -111,17 +125,33 @@ class Sender : public Napi::ObjectWrap<Sender> {
   pcap_dumper_t* dumper_ = nullptr;
   uint8_t srcMac_[6], dstMac_[6];
   uint32_t srcIp_ = 0;
+  // IPv6: our address and the next hop's MAC, when the sender has an IPv6 source.
+  uint8_t srcIp6_[16] = {0}, dstMac6_[6] = {0};
+  bool has4_ = false, has6_ = false;
+  SynLayout layout_ = SynLayout::Linux;
   uint8_t ttl_ = 64;
   SipKey key_{};
   uint32_t sportBase_ = 0, sportCount_ = 0;
   uint16_t probeWindow_ = 1460;
   bool timestamps_ = false;  // the SYN offered TS, so replies carry it (frame.h)
   SynTemplate syn_{};
+  Syn6Template syn6_{};
   Probe probes_[SLOTS];
   Lane main_, aux_;
   uint64_t repliesSent_ = 0, repliesRejected_ = 0;
   std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
-  bool replyOk(const uint8_t* r) const;
+  // A request's address pair: IPv4 numbers, or the frame's 16-byte fields (IPv6).
+  struct Peer { bool v6; uint32_t saddr, daddr; const uint8_t* saddr6; const uint8_t* daddr6; };
+  bool replyOk(const uint8_t* r, Peer* p) const;
+  // One reply segment to p's target, of p's family (frame.h, frame6.h).
+  size_t segment(Lane& lane, uint8_t* f, const Peer& p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t window, const uint8_t* payload, size_t plen) {
+    if (p.v6)
+      return buildSegment6(f, srcMac_, dstMac6_, p.saddr6, p.daddr6, ttl_, sport, dport, seq, ack, flags, window,
+                           timestamps_, payload, plen);
+    return buildSegment(f, srcMac_, dstMac_, p.saddr, p.daddr, ttl_, lane.nextId(), sport, dport, seq, ack, flags,
+                        window, timestamps_, payload, plen);
+  }
 
   // The helper thread (live mode only): takes the second half of a large sendSyns batch.
   std::thread helper_;
@@ -130,7 +160,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   bool jobReady_ = false, jobDone_ = false, stop_ = false;
   // The batch being shared: both lanes take chunks of BATCH targets in turn (work stealing, so a
   // lane that loses its core does not leave the other waiting at the end).
-  const uint32_t* jIps_ = nullptr; const uint16_t* jPorts_ = nullptr; const uint8_t* jSlots_ = nullptr;
+  Targets job_{};
   uint32_t jN_ = 0, jChunks_ = 0;
   std::atomic<uint32_t> jNext_{0};
   std::atomic<bool> jHalt_{false};
@@ -181,14 +211,19 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (hasIface == hasPcap) typeError(env, "Sender: give exactly one of options.iface and options.pcapFile");
   std::string s = strArg(env, o.Get("srcMac"), "Sender: options.srcMac");
   if (!parseMac(s, srcMac_)) typeError(env, "Sender: options.srcMac is not a MAC address: " + s);
-  s = strArg(env, o.Get("dstMac"), "Sender: options.dstMac");
-  if (!parseMac(s, dstMac_)) typeError(env, "Sender: options.dstMac is not a MAC address: " + s);
-  s = strArg(env, o.Get("srcIp"), "Sender: options.srcIp");
-  if (!parseIpv4(s, &srcIp_)) typeError(env, "Sender: options.srcIp is not an IPv4 address: " + s);
+  std::string dstMac = strArg(env, o.Get("dstMac"), "Sender: options.dstMac");
   ttl_ = (uint8_t)intArg(env, o.Get("ttl"), 1, 255, "Sender: options.ttl");
   s = strArg(env, o.Get("synOptions"), "Sender: options.synOptions");
-  SynLayout layout;
-  if (!parseSynLayout(s, &layout)) typeError(env, "Sender: options.synOptions must be linux, windows, bsd or none");
+  if (!parseSynLayout(s, &layout_)) typeError(env, "Sender: options.synOptions must be linux, windows, bsd or none");
+  bool has4 = o.Has("srcIp") && !o.Get("srcIp").IsUndefined(), has6 = o.Has("srcIp6") && !o.Get("srcIp6").IsUndefined();
+  if (!has4 && !has6) typeError(env, "Sender: give options.srcIp (IPv4), options.srcIp6 (IPv6) or both");
+  if (has4) setSource(env, 4, strArg(env, o.Get("srcIp"), "Sender: options.srcIp"), dstMac, "Sender: options.srcIp");
+  else if (!parseMac(dstMac, dstMac_)) typeError(env, "Sender: options.dstMac is not a MAC address: " + dstMac);
+  if (has6) {
+    bool own = o.Has("dstMac6") && !o.Get("dstMac6").IsUndefined();
+    setSource(env, 6, strArg(env, o.Get("srcIp6"), "Sender: options.srcIp6"),
+              own ? strArg(env, o.Get("dstMac6"), "Sender: options.dstMac6") : dstMac, "Sender: options.srcIp6");
+  }
   size_t klen;
   uint8_t* key = typedArg<uint8_t>(env, o.Get("key"), napi_uint8_array, "Sender: options.key", &klen);
   if (klen != 16) rangeError(env, "Sender: options.key must be 16 bytes");
@@ -197,8 +232,7 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   sportCount_ = (uint32_t)intArg(env, o.Get("sportCount"), 1, 65536 - sportBase_, "Sender: options.sportCount");
   if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
     probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
-  buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout);
-  timestamps_ = layoutHasTimestamps(layout);
+  timestamps_ = layoutHasTimestamps(layout_);
   main_.rng = seedRng();
   aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
 
@@ -281,20 +315,27 @@ size_t Sender::transmit(Lane& lane, size_t n, const size_t* lens) {
   return done;
 }
 
-uint32_t Sender::synRange(Lane& lane, const uint32_t* ips, const uint16_t* ports, const uint8_t* slots, uint32_t n) {
+uint32_t Sender::synRange(Lane& lane, const Targets& t, uint32_t n) {
   size_t lens[BATCH];
   uint32_t total = 0;
   while (total < n) {
     size_t k = std::min<size_t>(BATCH, n - total);
     for (size_t i = 0; i < k; i++) {
-      uint32_t daddr = ips[total + i];
-      uint16_t dport = ports[total + i];
+      size_t j = total + i;
+      uint16_t dport = t.ports[j];
       uint8_t* f = lane.frames.data() + i * SYN_STRIDE;
-      uint16_t sport = cookieSport(key_, srcIp_, daddr, dport, slots[total + i], sportBase_, sportCount_);
-      uint32_t isn = cookieIsn(key_, srcIp_, daddr, sport, dport);
-      patchSyn(f, syn_, daddr, dport, sport, isn, lane.nextId());
+      if (t.families && t.families[j] == 6) {
+        const uint8_t* daddr = t.addrs6 + 16 * j;
+        uint16_t sport = cookieSport6(key_, srcIp6_, daddr, dport, t.slots[j], sportBase_, sportCount_);
+        patchSyn6(f, syn6_, daddr, dport, sport, cookieIsn6(key_, srcIp6_, daddr, sport, dport));
+        lens[i] = syn6_.len;
+      } else {
+        uint32_t daddr = t.ips[j];
+        uint16_t sport = cookieSport(key_, srcIp_, daddr, dport, t.slots[j], sportBase_, sportCount_);
+        patchSyn(f, syn_, daddr, dport, sport, cookieIsn(key_, srcIp_, daddr, sport, dport), lane.nextId());
+        lens[i] = syn_.len;
+      }
       lane.iov[i].iov_base = f;
-      lens[i] = syn_.len;
     }
     size_t sent = transmit(lane, k, lens);
     total += (uint32_t)sent;
@@ -309,7 +350,7 @@ void Sender::runChunks(Lane& lane) {
     uint32_t c = jNext_.fetch_add(1);
     if (c >= jChunks_) break;
     uint32_t from = c * (uint32_t)BATCH, len = std::min<uint32_t>((uint32_t)BATCH, jN_ - from);
-    uint32_t sent = synRange(lane, jIps_ + from, jPorts_ + from, jSlots_ + from, len);
+    uint32_t sent = synRange(lane, job_.from(from), len);
     jSent_[c] = sent;
     if (sent < len) jHalt_.store(true);
   }
@@ -340,8 +381,22 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
   if (count > nIps) rangeError(env, "sendSyns: count is larger than ips.length");
   if (count > nPorts) rangeError(env, "sendSyns: count is larger than ports.length");
   if (count > nSlots) rangeError(env, "sendSyns: count is larger than slots.length");
-  for (uint32_t i = 0; i < count; i++)
+  Targets t{ips, ports, slots, nullptr, nullptr};
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    size_t nf, na;
+    t.families = typedArg<uint8_t>(env, info[4], napi_uint8_array, "sendSyns: families", &nf);
+    t.addrs6 = typedArg<uint8_t>(env, info[5], napi_uint8_array, "sendSyns: addrs6", &na);
+    if (count > nf) rangeError(env, "sendSyns: count is larger than families.length");
+    if ((uint64_t)count * 16 > na) rangeError(env, "sendSyns: addrs6 must hold 16 bytes per target");
+  }
+  for (uint32_t i = 0; i < count; i++) {
     if (slots[i] >= SLOTS) rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15");
+    int fam = t.families ? t.families[i] : 4;
+    if (fam != 4 && fam != 6) rangeError(env, "sendSyns: families[" + std::to_string(i) + "] must be 4 or 6");
+    if (fam == 6 ? !has6_ : !has4_)
+      throw Napi::Error::New(env, "sendSyns: target " + std::to_string(i) + " is IPv" + std::to_string(fam) +
+                             " but the sender has no IPv" + std::to_string(fam) + " source (setSource)");
+  }
   uint32_t sent;
   if (live_ && aux_.fd >= 0 && count >= SPLIT_MIN) {
     // Two lanes in parallel, taking chunks of the batch in turn. The count returned is the
@@ -350,7 +405,7 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
     // cookie), a lost one is not.
     {
       std::lock_guard<std::mutex> g(mu_);
-      jIps_ = ips; jPorts_ = ports; jSlots_ = slots; jN_ = count;
+      job_ = t; jN_ = count;
       jChunks_ = (count + (uint32_t)BATCH - 1) / (uint32_t)BATCH;
       jSent_.assign(jChunks_, 0);
       jNext_.store(0); jHalt_.store(false);
@@ -366,13 +421,15 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
       if (jSent_[c] < std::min<uint32_t>((uint32_t)BATCH, count - c * (uint32_t)BATCH)) break;
     }
   } else {
-    sent = synRange(main_, ips, ports, slots, count);
+    sent = synRange(main_, t, count);
   }
   flushPcap(env, "sendSyns");
   return Napi::Number::New(env, sent);
 }
 
-static size_t dotted(uint32_t a, uint8_t* out) {
+// The target's address as a probe's {ip} takes it: dotted IPv4, or IPv6 in brackets.
+static size_t addressText(bool v6, uint32_t a, const uint8_t* a6, uint8_t* out) {
+  if (v6) return bracketedAddr6(a6, out);
   return (size_t)snprintf((char*)out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
@@ -381,23 +438,34 @@ static bool allZero(const uint8_t* p, size_t n) {
   return true;
 }
 
-// A request this sender may act on: a kind it implements, IPv4 from our address, and the cookie
-// of a connection it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST:
-// seq = ISN+1+d, d <= MAX_PROBE_LEN). The caller checked the frame's MAC; this is the check
-// that would hold even without it.
-bool Sender::replyOk(const uint8_t* r) const {
+// A request this sender may act on: a kind it implements, from our address of its family (IPv4:
+// the first 4 bytes of the field, the rest zero; IPv6: all 16), and the cookie of a connection
+// it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST: seq = ISN+1+d,
+// d <= MAX_PROBE_LEN). The caller checked the frame's MAC; this is the check that would hold
+// even without it. Fills *p with the request's addresses.
+bool Sender::replyOk(const uint8_t* r, Peer* p) const {
   namespace at = reply::at;
   uint8_t kind = r[at::kind], slot = r[at::slot];
   if (kind != reply::ACK_PROBE && kind != reply::RST) return false;   // ACK_DATA, RST_LATER, ACK_PAYLOAD: not yet
-  if (r[at::family] != 4 || !allZero(r + at::daddr + 4, reply::ADDR_LEN - 4) ||
-      !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4) || get16(r + at::payload_len) != 0)
-    return false;
-  uint32_t daddr = get32(r + at::daddr), saddr = get32(r + at::saddr);
+  if (get16(r + at::payload_len) != 0) return false;
   uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
   uint32_t seq = get32(r + at::seq);
-  if (saddr != srcIp_) return false;
-  uint32_t isn = cookieIsn(key_, saddr, daddr, sport, dport);
-  int keyed = cookieCheckSport(key_, saddr, daddr, dport, sport, sportBase_, sportCount_);
+  uint32_t isn;
+  int keyed;
+  if (r[at::family] == 6) {
+    *p = Peer{true, 0, 0, r + at::saddr, r + at::daddr};
+    if (!has6_ || memcmp(p->saddr6, srcIp6_, 16) != 0) return false;
+    isn = cookieIsn6(key_, p->saddr6, p->daddr6, sport, dport);
+    keyed = cookieCheckSport6(key_, p->saddr6, p->daddr6, dport, sport, sportBase_, sportCount_);
+  } else {
+    if (r[at::family] != 4 || !allZero(r + at::daddr + 4, reply::ADDR_LEN - 4) ||
+        !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4))
+      return false;
+    *p = Peer{false, get32(r + at::saddr), get32(r + at::daddr), nullptr, nullptr};
+    if (!has4_ || p->saddr != srcIp_) return false;
+    isn = cookieIsn(key_, p->saddr, p->daddr, sport, dport);
+    keyed = cookieCheckSport(key_, p->saddr, p->daddr, dport, sport, sportBase_, sportCount_);
+  }
   if (keyed < 0) return false;
   if (kind == reply::ACK_PROBE) return seq == isn + 1 && slot < SLOTS && keyed == (sportCount_ / SLOTS ? (int)slot : 0);
   return (uint32_t)(seq - isn - 1) <= MAX_PROBE_LEN;
@@ -432,9 +500,9 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
     rejected.clear();
     for (; i < count && k < BATCH; i++) {
       const uint8_t* r = req + frameAt_[i];
-      if (!replyOk(r)) { rejected.push_back(i); continue; }
+      Peer peer;
+      if (!replyOk(r, &peer)) { rejected.push_back(i); continue; }
       uint8_t kind = r[at::kind], slot = r[at::slot];
-      uint32_t daddr = get32(r + at::daddr), saddr = get32(r + at::saddr);
       uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
       uint32_t seq = get32(r + at::seq), ack = get32(r + at::ack);
       uint16_t window = get16(r + at::window);
@@ -444,15 +512,13 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
         size_t plen = 0;
         memcpy(payload, p.before.data(), p.before.size()); plen = p.before.size();
         if (p.hasAfter) {
-          plen += dotted(daddr, payload + plen);
+          plen += addressText(peer.v6, peer.daddr, peer.daddr6, payload + plen);
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
         }
-        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK, window ? window : probeWindow_,
-                               timestamps_, payload, plen);
+        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK,
+                          window ? window : probeWindow_, payload, plen);
       } else {
-        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               tcpflag::RST | tcpflag::ACK, 0, timestamps_, nullptr, 0);
+        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, tcpflag::RST | tcpflag::ACK, 0, nullptr, 0);
       }
       lane.iov[k].iov_base = f;
       reqOf[k] = i;
@@ -471,6 +537,35 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
   }
   flushPcap(env, "sendReplies");
   return Napi::Number::New(env, count);
+}
+
+// The source address of one family and the MAC of its next hop; (re)builds that family's SYN
+// template. where names the argument in errors.
+void Sender::setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where) {
+  uint8_t m[6];
+  std::string w(where);
+  if (!parseMac(mac, m)) typeError(env, w + ": the next hop's MAC is not a MAC address: " + mac);
+  if (family == 4) {
+    if (!parseIpv4(ip, &srcIp_)) typeError(env, w + " is not an IPv4 address: " + ip);
+    memcpy(dstMac_, m, 6);
+    buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout_);
+    has4_ = true;
+  } else {
+    if (!parseIpv6(ip, srcIp6_)) typeError(env, w + " is not an IPv6 address: " + ip);
+    memcpy(dstMac6_, m, 6);
+    buildSyn6Template(&syn6_, srcMac_, dstMac6_, srcIp6_, ttl_, layout_);
+    has6_ = true;
+  }
+}
+
+Napi::Value Sender::SetSource(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "setSource");
+  int family = (int)intArg(env, info[0], 4, 6, "setSource: family");
+  if (family == 5) rangeError(env, "setSource: family must be 4 or 6");
+  setSource(env, family, strArg(env, info[1], "setSource: srcIp"), strArg(env, info[2], "setSource: dstMac"),
+            "setSource: srcIp");
+  return env.Undefined();
 }
 
 Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {

@@ -39,9 +39,10 @@ export function probeHelp(): string {
     rows.map(([name, slot, what]) => `  ${name.padEnd(10)} slot ${String(slot).padEnd(3)}${what}\n`).join('');
 }
 
-/** The payload sent to one target: the template with its dotted address inserted. */
+/** The payload sent to one target: the template with its address inserted, dotted IPv4 or
+ *  IPv6 in brackets (as a Host header and a URL take it; the native sender writes the same). */
 export function renderPayload(p: ProbePayload, ip: string): Uint8Array {
-  return p.after ? concat([p.before, ascii(ip), p.after]) : p.before;
+  return p.after ? concat([p.before, ascii(ip.includes(':') ? `[${ip}]` : ip), p.after]) : p.before;
 }
 
 /** Bytes a payload can take on the wire (the address at its longest). */

@@ -8,8 +8,9 @@ import { ProbePayload } from './types';
 export const USER_SLOT = 15;
 export const USER_NAME = 'user';
 export const TEXT_MAGIC = '#trawl-probe';
-/** Longest dotted IPv4 address, reserved in the length budget where {ip} goes. */
-export const MAX_ADDRESS_LEN = 15;
+/** Longest text {ip} becomes, reserved in the length budget where it goes: an IPv6 address in
+ *  brackets, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]" (a dotted IPv4 address takes 15). */
+export const MAX_ADDRESS_LEN = 41;
 
 /** Parses a probe file's bytes; `file` names it in errors ("FILE:LINE: ..."). */
 export function parseProbeFile(data: Uint8Array, file: string): ProbePayload {
