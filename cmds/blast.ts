@@ -18,6 +18,7 @@ import {
   DEFAULT_RATE, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
 import { interfaceMac, pickInterface } from '../shared/netinfo';
+import { parseSources } from '../shared/source-ip';
 
 export const info: CommandInfo = {
   name: 'blast',
@@ -75,7 +76,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!pcap && !native.canRaw()) throw new FatalError(RAW_HINT);
 
     // The interface: named, else the default route's; with --pcap it only lends its addresses.
-    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip'], !!pcap);
+    const given = parseSources(opts['source-ip']);
+    if (typeof given === 'string') throw new UsageError(`option --source-ip: ${given}`);
+    const { iface, sources } = pickInterface(opts.interface, given, !!pcap);
     const replies = withReplies ? new RepliesQueue(key, {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
@@ -83,7 +86,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
     const session: BlastSession = new BlastSession({
-      native, key, iface, pcap, srcIp, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
+      native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], sportBase, sportCount, rate, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
@@ -97,7 +100,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const fields = {
         sent: st.sent, syns: e?.syns ?? 0, repeats: e?.resent ?? 0, replies: st.replies_sent,
         replies_rejected: st.replies_rejected, errors: st.errors, queued: e?.targets.count ?? 0,
-        ipv6_skipped: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
+        ipv6: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
         ...(replies ? requestFields(replies) : {}),
       };
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
@@ -123,8 +126,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const k = session.resumeIndex();
       report.info(k === null ? 'interrupted after every target was sent'
         : `interrupted: resume with --resume-index ${k} (the first target not sent)`);
-      const failure = session.engine?.failure;
-      if (failure) throw new FatalError(`${pcap ? `--pcap ${pcap}` : `-i ${iface}`}: ${failure.message}`);
+      const failure = session.failure();
+      if (failure) throw new FatalError(failure);
       return EXIT_INTERRUPTED;
     }
     if (!session.engine && !opts.quiet) report.warn('no target records on stdin: nothing sent');

@@ -14,6 +14,7 @@ import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
 import { pickInterface } from '../shared/netinfo';
+import { parseSources, sourceArgs } from '../shared/source-ip';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
@@ -89,7 +90,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
         '`sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"`');
     }
     // blast and catch must agree on the interface and the address, so scan picks them once.
-    const { iface, srcIp } = pickInterface(opts.interface, opts['source-ip']);
+    const given = parseSources(opts['source-ip']);
+    if (typeof given === 'string') throw new UsageError(`option --source-ip: ${given}`);
+    const { iface, sources } = pickInterface(opts.interface, given);
     // The scan's own record heads the results: its command line, ports and seed, for fmt's
     // headers and databases (see trawl(7)). Without --seed, scan draws it so the record can name it.
     // (A shard without a seed is refused by targets: every shard must use the same order.)
@@ -111,9 +114,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       shard = plan;
       if (!opts.quiet) report.info(shardStart(plan.rec, 'from' in s ? s.from : undefined));
     }
-    if (opts.banners && !opts['source-ip']) {
-      report.warn(`--banners from ${srcIp}, an address the kernel owns: the kernel resets the connections before ` +
-        'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP for it)');
+    if (opts.banners && !opts['source-ip'].length) {
+      const from = [sources.v4, sources.v6].filter(Boolean);
+      report.warn(`--banners from ${from.join(' and ')}, ${from.length > 1 ? 'addresses' : 'an address'} the kernel owns: the kernel resets the connections before ` +
+        'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP and Neighbor Solicitations for it)');
     }
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-scan-'));
@@ -132,7 +136,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const fifo = path.join(dir, 'replies');
       const withReplies = opts.banners === true;
       if (withReplies) makeFifo(fifo, fifo);
-      const common = ['-i', iface, '--key-file', keyFile, '--source-ip', srcIp, '--source-port', opts['source-port']];
+      const common = ['-i', iface, '--key-file', keyFile, ...sourceArgs(sources), '--source-port', opts['source-port']];
       // On a terminal (and unless -q or --status-ndjson) blast and catch report to scan, which
       // draws one live line; otherwise their messages and status records pass through as they are.
       live = new ScanProgress(io.stderr);

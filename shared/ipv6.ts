@@ -71,3 +71,15 @@ export function formatIPv6(v: bigint): string {
   if (best < 0) return hex(g);
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
+
+/** The address's 16 bytes (network order) into out at off. */
+export function ipv6Bytes(v: bigint, out: Uint8Array, off = 0): void {
+  for (let k = 15; k >= 0; k--) { out[off + k] = Number(v & 0xffn); v >>= 8n; }
+}
+
+/** The address in the 16 bytes of b from off. */
+export function ipv6FromBytes(b: Uint8Array, off = 0): bigint {
+  let v = 0n;
+  for (let k = 0; k < 16; k++) v = (v << 8n) | BigInt(b[off + k]);
+  return v;
+}

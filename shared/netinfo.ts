@@ -1,11 +1,14 @@
 // Interface facts for blast, catch and scan without native code: MAC, IPv4 address and prefix, MTU
-// and state from /sys and os.networkInterfaces(), routes from /proc/net/route (the most specific
-// one for an address), neighbours from /proc/net/arp, and the router's MAC (ARP table first, then
-// a native ARP request).
+// and state from /sys and os.networkInterfaces(), IPv6 addresses, routes from /proc/net/route and
+// /proc/net/ipv6_route (the most specific one for an address), neighbours from /proc/net/arp, and
+// the router's MAC (ARP table first, then a native ARP request). The next hop of each family is
+// chosen in shared/nexthop.ts.
 import * as fs from 'fs';
 import * as os from 'os';
 import { formatIPv4 } from './ipv4';
+import { parseIPv6 } from './ipv6';
 import { FatalError, UsageError } from './exit';
+import { Sources, withDefaults } from './source-ip';
 
 export interface InterfaceInfo {
   name: string;
@@ -77,6 +80,47 @@ export function routeFor(addr: number, routes: Route[], iface?: string): Route |
   return best;
 }
 
+/** An IPv6 route of /proc/net/ipv6_route: addresses as BigInt, gateway 0n when on-link. */
+export interface Route6 { iface: string; dest: bigint; prefix: number; gateway: bigint; metric: number }
+
+// Flags of /proc/net/ipv6_route (include/uapi/linux/ipv6_route.h, route.h).
+const RTF_UP = 0x1, RTF_GATEWAY = 0x2, RTF_REJECT = 0x200;
+
+/** The IPv6 routes that are up and lead somewhere, from /proc/net/ipv6_route (or its text, for
+ *  tests). Lines: dest[32 hex] prefix[2 hex] src[32] src_prefix[2] next_hop[32] metric[8 hex]
+ *  refcnt use flags[8 hex] device. Routes through lo (local addresses) and rejects are left out. */
+export function readRoutes6(text?: string): Route6[] {
+  let t = text;
+  if (t === undefined) { try { t = fs.readFileSync('/proc/net/ipv6_route', 'utf8'); } catch { return []; } }
+  const out: Route6[] = [];
+  for (const line of t.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || !/^[0-9a-f]{32}$/i.test(f[0]) || !/^[0-9a-f]{32}$/i.test(f[4])) continue;
+    const flags = parseInt(f[8], 16);
+    if (!(flags & RTF_UP) || (flags & RTF_REJECT) || f[9] === 'lo') continue;
+    out.push({ iface: f[9], dest: BigInt(`0x${f[0]}`), prefix: parseInt(f[1], 16),
+      gateway: (flags & RTF_GATEWAY) ? BigInt(`0x${f[4]}`) : 0n, metric: parseInt(f[5], 16) });
+  }
+  return out;
+}
+
+/** The most specific IPv6 route for addr (optionally on iface), lowest metric among equals. */
+export function routeFor6(addr: bigint, routes: Route6[], iface?: string): Route6 | null {
+  let best: Route6 | null = null;
+  for (const r of routes) {
+    if (iface && r.iface !== iface) continue;
+    if (r.prefix > 0 && (addr >> BigInt(128 - r.prefix)) !== (r.dest >> BigInt(128 - r.prefix))) continue;
+    if (!best || r.prefix > best.prefix || (r.prefix === best.prefix && r.metric < best.metric)) best = r;
+  }
+  return best;
+}
+
+/** The IPv6 default route's interface, or null. */
+export function defaultRoute6(text?: string): { iface: string } | null {
+  const r = readRoutes6(text).filter((x) => x.prefix === 0).sort((a, b) => a.metric - b.metric)[0];
+  return r ? { iface: r.iface } : null;
+}
+
 /** The default route in /proc/net/route text (lowest metric wins), or null. */
 export function parseRoutes(text: string): DefaultRoute | null {
   const r = readRoutes(text).filter((x) => x.mask === 0 && x.dest === 0).sort((a, b) => a.metric - b.metric)[0];
@@ -98,18 +142,31 @@ export function interfaceIpv4(iface: string): string | null {
   return a ? a.address : null;
 }
 
+/** The IPv6 addresses of iface: all of them, the first global one (any but link-local and
+ *  loopback: the default scan source) and the first link-local one (what a Neighbor Solicitation is
+ *  sent from). */
+export function interfaceIpv6(iface: string): { all: string[]; global: string | null; linkLocal: string | null } {
+  const all = (os.networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv6').map((a) => a.address);
+  const isLinkLocal = (a: string) => { const v = parseIPv6(a); return typeof v === 'bigint' && v >> 118n === 0x3fan; };
+  return { all, global: all.find((a) => !isLinkLocal(a) && a !== '::1') ?? null, linkLocal: all.find(isLinkLocal) ?? null };
+}
+
 /** Where blast and scan send from: -i IFACE (which must exist), else the default route's
- *  interface; --source-ip ADDR, else the interface's first IPv4 address. With `pcap` (blast
- *  writing a file) no interface is needed, but then the address is. Throws the user's error. */
-export function pickInterface(iface: string | undefined, srcIp: string | undefined): { iface: string; srcIp: string };
-export function pickInterface(iface: string | undefined, srcIp: string | undefined, pcap: boolean): { iface: string | undefined; srcIp: string };
-export function pickInterface(iface: string | undefined, srcIp: string | undefined, pcap = false): { iface: string | undefined; srcIp: string } {
+ *  interface (IPv4's, else IPv6's); --source-ip per family, else the interface's first IPv4 and
+ *  first global IPv6 address (at least one is needed; which targets need which is blast's
+ *  check). With `pcap` (blast writing a file) no interface is needed, but then an address is.
+ *  Throws the user's error. */
+export function pickInterface(iface: string | undefined, given: Sources): { iface: string; sources: Sources };
+export function pickInterface(iface: string | undefined, given: Sources, pcap: boolean): { iface: string | undefined; sources: Sources };
+export function pickInterface(iface: string | undefined, given: Sources, pcap = false): { iface: string | undefined; sources: Sources } {
   if (iface !== undefined && !interfaceExists(iface)) throw new UsageError(`-i ${iface}: no such interface`);
-  const name = iface ?? defaultRoute()?.iface;
+  const name = iface ?? defaultRoute()?.iface ?? defaultRoute6()?.iface;
   if (name === undefined && !pcap) throw new FatalError('no default route to pick an interface from: give -i IFACE');
-  const ip = srcIp ?? (name ? interfaceIpv4(name) : null);
-  if (!ip) throw new UsageError(name ? `${name} has no IPv4 address: give --source-ip ADDR` : '--pcap without -i needs --source-ip ADDR');
-  return { iface: name, srcIp: ip };
+  const sources = withDefaults(given, name ? { v4: interfaceIpv4(name), v6: interfaceIpv6(name).global } : null);
+  if (!sources.v4 && !sources.v6) {
+    throw new UsageError(name ? `${name} has no IPv4 or global IPv6 address: give --source-ip ADDR` : '--pcap without -i needs --source-ip ADDR');
+  }
+  return { iface: name, sources };
 }
 
 export function interfaceMac(iface: string): string | null {

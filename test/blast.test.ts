@@ -119,16 +119,17 @@ test('bad lines are reported with their line number, the good targets around the
   const input = targets(2) + 'not json\n' + '{"type":"target","ip":"198.18.300.1","port":80,"i":2}\n' +
     '{"type":"target","ip":"198.18.9.9","port":0,"i":3}\n' + '{"type":"open","ip":"198.18.0.1","port":80}\n' +
     '{"type":"target","ip":"2001:db8::1","port":80,"i":4}\n' + targets(2, 80, 5);
-  const r = trawl([...base, '--pcap', pcap], input);
+  const r = trawl([...base, '--source-ip', '2001:db8::99', '--pcap', pcap], input);
   assert.is(r.code, 3);
   assert.is(r.stdout, '');
   const err = r.stderr.split('\n');
   assert.match(err[0], /^trawl blast: stdin:3: unexpected token/);
   assert.is(err[1], 'trawl blast: stdin:4: target "ip" "198.18.300.1" is not an IPv4 or IPv6 address');
   assert.is(err[2], 'trawl blast: stdin:5: target "port" is not an integer from 1 to 65535');
-  assert.is(err[3], 'trawl blast: warning: stdin:7: IPv6 targets are not sent (counted in the summary)');
-  assert.match(err[4], /^trawl blast: sent 4 SYNs \(1 IPv6 targets skipped, 1 non-target records ignored\) in /);
-  assert.equal(readPcap(pcap).map((f) => checkSyn(f.data).dst), ['198.18.0.0', '198.18.0.1', '198.18.0.5', '198.18.0.6']);
+  assert.match(err[3], /^trawl blast: sent 5 SYNs \(1 to IPv6 targets, 1 non-target records ignored\) in /);
+  const frames = readPcap(pcap);
+  assert.is(frames[2].data.readUInt16BE(12), 0x86dd, 'the IPv6 target went out as IPv6 (test/blast-ipv6 checks its bytes)');
+  assert.equal(frames.filter((_, k) => k !== 2).map((f) => checkSyn(f.data).dst), ['198.18.0.0', '198.18.0.1', '198.18.0.5', '198.18.0.6']);
 });
 
 test('usage errors name the option and send nothing', () => {

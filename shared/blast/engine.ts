@@ -6,7 +6,8 @@ import { RepliesQueue } from './replies';
 
 /** The part of the native Sender the loop drives (a mock implements it in tests). */
 export interface BatchSender {
-  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number): number;
+  sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
+    families?: Uint8Array, addrs6?: Uint8Array): number;
   sendReplies(requests: Uint8Array, count: number): number;
   stats(): { sent: number; replies_sent: number; replies_rejected: number; errors: number; bytes: number };
 }
@@ -53,11 +54,23 @@ export class Engine {
     this.retries = new TargetRing(1024, Math.max(1024, this.opts.retryLimit));
   }
 
-  /** Queues one target; returns a promise when the caller must wait for room (stdin backpressure). */
+  /** Queues one IPv4 target; returns a promise when the caller must wait for room (stdin backpressure). */
   push(ip: number, port: number, slot: number, i: number): Promise<void> | undefined {
     if (this.failure) return undefined;   // the input is being stopped; nothing more goes out
     const wasEmpty = this.targets.count === 0;
     if (!this.targets.push(ip, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
+    return this.pushed(wasEmpty);
+  }
+
+  /** Queues one IPv6 target (the 16 bytes of addr from off), as push. */
+  push6(addr: Uint8Array, off: number, port: number, slot: number, i: number): Promise<void> | undefined {
+    if (this.failure) return undefined;
+    const wasEmpty = this.targets.count === 0;
+    if (!this.targets.push6(addr, off, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
+    return this.pushed(wasEmpty);
+  }
+
+  private pushed(wasEmpty: boolean): Promise<void> | undefined {
     if (wasEmpty || this.targets.count === this.opts.minBatch) this.wake();
     if (this.targets.full) return new Promise<void>((r) => { this.spaceFn = r; });
     return undefined;
@@ -125,7 +138,7 @@ export class Engine {
         const c = Math.min(rt.contiguous(), room);
         let n = 0;
         while (n < c && rt.tag[rt.head + n] <= t) n++;
-        const k = this.sender.sendSyns(rt.ips.subarray(rt.head), rt.ports.subarray(rt.head), rt.slots.subarray(rt.head), n);
+        const k = this.sendRun(rt, n);
         this.requeue(rt, k, t);
         rt.drop(k); this.resent += k; offered += n; took += k;
         room -= k;
@@ -141,7 +154,7 @@ export class Engine {
       const hold = filling && t - fillSince < o.fillMs;
       if (!hold && room > 0 && tg.count > 0 && rt.count < o.retryLimit - o.maxBatch) {
         const n = Math.min(tg.contiguous(), room);
-        const k = this.sender.sendSyns(tg.ips.subarray(tg.head), tg.ports.subarray(tg.head), tg.slots.subarray(tg.head), n);
+        const k = this.sendRun(tg, n);
         if (k > 0) {
           fillSince = -1;
           this.requeue(tg, k, t);
@@ -184,12 +197,20 @@ export class Engine {
     }
   }
 
+  // The first n entries of ring from its head as one sender call (views, no copy; the family
+  // arrays only when the ring holds IPv6 targets).
+  private sendRun(r: TargetRing, n: number): number {
+    const h = r.head;
+    return this.sender.sendSyns(r.ips.subarray(h), r.ports.subarray(h), r.slots.subarray(h), n,
+      r.families?.subarray(h), r.addrs6?.subarray(16 * h));
+  }
+
   // Sent entries with attempts left go to the retry ring, due retryDelayMs from now.
   private requeue(ring: TargetRing, k: number, t: number): void {
     const due = t + this.opts.retryDelayMs;
     for (let j = 0; j < k; j++) {
       const p = (ring.head + j) % ring.capacity;
-      if (ring.left[p] > 0) this.retries.push(ring.ips[p], ring.ports[p], ring.slots[p], ring.left[p] - 1, due);
+      if (ring.left[p] > 0) this.retries.pushFrom(ring, p, ring.left[p] - 1, due);
     }
   }
 }

@@ -1,7 +1,7 @@
 // blast's option table and the checks scan shares when it passes the same options through.
 import { checkBy, OptionSpec, parseNumber } from '../args';
 import { isMac } from '../netinfo';
-import { checkIPv4 } from '../ipv4';
+import { SOURCE_IP_OPTION } from '../source-ip';
 import { SOURCE_PORT_OPTION } from '../source-port';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
@@ -32,8 +32,7 @@ export function parseBandwidth(s: string): number | string {
 /** Options that shape the packets blast sends; scan passes them through unchanged. */
 export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'send on IFACE (default: the default route\'s interface)' },
-  { name: 'source-ip', type: 'string', arg: 'ADDR', check: checkIPv4,
-    help: 'source address of the SYNs (default: the interface\'s)' },
+  SOURCE_IP_OPTION,
   SOURCE_PORT_OPTION,
   { name: 'router-mac', type: 'string', arg: 'MAC', check: (v: string) => (isMac(v) ? undefined : `'${v}' is not a MAC address`),
     help: 'next hop\'s MAC (default: the gateway\'s, from the neighbour table or by ARP)' },

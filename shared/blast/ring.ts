@@ -1,12 +1,16 @@
 // A FIFO of targets in parallel typed arrays, so a contiguous run goes to the native sender as
 // subarray views (no copying, no object per target). `tag` is the record's index i for new
-// targets, or the due time (ms) for retries; `left` is how many more attempts remain.
+// targets, or the due time (ms) for retries; `left` is how many more attempts remain. IPv6
+// targets are marked 6 in `families` with their address in `addrs6` (16 bytes at 16 * slot);
+// both arrays exist only once an IPv6 target was pushed, so an IPv4 run carries neither.
 export class TargetRing {
   ips: Uint32Array;
   ports: Uint16Array;
   slots: Uint8Array;
   left: Uint8Array;
   tag: Float64Array;
+  families: Uint8Array | null = null;
+  addrs6: Uint8Array | null = null;
   head = 0;
   count = 0;
 
@@ -20,16 +24,35 @@ export class TargetRing {
 
   get full(): boolean { return this.count >= this.capacity && this.capacity >= this.maxCapacity; }
 
-  /** Appends one target; false when the ring is at its maximum size. */
+  /** Appends one IPv4 target; false when the ring is at its maximum size. */
   push(ip: number, port: number, slot: number, left: number, tag: number): boolean {
-    if (this.count >= this.capacity) {
-      if (this.capacity >= this.maxCapacity) return false;
-      this.grow();
-    }
-    const k = (this.head + this.count) % this.capacity;
+    const k = this.slotFor();
+    if (k < 0) return false;
     this.ips[k] = ip; this.ports[k] = port; this.slots[k] = slot; this.left[k] = left; this.tag[k] = tag;
+    if (this.families) this.families[k] = 4;
     this.count++;
     return true;
+  }
+
+  /** Appends one IPv6 target, its address the 16 bytes of addr from off. */
+  push6(addr: Uint8Array, off: number, port: number, slot: number, left: number, tag: number): boolean {
+    const k = this.slotFor();
+    if (k < 0) return false;
+    if (!this.families) {
+      this.families = new Uint8Array(this.capacity).fill(4);
+      this.addrs6 = new Uint8Array(16 * this.capacity);
+    }
+    this.families[k] = 6;
+    this.addrs6!.set(addr.subarray(off, off + 16), 16 * k);
+    this.ips[k] = 0; this.ports[k] = port; this.slots[k] = slot; this.left[k] = left; this.tag[k] = tag;
+    this.count++;
+    return true;
+  }
+
+  /** Appends a copy of entry p of ring `from` (a retry), with its attempts left and tag. */
+  pushFrom(from: TargetRing, p: number, left: number, tag: number): boolean {
+    if (from.families && from.families[p] === 6) return this.push6(from.addrs6!, 16 * p, from.ports[p], from.slots[p], left, tag);
+    return this.push(from.ips[p], from.ports[p], from.slots[p], left, tag);
   }
 
   /** How many entries from head can be read without wrapping. */
@@ -43,12 +66,22 @@ export class TargetRing {
     if (this.count === 0) this.head = 0;
   }
 
+  // Where the next entry goes, growing the ring up to its maximum; -1 when full.
+  private slotFor(): number {
+    if (this.count >= this.capacity) {
+      if (this.capacity >= this.maxCapacity) return -1;
+      this.grow();
+    }
+    return (this.head + this.count) % this.capacity;
+  }
+
   private grow(): void {
     const cap = Math.min(this.maxCapacity, this.capacity * 2);
-    const move = <T extends Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, b: T): T => {
-      const first = Math.min(this.count, this.capacity - this.head);
-      b.set(a.subarray(this.head, this.head + first), 0);
-      b.set(a.subarray(0, this.count - first), first);
+    const first = Math.min(this.count, this.capacity - this.head);
+    // Entries are `w` elements wide (addrs6: 16 bytes each).
+    const move = <T extends Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, b: T, w = 1): T => {
+      b.set(a.subarray(w * this.head, w * (this.head + first)), 0);
+      b.set(a.subarray(0, w * (this.count - first)), w * first);
       return b;
     };
     this.ips = move(this.ips, new Uint32Array(cap));
@@ -56,6 +89,10 @@ export class TargetRing {
     this.slots = move(this.slots, new Uint8Array(cap));
     this.left = move(this.left, new Uint8Array(cap));
     this.tag = move(this.tag, new Float64Array(cap));
+    if (this.families) {
+      this.families = move(this.families, new Uint8Array(cap).fill(4));
+      this.addrs6 = move(this.addrs6!, new Uint8Array(16 * cap), 16);
+    }
     this.head = 0;
     this.capacity = cap;
   }

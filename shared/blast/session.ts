@@ -1,9 +1,13 @@
 // One blast run as an object: opens the sender at the first target (whose route names the next
 // hop), feeds every target to the send loop (engine.ts), and counts what it skipped, so that
-// cmds/blast.ts is only options and glue. It is the TargetSink of reader.ts.
+// cmds/blast.ts is only options and glue. It is the TargetSink of reader.ts. IPv4 and IPv6
+// targets mix in one run: the first target of each family sets up that family's source and
+// next hop (shared/nexthop.ts), while the targets already queued go on being sent.
 import { FatalError } from '../exit';
 import { formatIPv4 } from '../ipv4';
-import { neighborMac, readRoutes, routeFor } from '../netinfo';
+import { formatIPv6, ipv6FromBytes } from '../ipv6';
+import { HopTarget, nextHopMac } from '../nexthop';
+import type { Sources } from '../source-ip';
 import type { AnyRecord } from '../records';
 import type { Reporter } from '../report';
 import type { ProbeInUse } from '../probes';
@@ -11,7 +15,7 @@ import { SLOTS } from '../cookie';
 import type { Native, Sender, SynOptions } from '../../native/index';
 import { Engine } from './engine';
 import { RepliesQueue } from './replies';
-import { IPV6, parseTarget, ParsedTarget } from './targets';
+import { newParsedTarget, parseTarget } from './targets';
 import type { TargetSink } from './reader';
 
 export interface SessionConfig {
@@ -19,7 +23,7 @@ export interface SessionConfig {
   key: Uint8Array;
   iface: string | undefined;
   pcap: string | undefined;       // write frames to this file instead of sending
-  srcIp: string;
+  sources: Sources;               // our address of each family (null: targets of that family are an error)
   srcMac: string;
   routerMac: string | undefined;
   sportBase: number;
@@ -41,15 +45,21 @@ export class BlastSession implements TargetSink {
   sender: Sender | null = null;
   engine: Engine | null = null;
   interrupted = false;
-  /** Targets accepted, IPv6 targets skipped, non-target records ignored, bad target records. */
+  /** Targets accepted (v6 of them IPv6), non-target records ignored, bad target records. */
   count = 0;
   v6 = 0;
   skipped = 0;
   badTargets = 0;
   private loop: Promise<void> | null = null;
   private sinceYield = 0;
-  private parsed: ParsedTarget = { ip: 0, port: 0, i: 0 };
+  private parsed = newParsedTarget();
   private slotOf = new Uint8Array(65536);
+  // Families whose source and next hop are set up (4 and 6), and the setup under way.
+  private ready = new Set<number>();
+  private starting: Promise<void> | null = null;
+  // A family that could not be set up once the run had begun (no source, a silent next hop):
+  // the run stops as on a sender failure, saying where to resume.
+  private setupError: Error | null = null;
 
   readonly allowSpecial: boolean;
 
@@ -69,12 +79,9 @@ export class BlastSession implements TargetSink {
     if (rec.type !== 'target') { this.skipped++; return undefined; }
     const t = this.parsed;
     const r = parseTarget(rec, t, this.cfg.allowSpecial);
-    if (r === IPV6) {
-      if (this.v6++ === 0) this.report.warn(`stdin:${line}: IPv6 targets are not sent (counted in the summary)`);
-      return undefined;
-    }
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
-    return this.accept(t.ip, t.port, t.i);
+    if (t.family === 4) return this.accept(t.ip, t.port, t.i);
+    return this.accept6(t.ip6, t.port, t.i);
   }
 
   /** Stops sending at once (a signal): the loop ends after its batch. */
@@ -92,6 +99,13 @@ export class BlastSession implements TargetSink {
 
   stats(): SenderStats | null { return this.sender ? this.sender.stats() : null; }
 
+  /** Why the run stopped early, as the user's message, or null. */
+  failure(): string | null {
+    if (this.setupError) return this.setupError.message;
+    const f = this.engine?.failure, cfg = this.cfg;
+    return f ? `${cfg.pcap ? `--pcap ${cfg.pcap}` : `-i ${cfg.iface}`}: ${f.message}` : null;
+  }
+
   /** The index to resume from after an interrupt, or null when every target was sent. */
   resumeIndex(): number | null { return this.engine ? this.engine.resumeIndex() : this.count; }
 
@@ -106,19 +120,35 @@ export class BlastSession implements TargetSink {
     const extra = [
       e.resent ? `${e.resent} repeats` : '', st.replies_sent ? `${st.replies_sent} replies` : '',
       st.replies_rejected ? `${st.replies_rejected} reply requests rejected` : '',
-      st.errors ? `${st.errors} send errors` : '', this.v6 ? `${this.v6} IPv6 targets skipped` : '',
+      st.errors ? `${st.errors} send errors` : '', this.v6 ? `${this.v6} to IPv6 targets` : '',
       this.skipped ? `${this.skipped} non-target records ignored` : '',
     ].filter(Boolean);
     return `sent ${e.syns} SYNs${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
   }
 
-  // Every target, whichever path decoded it, ends here.
+  // Every IPv4 target, whichever path decoded it, ends here.
   private accept(ip: number, port: number, index: number): void | Promise<void> {
     const i = index >= 0 ? index : this.count;
     this.count++;
     const e = this.engine;
-    if (!e) return this.start(ip, port, i);
-    const p = e.push(ip, port, this.slotOf[port], i);
+    if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, () => this.engine!.push(ip, port, this.slotOf[port], i));
+    return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
+  }
+
+  // Every IPv6 target ends here (addr is reused by the caller: the ring copies it).
+  private accept6(addr: Uint8Array, port: number, index: number): void | Promise<void> {
+    const i = index >= 0 ? index : this.count;
+    this.count++;
+    this.v6++;
+    const e = this.engine;
+    if (!e || !this.ready.has(6)) {
+      const copy = addr.slice(0, 16);
+      return this.first({ family: 6, ip: formatIPv6(ipv6FromBytes(copy)) }, () => this.engine!.push6(copy, 0, port, this.slotOf[port], i));
+    }
+    return this.yieldNow(e.push6(addr, 0, port, this.slotOf[port], i));
+  }
+
+  private yieldNow(p: Promise<void> | undefined): void | Promise<void> {
     if (p) return p;
     // A chunk of buffered stdin is parsed in one run of microtasks: yield now and then so
     // the send loop's timer is not held up (a 60-90 ms stall measured without this).
@@ -126,14 +156,45 @@ export class BlastSession implements TargetSink {
     return undefined;
   }
 
-  // First target: find the next hop's MAC for it, open the sender, start the loop.
-  private async start(ip: number, port: number, i: number): Promise<void> {
+  // The first target of a family: set up the family (and the sender, at the very first), then
+  // queue the target. The reader waits meanwhile; the loop goes on sending what is queued.
+  private async first(to: HopTarget, push: () => Promise<void> | undefined): Promise<void> {
+    while (this.starting) await this.starting;
+    if (this.setupError) return;
+    if (!this.ready.has(to.family)) {
+      this.starting = this.setUp(to);
+      try { await this.starting; } catch (e) {
+        if (!this.engine) throw e;   // nothing was sent yet: the command fails as it is
+        this.setupError = e as Error;
+        this.cfg.onFailure();
+        return;
+      } finally { this.starting = null; }
+    }
+    const p = push();
+    if (p) await p;
+  }
+
+  private async setUp(to: HopTarget): Promise<void> {
     const cfg = this.cfg;
-    const dstMac = await this.nextHopMac(ip);
+    const srcIp = to.family === 4 ? cfg.sources.v4 : cfg.sources.v6;
+    if (!srcIp) {
+      throw new FatalError(`IPv${to.family} target ${to.family === 4 ? formatIPv4(to.ip) : to.ip}: no IPv${to.family} source address` +
+        `${cfg.iface ? ` on ${cfg.iface}` : ''}: give --source-ip ADDR`);
+    }
+    const dstMac = await nextHopMac(cfg, to, srcIp, this.report);
+    if (this.sender) this.sender.setSource(to.family, srcIp, dstMac);
+    else this.open(to.family, srcIp, dstMac);
+    this.ready.add(to.family);
+  }
+
+  // The very first target: open the sender with its family's source, start the loop.
+  private open(family: 4 | 6, srcIp: string, dstMac: string): void {
+    const cfg = this.cfg;
     let sender: Sender;
     try {
       sender = new cfg.native.Sender({
-        iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac, srcIp: cfg.srcIp,
+        iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
+        ...(family === 4 ? { srcIp } : { srcIp6: srcIp }),
         ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
       });
     } catch (e) {
@@ -151,29 +212,5 @@ export class BlastSession implements TargetSink {
     this.engine = engine;
     if (this.interrupted) engine.stop();
     this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });
-    const p = engine.push(ip, port, this.slotOf[port], i);
-    if (p) await p;
-  }
-
-  // The MAC frames go to: --router-mac; else the route's gateway for the first target, or the
-  // target itself when it is on the link; from the neighbour table, else by ARP (live only).
-  private async nextHopMac(firstIp: number): Promise<string> {
-    const cfg = this.cfg, report = this.report;
-    if (cfg.routerMac) return cfg.routerMac.replace(/-/g, ':').toLowerCase();
-    const routes = readRoutes();
-    const r = cfg.iface ? routeFor(firstIp, routes, cfg.iface) ?? routeFor(0, routes, cfg.iface) : null;
-    const hop = formatIPv4(r && r.gateway ? r.gateway : firstIp);
-    if (r && !r.gateway) report.warn(`${hop} is on the link: sending every frame to its MAC (give --router-mac for another next hop)`);
-    const known = cfg.iface ? neighborMac(hop, cfg.iface) : null;
-    if (known) return known;
-    if (cfg.pcap || !cfg.iface) {
-      report.warn(`next hop ${hop} is not in the neighbour table: frames carry 00:00:00:00:00:00 (give --router-mac)`);
-      return '00:00:00:00:00:00';
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const mac = await cfg.native.arpResolve(cfg.iface, cfg.srcIp, hop, 1000);
-      if (mac) return mac;
-    }
-    throw new FatalError(`no ARP reply from next hop ${hop} on ${cfg.iface}: give --router-mac MAC`);
   }
 }

@@ -1,11 +1,12 @@
 // Checks a target record from stdin and turns it into what the send ring holds.
 import { AnyRecord } from '../records';
 import { parseIPv4 } from '../ipv4';
-import { parseIPv6 } from '../ipv6';
+import { ipv6Bytes, parseIPv6 } from '../ipv6';
 
-export interface ParsedTarget { ip: number; port: number; i: number }
+/** A checked target: family 4 with ip, or family 6 with its 16 bytes in ip6. */
+export interface ParsedTarget { family: 4 | 6; ip: number; ip6: Uint8Array; port: number; i: number }
 
-export const IPV6 = -2;
+export function newParsedTarget(): ParsedTarget { return { family: 4, ip: 0, ip6: new Uint8Array(16), port: 0, i: 0 }; }
 
 /** Why a SYN to this address is no scan of a remote host (refused unless --allow-special), or
  *  null. A target list that holds them is a mistake, and such frames reach local hosts. */
@@ -18,19 +19,38 @@ export function specialAddress(ip: number): string | null {
   return null;
 }
 
-/** The target as numbers, IPV6 for an IPv6 target, or an error message for a bad one. */
-export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | number {
+/** specialAddress for an IPv6 target (its 16 bytes). */
+export function specialAddress6(a: Uint8Array): string | null {
+  let zero10 = true;
+  for (let k = 0; k < 10; k++) if (a[k] !== 0) { zero10 = false; break; }
+  if (a[0] === 0xff) return 'is a multicast address (ff00::/8)';
+  if (zero10 && a[10] === 0xff && a[11] === 0xff) return 'is IPv4-mapped (::ffff:0:0/96): give the IPv4 address';
+  if (zero10 && a[10] === 0 && a[11] === 0 && a[12] === 0 && a[13] === 0 && a[14] === 0 && a[15] <= 1) {
+    return a[15] === 0 ? 'is the unspecified address (::)' : 'is the loopback address (::1)';
+  }
+  return null;
+}
+
+/** Fills out with the target (0), or returns an error message for a bad one. */
+export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
   const ip = rec.ip, port = rec.port, i = rec.i;
   if (typeof ip !== 'string') return 'target has no "ip" string';
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return 'target "port" is not an integer from 1 to 65535';
   if (i !== undefined && (typeof i !== 'number' || !Number.isInteger(i) || i < 0)) return 'target "i" is not a non-negative integer';
   const v = parseIPv4(ip);
+  let why: string | null;
   if (typeof v === 'string') {
-    if (ip.includes(':') && typeof parseIPv6(ip) === 'bigint') return IPV6;
-    return `target "ip" ${JSON.stringify(ip.slice(0, 40))} is not an IPv4 or IPv6 address`;
+    const v6 = ip.includes(':') ? parseIPv6(ip) : null;
+    if (typeof v6 !== 'bigint') return `target "ip" ${JSON.stringify(ip.slice(0, 40))} is not an IPv4 or IPv6 address`;
+    ipv6Bytes(v6, out.ip6);
+    out.family = 6;
+    why = allowSpecial ? null : specialAddress6(out.ip6);
+  } else {
+    out.family = 4;
+    out.ip = v;
+    why = allowSpecial ? null : specialAddress(v);
   }
-  const why = allowSpecial ? null : specialAddress(v);
   if (why) return `target "ip" ${ip} ${why}: not sent (--allow-special sends it)`;
-  out.ip = v; out.port = port; out.i = i === undefined ? -1 : i;
+  out.port = port; out.i = i === undefined ? -1 : i;
   return 0;
 }
