@@ -11,20 +11,21 @@ import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits } from '../shared/cookie';
 import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
-import { checkIPv4, parseIPv4 } from '../shared/ipv4';
+import { parseIPv4 } from '../shared/ipv4';
+import { parseSources, SOURCE_IP_OPTION } from '../shared/source-ip';
 import { linktypeSupported } from '../shared/packet/link';
-import { CatchEngine, ArpResponder } from '../shared/catch/engine';
+import { CatchEngine, ArpResponder, NdpResponder } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/catch/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
 import {
-  captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
+  addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
 } from '../shared/catch/source';
 
 const DEFAULT_MAX_BANNER = 4096;
 const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
-const HEADROOM = 160;          // link + IPv4 + TCP headers with options, ahead of the banner bytes
+const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the banner bytes
 
 export const info: CommandInfo = {
   name: 'catch',
@@ -34,14 +35,11 @@ export const info: CommandInfo = {
     { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'read a pcap or pcapng file instead (- = stdin, classic pcap)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
-    {
-      name: 'source-ip', type: 'string', arg: 'IP', help: 'our scan address; others are not ours (default: the interface\'s, any with --pcap)',
-      check: checkIPv4,
-    },
+    { ...SOURCE_IP_OPTION, help: 'our scan address, IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },
     SOURCE_PORT_OPTION,
     { name: 'replies', type: 'string', arg: 'FIFO', help: 'ask blast for ACK+probe and RST on FIFO (yours alone; created with mode 0600 if missing)' },
     {
-      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each)',
+      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each; 130 more for IPv6)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
     },
     {
@@ -75,6 +73,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
     s += `; ${c.reanswer} SYN-ACKs answered again, ${c.reprobe} reprobed, ${c.reset} reset after probe, ${c.more_data} data after the banner`;
   }
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
+  if (c.ns) s += `; neighbor solicitations ${c.ns}, ${c.na_replies} answered`;
   if (replies) s += `; requests ${replies.written} written, ${replies.dropped + c.requests_dropped} dropped`;
   s += `; kernel drops ${drops}`;
   return s;
@@ -99,32 +98,45 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     const bits = bannerValidationBits(range.count);
     if (bits < 32) report.warn(`with ${range.count} source ports a banner carries ${bits.toFixed(1)} bits of validation (< 32)`);
   }
-  const srcIp = opts['source-ip'] !== undefined ? parseIPv4(opts['source-ip']) as number : -1;
+  const given = parseSources(opts['source-ip']);
+  if (typeof given === 'string') throw new UsageError(`option --source-ip: ${given}`);
+  const srcIp = given.v4 !== null ? parseIPv4(given.v4) as number : -1;
+  const srcIp6 = given.v6 !== null ? addr6(given.v6) : null;
   const maxBanner: number = opts['max-banner'];
   const snaplen: number = opts.snaplen ?? Math.max(256, maxBanner + HEADROOM);
   const native = tryNative();
 
   let src: PacketSource;
+  // Our addresses per family: --source-ip's, else (live) the interface's; null: any (--pcap).
   let ours: number[] | null = srcIp >= 0 ? [srcIp] : null;
+  let ours6: Uint8Array[] | null = srcIp6 ? [srcIp6] : null;
   let arp: ArpResponder | null = null;
+  let ndp: NdpResponder | null = null;
   if (iface) {
     const nat = requireLive(native);
     const facts = ifaceFacts(iface);
-    if (!ours) {
-      if (facts.ipv4.length === 0) throw new UsageError(`-i ${iface}: the interface has no IPv4 address; give --source-ip`);
-      ours = facts.ipv4;
-    }
+    ours ??= facts.ipv4;
+    ours6 ??= facts.ipv6;
+    if (ours.length === 0 && ours6.length === 0) throw new UsageError(`-i ${iface}: the interface has no IP address; give --source-ip`);
     const answerArp = srcIp >= 0 && !facts.ipv4.includes(srcIp);
-    const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null);
+    const answerNdp = srcIp6 !== null && !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0);
+    const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null, ours6, answerNdp ? srcIp6 : null);
     try {
-      src = new nat.Capture({ iface, snaplen, bufferBytes: opts.buffer, filter });
+      // Solicitations for an address the kernel does not own go to a multicast group it has not
+      // joined: the capture joins it, or a NIC's filter may drop them.
+      src = new nat.Capture({ iface, snaplen, bufferBytes: opts.buffer, filter,
+        multicast: answerNdp ? [solicitedNodeMac(srcIp6!)] : undefined });
     } catch (e) {
       throw new UsageError(`-i ${iface}: ${(e as Error).message}`);
     }
+    const s = src;
     if (answerArp) {
-      const s = src;
       arp = { ip: srcIp, mac: facts.mac, inject: (f) => s.inject(f) };
-      if (!opts.quiet) report.info(`answering ARP for ${opts['source-ip']} on ${iface} (not an address of the interface)`);
+      if (!opts.quiet) report.info(`answering ARP for ${given.v4} on ${iface} (not an address of the interface)`);
+    }
+    if (answerNdp) {
+      ndp = { ip6: srcIp6!, mac: facts.mac, inject: (f) => s.inject(f) };
+      if (!opts.quiet) report.info(`answering Neighbor Solicitations for ${given.v6} on ${iface} (not an address of the interface)`);
     }
   } else {
     const o = openPcap(file!, io.stdin, native);
@@ -139,7 +151,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
 
   const engine = new CatchEngine({
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
-    maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp,
+    maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ndp,
   }, MAX_BATCH);
 
   const w = new LineWriter(io.stdout);
@@ -219,4 +231,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
   return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
+}
+
+/** The Ethernet group of an IPv6 address's solicited-node multicast address (33:33:ff + its
+ *  last 24 bits, RFC 4291 2.7.1 and RFC 2464 7). */
+function solicitedNodeMac(a: Uint8Array): string {
+  return ['33', '33', 'ff', ...Array.from(a.subarray(13, 16), (x) => x.toString(16).padStart(2, '0'))].join(':');
 }

@@ -227,7 +227,7 @@ test('bad input: clear errors and exit codes', () => {
     [['--key-file', keyFile], /give -i IFACE or --pcap FILE/],
     [['--pcap', pcap, '-i', 'lo', '--key-file', keyFile], /not both/],
     [['--pcap', pcap, '--key-file', keyFile, '--source-port', '70000'], /--source-port: '70000' is not a port range/],
-    [['--pcap', pcap, '--key-file', keyFile, '--source-ip', 'ten'], /--source-ip: 'ten' is not an IPv4 address/],
+    [['--pcap', pcap, '--key-file', keyFile, '--source-ip', 'ten'], /--source-ip: 'ten' is not an IPv4 or IPv6 address/],
     [['--pcap', pcap, '--key-file', keyFile, '--bogus'], /unknown option --bogus/],
     [['--pcap', pcap, '--key-file', keyFile, '--dedup-window', '0'], /--dedup-window/],
   ];

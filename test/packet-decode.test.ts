@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from './packets';
-import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_OTHER, D_TCP, Decoded, decodePacket } from '../shared/packet/decode';
+import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_OTHER, D_TCP, Decoded, decodePacket } from '../shared/packet/decode';
 import { DLT_EN10MB, DLT_IPV4, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_LOOP, DLT_NULL, DLT_RAW } from '../shared/packet/link';
 import { parseTcpOptions, TcpOptions, flagString, kindsString } from '../shared/packet/tcp-options';
 import { formatIPv4, parseIPv4 } from '../shared/ipv4';
@@ -86,15 +86,18 @@ test('rejects: bad IP checksum, fragments, IPv6, UDP, bad TCP data offset', () =
   assert.is(dec(DLT_RAW, bad).r, D_MALFORMED);
   assert.is(dec(DLT_RAW, P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA', fragment: 0x2000 })).r, D_FRAGMENT);
   assert.is(dec(DLT_RAW, P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA', fragment: 0x0010 })).r, D_FRAGMENT);
-  assert.is(dec(DLT_EN10MB, P.ether(new Uint8Array(40), { type: 0x86dd })).r, D_NOT_IPV4);
-  assert.is(dec(DLT_RAW, Uint8Array.from([0x60, ...new Uint8Array(39)])).r, D_NOT_IPV4);
+  // An IPv6 frame whose header says version 0; and a bare IPv6 header with next header 0
+  // (hop-by-hop) and no room for it.
+  assert.is(dec(DLT_EN10MB, P.ether(new Uint8Array(40), { type: 0x86dd })).r, D_MALFORMED);
+  assert.is(dec(DLT_RAW, Uint8Array.from([0x60, ...new Uint8Array(39)])).r, D_MALFORMED);
+  assert.is(dec(DLT_EN10MB, P.ether(new Uint8Array(28), { type: 0x88cc })).r, D_NOT_IP);
   assert.is(dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 17 }, new Uint8Array(8))).r, D_OTHER);
   const doff = P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA' });
   doff[20 + 12] = 0x40;   // data offset 4 words: below the minimum
   assert.is(dec(DLT_RAW, doff).r, D_MALFORMED);
   doff[20 + 12] = 0xf0;   // 60 bytes of header in a 20-byte segment
   assert.is(dec(DLT_RAW, doff).r, D_MALFORMED);
-  assert.is(dec(999, P.ether(synAck())).r, D_NOT_IPV4);
+  assert.is(dec(999, P.ether(synAck())).r, D_NOT_IP);
 });
 
 test('truncated at every length: malformed, never a throw, never a read past the captured bytes', () => {
@@ -169,7 +172,7 @@ test('ARP request decoded and answered with our MAC', () => {
     '0001080006040002' + '02000000000a' + 'c6120001' + '020000000077' + 'c61200fe');
   // An ARP reply is not a request to answer.
   const reply = dec(DLT_EN10MB, P.ether(rep.subarray(14, 42), { type: 0x0806 }));
-  assert.is(reply.r, D_NOT_IPV4);
+  assert.is(reply.r, D_NOT_IP);
   assert.is(parseMac('zz:00:00:00:00:00'), null);
 });
 

@@ -10,7 +10,7 @@ export class Counters {
   // rejected
   malformed = 0;      // truncated or inconsistent headers, bad IP checksum
   fragment = 0;       // IP fragments
-  not_ipv4 = 0;       // IPv6, other ethertypes
+  not_ip = 0;         // other ethertypes, ARP other than requests
   other = 0;          // UDP, ICMP other than unreachable, our own SYNs, flags we do not act on
   not_ours = 0;       // addressed to another host
   wrong_port = 0;     // destination port outside our range or not the keyed one
@@ -19,15 +19,17 @@ export class Counters {
   duplicate = 0;      // retransmissions inside the dedup window
   arp = 0;            // ARP requests seen (answered ones counted in arp_replies)
   arp_replies = 0;
+  ns = 0;             // IPv6 Neighbor Solicitations seen (answered ones counted in na_replies)
+  na_replies = 0;
   // reply requests to blast
   requests = 0; requests_dropped = 0;
 
   get valid(): number { return this.open + this.closed + this.unreachable + this.banner + this.reanswer + this.reprobe + this.reset + this.more_data; }
   get rejected(): number {
-    return this.malformed + this.fragment + this.not_ipv4 + this.other + this.not_ours + this.wrong_port +
+    return this.malformed + this.fragment + this.not_ip + this.other + this.not_ours + this.wrong_port +
       this.bad_cookie + this.no_data + this.duplicate;
   }
 }
 
-export const REJECT_REASONS = ['malformed', 'fragment', 'not_ipv4', 'other', 'not_ours', 'wrong_port', 'bad_cookie',
+export const REJECT_REASONS = ['malformed', 'fragment', 'not_ip', 'other', 'not_ours', 'wrong_port', 'bad_cookie',
   'no_data', 'duplicate'] as const;

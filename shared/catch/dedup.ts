@@ -6,6 +6,9 @@
 // A key is (kind, ip, port<<16|sport) with a 32-bit value beside it (the server's ISN for a
 // SYN-ACK, so a retransmission and a new connection to the same port can be told apart).
 // Slot layout, 4 x u32: [kind+1 (0 = empty), ip, ports, value]; linear probing, load <= 0.5.
+// An IPv6 window (new DedupWindow(n, true), used through check6) keys on the whole address:
+// 8 x u32 [kind+1, ip0, ports, value, ip1, ip2, ip3, 0], ip0 the most significant word, so
+// an IPv4 run pays nothing for it and an IPv6 key is exact.
 // Each generation also has a small Bloom filter (8 bits per key, two probes, 256 KiB at the
 // default window, so it stays in cache): a key that is new, the common case at scan speed,
 // is then told apart from the old generation without a memory miss in its table.
@@ -24,13 +27,16 @@ export class DedupWindow {
   private count = 0;
   private cur = 0;
   readonly window: number;
+  private readonly w: number;        // u32 per slot: 4, or 8 for IPv6 keys
+  private x1 = 0; private x2 = 0; private x3 = 0;   // an IPv6 key's words after the first
 
-  constructor(window: number) {
+  constructor(window: number, readonly ipv6 = false) {
     this.window = Math.max(1, Math.min(MAX_DEDUP_WINDOW, Math.floor(window)));
+    this.w = ipv6 ? 8 : 4;
     let size = 2;
     while (size < 2 * this.window) size *= 2;
     this.mask = size - 1;
-    this.gens = [new Uint32Array(size * 4), new Uint32Array(size * 4)];
+    this.gens = [new Uint32Array(size * this.w), new Uint32Array(size * this.w)];
     let bits = 64;
     while (bits < 8 * this.window) bits *= 2;
     this.bmask = bits - 1;
@@ -56,7 +62,8 @@ export class DedupWindow {
   /** Bytes held by the tables. */
   get bytes(): number { return (this.gens[0].byteLength + this.blooms[0].byteLength) * 2; }
 
-  private static hash(kind: number, ip: number, ports: number): number {
+  private hash(kind: number, ip: number, ports: number): number {
+    if (this.w === 8) ip = (ip ^ Math.imul(this.x1, 0x9e3779b1) ^ Math.imul(this.x2, 0x7feb352d) ^ Math.imul(this.x3, 0x846ca68b)) >>> 0;
     let h = Math.imul(ip ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ports + kind * 0x27d4eb2f, 0xc2b2ae35);
     h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12; h = Math.imul(h, 0x297a2d39); h ^= h >>> 15;
     return h >>> 0;
@@ -65,19 +72,27 @@ export class DedupWindow {
   /** Position of the key in table t, or -(insertion position)-1 when absent. */
   private find(t: Uint32Array, h: number, tag: number, ip: number, ports: number): number {
     let i = h & this.mask;
+    const w = this.w;
     for (;;) {
-      const s = i * 4;
+      const s = i * w;
       const k = t[s];
       if (k === 0) return -s - 1;
-      if (k === tag && t[s + 1] === ip && t[s + 2] === ports) return s;
+      if (k === tag && t[s + 1] === ip && t[s + 2] === ports &&
+        (w === 4 || (t[s + 4] === this.x1 && t[s + 5] === this.x2 && t[s + 6] === this.x3))) return s;
       i = (i + 1) & this.mask;
     }
+  }
+
+  /** check for the IPv6 address in the 16 bytes of a from off (an IPv6 window). */
+  check6(kind: number, a: Uint8Array, off: number, ports: number, value: number): number {
+    this.x1 = word(a, off + 4); this.x2 = word(a, off + 8); this.x3 = word(a, off + 12);
+    return this.check(kind, word(a, off), ports, value);
   }
 
   check(kind: number, ip: number, ports: number, value: number): number {
     const tag = kind + 1;
     ip >>>= 0; ports >>>= 0; value >>>= 0;
-    const h = DedupWindow.hash(kind, ip, ports);
+    const h = this.hash(kind, ip, ports);
     const cur = this.gens[this.cur];
     const at = this.find(cur, h, tag, ip, ports);
     if (at >= 0) {
@@ -104,7 +119,12 @@ export class DedupWindow {
     }
     const t = this.gens[this.cur];
     t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;
+    if (this.w === 8) { t[s + 4] = this.x1; t[s + 5] = this.x2; t[s + 6] = this.x3; }
     this.remember(this.cur, h);
     this.count++;
   }
+}
+
+function word(a: Uint8Array, o: number): number {
+  return ((a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3]) >>> 0;
 }

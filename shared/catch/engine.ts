@@ -9,12 +9,16 @@
 //   A/PA/FPA with data, ack = ISN+1+d  banner + request RST at seq ISN+1+d (0 <= d <= 1400)
 // Everything else is counted and dropped. Records are written by records-out.ts and the
 // requests as unsealed frames (shared/replies.ts), in buffers reused from batch to batch.
+// IPv6 replies take the same path: a candidate's family is in cFam, its addresses in the
+// 16-byte slots of cOur6/cTarget6/cFrom6 (the IPv4 arrays hold 0), the cookie call takes both
+// families at once, and the dedup window of IPv6 keys on the whole address.
 import { MAX_PROBE_LEN } from '../cookie';
 import { encodeReply, ReplyRequest, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST } from '../replies';
-import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IPV4, D_TCP, Decoded, decodePacket,
+import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
 import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
+import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
@@ -22,10 +26,13 @@ import { probeNamesJson } from './probe-names';
 import { RecordsOut } from './records-out';
 
 export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
+/** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
+export interface NdpResponder { ip6: Uint8Array; mac: Uint8Array; inject(frame: Uint8Array): void }
 
 export interface EngineConfig {
   validate: boolean;
   ours: number[] | null;          // our addresses; null = any (the cookie decides)
+  ours6?: Uint8Array[] | null;    // our IPv6 addresses (16 bytes each); null or absent = any
   sportBase: number;
   sportCount: number;
   portFilter: boolean;            // drop replies to ports outside the range before anything else
@@ -34,6 +41,7 @@ export interface EngineConfig {
   cookies: CookieFn | null;       // required when validate
   replies: boolean;               // produce reply requests for blast
   arp: ArpResponder | null;
+  ndp?: NdpResponder | null;
 }
 
 const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4;
@@ -47,16 +55,22 @@ export class CatchEngine {
   replyBuf: Uint8Array;
   replyCount = 0;
   replyBytes = 0;
-  private req: ReplyRequest = { kind: 0, slot: 0, daddr: 0, saddr: 0, dport: 0, sport: 0, seq: 0, ack: 0 };
+  private reqD6 = new Uint8Array(16);
+  private reqS6 = new Uint8Array(16);
+  private req: ReplyRequest = { kind: 0, slot: 0, daddr: 0, saddr: 0, dport: 0, sport: 0, seq: 0, ack: 0,
+    daddr6: this.reqD6, saddr6: this.reqS6 };
 
   private d = new Decoded();
   private out = new RecordsOut();
   private opts = new TcpOptions();
   private dedup: DedupWindow;
+  private dedup6: DedupWindow | null = null;   // made at the first IPv6 reply
   private probeNames = probeNamesJson();
   private ours: Set<number> | null;
   private ours0: number;
   private scanners = new Set<number>();   // --no-validate: senders of pure SYNs, i.e. the scanner
+  private scanners6 = new Set<string>();  // the same for IPv6 (latin1 text of the 16 bytes)
+  private ours6: Uint8Array[] | null;
   private validLast = 0;
 
   // Candidate replies of the batch, structure of arrays.
@@ -68,6 +82,9 @@ export class CatchEngine {
   private cTcpOff: Uint32Array; private cTcpHl: Uint8Array;
   private cPayOff: Uint32Array; private cPayLen: Uint32Array; private cPayCap: Uint32Array;
   private isn: Uint32Array; private slot: Int8Array;
+  // IPv6 candidates: family per entry, addresses 16 bytes per entry; any6 when the batch has one.
+  private cFam: Uint8Array; private cOur6: Uint8Array; private cTarget6: Uint8Array; private cFrom6: Uint8Array;
+  private any6 = false;
 
   constructor(private cfg: EngineConfig, maxBatch: number) {
     this.dedup = new DedupWindow(cfg.dedupWindow);
@@ -81,6 +98,9 @@ export class CatchEngine {
     this.cTcpOff = new Uint32Array(m); this.cTcpHl = new Uint8Array(m);
     this.cPayOff = new Uint32Array(m); this.cPayLen = new Uint32Array(m); this.cPayCap = new Uint32Array(m);
     this.isn = new Uint32Array(m); this.slot = new Int8Array(m);
+    this.cFam = new Uint8Array(m); this.cOur6 = new Uint8Array(16 * m); this.cTarget6 = new Uint8Array(16 * m);
+    this.cFrom6 = new Uint8Array(16 * m);
+    this.ours6 = cfg.ours6 ?? null;
     this.replyBuf = new Uint8Array(m * REPLY_MIN_FRAME);   // one request per packet at most
   }
 
@@ -92,33 +112,64 @@ export class CatchEngine {
     return this.ours === null ? true : this.ours.has(a);
   }
 
+  private isOurs6(b: Uint8Array, off: number): boolean {
+    const o = this.ours6;
+    if (o === null) return true;
+    for (let k = 0; k < o.length; k++) if (same16(o[k], 0, b, off)) return true;
+    return false;
+  }
+
+  // Whether the reply j was seen (DEDUP_NEW, _SAME, _CHANGED), in its family's window.
+  private seen(kind: number, j: number, value: number): number {
+    if (this.cFam[j] !== 6) return this.dedup.check(kind, this.cTarget[j], this.ports(j), value);
+    if (!this.dedup6) this.dedup6 = new DedupWindow(this.cfg.dedupWindow, true);
+    return this.dedup6.check6(kind, this.cTarget6, 16 * j, this.ports(j), value);
+  }
+
+  // Candidate j's addresses from the packet: ours at a, the target's at t (IPv6 offsets in b).
+  private addrs(j: number, d: Decoded, b: Uint8Array, our: number, target: number, our6: number, target6: number): void {
+    if (d.family === 6) {
+      this.cFam[j] = 6; this.any6 = true;
+      this.cOur[j] = 0; this.cTarget[j] = 0;
+      copy16(b, our6, this.cOur6, 16 * j); copy16(b, target6, this.cTarget6, 16 * j);
+    } else {
+      this.cFam[j] = 4;
+      this.cOur[j] = our; this.cTarget[j] = target;
+    }
+  }
+
   /** Processes packets 0..n-1 of a batch; returns the records as NDJSON bytes (empty if none,
    *  the caller may keep them) and leaves the reply requests in replyBuf (replyCount, replyBytes). */
   processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): Uint8Array {
     const c = this.counters, d = this.d, cfg = this.cfg;
     c.received += n;
     this.n = 0;
+    this.any6 = false;
     this.replyCount = 0;
     this.replyBytes = 0;
     for (let i = 0; i < n; i++) {
       const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
-      if (r === D_TCP) this.tcpCandidate(i, d);
-      else if (r === D_ICMP) this.icmpCandidate(i, d);
+      if (r === D_TCP) this.tcpCandidate(i, d, buf);
+      else if (r === D_ICMP) this.icmpCandidate(i, d, buf);
       else if (r === D_ARP) this.arp(buf, d);
+      else if (r === D_NS) this.ns(buf, d);
       else if (r === D_MALFORMED) c.malformed++;
       else if (r === D_FRAGMENT) c.fragment++;
-      else if (r === D_NOT_IPV4) c.not_ipv4++;
+      else if (r === D_NOT_IP) c.not_ip++;
       else c.other++;
     }
     const k = this.n;
     if (k === 0) return this.out.take();
-    if (cfg.validate) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
+    if (cfg.validate) {
+      if (this.any6) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6);
+      else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
+    }
     if (cfg.validate) for (let j = 0; j < k; j++) this.decide(j, buf, times);
     else for (let j = 0; j < k; j++) this.decideUnvalidated(j, buf, times);
     return this.out.take();
   }
 
-  private tcpCandidate(i: number, d: Decoded) {
+  private tcpCandidate(i: number, d: Decoded, buf: Uint8Array) {
     const c = this.counters, cfg = this.cfg;
     const f = d.flags;
     let kind: number;
@@ -129,7 +180,8 @@ export class CatchEngine {
     } else if (f & TH_SYN) {
       // A SYN: someone's scan, maybe ours captured on the way out. It tells --no-validate who
       // the scanner is, so the scanner's own RSTs and ACKs are not taken for replies.
-      if (!cfg.validate && this.scanners.size < MAX_SCANNER_ADDRS) this.scanners.add(d.saddr);
+      if (!cfg.validate && d.family === 6 && this.scanners6.size < MAX_SCANNER_ADDRS) this.scanners6.add(text16(buf, d.s6));
+      else if (!cfg.validate && this.scanners.size < MAX_SCANNER_ADDRS) this.scanners.add(d.saddr);
       c.other++; return;
     } else if (!(f & TH_ACK)) { c.other++; return; }
     else if (d.payLen === 0) { c.no_data++; return; }
@@ -138,25 +190,30 @@ export class CatchEngine {
       if (a !== 0x10 && a !== 0x18 && a !== 0x19) { c.no_data++; return; }   // A, PA, FPA only
       kind = K_DATA;
     }
-    if (!this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) { c.not_ours++; return; }
+    const v6 = d.family === 6;
+    if (v6 ? !this.isOurs6(buf, d.d6) || (!cfg.validate && this.scanners6.has(text16(buf, d.s6)))
+      : !this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) { c.not_ours++; return; }
     if (cfg.portFilter && (d.dport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
     const j = this.n++;
     this.cIdx[j] = i; this.cKind[j] = kind;
-    this.cOur[j] = d.daddr; this.cTarget[j] = d.saddr; this.cSport[j] = d.dport; this.cDport[j] = d.sport;
+    this.addrs(j, d, buf, d.daddr, d.saddr, d.d6, d.s6);
+    this.cSport[j] = d.dport; this.cDport[j] = d.sport;
     this.cSeq[j] = d.seq; this.cAck[j] = d.ack; this.cFlags[j] = f; this.cWindow[j] = d.window;
     this.cTtl[j] = d.ttl; this.cIpid[j] = d.ipid;
     this.cTcpOff[j] = d.tcpOff; this.cTcpHl[j] = d.tcpHl;
     this.cPayOff[j] = d.payOff; this.cPayLen[j] = d.payLen; this.cPayCap[j] = d.payCap;
   }
 
-  private icmpCandidate(i: number, d: Decoded) {
+  private icmpCandidate(i: number, d: Decoded, buf: Uint8Array) {
     const c = this.counters, cfg = this.cfg;
     // The quoted packet is our SYN: its source is us, its destination the target.
-    if (!this.isOurs(d.qSaddr)) { c.not_ours++; return; }
+    if (d.family === 6 ? !this.isOurs6(buf, d.q6s) : !this.isOurs(d.qSaddr)) { c.not_ours++; return; }
     if (cfg.portFilter && (d.sport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
     const j = this.n++;
     this.cIdx[j] = i; this.cKind[j] = K_ICMP;
-    this.cOur[j] = d.qSaddr; this.cTarget[j] = d.qDaddr; this.cSport[j] = d.sport; this.cDport[j] = d.dport;
+    this.addrs(j, d, buf, d.qSaddr, d.qDaddr, d.q6s, d.q6d);
+    if (d.family === 6) copy16(buf, d.s6, this.cFrom6, 16 * j);
+    this.cSport[j] = d.sport; this.cDport[j] = d.dport;
     this.cSeq[j] = d.seq; this.cFrom[j] = d.saddr; this.cIcmp[j] = (d.icmpType << 8) | d.icmpCode;
     this.cTtl[j] = d.ttl;
   }
@@ -170,10 +227,23 @@ export class CatchEngine {
     }
   }
 
+  // Neighbor Solicitation for the address we answer for (not from it: that is duplicate address
+  // detection, which only the owner answers, and ours is not the kernel's).
+  private ns(buf: Uint8Array, d: Decoded) {
+    const c = this.counters, a = this.cfg.ndp;
+    c.ns++;
+    if (a && d.nsMac >= 0 && same16(a.ip6, 0, buf, d.nsTarget) && !isUnspecified(buf, d.s6)) {
+      a.inject(neighborAdvertisement(a.mac, a.ip6, buf, d.nsMac, d.s6));
+      c.na_replies++;
+    }
+  }
+
   private request(kind: number, slot: number, j: number, seq: number, ack: number) {
     if (!this.cfg.replies) return;
     const r = this.req;
     r.kind = kind; r.slot = slot;
+    r.family = this.cFam[j];
+    if (r.family === 6) { copy16(this.cTarget6, 16 * j, this.reqD6, 0); copy16(this.cOur6, 16 * j, this.reqS6, 0); }
     r.daddr = this.cTarget[j]; r.saddr = this.cOur[j]; r.dport = this.cDport[j]; r.sport = this.cSport[j];
     r.seq = seq; r.ack = ack;
     this.replyBytes += encodeReply(r, this.replyBuf, this.replyBytes);
@@ -184,12 +254,14 @@ export class CatchEngine {
   private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): void {
     const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
     this.counters.open++;
+    this.v6Out(j);
     this.out.open(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cWindow[j], this.cIpid[j], op,
       times[this.cIdx[j]], validated);
   }
 
   private closedRecord(j: number, times: Float64Array, validated: boolean): void {
     this.counters.closed++;
+    this.v6Out(j);
     this.out.closed(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cWindow[j], this.cIpid[j],
       times[this.cIdx[j]], validated);
   }
@@ -197,6 +269,7 @@ export class CatchEngine {
   private unreachableRecord(j: number, times: Float64Array, validated: boolean): void {
     this.counters.unreachable++;
     const ic = this.cIcmp[j];
+    if (this.cFam[j] === 6) this.out.v6(this.cTarget6, 16 * j, this.cFrom6, 16 * j);
     this.out.unreachable(this.cTarget[j], this.cDport[j], this.cSport[j], this.cFrom[j], ic >> 8, ic & 255, this.cTtl[j],
       times[this.cIdx[j]], validated);
   }
@@ -205,11 +278,15 @@ export class CatchEngine {
     this.counters.banner++;
     const keep = Math.min(this.cPayCap[j], this.cfg.maxBanner);
     const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep);
+    this.v6Out(j);
     this.out.banner(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], probe, this.cPayLen[j], data,
       flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
   }
 
   private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }
+
+  // The next record is about an IPv6 target: its address is text from cTarget6.
+  private v6Out(j: number): void { if (this.cFam[j] === 6) this.out.v6(this.cTarget6, 16 * j); }
 
   private decide(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters;
@@ -219,7 +296,7 @@ export class CatchEngine {
     const kind = this.cKind[j];
     if (kind === K_SYNACK) {
       if (this.cAck[j] !== isn1) { c.bad_cookie++; return; }
-      const seen = this.dedup.check(DK_OPEN, this.cTarget[j], this.ports(j), this.cSeq[j]);
+      const seen = this.seen(DK_OPEN, j, this.cSeq[j]);
       // A retransmitted SYN-ACK (same server ISN) means the server did not take our ACK: its
       // accept queue was full and it dropped the ACK with the probe. Answer it again, as any
       // TCP client would, or the connection dies without a banner; the server's backoff (5
@@ -235,7 +312,7 @@ export class CatchEngine {
     if (kind === K_RST) {
       const dd = (this.cAck[j] - isn1) >>> 0;
       if (dd === 0) {
-        if (this.dedup.check(DK_CLOSED, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
+        if (this.seen(DK_CLOSED, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
         this.closedRecord(j, times, true); return;
       }
       if (dd <= MAX_PROBE_LEN) { c.reset++; return; }   // the server reset after our probe
@@ -246,7 +323,7 @@ export class CatchEngine {
       if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
       // Keyed with the segment's seq: a retransmission is a duplicate; a later segment, or the
       // banner of a second connection, is reset again (so no server waits on us) but not reported.
-      const seen = this.dedup.check(DK_BANNER, this.cTarget[j], this.ports(j), this.cSeq[j]);
+      const seen = this.seen(DK_BANNER, j, this.cSeq[j]);
       if (seen === DEDUP_SAME) { c.duplicate++; return; }
       const fin = (this.cFlags[j] & TH_FIN) ? 1 : 0;
       this.request(REPLY_RST, slot, j, (isn1 + dd) >>> 0, (this.cSeq[j] + this.cPayLen[j] + fin) >>> 0);
@@ -255,27 +332,44 @@ export class CatchEngine {
     }
     // K_ICMP: the quoted SYN carried our ISN itself.
     if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return; }
-    if (this.dedup.check(DK_UNREACH, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
+    if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, true); return;
   }
 
   private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters;
     const kind = this.cKind[j];
-    const t = this.cTarget[j], p = this.ports(j);
     if (kind === K_SYNACK) {
-      if (this.dedup.check(DK_OPEN, t, p, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return; }
+      if (this.seen(DK_OPEN, j, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return; }
       this.openRecord(j, buf, times, false); return;
     }
     if (kind === K_RST) {
-      if (this.dedup.check(DK_CLOSED, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+      if (this.seen(DK_CLOSED, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
       this.closedRecord(j, times, false); return;
     }
     if (kind === K_DATA) {
-      if (this.dedup.check(DK_BANNER, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+      if (this.seen(DK_BANNER, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
       this.bannerRecord(j, buf, times, 'null', false); return;
     }
-    if (this.dedup.check(DK_UNREACH, t, p, 0) !== DEDUP_NEW) { c.duplicate++; return; }
+    if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, false); return;
   }
+}
+
+function same16(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
+  for (let k = 0; k < 16; k++) if (a[ao + k] !== b[bo + k]) return false;
+  return true;
+}
+
+function copy16(from: Uint8Array, fo: number, to: Uint8Array, too: number): void {
+  for (let k = 0; k < 16; k++) to[too + k] = from[fo + k];
+}
+
+function isUnspecified(b: Uint8Array, o: number): boolean {
+  for (let k = 0; k < 16; k++) if (b[o + k] !== 0) return false;
+  return true;
+}
+
+function text16(b: Uint8Array, o: number): string {
+  return String.fromCharCode(...b.subarray(o, o + 16));
 }

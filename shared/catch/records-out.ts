@@ -1,10 +1,13 @@
 // catch's records as NDJSON bytes: open, closed, unreachable and banner, each field in the
 // record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
 // million records a second JSON.stringify and string ropes cost more than the whole decode.
-// The engine decides what to write; this module only knows how a record is spelled.
+// The engine decides what to write; this module only knows how a record is spelled. Addresses
+// are IPv4 numbers, or, after v6(), the IPv6 address of the next record in RFC 5952 text (and
+// IPv6 records carry no ipid: IPv6 has none).
 import { kindsString, TcpOptions } from '../packet/tcp-options';
 import type { FieldName, RecordType } from '../records';
 import { AsciiOut, Lit, lit, putBytes, putIp, putLit, putUint, putUint53 } from './ascii-out';
+import { writeIPv6 } from '../targets/encode';
 
 // Record fragments: the separator before a key, the key, and the quote that opens a string
 // value. Keys are names of the record table (shared/records.ts); the order they are written in
@@ -27,6 +30,23 @@ const OPT_CACHE = 64;     // option layouts remembered (a power of two)
 
 export class RecordsOut {
   private out = new AsciiOut();
+  // The next record's IPv6 address (and `from`), 16 bytes at the offsets; null for IPv4.
+  private a6: Uint8Array | null = null; private a6Off = 0;
+  private f6: Uint8Array | null = null; private f6Off = 0;
+
+  /** The next record is about the IPv6 address in a[off, off+16) (an unreachable record's
+   *  `from` in f[foff, foff+16)). */
+  v6(a: Uint8Array, off: number, f: Uint8Array | null = null, foff = 0): void {
+    this.a6 = a; this.a6Off = off; this.f6 = f; this.f6Off = foff;
+  }
+
+  // Writes the record's address (ip, or the one v6() set, once) at b[p..].
+  private addr(b: Uint8Array, p: number, ip: number): number {
+    const a = this.a6;
+    if (a === null) return putIp(b, p, ip);
+    this.a6 = null;
+    return putAddr6(b, p, a, this.a6Off);
+  }
   private optK1 = new Int32Array(OPT_CACHE).fill(-1);
   private optK2 = new Int32Array(OPT_CACHE);
   private optFrag: Uint8Array[] = new Array(OPT_CACHE).fill(new Uint8Array(0));
@@ -37,7 +57,7 @@ export class RecordsOut {
   // type, ip, port and sport, which every reply record starts with (room reserved by the caller).
   private head(type: Lit, ip: number, port: number, sport: number): void {
     const o = this.out;
-    o.lit(type); o.ip(ip);
+    o.lit(type); o.pos = this.addr(o.buf, o.pos, ip);
     o.lit(F_PORT); o.uint(port);
     o.lit(F_SPORT); o.uint(sport);
   }
@@ -55,12 +75,13 @@ export class RecordsOut {
     o.reserve(RECORD_MAX);
     const b = o.buf, dv = o.dv;
     let p = o.pos;
-    p = putLit(dv, b, p, T_OPEN); p = putIp(b, p, ip);
+    const v6 = this.a6 !== null;
+    p = putLit(dv, b, p, T_OPEN); p = this.addr(b, p, ip);
     p = putLit(dv, b, p, F_PORT); p = putUint(b, p, port);
     p = putLit(dv, b, p, F_SPORT); p = putUint(b, p, sport);
     p = putLit(dv, b, p, F_TTL); p = putUint(b, p, ttl);
     p = putLit(dv, b, p, F_WINDOW); p = putUint(b, p, win);
-    p = putLit(dv, b, p, F_IPID); p = putUint(b, p, ipid);
+    if (!v6) { p = putLit(dv, b, p, F_IPID); p = putUint(b, p, ipid); }
     if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
     p = putBytes(b, p, this.optionsBlock(op));
     if (win === 0) p = putLit(dv, b, p, F_ZERO);
@@ -95,10 +116,11 @@ export class RecordsOut {
   closed(ip: number, port: number, sport: number, ttl: number, win: number, ipid: number, time: number, validated: boolean): void {
     const o = this.out;
     o.reserve(RECORD_MAX);
+    const v6 = this.a6 !== null;
     this.head(T_CLOSED, ip, port, sport);
     o.lit(F_TTL); o.uint(ttl);
     o.lit(F_WINDOW); o.uint(win);
-    o.lit(F_IPID); o.uint(ipid);
+    if (!v6) { o.lit(F_IPID); o.uint(ipid); }
     this.tail(time, validated);
   }
 
@@ -106,8 +128,10 @@ export class RecordsOut {
     time: number, validated: boolean): void {
     const o = this.out;
     o.reserve(RECORD_MAX);
+    const f6 = this.f6;
     this.head(T_UNREACH, ip, port, sport);
-    o.lit(F_FROM); o.ip(from);
+    o.lit(F_FROM);
+    if (f6) { o.pos = putAddr6(o.buf, o.pos, f6, this.f6Off); this.f6 = null; } else o.ip(from);
     o.lit(F_ICMP_TYPE); o.uint(icmpType);
     o.lit(F_ICMP_CODE); o.uint(icmpCode);
     o.lit(F_TTL); o.uint(ttl);
@@ -129,4 +153,10 @@ export class RecordsOut {
     o.lit(F_DATA); o.str(b64); o.byte(34);
     this.tail(time, validated);
   }
+}
+
+// RFC 5952 text of the 16 bytes of a from off (shared/targets/encode.ts writes it).
+function putAddr6(b: Uint8Array, p: number, a: Uint8Array, off: number): number {
+  const w = (k: number) => ((a[off + k] << 24) | (a[off + k + 1] << 16) | (a[off + k + 2] << 8) | a[off + k + 3]) >>> 0;
+  return writeIPv6(b, p, w(0), w(4), w(8), w(12));
 }

@@ -8,6 +8,7 @@ import { loadNative, Native } from '../../native/index';
 import { FatalError, UsageError } from '../exit';
 import { PcapFormatError, PcapReader } from '../packet/pcap-reader';
 import { formatIPv4, parseIPv4 } from '../ipv4';
+import { formatIPv6, ipv6Bytes, ipv6FromBytes, parseIPv6 } from '../ipv6';
 import { parseMac } from '../packet/arp';
 
 export interface PacketSource {
@@ -60,27 +61,46 @@ export function pcapError(file: string, e: unknown): Error {
   return e as Error;
 }
 
-export interface IfaceFacts { mac: Uint8Array; ipv4: number[] }
+export interface IfaceFacts { mac: Uint8Array; ipv4: number[]; ipv6: Uint8Array[] }
 
-/** MAC and IPv4 addresses of a local interface, from /sys and the kernel's address list. */
+/** The 16 bytes of an IPv6 address text (which the caller has checked). */
+export function addr6(text: string): Uint8Array {
+  const b = new Uint8Array(16);
+  ipv6Bytes(parseIPv6(text) as bigint, b);
+  return b;
+}
+
+/** MAC, IPv4 and IPv6 addresses of a local interface, from /sys and the kernel's address list. */
 export function ifaceFacts(iface: string): IfaceFacts {
   let macText: string;
   try { macText = fs.readFileSync(`/sys/class/net/${iface}/address`, 'utf8'); } catch {
     throw new UsageError(`-i ${iface}: no such interface`);
   }
   const mac = parseMac(macText) ?? new Uint8Array(6);
-  const addrs = (os.networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => parseIPv4(a.address) as number);
-  return { mac, ipv4: addrs };
+  const all = os.networkInterfaces()[iface] ?? [];
+  const addrs = all.filter((a) => a.family === 'IPv4').map((a) => parseIPv4(a.address) as number);
+  return { mac, ipv4: addrs, ipv6: all.filter((a) => a.family === 'IPv6').map((a) => addr6(a.address)) };
 }
 
 /** libpcap filter for a live capture: replies to our address(es) and ports, ICMP errors, and
- *  ARP requests for the address we answer for. */
-export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null): string {
-  const hosts = ours.map((a) => `dst host ${formatIPv4(a)}`).join(' or ');
-  const main = `(tcp dst portrange ${base}-${base + count - 1} or icmp)`;
-  let f = hosts ? `((${hosts}) and ${main})` : main;
-  if (arpFor !== null) f += ` or (arp and arp[6:2] = 1 and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')})`;
-  return f;
+ *  ARP requests for the address we answer for; for IPv6, everything to our addresses that is not
+ *  TCP right after the fixed header (ICMPv6 and extension header chains, which BPF's `tcp`
+ *  does not follow), and Neighbor Solicitations for the address we answer for (sent to its
+ *  solicited-node group, not to it). A family without addresses of ours is left out. */
+export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null,
+  ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null): string {
+  const ports = `tcp dst portrange ${base}-${base + count - 1}`;
+  const parts: string[] = [];
+  if (ours.length) parts.push(`((${ours.map((a) => `dst host ${formatIPv4(a)}`).join(' or ')}) and (${ports} or icmp))`);
+  if (ours6.length) {
+    parts.push(`(ip6 and (${ours6.map((a) => `dst host ${formatIPv6(ipv6FromBytes(a))}`).join(' or ')}) and (${ports} or not tcp))`);
+  }
+  if (arpFor !== null) parts.push(`(arp and arp[6:2] = 1 and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')})`);
+  if (ndpFor !== null) {
+    const w = [0, 4, 8, 12].map((k) => `ip6[${48 + k}:4] = 0x${Array.from(ndpFor.subarray(k, k + 4), (x) => x.toString(16).padStart(2, '0')).join('')}`);
+    parts.push(`(icmp6 and ip6[40] = 135 and ${w.join(' and ')})`);
+  }
+  return parts.join(' or ');
 }
 
 export function requireLive(native: Native | null): Native {

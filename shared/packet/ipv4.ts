@@ -1,4 +1,5 @@
 // IPv4 header helpers for the decoders (address text <-> number is shared/ipv4.ts).
+import { foldSum, inetSum } from './checksum';
 
 /** Big-endian reads over a Uint8Array; callers have checked the bounds. */
 export function be16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
@@ -8,8 +9,5 @@ export function be32(b: Uint8Array, o: number): number {
 
 /** true when the IPv4 header at o (hl bytes) sums to 0xffff, i.e. its checksum is right. */
 export function ipHeaderChecksumOk(b: Uint8Array, o: number, hl: number): boolean {
-  let sum = 0;
-  for (let i = 0; i < hl; i += 2) sum += (b[o + i] << 8) | b[o + i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum === 0xffff;
+  return foldSum(inetSum(b, o, o + hl)) === 0;
 }

@@ -1,10 +1,12 @@
 // Link layers a capture may hand us, reduced to "where does the network header start and what
-// is it": Ethernet II with 802.1Q/802.1ad tags, Linux cooked v1/v2, raw IP, BSD loopback.
+// is it": Ethernet II with 802.1Q/802.1ad tags, Linux cooked v1/v2, raw IP (v4, v6 or either),
+// BSD loopback.
 //
 // Ethernet      0 dst[6] 6 src[6] 12 type[2] (0x8100/0x88a8/0x9100: 2 TCI, then type again)
 // SLL  (113)    0 pkttype[2] 2 arphrd[2] 4 addrlen[2] 6 addr[8] 14 protocol[2]   16 payload
 // SLL2 (276)    0 protocol[2] 2 reserved[2] 4 ifindex[4] 8 arphrd[2] 10 pkttype 11 addrlen 12 addr[8]  20 payload
-// NULL (0)      0 family[4] host order (2 = IPv4)    LOOP (108): the same in network order
+// NULL (0)      0 family[4] host order (2 = IPv4; IPv6 is 10, 24, 28 or 30 by the capturing OS:
+//               Linux, NetBSD/OpenBSD, FreeBSD, macOS)    LOOP (108): the same in network order
 import { be16 } from './ipv4';
 
 export const DLT_NULL = 0;
@@ -15,22 +17,26 @@ export const DLT_RAW = 101;
 export const DLT_LOOP = 108;
 export const DLT_LINUX_SLL = 113;
 export const DLT_IPV4 = 228;
+export const DLT_IPV6 = 229;
 export const DLT_LINUX_SLL2 = 276;
 
 export const L3_TRUNCATED = -1;  // the link header itself is cut off
-export const L3_OTHER = 0;       // IPv6, or anything that is not IPv4 or ARP
+export const L3_OTHER = 0;       // anything that is not IPv4, IPv6 or ARP
 export const L3_IPV4 = 1;
 export const L3_ARP = 2;
+export const L3_IPV6 = 3;
+
+const AF_INET6_ANY = new Set([10, 24, 28, 30]);
 
 const MAX_VLAN_TAGS = 4;
 
 export function linktypeSupported(lt: number): boolean {
-  return lt === DLT_EN10MB || lt === DLT_RAW || lt === DLT_RAW_BSD || lt === DLT_RAW_OPENBSD || lt === DLT_IPV4 ||
+  return lt === DLT_EN10MB || lt === DLT_RAW || lt === DLT_RAW_BSD || lt === DLT_RAW_OPENBSD || lt === DLT_IPV4 || lt === DLT_IPV6 ||
     lt === DLT_LINUX_SLL || lt === DLT_LINUX_SLL2 || lt === DLT_NULL || lt === DLT_LOOP;
 }
 
-/** Classifies the frame at off (len captured bytes); on L3_IPV4/L3_ARP, out.l3 is the offset of
- *  the network header. Never reads past off+len. */
+/** Classifies the frame at off (len captured bytes); on L3_IPV4/L3_IPV6/L3_ARP, out.l3 is the
+ *  offset of the network header. Never reads past off+len. */
 export function linkDecode(lt: number, b: Uint8Array, off: number, len: number, out: { l3: number }): number {
   let type: number;
   let p: number;
@@ -49,10 +55,13 @@ export function linkDecode(lt: number, b: Uint8Array, off: number, len: number, 
       p += 2;
       break;
     }
-    case DLT_RAW: case DLT_RAW_BSD: case DLT_RAW_OPENBSD: case DLT_IPV4:
+    case DLT_RAW: case DLT_RAW_BSD: case DLT_RAW_OPENBSD: case DLT_IPV4: case DLT_IPV6: {
       if (len < 1) return L3_TRUNCATED;
       out.l3 = off;
-      return (b[off] >> 4) === 4 ? L3_IPV4 : L3_OTHER;
+      const v = b[off] >> 4;
+      if (v === 4 && lt !== DLT_IPV6) return L3_IPV4;
+      return v === 6 && lt !== DLT_IPV4 ? L3_IPV6 : L3_OTHER;
+    }
     case DLT_LINUX_SLL:
       if (len < 16) return L3_TRUNCATED;
       type = be16(b, off + 14); p = off + 16;
@@ -67,7 +76,9 @@ export function linkDecode(lt: number, b: Uint8Array, off: number, len: number, 
       const le = b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24);
       const fam = lt === DLT_LOOP ? ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) : le;
       out.l3 = off + 4;
-      return fam === 2 || (lt === DLT_NULL && fam === 0x02000000) ? L3_IPV4 : L3_OTHER;
+      if (fam === 2 || (lt === DLT_NULL && fam === 0x02000000)) return L3_IPV4;
+      const swapped = lt === DLT_NULL ? (fam >>> 24) | ((fam >>> 8) & 0xff00) : -1;
+      return AF_INET6_ANY.has(fam) || AF_INET6_ANY.has(swapped) ? L3_IPV6 : L3_OTHER;
     }
     default:
       return L3_OTHER;
@@ -75,5 +86,6 @@ export function linkDecode(lt: number, b: Uint8Array, off: number, len: number, 
   out.l3 = p;
   if (type === 0x0800) return L3_IPV4;
   if (type === 0x0806) return L3_ARP;
+  if (type === 0x86dd) return L3_IPV6;
   return L3_OTHER;
 }
