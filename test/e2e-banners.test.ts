@@ -44,6 +44,8 @@ function setup() {
     chain in { type filter hook input priority -10; policy accept;
       ip saddr 198.19.0.0/24 tcp flags & (rst|ack) == rst counter name kernel_rst
       ip saddr 198.19.0.0/24 tcp flags & (rst|ack) == (rst|ack) counter name trawl_rst
+      ip6 saddr 2001:db8:ff::/64 tcp flags & (rst|ack) == rst counter name kernel_rst
+      ip6 saddr 2001:db8:ff::/64 tcp flags & (rst|ack) == (rst|ack) counter name trawl_rst
     }
   }`);
 }
@@ -244,6 +246,38 @@ test('trawl scan --banners: the same services and versions in one command', () =
   assert.is(nd.status, 1, nd.stderr);
   assert.match(nd.stdout, new RegExp(`^-80/tcp +open +http +nginx ${v.NGINX_VERSION.replace(/\./g, '\\.')}$`, 'm'));
   assert.match(nd.stdout, /^\+80\/tcp +open +http +nginx 9\.9\.9$/m);
+});
+
+test('IPv6 and IPv4 in one scan --banners: the same banners over IPv6, catch answering Neighbor Solicitations', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  counter(tb.targetNs, 'pbnr', 'kernel_rst'); counter(tb.targetNs, 'pbnr', 'trawl_rst');
+  const log = path.join(dir, 'srv', 'nginx-access.log');
+  fs.writeFileSync(log, '');
+  const xml = path.join(dir, 'scan6.xml');
+  const ips = ['2001:db8:1::5', '2001:db8:1::a0', '198.18.5.5'];
+  // Source addresses the kernel does not own, in both families: the kernel never resets, and
+  // the target finds 2001:db8:ff::79 through catch's Neighbor Advertisements.
+  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p ${[...PORTS, CLOSED_PORT].join(',')} --banners -i ${tb.scanIf} ` +
+    `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 2000 --cooldown 3 --seed 5 -q -o ndjson -o xml:${xml}`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  checkBanners(lines(r.stdout), ips);
+  assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
+  assert.ok(counter(tb.targetNs, 'pbnr', 'trawl_rst') >= ips.length * PORTS.length, 'blast closed every connection');
+  assert.match(inNs(tb.targetNs, 'ip -6 neigh show 2001:db8:ff::79').stdout, tb.scanMac, 'learned from catch\'s NA');
+  // The http probe's Host is the IPv6 address in brackets (RFC 3986), filled in by blast.
+  assert.equal(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort(), [
+    '198.18.5.5 80 "GET / HTTP/1.1" host=198.18.5.5 ua="trawl/0.1.0" 200',
+    '2001:db8:1::5 80 "GET / HTTP/1.1" host=[2001:db8:1::5] ua="trawl/0.1.0" 200',
+    '2001:db8:1::a0 80 "GET / HTTP/1.1" host=[2001:db8:1::a0] ua="trawl/0.1.0" 200',
+  ]);
+  // nmap's XML for both families, valid against nmap.dtd.
+  const v1 = spawnSync('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', xml], { encoding: 'utf8' });
+  assert.is(v1.status, 0, v1.stderr);
+  const x = fs.readFileSync(xml, 'utf8');
+  assert.match(x, '<address addr="2001:db8:1::a0" addrtype="ipv6"/>');
+  assert.match(x, '<address addr="198.18.5.5" addrtype="ipv4"/>');
 });
 
 test('the Host template and a --probe-file probe reach nginx as sent', () => {

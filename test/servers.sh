@@ -10,8 +10,9 @@
 # made here by initdb) and mosquitto (1883, anonymous clients allowed); and openssl: s_server
 # speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-256 only (4432, so an
 # x25519 key share gets a HelloRetryRequest).
-# Every daemon listens on 0.0.0.0 inside NS, so it answers on every address the namespace
-# owns (testbed.sh makes all of 198.18.0.0/16 local). Configuration, keys, logs and pid files
+# Every daemon listens on 0.0.0.0 and :: inside NS, so it answers on every address the namespace
+# owns (testbed.sh makes all of 198.18.0.0/16 and 2001:db8:1::/112 local); the optional ones
+# on IPv4 only. Configuration, keys, logs and pid files
 # live in DIR (created if missing; it and its parents must be searchable by the daemons' users,
 # since exim and dovecot write there as themselves); nothing under /etc is touched. Limits that would make a
 # daemon refuse a scan's burst of connections (MaxStartups, max_clients, smtp_accept_max) are
@@ -72,7 +73,9 @@ http {
   server_tokens on;
   server {
     listen 80 backlog=4096;
+    listen [::]:80 backlog=4096;
     listen 443 ssl backlog=4096;
+    listen [::]:443 ssl backlog=4096;
     ssl_certificate $dir/nginx.crt;
     ssl_certificate_key $dir/nginx.key;
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -81,6 +84,7 @@ http {
   # TLS 1.2 only: its certificate travels in clear after the ServerHello, for the banner parsers.
   server {
     listen 8443 ssl backlog=4096;
+    listen [::]:8443 ssl backlog=4096;
     ssl_certificate $dir/nginx.crt;
     ssl_certificate_key $dir/nginx.key;
     ssl_protocols TLSv1.2;
@@ -100,6 +104,7 @@ up_sshd() {
   cat >"$dir/sshd_config" <<CONF
 Port 22
 ListenAddress 0.0.0.0
+ListenAddress ::
 HostKey $dir/ssh_host_ed25519_key
 PidFile $dir/sshd.pid
 UsePAM no
@@ -116,8 +121,8 @@ CONF
 up_vsftpd() {
   mkdir -p "$dir/vsftpd-empty"
   cat >"$dir/vsftpd.conf" <<CONF
-listen=YES
-listen_ipv6=NO
+listen=NO
+listen_ipv6=YES
 listen_port=21
 background=NO
 anonymous_enable=NO
@@ -142,7 +147,7 @@ up_exim() {
 primary_hostname = mx.trawl-test.example
 exim_user = Debian-exim
 exim_group = Debian-exim
-local_interfaces = 0.0.0.0.25
+local_interfaces = <; 0.0.0.0.25 ; ::0.25
 daemon_smtp_ports = 25
 smtp_accept_max = 0
 smtp_connect_backlog = 4096
@@ -163,14 +168,14 @@ CONF
 }
 
 up_redis() {
-  start redis redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --daemonize no \
+  start redis redis-server --port 6379 --bind 0.0.0.0 :: --protected-mode no --daemonize no \
     --save '' --appendonly no --dir "$dir" --tcp-backlog 4096 --maxclients 10000
   wait_port 6379 redis
   echo "REDIS_VERSION=$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
 }
 
 up_memcached() {
-  start memcached memcached -u nobody -l 0.0.0.0 -p 11211 -U 0 -c 10000 -b 4096
+  start memcached memcached -u nobody -l 0.0.0.0,[::] -p 11211 -U 0 -c 10000 -b 4096
   wait_port 11211 memcached
   echo "MEMCACHED_VERSION=$(memcached -V | sed 's/^memcached //')"
 }
@@ -181,7 +186,7 @@ up_dovecot() {
 base_dir = $dir/dovecot-run
 state_dir = $dir/dovecot-state
 protocols = imap pop3
-listen = *
+listen = *, ::
 ssl = no
 log_path = $dir/dovecot.log
 default_internal_user = dovecot

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Namespace testbed: a scanner netns and a target netns joined by veth, 198.18.0.0/16 local in the target.
+# Namespace testbed: a scanner netns and a target netns joined by veth, 198.18.0.0/16 and
+# 2001:db8:1::/112 local in the target.
 #
 #   test/testbed.sh up NAME [--ports "22 80 443"] [--drop CIDR]... [--scanners N]
 #   test/testbed.sh down NAME
@@ -9,6 +10,9 @@
 # SYN-ACK on the --ports (silent listeners on 0.0.0.0), RST elsewhere, nothing in a --drop CIDR
 # (an nft drop rule, i.e. "filtered"). The scanner namespace routes 198.18.0.0/15 and its
 # default route via 198.19.0.2, so `trawl blast` finds its interface and gateway by itself.
+# IPv6 the same way: NAME-sv 2001:db8:ff::1/64, NAME-tv 2001:db8:ff::2/64, 2001:db8:1::/112
+# local in NAME-t, 2001:db8::/32 and the default route via 2001:db8:ff::2 in NAME-s; the
+# listeners are dual-stack (bound to ::), a --drop CIDR may be IPv6.
 # --scanners N (2-9) adds scanner namespaces NAME-s2 ... NAME-sN, as more machines scanning the
 # same target: NAME-sK has NAME-sK (198.19.K-1.1/24) joined to NAME-tK (198.19.K-1.2) in NAME-t,
 # routed the same way; up prints SCAN_NS_K, SCAN_IF_K and SCAN_IP_K for each.
@@ -51,9 +55,10 @@ LISTENER='
 import selectors, socket, sys
 sel = selectors.DefaultSelector()
 for p in sys.argv[1:]:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", int(p))); s.listen(4096); s.setblocking(False)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(p))); s.listen(4096); s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, None)
 print("ready", flush=True)
 while True:
@@ -101,6 +106,12 @@ up() {
   ip -n "$tns" route add local 198.18.0.0/16 dev lo
   ip -n "$sns" route add 198.18.0.0/15 via 198.19.0.2
   ip -n "$sns" route add default via 198.19.0.2
+  # nodad: the addresses are usable at once (duplicate address detection would hold them ~1 s).
+  ip -n "$sns" -6 addr add 2001:db8:ff::1/64 dev "$sif" nodad
+  ip -n "$tns" -6 addr add 2001:db8:ff::2/64 dev "$tif" nodad
+  ip -n "$tns" -6 route add local 2001:db8:1::/112 dev lo
+  ip -n "$sns" -6 route add 2001:db8::/32 via 2001:db8:ff::2
+  ip -n "$sns" -6 route add default via 2001:db8:ff::2
   local k extra=""
   for ((k = 2; k <= scanners; k++)); do
     ip netns add "$name-s$k"
@@ -124,7 +135,10 @@ up() {
     if command -v nft >/dev/null; then
       local rules="add table inet trawltb
 add chain inet trawltb input { type filter hook input priority 0; policy accept; }"
-      for c in "${drops[@]}"; do rules+=$'\n'"add rule inet trawltb input ip daddr $c drop"; done
+      for c in "${drops[@]}"; do
+        local fam=ip; [[ $c == *:* ]] && fam=ip6
+        rules+=$'\n'"add rule inet trawltb input $fam daddr $c drop"
+      done
       ip netns exec "$tns" nft -f - <<<"$rules"
     else
       # Without nftables: a blackhole route, more specific than the local /16, drops just as silently.
@@ -154,10 +168,13 @@ SCAN_IF=$sif
 TARGET_IF=$tif
 SCAN_IP=198.19.0.1
 TARGET_IP=198.19.0.2
+SCAN_IP6=2001:db8:ff::1
+TARGET_IP6=2001:db8:ff::2
 SCAN_MAC=$smac
 TARGET_MAC=$tmac
 ROUTER_MAC=$tmac
 TARGET_NET=198.18.0.0/16
+TARGET_NET6=2001:db8:1::/112
 OPEN_PORTS="$ports"
 DROP="${drops[*]:-}"
 EOF

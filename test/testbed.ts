@@ -18,6 +18,7 @@ export interface Testbed {
   scanNs: string; targetNs: string;
   scanIf: string; targetIf: string;
   scanIp: string; targetIp: string;
+  scanIp6: string; targetIp6: string;   // the veth's IPv6 addresses (2001:db8:1::/112 is local in the target)
   scanMac: string; targetMac: string;
   routerMac: string;
   scanners: Scanner[];   // every scanner namespace, the first one (scanNs) included
@@ -38,7 +39,7 @@ export function testbedUp(name: string, opts: TestbedOptions = {}): Testbed {
   }
   return {
     name, scanNs: kv.SCAN_NS, targetNs: kv.TARGET_NS, scanIf: kv.SCAN_IF, targetIf: kv.TARGET_IF,
-    scanIp: kv.SCAN_IP, targetIp: kv.TARGET_IP, scanMac: kv.SCAN_MAC, targetMac: kv.TARGET_MAC,
+    scanIp: kv.SCAN_IP, targetIp: kv.TARGET_IP, scanIp6: kv.SCAN_IP6, targetIp6: kv.TARGET_IP6, scanMac: kv.SCAN_MAC, targetMac: kv.TARGET_MAC,
     routerMac: kv.ROUTER_MAC,
     scanners: [{ ns: kv.SCAN_NS, iface: kv.SCAN_IF, ip: kv.SCAN_IP }, ...Array.from({ length: Math.max(0, (opts.scanners ?? 1) - 1) },
       (_, j) => ({ ns: kv[`SCAN_NS_${j + 2}`], iface: kv[`SCAN_IF_${j + 2}`], ip: kv[`SCAN_IP_${j + 2}`] }))],
