@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { trawl, TRAWL, isRoot } from './helpers';
-import { isn, sourcePort } from '../shared/cookie';
+import { checkSourcePort6, isn, isn6, sourcePort } from '../shared/cookie';
+import { a6, checkSeg6 } from './packets6';
 import { parseKey } from '../shared/key';
 import { sealedFrames } from './requests';
 import { parseIPv4 } from '../shared/ipv4';
@@ -128,8 +129,31 @@ test('bad lines are reported with their line number, the good targets around the
   assert.is(err[2], 'trawl blast: stdin:5: target "port" is not an integer from 1 to 65535');
   assert.match(err[3], /^trawl blast: sent 5 SYNs \(1 to IPv6 targets, 1 non-target records ignored\) in /);
   const frames = readPcap(pcap);
-  assert.is(frames[2].data.readUInt16BE(12), 0x86dd, 'the IPv6 target went out as IPv6 (test/blast-ipv6 checks its bytes)');
+  assert.is(frames[2].data.readUInt16BE(12), 0x86dd, 'the IPv6 target went out as IPv6 (its bytes: the next test)');
   assert.equal(frames.filter((_, k) => k !== 2).map((f) => checkSyn(f.data).dst), ['198.18.0.0', '198.18.0.1', '198.18.0.5', '198.18.0.6']);
+});
+
+test('IPv4 and IPv6 targets in one run: each from its family\'s source, IPv6 checksums over the pseudo-header', () => {
+  const pcap = path.join(dir, 'mixed.pcap');
+  const want: string[] = [];
+  let input = '';
+  for (let i = 0; i < 40; i++) {
+    const ip = i % 3 ? `2001:db8:1::${(i * 97).toString(16)}` : `198.18.1.${i}`;
+    want.push(ip);
+    input += JSON.stringify({ type: 'target', ip, port: 443, i }) + '\n';
+  }
+  const r = trawl([...base, '--source-ip', '2001:db8:ff::1', '--pcap', pcap, '-q'], input);
+  assert.is(r.code, 0, r.stderr);
+  const frames = readPcap(pcap);
+  assert.equal(frames.map((f) => f.data.readUInt16BE(12) === 0x86dd ? checkSeg6(f.data).dst : checkSyn(f.data).dst), want);
+  const tls = checkSyn(frames[0].data).sport % 16;
+  for (const f of frames.filter((x) => x.data.readUInt16BE(12) === 0x86dd)) {
+    const p = checkSeg6(f.data);   // throws on a wrong TCP checksum (recomputed in the test)
+    assert.equal([p.src, p.dstMac, p.dport, p.flags], ['2001:db8:ff::1', ROUTER, 443, 0x02]);
+    // The keyed port of the 128-bit tuple, in the slot of port 443's probe (tls) as for IPv4.
+    assert.is(checkSourcePort6(key, a6(p.src), a6(p.dst), 443, p.sport, 32768, 61000 - 32768 + 1), tls);
+    assert.is(p.seq, isn6(key, a6(p.src), a6(p.dst), p.sport, 443));
+  }
 });
 
 test('usage errors name the option and send nothing', () => {
