@@ -17,7 +17,7 @@ import { BlastSession } from '../shared/blast/session';
 import {
   DEFAULT_RATE, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
-import { interfaceMac, pickInterface } from '../shared/netinfo';
+import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
 
 export const info: CommandInfo = {
@@ -79,6 +79,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const given = parseSources(opts['source-ip']);
     if (typeof given === 'string') throw new UsageError(`option --source-ip: ${given}`);
     const { iface, sources } = pickInterface(opts.interface, given, !!pcap);
+    // A tun (VPN) link carries bare IP packets: no Ethernet header, no next hop's MAC to find.
+    const layer3 = !!iface && isLayer3Link(iface);
+    if (layer3 && opts['router-mac'] !== undefined) {
+      throw new UsageError(`option --router-mac: ${iface} is a layer-3 link (tun, WireGuard, PPP): its packets carry no MAC addresses`);
+    }
     const replies = withReplies ? new RepliesQueue(key, {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
@@ -87,7 +92,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
-      routerMac: opts['router-mac'], sportBase, sportCount, rate, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
+      routerMac: opts['router-mac'], layer3, sportBase, sportCount, rate, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
     }, replies, report);

@@ -13,6 +13,7 @@ import { bannerValidationBits } from '../shared/cookie';
 import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
 import { parseIPv4 } from '../shared/ipv4';
 import { parseSources, SOURCE_IP_OPTION } from '../shared/source-ip';
+import { isLayer3Link } from '../shared/netinfo';
 import { linktypeSupported } from '../shared/packet/link';
 import { CatchEngine, ArpResponder, NdpResponder } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
@@ -118,8 +119,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     ours ??= facts.ipv4;
     ours6 ??= facts.ipv6;
     if (ours.length === 0 && ours6.length === 0) throw new UsageError(`-i ${iface}: the interface has no IP address; give --source-ip`);
-    const answerArp = srcIp >= 0 && !facts.ipv4.includes(srcIp);
-    const answerNdp = srcIp6 !== null && !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0);
+    // A layer-3 link (tun) has no ARP or NDP: the peer routes replies to any source to us.
+    const layer3 = isLayer3Link(iface);
+    const answerArp = !layer3 && srcIp >= 0 && !facts.ipv4.includes(srcIp);
+    const answerNdp = !layer3 && srcIp6 !== null && !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0);
     const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null, ours6, answerNdp ? srcIp6 : null);
     try {
       // Solicitations for an address the kernel does not own go to a multicast group it has not

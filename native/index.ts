@@ -23,6 +23,8 @@ export interface SenderOptions {
   sportCount: number;
   probeWindow?: number;    // window advertised on ACK+probe (default 1460: one server segment)
   lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2)
+  linkHeader?: boolean;    // false: a layer-3 link (tun, WireGuard, PPP): no Ethernet header sent
+                           // (the MACs are ignored), the pcap file is DLT_RAW (default true)
 }
 // A Sender that cannot open its socket for lack of privileges throws an Error with code 'EPERM'.
 // SYN option layouts (window scale shift 0) and the frame template are documented in

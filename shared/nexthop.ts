@@ -15,6 +15,7 @@ export interface NextHopConfig {
   iface: string | undefined;
   pcap: string | undefined;
   routerMac: string | undefined;
+  layer3: boolean;   // a link without Ethernet headers (tun): there is no next hop's MAC to find
 }
 
 /** A target as the next-hop choice takes it: IPv4 as a number, IPv6 as text. */
@@ -37,6 +38,7 @@ export function neighborMac6(native: Native, ip: string, iface: string): string 
 /** The MAC frames to `to` (sent from srcIp, that family's source) go to. Throws FatalError when
  *  a live next hop does not answer. */
 export async function nextHopMac(cfg: NextHopConfig, to: HopTarget, srcIp: string, report: Reporter): Promise<string> {
+  if (cfg.layer3) return ZERO_MAC;   // ignored by the sender: frames leave from the IP header
   if (cfg.routerMac) return cfg.routerMac.replace(/-/g, ':').toLowerCase();
   let hop: string;
   let onLink: boolean;

@@ -116,6 +116,27 @@ test('one batch mixing both families: each target from its family\'s source, to 
   });
 });
 
+test('linkHeader false (a tun link): the same packets from the IP header on, in a DLT_RAW pcap', () => {
+  const eth = path.join(dir, 'eth.pcap'), raw = path.join(dir, 'raw.pcap');
+  const n = 30;
+  const ips = new Uint32Array(n).map((_, i) => 0xc6120000 + i), f = new Uint8Array(n).map((_, i) => (i % 2 ? 6 : 4));
+  const p = new Uint16Array(n).fill(443), sl = new Uint8Array(n);
+  for (const [file, linkHeader] of [[eth, true], [raw, false]] as const) {
+    const s = new native.Sender(opts(file, { srcIp: SRC4, linkHeader }));
+    assert.is(s.sendSyns(ips, p, sl, n, f, addrs.subarray(0, 16 * n)), n);
+    s.close();
+  }
+  const e = readPcapFile(eth), r = readPcapFile(raw, 101);   // LINKTYPE_RAW
+  r.forEach((fr, i) => {
+    assert.is(fr.data[0] >> 4, f[i], `packet ${i}: IPv${f[i]} from its first byte`);
+    // Same packet but for the IPv4 ID (random per packet): compare with the ID zeroed.
+    const want = Buffer.from(e[i].data.subarray(14)), got = Buffer.from(fr.data);
+    if (f[i] === 4) { want.writeUInt16BE(0, 4); got.writeUInt16BE(0, 4); want.writeUInt16BE(0, 10); got.writeUInt16BE(0, 10); }
+    assert.ok(got.equals(want), `packet ${i}`);
+  });
+  assert.throws(() => new native.Sender(opts(raw, { linkHeader: 'no' as unknown as boolean })), /options\.linkHeader must be a boolean/);
+});
+
 function request6(kind: number, slot: number, dst: string, dport: number, seqDelta: number, ack: number,
   o: { sport?: number; src?: string } = {}): ReplyRequest {
   const d = a6(dst), sa = a6(SRC6);

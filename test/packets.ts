@@ -226,12 +226,13 @@ export function pcapngFile(frames: PcapFrame[], linktype = 1): Buffer {
 
 export interface ReadFrame { t: number; data: Buffer; origLen: number }
 
-/** The frames of a classic little-endian microsecond pcap file with Ethernet frames, as the
- *  native writer makes them, parsed here without libpcap (throws on anything else). */
-export function readPcapFile(file: string): ReadFrame[] {
+/** The frames of a classic little-endian microsecond pcap file with Ethernet frames (or
+ *  another linktype given), as the native writer makes them, parsed here without libpcap
+ *  (throws on anything else). */
+export function readPcapFile(file: string, linktype = 1): ReadFrame[] {
   const b = require('fs').readFileSync(file) as Buffer;
   if (b.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error(`${file}: not a little-endian microsecond pcap`);
-  if (b.readUInt32LE(20) !== 1) throw new Error(`${file}: linktype ${b.readUInt32LE(20)}, not Ethernet`);
+  if (b.readUInt32LE(20) !== linktype) throw new Error(`${file}: linktype ${b.readUInt32LE(20)}, not ${linktype}`);
   const out: ReadFrame[] = [];
   for (let o = 24; o + 16 <= b.length;) {
     const incl = b.readUInt32LE(o + 8);

@@ -123,6 +123,11 @@ class Sender : public Napi::ObjectWrap<Sender> {
   int ifindex_ = 0;
   pcap_t* dead_ = nullptr;
   pcap_dumper_t* dumper_ = nullptr;
+  // 0 on Ethernet; ETH_HLEN on a layer-3 link (tun, WireGuard, PPP: options.linkHeader false),
+  // where the frames, built with their Ethernet header as everywhere, leave from the IP header
+  // on and the pcap file is DLT_RAW. sllIp_/sllIp6_ name each packet's protocol to the kernel.
+  size_t linkSkip_ = 0;
+  struct sockaddr_ll sllIp_, sllIp6_;
   uint8_t srcMac_[6], dstMac_[6];
   uint32_t srcIp_ = 0;
   // IPv6: our address and the next hop's MAC, when the sender has an IPv6 source.
@@ -233,13 +238,17 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
     probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
   timestamps_ = layoutHasTimestamps(layout_);
+  if (o.Has("linkHeader") && !o.Get("linkHeader").IsUndefined()) {
+    if (!o.Get("linkHeader").IsBoolean()) typeError(env, "Sender: options.linkHeader must be a boolean");
+    if (!o.Get("linkHeader").As<Napi::Boolean>().Value()) linkSkip_ = ETH_HLEN;
+  }
   main_.rng = seedRng();
   aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
 
   if (hasPcap) {
     std::string file = strArg(env, o.Get("pcapFile"), "Sender: options.pcapFile");
     if (file.empty()) typeError(env, "Sender: options.pcapFile is empty");
-    dead_ = pcap_open_dead(DLT_EN10MB, PCAP_SNAPLEN);
+    dead_ = pcap_open_dead(linkSkip_ ? DLT_RAW : DLT_EN10MB, PCAP_SNAPLEN);
     dumper_ = dead_ ? pcap_dump_open(dead_, file.c_str()) : nullptr;
     if (!dumper_) {
       std::string why = dead_ ? pcap_geterr(dead_) : "pcap_open_dead failed";
@@ -257,6 +266,11 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (o.Has("lanes") && !o.Get("lanes").IsUndefined())
     lanes = (int)intArg(env, o.Get("lanes"), 1, 2, "Sender: options.lanes");
   live_ = true;
+  for (struct sockaddr_ll* a : {&sllIp_, &sllIp6_}) {
+    memset(a, 0, sizeof *a);
+    a->sll_family = AF_PACKET; a->sll_ifindex = ifindex_;
+    a->sll_protocol = htons(a == &sllIp_ ? ETH_P_IP : ETH_P_IPV6);
+  }
   main_.fd = openSocket(env);
   if (lanes == 2) {
     try { aux_.fd = openSocket(env); } catch (...) { ::close(main_.fd); main_.fd = -1; throw; }
@@ -287,18 +301,24 @@ size_t Sender::transmit(Lane& lane, size_t n, const size_t* lens) {
     struct pcap_pkthdr h;
     struct timeval tv; gettimeofday(&tv, nullptr);
     for (size_t i = 0; i < n; i++) {
-      h.ts = tv; h.caplen = h.len = (bpf_u_int32)lens[i];
-      pcap_dump((u_char*)dumper_, &h, (const u_char*)lane.iov[i].iov_base);
-      lane.bytes += lens[i];
+      h.ts = tv; h.caplen = h.len = (bpf_u_int32)(lens[i] - linkSkip_);
+      pcap_dump((u_char*)dumper_, &h, (const u_char*)lane.iov[i].iov_base + linkSkip_);
+      lane.bytes += lens[i] - linkSkip_;
     }
     lane.sent += n;
     return n;
   }
   for (size_t i = 0; i < n; i++) {
-    lane.iov[i].iov_len = lens[i];
     memset(&lane.msgs[i], 0, sizeof(struct mmsghdr));
     lane.msgs[i].msg_hdr.msg_iov = &lane.iov[i];
     lane.msgs[i].msg_hdr.msg_iovlen = 1;
+    if (linkSkip_) {   // layer 3: from the IP header, its protocol said in the address
+      uint8_t* ip = (uint8_t*)lane.iov[i].iov_base + ETH_HLEN;
+      lane.iov[i].iov_base = ip;
+      lane.msgs[i].msg_hdr.msg_name = (ip[0] >> 4) == 6 ? &sllIp6_ : &sllIp_;
+      lane.msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_ll);
+    }
+    lane.iov[i].iov_len = lens[i] - linkSkip_;
   }
   size_t done = 0;
   while (done < n) {
@@ -308,7 +328,7 @@ size_t Sender::transmit(Lane& lane, size_t n, const size_t* lens) {
       if (errno != ENOBUFS && errno != EAGAIN) lane.errors++;
       break;  // back-pressure (or an error): the caller offers the rest again
     }
-    for (int i = 0; i < r; i++) lane.bytes += lens[done + i];
+    for (int i = 0; i < r; i++) lane.bytes += lens[done + i] - linkSkip_;
     done += (size_t)r;
   }
   lane.sent += done;

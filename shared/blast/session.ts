@@ -26,6 +26,7 @@ export interface SessionConfig {
   sources: Sources;               // our address of each family (null: targets of that family are an error)
   srcMac: string;
   routerMac: string | undefined;
+  layer3: boolean;                // the link carries bare IP packets (tun): no Ethernet header, no ARP/NDP
   sportBase: number;
   sportCount: number;
   rate: number;
@@ -196,6 +197,7 @@ export class BlastSession implements TargetSink {
         iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
         ...(family === 4 ? { srcIp } : { srcIp6: srcIp }),
         ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
+        ...(cfg.layer3 ? { linkHeader: false } : {}),
       });
     } catch (e) {
       throw new FatalError(`${cfg.pcap ? `--pcap ${cfg.pcap}` : `-i ${cfg.iface}`}: ${(e as Error).message}`);
