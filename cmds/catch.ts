@@ -36,7 +36,7 @@ export const info: CommandInfo = {
     { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'read a pcap or pcapng file instead (- = stdin, classic pcap)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
-    { ...SOURCE_IP_OPTION, help: 'our scan address, IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },
+    { ...SOURCE_IP_OPTION, help: 'our scan address or range (a-b, CIDR), IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },
     SOURCE_PORT_OPTION,
     { name: 'replies', type: 'string', arg: 'FIFO', help: 'ask blast for ACK+probe and RST on FIFO (yours alone; created with mode 0600 if missing)' },
     {
@@ -109,7 +109,9 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
 
   let src: PacketSource;
   // Our addresses per family: --source-ip's, else (live) the interface's; null: any (--pcap).
-  let ours: number[] | null = srcIp >= 0 ? [srcIp] : null;
+  // A --source-ip range: n4 addresses from srcIp, n6 from srcIp6 (its last 32 bits counted on).
+  const n4 = given.n4 ?? 1, n6 = given.n6 ?? 1;
+  let ours: number[] | null = srcIp >= 0 ? Array.from({ length: n4 }, (_, k) => srcIp + k) : null;
   let ours6: Uint8Array[] | null = srcIp6 ? [srcIp6] : null;
   let arp: ArpResponder | null = null;
   let ndp: NdpResponder | null = null;
@@ -121,24 +123,25 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     if (ours.length === 0 && ours6.length === 0) throw new UsageError(`-i ${iface}: the interface has no IP address; give --source-ip`);
     // A layer-3 link (tun) has no ARP or NDP: the peer routes replies to any source to us.
     const layer3 = isLayer3Link(iface);
-    const answerArp = !layer3 && srcIp >= 0 && !facts.ipv4.includes(srcIp);
-    const answerNdp = !layer3 && srcIp6 !== null && !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0);
-    const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null, ours6, answerNdp ? srcIp6 : null);
+    const answerArp = !layer3 && srcIp >= 0 && (n4 > 1 || !facts.ipv4.includes(srcIp));
+    const answerNdp = !layer3 && srcIp6 !== null && (n6 > 1 || !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0));
+    const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null, ours6, answerNdp ? srcIp6 : null,
+      srcIp6 ? n6 : 1);
     try {
       // Solicitations for an address the kernel does not own go to a multicast group it has not
       // joined: the capture joins it, or a NIC's filter may drop them.
       src = new nat.Capture({ iface, snaplen, bufferBytes: opts.buffer, filter,
-        multicast: answerNdp ? [solicitedNodeMac(srcIp6!)] : undefined });
+        multicast: answerNdp ? solicitedNodeMacs(srcIp6!, n6) : undefined });
     } catch (e) {
       throw new UsageError(`-i ${iface}: ${(e as Error).message}`);
     }
     const s = src;
     if (answerArp) {
-      arp = { ip: srcIp, mac: facts.mac, inject: (f) => s.inject(f) };
+      arp = { ip: srcIp, count: n4, mac: facts.mac, inject: (f) => s.inject(f) };
       if (!opts.quiet) report.info(`answering ARP for ${given.v4} on ${iface} (not an address of the interface)`);
     }
     if (answerNdp) {
-      ndp = { ip6: srcIp6!, mac: facts.mac, inject: (f) => s.inject(f) };
+      ndp = { ip6: srcIp6!, count: n6, mac: facts.mac, inject: (f) => s.inject(f) };
       if (!opts.quiet) report.info(`answering Neighbor Solicitations for ${given.v6} on ${iface} (not an address of the interface)`);
     }
   } else {
@@ -154,7 +157,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
 
   const engine = new CatchEngine({
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
-    maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ndp,
+    maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ours6Count: srcIp6 ? n6 : 1, ndp,
   }, MAX_BATCH);
 
   const w = new LineWriter(io.stdout);
@@ -236,8 +239,17 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
 }
 
-/** The Ethernet group of an IPv6 address's solicited-node multicast address (33:33:ff + its
- *  last 24 bits, RFC 4291 2.7.1 and RFC 2464 7). */
-function solicitedNodeMac(a: Uint8Array): string {
-  return ['33', '33', 'ff', ...Array.from(a.subarray(13, 16), (x) => x.toString(16).padStart(2, '0'))].join(':');
+// Groups joined at most for a range: past that the NIC must pass multicast by itself (veth,
+// bridges and most drivers in promiscuous mode do).
+const MAX_GROUPS = 256;
+
+/** The Ethernet groups of the solicited-node multicast addresses (33:33:ff + the last 24 bits,
+ *  RFC 4291 2.7.1 and RFC 2464 7) of the first min(count, MAX_GROUPS) addresses from a. */
+function solicitedNodeMacs(a: Uint8Array, count: number): string[] {
+  const low = ((a[13] << 16) | (a[14] << 8) | a[15]) >>> 0;
+  return Array.from({ length: Math.min(count, MAX_GROUPS) }, (_, k) => {
+    const v = (low + k) & 0xffffff;
+    return ['33', '33', 'ff', (v >> 16).toString(16).padStart(2, '0'), ((v >> 8) & 255).toString(16).padStart(2, '0'),
+      (v & 255).toString(16).padStart(2, '0')].join(':');
+  });
 }

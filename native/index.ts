@@ -16,6 +16,8 @@ export interface SenderOptions {
   srcIp?: string;          // IPv4 source; at least one of srcIp and srcIp6 (setSource adds the other later)
   srcIp6?: string;         // IPv6 source
   dstMac6?: string;        // IPv6 next hop's MAC (default: dstMac)
+  srcCount?: number;       // a source range: srcCount addresses from srcIp, each target's keyed
+  srcCount6?: number;      // (cookieSrcIndex); IPv6 ranges vary the last 32 bits (default 1)
   ttl: number;             // 1..255
   synOptions: SynOptions;  // TCP option layout of the SYN, as ZMap's probe modules
   key: Uint8Array;         // 16-byte cookie key (shared/key.ts)
@@ -58,7 +60,7 @@ export interface Sender {
    *  length <= 1400 with the longest address (41 bytes). */
   setProbe(slot: number, before: Uint8Array, after?: Uint8Array): void;
   /** Our source address of one family and its next hop's MAC (rebuilds that family's SYN). */
-  setSource(family: 4 | 6, srcIp: string, dstMac: string): void;
+  setSource(family: 4 | 6, srcIp: string, dstMac: string, count?: number): void;
   stats(): SenderStats;
   close(): void;
 }

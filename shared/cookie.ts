@@ -8,6 +8,10 @@
 //           no slots: sport = base + (g mod count) and the probe is whatever blast was told.
 // IPv6: the same hashes over the 128-bit tuple, saddr[16] daddr[16] in place of saddr[4] daddr[4]
 // (36 and 35 bytes), so the same bits validate a reply of either family.
+// source  = first + index within a --source-ip range of count addresses (IPv6: counted in the
+//           last 32 bits), index = low 32 bits of SipHash-2-4(key, 0x02 daddr[4|16] dport[2])
+//           mod count: a function of the target alone, so the reply tells which address was
+//           ours; the ISN and port above are then hashed over that address.
 // A SYN-ACK or RST must ack ISN+1 exactly (32 bits) and arrive on the keyed sport (log2 G bits).
 // A banner segment must ack ISN+1+d with 0 <= d <= MAX_PROBE_LEN: d is the probe length the
 // server acknowledged (0 when it spoke first), 32 - log2(MAX_PROBE_LEN+1) bits from the ack,
@@ -49,6 +53,22 @@ function portHash6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, dport:
   const m = new Uint8Array(35);
   m[0] = 1; m.set(saddr.subarray(0, 16), 1); m.set(daddr.subarray(0, 16), 17); m[33] = dport >> 8; m[34] = dport & 0xff;
   return Number(siphash24(key, m) & 0xffffffffn);
+}
+
+/** The index of a target's source address within a --source-ip range of count addresses. */
+export function sourceIndex(key: Uint8Array, daddr: number, dport: number, count: number): number {
+  if (count <= 1) return 0;
+  const m = new Uint8Array(7);
+  m[0] = 2; u32be(m, 1, daddr); m[5] = dport >> 8; m[6] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn) % count;
+}
+
+/** sourceIndex for an IPv6 target (16 bytes). */
+export function sourceIndex6(key: Uint8Array, daddr: Uint8Array, dport: number, count: number): number {
+  if (count <= 1) return 0;
+  const m = new Uint8Array(19);
+  m[0] = 2; m.set(daddr.subarray(0, 16), 1); m[17] = dport >> 8; m[18] = dport & 0xff;
+  return Number(siphash24(key, m) & 0xffffffffn) % count;
 }
 
 // The port of port hash g and a slot, and back: the part of the scheme both families share.

@@ -4,13 +4,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import * as os from 'os';
+import { spawn, spawnSync } from 'child_process';
 import { isRoot, lines, ROOT } from './helpers';
 import { testbedUp, testbedDown, testbedName, inNs } from './testbed';
+import { readPcapFile } from './packets';
+import { a6, checkSeg6 } from './packets6';
+import { sourceIndex, sourceIndex6 } from '../shared/cookie';
+import { parseIPv4, formatIPv4 } from '../shared/ipv4';
+import { formatIPv6, ipv6FromBytes } from '../shared/ipv6';
 
 const name = testbedName('e2e6');
 const nativeBuilt = fs.existsSync(path.join(ROOT, 'native', 'build', 'Release', 'trawl_native.node'));
-test.after(() => testbedDown(name));
+const name2 = `${name.slice(0, 10)}r`;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-e2e6-'));
+test.after(() => { testbedDown(name); testbedDown(name2); fs.rmSync(dir, { recursive: true, force: true }); });
 
 test('IPv6 and IPv4 in one scan: open = listeners, closed = RST ports, a dropped /120 silent, a rejected /124 unreachable', () => {
   if (!isRoot || !nativeBuilt) { console.log('  (skipped: needs root and the native module)'); return; }
@@ -57,6 +65,47 @@ test('IPv6 and IPv4 in one scan: open = listeners, closed = RST ports, a dropped
     assert.equal(diff(want[t], got[t]), [], `${t} missed`);
   }
   assert.equal([got.open.size, got.closed.size, got.unreachable.size], [2048, 1008, 16]);
+});
+
+test('a source range of 8 addresses per family: each SYN from its target\'s keyed address, every reply accepted', async () => {
+  if (!isRoot || !nativeBuilt) { console.log('  (skipped: needs root and the native module)'); return; }
+  const tb = testbedUp(name2, { ports: [80] });
+  const key = path.join(dir, 'key'), pcap = path.join(dir, 'syns.pcap');
+  fs.writeFileSync(key, '8f1e2d3c4b5a69788796a5b4c3d2e1f0\n', { mode: 0o600 });
+  const k = Buffer.from('8f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
+  // What reaches the target: every SYN, with the address it came from.
+  const dump = spawn('ip', ['netns', 'exec', tb.targetNs, 'tcpdump', '-i', tb.targetIf, '-U', '-w', pcap,
+    'tcp[13] == 2 or (ip6 and ip6[6] == 6 and ip6[53] == 2)'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((res, rej) => { dump.stderr!.on('data', (d) => { if (/listening on/.test(String(d))) res(); }); dump.once('exit', () => rej(new Error('tcpdump exited'))); });
+  // --banners: the ACK+probe requests go through the replies channel from the same addresses.
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.2.0/26 2001:db8:1::/122 -p 80,81 -i ${tb.scanIf} --banners --key-file ${key} ` +
+    '--source-ip 198.19.0.64/29 --source-ip 2001:db8:ff::40-2001:db8:ff::47 --rate 2000 --cooldown 2 --seed 4 -q');
+  await new Promise((res) => setTimeout(res, 300));
+  dump.kill('SIGINT');
+  await new Promise((res) => dump.once('exit', res));
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const recs = lines(r.stdout).filter((x) => x.type !== 'scan');
+  assert.is(recs.filter((x) => x.type === 'open' && x.port === 80).length, 128, 'every open port, both families');
+  assert.is(recs.filter((x) => x.type === 'closed' && x.port === 81).length, 128, 'every closed port');
+  const used = new Set<string>();
+  const syns = readPcapFile(pcap);
+  assert.is(syns.length, 256);
+  for (const f of syns) {
+    if (f.data.readUInt16BE(12) === 0x86dd) {
+      const p = checkSeg6(f.data);
+      assert.is(p.src, formatIPv6(ipv6FromBytes(a6('2001:db8:ff::40'), 0) + BigInt(sourceIndex6(k, a6(p.dst), p.dport, 8))), p.dst);
+      used.add(p.src);
+    } else {
+      const src = f.data.readUInt32BE(26), dst = f.data.readUInt32BE(30), dport = f.data.readUInt16BE(36);
+      assert.is(src, (parseIPv4('198.19.0.64') as number) + sourceIndex(k, dst, dport, 8), formatIPv4(dst));
+      used.add(formatIPv4(src));
+    }
+  }
+  assert.is(used.size, 16, 'all 8 addresses of each family in use');
+  // The target reached each of them through catch's ARP and NDP answers for the whole range.
+  const neigh = inNs(tb.targetNs, `ip neigh show dev ${tb.targetIf}; ip -6 neigh show dev ${tb.targetIf}`).stdout;
+  for (const a of used) assert.match(neigh, new RegExp(`^${a.replace(/\./g, '\\.')} lladdr ${tb.scanMac}`, 'm'), a);
 });
 
 test.run();

@@ -73,6 +73,18 @@ inline void patchSyn(uint8_t* f, const SynTemplate& t, uint32_t daddr, uint16_t 
   f[50] = c >> 8; f[51] = c & 0xff;
 }
 
+// Replaces n bytes (n even) at f+at, old by new, and updates the checksum at f+sumAt to match
+// (RFC 1624: HC' = ~(~HC + ~m + m')), for a SYN patched from another source address of a range.
+inline void replaceChecksummed(uint8_t* f, size_t at, const uint8_t* now, size_t n, size_t sumAt) {
+  uint32_t s = (uint16_t)~((f[sumAt] << 8) | f[sumAt + 1]);
+  for (size_t i = 0; i < n; i += 2) {
+    s += (uint16_t)~((f[at + i] << 8) | f[at + i + 1]);
+    s += (uint32_t)(now[i] << 8 | now[i + 1]);
+  }
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  uint16_t c = (uint16_t)~s;
+  f[sumAt] = c >> 8; f[sumAt + 1] = c & 0xff;
+}
 // True when the layout's SYN offers timestamps: the replies then carry NOP,NOP,TS too (RFC 7323:
 // once negotiated, every segment carries one), with the SYN's fixed TSval and TSecr 0.
 bool layoutHasTimestamps(SynLayout layout);

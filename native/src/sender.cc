@@ -101,7 +101,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
     }
   };
   uint32_t synRange(Lane& lane, const Targets& t, uint32_t n);
-  void setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where);
+  void setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where,
+                 uint32_t count = 1);
   void helperLoop();
   void shutdown();
   void checkOpen(Napi::Env env, const char* fn) {
@@ -133,6 +134,14 @@ class Sender : public Napi::ObjectWrap<Sender> {
   // IPv6: our address and the next hop's MAC, when the sender has an IPv6 source.
   uint8_t srcIp6_[16] = {0}, dstMac6_[6] = {0};
   bool has4_ = false, has6_ = false;
+  // --source-ip ranges: srcCount_ addresses from srcIp_ (IPv6: the last 32 bits counted on
+  // from srcIp6_'s, no carry past them), each target's from cookieSrcIndex. 1: one address.
+  uint32_t srcCount_ = 1, srcCount6_ = 1;
+  void source6(uint32_t index, uint8_t out[16]) const {
+    memcpy(out, srcIp6_, 16);
+    uint32_t low = ((uint32_t)out[12] << 24 | out[13] << 16 | out[14] << 8 | out[15]) + index;
+    out[12] = low >> 24; out[13] = (low >> 16) & 0xff; out[14] = (low >> 8) & 0xff; out[15] = low & 0xff;
+  }
   SynLayout layout_ = SynLayout::Linux;
   uint8_t ttl_ = 64;
   SipKey key_{};
@@ -222,12 +231,18 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (!parseSynLayout(s, &layout_)) typeError(env, "Sender: options.synOptions must be linux, windows, bsd or none");
   bool has4 = o.Has("srcIp") && !o.Get("srcIp").IsUndefined(), has6 = o.Has("srcIp6") && !o.Get("srcIp6").IsUndefined();
   if (!has4 && !has6) typeError(env, "Sender: give options.srcIp (IPv4), options.srcIp6 (IPv6) or both");
-  if (has4) setSource(env, 4, strArg(env, o.Get("srcIp"), "Sender: options.srcIp"), dstMac, "Sender: options.srcIp");
+  auto countOpt = [&](const char* name) -> uint32_t {
+    if (!o.Has(name) || o.Get(name).IsUndefined()) return 1;
+    return (uint32_t)intArg(env, o.Get(name), 1, 1 << 24, (std::string("Sender: options.") + name).c_str());
+  };
+  if (has4) setSource(env, 4, strArg(env, o.Get("srcIp"), "Sender: options.srcIp"), dstMac, "Sender: options.srcIp",
+                      countOpt("srcCount"));
   else if (!parseMac(dstMac, dstMac_)) typeError(env, "Sender: options.dstMac is not a MAC address: " + dstMac);
   if (has6) {
     bool own = o.Has("dstMac6") && !o.Get("dstMac6").IsUndefined();
     setSource(env, 6, strArg(env, o.Get("srcIp6"), "Sender: options.srcIp6"),
-              own ? strArg(env, o.Get("dstMac6"), "Sender: options.dstMac6") : dstMac, "Sender: options.srcIp6");
+              own ? strArg(env, o.Get("dstMac6"), "Sender: options.dstMac6") : dstMac, "Sender: options.srcIp6",
+              countOpt("srcCount6"));
   }
   size_t klen;
   uint8_t* key = typedArg<uint8_t>(env, o.Get("key"), napi_uint8_array, "Sender: options.key", &klen);
@@ -346,13 +361,27 @@ uint32_t Sender::synRange(Lane& lane, const Targets& t, uint32_t n) {
       uint8_t* f = lane.frames.data() + i * SYN_STRIDE;
       if (t.families && t.families[j] == 6) {
         const uint8_t* daddr = t.addrs6 + 16 * j;
-        uint16_t sport = cookieSport6(key_, srcIp6_, daddr, dport, t.slots[j], sportBase_, sportCount_);
-        patchSyn6(f, syn6_, daddr, dport, sport, cookieIsn6(key_, srcIp6_, daddr, sport, dport));
+        uint8_t sa[16];
+        uint32_t idx = cookieSrcIndex6(key_, daddr, dport, srcCount6_);
+        source6(idx, sa);
+        uint16_t sport = cookieSport6(key_, sa, daddr, dport, t.slots[j], sportBase_, sportCount_);
+        patchSyn6(f, syn6_, daddr, dport, sport, cookieIsn6(key_, sa, daddr, sport, dport));
+        if (idx) {   // another address of the range than the template's: patch it in (saddr at 22)
+          replaceChecksummed(f, 22, sa, 16, 70);
+          memcpy(f + 22, sa, 16);
+        }
         lens[i] = syn6_.len;
       } else {
         uint32_t daddr = t.ips[j];
-        uint16_t sport = cookieSport(key_, srcIp_, daddr, dport, t.slots[j], sportBase_, sportCount_);
-        patchSyn(f, syn_, daddr, dport, sport, cookieIsn(key_, srcIp_, daddr, sport, dport), lane.nextId());
+        uint32_t idx = cookieSrcIndex(key_, daddr, dport, srcCount_), sa = srcIp_ + idx;
+        uint16_t sport = cookieSport(key_, sa, daddr, dport, t.slots[j], sportBase_, sportCount_);
+        patchSyn(f, syn_, daddr, dport, sport, cookieIsn(key_, sa, daddr, sport, dport), lane.nextId());
+        if (idx) {   // saddr at 26, in the IP header checksum (24) and the TCP pseudo header (50)
+          uint8_t b[4] = {(uint8_t)(sa >> 24), (uint8_t)(sa >> 16), (uint8_t)(sa >> 8), (uint8_t)sa};
+          replaceChecksummed(f, 26, b, 4, 24);
+          replaceChecksummed(f, 26, b, 4, 50);
+          memcpy(f + 26, b, 4);
+        }
         lens[i] = syn_.len;
       }
       lane.iov[i].iov_base = f;
@@ -474,7 +503,10 @@ bool Sender::replyOk(const uint8_t* r, Peer* p) const {
   int keyed;
   if (r[at::family] == 6) {
     *p = Peer{true, 0, 0, r + at::saddr, r + at::daddr};
-    if (!has6_ || memcmp(p->saddr6, srcIp6_, 16) != 0) return false;
+    uint8_t want[16];
+    if (!has6_) return false;
+    source6(cookieSrcIndex6(key_, p->daddr6, dport, srcCount6_), want);
+    if (memcmp(p->saddr6, want, 16) != 0) return false;   // the target's keyed address of our range
     isn = cookieIsn6(key_, p->saddr6, p->daddr6, sport, dport);
     keyed = cookieCheckSport6(key_, p->saddr6, p->daddr6, dport, sport, sportBase_, sportCount_);
   } else {
@@ -482,7 +514,7 @@ bool Sender::replyOk(const uint8_t* r, Peer* p) const {
         !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4))
       return false;
     *p = Peer{false, get32(r + at::saddr), get32(r + at::daddr), nullptr, nullptr};
-    if (!has4_ || p->saddr != srcIp_) return false;
+    if (!has4_ || p->saddr != srcIp_ + cookieSrcIndex(key_, p->daddr, dport, srcCount_)) return false;
     isn = cookieIsn(key_, p->saddr, p->daddr, sport, dport);
     keyed = cookieCheckSport(key_, p->saddr, p->daddr, dport, sport, sportBase_, sportCount_);
   }
@@ -561,18 +593,24 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
 
 // The source address of one family and the MAC of its next hop; (re)builds that family's SYN
 // template. where names the argument in errors.
-void Sender::setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where) {
+void Sender::setSource(Napi::Env env, int family, const std::string& ip, const std::string& mac, const char* where,
+                       uint32_t count) {
   uint8_t m[6];
   std::string w(where);
   if (!parseMac(mac, m)) typeError(env, w + ": the next hop's MAC is not a MAC address: " + mac);
   if (family == 4) {
     if (!parseIpv4(ip, &srcIp_)) typeError(env, w + " is not an IPv4 address: " + ip);
     memcpy(dstMac_, m, 6);
+    if (count - 1 > 0xffffffffu - srcIp_) rangeError(env, w + ": the range of " + std::to_string(count) + " addresses runs past 255.255.255.255");
+    srcCount_ = count;
     buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout_);
     has4_ = true;
   } else {
     if (!parseIpv6(ip, srcIp6_)) typeError(env, w + " is not an IPv6 address: " + ip);
     memcpy(dstMac6_, m, 6);
+    uint32_t low = (uint32_t)srcIp6_[12] << 24 | srcIp6_[13] << 16 | srcIp6_[14] << 8 | srcIp6_[15];
+    if (count - 1 > 0xffffffffu - low) rangeError(env, w + ": an IPv6 range may only vary the last 32 bits");
+    srcCount6_ = count;
     buildSyn6Template(&syn6_, srcMac_, dstMac6_, srcIp6_, ttl_, layout_);
     has6_ = true;
   }
@@ -583,8 +621,10 @@ Napi::Value Sender::SetSource(const Napi::CallbackInfo& info) {
   checkOpen(env, "setSource");
   int family = (int)intArg(env, info[0], 4, 6, "setSource: family");
   if (family == 5) rangeError(env, "setSource: family must be 4 or 6");
+  uint32_t count = info.Length() > 3 && !info[3].IsUndefined()
+    ? (uint32_t)intArg(env, info[3], 1, 1 << 24, "setSource: count") : 1;
   setSource(env, family, strArg(env, info[1], "setSource: srcIp"), strArg(env, info[2], "setSource: dstMac"),
-            "setSource: srcIp");
+            "setSource: srcIp", count);
   return env.Undefined();
 }
 

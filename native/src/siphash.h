@@ -82,6 +82,25 @@ inline uint32_t cookiePortHash6(const SipKey& k, const uint8_t saddr[16], const 
   return (uint32_t)siphash24(k, m, 35);
 }
 
+// The source address of a target within a --source-ip range of count addresses: base + index,
+// index = low 32 bits of SipHash-2-4(key, 0x02 daddr[4|16] dport[2]) mod count (0 without a
+// range). It depends on the target only, so catch and blast find it from the reply alone.
+inline uint32_t cookieSrcIndex(const SipKey& k, uint32_t daddr, uint16_t dport, uint32_t count) {
+  if (count <= 1) return 0;
+  uint8_t m[7] = {2, (uint8_t)(daddr >> 24), (uint8_t)(daddr >> 16), (uint8_t)(daddr >> 8), (uint8_t)daddr,
+                  (uint8_t)(dport >> 8), (uint8_t)dport};
+  return (uint32_t)siphash24(k, m, 7) % count;
+}
+
+inline uint32_t cookieSrcIndex6(const SipKey& k, const uint8_t daddr[16], uint16_t dport, uint32_t count) {
+  if (count <= 1) return 0;
+  uint8_t m[19];
+  m[0] = 2;
+  __builtin_memcpy(m + 1, daddr, 16);
+  m[17] = (uint8_t)(dport >> 8); m[18] = (uint8_t)dport;
+  return (uint32_t)siphash24(k, m, 19) % count;
+}
+
 // The source port of port hash g and a probe slot.
 inline uint16_t sportOfHash(uint32_t g, int slot, uint32_t base, uint32_t count) {
   uint32_t groups = count / SLOTS;

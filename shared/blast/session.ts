@@ -183,19 +183,20 @@ export class BlastSession implements TargetSink {
         `${cfg.iface ? ` on ${cfg.iface}` : ''}: give --source-ip ADDR`);
     }
     const dstMac = await nextHopMac(cfg, to, srcIp, this.report);
-    if (this.sender) this.sender.setSource(to.family, srcIp, dstMac);
-    else this.open(to.family, srcIp, dstMac);
+    const count = (to.family === 4 ? cfg.sources.n4 : cfg.sources.n6) ?? 1;
+    if (this.sender) this.sender.setSource(to.family, srcIp, dstMac, count);
+    else this.open(to.family, srcIp, dstMac, count);
     this.ready.add(to.family);
   }
 
   // The very first target: open the sender with its family's source, start the loop.
-  private open(family: 4 | 6, srcIp: string, dstMac: string): void {
+  private open(family: 4 | 6, srcIp: string, dstMac: string, count: number): void {
     const cfg = this.cfg;
     let sender: Sender;
     try {
       sender = new cfg.native.Sender({
         iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
-        ...(family === 4 ? { srcIp } : { srcIp6: srcIp }),
+        ...(family === 4 ? { srcIp, srcCount: count } : { srcIp6: srcIp, srcCount6: count }),
         ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
         ...(cfg.layer3 ? { linkHeader: false } : {}),
       });

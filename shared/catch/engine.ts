@@ -25,14 +25,16 @@ import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
 import { RecordsOut } from './records-out';
 
-export interface ArpResponder { ip: number; mac: Uint8Array; inject(frame: Uint8Array): void }
+export interface ArpResponder { ip: number; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 /** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
-export interface NdpResponder { ip6: Uint8Array; mac: Uint8Array; inject(frame: Uint8Array): void }
+export interface NdpResponder { ip6: Uint8Array; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
+// count: a --source-ip range of count addresses from ip (IPv6: counted in the last 32 bits).
 
 export interface EngineConfig {
   validate: boolean;
   ours: number[] | null;          // our addresses; null = any (the cookie decides)
   ours6?: Uint8Array[] | null;    // our IPv6 addresses (16 bytes each); null or absent = any
+  ours6Count?: number;            // ours6[0] starts a --source-ip range of this many (last 32 bits)
   sportBase: number;
   sportCount: number;
   portFilter: boolean;            // drop replies to ports outside the range before anything else
@@ -115,7 +117,8 @@ export class CatchEngine {
   private isOurs6(b: Uint8Array, off: number): boolean {
     const o = this.ours6;
     if (o === null) return true;
-    for (let k = 0; k < o.length; k++) if (same16(o[k], 0, b, off)) return true;
+    if (o.length && inRange6(o[0], this.cfg.ours6Count ?? 1, b, off)) return true;
+    for (let k = 1; k < o.length; k++) if (same16(o[k], 0, b, off)) return true;
     return false;
   }
 
@@ -221,8 +224,8 @@ export class CatchEngine {
   private arp(buf: Uint8Array, d: Decoded) {
     const c = this.counters, a = this.cfg.arp;
     c.arp++;
-    if (a && d.arpTpa === a.ip && d.arpSpa !== a.ip) {
-      a.inject(arpReply(a.mac, a.ip, buf, d.arpShaOff, d.arpSpa));
+    if (a && d.arpTpa - a.ip >>> 0 < (a.count ?? 1) && d.arpSpa !== d.arpTpa) {
+      a.inject(arpReply(a.mac, d.arpTpa, buf, d.arpShaOff, d.arpSpa));
       c.arp_replies++;
     }
   }
@@ -232,8 +235,8 @@ export class CatchEngine {
   private ns(buf: Uint8Array, d: Decoded) {
     const c = this.counters, a = this.cfg.ndp;
     c.ns++;
-    if (a && d.nsMac >= 0 && same16(a.ip6, 0, buf, d.nsTarget) && !isUnspecified(buf, d.s6)) {
-      a.inject(neighborAdvertisement(a.mac, a.ip6, buf, d.nsMac, d.s6));
+    if (a && d.nsMac >= 0 && inRange6(a.ip6, a.count ?? 1, buf, d.nsTarget) && !isUnspecified(buf, d.s6)) {
+      a.inject(neighborAdvertisement(a.mac, buf.slice(d.nsTarget, d.nsTarget + 16), buf, d.nsMac, d.s6));
       c.na_replies++;
     }
   }
@@ -354,6 +357,13 @@ export class CatchEngine {
     if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, false); return;
   }
+}
+
+// Whether b[bo, bo+16) is one of the count addresses from base (the last 32 bits counted on).
+function inRange6(base: Uint8Array, count: number, b: Uint8Array, bo: number): boolean {
+  for (let k = 0; k < 12; k++) if (base[k] !== b[bo + k]) return false;
+  const lo = (x: Uint8Array, o: number) => ((x[o] << 24) | (x[o + 1] << 16) | (x[o + 2] << 8) | x[o + 3]) >>> 0;
+  return (lo(b, bo + 12) - lo(base, 12)) >>> 0 < count;
 }
 
 function same16(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {

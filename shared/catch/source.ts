@@ -88,19 +88,48 @@ export function ifaceFacts(iface: string): IfaceFacts {
  *  does not follow), and Neighbor Solicitations for the address we answer for (sent to its
  *  solicited-node group, not to it). A family without addresses of ours is left out. */
 export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null,
-  ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null): string {
+  ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null, count6 = 1): string {
   const ports = `tcp dst portrange ${base}-${base + count - 1}`;
   const parts: string[] = [];
-  if (ours.length) parts.push(`((${ours.map((a) => `dst host ${formatIPv4(a)}`).join(' or ')}) and (${ports} or icmp))`);
+  // A --source-ip range's addresses are consecutive: its runs go in as a few networks.
+  const v4 = runs(ours.map(BigInt).sort((a, b) => (a < b ? -1 : 1)).map((a) => [a, 1n] as [bigint, bigint]))
+    .flatMap(([a, n]) => cidrs(a, n, 32)).map(([a, len]) => `dst ${len === 32 ? 'host' : 'net'} ${formatIPv4(Number(a))}${len === 32 ? '' : `/${len}`}`);
+  if (ours.length) parts.push(`((${v4.join(' or ')}) and (${ports} or icmp))`);
   if (ours6.length) {
-    parts.push(`(ip6 and (${ours6.map((a) => `dst host ${formatIPv6(ipv6FromBytes(a))}`).join(' or ')}) and (${ports} or not tcp))`);
+    const v6 = ours6.flatMap((a, k) => cidrs(ipv6FromBytes(a), k === 0 ? BigInt(count6) : 1n, 128))
+      .map(([a, len]) => `dst ${len === 128 ? 'host' : 'net'} ${formatIPv6(a)}${len === 128 ? '' : `/${len}`}`);
+    parts.push(`(ip6 and (${v6.join(' or ')}) and (${ports} or not tcp))`);
   }
-  if (arpFor !== null) parts.push(`(arp and arp[6:2] = 1 and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')})`);
+  // ARP and NDP for the range's addresses: the first's and, past a range, any (the engine checks).
+  if (arpFor !== null) parts.push(`(arp and arp[6:2] = 1${ours.length <= 1 ? ` and arp[24:4] = 0x${arpFor.toString(16).padStart(8, '0')}` : ''})`);
   if (ndpFor !== null) {
     const w = [0, 4, 8, 12].map((k) => `ip6[${48 + k}:4] = 0x${Array.from(ndpFor.subarray(k, k + 4), (x) => x.toString(16).padStart(2, '0')).join('')}`);
-    parts.push(`(icmp6 and ip6[40] = 135 and ${w.join(' and ')})`);
+    parts.push(`(icmp6 and ip6[40] = 135${count6 > 1 ? '' : ` and ${w.join(' and ')}`})`);
   }
   return parts.join(' or ');
+}
+
+// Sorted [first, count] pairs with touching neighbours merged.
+function runs(xs: [bigint, bigint][]): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  for (const [a, n] of xs) {
+    const last = out[out.length - 1];
+    if (last && last[0] + last[1] >= a) last[1] = a + n > last[0] + last[1] ? a + n - last[0] : last[1];
+    else out.push([a, n]);
+  }
+  return out;
+}
+
+// The aligned networks [address, prefix length] that exactly cover count addresses from first.
+function cidrs(first: bigint, count: bigint, width: number): [bigint, number][] {
+  const out: [bigint, number][] = [];
+  while (count > 0n) {
+    let size = 1n, bits = 0;
+    while ((first & (size * 2n - 1n)) === 0n && size * 2n <= count && bits < width) { size *= 2n; bits++; }
+    out.push([first, width - bits]);
+    first += size; count -= size;
+  }
+  return out;
 }
 
 export function requireLive(native: Native | null): Native {
