@@ -55,19 +55,15 @@ function portHash6(key: Uint8Array, saddr: Uint8Array, daddr: Uint8Array, dport:
   return Number(siphash24(key, m) & 0xffffffffn);
 }
 
-/** The index of a target's source address within a --source-ip range of count addresses. */
-export function sourceIndex(key: Uint8Array, daddr: number, dport: number, count: number): number {
+/** The index of a target's source address (IPv4 as a number, IPv6 as 16 bytes) within a
+ *  --source-ip range of count addresses. */
+export function sourceIndex(key: Uint8Array, daddr: number | Uint8Array, dport: number, count: number): number {
   if (count <= 1) return 0;
-  const m = new Uint8Array(7);
-  m[0] = 2; u32be(m, 1, daddr); m[5] = dport >> 8; m[6] = dport & 0xff;
-  return Number(siphash24(key, m) & 0xffffffffn) % count;
-}
-
-/** sourceIndex for an IPv6 target (16 bytes). */
-export function sourceIndex6(key: Uint8Array, daddr: Uint8Array, dport: number, count: number): number {
-  if (count <= 1) return 0;
-  const m = new Uint8Array(19);
-  m[0] = 2; m.set(daddr.subarray(0, 16), 1); m[17] = dport >> 8; m[18] = dport & 0xff;
+  const n = typeof daddr === 'number' ? 4 : 16;
+  const m = new Uint8Array(3 + n);
+  m[0] = 2;
+  if (typeof daddr === 'number') u32be(m, 1, daddr); else m.set(daddr.subarray(0, 16), 1);
+  m[n + 1] = dport >> 8; m[n + 2] = dport & 0xff;
   return Number(siphash24(key, m) & 0xffffffffn) % count;
 }
 

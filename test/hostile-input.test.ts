@@ -8,6 +8,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { trawl, TRAWL } from './helpers';
 import { readPcapFile } from './packets';
+import { t6 } from './packets6';
 import { FORMATS } from '../shared/formats/registry';
 import { cutAtCodePoint, printable, quoteInput } from '../shared/quote';
 
@@ -55,19 +56,21 @@ test('blast refuses 0.0.0.0/8, broadcast, multicast and loopback targets as bad 
   // The canonical form (blast's fast path) and another key order (the general path) alike.
   const canon = ips.map((ip, i) => `{"type":"target","ip":"${ip}","port":80,"i":${i}}`).join('\n') + '\n';
   const other = ips.map((ip, i) => JSON.stringify({ i, port: 80, ip, type: 'target' })).join('\n') + '\n';
-  const base = ['blast', '--key-file', keyFile, '--source-ip', '198.19.0.1', '--router-mac', '02:00:00:00:00:0b', '--rate', 'max', '-q'];
+  const base = ['blast', '--key-file', keyFile, '--source-ip', '198.19.0.1', '--source-ip', '2001:db8:ff::1', '--router-mac', '02:00:00:00:00:0b',
+    '--rate', 'max', '-q'];
+  // Each frame's destination, of either family (the IPv6 target is sent as any other).
+  const dsts = (p: string) => readPcapFile(p).map((f) => (f.data.readUInt16BE(12) === 0x86dd ? t6(f.data, 38) : f.data.subarray(30, 34).join('.')));
   const why = ['is in 0.0.0.0/8 (this network)', 'is the broadcast address', 'is a multicast address (224.0.0.0/4)', 'is a loopback address (127.0.0.0/8)'];
   for (const input of [canon, other]) {
     const pcap = path.join(dir, 'special.pcap');
     const r = trawl([...base, '--pcap', pcap], input);
     assert.is(r.stderr, why.map((w, k) => `trawl blast: stdin:${k + 1}: target "ip" ${ips[k]} ${w}: not sent (--allow-special sends it)\n`).join('') +
-      'trawl blast: stdin:5: target "ip" "hello:world" is not an IPv4 or IPv6 address\n' +
-      'trawl blast: warning: stdin:7: IPv6 targets are not sent (counted in the summary)\n');
+      'trawl blast: stdin:5: target "ip" "hello:world" is not an IPv4 or IPv6 address\n');
     assert.is(r.code, 3);
-    assert.equal(readPcapFile(pcap).map((f) => f.data.subarray(14 + 16, 14 + 20).join('.')), ['198.18.0.1']);
+    assert.equal(dsts(pcap), ['198.18.0.1', '2001:db8::1']);
     const a = trawl([...base, '--pcap', pcap, '--allow-special'], input);
     assert.is(a.code, 3);   // hello:world is still bad
-    assert.equal(readPcapFile(pcap).map((f) => f.data.subarray(14 + 16, 14 + 20).join('.')), ips.slice(0, 4).concat('198.18.0.1'));
+    assert.equal(dsts(pcap), ips.slice(0, 4).concat('198.18.0.1', '2001:db8::1'));
   }
 });
 

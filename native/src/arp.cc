@@ -6,6 +6,7 @@
 //  14 htype 1  16 ptype 0x0800  18 hlen 6  19 plen 4  20 op 1 (request)
 //  22 sender MAC  28 sender IP  32 target MAC 0  38 target IP
 #include "common.h"
+#include "linksock.h"
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <linux/if_packet.h>
@@ -32,23 +33,10 @@ class ArpWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
-    if (fd < 0) {
-      SetError(errno == EPERM ? "arpResolve: needs CAP_NET_RAW (run as root)" : std::string("arpResolve: socket: ") + strerror(errno));
-      return;
-    }
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, iface_.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) { close(fd); SetError("arpResolve: no such interface: " + iface_); return; }
-    int ifindex = ifr.ifr_ifindex;
-    if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) { close(fd); SetError("arpResolve: cannot read the MAC of " + iface_); return; }
     uint8_t mac[6];
-    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-    struct sockaddr_ll sll;
-    memset(&sll, 0, sizeof sll);
-    sll.sll_family = AF_PACKET; sll.sll_ifindex = ifindex; sll.sll_protocol = htons(ETH_P_ARP);
-    if (bind(fd, (struct sockaddr*)&sll, sizeof sll) < 0) { close(fd); SetError(std::string("arpResolve: bind: ") + strerror(errno)); return; }
+    std::string err;
+    int fd = openLinkSocket(iface_, ETH_P_ARP, "arpResolve", mac, &err);
+    if (fd < 0) { SetError(err); return; }
     uint8_t req[42];
     memset(req, 0xff, 6); memcpy(req + 6, mac, 6); put16(req + 12, 0x0806);
     put16(req + 14, 1); put16(req + 16, 0x0800); req[18] = 6; req[19] = 4; put16(req + 20, 1);

@@ -11,6 +11,7 @@
 // Neighbor Advertisement (what we wait for): 54 type 136 ... 62 target[16], then options; the
 // MAC is the target link-layer address option (type 2), else the frame's source MAC.
 #include "common.h"
+#include "linksock.h"
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <linux/if_packet.h>
@@ -88,23 +89,10 @@ class NdpWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
-    if (fd < 0) {
-      SetError(errno == EPERM ? "ndpResolve: needs CAP_NET_RAW (run as root)" : std::string("ndpResolve: socket: ") + strerror(errno));
-      return;
-    }
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, iface_.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) { close(fd); SetError("ndpResolve: no such interface: " + iface_); return; }
-    int ifindex = ifr.ifr_ifindex;
-    if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) { close(fd); SetError("ndpResolve: cannot read the MAC of " + iface_); return; }
     uint8_t mac[6];
-    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-    struct sockaddr_ll sll;
-    memset(&sll, 0, sizeof sll);
-    sll.sll_family = AF_PACKET; sll.sll_ifindex = ifindex; sll.sll_protocol = htons(ETH_P_IPV6);
-    if (bind(fd, (struct sockaddr*)&sll, sizeof sll) < 0) { close(fd); SetError(std::string("ndpResolve: bind: ") + strerror(errno)); return; }
+    std::string err;
+    int fd = openLinkSocket(iface_, ETH_P_IPV6, "ndpResolve", mac, &err);
+    if (fd < 0) { SetError(err); return; }
     uint8_t req[NS_LEN];
     buildSolicitation(req, mac, src_, ip_);
     int64_t deadline = nowMs() + timeoutMs_, nextSend = 0;
