@@ -8,7 +8,7 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
 import { lines, privateKey, sh, trawl, TRAWL } from './helpers';
-import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { REPLY_ACK_PROBE, REPLY_RST, REPLY_RST_LATER } from '../shared/replies';
 import { core, readRequests } from './requests';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-catch-'));
@@ -59,15 +59,15 @@ const mixed = [
 ];
 
 const EXPECTED = [
-  { type: 'open', ip: http.ip, port: 80, sport: http.sport, ttl: 60, window: 64240, ipid: 7, mss: 1460, wscale: 7, sack_ok: true, tsval: 1, options: 'mss,sack,ts,nop,ws', time_us: T0 },
-  { type: 'open', ip: tls0.ip, port: 443, sport: tls0.sport, ttl: 60, window: 0, ipid: 7, mss: 1400, options: 'mss', zero_window: true, time_us: T0 + 2000 },
+  { type: 'open', ip: http.ip, port: 80, sport: http.sport, ttl: 60, window: 64240, ipid: 7, mss: 1460, wscale: 7, sack_ok: true, tsval: 1, options: 'mss,sack,ts,nop,ws', seq: 1000, time_us: T0 },
+  { type: 'open', ip: tls0.ip, port: 443, sport: tls0.sport, ttl: 60, window: 0, ipid: 7, mss: 1400, options: 'mss', zero_window: true, seq: 1000, time_us: T0 + 2000 },
   { type: 'closed', ip: closed.ip, port: 22, sport: closed.sport, ttl: 60, window: 0, ipid: 7, time_us: T0 + 3000 },
   { type: 'unreachable', ip: unreach.ip, port: 8080, sport: unreach.sport, from: '198.18.250.1', icmp_type: 3, icmp_code: 3, ttl: 200, time_us: T0 + 4000 },
-  { type: 'banner', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
-  { type: 'banner', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
+  { type: 'segment', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', seq: 1001, len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
+  { type: 'segment', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', seq: 5001, len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
 ];
 // The retransmitted SYN-ACK (packet 1) is answered again, with no second record.
-const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 banner; rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 reprobed, 0 reset after probe, 0 data after the banner; requests 5 written, 0 dropped; kernel drops 0\n';
+const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 segments (0 with offset); rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 repeated connections, 0 segments past --max-banner; requests 5 written (2 probes, 0 ACKs, 1 RSTs, 2 idle RSTs), 0 dropped; kernel drops 0\n';
 
 function readFifo(fd: number): Buffer {
   const chunks: Buffer[] = [];
@@ -117,8 +117,8 @@ for (const mode of ['native', 'typescript'] as const) {
     const want = [
       ackProbe, ackProbe,
       { kind: REPLY_RST, slot: 2, daddr: P.ipToU32(tls0.ip), saddr: us, dport: 443, sport: tls0.sport, seq: (tls0.isn + 1) >>> 0, ack: 1001 },
-      { kind: REPLY_RST, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
-      { kind: REPLY_RST, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
+      { kind: REPLY_RST_LATER, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
+      { kind: REPLY_RST_LATER, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
     ];
     assert.equal(got.map(core), want);
   });
@@ -172,17 +172,15 @@ test('--pcap - reads stdin; malformed packets alone still exit 0', () => {
   assert.match(r.stderr, /3 packets: 1 open.*rejected 2 \(malformed 2\)/);
 });
 
-test('Linux cooked v2 capture with a snaplen that cuts the banner: truncated, len from the wire', () => {
+test('Linux cooked v2 capture with a snaplen that cuts the segment: truncated, len from the wire', () => {
   const big = 'B'.repeat(3000);
   const frames = [P.sll2(P.tcp({ src: ssh.ip, dst: US, sport: 22, dport: ssh.sport, seq: 1, ack: ssh.isn + 1, flags: 'A', payload: big }))];
   const pcap = write('sll2.pcap', frames, 276, 500);
   const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '-q']);
   assert.is(r.code, 0, r.stderr);
   const [b] = lines(r.stdout);
-  assert.is(b.type, 'banner'); assert.is(b.len, 3000); assert.is(b.truncated, true); assert.is(b.flags, 'A');
+  assert.is(b.type, 'segment'); assert.is(b.len, 3000); assert.is(b.truncated, true); assert.is(b.flags, 'A');
   assert.is(Buffer.from(b.data, 'base64').toString(), big.slice(0, 500 - 20 - 40));
-  const m = trawl(['catch', '--pcap', write('sll2b.pcap', frames, 276), '--key-file', keyFile, '-q', '--max-banner', '100']);
-  assert.is(lines(m.stdout)[0].data, Buffer.from(big.slice(0, 100)).toString('base64'));
 });
 
 test('--no-validate on a capture shaped like a masscan run', () => {
@@ -202,7 +200,7 @@ test('--no-validate on a capture shaped like a masscan run', () => {
   assert.is(recs.filter((x) => x.type === 'open').length, 10);
   assert.is(recs.filter((x) => x.type === 'closed').length, 5);
   assert.ok(recs.every((x) => x.validated === false && x.port === 80 && x.sport === 55555));
-  assert.match(r.stderr, /46 packets: 10 open, 5 closed, 0 unreachable, 0 banner; rejected 31 \(other 30, duplicate 1\)/);
+  assert.match(r.stderr, /46 packets: 10 open, 5 closed, 0 unreachable, 0 segments \(0 with offset\); rejected 31 \(other 30, duplicate 1\)/);
   // Validation on the same capture: nothing passes.
   const v = trawl(['catch', '--pcap', path.join(dir, 'masscan.pcap'), '--key-file', keyFile]);
   assert.is(v.stdout, '');
@@ -299,7 +297,7 @@ test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy ans
   const { reqs, queue } = readRequests(KEY, r.bytes);
   assert.is(reqs.length, 15000, JSON.stringify({ drops: queue.drops, bytes: r.bytes.length, err: r.stderr }));
   assert.is(queue.received, 15000, 'every request authenticated, none taken for a replay');
-  assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 reprobed/);
+  assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 repeated connections/);
   assert.not.match(r.stderr, /duplicate/);
 });
 
@@ -323,7 +321,7 @@ test('a FIFO nobody reads never blocks catch: the pipe fills, the bounded buffer
   const r = trawl(['catch', '--pcap', write('40k.pcap', frames, 101), '--key-file', keyFile, '--source-port', '40000', '--replies', fifo]);
   assert.is(r.code, 0, r.stderr);
   assert.is(lines(r.stdout).length, n);
-  const m = /requests (\d+) written, (\d+) dropped/.exec(r.stderr);
+  const m = /requests (\d+) written \([^)]*\), (\d+) dropped/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const [written, dropped] = [Number(m![1]), Number(m![2])];
   assert.is(written + dropped, n);
