@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
 import { lines, privateKey, sh, trawl, TRAWL } from './helpers';
 import { REPLY_ACK_PROBE, REPLY_RST, REPLY_RST_LATER } from '../shared/replies';
-import { core, readRequests } from './requests';
+import { catchReading, core, readFifo, readRequests } from './requests';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-catch-'));
 const KEYHEX = '0f0e0d0c0b0a09080706050403020100';
@@ -68,35 +68,6 @@ const EXPECTED = [
 ];
 // The retransmitted SYN-ACK (packet 1) is answered again, with no second record.
 const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 segments (0 with offset); rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 repeated connections, 0 segments past --max-banner; requests 5 written (2 probes, 0 ACKs, 1 RSTs, 2 idle RSTs), 0 dropped; kernel drops 0\n';
-
-function readFifo(fd: number): Buffer {
-  const chunks: Buffer[] = [];
-  const b = Buffer.alloc(65536);
-  for (;;) {
-    let n = 0;
-    try { n = fs.readSync(fd, b, 0, b.length, null); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; throw e; }
-    if (n <= 0) break;
-    chunks.push(Buffer.from(b.subarray(0, n)));
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Runs catch with --replies on a new FIFO (mode 0600) while reading the FIFO, as blast would. */
-async function catchReading(args: string[], fifo: string): Promise<{ code: number | null; stdout: string; stderr: string; bytes: Buffer }> {
-  spawnSync('mkfifo', ['-m', '600', fifo]);
-  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const chunks: Buffer[] = [];
-  const p = spawn(process.execPath, [TRAWL, 'catch', ...args, '--replies', fifo]);
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d) => { stdout += d; });
-  p.stderr.on('data', (d) => { stderr += d; });
-  const poll = setInterval(() => chunks.push(readFifo(fd)), 5);
-  const code = await new Promise<number | null>((res) => p.on('close', res));
-  clearInterval(poll);
-  chunks.push(readFifo(fd));
-  fs.closeSync(fd);
-  return { code, stdout, stderr, bytes: Buffer.concat(chunks) };
-}
 
 for (const mode of ['native', 'typescript'] as const) {
   test(`replay (${mode} capture and cookies): exactly the valid replies, once each, the right requests on the FIFO (a retransmitted SYN-ACK answered again)`, () => {
