@@ -1,6 +1,7 @@
 // Sender: SYNs built from a template and sent in batches through an AF_PACKET socket with
-// PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the ZBanner replies
-// (ACK+probe, RST) whose cookies are checked again before anything is sent.
+// PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the replies of the
+// stateless exchange (ACK+probe, ACK of data, ACK+payload, RST) whose cookies are checked again
+// before anything is sent.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
 // >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
@@ -39,6 +40,7 @@ bool parseIpv4(const std::string& s, uint32_t* out) {
 constexpr size_t BATCH = 256;
 constexpr size_t SYN_STRIDE = 128;
 constexpr size_t REPLY_STRIDE = 1536;   // room for any reply frame: headers, TS option, 1400 bytes
+static_assert(HDR_LEN + 12 + reply::MAX_PAYLOAD <= REPLY_STRIDE, "a reply frame fits its stride");
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
 constexpr int SNDBUF_BYTES = 4 << 20;
@@ -114,8 +116,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   uint8_t ttl_ = 64;
   SipKey key_{};
   uint32_t sportBase_ = 0, sportCount_ = 0;
-  uint16_t probeWindow_ = 1460;
-  bool timestamps_ = false;  // the SYN offered TS, so replies carry it (frame.h)
+  uint16_t probeWindow_ = 65535;   // a request's window 0 means this one
   SynTemplate syn_{};
   Probe probes_[SLOTS];
   Lane main_, aux_;
@@ -198,7 +199,6 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
     probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
   buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout);
-  timestamps_ = layoutHasTimestamps(layout);
   main_.rng = seedRng();
   aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
 
@@ -382,16 +382,19 @@ static bool allZero(const uint8_t* p, size_t n) {
 }
 
 // A request this sender may act on: a kind it implements, IPv4 from our address, and the cookie
-// of a connection it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST:
-// seq = ISN+1+d, d <= MAX_PROBE_LEN). The caller checked the frame's MAC; this is the check
-// that would hold even without it.
+// of a connection it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST,
+// ACK_DATA, ACK_PAYLOAD: seq = ISN+1+d, d <= MAX_PROBE_LEN). RST_LATER waits in blast's timed
+// queue (shared/blast/rst-timer.ts), which hands it over as an RST: here it is refused. The
+// caller checked the frame's MAC; this is the check that would hold even without it.
 bool Sender::replyOk(const uint8_t* r) const {
   namespace at = reply::at;
   uint8_t kind = r[at::kind], slot = r[at::slot];
-  if (kind != reply::ACK_PROBE && kind != reply::RST) return false;   // ACK_DATA, RST_LATER, ACK_PAYLOAD: not yet
+  if (kind != reply::ACK_PROBE && kind != reply::RST && kind != reply::ACK_DATA && kind != reply::ACK_PAYLOAD) return false;
   if (r[at::family] != 4 || !allZero(r + at::daddr + 4, reply::ADDR_LEN - 4) ||
-      !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4) || get16(r + at::payload_len) != 0)
+      !allZero(r + at::saddr + 4, reply::ADDR_LEN - 4))
     return false;
+  if ((get16(r + at::payload_len) != 0) != (kind == reply::ACK_PAYLOAD)) return false;
+  if (r[at::wscale] > 14 || (r[at::flags] & ~reply::F_TS) != 0) return false;
   uint32_t daddr = get32(r + at::daddr), saddr = get32(r + at::saddr);
   uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
   uint32_t seq = get32(r + at::seq);
@@ -415,7 +418,8 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
   frameAt_.resize(count);
   for (size_t i = 0, off = 0; i < count; i++) {
     size_t fl = len - off >= reply::MIN_FRAME ? get16(req + off + reply::at::length) : 0;
-    if (fl < reply::MIN_FRAME || fl > reply::MAX_FRAME || fl > len - off)
+    if (fl < reply::MIN_FRAME || fl > reply::MAX_FRAME || fl > len - off ||
+        get16(req + off + reply::at::payload_len) != fl - reply::MIN_FRAME)
       rangeError(env, "sendReplies: frame " + std::to_string(i) + " has a bad length or runs past frames.length");
     frameAt_[i] = off;
     off += fl;
@@ -438,6 +442,8 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
       uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
       uint32_t seq = get32(r + at::seq), ack = get32(r + at::ack);
       uint16_t window = get16(r + at::window);
+      if (window == 0) window = probeWindow_;
+      Timestamps ts{(r[at::flags] & reply::F_TS) != 0, get32(r + at::tsval), get32(r + at::tsecr)};
       uint8_t* f = lane.frames.data() + k * REPLY_STRIDE;
       if (kind == reply::ACK_PROBE) {
         const Probe& p = probes_[slot];
@@ -448,11 +454,16 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
         }
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK, window ? window : probeWindow_,
-                               timestamps_, payload, plen);
+                               plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK, window, ts, payload, plen);
+      } else if (kind == reply::ACK_DATA) {
+        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
+                               tcpflag::ACK, window, ts, nullptr, 0);
+      } else if (kind == reply::ACK_PAYLOAD) {
+        lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
+                               tcpflag::PSH | tcpflag::ACK, window, ts, r + at::payload, get16(r + at::payload_len));
       } else {
         lens[k] = buildSegment(f, srcMac_, dstMac_, saddr, daddr, ttl_, lane.nextId(), sport, dport, seq, ack,
-                               tcpflag::RST | tcpflag::ACK, 0, timestamps_, nullptr, 0);
+                               tcpflag::RST | tcpflag::ACK, 0, ts, nullptr, 0);
       }
       lane.iov[k].iov_base = f;
       reqOf[k] = i;
