@@ -1,12 +1,20 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
 import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
-import { certFields } from './x509';
+import type { ParseContext } from './types';
+import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export interface EnrichOptions { previewBytes?: number; probes?: ServiceProbes | null }
+export interface EnrichOptions {
+  previewBytes?: number;
+  probes?: ServiceProbes | null;
+  /** The tls probe's secrets and ClientHello (banners --key-file): used for banners of probe tls only. */
+  tls?: ParseContext['tls'];
+  /** Bytes of a decoded body kept (banners --max-banner). */
+  maxBody?: number;
+}
 
 /** Decodes strict base64 (padding optional, as long as the length is possible), or null. */
 export function decodeBase64(s: string): Buffer | null {
@@ -33,7 +41,9 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (rec.port !== undefined && (typeof rec.port !== 'number' || !Number.isInteger(rec.port))) return 'banner "port" is not an integer';
   const probe = typeof rec.probe === 'string' ? rec.probe : 'null';
   const port = typeof rec.port === 'number' ? rec.port : 0;
-  const { service, fields } = identify(data, probe, port, opts.previewBytes);
+  // Only an answer to our own ClientHello can be decrypted with the keys behind it.
+  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : undefined };
+  const { service, fields } = identify(data, probe, port, opts.previewBytes, ctx);
   const out: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
@@ -43,7 +53,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (typeof rec.cert_der === 'string' && out.cert_der === undefined) {
     const der = decodeBase64(rec.cert_der);
     if (der) {
-      Object.assign(out, certFields(der, false));
+      Object.assign(out, certificateFields(der));
       if (out.cert_der === undefined) out.cert_der = rec.cert_der;
       if (out.service === 'unknown') { out.service = 'tls'; delete out.unknown_preview; }
     }
