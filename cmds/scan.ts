@@ -143,7 +143,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // Downstream of catch: banners, then fmt, then our stdout.
       let out: Readable = catchStage.child.stdout!;
       const down: Stage[] = [];
-      if (opts.banners) { const s = startStage('banners', [], io.stderr, out); down.push(s); out = s.child.stdout!; }
+      if (opts.banners) {
+        // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3 answers.
+        const s = startStage('banners', ['--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : [])], io.stderr, out);
+        down.push(s); out = s.child.stdout!;
+      }
       if (opts['output-format'].length) {
         const head = shard ? [path.join(dir, 'shard.ndjson')] : [];
         if (shard) fs.writeFileSync(head[0], shard.line);
