@@ -1,11 +1,13 @@
 // xml: nmap's -oX layout, valid against nmap.dtd (so nmap.xsl renders it and ndiff reads it).
-// Hosts are grouped within --group-window (see group.ts); banners become <script id="banner">.
+// Hosts are grouped within --group-window (see group.ts); banners become <script id="banner">, their
+// certificate and title nmap's ssl-cert and http-title scripts (nmap-scripts.ts).
 import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry } from './group';
 import { serviceName } from './services';
+import { nmapScripts } from './nmap-scripts';
 import { VERSION } from '../version';
 
 
@@ -26,7 +28,10 @@ function port(p: PortEntry): string {
   let s = `<port protocol="${x(p.proto)}" portid="${p.port}"><state state="${p.state}" reason="${p.reason}" reason_ttl="${p.ttl}"`;
   if (p.reason_ip) s += ` reason_ip="${x(p.reason_ip)}"`;
   s += '/>' + service(p);
-  for (const b of p.banners ?? []) s += `<script id="banner" output="${x(escapeBytes(bannerBytes(JSON.parse(b) as AnyRecord)))}"/>`;
+  for (const b of p.banners ?? []) {
+    const rec = JSON.parse(b) as AnyRecord;
+    s += `<script id="banner" output="${x(escapeBytes(bannerBytes(rec)))}"/>` + nmapScripts(rec);
+  }
   return s + '</port>\n';
 }
 

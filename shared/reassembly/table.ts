@@ -31,7 +31,7 @@ const ISNS_PER_TUPLE = 4;
 export class Reassembler {
   readonly counters = new ReassemblyCounters();
   private conns = new LruMap<Conn>();
-  private done = new LruMap<true>();          // keys written: their late segments are dropped
+  private done = new LruMap<true>();          // keys that ended (FIN, RST, limit): their late segments are dropped
   private isns = new LruMap<number[]>();      // tuple -> server ISNs from open records, newest last
   private clock = -Infinity;
   private bytes = 0;
@@ -124,8 +124,13 @@ export class Reassembler {
     if (end === 'idle' && c.stream.finAt !== undefined) end = 'fin';
     this.conns.delete(key);
     this.bytes -= c.stream.held;
-    if (this.done.size >= this.limits.maxConnections) this.done.delete(this.done.oldest()!.key);
-    this.done.touch(key, true, this.clock);
+    // After a FIN, RST or the limit nothing more belongs to the response: later segments are late.
+    // After an idle wait or an eviction they may still come, and start a banner of their own (its
+    // hole at the start reported in gaps) rather than be lost.
+    if (end === 'fin' || end === 'rst' || end === 'limit') {
+      if (this.done.size >= this.limits.maxConnections) this.done.delete(this.done.oldest()!.key);
+      this.done.touch(key, true, this.clock);
+    }
     this.counters.connections++;
     this.counters.ends[end]++;
     this.emit({ meta: c.meta, time: c.time, stream: c.stream, end });
