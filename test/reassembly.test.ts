@@ -7,6 +7,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { ROOT, lines, runInProcess } from './helpers';
 import { Stream, MAX_PIECES } from '../shared/reassembly/stream';
+import { fuzzReassembly } from './fuzz/reassembly.fuzz';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'banners');
 // A server ISN close to 2^32: the stream's sequence numbers wrap around inside the response.
@@ -267,6 +268,12 @@ test('hostile segment streams: random offsets, lengths, flags and times never th
     assert.ok(Buffer.from(b.data, 'base64').length <= 65536);
     assert.ok(['fin', 'rst', 'idle', 'limit', 'eof', 'evicted'].includes(b.end), b.end);
   }
+});
+
+test('a short run of the reassembly fuzzer (make fuzz runs it long): banners keep their promises against the model', () => {
+  const s = fuzzReassembly(300, 11);
+  assert.equal(s.crashes, []);
+  assert.is(s.hangs, 0);
 });
 
 test.run();

@@ -124,10 +124,11 @@ export class Reassembler {
     if (end === 'idle' && c.stream.finAt !== undefined) end = 'fin';
     this.conns.delete(key);
     this.bytes -= c.stream.held;
-    // After a FIN, RST or the limit nothing more belongs to the response: later segments are late.
-    // After an idle wait or an eviction they may still come, and start a banner of their own (its
-    // hole at the start reported in gaps) rather than be lost.
-    if (end === 'fin' || end === 'rst' || end === 'limit') {
+    // Once the response is whole up to its FIN, reset or the limit, nothing more belongs to it: later
+    // segments are late. After an idle wait or an eviction (holes and all) they may still come, and
+    // start a banner of their own (its hole at the start reported in gaps) rather than be lost.
+    const st = c.stream;
+    if (st.rst || st.atLimit || st.finished) {
       if (this.done.size >= this.limits.maxConnections) this.done.delete(this.done.oldest()!.key);
       this.done.touch(key, true, this.clock);
     }
