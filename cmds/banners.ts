@@ -18,7 +18,7 @@ import { readKeyFile } from '../shared/key';
 import { checkSni } from '../shared/tls/hello';
 import { TlsProbeHello, tlsProbeHello } from '../shared/probes/tls';
 import { REASSEMBLY_OPTIONS, reassemblyLimits } from '../shared/reassembly/options';
-import { Reassembler } from '../shared/reassembly/table';
+import { Finished, Reassembler } from '../shared/reassembly/table';
 import { readSegment } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
 
@@ -67,8 +67,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const tls: TlsProbeHello | undefined = opts['key-file'] ? tlsProbeHello(readKeyFile(opts['key-file']), opts.sni || undefined) : undefined;
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
     const services = new Map<string, number>();
-    const finished: AnyRecord[] = [];
-    const reasm = new Reassembler(limits, (f) => finished.push(bannerRecord(f)));
+    const finished: Finished[] = [];
+    const reasm = new Reassembler(limits, (f) => finished.push(f));
     const rc = reasm.counters;
 
     const w = new LineWriter(io.stdout);
@@ -112,7 +112,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // bad one would be our bug, not the input's).
     const drain = (line: number): Promise<void> | undefined => {
       let wait: Promise<void> | undefined;
-      for (const b of finished.splice(0)) {
+      for (const f of finished.splice(0)) {
+        const b = bannerRecord(f);
         wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
       }
       return wait;
@@ -143,9 +144,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const reading = readAnyRecords(io.stdin, report, onRecord).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
-      // End of input (or a signal): every connection still held is written.
-      reasm.flush();
-      try { await drain(0); } catch (e) { if (!(e instanceof Stop)) throw e; }
+      // End of input (or a signal): every connection still held is written, at the writer's pace.
+      try {
+        while (!w.closed && reasm.flushOne()) await drain(0);
+      } catch (e) { if (!(e instanceof Stop)) throw e; }
     } finally {
       intr.dispose();
       status.stop(!intr.signal);

@@ -45,6 +45,8 @@ const status = (stderr: string) => JSON.parse(stderr.trim().split('\n').filter((
 // 90 bytes: three segments of 30.
 const BODY = '<title>three parts</title>abcdefghijklmn';
 const PAGE = `HTTP/1.1 200 OK\r\nServer: t\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;
+// The same without a length: only the FIN (or a bound) ends it.
+const OPEN_ENDED = `HTTP/1.1 200 OK\r\nServer: t\r\n\r\n${BODY}`;
 
 test('three segments in order: one banner with the whole response, complete, parsed', async () => {
   const r = await run(cut(PAGE, 30).map(seg));
@@ -117,15 +119,35 @@ test('a FIN with no data: an empty banner that says the server closed; a RST end
   assert.is(lines(rst.stdout).length, 1, 'a segment after the RST is late: dropped, not a second banner');
 });
 
+test('a response whose own framing says it ended is written at once (HTTP Content-Length, chunked; a TLS 1.2 flight), its FIN then late', async () => {
+  const s = cut(PAGE, 30);
+  const r = await run([...s.map(seg), { type: 'closed', ip: '198.18.0.9', port: 22, sport: 1, time_us: T0 + 99 }], ['--status-ndjson']);
+  const out = lines(r.stdout);
+  assert.equal(out.map((o) => o.type), ['banner', 'closed'], 'the banner is written before the later records, not at the end');
+  assert.equal([out[0].end, out[0].complete, out[0].segments], ['fin', true, 3]);
+  const noFin = await run([...cut(PAGE, 30, false), { o: 90, d: '', flags: 'FA', t: 50 }].map(seg), ['--status-ndjson']);
+  const [b] = lines(noFin.stdout);
+  assert.equal([data(b), b.end, b.complete, b.segments], [PAGE, 'complete', true, 3]);
+  assert.is(status(noFin.stderr).late_segments, 1);
+  assert.is(status(noFin.stderr).end_complete, 1);
+  const chunks = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+  const [c] = lines((await run(cut(chunks, 20, false).map(seg))).stdout);
+  assert.equal([c.end, c.complete, c.http_body_len], ['complete', true, 5]);
+  // A chunked body whose segment ends like the last chunk, but is not: not written early.
+  const fake = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nab0\r\n\r\nc';
+  const [d] = lines((await run(cut(fake, fake.length - 1, false).map(seg))).stdout);
+  assert.equal([d.end, d.complete, d.segments], ['eof', false, 2]);
+});
+
 test('--max-banner hit exactly: a response of exactly the limit is complete; one byte more is truncated and ends at the limit', async () => {
-  const n = PAGE.length;
-  const exact = await run(cut(PAGE, 30).map(seg), ['--max-banner', String(n)]);
+  const n = OPEN_ENDED.length;
+  const exact = await run(cut(OPEN_ENDED, 30).map(seg), ['--max-banner', String(n)]);
   const [e] = lines(exact.stdout);
-  assert.equal([data(e), e.len, e.complete, e.truncated, e.end], [PAGE, n, true, false, 'fin']);
-  const over = await run([...cut(PAGE, 30, false), { o: n, d: '!', t: 8 }, { o: n + 1, d: 'more', flags: 'FPA', t: 9 }].map(seg), ['--max-banner', String(n), '--status-ndjson']);
+  assert.equal([data(e), e.len, e.complete, e.truncated, e.end], [OPEN_ENDED, n, true, false, 'fin']);
+  const over = await run([...cut(OPEN_ENDED, 30, false), { o: n, d: '!', t: 8 }, { o: n + 1, d: 'more', flags: 'FPA', t: 9 }].map(seg), ['--max-banner', String(n), '--status-ndjson']);
   const out = lines(over.stdout);
   assert.is(out.length, 1);
-  assert.equal([data(out[0]), out[0].len, out[0].complete, out[0].truncated, out[0].end], [PAGE, n + 1, false, true, 'limit']);
+  assert.equal([data(out[0]), out[0].len, out[0].complete, out[0].truncated, out[0].end], [OPEN_ENDED, n + 1, false, true, 'limit']);
   assert.is(status(over.stderr).late_segments, 1, 'the FIN segment after the limit was written is late');
   // catch's own cut (snaplen): a segment whose data is shorter than its len is truncated too.
   const snap = await run([{ ...seg({ o: 0, d: PAGE.slice(0, 20), len: 30, flags: 'FPA' }), truncated: true }]);
@@ -175,7 +197,7 @@ test('--idle in record time: a quiet connection is written when later records pa
   assert.is(again.stdout, r.stdout);
   const longer = lines((await run(input, ['--idle', '3'])).stdout);
   assert.equal(longer.map((o) => o.type), ['closed', 'banner']);
-  assert.equal([data(longer[1]), longer[1].end], [PAGE, 'eof']);
+  assert.equal([data(longer[1]), longer[1].end], [PAGE, 'complete']);
 });
 
 test('segments without offset are joined through the open record\'s seq; a second open of the tuple (new ISN) is a second connection', async () => {

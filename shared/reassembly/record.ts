@@ -17,7 +17,7 @@ export function bannerRecord(f: Finished): AnyRecord {
   if (f.time !== undefined) out.time_us = f.time;
   out.data = Buffer.from(st.prefix()).toString('base64');
   out.len = st.length;
-  out.complete = st.finished && g.bytes === 0 && !st.cut;
+  out.complete = (st.finished || f.end === 'complete') && g.bytes === 0 && !st.cut;
   out.truncated = st.cut;
   out.gaps = g.bytes;
   if (g.bytes) out.gap_ranges = g.ranges;

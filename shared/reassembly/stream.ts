@@ -123,6 +123,19 @@ export class Stream {
     return parts.length === 1 ? parts[0] : concat(parts);
   }
 
+  /** Bytes [from, to) of the contiguous prefix (to <= contiguous), copied only when they span pieces. */
+  slice(from: number, to: number): Uint8Array {
+    const p = this.pieces;
+    let lo = 0, hi = this.contigIdx - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (p[m].at <= from) lo = m; else hi = m - 1; }
+    const parts: Uint8Array[] = [];
+    for (let i = lo; i < this.contigIdx && p[i].at < to; i++) {
+      const q = p[i];
+      parts.push(q.b.subarray(Math.max(0, from - q.at), Math.min(q.b.length, to - q.at)));
+    }
+    return parts.length === 1 ? parts[0] : concat(parts);
+  }
+
   /** The response length as far as known: the furthest byte spoken of, or the FIN. */
   get length(): number { return Math.max(this.seenEnd, this.finAt ?? 0); }
 

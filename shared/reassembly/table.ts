@@ -7,6 +7,7 @@ import { LruMap } from './lru';
 import { End, ReassemblyCounters } from './counters';
 import { Segment, readOpen } from './segment';
 import { Stream } from './stream';
+import { EndDetector } from './ended';
 
 export interface ReassemblyLimits {
   /** Bytes kept of one response (banners --max-banner). */
@@ -22,7 +23,7 @@ export interface ReassemblyLimits {
 /** A connection let go: its first segment's record (less its per-segment keys), its stream, and why. */
 export interface Finished { meta: AnyRecord; time: number | undefined; stream: Stream; end: End }
 
-interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream }
+interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector }
 
 const U32 = 0x100000000;
 // ISNs remembered per (ip, port, sport): blast --attempts can open the same tuple again.
@@ -95,15 +96,16 @@ export class Reassembler {
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
     this.conns.touch(key, c, this.clock);
-    const before = c.stream.refused;
-    this.bytes += c.stream.add(offset, s.data, s.len, s.fin, s.rst, s.cut);
-    this.counters.refused += c.stream.refused - before;
+    const st = c.stream;
+    const refused = st.refused, contig = st.contiguous;
+    this.bytes += st.add(offset, s.data, s.len, s.fin, s.rst, s.cut);
+    this.counters.refused += st.refused - refused;
     if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
 
-    const st = c.stream;
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
+    else if (st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
     // Over the byte bound: the connections left alone longest go first (this one last).
     while (this.bytes > this.limits.maxBytes) {
       const o = this.conns.oldest();
@@ -116,7 +118,14 @@ export class Reassembler {
 
   /** End of input: every connection still held is written. */
   flush(): void {
-    for (let o = this.conns.oldest(); o; o = this.conns.oldest()) this.finish(o.key, o.v, o.v.stream.finAt !== undefined ? 'fin' : 'eof');
+    while (this.flushOne());
+  }
+
+  /** End of input, one connection at a time (the oldest), so the writer can keep up; false when none is left. */
+  flushOne(): boolean {
+    const o = this.conns.oldest();
+    if (o) this.finish(o.key, o.v, o.v.stream.finAt !== undefined ? 'fin' : 'eof');
+    return o !== undefined;
   }
 
   private finish(key: string, c: Conn, end: End): void {
@@ -128,7 +137,7 @@ export class Reassembler {
     // segments are late. After an idle wait or an eviction (holes and all) they may still come, and
     // start a banner of their own (its hole at the start reported in gaps) rather than be lost.
     const st = c.stream;
-    if (st.rst || st.atLimit || st.finished) {
+    if (end === 'complete' || st.rst || st.atLimit || st.finished) {
       if (this.done.size >= this.limits.maxConnections) this.done.delete(this.done.oldest()!.key);
       this.done.touch(key, true, this.clock);
     }

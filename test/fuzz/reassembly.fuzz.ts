@@ -16,10 +16,31 @@ export interface FuzzStats { tried: number; crashes: string[]; hangs: number; sl
 
 // Banners checked against the model (the rest only against the bounds and the prefix rule).
 let modelled = 0;
+// How the banners ended, over the run (each end should be exercised).
+export const ends: Record<string, number> = {};
 
 const U32 = 0x100000000;
 
 interface Conn { ip: string; isn: number; resp: Uint8Array; sent: Map<number, number>; fin?: number; forged: boolean; rst: boolean }
+
+/** A response: random bytes, or HTTP framed by Content-Length or chunks (which the table may end early by). */
+function response(r: () => number): Uint8Array {
+  const int = (n: number) => Math.floor(r() * n);
+  const body = Buffer.alloc(r() < 0.1 ? 0 : int(r() < 0.5 ? 3000 : 40000));
+  for (let i = 0; i < body.length; i++) body[i] = int(256);
+  const kind = r();
+  if (kind < 0.5) return body;
+  if (kind < 0.8) return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+  const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')];
+  for (let o = 0; o < body.length;) {
+    const n = 1 + int(5000);
+    const c = body.subarray(o, o + n);
+    parts.push(Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n'));
+    o += n;
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
 
 /** One case: a few connections, their segments perturbed and interleaved, run through a table. */
 function runCase(r: () => number): string | undefined {
@@ -33,9 +54,8 @@ function runCase(r: () => number): string | undefined {
   const n = 1 + int(4);
   let t = 0;
   for (let k = 0; k < n; k++) {
-    const len = r() < 0.1 ? 0 : int(r() < 0.5 ? 3000 : 40000);
-    const resp = new Uint8Array(len);
-    for (let i = 0; i < len; i++) resp[i] = int(256);
+    const resp = response(r);
+    const len = resp.length;
     const c: Conn = { ip: `198.18.0.${k}`, isn: int(U32), resp, sent: new Map(), forged: false, rst: false };
     conns.push(c);
     const withOffset = r() < 0.7;
@@ -78,7 +98,7 @@ function runCase(r: () => number): string | undefined {
   }
 
   const out: { f: Finished; b: AnyRecord }[] = [];
-  const table = new Reassembler(limits, (f) => out.push({ f, b: bannerRecord(f) }));
+  const table = new Reassembler(limits, (f) => { out.push({ f, b: bannerRecord(f) }); ends[f.end] = (ends[f.end] ?? 0) + 1; });
   const unjoined = new Set<unknown>();
   for (const rec of recs) {
     if (typeof rec.time_us === 'number') table.tick(rec.time_us);
@@ -111,7 +131,8 @@ function runCase(r: () => number): string | undefined {
       for (let i = 0; i < upto; i++) if (!got[i]) missing++;
       modelled++;
       if (b.end !== 'rst' && b.end !== 'limit' && b.gaps !== missing) return `${String(b.ip)}: gaps ${b.gaps}, the model says ${missing}`;
-      if (b.complete === true && !(data.length === c.resp.length && c.fin !== undefined)) return `${String(b.ip)}: complete with ${data.length} of ${c.resp.length} bytes`;
+      if (b.complete === true && data.length !== c.resp.length) return `${String(b.ip)}: complete with ${data.length} of ${c.resp.length} bytes`;
+      if (b.end === 'complete' && data[0] !== 0x48) return `${String(b.ip)}: ended by a framing it does not have`;
     }
     if (b.complete === true && (b.gaps !== 0 || b.truncated !== false)) return `${String(b.ip)}: complete with gaps or truncated`;
   }
@@ -148,6 +169,7 @@ function main(): void {
   const s = fuzzReassembly(Math.max(1, Math.round(20000 * scale)), Number(process.env.FUZZ_SEED ?? 1));
   const rss = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(`reassembly: ${s.tried} tried (${s.modelled} banners checked against the model), ${s.crashes.length} crashes, ${s.hangs} hangs, slowest ${s.slowestMs.toFixed(1)} ms (${s.slowest}), peak RSS ${rss} MB`);
+  console.log(`  ends: ${Object.entries(ends).map(([e, n]) => `${e} ${n}`).join(', ')}`);
   for (const c of s.crashes) console.log('  ' + c);
   if (s.crashes.length || s.hangs) process.exit(1);
 }
