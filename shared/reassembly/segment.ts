@@ -43,15 +43,14 @@ export function readSegment(rec: AnyRecord): Segment | string {
   if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return 'segment "time_us" is not an integer';
   if (rec.truncated !== undefined && typeof rec.truncated !== 'boolean') return 'segment "truncated" is not a boolean';
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'segment "probe" is not a string';
-  const raw = typeof rec.data === 'string' ? decodeBase64(rec.data) : rec.data === undefined ? Buffer.alloc(0) : null;
+  const raw = typeof rec.data === 'string' ? decodeBase64(rec.data, true) : rec.data === undefined ? Buffer.alloc(0) : null;
   if (!raw) return 'segment "data" is not valid base64';
   if (raw.length > rec.len) return `segment "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
   const meta: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (!SEGMENT_KEYS.has(k)) meta[k] = rec[k];
   return {
     tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, offset: rec.offset as number | undefined, len: rec.len,
-    // A copy of exact size: a view into Buffer's shared pool would keep its whole slab alive.
-    data: Uint8Array.from(raw), cut: rec.truncated === true || raw.length < rec.len,
+    data: raw, cut: rec.truncated === true || raw.length < rec.len,
     fin: rec.flags.includes('F'), rst: rec.flags.includes('R'), time: rec.time_us as number | undefined, meta,
   };
 }
