@@ -10,12 +10,13 @@ import type { AnyRecord } from '../../shared/records';
 import { Reassembler, Finished, ReassemblyLimits } from '../../shared/reassembly/table';
 import { readSegment } from '../../shared/reassembly/segment';
 import { bannerRecord } from '../../shared/reassembly/record';
-import { rng } from './tls.fuzz';
+import { Rng, Summary, fuzzEnv, newSummary, summaryLine } from './common';
 
-export interface FuzzStats { tried: number; crashes: string[]; hangs: number; slowestMs: number; slowest: string; modelled: number }
+export interface FuzzStats extends Summary { errors: string[]; modelled: number }
 
-// Banners checked against the model (the rest only against the bounds and the prefix rule).
-let modelled = 0;
+// Banners checked against the model (the rest only against the bounds and the prefix rule), and
+// segment records fed, over a run.
+let modelled = 0, fed = 0;
 // How the banners ended, over the run (each end should be exercised).
 export const ends: Record<string, number> = {};
 
@@ -100,6 +101,7 @@ function runCase(r: () => number): string | undefined {
   const out: { f: Finished; b: AnyRecord }[] = [];
   const table = new Reassembler(limits, (f) => { out.push({ f, b: bannerRecord(f) }); ends[f.end] = (ends[f.end] ?? 0) + 1; });
   const unjoined = new Set<unknown>();
+  fed += recs.length;
   for (const rec of recs) {
     if (typeof rec.time_us === 'number') table.tick(rec.time_us);
     if (rec.type === 'open') table.open(rec);
@@ -146,32 +148,36 @@ function finSeen(recs: AnyRecord[], c: Conn): number | undefined {
 }
 
 export function fuzzReassembly(iterations: number, seed = 1): FuzzStats {
-  const r = rng(seed);
-  const stats: FuzzStats = { tried: 0, crashes: [], hangs: 0, slowestMs: 0, slowest: '', modelled: 0 };
-  modelled = 0;
+  const rng = new Rng(seed);
+  const r = () => rng.next() / 0x100000000;
+  const stats: FuzzStats = { ...newSummary(), errors: [], modelled: 0 };
+  modelled = 0; fed = 0;
   for (let i = 0; i < iterations; i++) {
     const t = process.cpuUsage();
     let crash: string | undefined;
     try { crash = runCase(r); } catch (e) { crash = `threw: ${(e as Error).stack}`; }
+    // CPU time, not wall time: on a shared machine a case can wait for the CPU longer than it runs.
     const used = process.cpuUsage(t);
     const ms = (used.user + used.system) / 1000;
     stats.tried++;
-    if (crash && stats.crashes.length < 10) stats.crashes.push(`#${i} (seed ${seed}): ${crash}`);
+    if (crash) { stats.crashes++; if (stats.errors.length < 10) stats.errors.push(`case ${i} (FUZZ_SEED=${seed}): ${crash}`); }
     if (ms > 1000) stats.hangs++;
-    if (ms > stats.slowestMs) { stats.slowestMs = ms; stats.slowest = `#${i}`; }
+    if (ms > stats.slowestMs) { stats.slowestMs = ms; stats.slowest = `case ${i}`; }
   }
+  stats.units = fed;
   stats.modelled = modelled;
+  stats.peakRssMb = process.resourceUsage().maxRSS / 1024;
   return stats;
 }
 
 function main(): void {
-  const scale = Number(process.env.FUZZ_SCALE ?? 1);
-  const s = fuzzReassembly(Math.max(1, Math.round(20000 * scale)), Number(process.env.FUZZ_SEED ?? 1));
-  const rss = Math.round(process.resourceUsage().maxRSS / 1024);
-  console.log(`reassembly: ${s.tried} tried (${s.modelled} banners checked against the model), ${s.crashes.length} crashes, ${s.hangs} hangs, slowest ${s.slowestMs.toFixed(1)} ms (${s.slowest}), peak RSS ${rss} MB`);
+  const { scale, seed } = fuzzEnv();
+  console.log(`reassembly: FUZZ_SCALE=${scale} FUZZ_SEED=${seed}`);
+  const s = fuzzReassembly(Math.max(1, Math.round(20000 * scale)), seed);
+  console.log(summaryLine('reassembly', s, `cases, ${s.modelled} banners checked against the model`));
   console.log(`  ends: ${Object.entries(ends).map(([e, n]) => `${e} ${n}`).join(', ')}`);
-  for (const c of s.crashes) console.log('  ' + c);
-  if (s.crashes.length || s.hangs) process.exit(1);
+  for (const c of s.errors) console.log('  ' + c);
+  if (s.crashes || s.hangs) process.exit(1);
 }
 
 if (require.main === module) main();
