@@ -56,7 +56,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts.rate !== undefined && opts.bandwidth !== undefined) throw new UsageError('give --rate or --bandwidth, not both');
     const key = readKeyFile(opts['key-file']);
     const { base: sportBase, count: sportCount } = parsePortRange(opts['source-port']) as PortRange;
-    const plan = buildProbePlan(opts);
+    const plan = buildProbePlan(opts, key);
     const probes = plan.probesInUse();
     // Probes and banner validation matter only when catch asks for probes (--replies).
     const withReplies = opts.replies.length > 0;

@@ -172,7 +172,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const heads = (shard ? shard.line : '') + scanLine;
       let out: Readable = catchStage.child.stdout!;
       const down: Stage[] = [];
-      if (opts.banners) { const s = startStage('banners', passThrough(opts, SERVICE_PROBES_OPTIONS), io.stderr, out); down.push(s); out = s.child.stdout!; }
+      if (opts.banners) {
+        // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
+        // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
+        const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
+          '--max-banner', String(opts['max-banner'])];
+        const s = startStage('banners', args, io.stderr, out);
+        down.push(s); out = s.child.stdout!;
+      }
       if (opts['output-format'].length) {
         const head = path.join(dir, 'head.ndjson');
         fs.writeFileSync(head, heads);

@@ -12,8 +12,9 @@ export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable',
 export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
-// tool whose output trawl reads (fmt shows it).
-type Writer = 'targets' | 'catch' | 'banners' | 'other';
+// tool whose output trawl reads (fmt shows it). 'reassembly' is banners writing a banner record's
+// own fields when it joins segments into one; 'banners' its service fields, added to any banner.
+type Writer = 'targets' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
 interface Kinds { string: string; number: number; boolean: boolean; strings: string | string[]; name: string | null }
@@ -60,6 +61,12 @@ export const FIELDS = [
   { name: 'offset', kind: 'number', in: ['segment'], by: 'catch' },
   { name: 'len', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
   { name: 'truncated', kind: 'boolean', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'complete', kind: 'boolean', in: ['banner'], by: 'reassembly' },
+  { name: 'gaps', kind: 'number', in: ['banner'], by: 'reassembly' },
+  { name: 'gap_ranges', kind: 'string', in: ['banner'], by: 'reassembly' },
+  { name: 'segments', kind: 'number', in: ['banner'], by: 'reassembly' },
+  { name: 'end', kind: 'string', in: ['banner'], by: 'reassembly' },
+  { name: 'conflicts', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'flags', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
   { name: 'data', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
   { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
