@@ -94,7 +94,7 @@ test('TLS 1.3: decrypted with --key-file (the chain, every handshake message); w
   assert.is(named.cert_chain_sha256.length, 4);
 });
 
-test('fmt -o certs writes the PEM chain the server was given; -o xml carries it as nmap\'s ssl-cert script', async () => {
+test('fmt -o certs writes the PEM chain the server was given; -o xml carries it as nmap\'s ssl-cert table in the banner script', async () => {
   const stream = await flight({ minVersion: 'TLSv1.3' });
   const b = lines((await runInProcess('banners', ['--key-file', keyFile], segments(stream))).stdout)[0];
   const rec = JSON.stringify(b) + '\n';
@@ -104,7 +104,7 @@ test('fmt -o certs writes the PEM chain the server was given; -o xml carries it 
   assert.equal(got.map((p) => sha256(new X509Certificate(p))), pems(CHAIN).map(sha256));
   const xml = trawl(['fmt', '-o', 'xml'], rec);
   assert.is(xml.code, 0, xml.stderr);
-  assert.match(xml.stdout, /<script id="ssl-cert" output="Subject: CN=rsa\.trawl\.test,O=trawl test,C=ZZ&#10;/);
+  assert.match(xml.stdout, /<script id="banner" output="[^"]*"><table key="ssl-cert"><elem key="output">Subject: CN=rsa\.trawl\.test,O=trawl test,C=ZZ&#10;/);
   assert.match(xml.stdout, new RegExp(`<elem key="sha256">${b.cert_sha256}</elem>`));
   assert.is((xml.stdout.match(/<table key="chain">(<elem key="sha256">[0-9a-f]{64}<\/elem>){4}<\/table>/g) ?? []).length, 1);
   const dtd = '/usr/share/nmap/nmap.dtd';

@@ -1,6 +1,6 @@
-// The NSE script elements nmap's own scripts would write for what banners read: ssl-cert (the leaf
-// certificate and the chain's fingerprints) and http-title, so nmap-style XML carries those fields
-// where nmap's tools look for them.
+// The tables nmap's ssl-cert (the leaf certificate and the chain's fingerprints) and http-title
+// scripts would write for what banners read, carried inside the port's one banner script: ndiff
+// (Debian's, Python 3) cannot sort two scripts of one port, so each is a table keyed by its name.
 import type { AnyRecord } from '../records';
 import { toPem } from '../tls/cert';
 import { xmlEscape as x } from './escape';
@@ -23,7 +23,7 @@ function sslCert(b: AnyRecord): string {
     `SHA-256: ${b.cert_sha256}`,
   ];
   const chain = Array.isArray(b.cert_chain_sha256) ? b.cert_chain_sha256 : [];
-  return `<script id="ssl-cert" output="${x(lines.join('\n'))}">` +
+  return '<table key="ssl-cert">' + elem('output', lines.join('\n')) +
     `<table key="subject">${elem('commonName', b.cert_subject_cn)}${elem('rfc4514', b.cert_subject)}</table>` +
     `<table key="issuer">${elem('commonName', b.cert_issuer_cn)}${elem('rfc4514', b.cert_issuer)}</table>` +
     `<table key="pubkey">${elem('type', b.cert_key_type)}${elem('bits', b.cert_key_bits)}${elem('curve', b.cert_key_curve)}</table>` +
@@ -32,15 +32,15 @@ function sslCert(b: AnyRecord): string {
     elem('sha1', b.cert_sha1) + elem('sha256', b.cert_sha256) +
     elem('pem', toPem(Buffer.from(b.cert_der, 'base64'))) +
     (chain.length ? `<table key="chain">${chain.map((h) => elem('sha256', h)).join('')}</table>` : '') +
-    '</script>';
+    '</table>';
 }
 
 function httpTitle(b: AnyRecord): string {
   if (typeof b.http_title !== 'string') return '';
-  return `<script id="http-title" output="${x(b.http_title)}">${elem('title', b.http_title)}</script>`;
+  return `<table key="http-title">${elem('title', b.http_title)}</table>`;
 }
 
-/** The script elements of one banner record (empty when it has no certificate or title). */
-export function nmapScripts(b: AnyRecord): string {
+/** The tables of one banner record (empty when it has no certificate or title). */
+export function nmapTables(b: AnyRecord): string {
   return sslCert(b) + httpTitle(b);
 }
