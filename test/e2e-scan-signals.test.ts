@@ -14,15 +14,17 @@ test.after(() => testbedDown(name));
 interface Run { code: number; stdout: string; stderr: string }
 
 /** Starts scan as the leader of a new process group (setsid), as a shell runs a foreground job;
- *  act(pid) is called once the first record arrived. */
+ *  act(pid) is called once the first open record arrived. */
 async function scanWith(args: string[], act: (pid: number) => void | Promise<void>): Promise<Run> {
   const child = spawn('setsid', ['ip', 'netns', 'exec', tb!.scanNs, process.execPath, TRAWL, 'scan', '-i', tb!.scanIf, ...args]);
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; });
   const closed = new Promise<number>((res) => child.on('close', (c, s) => res(c ?? (s ? -1 : -2))));
-  for (let k = 0; k < 400 && !stdout.includes('\n') && child.exitCode === null; k++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(stdout.includes('\n'), `no record from the scan: ${stderr}`);
+  // The scan record heads the output before any stage runs: wait for a record catch made.
+  const found = () => stdout.includes('"type":"open"');
+  for (let k = 0; k < 400 && !found() && child.exitCode === null; k++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(found(), `no open record from the scan: ${stderr}`);
   await act(child.pid!);
   return { code: await closed, stdout, stderr };
 }

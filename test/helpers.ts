@@ -51,3 +51,16 @@ export function privateKey(file: string): string {
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return copy;
 }
+
+/** Every row a sink format (sqlite) wrote to FILE but the scans table's (times and command
+ *  lines), one JSON line per row, in table and row order: what the tests compare for a format
+ *  that writes a file instead of standard output. */
+export function sinkRows(file: string): string {
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'scans' ORDER BY name").all() as { name: string }[];
+    return tables.flatMap(({ name }) => (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as object[])
+      .map((row) => `${name} ${JSON.stringify(row)}\n`)).join('');
+  } finally { db.close(); }
+}

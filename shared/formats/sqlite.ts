@@ -69,10 +69,10 @@ function value(col: string, v: unknown): unknown {
 class SqliteSink implements Sink {
   private db: Database;
   private insert = new Map<string, { st: Statement; cols: [string, string][]; keys: Set<string> }>();
-  private insCert: Statement;
-  private insOther: Statement;
-  private insScan: Statement;
-  private endScan: Statement;
+  private insCert!: Statement;   // set by setup()
+  private insOther!: Statement;
+  private insScan!: Statement;
+  private endScan!: Statement;
   private scanId: number | null = null;
   private scanRecords = 0;
   private lastUs = 0;
@@ -80,11 +80,18 @@ class SqliteSink implements Sink {
   private inTx = false;
   private timer: NodeJS.Timeout | null = null;
   private params: unknown[] = [];   // reused for every row
+  private failed: Error | null = null;
 
   constructor(private ctx: FormatContext, file: string) {
     let Driver: new (f: string) => Database;
     try { Driver = require('better-sqlite3'); } catch (e) { throw new FatalError(`-o sqlite needs better-sqlite3 (npm ci): ${(e as Error).message}`); }
     try { this.db = new Driver(file); } catch (e) { throw new FatalError(`cannot write ${file}: ${(e as Error).message}`); }
+    // A full disk fails here already (the schema is the first write): the same message as a
+    // failed write later, never an internal error with a stack.
+    try { this.setup(); } catch (e) { throw new FatalError(`writing ${file}: ${(e as Error).message}`); }
+  }
+
+  private setup() {
     // WAL with NORMAL sync: a crash loses at most the last transactions, never the file, and a
     // commit costs no fsync (an in-place journal cost twice the time per row).
     this.db.pragma('journal_mode = WAL');
@@ -104,7 +111,9 @@ class SqliteSink implements Sink {
     if (this.inTx) return;
     this.db.exec('BEGIN');
     this.inTx = true;
-    this.timer = setTimeout(() => { this.timer = null; this.commit(); }, COMMIT_MS);
+    // A commit that fails in the timer (full disk) is kept and thrown by the next write or finish,
+    // where the output reports it: never an uncaught exception.
+    this.timer = setTimeout(() => { this.timer = null; try { this.commit(); } catch (e) { this.failed ??= e as Error; } }, COMMIT_MS);
     this.timer.unref();
   }
 
@@ -131,6 +140,7 @@ class SqliteSink implements Sink {
   }
 
   write(rec: AnyRecord): undefined {
+    if (this.failed) throw this.failed;
     this.begin();
     if (rec.type === 'scan') { this.startScan(rec); return undefined; }
     // Records with no scan record before them (old files, peers' output) get a scan row of their own.
@@ -161,6 +171,7 @@ class SqliteSink implements Sink {
   }
 
   async finish(): Promise<void> {
+    if (this.failed) { try { this.db.close(); } catch { /* already failing */ } throw this.failed; }
     if (this.scanId !== null) { this.begin(); this.closeScan(); }
     this.commit();
     for (const s of INDEXES) this.db.exec(s);

@@ -10,6 +10,7 @@ import { Rng, Summary, newSummary, timed } from './common';
 import { FORMATS } from '../../shared/formats/registry';
 import { readPcapFile } from '../packets';
 import { nativeBuilt } from '../pcap-files';
+import { sinkRows } from '../helpers';
 
 const HANG_MS = 5000;
 const CMDS = path.join(__dirname, '..', '..', 'cmds');
@@ -66,7 +67,7 @@ function goodRecords(rng: Rng, n: number, mark: number): { line: string; ip: str
 // The good records each format shows (certs shows certificates only, hosts open hosts).
 const ANY = /./;
 const SHOWN: Record<string, RegExp> = {
-  ndjson: ANY, csv: ANY, list: ANY, json: ANY, xml: ANY, grepable: ANY, hosts: /"type":"(open|banner)"/,
+  ndjson: ANY, csv: ANY, list: ANY, json: ANY, xml: ANY, grepable: ANY, hosts: /"type":"(open|banner)"/, sqlite: ANY,
 };
 
 /** Runs cases until at least minRecords lines went through every command. */
@@ -109,7 +110,11 @@ export async function fuzzNdjson(minRecords: number, rng: Rng, log: (s: string) 
       const codeOk = (r: { code: number; stderr: string }) => (r.code === 0 || r.code === 3 ? null : `exit ${r.code}: ${r.stderr.slice(0, 300)}`);
       for (const f of FORMATS) {
         await check(`fmt -o ${f.name}`, async () => {
-          const r = await run('fmt', ['-o', f.name, '-q'], input);
+          // A sink format writes a file of its own, read back row by row.
+          const file = f.sink ? path.join(dir, `out.${f.name}`) : null;
+          if (file) fs.rmSync(file, { force: true });
+          const r = await run('fmt', ['-o', file ? `${f.name}:${file}` : f.name, '-q'], input);
+          if (file && fs.existsSync(file)) r.stdout = sinkRows(file);
           const shown = good.filter((g) => SHOWN[f.name]?.test(g.line));
           const missing = shown.filter((g) => !r.stdout.includes(g.ip)).map((g) => g.ip);
           return codeOk(r) ?? (missing.length ? `${missing.length} good records missing (${missing[0]})` : null);
