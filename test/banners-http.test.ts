@@ -81,7 +81,9 @@ test('a body over --max-banner: kept and decoded up to the limit, marked; a gzip
   assert.is(g.http_body_truncated, true);
   assert.ok(g.http_body_len <= 256 * 1024 && g.http_body_len > 200 * 1024, `decoded ${g.http_body_len}`);
   assert.is(g.http_body_sha256, sha(Buffer.alloc(g.http_body_len)));
-  assert.ok(ms < 5000, `${ms} ms`);
+  // Far above the ~0.3 s it takes alone: only a decoder that went on past the limit gets near (the
+  // machine that runs the tests may be shared by several test runs).
+  assert.ok(ms < 20000, `${ms} ms`);
 });
 
 test('HTTP bodies, hostile: bad chunk sizes, corrupt gzip, unknown codings are reported, never thrown; 204 has no body', () => {
