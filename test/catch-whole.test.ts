@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as P from './packets';
 import * as R from './responses';
-import { lines } from './helpers';
+import { lines, runInProcess } from './helpers';
 import { catchReading, readRequests } from './requests';
 import {
   ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_RST, REPLY_RST_LATER,
@@ -134,6 +134,59 @@ test('a server without timestamps: segments without offset, joined through the o
   assert.equal(r.reqs.map((q) => [q.kind, q.flags, q.delay_ms]), [
     [REPLY_ACK_PROBE, 0, 2500], [REPLY_RST_LATER, 0, 2500], [REPLY_RST_LATER, 0, 2500], [REPLY_RST_LATER, 0, 2500],
   ]);
+});
+
+// The same captures through catch --pcap | banners: one banner per connection, whole or marked.
+async function joined(frames: Uint8Array[], catchArgs: string[] = [], bannersArgs: string[] = []): Promise<any[]> {
+  const r = await run(frames, catchArgs);
+  const b = await runInProcess('banners', ['--no-service-probes', '-q', ...bannersArgs], r.records.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  assert.is(b.code, 0, b.stderr);
+  return lines(b.stdout).filter((x) => x.type === 'banner');
+}
+const fields = (b: any) => [b.len, b.complete, b.truncated, b.gaps, b.segments, b.end];
+
+test('catch --pcap | banners: three segments, reordered and repeated, make one whole banner', async () => {
+  const c = conn(), b = body(3000);
+  const [s0, s1, s2] = R.segments(c, b, [1000, 2000], true);
+  for (const frames of [[R.synAck(c), s0, s1, s2], [R.synAck(c), s2, s0, s0, s1, s2]]) {
+    const out = await joined(frames);
+    assert.is(out.length, 1);
+    assert.equal(fields(out[0]), [3000, true, false, 0, 3, 'fin']);
+    assert.equal(Buffer.from(out[0].data, 'base64'), Buffer.from(b));
+  }
+});
+
+test('catch --pcap | banners: a lost middle segment is a hole in the banner (gaps, data up to it), not papered over', async () => {
+  const c = conn(), b = body(3000);
+  const [s0, , s2] = R.segments(c, b, [1000, 2000], true);
+  const [out] = await joined([R.synAck(c), s0, s2]);
+  assert.equal(fields(out), [3000, false, false, 1000, 2, 'fin']);
+  assert.is(out.gap_ranges, '1000-1999');
+  assert.equal(Buffer.from(out.data, 'base64'), Buffer.from(b.subarray(0, 1000)));
+});
+
+test('catch --pcap | banners: larger than the first window, cut at --max-banner (truncated, end limit); the limit hit exactly', async () => {
+  const c = conn(), b = body(100_000);
+  const [big] = await joined([R.synAck(c), ...R.segments(c, b, R.everyMss(b.length))], ['--max-banner', '40000'], ['--max-banner', '40000']);
+  assert.is(big.truncated, true);
+  assert.is(big.gaps, 0);
+  assert.is(big.end, 'limit');
+  assert.equal(Buffer.from(big.data, 'base64'), Buffer.from(b.subarray(0, 40000)));
+  const small = body(2000);
+  const [exact] = await joined([R.synAck(c), ...R.segments(c, small, [1000], true)], ['--max-banner', '2000'], ['--max-banner', '2000']);
+  assert.equal(Buffer.from(exact.data, 'base64'), Buffer.from(small));
+  assert.is(exact.gaps, 0);
+});
+
+test('catch --pcap | banners: a FIN alone is an empty, complete banner; no timestamps: joined through the open record', async () => {
+  const [fin] = await joined([R.synAck(conn({ probeLen: 0 })), R.segment(conn({ probeLen: 0 }), 0, '', 'FA')]);
+  assert.equal(fields(fin), [0, true, false, 0, 1, 'fin']);
+  assert.is(fin.data, '');
+  const c = conn({ timestamps: false }), b = body(3000);
+  const out = await joined([R.synAck(c), ...R.segments(c, b, [1000, 2000], true).reverse()]);
+  assert.is(out.length, 1);
+  assert.equal(fields(out[0]), [3000, true, false, 0, 3, 'fin']);
+  assert.equal(Buffer.from(out[0].data, 'base64'), Buffer.from(b));
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
