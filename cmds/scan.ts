@@ -42,6 +42,7 @@ export const info: CommandInfo = {
     { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
     MAX_BANNER_OPTION,
     NO_RST_OPTION,
+    { name: 'save', type: 'string', arg: 'FILE', help: 'catch writes the packets it captures to FILE (pcap, or pcapng by name), to replay with catch --pcap' },
     { name: 'output-format', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
     ...SERVICE_PROBES_OPTIONS,
@@ -157,7 +158,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // catch first; targets and blast once catch's capture socket exists, so the first replies
       // are not missed. targets is started only when blast can read it at once: Node's
       // child_process drains and drops the unread stdout of a child that has exited.
-      const catchStage = startStage('catch', [...common, ...catchReplies, ...progress], errOf('catch'));
+      const save = opts.save ? ['--save', opts.save] : [];
+      const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });

@@ -152,7 +152,8 @@ test('scan --banners: one whole banner per connection (TLS 1.2 and 1.3 chains, 1
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   const before = synRetrans();
-  const r = scan(`--banners --max-banner 262144 --no-service-probes --probe ${P.page10},${P.page100}:http --probe ${P.tls12},${P.tls13}:tls --probe ${P.greet}:null`, '198.19.0.81');
+  const pcap = path.join(dir, 'scan.pcap');
+  const r = scan(`--banners --save ${pcap} --max-banner 262144 --no-service-probes --probe ${P.page10},${P.page100}:http --probe ${P.tls12},${P.tls13}:tls --probe ${P.greet}:null`, '198.19.0.81');
   assert.is(r.code, 0, r.stderr);
   const banners = r.records.filter((x) => x.type === 'banner');
   for (const ip of ['198.18.4.1', '198.18.4.2']) {
@@ -176,7 +177,8 @@ test('scan --banners: one whole banner per connection (TLS 1.2 and 1.3 chains, 1
         assert.is(b.http_body_sha256, crypto.createHash('sha256').update(want).digest('hex'), `${where}: the body served`);
         assert.is(b.http_body_complete, true);
         assert.is(b.complete, true, where);
-        assert.ok(b.segments > 3, `${where}: many segments (${b.segments})`);
+        // 100 KiB is more than the 64 KiB window of the ACK+probe: only our ACKs of data bring the rest.
+        if (port === P.page100) assert.ok(b.segments >= 2, `${where}: past the first window (${b.segments} segments)`);
       } else if (port === P.redis) {
         const m = /^\$(\d+)\r\n/.exec(data.toString('latin1'))!;
         assert.is(b.redis_info_len, Number(m[1]));
@@ -193,6 +195,18 @@ test('scan --banners: one whole banner per connection (TLS 1.2 and 1.3 chains, 1
   assert.is(banners.length, 2 * PORTS.length, 'no other banner');
   assert.equal(leftOpen(), [], 'no connection left open on the target');
   assert.is(synRetrans() - before, 0, 'no SYN-ACK retransmitted');
+  // The capture scan --save wrote, replayed: the same banners.
+  const key = path.join(dir, '198.19.0.81.key');
+  const re = inNs(tb.scanNs, `$TRAWL catch --pcap ${pcap} --key-file ${key} --source-ip 198.19.0.81 --max-banner 262144 -q | ` +
+    `$TRAWL banners --key-file ${key} --max-banner 262144 --no-service-probes -q`);
+  assert.is(re.code, 0, re.stderr);
+  const replayed = lines(re.stdout).filter((x) => x.type === 'banner');
+  assert.is(replayed.length, banners.length);
+  for (const b of banners) {
+    const again = replayed.find((x) => x.ip === b.ip && x.port === b.port) ?? {};
+    const differ = [...new Set([...Object.keys(b), ...Object.keys(again)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(again[k]));
+    assert.equal(differ.map((k) => [k, b[k], again[k]]), [], `${b.ip}:${b.port}: catch --pcap | banners gives what the live scan gave`);
+  }
 });
 
 test('scan without --banners: every open port reset (masscan\'s behaviour), nothing left open, no SYN-ACK retransmitted', () => {
