@@ -12,13 +12,16 @@ import { LineWriter } from '../shared/writer';
 import { shardLine } from '../shared/shard-record';
 import { checkParts } from '../shared/merge/check';
 import { readHead } from '../shared/merge/head';
+import { isSqlite, mergeSqlite, sqliteHead } from '../shared/merge/sqlite';
 
 export const info: CommandInfo = {
   name: 'merge',
   summary: 'check that shard outputs are one whole scan and write them as one result',
-  synopsis: '[--check] FILE...',
+  synopsis: '[--check] [-o sqlite:OUT] FILE...',
   options: [
     { name: 'check', type: 'boolean', help: 'check that the files are one whole scan, and write nothing' },
+    { name: 'output', short: 'o', type: 'string', arg: 'sqlite:FILE', help: 'SQLite shard outputs (fmt -o sqlite) merge into FILE, a new database',
+      check: (v: string) => (/^sqlite:./.test(v) ? undefined : 'takes sqlite:FILE (NDJSON shard outputs merge to standard output)') },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     HELP_OPTION,
@@ -30,7 +33,16 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const files: string[] = opts._;
     if (files.length === 0) throw new UsageError('give the shard outputs as FILE arguments');
     if (files.includes('-')) throw new UsageError('merge reads files, not standard input: it checks the head of every file before it writes');
-    const verdict = checkParts(files.map(readHead));
+    for (const f of files) if (!fs.existsSync(f)) throw new FatalError(`cannot read ${f}: no such file`);
+    // SQLite shard outputs merge into a database, NDJSON ones into a stream: one kind per merge.
+    const sqlite = files.filter(isSqlite);
+    if (sqlite.length && sqlite.length < files.length) {
+      throw new UsageError(`${sqlite[0]} is an SQLite database but ${files.find((f) => !isSqlite(f))} is not: merge shard outputs of one kind`);
+    }
+    const out: string | undefined = opts.output?.slice('sqlite:'.length);
+    if (sqlite.length && !out && !opts.check) throw new UsageError('SQLite shard outputs merge into a new database: give -o sqlite:FILE');
+    if (!sqlite.length && out) throw new UsageError('-o sqlite:FILE merges SQLite shard outputs (fmt -o sqlite); NDJSON ones go to standard output (| trawl fmt -o sqlite:FILE)');
+    const verdict = checkParts(files.map(sqlite.length ? sqliteHead : readHead));
     if (verdict.problems.length) {
       for (const p of verdict.problems) report.error(p);
       return EXIT_FAIL;
@@ -41,6 +53,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const what = `${shards} shard${shards === 1 ? '' : 's'} (${parts} file${parts === 1 ? '' : 's'}) of scan seed ${merged.seed}, plan ${merged.plan}`;
     if (opts.check) {
       if (!opts.quiet) report.info(`${what}: complete`);
+      return EXIT_OK;
+    }
+
+    if (out) {
+      const rows = mergeSqlite(verdict.order, merged, out);
+      if (!opts.quiet) report.info(`merged ${what}: ${rows} records into ${out}`);
       return EXIT_OK;
     }
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
-import { isRoot, lines, ROOT, sh, TRAWL } from './helpers';
+import { isRoot, lines, ROOT, sh, sinkRows, TRAWL } from './helpers';
 import { testbedUp, testbedDown, testbedName, Testbed } from './testbed';
 import { groundTruth, resultsOf, SHARD_PORTS, SHARD_RANGE } from './shard-truth';
 
@@ -62,6 +62,22 @@ exec ip netns exec "$n" ${process.execPath} ${TRAWL} "$@"
   // Each shard found only its own targets: the four shards' results do not overlap.
   const sizes = files.map((f) => resultsOf(fs.readFileSync(f, 'utf8')).results.length);
   assert.is(sizes.reduce((a, b) => a + b), 2304);
+});
+
+test('the same four shards as SQLite (fmt -o sqlite): merge -o sqlite gives the rows one machine\'s database has', () => {
+  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
+  const db = (f: string) => { const out = f.replace(/ndjson$/, 'db'); assert.is(sh(`$TRAWL fmt -o sqlite:${out} < ${f}`).code, 0); return out; };
+  const shards = [1, 2, 3, 4].map((k) => db(`${dir}/shard-${k}.ndjson`));
+  const m = sh(`$TRAWL merge -o sqlite:${dir}/merged.db ${shards.join(' ')}`);
+  assert.is(m.code, 0, m.stderr);
+  assert.match(m.stderr, /merged 4 shards \(4 files\) of scan seed 4242, plan [0-9a-f]{16}: 2304 records into /);
+  // Every row up to order: results by table, address and port (times, source ports and TTLs
+  // differ from run to run), the other rows (the shard record) whole; the scans row aside.
+  const rows = (f: string) => sinkRows(f).split('\n').filter((l) => l).map((l) => {
+    const [table, json] = [l.slice(0, l.indexOf(' ')), JSON.parse(l.slice(l.indexOf(' ') + 1))];
+    return json.ip !== undefined ? `${table} ${json.scan_id} ${json.ip}:${json.port}` : l;
+  }).sort();
+  assert.equal(rows(`${dir}/merged.db`), rows(db(`${dir}/single.ndjson`)));
 });
 
 test('merge names a missing shard, a doubled shard and a shard of another scan', () => {

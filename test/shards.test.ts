@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { lines, TRAWL, trawl } from './helpers';
+import { lines, sinkRows, TRAWL, trawl } from './helpers';
 import { shardFromEnv } from '../shared/targets/shard-env';
 import { UsageError } from '../shared/exit';
 import { planHash, ShardRecord } from '../shared/shard-record';
@@ -155,6 +155,43 @@ test('merge: bad input is named; a bad line is skipped and counted (exit 3), a s
   assert.match(r.stderr, 'cannot read');
   assert.is(trawl(['merge']).code, 2);
   assert.is(trawl(['merge', '-']).code, 2);
+});
+
+test('merge -o sqlite: SQLite shard outputs make the database fmt -o sqlite makes of the merged stream; errors named', () => {
+  const a = write('sa.ndjson', line(rec(1, 3, { targets: 20 })) + '{"type":"scan","args":"trawl scan 198.18.0.0/24 --seed 7 --shard 1/3","ports":"80","nports":1,"seed":"7","time_us":1700000000000001}\n' +
+    '{"type":"open","ip":"198.18.0.1","port":80,"sport":40000,"ttl":64,"time_us":1700000000000001}\n');
+  const b = write('sb.ndjson', line(rec(2, 3, { targets: 20 })) + '{"type":"closed","ip":"198.18.0.2","port":81,"time_us":1700000000000002}\n' +
+    '{"type":"banner","ip":"198.18.0.3","port":21,"data":"MjIw","service":"ftp","cert_sha256":"ab","cert_subject":"CN=x","time_us":1700000000000003}\n{"type":"odd","ip":"198.18.0.4"}\n');
+  const c = write('sc.ndjson', line(rec(3, 3, { targets: 20 })) + '{"type":"banner","ip":"198.18.0.5","port":443,"data":"AA==","cert_sha256":"ab","cert_subject":"CN=x","time_us":1700000000000004}\n');
+  const db = (f: string) => { const out = f.replace(/ndjson$/, 'db'); fs.rmSync(out, { force: true }); assert.is(trawl(['fmt', '-o', `sqlite:${out}`, f]).code, 0); return out; };
+  const [da, dbb, dc] = [a, b, c].map(db);
+  const want = write('merged-s.ndjson', trawl(['merge', a, b, c]).stdout);
+  const out = path.join(dir, 'merged.db');
+  const r = trawl(['merge', '-o', `sqlite:${out}`, dc, da, dbb]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^trawl merge: merged 3 shards \(3 files\) of scan seed 7, plan a{16}: 5 records into .*merged\.db\n$/);
+  const rows = (f: string) => sinkRows(f).split('\n').sort();
+  assert.equal(rows(out), rows(db(want)), 'rows of the merged database = fmt -o sqlite of the merged stream');
+  const scans = spawnSync('sqlite3', [out, 'SELECT args, start_us, end_us, records FROM scans'], { encoding: 'utf8' }).stdout;
+  assert.is(scans, 'trawl scan 198.18.0.0/24 --seed 7 --shard 1/3|1700000000000001|1700000000000004|5\n', 'one scans row for the whole');
+  assert.is(spawnSync('sqlite3', [out, 'SELECT first_seen_us FROM certs'], { encoding: 'utf8' }).stdout, '1700000000000003\n', 'a certificate first seen at its earliest sighting');
+
+  let e = trawl(['merge', '-o', `sqlite:${out}`, da, dbb, dc]);
+  assert.equal([e.code, e.stderr], [1, `trawl merge: ${out} exists: merge writes a new database (remove it or choose another name)\n`]);
+  e = trawl(['merge', '-o', `sqlite:${path.join(dir, 'm2.db')}`, da, dc]);
+  assert.equal([e.code, e.stderr], [1, 'trawl merge: shard 2 of 3 is missing (given: 1 and 3)\n']);
+  assert.not.ok(fs.existsSync(path.join(dir, 'm2.db')));
+  e = trawl(['merge', da, dbb, dc]);
+  assert.equal([e.code, e.stderr], [2, 'trawl merge: SQLite shard outputs merge into a new database: give -o sqlite:FILE\n']);
+  e = trawl(['merge', '-o', `sqlite:${path.join(dir, 'm3.db')}`, da, b]);
+  assert.equal([e.code, e.stderr], [2, `trawl merge: ${da} is an SQLite database but ${b} is not: merge shard outputs of one kind\n`]);
+  assert.is(trawl(['merge', '-o', 'json:x', a]).code, 2);
+  // Two shards appended to one database: two shard records, named.
+  const twice = db(a);
+  assert.is(trawl(['fmt', '-o', `sqlite:${twice}`, b]).code, 0);
+  e = trawl(['merge', '--check', twice]);
+  assert.equal([e.code, e.stderr], [1, `trawl merge: ${twice}: 2 shard records: give each shard's output as a file of its own\n`]);
 });
 
 test.run();

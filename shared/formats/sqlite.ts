@@ -28,7 +28,7 @@ export const TABLES: Record<string, [string, string][]> = {
 };
 
 // Certificate fields kept in certs, by fingerprint, instead of on every banner.
-const CERT: [string, string][] = [['subject', 'cert_subject'], ['subject_cn', 'cert_subject_cn'], ['issuer', 'cert_issuer'],
+export const CERT: [string, string][] = [['subject', 'cert_subject'], ['subject_cn', 'cert_subject_cn'], ['issuer', 'cert_issuer'],
   ['issuer_cn', 'cert_issuer_cn'], ['serial', 'cert_serial'], ['not_before_us', 'cert_not_before_us'], ['not_after_us', 'cert_not_after_us'],
   ['key_type', 'cert_key_type'], ['key_bits', 'cert_key_bits'], ['sans', 'cert_sans'], ['self_signed', 'cert_self_signed'], ['der', 'cert_der']];
 
@@ -81,6 +81,7 @@ class SqliteSink implements Sink {
   private timer: NodeJS.Timeout | null = null;
   private params: unknown[] = [];   // reused for every row
   private failed: Error | null = null;
+  private heldShard: AnyRecord | null = null;   // a shard record before its scan record
 
   constructor(private ctx: FormatContext, file: string) {
     let Driver: new (f: string) => Database;
@@ -137,12 +138,16 @@ class SqliteSink implements Sink {
     this.scanId = Number(r.lastInsertRowid);
     this.scanRecords = 0;
     this.lastUs = 0;
+    if (this.heldShard) { this.insOther.run(this.scanId, 'shard', JSON.stringify(this.heldShard)); this.heldShard = null; }
   }
 
   write(rec: AnyRecord): undefined {
     if (this.failed) throw this.failed;
     this.begin();
     if (rec.type === 'scan') { this.startScan(rec); return undefined; }
+    // A shard output starts with its shard record, then the scan record: the shard record belongs
+    // to that scan's row (one scan, one row), not to a row of its own.
+    if (rec.type === 'shard' && this.scanId === null) { this.heldShard = rec; return undefined; }
     // Records with no scan record before them (old files, peers' output) get a scan row of their own.
     if (this.scanId === null) this.startScan(typeof rec.time_us === 'number' ? { type: 'none', time_us: rec.time_us } : null);
     this.scanRecords++;
@@ -172,6 +177,7 @@ class SqliteSink implements Sink {
 
   async finish(): Promise<void> {
     if (this.failed) { try { this.db.close(); } catch { /* already failing */ } throw this.failed; }
+    if (this.heldShard) { this.begin(); this.startScan(null); }   // a shard record and nothing else
     if (this.scanId !== null) { this.begin(); this.closeScan(); }
     this.commit();
     for (const s of INDEXES) this.db.exec(s);
