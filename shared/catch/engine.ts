@@ -10,7 +10,8 @@
 //   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + RST (kind 2)
 //   RST-ACK, ack = ISN+1, seq = 0      closed (RFC 793: the answer to a SYN has seq 0)
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
-//   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp}, then
+//   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp} (never
+//                                      with --no-probe: nothing is established), then
 //       FIN (the response is whole)           RST now (kind 2)
 //       end reaches --max-banner (offset)     RST now
 //       below it (offset)                     ACK of the data (kind 3), re-arming the idle RST
@@ -301,13 +302,15 @@ export class CatchEngine {
         if (this.dedup.check(DK_CLOSED, this.cTarget[j], this.ports(j), 0) !== DEDUP_NEW) { c.duplicate++; return; }
         this.closedRecord(j, times, true); return;
       }
-      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
+      // Without probes (--no-probe) no connection is ever established: nothing after the
+      // handshake can be ours, and the range of probe lengths would only weaken the cookie.
+      if (dd > MAX_PROBE_LEN || !cfg.probe) { c.bad_cookie++; return; }
       this.segment(j, buf, times, slot, dd);
       return;
     }
     if (kind === K_DATA) {
       const dd = (this.cAck[j] - isn1) >>> 0;
-      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
+      if (dd > MAX_PROBE_LEN || !cfg.probe) { c.bad_cookie++; return; }
       this.segment(j, buf, times, slot, dd);
       return;
     }
