@@ -3,7 +3,7 @@
 // each response coming and then close it: ACK+probe, ACKs of data, RSTs now and later.
 import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { IO } from '../shared/io';
+import { IO, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -66,6 +66,11 @@ export const info: CommandInfo = {
     },
     {
       name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: 64 x --max-banner, from ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
+      check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
+    },
+    {
+      name: 'output-buffer', type: 'number', arg: 'BYTES', default: 256 * 1024 * 1024,
+      help: 'records queued for a slow reader of a pipe before catch waits for it (and stops capturing)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
     },
     { name: 'save', type: 'string', arg: 'FILE', help: 'write the packets captured to FILE as they come (pcapng if it ends in .pcapng, else pcap)' },
@@ -160,7 +165,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   }, MAX_BATCH);
   const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 
-  const w = new LineWriter(io.stdout);
+  const w = new LineWriter(queuedStdout(io, opts['output-buffer']));
   const c = engine.counters;
   const drops = () => { try { const s = src.stats(); return s.dropped + s.ifdropped; } catch { return 0; } };
   const status = new Status('catch', io.stderr, () => ({
