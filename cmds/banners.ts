@@ -1,24 +1,38 @@
-// trawl banners: adds `service` and protocol fields to banner records; passes every other record through.
+// trawl banners: joins catch's segment records into one banner record per connection (bounded
+// reassembly), adds `service` and protocol fields to banner records, passes every other record through.
 import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
 import { readAnyRecords } from '../shared/peers/read';
+import { quoteInput } from '../shared/quote';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
 import { enrichBanner } from '../shared/parsers/banner';
+import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
-import { quoteInput } from '../shared/quote';
 import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
+import { readKeyFile } from '../shared/key';
+import { checkSni } from '../shared/tls/hello';
+import { TlsProbeHello, tlsProbeHello } from '../shared/probes/tls';
+import { REASSEMBLY_OPTIONS, reassemblyLimits } from '../shared/reassembly/options';
+import { Finished, Reassembler } from '../shared/reassembly/table';
+import { readSegment } from '../shared/reassembly/segment';
+import { bannerRecord } from '../shared/reassembly/record';
 
 export const info: CommandInfo = {
   name: 'banners',
-  summary: 'identify the service of each banner record and add its fields (http_status, ssh_software, cert_subject_cn...)',
-  synopsis: '[--service-probes FILE | --no-service-probes] [options] < records',
+  summary: 'join segment records into one banner per connection, identify its service and add its fields (http_status, ssh_software, cert_subject_cn...)',
+  synopsis: '[--key-file FILE [--sni NAME]] [--service-probes FILE | --no-service-probes] [options] < records',
   options: [
+    ...REASSEMBLY_OPTIONS,
+    { name: 'key-file', type: 'string', arg: 'FILE',
+      help: "the scan's key (blast --key-file): TLS 1.3 answers to the tls probe are decrypted and give their certificates" },
+    { name: 'sni', type: 'string', arg: 'NAME', check: checkSni,
+      help: "the --sni blast's tls probe sent (with --key-file: the ClientHello must be the one sent)" },
     ...SERVICE_PROBES_OPTIONS,
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
@@ -48,13 +62,22 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     const cost = { nmapNs: 0 };
     const previewBytes: number = opts['preview-bytes'];
+    const limits = reassemblyLimits(opts);
+    if (typeof limits === 'string') throw new UsageError(limits);
+    if (opts.sni && !opts['key-file']) throw new UsageError('--sni is only used with --key-file (to recompute the tls probe\'s ClientHello)');
+    const tls: TlsProbeHello | undefined = opts['key-file'] ? tlsProbeHello(readKeyFile(opts['key-file']), opts.sni || undefined) : undefined;
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
     const services = new Map<string, number>();
+    const finished: Finished[] = [];
+    const reasm = new Reassembler(limits, (f) => finished.push(f));
+    const rc = reasm.counters;
 
     const w = new LineWriter(io.stdout);
     const status = new Status('banners', io.stderr, () => ({
-      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad },
-      text: `${counts.banners} banners, ${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
+      fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
+        ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes },
+      text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
+        `${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
     // A signal ends the read where it stands; what was read is flushed and the run exits 130.
@@ -62,35 +85,71 @@ export function run(argv: string[], io?: IO): Promise<number> {
 
     // Bad banner records count like bad lines: reported with where and what, skipped, exit 3.
     let bad = 0;
-    const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
-      if (w.closed || intr.signal) throw new Stop();
-      if (rec.type !== 'banner') { counts.passed++; return w.record(rec); }
-      // The first banner of a chain waits for its rules to compile, in slices that let a signal in.
+    const rejected = (line: number, why: string, rec: AnyRecord) => {
+      bad++;
+      report.error(`stdin:${line}: ${why}: ${quoteInput(JSON.stringify(rec))}`);
+    };
+    // A banner record, the input's or one reassembled here. The first banner of a probe waits for
+    // its nmap rules to compile, in slices that let a signal in.
+    const banner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       const probe = typeof rec.probe === 'string' ? rec.probe : null;
       const port = typeof rec.port === 'number' ? rec.port : 0;
-      if (probes && !probes.ready(probe, port)) return probes.prepareChain(probe, port, () => intr.signal !== null).then(() => onBanner(rec, line));
-      return onBanner(rec, line);
+      if (probes && !probes.ready(probe, port)) return probes.prepareChain(probe, port, () => intr.signal !== null).then(() => enriched(rec, line));
+      return enriched(rec, line);
     };
-    const onBanner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+    const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      const out = enrichBanner(rec, { previewBytes, probes, cost });
-      if (typeof out === 'string') {
-        bad++;
-        report.error(`stdin:${line}: ${out}: ${quoteInput(JSON.stringify(rec))}`);
-        return undefined;
-      }
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, maxBody: limits.maxBanner });
+      if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
       const svc = out.service as string;
       if (svc !== 'unknown') counts.identified++;
       if (out.nmap_probe !== undefined) counts.nmap++;
       services.set(svc, (services.get(svc) ?? 0) + 1);
+      // A reassembled response with no hole is also complete when its protocol says it ended.
+      if (out.complete === false && out.gaps === 0 && out.truncated === false && parserByName(svc)?.ended?.(out as any)) out.complete = true;
       return w.record(out);
+    };
+    // Banners of connections that ended, in the order they ended (their records come from us: a
+    // bad one would be our bug, not the input's).
+    const drain = (line: number): Promise<void> | undefined => {
+      let wait: Promise<void> | undefined;
+      for (const f of finished.splice(0)) {
+        const b = bannerRecord(f);
+        wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
+      }
+      return wait;
+    };
+    const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+      if (w.closed || intr.signal) throw new Stop();
+      // Record time moves the table's clock: connections idle since --idle are written first.
+      if (typeof rec.time_us === 'number') reasm.tick(rec.time_us);
+      const before = drain(line);
+      return before ? before.then(() => handle(rec, line)) : handle(rec, line);
+    };
+    const handle = (rec: AnyRecord, line: number): Promise<void> | undefined => {
+      let wait: Promise<void> | undefined;
+      if (rec.type === 'segment') {
+        const seg = readSegment(rec);
+        if (typeof seg === 'string') rejected(line, seg, rec);
+        else if (!reasm.segment(seg)) { counts.passed++; wait = w.record(rec); }
+      } else if (rec.type === 'banner') wait = banner(rec, line);
+      else {
+        if (rec.type === 'open') reasm.open(rec);
+        counts.passed++;
+        wait = w.record(rec);
+      }
+      return wait ? wait.then(() => drain(line)) : drain(line);
     };
 
     let read = { bad: 0 };
     const reading = readAnyRecords(io.stdin, report, onRecord).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
+      // End of input (or a signal): every connection still held is written, at the writer's pace.
+      try {
+        while (!w.closed && reasm.flushOne()) await drain(0);
+      } catch (e) { if (!(e instanceof Stop)) throw e; }
     } finally {
       intr.dispose();
       status.stop(!intr.signal);
@@ -104,6 +163,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
       report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
     }
+    if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
       report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);

@@ -11,6 +11,7 @@ import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions } from '../native/index';
 import { DROP_TEXT, RepliesQueue, REQUEST_DROPS } from '../shared/blast/replies';
+import { RstTimer } from '../shared/blast/rst-timer';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { readTargets } from '../shared/blast/reader';
 import { BlastSession } from '../shared/blast/session';
@@ -28,7 +29,10 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'cookie key shared with catch (trawl key FILE writes one); required' },
     ...SEND_OPTIONS,
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'write the frames to a pcap file instead of sending them (no privileges needed)' },
-    { name: 'replies', type: 'list', arg: 'FIFO', help: 'read catch\'s ACK+probe and RST requests from FIFO (yours alone; created with mode 0600 if missing; repeatable)' },
+    { name: 'replies', type: 'list', arg: 'FIFO', help: 'read catch\'s requests (ACK+probe, ACKs, RSTs) from FIFO (yours alone; created with mode 0600 if missing; repeatable)' },
+    { name: 'rst-queue', type: 'number', arg: 'N', default: 262144,
+      check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 24 ? undefined : 'must be an integer from 1 to 16777216'),
+      help: 'with --replies: RSTs waiting for their time at most (about 60 bytes each); past it the first due goes early' },
     { name: 'replies-max-age', type: 'number', arg: 'S', default: 60,
       check: (v: number) => (v >= 1 && v <= 3600 ? undefined : 'must be from 1 to 3600 seconds'),
       help: 'drop requests written more than S seconds ago (the server has given up by then)' },
@@ -53,7 +57,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts.rate !== undefined && opts.bandwidth !== undefined) throw new UsageError('give --rate or --bandwidth, not both');
     const key = readKeyFile(opts['key-file']);
     const { base: sportBase, count: sportCount } = parsePortRange(opts['source-port']) as PortRange;
-    const plan = buildProbePlan(opts);
+    const plan = buildProbePlan(opts, key);
     const probes = plan.probesInUse();
     // Probes and banner validation matter only when catch asks for probes (--replies).
     const withReplies = opts.replies.length > 0;
@@ -84,9 +88,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (layer3 && opts['router-mac'] !== undefined) {
       throw new UsageError(`option --router-mac: ${iface} is a layer-3 link (tun, WireGuard, PPP): its packets carry no MAC addresses`);
     }
+    const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr) => session.probeLength(slot, daddr)) : null;
     const replies = withReplies ? new RepliesQueue(key, {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
+      route: (b, off) => timer!.route(b, off),
     }) : null;
     // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
@@ -95,7 +101,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       routerMac: opts['router-mac'], layer3, sportBase, sportCount, rate, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
-    }, replies, report);
+    }, replies, report, timer);
     for (const p of opts.replies as string[]) replies!.open(p);
 
     const status = new Status('blast', io.stderr, () => {
@@ -106,7 +112,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         sent: st.sent, syns: e?.syns ?? 0, repeats: e?.resent ?? 0, replies: st.replies_sent,
         replies_rejected: st.replies_rejected, errors: st.errors, queued: e?.targets.count ?? 0,
         ipv6: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
-        ...(replies ? requestFields(replies) : {}),
+        ...(replies ? requestFields(replies, timer) : {}),
       };
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -142,9 +148,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
 }
 
 /** Status fields of the replies FIFOs: requests taken, and dropped by reason. */
-function requestFields(q: RepliesQueue): Record<string, number> {
+function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, number> {
   const f: Record<string, number> = { requests: q.received };
   for (const k of REQUEST_DROPS) f[`requests_${k}`] = q.drops[k];
+  if (t) {
+    f.rst_waiting = t.waiting;
+    for (const [k, v] of Object.entries(t.stats)) f[`rst_${k}`] = v;
+  }
   return f;
 }
 

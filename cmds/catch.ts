@@ -1,8 +1,9 @@
 // trawl catch: captures replies (live or from a pcap), validates them statelessly against the
-// key, writes open/closed/unreachable/banner records and asks blast for ACK+probe and RST.
+// key, writes open/closed/unreachable/segment records and asks blast for the packets that keep
+// each response coming and then close it: ACK+probe, ACKs of data, RSTs now and later.
 import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { IO } from '../shared/io';
+import { IO, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -16,17 +17,20 @@ import { parseSources, SOURCE_IP_OPTION } from '../shared/source-ip';
 import { isLayer3Link } from '../shared/netinfo';
 import { linktypeSupported } from '../shared/packet/link';
 import { CatchEngine, ArpResponder, NdpResponder } from '../shared/catch/engine';
+import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/catch/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
 import {
   addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
 } from '../shared/catch/source';
+import { CaptureSave } from '../shared/catch/save';
 
-const DEFAULT_MAX_BANNER = 4096;
 const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
-const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the banner bytes
+const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the payload
+const MAX_SEGMENT = 65535;     // the largest segment a capture shows (GRO/GSO merge up to 64 KiB)
+const MIN_RING = 32 << 20, MAX_RING = 256 << 20;
 
 export const info: CommandInfo = {
   name: 'catch',
@@ -38,28 +42,38 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
     { ...SOURCE_IP_OPTION, help: 'our scan address or range (a-b, CIDR), IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },
     SOURCE_PORT_OPTION,
-    { name: 'replies', type: 'string', arg: 'FIFO', help: 'ask blast for ACK+probe and RST on FIFO (yours alone; created with mode 0600 if missing)' },
+    { name: 'replies', type: 'string', arg: 'FIFO', help: 'ask blast for ACK+probe, ACKs and RSTs on FIFO (yours alone; created with mode 0600 if missing)' },
+    { name: 'no-probe', type: 'boolean', help: 'with --replies: reset each open port instead of sending the probe (a SYN scan)' },
+    NO_RST_OPTION,
+    {
+      name: 'rst-idle', type: 'number', arg: 'S', default: DEFAULT_RST_IDLE, help: 'reset a connection S seconds after its last segment (blast\'s timed queue)',
+      check: (v: number) => (v > 0 && v <= 3600 ? undefined : `'${v}' must be above 0 and at most 3600`),
+    },
     {
       name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each; 130 more for IPv6)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
     },
-    {
-      name: 'max-banner', type: 'number', arg: 'BYTES', default: DEFAULT_MAX_BANNER, help: 'keep at most BYTES of a banner (marked truncated)',
-      check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : `'${v}' must be an integer from 0 to 65535`),
-    },
+    MAX_BANNER_OPTION,
     {
       name: 'idle', type: 'number', arg: 'S', default: 0, help: 'stop after S seconds without a valid packet (0 = never)',
       check: (v: number) => (v >= 0 ? undefined : `'${v}' must be >= 0`),
     },
-    { name: 'no-validate', type: 'boolean', help: 'decode captures of other tools: every SYN-ACK, RST, ICMP error, banner, marked validated: false' },
+    { name: 'no-validate', type: 'boolean', help: 'decode captures of other tools: every SYN-ACK, RST, ICMP error, segment, marked validated: false' },
     {
-      name: 'snaplen', type: 'number', arg: 'BYTES', help: `bytes captured per packet (default: --max-banner + ${HEADROOM})`,
+      name: 'snaplen', type: 'number', arg: 'BYTES', help: `bytes captured per packet (default: --max-banner, at most ${MAX_SEGMENT}, + ${HEADROOM})`,
       check: (v: number) => (Number.isInteger(v) && v >= 64 && v <= 262144 ? undefined : `'${v}' must be an integer from 64 to 262144`),
     },
     {
-      name: 'buffer', type: 'number', arg: 'BYTES', default: 32 << 20, help: 'kernel capture ring size for -i',
+      name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: 64 x --max-banner, from ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
       check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
     },
+    {
+      name: 'output-buffer', type: 'number', arg: 'BYTES', default: 256 * 1024 * 1024,
+      help: 'records queued for a slow reader of a pipe before catch waits for it (and stops capturing)',
+      check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
+    },
+    { name: 'save', type: 'string', arg: 'FILE', help: 'write the packets captured to FILE as they come (pcapng if it ends in .pcapng, else pcap)' },
+    { name: 'save-valid', type: 'boolean', help: 'with --save: only the packets that made a record or a request' },
     STATUS_NDJSON_OPTION,
     QUIET_OPTION,
     HELP_OPTION,
@@ -68,14 +82,17 @@ export const info: CommandInfo = {
 
 function summary(c: Counters, drops: number, replies: RepliesOut | null): string {
   const rej = REJECT_REASONS.filter((r) => c[r] > 0).map((r) => `${r} ${c[r]}`).join(', ');
-  let s = `${c.received} packets: ${c.open} open, ${c.closed} closed, ${c.unreachable} unreachable, ${c.banner} banner` +
-    `; rejected ${c.rejected}${rej ? ` (${rej})` : ''}`;
-  if (c.reanswer || c.reprobe || c.reset || c.more_data) {
-    s += `; ${c.reanswer} SYN-ACKs answered again, ${c.reprobe} reprobed, ${c.reset} reset after probe, ${c.more_data} data after the banner`;
+  let s = `${c.received} packets: ${c.open} open, ${c.closed} closed, ${c.unreachable} unreachable, ${c.segment} segments` +
+    ` (${c.offset} with offset); rejected ${c.rejected}${rej ? ` (${rej})` : ''}`;
+  if (c.reanswer || c.repeat || c.beyond_limit) {
+    s += `; ${c.reanswer} SYN-ACKs answered again, ${c.repeat} repeated connections, ${c.beyond_limit} segments past --max-banner`;
   }
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
   if (c.ns) s += `; neighbor solicitations ${c.ns}, ${c.na_replies} answered`;
-  if (replies) s += `; requests ${replies.written} written, ${replies.dropped + c.requests_dropped} dropped`;
+  if (replies) {
+    s += `; requests ${replies.written} written (${c.req_probe} probes, ${c.req_ack} ACKs, ${c.req_rst} RSTs, ` +
+      `${c.req_rst_later} idle RSTs), ${replies.dropped + c.requests_dropped} dropped`;
+  }
   s += `; kernel drops ${drops}`;
   return s;
 }
@@ -104,7 +121,11 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const srcIp = given.v4 !== null ? parseIPv4(given.v4) as number : -1;
   const srcIp6 = given.v6 !== null ? addr6(given.v6) : null;
   const maxBanner: number = opts['max-banner'];
-  const snaplen: number = opts.snaplen ?? Math.max(256, maxBanner + HEADROOM);
+  // Whole segments up to the limit: on veth, GRO and the sender's GSO hand over up to 64 KiB at once.
+  const snaplen: number = opts.snaplen ?? Math.max(256, Math.min(maxBanner, MAX_SEGMENT) + HEADROOM);
+  const ring: number = opts.buffer ?? Math.min(MAX_RING, Math.max(MIN_RING, 64 * maxBanner));
+  if (opts['save-valid'] && !opts.save) throw new UsageError('--save-valid needs --save FILE');
+  if (opts['no-probe'] && !opts.replies) throw new UsageError('--no-probe needs --replies FIFO');
   const native = tryNative();
 
   let src: PacketSource;
@@ -130,7 +151,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     try {
       // Solicitations for an address the kernel does not own go to a multicast group it has not
       // joined: the capture joins it, or a NIC's filter may drop them.
-      src = new nat.Capture({ iface, snaplen, bufferBytes: opts.buffer, filter,
+      src = new nat.Capture({ iface, snaplen, bufferBytes: ring, filter,
         multicast: answerNdp ? solicitedNodeMacs(srcIp6!, n6) : undefined });
     } catch (e) {
       throw new UsageError(`-i ${iface}: ${(e as Error).message}`);
@@ -158,15 +179,17 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const engine = new CatchEngine({
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
     maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ours6Count: srcIp6 ? n6 : 1, ndp,
+    probe: !opts['no-probe'], rst: !opts['no-rst'], idleMs: Math.round(opts['rst-idle'] * 1000),
   }, MAX_BATCH);
+  const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 
-  const w = new LineWriter(io.stdout);
+  const w = new LineWriter(queuedStdout(io, opts['output-buffer']));
   const c = engine.counters;
   const drops = () => { try { const s = src.stats(); return s.dropped + s.ifdropped; } catch { return 0; } };
   const status = new Status('catch', io.stderr, () => ({
     fields: {
       received: c.received, valid: c.valid, rejected: c.rejected, open: c.open, closed: c.closed,
-      unreachable: c.unreachable, banner: c.banner, duplicate: c.duplicate, kernel_drops: drops(),
+      unreachable: c.unreachable, segment: c.segment, duplicate: c.duplicate, kernel_drops: drops(),
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
     },
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,
@@ -200,6 +223,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       }
       if (n > 0) {
         const out = engine.processBatch(src.linktype, buf, meta, times, n);
+        save?.batch(src.linktype, buf, meta, times, n, engine);
         if (out.length) { const p = w.bytes(out); if (p) await p; }
         if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyBytes);
         if (engine.takeValid() > 0) lastValid = Date.now();
@@ -231,6 +255,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     replies.close();
   }
   const kdrops = drops();
+  save?.close(src.linktype);
   src.close();
   await w.end();
   if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);

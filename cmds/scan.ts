@@ -13,6 +13,7 @@ import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { SEND_OPTIONS } from '../shared/blast/options';
+import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { pickInterface } from '../shared/netinfo';
 import { parseSources, sourceArgs } from '../shared/source-ip';
 import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/scan/children';
@@ -40,6 +41,9 @@ export const info: CommandInfo = {
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'wait S seconds after the last SYN for late replies (ZMap\'s default)' },
     { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
+    MAX_BANNER_OPTION,
+    NO_RST_OPTION,
+    { name: 'save', type: 'string', arg: 'FILE', help: 'catch writes the packets it captures to FILE (pcap, or pcapng by name), to replay with catch --pcap' },
     { name: 'output-format', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
     ...SERVICE_PROBES_OPTIONS,
@@ -134,8 +138,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // The FIFO lives in dir, which mkdtemp made 0700: no other user can reach it, and it is
       // removed with dir at the end.
       const fifo = path.join(dir, 'replies');
-      const withReplies = opts.banners === true;
+      // Without --banners catch still asks for the RST that closes each open port (masscan's
+      // way), unless --no-rst leaves that to the servers (ZMap's).
+      const withReplies = opts.banners === true || !opts['no-rst'];
       if (withReplies) makeFifo(fifo, fifo);
+      const catchReplies = withReplies ? ['--replies', fifo, ...(opts.banners ? [] : ['--no-probe']),
+        ...passThrough(opts, [MAX_BANNER_OPTION, NO_RST_OPTION])] : [];
+      // blast lingers for the cooldown, and at least until the idle RSTs fall due.
+      const linger = opts.banners && !opts['no-rst'] ? Math.max(opts.cooldown, DEFAULT_RST_IDLE + 1) : opts.cooldown;
       const common = ['-i', iface, '--key-file', keyFile, ...sourceArgs(sources), '--source-port', opts['source-port']];
       // On a terminal (and unless -q or --status-ndjson) blast and catch report to scan, which
       // draws one live line; otherwise their messages and status records pass through as they are.
@@ -152,7 +162,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // catch first; targets and blast once catch's capture socket exists, so the first replies
       // are not missed. targets is started only when blast can read it at once: Node's
       // child_process drains and drops the unread stdout of a child that has exited.
-      const catchStage = startStage('catch', [...common, ...(withReplies ? ['--replies', fifo] : []), ...progress], errOf('catch'));
+      const save = opts.save ? ['--save', opts.save] : [];
+      const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
@@ -167,7 +178,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const heads = (shard ? shard.line : '') + scanLine;
       let out: Readable = catchStage.child.stdout!;
       const down: Stage[] = [];
-      if (opts.banners) { const s = startStage('banners', passThrough(opts, SERVICE_PROBES_OPTIONS), io.stderr, out); down.push(s); out = s.child.stdout!; }
+      if (opts.banners) {
+        // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
+        // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
+        const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
+          '--max-banner', String(opts['max-banner'])];
+        const s = startStage('banners', args, io.stderr, out);
+        down.push(s); out = s.child.stdout!;
+      }
       if (opts['output-format'].length) {
         const head = path.join(dir, 'head.ndjson');
         fs.writeFileSync(head, heads);
@@ -197,7 +215,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
-        ...(withReplies ? ['--replies', fifo, '--linger', String(opts.cooldown)] : []),
+        ...(withReplies ? ['--replies', fifo, '--linger', String(linger)] : []),
         ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
       ], blastErr, targets.child.stdout!);
       stages.unshift(targets, blast);

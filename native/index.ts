@@ -23,21 +23,22 @@ export interface SenderOptions {
   key: Uint8Array;         // 16-byte cookie key (shared/key.ts)
   sportBase: number;       // source port range (shared/cookie.ts)
   sportCount: number;
-  probeWindow?: number;    // window advertised on ACK+probe (default 1460: one server segment)
+  probeWindow?: number;    // window of replies whose request says 0 (default 65535; catch sizes its own)
   lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2)
   linkHeader?: boolean;    // false: a layer-3 link (tun, WireGuard, PPP): no Ethernet header sent
                            // (the MACs are ignored), the pcap file is DLT_RAW (default true)
 }
 // A Sender that cannot open its socket for lack of privileges throws an Error with code 'EPERM'.
 // SYN option layouts (window scale shift 0) and the frame template are documented in
-// native/src/frame.h; ACK+probe and RST carry NOP,NOP,TS when the layout offers timestamps.
+// native/src/frame.h; a reply carries NOP,NOP,TS with the request's tsval and tsecr when its
+// request sets REPLY_F_TS (shared/replies.ts).
 // In pcapFile mode a failed write (full disk) makes sendSyns/sendReplies throw.
 
 export interface SenderStats {
   sent: number;            // frames handed to the kernel (or written to the pcap)
   bytes: number;
   errors: number;          // sendmmsg/ring failures other than ENOBUFS back-pressure
-  replies_sent: number;    // ACK+probe and RST frames among `sent`
+  replies_sent: number;    // reply frames (ACK+probe, ACK of data, ACK+payload, RST) among `sent`
   replies_rejected: number; // reply requests whose cookie did not check out, or not implemented
 }
 
@@ -51,9 +52,10 @@ export interface Sender {
   /** count reply frames (shared/replies.ts) lying back to back in frames, each as long as its
    *  length field: the caller has checked their MACs (shared/blast/replies.ts). Each request's
    *  cookie is checked again here; requests that fail it, and kinds or families this sender
-   *  does not implement yet, are dropped and counted (replies_rejected). Throws RangeError,
-   *  sending nothing, when the frames do not fit frames.length. Returns how many requests were
-   *  consumed, from the front (the caller offers the rest again). */
+   *  does not implement (RST_LATER belongs to blast's timed queue; IPv6), are dropped and
+   *  counted (replies_rejected). Throws RangeError, sending nothing, when the frames do not fit
+   *  frames.length or a payload length disagrees with its frame's. Returns how many requests
+   *  were consumed, from the front (the caller offers the rest again). */
   sendReplies(frames: Uint8Array, count: number): number;
   /** The payload of probe slot 0..15. When `after` is given the target's address is inserted
    *  between `before` and `after` (HTTP Host header): dotted IPv4, or IPv6 in brackets. Total

@@ -44,3 +44,34 @@ export function processIO(): IO {
   }
   return { stdin: process.stdin, stdout, stderr: process.stderr };
 }
+
+/**
+ * Standard output as a queue of up to `bytes` written by the thread pool, when it is a pipe of
+ * the process (else the IO's own stream). Node writes to a pipe on Linux synchronously, so a
+ * slow reader (banners matching nmap's rules) stopped catch inside write(2): no packet was read,
+ * the capture ring overflowed and requests to blast came late. Queued, catch keeps capturing
+ * while the reader catches up, and waits (LineWriter's drain) only once `bytes` are queued.
+ */
+export function queuedStdout(io: IO, bytes: number): Writable {
+  let st: fs.Stats | null = null;
+  try { st = fs.fstatSync(1); } catch { return io.stdout; }
+  if (io.stdout !== stdout || !st.isFIFO()) return io.stdout;
+  // One write in flight at a time (the stream's own queue holds the rest); whole chunks, short
+  // writes continued, the first error kept for main's exit status.
+  const put = (all: Buffer, cb: (e?: Error | null) => void) => {
+    const more = (o: number): void => fs.write(1, all, o, all.length - o, null, (e, n) => {
+      // Node's own stdout handle leaves the pipe non-blocking: a full pipe is tried again shortly.
+      if (e && (e as NodeJS.ErrnoException).code === 'EAGAIN') { setTimeout(more, 2, o); return; }
+      if (e) { stdoutError ??= e; cb(e); } else if (o + n < all.length) more(o + n); else cb();
+    });
+    if (all.length === 0) cb(); else more(0);
+  };
+  const buffer = (c: unknown) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from((c as Uint8Array).buffer, (c as Uint8Array).byteOffset, (c as Uint8Array).byteLength));
+  const q = new Writable({
+    highWaterMark: bytes,
+    write(chunk, _enc, cb) { put(buffer(chunk), cb); },
+    writev(chunks, cb) { put(Buffer.concat(chunks.map((c) => buffer(c.chunk))), cb); },
+  });
+  q.on('error', () => { /* the writer (LineWriter) reports it */ });
+  return q;
+}

@@ -8,12 +8,13 @@
 // times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
 
-export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'banner'] as const;
+export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'banner'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
-// tool whose output trawl reads (fmt shows it).
-type Writer = 'targets' | 'catch' | 'banners' | 'other';
+// tool whose output trawl reads (fmt shows it). 'reassembly' is banners writing a banner record's
+// own fields when it joins segments into one; 'banners' its service fields, added to any banner.
+type Writer = 'targets' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
 interface Kinds { string: string; number: number; boolean: boolean; strings: string | string[]; name: string | null }
@@ -25,7 +26,7 @@ interface FieldSpec {
   readonly by: Writer;
 }
 
-const REPLIES = ['open', 'closed', 'unreachable', 'banner'] as const;
+const REPLIES = ['open', 'closed', 'unreachable', 'segment', 'banner'] as const;
 const ADDRESSED = ['target', ...REPLIES] as const;
 
 export const FIELDS = [
@@ -54,11 +55,20 @@ export const FIELDS = [
   { name: 'sack_ok', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
-  { name: 'probe', kind: 'name', in: ['banner'], by: 'catch' },
-  { name: 'len', kind: 'number', in: ['banner'], by: 'catch' },
-  { name: 'truncated', kind: 'boolean', in: ['banner'], by: 'catch' },
-  { name: 'flags', kind: 'string', in: ['banner'], by: 'catch' },
-  { name: 'data', kind: 'string', in: ['banner'], by: 'catch' },
+  { name: 'probe', kind: 'name', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'seq', kind: 'number', in: ['open', 'segment'], by: 'catch' },
+  { name: 'repeat', kind: 'boolean', in: ['open'], by: 'catch' },
+  { name: 'offset', kind: 'number', in: ['segment'], by: 'catch' },
+  { name: 'len', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'truncated', kind: 'boolean', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'complete', kind: 'boolean', in: ['banner'], by: 'reassembly' },
+  { name: 'gaps', kind: 'number', in: ['banner'], by: 'reassembly' },
+  { name: 'gap_ranges', kind: 'string', in: ['banner'], by: 'reassembly' },
+  { name: 'segments', kind: 'number', in: ['banner'], by: 'reassembly' },
+  { name: 'end', kind: 'string', in: ['banner'], by: 'reassembly' },
+  { name: 'conflicts', kind: 'number', in: ['banner'], by: 'reassembly' },
+  { name: 'flags', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'data', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
   { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
   // The service fields (trawl.7 "Service fields"): trawl banners fills them from its parsers and
   // nmap's rules; records read from nmap's or another tool's output may carry them too.

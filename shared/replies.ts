@@ -29,13 +29,15 @@ export const REPLY = {
   sport:       f(66, 2, 'our port'),
   seq:         f(68, 4, 'sequence number to send'),
   ack:         f(72, 4, 'acknowledgment number to send'),
-  window:      f(76, 2, 'window to advertise (0: the sender\'s default)'),
-  wscale:      f(78, 1, 'window scale shift the connection negotiated (ACK_DATA)'),
-  flags:       f(79, 1, '0 (reserved)'),
-  delay_ms:    f(80, 4, 'wait this long before sending (RST_LATER)'),
+  window:      f(76, 2, 'window field to send (0: the sender\'s default); it means window << wscale bytes'),
+  wscale:      f(78, 1, 'window scale shift the connection negotiated, 0..14 (0: none)'),
+  flags:       f(79, 1, 'REPLY_F_* bits'),
+  delay_ms:    f(80, 4, 'RST_LATER: send the RST after this long; ACK_PROBE, ACK_DATA: (re)arm it (0: none)'),
   payload_len: f(84, 2, 'bytes of payload after the header (ACK_PAYLOAD), <= REPLY_MAX_PAYLOAD'),
   reserved:    f(86, 2, '0'),
-  payload:     f(88, 0, 'payload_len bytes, then the 8-byte MAC'),
+  tsval:       f(88, 4, 'TCP timestamp value to send (with REPLY_F_TS)'),
+  tsecr:       f(92, 4, 'TCP timestamp echo reply to send (with REPLY_F_TS): the target\'s last TSval'),
+  payload:     f(96, 0, 'payload_len bytes, then the 8-byte MAC'),
 } as const;
 
 function f(at: number, size: number, doc: string) { return { at, size, doc }; }
@@ -43,7 +45,7 @@ function f(at: number, size: number, doc: string) { return { at, size, doc }; }
 export type ReplyField = keyof typeof REPLY;
 
 export const REPLY_MAGIC = 0x7472;
-export const REPLY_VERSION = 1;
+export const REPLY_VERSION = 2;
 export const REPLY_HEADER_LEN = REPLY.payload.at;
 export const REPLY_MAC_LEN = 8;
 export const REPLY_MAX_PAYLOAD = 1400;
@@ -52,16 +54,30 @@ export const REPLY_MAX_FRAME = REPLY_MIN_FRAME + REPLY_MAX_PAYLOAD;
 export const PIPE_BUF = 4096;   // Linux: writes up to this size to a pipe are atomic
 
 /** What a frame asks blast to send. Numbers are fixed once published; blast refuses (counts as
- *  rejected) a kind it does not implement yet. */
+ *  rejected) a kind it does not implement. In every kind seq = ISN+1+d, 0 <= d <= 1400: d is
+ *  what we sent before (0 for ACK_PROBE), and the cookie check of the sender holds it to that. */
 export const REPLY_KINDS = {
   ACK_PROBE: { n: 1, doc: 'ACK carrying the probe of slot (ACK alone when the slot has none): seq = ISN+1' },
-  RST: { n: 2, doc: 'RST+ACK: seq = ISN+1+d, 0 <= d <= 1400 (the probe bytes the server took)' },
-  ACK_DATA: { n: 3, doc: 'ACK of received data at seq/ack with window << wscale (reserved: not sent yet)' },
-  RST_LATER: { n: 4, doc: 'RST as kind 2, after delay_ms in a bounded timed queue (reserved: not sent yet)' },
-  ACK_PAYLOAD: { n: 5, doc: 'ACK carrying payload_len bytes of its own payload (reserved: not sent yet)' },
+  RST: { n: 2, doc: 'RST+ACK: seq = ISN+1+d (the probe bytes the server took); cancels a pending RST_LATER' },
+  ACK_DATA: { n: 3, doc: 'ACK of received data at seq/ack with window << wscale' },
+  RST_LATER: { n: 4, doc: 'RST as kind 2, after delay_ms, in blast\'s bounded timed queue (one per connection)' },
+  ACK_PAYLOAD: { n: 5, doc: 'PSH+ACK carrying payload_len bytes of its own payload at seq' },
 } as const;
 export const REPLY_ACK_PROBE = REPLY_KINDS.ACK_PROBE.n;
 export const REPLY_RST = REPLY_KINDS.RST.n;
+export const REPLY_ACK_DATA = REPLY_KINDS.ACK_DATA.n;
+export const REPLY_RST_LATER = REPLY_KINDS.RST_LATER.n;
+export const REPLY_ACK_PAYLOAD = REPLY_KINDS.ACK_PAYLOAD.n;
+
+/** The TSval of every SYN blast sends (native/src/frame.cc). A reply's TSval must not be below
+ *  it (as a 32-bit serial number): the server would drop the reply (PAWS, RFC 7323). */
+export const REPLY_SYN_TSVAL = 100000;
+
+/** Bits of the flags field. */
+export const REPLY_FLAGS = {
+  TS: { bit: 1, doc: 'the connection negotiated TCP timestamps: carry NOP,NOP,TS with tsval and tsecr' },
+} as const;
+export const REPLY_F_TS = REPLY_FLAGS.TS.bit;
 
 // The layout must tile the header with no gap or overlap (a wrong offset fails at load).
 {
@@ -76,8 +92,9 @@ export const REPLY_RST = REPLY_KINDS.RST.n;
 /** The layout as one line of text, compiled into the native module too: equal texts, same layout. */
 export const REPLY_LAYOUT_ID = `v${REPLY_VERSION} ` +
   Object.entries(REPLY).map(([k, x]) => `${k}@${x.at}/${x.size}`).join(' ') +
-  ` mac/${REPLY_MAC_LEN} maxpayload/${REPLY_MAX_PAYLOAD} kinds ` +
-  Object.entries(REPLY_KINDS).map(([k, x]) => `${k}=${x.n}`).join(',');
+  ` mac/${REPLY_MAC_LEN} maxpayload/${REPLY_MAX_PAYLOAD} syn_tsval/${REPLY_SYN_TSVAL} kinds ` +
+  Object.entries(REPLY_KINDS).map(([k, x]) => `${k}=${x.n}`).join(',') + ' flags ' +
+  Object.entries(REPLY_FLAGS).map(([k, x]) => `${k}=${x.bit}`).join(',');
 
 /** One request, as the codec reads and writes it. IPv4 addresses are uint32 (host order);
  *  family 6 addresses are the 16 bytes (daddr6, saddr6). */
@@ -85,7 +102,8 @@ export interface ReplyRequest {
   kind: number; slot: number; family?: number;
   daddr: number; saddr: number; daddr6?: Uint8Array; saddr6?: Uint8Array;
   dport: number; sport: number; seq: number; ack: number;
-  window?: number; wscale?: number; delay_ms?: number; payload?: Uint8Array;
+  window?: number; wscale?: number; flags?: number; delay_ms?: number;
+  tsval?: number; tsecr?: number; payload?: Uint8Array;
 }
 
 // Big-endian fields (the MAC and the stamps of shared/replies-auth.ts use them too).
@@ -124,8 +142,11 @@ export function encodeReply(r: ReplyRequest, buf: Uint8Array, off: number): numb
   put32(buf, off + R.ack.at, r.ack);
   put16(buf, off + R.window.at, r.window ?? 0);
   buf[off + R.wscale.at] = r.wscale ?? 0;
+  buf[off + R.flags.at] = r.flags ?? 0;
   put32(buf, off + R.delay_ms.at, r.delay_ms ?? 0);
   put16(buf, off + R.payload_len.at, plen);
+  put32(buf, off + R.tsval.at, r.tsval ?? 0);
+  put32(buf, off + R.tsecr.at, r.tsecr ?? 0);
   if (plen) buf.set(r.payload!, off + R.payload.at);
   return len;
 }
@@ -139,7 +160,8 @@ export function decodeReply(buf: Uint8Array, off: number): ReplyRequest {
     daddr: family === 4 ? get32(buf, off + R.daddr.at) : 0, saddr: family === 4 ? get32(buf, off + R.saddr.at) : 0,
     dport: get16(buf, off + R.dport.at), sport: get16(buf, off + R.sport.at),
     seq: get32(buf, off + R.seq.at), ack: get32(buf, off + R.ack.at),
-    window: get16(buf, off + R.window.at), wscale: buf[off + R.wscale.at], delay_ms: get32(buf, off + R.delay_ms.at),
+    window: get16(buf, off + R.window.at), wscale: buf[off + R.wscale.at], flags: buf[off + R.flags.at],
+    delay_ms: get32(buf, off + R.delay_ms.at), tsval: get32(buf, off + R.tsval.at), tsecr: get32(buf, off + R.tsecr.at),
   };
   if (family === 6) {
     r.daddr6 = buf.slice(off + R.daddr.at, off + R.daddr.at + 16);

@@ -10,11 +10,12 @@ import * as os from 'os';
 import * as path from 'path';
 import * as P from './packets';
 import { a6, icmp6, icmp6Unreachable, ipv6, neighborSolicitation, pseudo6, synTuple6, t6, tcp6 } from './packets6';
-import { CatchEngine, EngineConfig } from '../shared/catch/engine';
+import { CatchEngine, EngineConfig, WINDOW_SLACK } from '../shared/catch/engine';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
 import { decodeFrames } from './requests';
-import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_RST } from '../shared/replies';
+import { tsStamp } from '../shared/catch/ts-stamp';
 import { D_FRAGMENT, D_ICMP, D_MALFORMED, D_NS, D_OTHER, D_TCP, Decoded, decodePacket } from '../shared/packet/decode';
 import { DLT_EN10MB, DLT_IPV6, DLT_LINUX_SLL, DLT_NULL, DLT_RAW } from '../shared/packet/link';
 import { inetChecksum } from './packets';
@@ -31,7 +32,7 @@ function engine(over: Partial<EngineConfig> = {}) {
   return new CatchEngine({
     validate: true, ours: [P.ipToU32(US4)], ours6: [a6(US)], sportBase: DEFAULT_SPORT_BASE, sportCount: DEFAULT_SPORT_COUNT,
     portFilter: true, maxBanner: 4096, dedupWindow: 1000, cookies: referenceCookies(KEY, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT),
-    replies: true, arp: null, ...over,
+    replies: true, arp: null, probe: true, rst: true, idleMs: 4000, ...over,
   }, 64);
 }
 
@@ -54,29 +55,40 @@ test('SYN-ACK over IPv6: open record (no ipid: IPv6 has none), and an ACK+probe 
   const { records, requests } = batch(engine(), [synAck(http, 80)]);
   assert.equal(records, [{
     type: 'open', ip: T, port: 80, sport: http.sport, ttl: 57, window: 64800, mss: 1440, wscale: 7, sack_ok: true,
-    tsval: 42, options: 'mss,sack,ts,nop,ws', time_us: TIME,
+    tsval: 42, options: 'mss,sack,ts,nop,ws', seq: 5000, time_us: TIME,
   }]);
   assert.is(requests.length, 1);
   const r = requests[0];
   assert.is(r.kind, REPLY_ACK_PROBE); assert.is(r.family, 6); assert.is(r.slot, 1);
   assert.is(t6(r.daddr6!), T); assert.is(t6(r.saddr6!), US);
   assert.is(r.dport, 80); assert.is(r.sport, http.sport); assert.is(r.seq, (http.isn + 1) >>> 0); assert.is(r.ack, 5001);
+  // Timestamps as over IPv4: our TSval stamps the server's ISN, the TSecr echoes the server's.
+  assert.is(r.flags, REPLY_F_TS); assert.is(r.tsval, tsStamp(5000, http.isn)); assert.is(r.tsecr, 42);
+  assert.is(r.window, 4096 + WINDOW_SLACK); assert.is(r.delay_ms, 4000);
 });
 
-test('closed, banner with its RST request, zero window, dedup of retransmissions: as IPv4', () => {
+test('closed, segments with their offset and requests (ACK of data, RST after a FIN), zero window, dedup: as IPv4', () => {
   const e = engine();
   const rst = eth6(tcp6({ src: T, dst: US, sport: 22, dport: ssh.sport, seq: 0, ack: ssh.isn + 1, flags: 'RA', window: 0, hop: 64 }));
-  const resp = 'HTTP/1.1 200 OK\r\n\r\n';
-  const data = eth6(tcp6({ src: T, dst: US, sport: 80, dport: http.sport, seq: 5001, ack: http.isn + 1 + 40, flags: 'PA', payload: resp, hop: 57 }));
-  const { records, requests } = batch(e, [rst, rst, data, data, synAck(http, 80, { window: 0 })]);
-  assert.equal(records.map((r) => [r.type, r.ip, r.port]), [['closed', T, 22], ['banner', T, 80], ['open', T, 80]]);
+  const resp = 'HTTP/1.1 200 OK\r\n\r\n', more = 'hello';
+  const stamp = tsStamp(5000, http.isn);
+  const seg = (seq: number, flags: string, payload: string) => eth6(tcp6({ src: T, dst: US, sport: 80, dport: http.sport, seq,
+    ack: http.isn + 1 + 40, flags, payload, hop: 57, options: { ts: [43, stamp] } }));
+  const data = seg(5001, 'PA', resp), fin = seg(5001 + resp.length, 'FPA', more);
+  const { records, requests } = batch(e, [rst, rst, data, data, fin, synAck(http, 80, { window: 0 })]);
+  assert.equal(records.map((r) => [r.type, r.ip, r.port, r.offset]),
+    [['closed', T, 22, undefined], ['segment', T, 80, 0], ['segment', T, 80, resp.length], ['open', T, 80, undefined]]);
   assert.equal(records[0], { type: 'closed', ip: T, port: 22, sport: ssh.sport, ttl: 64, window: 0, time_us: TIME });
   assert.is(Buffer.from(records[1].data, 'base64').toString(), resp);
-  assert.is(records[2].zero_window, true);
-  assert.equal(requests.map((r) => [r.kind, r.family, r.seq, r.ack]), [
-    [REPLY_RST, 6, (http.isn + 1 + 40) >>> 0, 5001 + resp.length],
-    [REPLY_RST, 6, (http.isn + 1) >>> 0, 5001],
+  assert.is(Buffer.from(records[2].data, 'base64').toString(), more);
+  assert.is(records[3].zero_window, true);
+  const ours = (http.isn + 1 + 40) >>> 0, end = 5001 + resp.length;
+  assert.equal(requests.map((r) => [r.kind, r.family, r.seq, r.ack, r.flags, r.tsval, r.tsecr]), [
+    [REPLY_ACK_DATA, 6, ours, end, REPLY_F_TS, stamp, 43],
+    [REPLY_RST, 6, ours, end + more.length + 1, REPLY_F_TS, stamp, 43],
+    [REPLY_RST, 6, (http.isn + 1) >>> 0, 5001, REPLY_F_TS, stamp, 42],
   ]);
+  assert.is(requests[0].window, 4096 + WINDOW_SLACK - resp.length);
   assert.is(e.counters.duplicate, 2);
 });
 
@@ -105,8 +117,9 @@ test('extension headers before TCP are skipped (hop-by-hop, routing, destination
   const frames = chains.map((ext, k) => synAck(http, 80, { ext, seq: 100 + k }));
   frames.push(synAck(ssh, 22, { ext: [{ type: 44 }] }));
   const { records } = batch(e, frames);
-  assert.is(records.length, 1, 'the first makes the open record; the later ones are the same port with another server ISN');
-  assert.is(e.counters.reprobe, 2);
+  assert.is(records.length, 3, 'the first makes the open record; the later ones are the same port with another server ISN');
+  assert.equal(records.map((r) => r.repeat), [undefined, true, true]);
+  assert.is(e.counters.repeat, 2);
   assert.is(e.counters.fragment, 1);
   // Each chain decodes to the same TCP header.
   for (const f of frames.slice(0, 3)) {
@@ -259,9 +272,9 @@ test('trawl catch --pcap: an IPv6 capture gives IPv6 records, the summary counts
     const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', US]);
     assert.is(r.code, 0, r.stderr);
     const recs = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.equal(recs.map((x) => [x.type, x.ip, x.port]), [['open', T, 80], ['banner', T, 22]]);
+    assert.equal(recs.map((x) => [x.type, x.ip, x.port]), [['open', T, 80], ['segment', T, 22]]);
     assert.is(Buffer.from(recs[1].data, 'base64').toString(), resp);
-    assert.match(r.stderr, /3 packets: 1 open, 0 closed, 0 unreachable, 1 banner; rejected 1 \(fragment 1\)/);
+    assert.match(r.stderr, /3 packets: 1 open, 0 closed, 0 unreachable, 1 segments \(0 with offset\); rejected 1 \(fragment 1\)/);
     // Another source address: not ours.
     const o = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', '2001:db8:ff::2']);
     assert.is(o.stdout, '');

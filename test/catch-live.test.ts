@@ -4,8 +4,9 @@
 // SYNs from 198.18.0.100 with the native Sender and relays catch's reply requests from the FIFO
 // to Sender.sendReplies, i.e. plays blast. 198.18.0.100 is no address of the scanner's
 // interface, so the target can only reach it if catch answers its ARP requests, and the
-// scanner's kernel never sees (or resets) the connection: the whole ZBanner exchange must
-// happen, giving open, closed and the greeting as a banner.
+// scanner's kernel never sees (or resets) the connection: the whole exchange must happen,
+// giving open, closed and the greeting as a segment at offset 0 (the kernel echoed our
+// timestamp), then the RST once the server has been quiet for --rst-idle.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -45,6 +46,7 @@ const HELPER = `
 const fs = require('fs');
 const N = require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).loadNative();
 const { RepliesQueue } = require(${JSON.stringify(path.join(ROOT, 'dist', 'shared', 'blast', 'replies.js'))});
+const { RstTimer } = require(${JSON.stringify(path.join(ROOT, 'dist', 'shared', 'blast', 'rst-timer.js'))});
 const [iface, dstMac, keyHex, fifo] = process.argv.slice(1);
 const srcMac = fs.readFileSync('/sys/class/net/' + iface + '/address', 'utf8').trim();
 const key = Buffer.from(keyHex, 'hex');
@@ -52,15 +54,19 @@ const s = new N.Sender({ iface, srcMac, dstMac, srcIp: '${SCAN_IP}', ttl: 64, sy
   key, sportBase: 32768, sportCount: 61000 - 32768 + 1, probeWindow: 512 });
 s.setProbe(0, new Uint8Array(0));
 let relayed = 0;
-// blast's own reader: authenticated frames, handed over as they come.
-const q = new RepliesQueue(key, { onData: () => { const k = s.sendReplies(q.view(), q.count); q.drop(k); relayed += k; } });
+// blast's own reader and timed RST queue: authenticated frames handed over as they come, the
+// RSTs that wait when they are due.
+const timer = new RstTimer(64, () => 0);
+const q = new RepliesQueue(key, { route: (b, o) => timer.route(b, o), onData: () => { const k = s.sendReplies(q.view(), q.count); q.drop(k); relayed += k; } });
 q.open(fifo);
+const rsts = new Uint8Array(64 * 104);
+const tick = setInterval(() => { const n = timer.popDue(rsts, 64); if (n) relayed += s.sendReplies(rsts, n); }, 20);
 const ip = 0xC6120001;
 s.sendSyns(Uint32Array.of(ip, ip), Uint16Array.of(2222, 2223), Uint8Array.of(0, 0), 2);
-setTimeout(() => { q.close(); process.stdout.write(JSON.stringify({ relayed, drops: q.drops, ...s.stats() }) + '\\n'); s.close(); }, 2500);
+setTimeout(() => { clearInterval(tick); q.close(); process.stdout.write(JSON.stringify({ relayed, drops: q.drops, ...s.stats() }) + '\\n'); s.close(); }, 2500);
 `;
 
-test('live: SYN-ACK, RST and a server-first banner through -i, with catch answering ARP for the scan address', async () => {
+test('live: SYN-ACK, RST and a server-first greeting through -i, with catch answering ARP for the scan address', async () => {
   if (!live) { console.log('  (skipped: needs root and the native module)'); return; }
   down();
   sh(`set -e
@@ -80,7 +86,7 @@ test('live: SYN-ACK, RST and a server-first banner through -i, with catch answer
   await new Promise<void>((res, rej) => { server.stdout!.once('data', () => res()); server.once('exit', () => rej(new Error('server died'))); });
 
   const cat = spawn('ip', ['netns', 'exec', NS_S, process.execPath, TRAWL, 'catch', '-i', IF_S, '--key-file', keyFile,
-    '--source-ip', SCAN_IP, '--replies', fifo]);
+    '--source-ip', SCAN_IP, '--replies', fifo, '--rst-idle', '0.5']);
   children.push(cat);
   let out = '', err = '';
   cat.stdout!.on('data', (c) => { out += c; });
@@ -113,23 +119,26 @@ test('live: SYN-ACK, RST and a server-first banner through -i, with catch answer
   const recs = lines(out);
   const open = recs.filter((r) => r.type === 'open');
   const closed = recs.filter((r) => r.type === 'closed');
-  const banner = recs.filter((r) => r.type === 'banner');
+  const segs = recs.filter((r) => r.type === 'segment');
   assert.is(open.length, 1, out);
   assert.is(open[0].ip, TARGET); assert.is(open[0].port, 2222);
   assert.ok(open[0].mss > 0 && open[0].options.includes('mss'), 'a real kernel sends MSS');
   assert.is(closed.length, 1, out);
   assert.is(closed[0].port, 2223);
-  assert.is(banner.length, 1, out);
-  assert.is(banner[0].port, 2222);
-  assert.is(banner[0].probe, 'null');
-  assert.is(Buffer.from(banner[0].data, 'base64').toString(), GREETING);
-  assert.is(banner[0].sport, open[0].sport);
-  // ACK (for the open port), then RST after the banner: two requests relayed and all valid.
-  assert.is(stats.relayed, 2);
+  assert.is(segs.length, 1, out);
+  assert.is(segs[0].port, 2222);
+  assert.is(segs[0].probe, 'null');
+  assert.is(Buffer.from(segs[0].data, 'base64').toString(), GREETING);
+  assert.is(segs[0].sport, open[0].sport);
+  assert.is(segs[0].offset, 0, 'the kernel echoed our stamp of its ISN');
+  assert.is(segs[0].seq, (open[0].seq + 1) >>> 0);
+  // ACK (for the open port), ACK of the greeting, then the RST once the server was quiet: three
+  // requests relayed, all valid.
+  assert.is(stats.relayed, 3);
   assert.is(stats.replies_rejected, 0);
   assert.equal(stats.drops, { bad_mac: 0, replayed: 0, stale: 0, stray_bytes: 0, too_many_writers: 0, queue_full: 0 });
   assert.match(err, /arp \d+ requests, [1-9]\d* answered/);
-  assert.match(err, /1 open, 1 closed, 0 unreachable, 1 banner/);
+  assert.match(err, /1 open, 1 closed, 0 unreachable, 1 segments \(1 with offset\)/);
 });
 
 test.after(() => { down(); fs.rmSync(dir, { recursive: true, force: true }); });

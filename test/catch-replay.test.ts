@@ -8,8 +8,8 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import * as P from './packets';
 import { lines, privateKey, sh, trawl, TRAWL } from './helpers';
-import { REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
-import { core, readRequests } from './requests';
+import { REPLY_ACK_PROBE, REPLY_RST, REPLY_RST_LATER } from '../shared/replies';
+import { catchReading, core, readFifo, readRequests } from './requests';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-catch-'));
 const KEYHEX = '0f0e0d0c0b0a09080706050403020100';
@@ -59,44 +59,15 @@ const mixed = [
 ];
 
 const EXPECTED = [
-  { type: 'open', ip: http.ip, port: 80, sport: http.sport, ttl: 60, window: 64240, ipid: 7, mss: 1460, wscale: 7, sack_ok: true, tsval: 1, options: 'mss,sack,ts,nop,ws', time_us: T0 },
-  { type: 'open', ip: tls0.ip, port: 443, sport: tls0.sport, ttl: 60, window: 0, ipid: 7, mss: 1400, options: 'mss', zero_window: true, time_us: T0 + 2000 },
+  { type: 'open', ip: http.ip, port: 80, sport: http.sport, ttl: 60, window: 64240, ipid: 7, mss: 1460, wscale: 7, sack_ok: true, tsval: 1, options: 'mss,sack,ts,nop,ws', seq: 1000, time_us: T0 },
+  { type: 'open', ip: tls0.ip, port: 443, sport: tls0.sport, ttl: 60, window: 0, ipid: 7, mss: 1400, options: 'mss', zero_window: true, seq: 1000, time_us: T0 + 2000 },
   { type: 'closed', ip: closed.ip, port: 22, sport: closed.sport, ttl: 60, window: 0, ipid: 7, time_us: T0 + 3000 },
   { type: 'unreachable', ip: unreach.ip, port: 8080, sport: unreach.sport, from: '198.18.250.1', icmp_type: 3, icmp_code: 3, ttl: 200, time_us: T0 + 4000 },
-  { type: 'banner', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
-  { type: 'banner', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
+  { type: 'segment', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', seq: 1001, len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
+  { type: 'segment', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', seq: 5001, len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
 ];
 // The retransmitted SYN-ACK (packet 1) is answered again, with no second record.
-const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 banner; rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 reprobed, 0 reset after probe, 0 data after the banner; requests 5 written, 0 dropped; kernel drops 0\n';
-
-function readFifo(fd: number): Buffer {
-  const chunks: Buffer[] = [];
-  const b = Buffer.alloc(65536);
-  for (;;) {
-    let n = 0;
-    try { n = fs.readSync(fd, b, 0, b.length, null); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; throw e; }
-    if (n <= 0) break;
-    chunks.push(Buffer.from(b.subarray(0, n)));
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Runs catch with --replies on a new FIFO (mode 0600) while reading the FIFO, as blast would. */
-async function catchReading(args: string[], fifo: string): Promise<{ code: number | null; stdout: string; stderr: string; bytes: Buffer }> {
-  spawnSync('mkfifo', ['-m', '600', fifo]);
-  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const chunks: Buffer[] = [];
-  const p = spawn(process.execPath, [TRAWL, 'catch', ...args, '--replies', fifo]);
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d) => { stdout += d; });
-  p.stderr.on('data', (d) => { stderr += d; });
-  const poll = setInterval(() => chunks.push(readFifo(fd)), 5);
-  const code = await new Promise<number | null>((res) => p.on('close', res));
-  clearInterval(poll);
-  chunks.push(readFifo(fd));
-  fs.closeSync(fd);
-  return { code, stdout, stderr, bytes: Buffer.concat(chunks) };
-}
+const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 segments (0 with offset); rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 repeated connections, 0 segments past --max-banner; requests 5 written (2 probes, 0 ACKs, 1 RSTs, 2 idle RSTs), 0 dropped; kernel drops 0\n';
 
 for (const mode of ['native', 'typescript'] as const) {
   test(`replay (${mode} capture and cookies): exactly the valid replies, once each, the right requests on the FIFO (a retransmitted SYN-ACK answered again)`, () => {
@@ -117,8 +88,8 @@ for (const mode of ['native', 'typescript'] as const) {
     const want = [
       ackProbe, ackProbe,
       { kind: REPLY_RST, slot: 2, daddr: P.ipToU32(tls0.ip), saddr: us, dport: 443, sport: tls0.sport, seq: (tls0.isn + 1) >>> 0, ack: 1001 },
-      { kind: REPLY_RST, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
-      { kind: REPLY_RST, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
+      { kind: REPLY_RST_LATER, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
+      { kind: REPLY_RST_LATER, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
     ];
     assert.equal(got.map(core), want);
   });
@@ -149,6 +120,38 @@ test('pcapng through the native reader gives the same records as pcap', () => {
   assert.match(t.stderr, /pcapng/);
 });
 
+test('--save writes what was read (pcap, or pcapng by name) and replays to the same records; --save-valid keeps only the valid packets', () => {
+  const pcap = write('to-save.pcap', mixed);
+  const first = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', US, '-q', '--save', path.join(dir, 'saved.pcap')]);
+  assert.is(first.code, 0, first.stderr);
+  assert.is(fs.statSync(path.join(dir, 'saved.pcap')).mode & 0o777, 0o600, 'the capture is the scan\'s traffic: private');
+  for (const [name, extra, packets] of [['saved.pcap', [], 14], ['saved.pcapng', [], 14], ['valid.pcap', ['--save-valid'], 7]] as const) {
+    const out = path.join(dir, name);
+    const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', US, '-q', '--save', out, ...extra]);
+    assert.is(r.stdout, first.stdout, name);
+    const again = trawl(['catch', '--pcap', out, '--key-file', keyFile, '--source-ip', US]);
+    assert.is(again.code, 0, again.stderr);
+    assert.is(again.stdout, first.stdout, `${name} replays to the same records`);
+    assert.match(again.stderr, new RegExp(`^trawl catch: ${packets} packets: 2 open, 1 closed, 1 unreachable, 2 segments`));
+  }
+  assert.equal([...fs.readFileSync(path.join(dir, 'saved.pcapng')).subarray(0, 4)], [0x0a, 0x0d, 0x0d, 0x0a], 'a pcapng section header');
+  // The bytes of every packet, as read: the classic file equals the input but for its header's snap length.
+  assert.equal(P.readPcapFile(path.join(dir, 'saved.pcap')).map((f) => f.data.toString('hex')), mixed.map((f) => Buffer.from(f).toString('hex')));
+});
+
+test('--save on a full disk: an error naming the file and exit 1; a path that cannot be created: exit 2 before reading', () => {
+  const pcap = write('full.pcap', mixed);
+  const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '-q', '--save', '/dev/full']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^trawl catch: --save \/dev\/full: .*(ENOSPC|no space)/im);
+  const n = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '-q', '--save', path.join(dir, 'no', 'such', 'x.pcap')]);
+  assert.is(n.code, 2, n.stderr);
+  assert.match(n.stderr, /--save .*x\.pcap: ENOENT/);
+  assert.is(n.stdout, '');
+  const v = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--save-valid']);
+  assert.equal([v.code, v.stderr], [2, 'trawl catch: --save-valid needs --save FILE\n']);
+});
+
 test('--replies to a missing path creates a FIFO of mode 0600; a regular file is refused, untouched', () => {
   const pcap = write('one.pcap', mixed.slice(0, 1));
   const fifo = path.join(dir, 'new-fifo');
@@ -172,17 +175,15 @@ test('--pcap - reads stdin; malformed packets alone still exit 0', () => {
   assert.match(r.stderr, /3 packets: 1 open.*rejected 2 \(malformed 2\)/);
 });
 
-test('Linux cooked v2 capture with a snaplen that cuts the banner: truncated, len from the wire', () => {
+test('Linux cooked v2 capture with a snaplen that cuts the segment: truncated, len from the wire', () => {
   const big = 'B'.repeat(3000);
   const frames = [P.sll2(P.tcp({ src: ssh.ip, dst: US, sport: 22, dport: ssh.sport, seq: 1, ack: ssh.isn + 1, flags: 'A', payload: big }))];
   const pcap = write('sll2.pcap', frames, 276, 500);
   const r = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '-q']);
   assert.is(r.code, 0, r.stderr);
   const [b] = lines(r.stdout);
-  assert.is(b.type, 'banner'); assert.is(b.len, 3000); assert.is(b.truncated, true); assert.is(b.flags, 'A');
+  assert.is(b.type, 'segment'); assert.is(b.len, 3000); assert.is(b.truncated, true); assert.is(b.flags, 'A');
   assert.is(Buffer.from(b.data, 'base64').toString(), big.slice(0, 500 - 20 - 40));
-  const m = trawl(['catch', '--pcap', write('sll2b.pcap', frames, 276), '--key-file', keyFile, '-q', '--max-banner', '100']);
-  assert.is(lines(m.stdout)[0].data, Buffer.from(big.slice(0, 100)).toString('base64'));
 });
 
 test('--no-validate on a capture shaped like a masscan run', () => {
@@ -202,7 +203,7 @@ test('--no-validate on a capture shaped like a masscan run', () => {
   assert.is(recs.filter((x) => x.type === 'open').length, 10);
   assert.is(recs.filter((x) => x.type === 'closed').length, 5);
   assert.ok(recs.every((x) => x.validated === false && x.port === 80 && x.sport === 55555));
-  assert.match(r.stderr, /46 packets: 10 open, 5 closed, 0 unreachable, 0 banner; rejected 31 \(other 30, duplicate 1\)/);
+  assert.match(r.stderr, /46 packets: 10 open, 5 closed, 0 unreachable, 0 segments \(0 with offset\); rejected 31 \(other 30, duplicate 1\)/);
   // Validation on the same capture: nothing passes.
   const v = trawl(['catch', '--pcap', path.join(dir, 'masscan.pcap'), '--key-file', keyFile]);
   assert.is(v.stdout, '');
@@ -299,7 +300,7 @@ test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy ans
   const { reqs, queue } = readRequests(KEY, r.bytes);
   assert.is(reqs.length, 15000, JSON.stringify({ drops: queue.drops, bytes: r.bytes.length, err: r.stderr }));
   assert.is(queue.received, 15000, 'every request authenticated, none taken for a replay');
-  assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 reprobed/);
+  assert.match(r.stderr, /15000 packets: 5000 open, .*; 10000 SYN-ACKs answered again, 0 repeated connections/);
   assert.not.match(r.stderr, /duplicate/);
 });
 
@@ -323,7 +324,7 @@ test('a FIFO nobody reads never blocks catch: the pipe fills, the bounded buffer
   const r = trawl(['catch', '--pcap', write('40k.pcap', frames, 101), '--key-file', keyFile, '--source-port', '40000', '--replies', fifo]);
   assert.is(r.code, 0, r.stderr);
   assert.is(lines(r.stdout).length, n);
-  const m = /requests (\d+) written, (\d+) dropped/.exec(r.stderr);
+  const m = /requests (\d+) written \([^)]*\), (\d+) dropped/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const [written, dropped] = [Number(m![1]), Number(m![2])];
   assert.is(written + dropped, n);

@@ -307,7 +307,7 @@ test('the Host template and a --probe-file probe reach nginx as sent', () => {
   assert.equal(got, ['198.18.6.7 80 "HEAD / HTTP/1.0" host=198.18.6.7 ua="-" 200']);
 });
 
-test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloRetryRequest from a P-256-only one', () => {
+test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloRetryRequest from a P-384-only one', () => {
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   const up = spawnSync('bash', [SERVERS_SH, 'up', tb.targetNs, path.join(dir, 'srv'), 'openssl'], { encoding: 'utf8' });
@@ -324,7 +324,7 @@ test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloR
     assert.is(b.service, 'tls');
     assert.is(b.tls_version, version, `${port}`);
   }
-  assert.is(by.get(4432).tls_hello_retry, true, 'P-256 only: HelloRetryRequest');
+  assert.is(by.get(4432).tls_hello_retry, true, 'P-384 only: HelloRetryRequest');
   assert.is(by.get(4430).cert_subject_cn, 'old-tls.trawl-test.example', 'TLS 1.0: the certificate in clear');
 });
 

@@ -9,7 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadNative, SenderOptions } from '../native/index';
 import { isn, sourcePort, checkSourcePort } from '../shared/cookie';
-import { encodeReply, ReplyRequest, REPLY, REPLY_ACK_PROBE, REPLY_KINDS, REPLY_MAX_FRAME, REPLY_MIN_FRAME, REPLY_RST } from '../shared/replies';
+import {
+  encodeReply, ReplyRequest, REPLY, REPLY_ACK_DATA, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_KINDS, REPLY_MAX_FRAME,
+  REPLY_MIN_FRAME, REPLY_RST, REPLY_SYN_TSVAL,
+} from '../shared/replies';
 
 /** Requests as back-to-back frames; the native sender does not check MACs (blast's reader does). */
 function frames(reqs: ReplyRequest[]): Uint8Array {
@@ -164,15 +167,16 @@ function request(kind: number, slot: number, daddr: number, dport: number, seqDe
   return { kind, slot, daddr, saddr: opt.saddr ?? SRC, dport, sport, seq, ack };
 }
 
-test('sendReplies: ACK+probe (plain and Host template), RST, and forged requests rejected', () => {
+test('sendReplies: ACK+probe (plain and Host template), ACK of data, ACK+payload, RST; forged requests rejected', () => {
   const file = path.join(dir, 'replies.pcap');
   const s = new native.Sender(opts(file, { probeWindow: 512 }));
   const enc = new TextEncoder();
   s.setProbe(3, enc.encode('GET / HTTP/1.1\r\nHost: '), enc.encode('\r\n\r\n'));
   s.setProbe(5, enc.encode('PING\r\n'));
   const T = 0xc6130a0b; // 198.19.10.11
+  const ts = { flags: REPLY_F_TS, tsval: REPLY_SYN_TSVAL + 0x12345678, tsecr: 0xcafef00d };
   const reqs = [
-    request(REPLY_ACK_PROBE, 3, T, 80, 0, 0x11111111),          // good, Host template
+    { ...request(REPLY_ACK_PROBE, 3, T, 80, 0, 0x11111111), ...ts },   // good, Host template, timestamps
     request(REPLY_ACK_PROBE, 5, T, 6379, 1, 0x22222222),        // forged: seq is ISN+2
     request(REPLY_ACK_PROBE, 5, T, 6379, 0, 0x33333333),        // good, plain probe
     request(REPLY_ACK_PROBE, 5, T, 6379, 0, 0x44444444, { sport: 33000 }), // forged: sport not keyed
@@ -182,12 +186,17 @@ test('sendReplies: ACK+probe (plain and Host template), RST, and forged requests
     request(REPLY_RST, 0, T, 22, 0, 0x88888888, { saddr: 0xc6120002 }), // forged: not our address
     { ...request(REPLY_ACK_PROBE, 0, T, 22, 0, 0x99999999), kind: 7 },  // unknown kind
     request(REPLY_ACK_PROBE, 0, T, 22, 0, 0xaaaaaaaa),          // good, slot 0 has no probe: pure ACK
-    // Kinds and families the format has room for and this sender does not implement yet:
-    { ...request(REPLY_RST, 0, T, 22, 0, 1), kind: REPLY_KINDS.ACK_DATA.n, window: 100, wscale: 7 },
+    { ...request(REPLY_ACK_DATA, 3, T, 80, 38, 0xcccccccc), window: 9000, ...ts },   // good: ACK of data, its window
+    { ...request(REPLY_ACK_PAYLOAD, 3, T, 80, 38, 0xdddddddd), payload: enc.encode('second flight'), ...ts },  // good
+    { ...request(REPLY_ACK_DATA, 3, T, 80, 1401, 1), window: 100 },   // forged: beyond MAX_PROBE_LEN
+    { ...request(REPLY_ACK_DATA, 3, T, 80, 0, 1), wscale: 15 },       // a shift RFC 7323 does not allow
+    { ...request(REPLY_ACK_DATA, 3, T, 80, 0, 1), flags: 0x80 },      // a flag bit no one defined
+    // RST_LATER waits in blast's timed queue, never here; IPv6 is not sent yet; no payload but ACK_PAYLOAD's.
     { ...request(REPLY_RST, 0, T, 22, 0, 1), kind: REPLY_KINDS.RST_LATER.n, delay_ms: 100 },
-    { ...request(REPLY_RST, 0, T, 22, 0, 1), kind: REPLY_KINDS.ACK_PAYLOAD.n, payload: new Uint8Array(1400) },
     { ...request(REPLY_RST, 0, T, 22, 0, 1), family: 6, daddr6: new Uint8Array(16), saddr6: new Uint8Array(16) },
-    { ...request(REPLY_RST, 0, T, 22, 0, 1), payload: new Uint8Array(3) },   // a payload on an RST
+    { ...request(REPLY_RST, 0, T, 22, 0, 1), payload: new Uint8Array(3) },
+    { ...request(REPLY_ACK_DATA, 0, T, 22, 0, 1), payload: new Uint8Array(3) },
+    { ...request(REPLY_ACK_PAYLOAD, 0, T, 22, 0, 1) },                  // ACK_PAYLOAD without one
     { ...request(REPLY_ACK_PROBE, 0, T, 23, 0, 0xbbbbbbbb), window: 3000 },   // good: its own window
   ];
   // Make request 4 claim slot 3 while its port encodes slot 4.
@@ -195,38 +204,43 @@ test('sendReplies: ACK+probe (plain and Host template), RST, and forged requests
   assert.is(s.sendReplies(frames(reqs), reqs.length), reqs.length, 'every request consumed');
   const st = s.stats();
   s.close();
-  assert.is(st.replies_sent, 5); assert.is(st.replies_rejected, 11);
+  assert.is(st.replies_sent, 7); assert.is(st.replies_rejected, 14);
   const sent = readPcap(file).map(parse);
-  assert.is(sent.length, 5);
-  const [http, ping, rst, ack, win] = sent;
+  assert.is(sent.length, 7);
+  const [http, ping, rst, ack, data, pay, win] = sent;
   assert.is(http.payload.toString(), 'GET / HTTP/1.1\r\nHost: 198.19.10.11\r\n\r\n');
   assert.is(http.flags, 0x18, 'PSH+ACK'); assert.is(http.window, 512);
   assert.is(http.seq, reqs[0].seq); assert.is(http.ack, 0x11111111); assert.is(http.sport, reqs[0].sport);
   assert.is(http.dport, 80); assert.is(http.daddr, T); assert.is(http.saddr, SRC);
   assert.is(ping.payload.toString(), 'PING\r\n'); assert.is(ping.ack, 0x33333333);
-  assert.is(rst.flags, 0x14, 'RST+ACK'); assert.is(rst.payload.length, 0);
+  assert.is(rst.flags, 0x14, 'RST+ACK'); assert.is(rst.payload.length, 0); assert.is(rst.window, 0);
   assert.is(rst.seq, reqs[5].seq); assert.is(rst.ack, 0x66666666);
   assert.is(ack.flags, 0x10, 'pure ACK'); assert.is(ack.payload.length, 0); assert.is(ack.ack, 0xaaaaaaaa);
   assert.is(ack.window, 512, 'window 0 in the request: the probe window');
+  assert.equal([data.flags, data.seq, data.ack, data.window, data.payload.length], [0x10, reqs[10].seq, 0xcccccccc, 9000, 0]);
+  assert.equal([pay.flags, pay.seq, pay.ack, pay.payload.toString()], [0x18, reqs[11].seq, 0xdddddddd, 'second flight']);
   assert.is(win.window, 3000, 'the request\'s window'); assert.is(win.ack, 0xbbbbbbbb);
-  // The linux SYN offered timestamps, so every reply carries NOP,NOP,TS (TSval as in the SYN, TSecr 0).
-  for (const f of sent) {
+  // NOP,NOP,TS with the request's TSval and TSecr where it says the connection has timestamps;
+  // no option at all where it does not.
+  for (const f of [http, data, pay]) {
     assert.equal(optionKinds(f.options), ['NOP', 'NOP', 'TS']);
-    assert.is(f.options.readUInt32BE(4), 100000); assert.is(f.options.readUInt32BE(8), 0);
+    assert.is(f.options.readUInt32BE(4), ts.tsval); assert.is(f.options.readUInt32BE(8), ts.tsecr);
   }
+  for (const f of [ping, rst, ack, win]) assert.is(f.options.length, 0);
 });
 
-test('sendReplies: no timestamp option when the SYN layout offered none (windows, none)', () => {
-  for (const layout of ['windows', 'none'] as const) {
+test('sendReplies: the timestamp option follows the request, whatever the SYN layout', () => {
+  for (const layout of ['linux', 'windows', 'none'] as const) {
     const file = path.join(dir, `replies-${layout}.pcap`);
     const s = new native.Sender(opts(file, { synOptions: layout }));
     s.setProbe(2, new TextEncoder().encode('HELO'));
-    const reqs = [request(REPLY_ACK_PROBE, 2, 0xc6130001, 25, 0, 7), request(REPLY_RST, 2, 0xc6130001, 25, 4, 9)];
+    const reqs = [request(REPLY_ACK_PROBE, 2, 0xc6130001, 25, 0, 7),
+      { ...request(REPLY_RST, 2, 0xc6130001, 25, 4, 9), flags: REPLY_F_TS, tsval: 1, tsecr: 2 }];
     assert.is(s.sendReplies(frames(reqs), 2), 2);
     s.close();
     const [probe, rst] = readPcap(file).map(parse);
     assert.is(probe.options.length, 0, layout); assert.is(probe.payload.toString(), 'HELO');
-    assert.is(rst.options.length, 0, layout); assert.is(rst.seq, reqs[1].seq); assert.is(rst.flags, 0x14);
+    assert.equal(optionKinds(rst.options), ['NOP', 'NOP', 'TS']); assert.is(rst.seq, reqs[1].seq); assert.is(rst.flags, 0x14);
   }
 });
 
@@ -259,6 +273,8 @@ test('Sender: bad options and arguments throw naming them; closed sender throws'
   assert.throws(() => s.sendReplies(two.subarray(0, two.length - 1), 2), /sendReplies: frame 1 has a bad length or runs past frames.length/);
   const badLen = two.slice(); badLen[REPLY.length.at + 1] = REPLY_MIN_FRAME - 1;
   assert.throws(() => s.sendReplies(badLen, 1), /sendReplies: frame 0 has a bad length/);
+  const badPayload = two.slice(); badPayload[REPLY_MIN_FRAME + REPLY.payload_len.at + 1] = 101;   // 101 bytes claimed, 100 there
+  assert.throws(() => s.sendReplies(badPayload, 2), /sendReplies: frame 1 has a bad length/);
   assert.throws(() => s.setProbe(16, u8), /setProbe: slot must be between 0 and 15/);
   assert.throws(() => s.setProbe(0, new Uint8Array(1390), new Uint8Array(0)), /setProbe: probe is longer than 1400 bytes/);
   assert.throws(() => (s as any).setProbe(0, 'GET'), /setProbe: before must be a Uint8Array/);

@@ -11,14 +11,20 @@ import './declared-fields';   // every parse below also checks the parser's decl
 
 const b = (...parts: (string | number[] | Uint8Array)[]) => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
 
-/** Every parser over the bytes: no throw, only flat string/number/boolean values, JSON round-trips. */
+/** Every parser over the bytes: no throw, only string/number/boolean values or short lists of strings, JSON round-trips. */
 function allParsers(bytes: Uint8Array): void {
+  const der = (k: string) => k === 'cert_der' || k === 'cert_chain_der';
   for (const p of PARSERS) {
     const f = parseAll(p, bytes);
     for (const [k, v] of Object.entries(f)) {
+      if (Array.isArray(v)) {
+        assert.ok(v.length <= 64, `${p.name}: ${k} has ${v.length} items`);
+        for (const s of v) assert.ok(typeof s === 'string' && (der(k) || s.length <= MAX_FIELD * 2), `${p.name}: ${k} holds ${typeof s} of ${String(s).length}`);
+        continue;
+      }
       assert.ok(['string', 'number', 'boolean'].includes(typeof v), `${p.name}: ${k} is ${typeof v}`);
       if (typeof v === 'number') assert.ok(Number.isFinite(v), `${p.name}: ${k} not finite`);
-      if (typeof v === 'string' && k !== 'cert_der') assert.ok(v.length <= MAX_FIELD * 2, `${p.name}: ${k} is ${v.length} long`);
+      if (typeof v === 'string' && !der(k)) assert.ok(v.length <= MAX_FIELD * 2, `${p.name}: ${k} is ${v.length} long`);
     }
     assert.equal(JSON.parse(JSON.stringify(f)), f);
   }
@@ -68,7 +74,11 @@ test('HTTP: a title that never ends and a header block that never ends are bound
 
 test('HTTP: bare LF line ends, odd header spacing, a multi-line <TITLE lang=..>', () => {
   const f = identify(b('HTTP/1.1 301 Moved\nlocation:https://a/\nContent-Length: abc\n\n<html><TITLE \nlang=en>Hi\r\n  there</TiTlE>'), 'http', 80).fields;
-  assert.equal(f, { http_version: '1.1', http_status: 301, http_reason: 'Moved', http_location: 'https://a/', http_title: 'Hi there' });
+  const want = { http_version: '1.1', http_status: 301, http_reason: 'Moved', http_location: 'https://a/', http_title: 'Hi there' };
+  assert.equal(Object.fromEntries(Object.keys(want).map((k) => [k, f[k]])), want);
+  assert.equal(f.http_headers, ['location: https://a/', 'Content-Length: abc']);
+  assert.is(f.http_content_length, undefined, 'a length that is not a number is not one');
+  assert.is(f.http_body_complete, undefined, 'without a usable length the body runs to the end of the bytes');
 });
 
 test('HTTP: not a status line after HTTP/ gives no status; <titles> is not <title>', () => {

@@ -1,8 +1,15 @@
-// The tls probe's ClientHello parsed back field by field: every length consistent, every
-// extension a TLS 1.0-1.3 server needs present, SNI exactly when asked for.
+// The tls probe's ClientHello parsed back field by field: every length consistent, TLS 1.0 to 1.3
+// offered, key shares from the scan key (so banners can decrypt), SNI exactly when asked for.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientHello, CIPHER_SUITES, GROUPS, SIGNATURE_ALGORITHMS, SUPPORTED_VERSIONS, EXT } from '../shared/probes/tls';
+import { tlsProbe, tlsProbeHello } from '../shared/probes/tls';
+import { buildProbePlan, probeConfig } from '../shared/probes';
+import { clientSecrets } from '../shared/tls/secrets';
+import { EXT, clientHello } from '../shared/tls/hello';
+import { LEGACY_SUITES, TLS12_SUITES, TLS13_SUITES } from '../shared/tls/suites';
+
+const KEY = new Uint8Array(16).fill(9);
+const probe = (sni?: string) => tlsProbe.payload(probeConfig(sni ? { sni } : {}, KEY)).before;
 
 interface Parsed { version: number; suites: number[]; compression: number[]; sessionId: number; exts: Map<number, Buffer>; order: number[]; recordLen: number }
 
@@ -47,46 +54,45 @@ const u16list = (b: Buffer, lenBytes: 1 | 2) => {
   return out;
 };
 
-test('ClientHello without SNI: versions, suites, groups, key share, ALPN, formats', () => {
-  const h = parse(clientHello());
+test('the probe sends shared/tls\'s certificate-only ClientHello under the scan key: 1.0 to 1.3, both key shares', () => {
+  const s = clientSecrets(KEY);
+  const h = parse(probe());
+  assert.equal(probe(), clientHello(s, { legacy: true }));
+  assert.equal(tlsProbeHello(KEY).hello, probe(), 'banners recomputes the same bytes');
   assert.is(h.version, 0x0303);
   assert.is(h.sessionId, 32);
   assert.equal(h.compression, [0]);
-  assert.equal(h.suites, CIPHER_SUITES);
-  for (const s of [0x1301, 0xc02f, 0xc013, 0x002f, 0x000a]) assert.ok(h.suites.includes(s), `suite ${s.toString(16)}`);
+  assert.equal(h.suites, [...TLS13_SUITES, ...TLS12_SUITES, ...LEGACY_SUITES]);
+  for (const suite of [0x1301, 0xc02f, 0xc013, 0x002f, 0x000a]) assert.ok(h.suites.includes(suite), `suite ${suite.toString(16)}`);
   assert.not.ok(h.exts.has(EXT.server_name));
-  assert.equal(u16list(h.exts.get(EXT.supported_versions)!, 1), SUPPORTED_VERSIONS);
-  assert.equal(u16list(h.exts.get(EXT.supported_groups)!, 2), GROUPS);
-  assert.equal(u16list(h.exts.get(EXT.signature_algorithms)!, 2), SIGNATURE_ALGORITHMS);
-  assert.equal([...h.exts.get(EXT.ec_point_formats)!], [1, 0]);
+  assert.equal(u16list(h.exts.get(EXT.supported_versions)!, 1), [0x0304, 0x0303, 0x0302, 0x0301]);
   const ks = h.exts.get(EXT.key_share)!;
   assert.is(ks.readUInt16BE(0), ks.length - 2);
   assert.is(ks.readUInt16BE(2), 0x001d, 'x25519');
-  assert.is(ks.readUInt16BE(4), 32);
-  assert.is(ks.length, 6 + 32);
-  const alpn = h.exts.get(EXT.alpn)!;
-  assert.is(alpn.readUInt16BE(0), alpn.length - 2);
-  assert.is(alpn.subarray(2).toString('latin1'), '\x02h2\x08http/1.1');
-  assert.equal([...h.exts.get(EXT.renegotiation_info)!], [0]);
-  assert.ok(h.exts.has(EXT.extended_master_secret));
-  assert.ok(h.exts.has(EXT.psk_key_exchange_modes));
+  assert.is(ks.subarray(6, 38).toString('hex'), Buffer.from(s.x25519Public).toString('hex'));
+  assert.is(ks.readUInt16BE(38), 0x0017, 'secp256r1');
+  assert.is(ks.subarray(42).toString('hex'), Buffer.from(s.p256Public).toString('hex'));
+  assert.is(h.exts.get(EXT.alpn)!.subarray(2).toString('latin1'), '\x08http/1.1');
   assert.ok(h.recordLen + 5 <= 1400);
+  assert.is.not(Buffer.from(tlsProbeHello(new Uint8Array(16).fill(8)).hello).toString('hex'), Buffer.from(probe()).toString('hex'), 'another key, another hello');
 });
 
-test('ClientHello with SNI carries one host_name entry', () => {
-  const h = parse(clientHello('www.example.com'));
+test('the probe with --sni carries one host_name entry; without the scan key it cannot be built', () => {
+  const h = parse(probe('www.example.com'));
   const sni = h.exts.get(EXT.server_name)!;
   assert.is(sni.readUInt16BE(0), sni.length - 2, 'server_name_list length');
   assert.is(sni[2], 0, 'host_name');
   assert.is(sni.readUInt16BE(3), 15);
   assert.is(sni.subarray(5).toString('latin1'), 'www.example.com');
-  assert.is(h.order[0], EXT.server_name);
+  assert.throws(() => tlsProbe.payload(probeConfig({})), /needs the scan key/);
+  assert.throws(() => buildProbePlan({ probe: ['tls'] }), /needs the scan key/);
+  assert.equal(buildProbePlan({ probe: ['tls'] }, KEY).payload(2).before, probe());
 });
 
 test('ClientHellos of 256-511 bytes are padded to 512 or just past it (RFC 7685), others are not', () => {
   for (let n = 1; n <= 200; n += 7) {
     const name = ('a'.repeat(Math.min(n, 60)) + '.b'.repeat(Math.floor(n / 2))).slice(0, 250).replace(/\.$/, '');
-    const b = clientHello(name);
+    const b = probe(name);
     const h = parse(b);
     const hsLen = b.length - 5;
     if (h.exts.has(EXT.padding)) {
@@ -96,11 +102,10 @@ test('ClientHellos of 256-511 bytes are padded to 512 or just past it (RFC 7685)
       assert.ok(hsLen < 256 || hsLen >= 512, `unpadded hello of ${hsLen}`);
     }
   }
-  assert.is(clientHello().length - 5, 512, 'the default hello (265 bytes) is padded to 512');
 });
 
 test('the strict reader rejects a cut ClientHello (the test can fail)', () => {
-  const b = clientHello();
+  const b = probe();
   assert.throws(() => parse(b.subarray(0, b.length - 3)));
 });
 

@@ -18,7 +18,8 @@ import { smbNegotiate, SMB_DIALECTS } from '../shared/probes/smb';
 import { startupMessage } from '../shared/probes/postgres';
 
 const info: CommandInfo = { name: 'probetest', summary: 's', synopsis: '', options: [...PROBE_OPTIONS, HELP_OPTION] };
-const cfg = (argv: string[] = []) => probeConfig(parseArgs(info, argv));
+const KEY = new Uint8Array(16).fill(5);   // the tls probe's ClientHello comes from the scan key
+const cfg = (argv: string[] = []) => probeConfig(parseArgs(info, argv), KEY);
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -27,7 +28,7 @@ async function cli(argv: string[]) {
   const err = new PassThrough(); const chunks: Buffer[] = [];
   err.on('data', (c) => chunks.push(Buffer.from(c)));
   const code = await runCommand(info, argv, { stdin: Readable.from([]), stdout: new PassThrough(), stderr: err }, async (opts) => {
-    buildProbePlan(opts); return 0;
+    buildProbePlan(opts, KEY); return 0;
   });
   return { code, stderr: Buffer.concat(chunks).toString() };
 }
@@ -113,7 +114,7 @@ test('http: a second {ip} is refused, one in a header with a fixed host is the t
 });
 
 test('http: an oversized request is refused', () => {
-  assert.throws(() => buildProbePlan(parseArgs(info, ['--http-url', '/' + 'a'.repeat(1400)])), /http probe would be \d+ bytes, more than 1400/);
+  assert.throws(() => buildProbePlan(parseArgs(info, ['--http-url', '/' + 'a'.repeat(1400)]), KEY), /http probe would be \d+ bytes, more than 1400/);
 });
 
 test('redis, memcached: exact bytes and their alternatives', () => {
@@ -180,7 +181,7 @@ test('mqtt and amqp: exact bytes', () => {
 });
 
 test('plan: defaults by port, payloads for every slot in use', () => {
-  const plan = buildProbePlan(parseArgs(info, []));
+  const plan = buildProbePlan(parseArgs(info, []), KEY);
   assert.is(plan.slotForPort(80), 1);
   assert.is(plan.slotForPort(443), 2);
   assert.is(plan.slotForPort(22), 0);
@@ -195,7 +196,7 @@ test('plan: defaults by port, payloads for every slot in use', () => {
 });
 
 test('plan: --probe NAME forces one probe, PORTS:NAME maps ports over it', () => {
-  const plan = buildProbePlan(parseArgs(info, ['--probe', 'tls', '--probe', '80,8000-8001:http', '--probe', '9999:null']));
+  const plan = buildProbePlan(parseArgs(info, ['--probe', 'tls', '--probe', '80,8000-8001:http', '--probe', '9999:null']), KEY);
   assert.is(plan.slotForPort(22), 2);
   assert.is(plan.slotForPort(443), 2);
   assert.is(plan.slotForPort(80), 1);
@@ -203,18 +204,18 @@ test('plan: --probe NAME forces one probe, PORTS:NAME maps ports over it', () =>
   assert.is(plan.slotForPort(8002), 2);
   assert.is(plan.slotForPort(9999), 0);
   assert.equal(plan.probesInUse().map((p) => [p.slot, p.name]), [[0, 'null'], [1, 'http'], [2, 'tls']]);
-  const only = buildProbePlan(parseArgs(info, ['--probe', 'redis']));
+  const only = buildProbePlan(parseArgs(info, ['--probe', 'redis']), KEY);
   assert.equal(only.probesInUse().map((p) => p.name), ['redis']);
   assert.is(only.slotForPort(80), 3);
 });
 
 test('plan: a probe file alone is used on every port; with PORTS:user only there', () => {
   const f = 'test/fixtures/probes/head.txt';
-  const all = buildProbePlan(parseArgs(info, ['--probe-file', f]));
+  const all = buildProbePlan(parseArgs(info, ['--probe-file', f]), KEY);
   assert.is(all.slotForPort(80), 15);
   assert.is(all.slotForPort(22), 15);
   assert.equal(all.probesInUse().map((p) => p.name), ['user']);
-  const some = buildProbePlan(parseArgs(info, ['--probe-file', f, '--probe', '9000:user']));
+  const some = buildProbePlan(parseArgs(info, ['--probe-file', f, '--probe', '9000:user']), KEY);
   assert.is(some.slotForPort(9000), 15);
   assert.is(some.slotForPort(80), 1);
   assert.is(some.nameOfSlot(15), 'user');

@@ -60,8 +60,8 @@ test('trawl.7 lists each record type\'s fields in the table\'s order', () => {
 
 test('catch writes every record type in the table\'s order, validated or not, truncated or not', () => {
   const runs = [
-    ['--key-file', LIVE_KEY, '--source-ip', '198.18.0.100'],
-    ['--no-validate', '--max-banner', '4'],
+    ['--key-file', LIVE_KEY, '--source-ip', '198.18.0.100', '--max-banner', '4'],
+    ['--no-validate'],
   ];
   const seen = new Set<string>();
   for (const args of runs) {
@@ -69,7 +69,22 @@ test('catch writes every record type in the table\'s order, validated or not, tr
     assert.is(r.code, 0, r.stderr);
     for (const rec of lines(r.stdout)) { inTableOrder(rec); seen.add(rec.type); for (const k of Object.keys(rec)) seen.add(k); }
   }
-  for (const k of ['open', 'closed', 'banner', 'validated', 'truncated', 'tsval', 'options']) assert.ok(seen.has(k), `the fixture showed no ${k}`);
+  for (const k of ['open', 'closed', 'segment', 'validated', 'truncated', 'tsval', 'options', 'seq', 'offset']) assert.ok(seen.has(k), `the fixture showed no ${k}`);
+});
+
+test('banners writes the banner records it joins from segments in the table\'s order, its service fields after', () => {
+  const seg = (o: number, d: string, flags: string) => ({ type: 'segment', ip: '198.18.0.1', port: 80, sport: 40000, ttl: 64, probe: 'http',
+    seq: 1001 + o, offset: o, len: d.length, flags, data: Buffer.from(d).toString('base64'), validated: false, time_us: 1 + o });
+  for (const rec of [seg(0, 'HTTP/1.1 200 OK\r\n', 'PA'), seg(17, '\r\n', 'PA')]) inTableOrder(rec);
+  const input = [seg(0, 'HTTP/1.1 200 OK\r\n', 'PA'), seg(30, 'x', 'PA'), seg(17, '\r\n', 'PA'), seg(17, 'Yr\n', 'FPA')];
+  const r = trawl(['banners'], input.map((x) => JSON.stringify(x) + '\n').join(''));
+  assert.is(r.code, 0, r.stderr);
+  const [b] = lines(r.stdout);
+  const keys = Object.keys(b);
+  const own = Object.fromEntries(keys.slice(0, keys.indexOf('time_us') + 1).map((k) => [k, b[k]]));
+  inTableOrder(own as Record<string, unknown>);
+  for (const k of ['complete', 'gaps', 'gap_ranges', 'segments', 'end', 'conflicts', 'validated']) assert.ok(k in own, `no ${k} in ${JSON.stringify(own)}`);
+  assert.ok(keys.slice(keys.indexOf('time_us') + 1).every((k) => k === 'service' || k.startsWith('http_')), keys.join(','));
 });
 
 test('targets writes target and shard records in the table\'s order', () => {

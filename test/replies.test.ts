@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './helpers';
 import {
-  decodeReply, encodeReply, frameAt, REPLY, REPLY_KINDS, REPLY_LAYOUT_ID, REPLY_MAX_FRAME, REPLY_MIN_FRAME, ReplyRequest,
+  decodeReply, encodeReply, frameAt, REPLY, REPLY_F_TS, REPLY_KINDS, REPLY_LAYOUT_ID, REPLY_MAX_FRAME, REPLY_MIN_FRAME,
+  REPLY_VERSION, ReplyRequest,
 } from '../shared/replies';
 import { MAX_WRITERS, Opener, REPLAYED, replyMacKey, Sealer, STALE, TOO_MANY_WRITERS } from '../shared/replies-auth';
 import { RepliesQueue } from '../shared/blast/replies';
@@ -25,7 +26,7 @@ const zeroDrops = { bad_mac: 0, replayed: 0, stale: 0, stray_bytes: 0, too_many_
 test('layout: the table tiles the header; the C++ header the build used is the one made from it', () => {
   let at = 0;
   for (const x of Object.values(REPLY)) { assert.is(x.at, at); at += x.size; }
-  assert.is(REPLY_MIN_FRAME, 96);
+  assert.is(REPLY_MIN_FRAME, 104);
   assert.ok(REPLY_MAX_FRAME <= 4096, 'a frame fits PIPE_BUF: writes stay atomic with several writers');
   const built = path.join(ROOT, 'native', 'gen', 'replies.h');
   if (!fs.existsSync(built)) { console.log('  (native header not generated: run make)'); return; }
@@ -40,7 +41,8 @@ test('codec: every field round-trips, IPv4 in the first 4 address bytes, payload
   const buf = new Uint8Array(REPLY_MAX_FRAME);
   const r: ReplyRequest = {
     kind: REPLY_KINDS.ACK_DATA.n, slot: 9, family: 4, daddr: 0xc6120304, saddr: 0xc6130001, dport: 443, sport: 50001,
-    seq: 0xfffffff0, ack: 7, window: 65535, wscale: 14, delay_ms: 250, payload: Uint8Array.from({ length: 1400 }, (_, i) => i & 255),
+    seq: 0xfffffff0, ack: 7, window: 65535, wscale: 14, flags: REPLY_F_TS, delay_ms: 250, tsval: 0x80000001, tsecr: 0xfffffffe,
+    payload: Uint8Array.from({ length: 1400 }, (_, i) => i & 255),
   };
   assert.is(encodeReply(r, buf, 0), REPLY_MIN_FRAME + 1400);
   assert.equal(decodeReply(buf, 0), r);
@@ -112,10 +114,10 @@ test('framing: stray bytes anywhere, reads split at every byte: every good frame
   const reqs = [req(1), { ...req(2), kind: 2 }, { ...req(3), kind: 5, payload: Uint8Array.of(1, 2, 3) }, req(4)];
   const frames = sealedFrames(KEY, reqs);
   const cut = [0, REPLY_MIN_FRAME, 2 * REPLY_MIN_FRAME, 3 * REPLY_MIN_FRAME + 3, frames.length];
-  // A stray byte first; after frames 0, 2 and 3 a false start (a header claiming 96 bytes, whose
-  // MAC cannot check out), after frame 1 a frame forged with another key.
+  // A stray byte first; after frames 0, 2 and 3 a false start (a header claiming a frame's
+  // length, whose MAC cannot check out), after frame 1 a frame forged with another key.
   const forged = sealedFrames(new Uint8Array(16), [req(9)]);
-  const falseStart = Uint8Array.of(0x74, 0x72, 0x01, 0x01, 0x00, 0x60);
+  const falseStart = Uint8Array.of(0x74, 0x72, REPLY_VERSION, 0x01, 0x00, REPLY_MIN_FRAME);
   const parts: Uint8Array[] = [Uint8Array.of(0x74)];
   for (let i = 0; i < 4; i++) parts.push(frames.subarray(cut[i], cut[i + 1]), i === 1 ? forged : falseStart);
   const stream = Buffer.concat(parts);

@@ -1,6 +1,9 @@
 // Test helpers for the replies channel: frames sealed as catch seals them, and bytes read back
 // as blast reads them (framing, MAC, freshness, replay), decoded.
+import * as fs from 'fs';
+import { spawn, spawnSync } from 'child_process';
 import { decodeReply, encodeReply, ReplyRequest, replyLength, REPLY_MAX_FRAME } from '../shared/replies';
+import { TRAWL } from './helpers';
 import { Sealer } from '../shared/replies-auth';
 import { RepliesQueue } from '../shared/blast/replies';
 
@@ -34,4 +37,34 @@ export function readRequests(key: Uint8Array, bytes: Uint8Array): { reqs: ReplyR
 /** The fields catch's requests carry (the rest are zero), for comparisons. */
 export function core(r: ReplyRequest) {
   return { kind: r.kind, slot: r.slot, daddr: r.daddr, saddr: r.saddr, dport: r.dport, sport: r.sport, seq: r.seq, ack: r.ack };
+}
+
+/** Reads what a FIFO opened non-blocking holds now. */
+export function readFifo(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const b = Buffer.alloc(65536);
+  for (;;) {
+    let n = 0;
+    try { n = fs.readSync(fd, b, 0, b.length, null); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; throw e; }
+    if (n <= 0) break;
+    chunks.push(Buffer.from(b.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Runs catch with --replies on a new FIFO (mode 0600) while reading the FIFO, as blast would. */
+export async function catchReading(args: string[], fifo: string): Promise<{ code: number | null; stdout: string; stderr: string; bytes: Buffer }> {
+  spawnSync('mkfifo', ['-m', '600', fifo]);
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const chunks: Buffer[] = [];
+  const p = spawn(process.execPath, [TRAWL, 'catch', ...args, '--replies', fifo]);
+  let stdout = '', stderr = '';
+  p.stdout.on('data', (d) => { stdout += d; });
+  p.stderr.on('data', (d) => { stderr += d; });
+  const poll = setInterval(() => chunks.push(readFifo(fd)), 5);
+  const code = await new Promise<number | null>((res) => p.on('close', res));
+  clearInterval(poll);
+  chunks.push(readFifo(fd));
+  fs.closeSync(fd);
+  return { code, stdout, stderr, bytes: Buffer.concat(chunks) };
 }

@@ -8,8 +8,8 @@
 # here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143); and, only
 # when named (their packages are not in every test machine's list): postgres (5432, a cluster
 # made here by initdb) and mosquitto (1883, anonymous clients allowed); and openssl: s_server
-# speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-256 only (4432, so an
-# x25519 key share gets a HelloRetryRequest).
+# speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-384 only (4432: the tls
+# probe offers P-384 but sends x25519 and P-256 key shares only, so it gets a HelloRetryRequest).
 # Every daemon listens on 0.0.0.0 and :: inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 and 2001:db8:1::/112 local); the optional ones
 # on IPv4 only. Configuration, keys, logs and pid files
@@ -247,7 +247,7 @@ up_openssl() {
   # Old protocol versions need security level 0 in OpenSSL 3 (SHA-1 signatures and all).
   start openssl-tls10 openssl s_server "${common[@]}" -accept 4430 -tls1 -cipher 'ALL:@SECLEVEL=0'
   start openssl-tls11 openssl s_server "${common[@]}" -accept 4431 -tls1_1 -cipher 'ALL:@SECLEVEL=0'
-  start openssl-hrr openssl s_server "${common[@]}" -accept 4432 -tls1_3 -groups P-256
+  start openssl-hrr openssl s_server "${common[@]}" -accept 4432 -tls1_3 -groups P-384
   wait_port 4430 openssl-tls10; wait_port 4431 openssl-tls11; wait_port 4432 openssl-hrr
   echo "OPENSSL_VERSION=$(openssl version | awk '{ print $2 }')"
 }

@@ -13,7 +13,6 @@ bool parseSynLayout(const std::string& s, SynLayout* out) {
   return true;
 }
 
-const uint8_t TSVAL[4] = {0x00, 0x01, 0x86, 0xa0};  // fixed: 100000
 
 size_t writeSynOptions(uint8_t* o, SynLayout layout, uint16_t* window) {
   size_t n = 0;
@@ -21,7 +20,7 @@ size_t writeSynOptions(uint8_t* o, SynLayout layout, uint16_t* window) {
   auto nop = [&]() { o[n++] = 1; };
   auto ws = [&](uint8_t shift) { o[n++] = 3; o[n++] = 3; o[n++] = shift; };
   auto sack = [&]() { o[n++] = 4; o[n++] = 2; };
-  auto ts = [&]() { o[n++] = 8; o[n++] = 10; memcpy(o + n, TSVAL, 4); n += 4; memset(o + n, 0, 4); n += 4; };
+  auto ts = [&]() { o[n++] = 8; o[n++] = 10; put32(o + n, reply::SYN_TSVAL); n += 4; memset(o + n, 0, 4); n += 4; };
   switch (layout) {
     case SynLayout::Linux: mss(); sack(); ts(); nop(); ws(0); *window = 64240; break;
     case SynLayout::Windows: mss(); nop(); ws(0); nop(); nop(); sack(); *window = 64240; break;
@@ -50,19 +49,15 @@ void buildSynTemplate(SynTemplate* t, const uint8_t srcMac[6], const uint8_t dst
   t->tcpSum = (srcIp >> 16) + (srcIp & 0xffff) + 6 + (uint32_t)tcpLen + sum16(tcp, tcpLen);
 }
 
-bool layoutHasTimestamps(SynLayout layout) {
-  return layout == SynLayout::Linux || layout == SynLayout::Bsd;
-}
-
 size_t writeTcpSegment(uint8_t* tcp, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                       uint16_t window, bool timestamps, const uint8_t* payload, size_t plen) {
-  size_t optLen = timestamps ? 12 : 0;
+                       uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen) {
+  size_t optLen = ts.on ? 12 : 0;
   put16(tcp, sport); put16(tcp + 2, dport); put32(tcp + 4, seq); put32(tcp + 8, ack);
   tcp[12] = (uint8_t)(((TCP_LEN + optLen) / 4) << 4); tcp[13] = flags; put16(tcp + 14, window);
   put16(tcp + 16, 0); put16(tcp + 18, 0);
-  if (timestamps) {
+  if (ts.on) {
     uint8_t* o = tcp + TCP_LEN;
-    o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10; memcpy(o + 4, TSVAL, 4); memset(o + 8, 0, 4);
+    o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10; put32(o + 4, ts.val); put32(o + 8, ts.ecr);
   }
   if (plen) memcpy(tcp + TCP_LEN + optLen, payload, plen);
   return TCP_LEN + optLen + plen;
@@ -70,11 +65,11 @@ size_t writeTcpSegment(uint8_t* tcp, uint16_t sport, uint16_t dport, uint32_t se
 
 size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
                     uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                    uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload, size_t plen) {
+                    uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen) {
   memcpy(f, dstMac, 6); memcpy(f + 6, srcMac, 6); f[12] = 0x08; f[13] = 0x00;
   uint8_t* ip = f + ETH_LEN;
   uint8_t* tcp = ip + IP_LEN;
-  size_t tcpLen = writeTcpSegment(tcp, sport, dport, seq, ack, flags, window, timestamps, payload, plen);
+  size_t tcpLen = writeTcpSegment(tcp, sport, dport, seq, ack, flags, window, ts, payload, plen);
   ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(IP_LEN + tcpLen)); put16(ip + 4, ipId);
   put16(ip + 6, 0x4000); ip[8] = ttl; ip[9] = 6; put16(ip + 10, 0); put32(ip + 12, saddr); put32(ip + 16, daddr);
   put16(ip + 10, fold(sum16(ip, IP_LEN)));

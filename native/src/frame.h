@@ -1,5 +1,5 @@
-// Frame templates: the SYN built once per Sender and patched per target, and the ACK+probe / RST
-// replies of the ZBanner exchange.
+// Frame templates: the SYN built once per Sender and patched per target, and the reply segments
+// (ACK+probe, ACK of data, ACK+payload, RST) of the stateless exchange.
 //
 // SYN frame (54 bytes + options), '*' = patched per target:
 //   0 eth dst[6]   6 eth src[6]  12 ethertype 0x0800
@@ -17,13 +17,17 @@
 //   bsd     MSS 1460, NOP, WS, SACK_PERM, TS             (20 bytes, as FreeBSD/macOS)   window 65535
 //   none    no options                                   (masscan's SYN)                window 1024
 // The window scale shift is 0 (the real stacks send 7, 8 and 6): whether scaling is in force
-// depends on the server's SYN-ACK, which the reply requests do not carry, and the small window of
-// the ACK+probe (probeWindow, ZBanner's one-segment trick) must mean the same bytes either way.
-// TS carries a fixed TSval (no clock state) and TSecr 0.
+// depends on the server's SYN-ACK, and with shift 0 a reply's window means the same bytes either
+// way. No more is needed: the window catch asks for is at most --max-banner plus one segment,
+// and never above 64 KiB, since past the first flight catch's ACKs move the window on (trawl(7)).
+// TS carries the fixed TSval reply::SYN_TSVAL (no clock state) and TSecr 0. A reply carries NOP,NOP,TS
+// when its request says the connection negotiated timestamps, with the request's TSval (never
+// below reply::SYN_TSVAL: the server's PAWS check) and TSecr.
 #pragma once
 #include <cstdint>
 #include <cstddef>
 #include <string>
+#include "replies.h"   // SYN_TSVAL, generated from shared/replies.ts
 
 namespace trawl {
 
@@ -41,8 +45,6 @@ bool parseSynLayout(const std::string& s, SynLayout* out);
 // Writes the layout's SYN options at o and its window into *window; returns the option bytes.
 // Both families' templates take them from here (frame6.h).
 size_t writeSynOptions(uint8_t* o, SynLayout layout, uint16_t* window);
-// The fixed TSval of every SYN and reply (no clock state).
-extern const uint8_t TSVAL[4];
 
 struct SynTemplate {
   uint8_t bytes[MAX_SYN_LEN];
@@ -85,19 +87,21 @@ inline void replaceChecksummed(uint8_t* f, size_t at, const uint8_t* now, size_t
   uint16_t c = (uint16_t)~s;
   f[sumAt] = c >> 8; f[sumAt + 1] = c & 0xff;
 }
-// True when the layout's SYN offers timestamps: the replies then carry NOP,NOP,TS too (RFC 7323:
-// once negotiated, every segment carries one), with the SYN's fixed TSval and TSecr 0.
-bool layoutHasTimestamps(SynLayout layout);
 
-// The TCP part of a reply segment at tcp (both families): header, NOP,NOP,TS when timestamps,
+// The TCP timestamp option of a reply: present or not, and its two values.
+struct Timestamps { bool on; uint32_t val, ecr; };
+
+// The TCP part of a reply segment at tcp (both families): header, NOP,NOP,TS when ts.on,
 // payload; checksum left 0 for the caller, who knows the pseudo header. Returns its length.
 size_t writeTcpSegment(uint8_t* tcp, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                       uint16_t window, bool timestamps, const uint8_t* payload, size_t plen);
+                       uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen);
 
-// An ACK (flags ACK, or PSH|ACK with payload) or RST|ACK, optionally with the timestamp option
-// (12 bytes), then the payload; returns the frame length.
+// An ACK (flags ACK, or PSH|ACK with payload) or RST|ACK, optionally with NOP,NOP,TS (12 bytes,
+// RFC 7323: once negotiated every segment carries it), then the payload; returns the frame length.
+//   ... 34 sport 36 dport 38 seq 42 ack 46 data offset 47 flags 48 window 50 checksum 52 urgent
+//   54 [NOP NOP 8 10 tsval[4] tsecr[4]] payload
 size_t buildSegment(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], uint32_t saddr, uint32_t daddr,
                     uint8_t ttl, uint16_t ipId, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                    uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload, size_t plen);
+                    uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen);
 
 }  // namespace trawl

@@ -32,10 +32,10 @@ void buildSyn6Template(Syn6Template* t, const uint8_t srcMac[6], const uint8_t d
 
 size_t buildSegment6(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], const uint8_t saddr[16],
                      const uint8_t daddr[16], uint8_t hopLimit, uint16_t sport, uint16_t dport, uint32_t seq,
-                     uint32_t ack, uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload,
+                     uint32_t ack, uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload,
                      size_t plen) {
   uint8_t* tcp = f + ETH_LEN + IP6_LEN;
-  size_t tcpLen = writeTcpSegment(tcp, sport, dport, seq, ack, flags, window, timestamps, payload, plen);
+  size_t tcpLen = writeTcpSegment(tcp, sport, dport, seq, ack, flags, window, ts, payload, plen);
   writeHeaders6(f, srcMac, dstMac, saddr, daddr, hopLimit, tcpLen);
   uint32_t s = sumAddr6(saddr) + sumAddr6(daddr) + (uint32_t)tcpLen + 6 + sum16(tcp, tcpLen);
   put16(tcp + 16, fold(s));

@@ -57,7 +57,7 @@ inline void patchSyn6(uint8_t* f, const Syn6Template& t, const uint8_t daddr[16]
 //  74 [NOP NOP 8 10 tsval[4] tsecr[4]] payload
 size_t buildSegment6(uint8_t* f, const uint8_t srcMac[6], const uint8_t dstMac[6], const uint8_t saddr[16],
                      const uint8_t daddr[16], uint8_t hopLimit, uint16_t sport, uint16_t dport, uint32_t seq,
-                     uint32_t ack, uint8_t flags, uint16_t window, bool timestamps, const uint8_t* payload,
+                     uint32_t ack, uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload,
                      size_t plen);
 
 // "[2001:db8::1]" (RFC 5952 text in brackets, as a Host header or URL takes it) into out, which

@@ -1,8 +1,9 @@
 // Sender: SYNs built from a template and sent in batches through an AF_PACKET socket with
-// PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the ZBanner replies
-// (ACK+probe, RST) whose cookies are checked again before anything is sent. Both families: a
-// batch may mix IPv4 and IPv6 targets, each patched from its family's template (frame.h,
-// frame6.h), sent from that family's source address to that family's next hop.
+// PACKET_QDISC_BYPASS (or written to a pcap file by the same code path), and the replies of the
+// stateless exchange (ACK+probe, ACK of data, ACK+payload, RST) whose cookies are checked again
+// before anything is sent. Both families: a batch may mix IPv4 and IPv6 targets, each patched
+// from its family's template (frame.h, frame6.h), sent from that family's source address to that
+// family's next hop; replies go to either family too.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
 // >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
@@ -42,6 +43,7 @@ constexpr size_t BATCH = 256;
 constexpr size_t SYN_STRIDE = 128;
 static_assert(MAX_SYN_LEN <= SYN_STRIDE && MAX_SYN6_LEN <= SYN_STRIDE, "a SYN fits its stride");
 constexpr size_t REPLY_STRIDE = 1536;   // room for any reply frame: headers, TS option, 1400 bytes
+static_assert(HDR6_LEN + 12 + reply::MAX_PAYLOAD <= REPLY_STRIDE, "a reply frame of either family fits its stride");
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
 constexpr int SNDBUF_BYTES = 4 << 20;
@@ -146,8 +148,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   uint8_t ttl_ = 64;
   SipKey key_{};
   uint32_t sportBase_ = 0, sportCount_ = 0;
-  uint16_t probeWindow_ = 1460;
-  bool timestamps_ = false;  // the SYN offered TS, so replies carry it (frame.h)
+  uint16_t probeWindow_ = 65535;   // a request's window 0 means this one
   SynTemplate syn_{};
   Syn6Template syn6_{};
   Probe probes_[SLOTS];
@@ -159,12 +160,12 @@ class Sender : public Napi::ObjectWrap<Sender> {
   bool replyOk(const uint8_t* r, Peer* p) const;
   // One reply segment to p's target, of p's family (frame.h, frame6.h).
   size_t segment(Lane& lane, uint8_t* f, const Peer& p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                 uint8_t flags, uint16_t window, const uint8_t* payload, size_t plen) {
+                 uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen) {
     if (p.v6)
       return buildSegment6(f, srcMac_, dstMac6_, p.saddr6, p.daddr6, ttl_, sport, dport, seq, ack, flags, window,
-                           timestamps_, payload, plen);
+                           ts, payload, plen);
     return buildSegment(f, srcMac_, dstMac_, p.saddr, p.daddr, ttl_, lane.nextId(), sport, dport, seq, ack, flags,
-                        window, timestamps_, payload, plen);
+                        window, ts, payload, plen);
   }
 
   // The helper thread (live mode only): takes the second half of a large sendSyns batch.
@@ -252,7 +253,6 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   sportCount_ = (uint32_t)intArg(env, o.Get("sportCount"), 1, 65536 - sportBase_, "Sender: options.sportCount");
   if (o.Has("probeWindow") && !o.Get("probeWindow").IsUndefined())
     probeWindow_ = (uint16_t)intArg(env, o.Get("probeWindow"), 1, 65535, "Sender: options.probeWindow");
-  timestamps_ = layoutHasTimestamps(layout_);
   if (o.Has("linkHeader") && !o.Get("linkHeader").IsUndefined()) {
     if (!o.Get("linkHeader").IsBoolean()) typeError(env, "Sender: options.linkHeader must be a boolean");
     if (!o.Get("linkHeader").As<Napi::Boolean>().Value()) linkSkip_ = ETH_HLEN;
@@ -488,15 +488,18 @@ static bool allZero(const uint8_t* p, size_t n) {
 }
 
 // A request this sender may act on: a kind it implements, from our address of its family (IPv4:
-// the first 4 bytes of the field, the rest zero; IPv6: all 16), and the cookie of a connection
-// it started (ACK_PROBE: seq = ISN+1 on the keyed port of the slot; RST: seq = ISN+1+d,
-// d <= MAX_PROBE_LEN). The caller checked the frame's MAC; this is the check that would hold
-// even without it. Fills *p with the request's addresses.
+// the first 4 bytes of the field, the rest zero; IPv6: all 16, the target's keyed address of our
+// range), and the cookie of a connection it started (ACK_PROBE: seq = ISN+1 on the keyed port of
+// the slot; RST, ACK_DATA, ACK_PAYLOAD: seq = ISN+1+d, d <= MAX_PROBE_LEN). RST_LATER waits in
+// blast's timed queue (shared/blast/rst-timer.ts), which hands it over as an RST: here it is
+// refused. The caller checked the frame's MAC; this is the check that would hold even without
+// it. Fills *p with the request's addresses.
 bool Sender::replyOk(const uint8_t* r, Peer* p) const {
   namespace at = reply::at;
   uint8_t kind = r[at::kind], slot = r[at::slot];
-  if (kind != reply::ACK_PROBE && kind != reply::RST) return false;   // ACK_DATA, RST_LATER, ACK_PAYLOAD: not yet
-  if (get16(r + at::payload_len) != 0) return false;
+  if (kind != reply::ACK_PROBE && kind != reply::RST && kind != reply::ACK_DATA && kind != reply::ACK_PAYLOAD) return false;
+  if ((get16(r + at::payload_len) != 0) != (kind == reply::ACK_PAYLOAD)) return false;
+  if (r[at::wscale] > 14 || (r[at::flags] & ~reply::F_TS) != 0) return false;
   uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
   uint32_t seq = get32(r + at::seq);
   uint32_t isn;
@@ -535,7 +538,8 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
   frameAt_.resize(count);
   for (size_t i = 0, off = 0; i < count; i++) {
     size_t fl = len - off >= reply::MIN_FRAME ? get16(req + off + reply::at::length) : 0;
-    if (fl < reply::MIN_FRAME || fl > reply::MAX_FRAME || fl > len - off)
+    if (fl < reply::MIN_FRAME || fl > reply::MAX_FRAME || fl > len - off ||
+        get16(req + off + reply::at::payload_len) != fl - reply::MIN_FRAME)
       rangeError(env, "sendReplies: frame " + std::to_string(i) + " has a bad length or runs past frames.length");
     frameAt_[i] = off;
     off += fl;
@@ -558,6 +562,8 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
       uint16_t dport = get16(r + at::dport), sport = get16(r + at::sport);
       uint32_t seq = get32(r + at::seq), ack = get32(r + at::ack);
       uint16_t window = get16(r + at::window);
+      if (window == 0) window = probeWindow_;
+      Timestamps ts{(r[at::flags] & reply::F_TS) != 0, get32(r + at::tsval), get32(r + at::tsecr)};
       uint8_t* f = lane.frames.data() + k * REPLY_STRIDE;
       if (kind == reply::ACK_PROBE) {
         const Probe& p = probes_[slot];
@@ -568,9 +574,14 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
         }
         lens[k] = segment(lane, f, peer, sport, dport, seq, ack, plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK,
-                          window ? window : probeWindow_, payload, plen);
+                          window, ts, payload, plen);
+      } else if (kind == reply::ACK_DATA) {
+        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, tcpflag::ACK, window, ts, nullptr, 0);
+      } else if (kind == reply::ACK_PAYLOAD) {
+        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, tcpflag::PSH | tcpflag::ACK, window, ts,
+                          r + at::payload, get16(r + at::payload_len));
       } else {
-        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, tcpflag::RST | tcpflag::ACK, 0, nullptr, 0);
+        lens[k] = segment(lane, f, peer, sport, dport, seq, ack, tcpflag::RST | tcpflag::ACK, 0, ts, nullptr, 0);
       }
       lane.iov[k].iov_base = f;
       reqOf[k] = i;

@@ -1,8 +1,11 @@
-// blast's send loop: one token budget, reply requests first, then due retries, then new SYNs,
-// each as one batch call into the sender (never one call per packet).
+// blast's send loop: one token budget, reply requests and RSTs whose wait is over first, then
+// due retries, then new SYNs, each as one batch call into the sender (never one call per packet).
+// When it ends, every RST still waiting is sent at once: every connection we caused is closed.
+import { REPLY_MIN_FRAME } from '../replies';
 import { TokenBucket } from './rate';
 import { TargetRing } from './ring';
 import { RepliesQueue } from './replies';
+import { RstTimer } from './rst-timer';
 
 /** The part of the native Sender the loop drives (a mock implements it in tests). */
 export interface BatchSender {
@@ -47,12 +50,35 @@ export class Engine {
   private spaceFn: (() => void) | null = null;
   private opts: EngineOptions;
 
+  // RSTs taken from the timer and not yet accepted by the sender (back-pressure).
+  private rstBuf: Uint8Array;
+  private rstHead = 0;
+  private rstCount = 0;
+
   constructor(private sender: BatchSender, readonly replies: RepliesQueue | null, opts: Partial<EngineOptions> = {},
-    private now: () => number = () => performance.now()) {
+    private now: () => number = () => performance.now(), readonly timer: RstTimer | null = null) {
     this.opts = { ...DEFAULT_ENGINE, ...opts };
     this.targets = new TargetRing(Math.max(1024, this.opts.maxBatch * 4));
     this.retries = new TargetRing(1024, Math.max(1024, this.opts.retryLimit));
+    this.rstBuf = new Uint8Array(timer ? this.opts.maxBatch * REPLY_MIN_FRAME : 0);
   }
+
+  /** Sends RSTs from the timer (those due, or all) within n packets; returns [offered, taken]. */
+  private sendRsts(n: number, all: boolean): [number, number] {
+    const tm = this.timer!;
+    if (this.rstCount === 0) {
+      this.rstHead = 0;
+      this.rstCount = tm.popDue(this.rstBuf, this.opts.maxBatch, all);
+    }
+    const m = Math.min(this.rstCount, n);
+    if (m === 0) return [0, 0];
+    const k = this.sender.sendReplies(this.rstBuf.subarray(this.rstHead * REPLY_MIN_FRAME), m);
+    this.rstHead += k; this.rstCount -= k;
+    return [m, k];
+  }
+
+  /** RSTs still waiting in the timer or for the sender. */
+  get rstsWaiting(): number { return this.rstCount + (this.timer ? this.timer.waiting : 0); }
 
   /** Queues one IPv4 target; returns a promise when the caller must wait for room (stdin backpressure). */
   push(ip: number, port: number, slot: number, i: number): Promise<void> | undefined {
@@ -131,8 +157,14 @@ export class Engine {
         const k = this.sender.sendReplies(rq.view(), n);
         rq.drop(k); offered += n; took += k;
       }
-      // 2. Retries that are due (the ring is in due-time order: pushed as first attempts went out).
       let room = budget - (this.sender.stats().sent - before);
+      // RSTs whose wait is over.
+      if (this.timer && room > 0 && (this.rstCount > 0 || this.timer.nextDue() <= t)) {
+        const [n, k] = this.sendRsts(room, false);
+        offered += n; took += k;
+        room = budget - (this.sender.stats().sent - before);
+      }
+      // 2. Retries that are due (the ring is in due-time order: pushed as first attempts went out).
       const rt = this.retries;
       if (room > 0 && rt.count > 0 && rt.tag[rt.head] <= t) {
         const c = Math.min(rt.contiguous(), room);
@@ -192,8 +224,22 @@ export class Engine {
       }
       let wait = allSent ? lingerUntil - t : 1000;
       if (rt.count > 0) wait = Math.min(wait, rt.tag[rt.head] - t);
+      if (this.timer) wait = Math.min(wait, this.timer.nextDue() - t);
       if (hold) wait = Math.min(wait, fillSince + o.fillMs - t);
       await this.sleep(Math.max(1, wait));
+    }
+    await this.flushRsts();
+  }
+
+  /** At the end (or on a signal): every RST still waiting goes now, with no regard to the rate
+   *  (they are bounded by the timer's size); back-pressure is waited out for a second at most. */
+  private async flushRsts(): Promise<void> {
+    if (!this.timer) return;
+    let since = this.now();
+    while (this.rstsWaiting > 0 && this.now() - since < 1000) {
+      const [n, k] = this.sendRsts(this.opts.maxBatch, true);
+      if (k > 0) since = this.now();
+      else if (n > 0) await this.sleep(1);
     }
   }
 

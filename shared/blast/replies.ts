@@ -30,10 +30,13 @@ export interface RepliesOptions {
   maxAgeMs: number;         // frames sealed longer ago are stale
   onData: () => void;       // new requests are queued
   onDrop: (why: RequestDrop, path: string) => void;   // the first drop of each kind, per FIFO
+  /** Sees each authenticated frame before it is queued (the timed RST queue); false keeps it
+   *  out of the send queue. */
+  route: ((b: Uint8Array, off: number) => boolean) | null;
 }
 
 const DEFAULTS: RepliesOptions = {
-  capacityBytes: 2 << 20, maxAgeMs: 60000, onData: () => {}, onDrop: () => {},
+  capacityBytes: 2 << 20, maxAgeMs: 60000, onData: () => {}, onDrop: () => {}, route: null,
 };
 // Room kept free when the FIFOs are paused: one read of each (64 KiB) and a frame.
 const READ_MARGIN = 65536 + REPLY_MAX_FRAME;
@@ -52,7 +55,7 @@ export class RepliesQueue {
   private headByte = 0;
   private tailByte = 0;
   count = 0;            // frames queued
-  received = 0;         // frames taken (authenticated, fresh, new)
+  received = 0;         // frames taken (authenticated, fresh, new), queued or routed elsewhere
   readonly drops: Record<RequestDrop, number> = Object.fromEntries(REQUEST_DROPS.map((k) => [k, 0])) as Record<RequestDrop, number>;
   private opener: Opener;
   private opts: RepliesOptions;
@@ -123,7 +126,10 @@ export class RepliesQueue {
         continue;
       }
       const why = this.opener.admit(b, p, now);
-      if (why === 0) this.put(b, p, len, src);
+      if (why === 0) {
+        if (!this.opts.route || this.opts.route(b, p)) this.put(b, p, len, src);
+        else this.received++;
+      }
       else this.drop1(why === STALE ? 'stale' : why === REPLAYED ? 'replayed' : why === TOO_MANY_WRITERS ? 'too_many_writers' : 'bad_mac', src);
       p += len;
     }

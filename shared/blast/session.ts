@@ -15,6 +15,7 @@ import { SLOTS } from '../cookie';
 import type { Native, Sender, SynOptions } from '../../native/index';
 import { Engine } from './engine';
 import { RepliesQueue } from './replies';
+import { RstTimer } from './rst-timer';
 import { newParsedTarget, parseTarget } from './targets';
 import type { TargetSink } from './reader';
 
@@ -64,9 +65,20 @@ export class BlastSession implements TargetSink {
 
   readonly allowSpecial: boolean;
 
-  constructor(private cfg: SessionConfig, readonly replies: RepliesQueue | null, private report: Reporter) {
+  constructor(private cfg: SessionConfig, readonly replies: RepliesQueue | null, private report: Reporter,
+    readonly timer: RstTimer | null = null) {
     this.allowSpecial = cfg.allowSpecial;
     for (let p = 0; p < 65536; p++) this.slotOf[p] = cfg.sportCount < SLOTS ? 0 : cfg.slotForPort(p);
+  }
+
+  /** The bytes of the probe sent on slot to daddr (the sender inserts the dotted address into a
+   *  template): where the RST after it lies. */
+  probeLength(slot: number, daddr: number): number {
+    const probes = this.cfg.probes;
+    const p = this.cfg.sportCount < SLOTS ? probes[0] : probes.find((x) => x.slot === slot);
+    if (!p) return 0;
+    const { before, after } = p.payload;
+    return before.length + (after ? after.length + formatIPv4(daddr).length : 0);
   }
 
   /** A canonical target from the reader's fast path. */
@@ -118,8 +130,11 @@ export class BlastSession implements TargetSink {
     if (!e || !st) return null;
     const secs = (e.lastSendAt - e.firstSendAt) / 1000;
     const pps = secs > 0 ? Math.round((st.sent - 1) / secs) : 0;
+    const rs = this.timer?.stats;
     const extra = [
       e.resent ? `${e.resent} repeats` : '', st.replies_sent ? `${st.replies_sent} replies` : '',
+      rs && rs.fired + rs.early + rs.at_exit ? `${rs.fired + rs.early + rs.at_exit} idle RSTs (${rs.early} early: queue full, ` +
+        `${rs.at_exit} early: at exit)` : '',
       st.replies_rejected ? `${st.replies_rejected} reply requests rejected` : '',
       st.errors ? `${st.errors} send errors` : '', this.v6 ? `${this.v6} to IPv6 targets` : '',
       this.skipped ? `${this.skipped} non-target records ignored` : '',
@@ -211,7 +226,7 @@ export class BlastSession implements TargetSink {
     else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
     const engine = new Engine(sender, this.replies, {
       rate: cfg.rate, attempts: cfg.attempts, lingerMs: this.replies ? cfg.lingerMs : 0, minBatch: 2048,
-    });
+    }, undefined, this.timer);
     this.engine = engine;
     if (this.interrupted) engine.stop();
     this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });

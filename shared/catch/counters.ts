@@ -2,11 +2,11 @@
 // received = the sum of all of them, and the summary can say why each one was dropped.
 export class Counters {
   received = 0;
-  // records written
-  open = 0; closed = 0; unreachable = 0; banner = 0;
-  // valid but no record: a retransmitted SYN-ACK (answer again), a second connection's SYN-ACK
-  // (probe again), a reset after our probe, data after the reported banner (reset again)
-  reanswer = 0; reprobe = 0; reset = 0; more_data = 0;
+  // records written (repeat: the open record of a second connection on a port already reported)
+  open = 0; closed = 0; unreachable = 0; segment = 0; repeat = 0;
+  // valid but no record: a retransmitted SYN-ACK (answer again), a segment wholly past
+  // --max-banner (reset again)
+  reanswer = 0; beyond_limit = 0;
   // rejected
   malformed = 0;      // truncated or inconsistent headers, bad IP checksum
   fragment = 0;       // IP fragments
@@ -15,16 +15,19 @@ export class Counters {
   not_ours = 0;       // addressed to another host
   wrong_port = 0;     // destination port outside our range or not the keyed one
   bad_cookie = 0;     // acknowledgment (or quoted seq) does not match the cookie
-  no_data = 0;        // pure ACK, FIN without data, data with flags outside the allowlist
+  no_data = 0;        // pure ACK, data with flags outside the allowlist
   duplicate = 0;      // retransmissions inside the dedup window
   arp = 0;            // ARP requests seen (answered ones counted in arp_replies)
   arp_replies = 0;
   ns = 0;             // IPv6 Neighbor Solicitations seen (answered ones counted in na_replies)
   na_replies = 0;
-  // reply requests to blast
+  // segment records by whether the offset came with them (from the echoed timestamp)
+  offset = 0; no_offset = 0;
+  // reply requests to blast, by what they ask for
   requests = 0; requests_dropped = 0;
+  req_probe = 0; req_ack = 0; req_rst = 0; req_rst_later = 0;
 
-  get valid(): number { return this.open + this.closed + this.unreachable + this.banner + this.reanswer + this.reprobe + this.reset + this.more_data; }
+  get valid(): number { return this.open + this.closed + this.unreachable + this.segment + this.repeat + this.reanswer + this.beyond_limit; }
   get rejected(): number {
     return this.malformed + this.fragment + this.not_ip + this.other + this.not_ours + this.wrong_port +
       this.bad_cookie + this.no_data + this.duplicate;

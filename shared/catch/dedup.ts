@@ -4,7 +4,9 @@
 // (about 66 bytes per N) whatever the traffic, and no per-packet allocation happens.
 //
 // A key is (kind, ip, port<<16|sport) with a 32-bit value beside it (the server's ISN for a
-// SYN-ACK, so a retransmission and a new connection to the same port can be told apart).
+// SYN-ACK, so a retransmission and a new connection to the same port can be told apart); or,
+// through checkExact, (kind, ip, ports, value) with the value part of the key (a segment's seq,
+// length and flags, so every segment of a response is new once and its retransmissions are not).
 // Slot layout, 4 x u32: [kind+1 (0 = empty), ip, ports, value]; linear probing, load <= 0.5.
 // An IPv6 window (new DedupWindow(n, true), used through check6) keys on the whole address:
 // 8 x u32 [kind+1, ip0, ports, value, ip1, ip2, ip3, 0], ip0 the most significant word, so
@@ -69,15 +71,16 @@ export class DedupWindow {
     return h >>> 0;
   }
 
-  /** Position of the key in table t, or -(insertion position)-1 when absent. */
-  private find(t: Uint32Array, h: number, tag: number, ip: number, ports: number): number {
+  /** Position of the key in table t, or -(insertion position)-1 when absent. exact: the value
+   *  is part of the key. */
+  private find(t: Uint32Array, h: number, tag: number, ip: number, ports: number, exact = false, value = 0): number {
     let i = h & this.mask;
     const w = this.w;
     for (;;) {
       const s = i * w;
       const k = t[s];
       if (k === 0) return -s - 1;
-      if (k === tag && t[s + 1] === ip && t[s + 2] === ports &&
+      if (k === tag && t[s + 1] === ip && t[s + 2] === ports && (!exact || t[s + 3] === value) &&
         (w === 4 || (t[s + 4] === this.x1 && t[s + 5] === this.x2 && t[s + 6] === this.x3))) return s;
       i = (i + 1) & this.mask;
     }
@@ -87,6 +90,25 @@ export class DedupWindow {
   check6(kind: number, a: Uint8Array, off: number, ports: number, value: number): number {
     this.x1 = word(a, off + 4); this.x2 = word(a, off + 8); this.x3 = word(a, off + 12);
     return this.check(kind, word(a, off), ports, value);
+  }
+
+  /** checkExact for the IPv6 address in the 16 bytes of a from off (an IPv6 window). */
+  checkExact6(kind: number, a: Uint8Array, off: number, ports: number, value: number): number {
+    this.x1 = word(a, off + 4); this.x2 = word(a, off + 8); this.x3 = word(a, off + 12);
+    return this.checkExact(kind, word(a, off), ports, value);
+  }
+
+  /** Keys whose value is part of them: DEDUP_NEW (now remembered) or DEDUP_SAME. A kind used
+   *  here must not be used with check(). */
+  checkExact(kind: number, ip: number, ports: number, value: number): number {
+    const tag = kind + 1;
+    ip >>>= 0; ports >>>= 0; value >>>= 0;
+    const h = (this.hash(kind, ip, ports) ^ Math.imul(value, 0x9e3779b1)) >>> 0;
+    const at = this.find(this.gens[this.cur], h, tag, ip, ports, true, value);
+    if (at >= 0) return DEDUP_SAME;
+    if (this.mayHave(this.cur ^ 1, h) && this.find(this.gens[this.cur ^ 1], h, tag, ip, ports, true, value) >= 0) return DEDUP_SAME;
+    this.insert(h, tag, ip, ports, value, -at - 1, true);
+    return DEDUP_NEW;
   }
 
   check(kind: number, ip: number, ports: number, value: number): number {
@@ -108,14 +130,14 @@ export class DedupWindow {
     return result;
   }
 
-  private insert(h: number, tag: number, ip: number, ports: number, value: number, s: number) {
+  private insert(h: number, tag: number, ip: number, ports: number, value: number, s: number, exact = false) {
     if (this.count >= this.window) {
       // Generation change: forget the oldest keys all at once.
       this.cur ^= 1;
       this.gens[this.cur].fill(0);
       this.blooms[this.cur].fill(0);
       this.count = 0;
-      s = -this.find(this.gens[this.cur], h, tag, ip, ports) - 1;
+      s = -this.find(this.gens[this.cur], h, tag, ip, ports, exact, value) - 1;
     }
     const t = this.gens[this.cur];
     t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;

@@ -1,22 +1,35 @@
-// The stateless state machine of catch (ZBanner, sections 3 and 4) over one batch of captured
-// packets: decode each one, collect the reply candidates' tuples in typed arrays, check their
-// cookies in one call, then decide from the packet and the key alone:
-//   SYN-ACK, ack = ISN+1, window > 0   open + request ACK carrying the probe (kind 1); the same
-//                                      SYN-ACK retransmitted: the request again, no record
-//   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + request RST (kind 2)
-//   RST-ACK, ack = ISN+1               closed
+// The stateless state machine of catch (ZBanner, sections 3 and 4, carried on to whole
+// responses) over one batch of captured packets: decode each one, collect the reply candidates'
+// tuples in typed arrays, check their cookies in one call, then decide from the packet and the
+// key alone (d = the probe bytes the server acknowledged, 0 <= d <= 1400; trawl(7)):
+//   SYN-ACK, ack = ISN+1, window > 0   open {seq} + ACK carrying the probe (kind 1), its TSval
+//                                      the server's ISN (ts-stamp.ts), arming the idle RST; the
+//                                      same SYN-ACK again: the request again, no record; a new
+//                                      server ISN: open {repeat} and the request
+//                                      (--no-probe: an RST instead, kind 2)
+//   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + RST (kind 2)
+//   RST-ACK, ack = ISN+1, seq = 0      closed (RFC 793: the answer to a SYN has seq 0)
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
-//   A/PA/FPA with data, ack = ISN+1+d  banner + request RST at seq ISN+1+d (0 <= d <= 1400)
+//   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp} (never
+//                                      with --no-probe: nothing is established), then
+//       FIN (the response is whole)           RST now (kind 2)
+//       end reaches --max-banner (offset)     RST now
+//       below it (offset)                     ACK of the data (kind 3), re-arming the idle RST
+//       no offset                             the idle RST re-armed (kind 4): no ACK, since
+//                                             where the limit lies is unknown
+//       RST                                   nothing (the server closed)
 // Everything else is counted and dropped. Records are written by records-out.ts and the
 // requests as unsealed frames (shared/replies.ts), in buffers reused from batch to batch.
 // IPv6 replies take the same path: a candidate's family is in cFam, its addresses in the
 // 16-byte slots of cOur6/cTarget6/cFrom6 (the IPv4 arrays hold 0), the cookie call takes both
 // families at once, and the dedup window of IPv6 keys on the whole address.
 import { MAX_PROBE_LEN } from '../cookie';
-import { encodeReply, ReplyRequest, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST } from '../replies';
+import {
+  encodeReply, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_MIN_FRAME, REPLY_RST, REPLY_RST_LATER,
+} from '../replies';
 import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
-import { flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
+import { findTimestamps, flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
 import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
@@ -24,6 +37,7 @@ import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
 import { RecordsOut } from './records-out';
+import { tsOffset, tsStamp } from './ts-stamp';
 
 export interface ArpResponder { ip: number; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 /** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
@@ -38,17 +52,26 @@ export interface EngineConfig {
   sportBase: number;
   sportCount: number;
   portFilter: boolean;            // drop replies to ports outside the range before anything else
-  maxBanner: number;
+  maxBanner: number;              // bytes of a response: ACKed up to here, reset when reached
   dedupWindow: number;
   cookies: CookieFn | null;       // required when validate
   replies: boolean;               // produce reply requests for blast
+  probe: boolean;                 // answer a SYN-ACK with the probe (false: with an RST)
+  rst: boolean;                   // ask for RSTs at all (false: ZMap's way, the servers time out)
+  idleMs: number;                 // a connection's RST waits this long after its last segment
   arp: ArpResponder | null;
   ndp?: NdpResponder | null;
 }
 
+/** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
+ *  sender-side silly-window avoidance holds back a partial segment still crosses the limit. */
+export const WINDOW_SLACK = 1460;
+const MAX_WINDOW = 65535;         // no window scaling: shift 0 in our SYN (native/src/frame.h)
+
 const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4;
-// Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN.
-const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_BANNER = 3;
+// Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN. Segments
+// are keyed exactly (checkExact) by a hash of their seq, length and flags.
+const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3;
 const MAX_SCANNER_ADDRS = 64;
 
 export class CatchEngine {
@@ -57,6 +80,9 @@ export class CatchEngine {
   replyBuf: Uint8Array;
   replyCount = 0;
   replyBytes = 0;
+  /** Packets of the last batch that made a record or a request (indices into it), for --save. */
+  validIdx: Uint32Array;
+  validCount = 0;
   private reqD6 = new Uint8Array(16);
   private reqS6 = new Uint8Array(16);
   private req: ReplyRequest = { kind: 0, slot: 0, daddr: 0, saddr: 0, dport: 0, sport: 0, seq: 0, ack: 0,
@@ -65,6 +91,7 @@ export class CatchEngine {
   private d = new Decoded();
   private out = new RecordsOut();
   private opts = new TcpOptions();
+  private ts = new Uint32Array(2);
   private dedup: DedupWindow;
   private dedup6: DedupWindow | null = null;   // made at the first IPv6 reply
   private probeNames = probeNamesJson();
@@ -83,6 +110,7 @@ export class CatchEngine {
   private cTtl: Uint8Array; private cIpid: Uint16Array; private cFrom: Uint32Array; private cIcmp: Uint16Array;
   private cTcpOff: Uint32Array; private cTcpHl: Uint8Array;
   private cPayOff: Uint32Array; private cPayLen: Uint32Array; private cPayCap: Uint32Array;
+  private cHasTs: Uint8Array; private cTsval: Uint32Array; private cTsecr: Uint32Array;
   private isn: Uint32Array; private slot: Int8Array;
   // IPv6 candidates: family per entry, addresses 16 bytes per entry; any6 when the batch has one.
   private cFam: Uint8Array; private cOur6: Uint8Array; private cTarget6: Uint8Array; private cFrom6: Uint8Array;
@@ -99,11 +127,13 @@ export class CatchEngine {
     this.cTtl = new Uint8Array(m); this.cIpid = new Uint16Array(m); this.cFrom = new Uint32Array(m); this.cIcmp = new Uint16Array(m);
     this.cTcpOff = new Uint32Array(m); this.cTcpHl = new Uint8Array(m);
     this.cPayOff = new Uint32Array(m); this.cPayLen = new Uint32Array(m); this.cPayCap = new Uint32Array(m);
+    this.cHasTs = new Uint8Array(m); this.cTsval = new Uint32Array(m); this.cTsecr = new Uint32Array(m);
     this.isn = new Uint32Array(m); this.slot = new Int8Array(m);
     this.cFam = new Uint8Array(m); this.cOur6 = new Uint8Array(16 * m); this.cTarget6 = new Uint8Array(16 * m);
     this.cFrom6 = new Uint8Array(16 * m);
     this.ours6 = cfg.ours6 ?? null;
     this.replyBuf = new Uint8Array(m * REPLY_MIN_FRAME);   // one request per packet at most
+    this.validIdx = new Uint32Array(m);
   }
 
   /** Packets that produced a record or a request since the last call (for --idle). */
@@ -142,7 +172,8 @@ export class CatchEngine {
   }
 
   /** Processes packets 0..n-1 of a batch; returns the records as NDJSON bytes (empty if none,
-   *  the caller may keep them) and leaves the reply requests in replyBuf (replyCount, replyBytes). */
+   *  the caller may keep them) and leaves the reply requests in replyBuf (replyCount, replyBytes)
+   *  and the valid packets' indices in validIdx (validCount). */
   processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): Uint8Array {
     const c = this.counters, d = this.d, cfg = this.cfg;
     c.received += n;
@@ -150,6 +181,7 @@ export class CatchEngine {
     this.any6 = false;
     this.replyCount = 0;
     this.replyBytes = 0;
+    this.validCount = 0;
     for (let i = 0; i < n; i++) {
       const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
       if (r === D_TCP) this.tcpCandidate(i, d, buf);
@@ -167,8 +199,12 @@ export class CatchEngine {
       if (this.any6) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6);
       else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
     }
-    if (cfg.validate) for (let j = 0; j < k; j++) this.decide(j, buf, times);
-    else for (let j = 0; j < k; j++) this.decideUnvalidated(j, buf, times);
+    for (let j = 0; j < k; j++) {
+      const before = this.counters.valid;
+      if (cfg.validate) this.decide(j, buf, times);
+      else this.decideUnvalidated(j, buf, times);
+      if (this.counters.valid !== before) this.validIdx[this.validCount++] = this.cIdx[j];
+    }
     return this.out.take();
   }
 
@@ -187,10 +223,12 @@ export class CatchEngine {
       else if (!cfg.validate && this.scanners.size < MAX_SCANNER_ADDRS) this.scanners.add(d.saddr);
       c.other++; return;
     } else if (!(f & TH_ACK)) { c.other++; return; }
-    else if (d.payLen === 0) { c.no_data++; return; }
     else {
-      const a = f & 0x3f;   // ECE and CWR may ride along; URG may not
-      if (a !== 0x10 && a !== 0x18 && a !== 0x19) { c.no_data++; return; }   // A, PA, FPA only
+      // Data or a FIN: A, PA, FPA, FA (ECE and CWR may ride along; URG may not). A pure ACK
+      // (the server acknowledging our probe, a window probe) says nothing.
+      const a = f & 0x3f;
+      if (d.payLen === 0 && a !== 0x11) { c.no_data++; return; }
+      if (a !== 0x10 && a !== 0x18 && a !== 0x19 && a !== 0x11) { c.no_data++; return; }
       kind = K_DATA;
     }
     const v6 = d.family === 6;
@@ -205,6 +243,10 @@ export class CatchEngine {
     this.cTtl[j] = d.ttl; this.cIpid[j] = d.ipid;
     this.cTcpOff[j] = d.tcpOff; this.cTcpHl[j] = d.tcpHl;
     this.cPayOff[j] = d.payOff; this.cPayLen[j] = d.payLen; this.cPayCap[j] = d.payCap;
+    const ts = this.ts;
+    const has = d.tcpHl > 20 && findTimestamps(buf, d.tcpOff + 20, d.tcpOff + d.tcpHl, ts);
+    this.cHasTs[j] = has ? 1 : 0;
+    this.cTsval[j] = has ? ts[0] : 0; this.cTsecr[j] = has ? ts[1] : 0;
   }
 
   private icmpCandidate(i: number, d: Decoded, buf: Uint8Array) {
@@ -241,25 +283,36 @@ export class CatchEngine {
     }
   }
 
-  private request(kind: number, slot: number, j: number, seq: number, ack: number) {
-    if (!this.cfg.replies) return;
+  /** Queues one request to blast. tsval: the TSval to send, or -1 when the packet answered
+   *  carried no timestamps (then neither does ours); window and delay 0: none. */
+  private request(kind: number, slot: number, j: number, seq: number, ack: number, tsval: number, window: number, delay: number) {
+    const cfg = this.cfg, c = this.counters;
+    if (!cfg.replies || (!cfg.rst && kind !== REPLY_ACK_PROBE && kind !== REPLY_ACK_DATA)) return;
     const r = this.req;
     r.kind = kind; r.slot = slot;
     r.family = this.cFam[j];
     if (r.family === 6) { copy16(this.cTarget6, 16 * j, this.reqD6, 0); copy16(this.cOur6, 16 * j, this.reqS6, 0); }
     r.daddr = this.cTarget[j]; r.saddr = this.cOur[j]; r.dport = this.cDport[j]; r.sport = this.cSport[j];
     r.seq = seq; r.ack = ack;
+    r.window = window; r.delay_ms = cfg.rst ? delay : 0;
+    r.flags = tsval >= 0 ? REPLY_F_TS : 0;
+    r.tsval = tsval >= 0 ? tsval : 0;
+    r.tsecr = tsval >= 0 ? this.cTsval[j] : 0;
     this.replyBytes += encodeReply(r, this.replyBuf, this.replyBytes);
     this.replyCount++;
-    this.counters.requests++;
+    c.requests++;
+    if (kind === REPLY_ACK_PROBE) c.req_probe++;
+    else if (kind === REPLY_ACK_DATA) c.req_ack++;
+    else if (kind === REPLY_RST) c.req_rst++;
+    else c.req_rst_later++;
   }
 
-  private openRecord(j: number, buf: Uint8Array, times: Float64Array, validated: boolean): void {
+  private openRecord(j: number, buf: Uint8Array, times: Float64Array, repeat: boolean, validated: boolean): void {
     const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
-    this.counters.open++;
+    if (repeat) this.counters.repeat++; else this.counters.open++;
     this.v6Out(j);
     this.out.open(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cWindow[j], this.cIpid[j], op,
-      times[this.cIdx[j]], validated);
+      this.cSeq[j], repeat, times[this.cIdx[j]], validated);
   }
 
   private closedRecord(j: number, times: Float64Array, validated: boolean): void {
@@ -277,13 +330,16 @@ export class CatchEngine {
       times[this.cIdx[j]], validated);
   }
 
-  private bannerRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, validated: boolean): void {
-    this.counters.banner++;
-    const keep = Math.min(this.cPayCap[j], this.cfg.maxBanner);
+  /** keep: the payload bytes to write (the captured ones below --max-banner). */
+  private segmentRecord(j: number, buf: Uint8Array, times: Float64Array, probe: string, offset: number, keep: number,
+    validated: boolean): void {
+    const c = this.counters;
+    c.segment++;
+    if (offset >= 0) c.offset++; else c.no_offset++;
     const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep);
     this.v6Out(j);
-    this.out.banner(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], probe, this.cPayLen[j], data,
-      flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
+    this.out.segment(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], probe, this.cSeq[j], offset,
+      this.cPayLen[j], data, flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
   }
 
   private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }
@@ -291,8 +347,20 @@ export class CatchEngine {
   // The next record is about an IPv6 target: its address is text from cTarget6.
   private v6Out(j: number): void { if (this.cFam[j] === 6) this.out.v6(this.cTarget6, 16 * j); }
 
+  /** The dedup value of a segment: its seq, length and flags hashed into 32 bits. */
+  private segmentKey(j: number): number {
+    return (this.cSeq[j] + Math.imul(this.cPayLen[j] + 1, 0x9e3779b1) + Math.imul(this.cFlags[j], 0x85ebca6b)) >>> 0;
+  }
+
+  // Whether segment j (by segmentKey) was seen before, in its family's window: DEDUP_NEW or _SAME.
+  private seenSegment(j: number): number {
+    if (this.cFam[j] !== 6) return this.dedup.checkExact(DK_SEGMENT, this.cTarget[j], this.ports(j), this.segmentKey(j));
+    if (!this.dedup6) this.dedup6 = new DedupWindow(this.cfg.dedupWindow, true);
+    return this.dedup6.checkExact6(DK_SEGMENT, this.cTarget6, 16 * j, this.ports(j), this.segmentKey(j));
+  }
+
   private decide(j: number, buf: Uint8Array, times: Float64Array): void {
-    const c = this.counters;
+    const c = this.counters, cfg = this.cfg;
     const slot = this.slot[j];
     if (slot < 0) { c.wrong_port++; return; }
     const isn1 = (this.isn[j] + 1) >>> 0;
@@ -304,34 +372,34 @@ export class CatchEngine {
       // accept queue was full and it dropped the ACK with the probe. Answer it again, as any
       // TCP client would, or the connection dies without a banner; the server's backoff (5
       // retransmissions on Linux) bounds the answers. A new server ISN on a port we already
-      // reported is a second connection (blast --attempts): probe it too. Report the port once.
+      // reported is a second connection (blast --attempts): probe it too, and write its open
+      // record again with repeat, so its segments can be joined through its seq.
       const srv1 = (this.cSeq[j] + 1) >>> 0;
-      if (this.cWindow[j] === 0) this.request(REPLY_RST, slot, j, isn1, srv1);
-      else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1);
+      const ts = this.cHasTs[j] ? tsStamp(this.cSeq[j], this.isn[j]) : -1;
+      if (this.cWindow[j] === 0 || !cfg.probe) this.request(REPLY_RST, slot, j, isn1, srv1, ts, 0, 0);
+      else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1, ts, Math.min(MAX_WINDOW, cfg.maxBanner + WINDOW_SLACK), cfg.idleMs);
       if (seen === DEDUP_SAME) { c.reanswer++; return; }
-      if (seen === DEDUP_CHANGED) { c.reprobe++; return; }
-      this.openRecord(j, buf, times, true); return;
+      this.openRecord(j, buf, times, seen === DEDUP_CHANGED, true); return;
     }
     if (kind === K_RST) {
       const dd = (this.cAck[j] - isn1) >>> 0;
-      if (dd === 0) {
+      // The answer to our SYN (closed port) has seq 0 (RFC 793: the SYN carried no ACK); the
+      // reset of a connection carries the server's next sequence number.
+      if (dd === 0 && this.cSeq[j] === 0) {
         if (this.seen(DK_CLOSED, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
         this.closedRecord(j, times, true); return;
       }
-      if (dd <= MAX_PROBE_LEN) { c.reset++; return; }   // the server reset after our probe
-      c.bad_cookie++; return;
+      // Without probes (--no-probe) no connection is ever established: nothing after the
+      // handshake can be ours, and the range of probe lengths would only weaken the cookie.
+      if (dd > MAX_PROBE_LEN || !cfg.probe) { c.bad_cookie++; return; }
+      this.segment(j, buf, times, slot, dd);
+      return;
     }
     if (kind === K_DATA) {
       const dd = (this.cAck[j] - isn1) >>> 0;
-      if (dd > MAX_PROBE_LEN) { c.bad_cookie++; return; }
-      // Keyed with the segment's seq: a retransmission is a duplicate; a later segment, or the
-      // banner of a second connection, is reset again (so no server waits on us) but not reported.
-      const seen = this.seen(DK_BANNER, j, this.cSeq[j]);
-      if (seen === DEDUP_SAME) { c.duplicate++; return; }
-      const fin = (this.cFlags[j] & TH_FIN) ? 1 : 0;
-      this.request(REPLY_RST, slot, j, (isn1 + dd) >>> 0, (this.cSeq[j] + this.cPayLen[j] + fin) >>> 0);
-      if (seen === DEDUP_CHANGED) { c.more_data++; return; }
-      this.bannerRecord(j, buf, times, this.probeNames[slot], true); return;
+      if (dd > MAX_PROBE_LEN || !cfg.probe) { c.bad_cookie++; return; }
+      this.segment(j, buf, times, slot, dd);
+      return;
     }
     // K_ICMP: the quoted SYN carried our ISN itself.
     if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return; }
@@ -339,20 +407,49 @@ export class CatchEngine {
     this.unreachableRecord(j, times, true); return;
   }
 
+  /** A validated segment (data, FIN or RST) after the handshake, d bytes of ours acknowledged:
+   *  its record, and what blast must send back. */
+  private segment(j: number, buf: Uint8Array, times: Float64Array, slot: number, d: number): void {
+    const c = this.counters, cfg = this.cfg;
+    // A retransmission is a duplicate; every other segment is new once.
+    if (this.seenSegment(j) === DEDUP_SAME) { c.duplicate++; return; }
+    const flags = this.cFlags[j], len = this.cPayLen[j];
+    const hasTs = this.cHasTs[j] === 1;
+    const offset = hasTs ? tsOffset(this.cTsecr[j], this.cSeq[j], this.isn[j]) : -1;
+    const ours = (this.isn[j] + 1 + d) >>> 0;
+    const end = (this.cSeq[j] + len + (flags & TH_FIN ? 1 : 0)) >>> 0;
+    // Our timestamp repeats the one the server echoed: its TS.Recent, so PAWS lets it in.
+    const tsval = hasTs ? this.cTsecr[j] : -1;
+    if (!(flags & TH_RST)) {
+      if (flags & TH_FIN) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
+      else if (offset >= 0 && offset + len >= cfg.maxBanner) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
+      else if (offset >= 0) {
+        // Keep the right edge of the window at most one segment past the limit: the server
+        // sends no more than it needs to cross it.
+        const win = Math.min(MAX_WINDOW, cfg.maxBanner + WINDOW_SLACK - offset - len);
+        this.request(REPLY_ACK_DATA, slot, j, ours, end, tsval, win, cfg.idleMs);
+      } else this.request(REPLY_RST_LATER, slot, j, ours, end, tsval, 0, cfg.idleMs);
+    }
+    if (offset >= cfg.maxBanner) { c.beyond_limit++; return; }
+    const keep = offset >= 0 ? Math.min(this.cPayCap[j], cfg.maxBanner - offset) : this.cPayCap[j];
+    this.segmentRecord(j, buf, times, this.probeNames[slot], offset, keep, true);
+  }
+
   private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters;
     const kind = this.cKind[j];
     if (kind === K_SYNACK) {
-      if (this.seen(DK_OPEN, j, this.cSeq[j]) !== DEDUP_NEW) { c.duplicate++; return; }
-      this.openRecord(j, buf, times, false); return;
+      const seen = this.seen(DK_OPEN, j, this.cSeq[j]);
+      if (seen === DEDUP_SAME) { c.duplicate++; return; }
+      this.openRecord(j, buf, times, seen === DEDUP_CHANGED, false); return;
     }
     if (kind === K_RST) {
       if (this.seen(DK_CLOSED, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
       this.closedRecord(j, times, false); return;
     }
     if (kind === K_DATA) {
-      if (this.seen(DK_BANNER, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
-      this.bannerRecord(j, buf, times, 'null', false); return;
+      if (this.seenSegment(j) === DEDUP_SAME) { c.duplicate++; return; }
+      this.segmentRecord(j, buf, times, 'null', -1, this.cPayCap[j], false); return;
     }
     if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, false); return;

@@ -1,4 +1,4 @@
-// catch's records as NDJSON bytes: open, closed, unreachable and banner, each field in the
+// catch's records as NDJSON bytes: open, closed, unreachable and segment, each field in the
 // record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
 // million records a second JSON.stringify and string ropes cost more than the whole decode.
 // The engine decides what to write; this module only knows how a record is spelled. Addresses
@@ -15,15 +15,16 @@ import { writeIPv6 } from '../targets/encode';
 const start = (type: RecordType) => lit(`{"type":"${type}","ip":"`);
 const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${open}`);
 const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
-const T_OPEN = start('open'), T_CLOSED = start('closed'), T_BANNER = start('banner'), T_UNREACH = start('unreachable');
+const T_OPEN = start('open'), T_CLOSED = start('closed'), T_SEGMENT = start('segment'), T_UNREACH = start('unreachable');
 const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
 const F_TSVAL = key('tsval'), F_ZERO = fixed('zero_window', 'true');
+const F_SEQ = key('seq'), F_REPEAT = fixed('repeat', 'true'), F_OFFSET = key('offset');
 const F_FROM = key('from', ',', '"'), F_ICMP_TYPE = key('icmp_type', '",'), F_ICMP_CODE = key('icmp_code');
 const F_PROBE = key('probe'), F_LEN = key('len'), F_TRUNCATED = fixed('truncated', 'true');
 const F_FLAGS = key('flags', ',', '"'), F_DATA = key('data', '",', '"');
 const F_UNVALIDATED = fixed('validated', 'false'), F_TIME = key('time_us'), F_END = lit('}\n');
 
-// The longest open/closed/unreachable record, and a banner's fixed part: reserved before a
+// The longest open/closed/unreachable record, and a segment's fixed part: reserved before a
 // record is written, so the writes after it skip bounds checks.
 const RECORD_MAX = 512;
 const OPT_CACHE = 64;     // option layouts remembered (a power of two)
@@ -69,8 +70,9 @@ export class RecordsOut {
   }
 
   // The hot record of a scan, written straight through with the position in a local.
+  /** seq: the server's ISN; repeat: a second connection on a port already reported. */
   open(ip: number, port: number, sport: number, ttl: number, win: number, ipid: number, op: TcpOptions,
-    time: number, validated: boolean): void {
+    seq: number, repeat: boolean, time: number, validated: boolean): void {
     const o = this.out;
     o.reserve(RECORD_MAX);
     const b = o.buf, dv = o.dv;
@@ -85,6 +87,8 @@ export class RecordsOut {
     if (op.tsval >= 0) { p = putLit(dv, b, p, F_TSVAL); p = putUint(b, p, op.tsval); }
     p = putBytes(b, p, this.optionsBlock(op));
     if (win === 0) p = putLit(dv, b, p, F_ZERO);
+    p = putLit(dv, b, p, F_SEQ); p = putUint(b, p, seq);
+    if (repeat) p = putLit(dv, b, p, F_REPEAT);
     if (!validated) p = putLit(dv, b, p, F_UNVALIDATED);
     p = putLit(dv, b, p, F_TIME); p = putUint53(b, p, time); p = putLit(dv, b, p, F_END);
     o.pos = p;
@@ -138,15 +142,19 @@ export class RecordsOut {
     this.tail(time, validated);
   }
 
-  /** probe is the JSON text of the probe's name; data the bytes kept (len on the wire). */
-  banner(ip: number, port: number, sport: number, ttl: number, probe: string, len: number, data: Buffer, flags: string,
-    time: number, validated: boolean): void {
+  /** One segment of a response: probe is the JSON text of the probe's name, seq the raw TCP
+   *  sequence number, offset its place in the response (-1: unknown), data the bytes kept (len
+   *  on the wire). */
+  segment(ip: number, port: number, sport: number, ttl: number, probe: string, seq: number, offset: number, len: number,
+    data: Buffer, flags: string, time: number, validated: boolean): void {
     const o = this.out;
     const b64 = data.toString('base64');
     o.reserve(RECORD_MAX + probe.length + b64.length);
-    this.head(T_BANNER, ip, port, sport);
+    this.head(T_SEGMENT, ip, port, sport);
     o.lit(F_TTL); o.uint(ttl);
     o.lit(F_PROBE); o.str(probe);
+    o.lit(F_SEQ); o.uint(seq);
+    if (offset >= 0) { o.lit(F_OFFSET); o.uint(offset); }
     o.lit(F_LEN); o.uint(len);
     if (data.length < len) o.lit(F_TRUNCATED);
     o.lit(F_FLAGS); o.str(flags);

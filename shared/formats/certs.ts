@@ -1,4 +1,5 @@
-// certs: PEM of every certificate in a record's cert_der (base64 DER, one string or a chain).
+// certs: PEM of every certificate of a record: its chain (cert_chain_der, leaf first) or else its
+// cert_der (base64 DER, one string or a list).
 import type { FormatModule } from './types';
 
 function pem(b64: string): string {
@@ -9,12 +10,12 @@ function pem(b64: string): string {
 
 export const certs: FormatModule = {
   name: 'certs',
-  summary: 'PEM of the certificates banners extracted (cert_der)',
+  summary: 'PEM of the certificate chains banners extracted (cert_chain_der, else cert_der)',
   create() {
     return {
       header: () => '',
       record(rec) {
-        const c = rec.cert_der;
+        const c = Array.isArray(rec.cert_chain_der) && rec.cert_chain_der.length ? rec.cert_chain_der : rec.cert_der;
         const all = Array.isArray(c) ? c : [c];
         return all.filter((x): x is string => typeof x === 'string' && x.length > 0).map(pem).join('');
       },

@@ -1,12 +1,14 @@
 // xml: nmap's -oX layout, valid against nmap.dtd (so nmap.xsl renders it and ndiff reads it).
 // Hosts are grouped within --group-window (see group.ts); a port's banners become one
-// <script id="banner">, as nmap's banner script writes one per port.
+// <script id="banner">, as nmap's banner script writes one per port, their certificate and title
+// its tables keyed as nmap's ssl-cert and http-title scripts (nmap-scripts.ts).
 import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry } from './group';
 import { headerArgs, nmapService } from './nmap-names';
+import { nmapTables } from './nmap-scripts';
 import { VERSION } from '../version';
 
 
@@ -35,7 +37,11 @@ function port(p: PortEntry): string {
   let s = `<port protocol="${x(p.proto)}" portid="${p.port}"><state state="${p.state}" reason="${p.reason}" reason_ttl="${p.ttl}"`;
   if (p.reason_ip) s += ` reason_ip="${x(p.reason_ip)}"`;
   s += '/>' + service(p);
-  if (p.banners?.length) s += `<script id="banner" output="${x(bannerText(p))}"/>`;
+  if (p.banners?.length) {
+    // Each banner's ssl-cert and http-title tables, once when banners repeat them.
+    const tables = [...new Set(p.banners.map((b) => nmapTables(JSON.parse(b) as AnyRecord)))].join('');
+    s += `<script id="banner" output="${x(bannerText(p))}"` + (tables ? `>${tables}</script>` : '/>');
+  }
   return s + '</port>\n';
 }
 

@@ -1,7 +1,8 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
 import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
-import { certFields } from './x509';
+import type { ParseContext } from './types';
+import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
 
@@ -11,14 +12,21 @@ export interface EnrichOptions {
   previewBytes?: number;
   probes?: ServiceProbes | null;
   cost?: { nmapNs: number };     // time spent in nmap's rules, added up
+  /** The tls probe's secrets and ClientHello (banners --key-file): used for banners of probe tls only. */
+  tls?: ParseContext['tls'];
+  /** Bytes of a decoded body kept (banners --max-banner). */
+  maxBody?: number;
 }
 
-/** Decodes strict base64 (padding optional, as long as the length is possible), or null. */
-export function decodeBase64(s: string): Buffer | null {
+/** Decodes strict base64 (padding optional, as long as the length is possible), or null; `own`: not in Buffer's shared pool. */
+export function decodeBase64(s: string, own = false): Buffer | null {
   if (s.length % 4 === 1 || !BASE64.test(s)) return null;
   const eq = s.indexOf('=');
   if (eq >= 0 && (s.length % 4 !== 0)) return null;
-  return Buffer.from(s, 'base64');
+  if (!own) return Buffer.from(s, 'base64');
+  // Memory of its own, exactly sized: a view into Buffer's shared pool would keep its whole slab alive.
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s, 'base64'));
+  return b.subarray(0, b.write(s, 'base64'));
 }
 
 // Fields an earlier run of banners added: dropped first, so running it twice gives the same record.
@@ -41,7 +49,9 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   // chosen by port, and the record says so (nmap_probe_from).
   const probe = typeof rec.probe === 'string' ? rec.probe : null;
   const port = typeof rec.port === 'number' ? rec.port : 0;
-  const { service, fields } = identify(data, probe ?? 'null', port, opts.previewBytes);
+  // Only an answer to our own ClientHello can be decrypted with the keys behind it.
+  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : undefined };
+  const { service, fields } = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
   const out: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
@@ -51,7 +61,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (typeof rec.cert_der === 'string' && out.cert_der === undefined) {
     const der = decodeBase64(rec.cert_der);
     if (der) {
-      Object.assign(out, certFields(der, false));
+      Object.assign(out, certificateFields(der));
       if (out.cert_der === undefined) out.cert_der = rec.cert_der;
       if (out.service === 'unknown') { out.service = 'tls'; delete out.unknown_preview; }
     }

@@ -1,5 +1,5 @@
 // The parser registry: every protocol module in one list, and identify() that picks the best one for a banner.
-import { Fields, Parser, parseAll } from './types';
+import { Fields, ParseContext, Parser, parseAll } from './types';
 import { http } from './http';
 import { ssh } from './ssh';
 import { ftp } from './ftp';
@@ -19,7 +19,7 @@ import { amqp } from './amqp';
 import { smb } from './smb';
 import { PREVIEW_BYTES, unknownFields, unknown } from './unknown';
 
-export type { Fields, Parser, Session } from './types';
+export type { Fields, ParseContext, Parser, Session } from './types';
 
 /** In order of preference when two parsers are equally sure. */
 export const PARSERS: readonly Parser[] = [
@@ -37,7 +37,7 @@ export interface Identified { service: string; fields: Fields }
  * Picks the parser most sure of the bytes (a signature beats a port or probe hint) and runs it.
  * A parser picked on a hint alone that finds nothing gives way to `unknown` with a preview.
  */
-export function identify(b: Uint8Array, probe = 'null', port = 0, previewBytes = PREVIEW_BYTES): Identified {
+export function identify(b: Uint8Array, probe = 'null', port = 0, previewBytes = PREVIEW_BYTES, ctx?: ParseContext): Identified {
   let best: Parser | null = null, score = 0;
   if (b.length > 0) {
     for (const p of PARSERS) {
@@ -46,7 +46,7 @@ export function identify(b: Uint8Array, probe = 'null', port = 0, previewBytes =
     }
   }
   if (best) {
-    const fields = parseAll(best, b);
+    const fields = parseAll(best, b, ctx);
     if (score >= 2 || Object.keys(fields).length > 0) return { service: best.name, fields };
   }
   return { service: 'unknown', fields: unknownFields(b, previewBytes) };

@@ -61,5 +61,6 @@ export const RECORD_TYPES: Record<number, string> = { 20: 'change_cipher_spec', 
 
 export const HANDSHAKE_TYPES: Record<number, string> = {
   0: 'hello_request', 1: 'client_hello', 2: 'server_hello', 4: 'new_session_ticket', 8: 'encrypted_extensions',
-  11: 'certificate', 12: 'server_key_exchange', 13: 'certificate_request', 14: 'server_hello_done', 22: 'certificate_status',
+  11: 'certificate', 12: 'server_key_exchange', 13: 'certificate_request', 14: 'server_hello_done', 15: 'certificate_verify',
+  20: 'finished', 22: 'certificate_status', 24: 'key_update',
 };

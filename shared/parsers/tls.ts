@@ -1,15 +1,22 @@
-// TLS server flight: records, alert, ServerHello (version incl. supported_versions, cipher, extensions, ALPN) and the leaf certificate.
+// TLS server flight: records, alert, ServerHello (version incl. supported_versions, cipher, extensions,
+// ALPN) and the certificate chain: in clear up to TLS 1.2, decrypted with shared/tls in TLS 1.3 when
+// banners has the scan key that made the tls probe's ClientHello.
 //
 // record:    type u8 (20-23) | version u16 | length u16 | fragment
 // handshake: msg_type u8 | length u24 | body          (messages may span records)
 // ServerHello body: legacy_version u16 | random[32] | session_id<0..32> (u8 length) | cipher_suite u16
 //                   | compression u8 | extensions<u16> of (type u16 | length u16 | data)
 // Certificate (TLS <= 1.2): certificate_list<u24> of (length u24 | DER); in TLS 1.3 it is encrypted.
-import { BufferedSession, Fields, Parser } from './types';
+import { BufferedSession, Fields, ParseContext, Parser } from './types';
 import { certFields } from './x509';
+import { cleanString } from './text';
 import { ALERTS, EXTENSIONS, GROUPS, HANDSHAKE_TYPES, RECORD_TYPES, cipherName, versionName } from './tls-names';
+import { certificateFields } from '../tls/cert';
+import { readTls } from '../tls/client';
 
 const MAX_HANDSHAKE = 256 * 1024;
+// Certificates kept from one chain (what shared/tls keeps too).
+const MAX_CERTS = 32;
 // The ServerHello random that marks a HelloRetryRequest (RFC 8446 4.1.3).
 const HRR = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 
@@ -20,7 +27,7 @@ function isRecordStart(b: Uint8Array, o: number): boolean {
   return o + 3 <= b.length && b[o] >= 20 && b[o] <= 23 && b[o + 1] === 3 && b[o + 2] <= 4;
 }
 
-export function parseTls(b: Uint8Array): Fields {
+export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
   const f: Fields = {};
   const hs: Uint8Array[] = [];
   let hsLen = 0;
@@ -53,11 +60,40 @@ export function parseTls(b: Uint8Array): Fields {
   f.tls_records = records;
   if (encrypted) f.tls_encrypted_records = encrypted;
   if (cut) f.tls_partial = true;
-  handshake(Buffer.concat(hs), f, cut);
+  const chain: Uint8Array[] = [];
+  handshake(Buffer.concat(hs), f, cut, chain);
+  if (f.tls_version === 'TLSv1.3' && !f.tls_hello_retry) {
+    if (ctx?.tls) decrypt13(b, ctx.tls, f, chain);
+    if (!chain.length) f.tls_cert_encrypted = true;
+  }
+  if (chain.length) chainFields(chain, f);
   return f;
 }
 
-function handshake(h: Uint8Array, f: Fields, cut: boolean): void {
+/** TLS 1.3: the server's flight decrypted with the keys our ClientHello's key share gives (shared/tls). */
+function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[]): void {
+  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: 0, maxCerts: MAX_CERTS } }, b);
+  if (r.certificates.length) {
+    chain.push(...r.certificates);
+    f.tls_decrypted = true;
+  }
+  if (r.messages.length > 1) f.tls_handshake = r.messages.map((t) => HANDSHAKE_TYPES[t] ?? String(t)).join(',');
+  if (r.alpn !== undefined && f.tls_alpn === undefined) f.tls_alpn = cleanString(r.alpn);
+  if (r.error !== undefined) f.tls_decrypt_error = cleanString(r.error);
+}
+
+/** The leaf's fields (node:crypto's X509Certificate, shared/tls/cert.ts) and the chain as lists, leaf first. */
+function chainFields(chain: Uint8Array[], f: Fields): void {
+  Object.assign(f, certificateFields(chain[0]));
+  const each = chain.map((der, i) => (i === 0 ? f : certificateFields(der)));
+  f.cert_chain_der = chain.map((der) => Buffer.from(der).toString('base64'));
+  f.cert_chain_sha256 = each.map((c) => String(c.cert_sha256 ?? ''));
+  f.cert_chain_subject = each.map((c) => String(c.cert_subject ?? ''));
+  f.cert_chain_issuer = each.map((c) => String(c.cert_issuer ?? ''));
+  f.tls_cert_count = chain.length;
+}
+
+function handshake(h: Uint8Array, f: Fields, cut: boolean, chain: Uint8Array[]): void {
   const names: string[] = [];
   let off = 0;
   while (off + 4 <= h.length && names.length < 32) {
@@ -66,13 +102,12 @@ function handshake(h: Uint8Array, f: Fields, cut: boolean): void {
     const whole = off + 4 + len <= h.length;
     names.push(HANDSHAKE_TYPES[type] ?? String(type));
     if (type === 2) serverHello(body, f);
-    else if (type === 11 && f.tls_cert_count === undefined) certificate(body, f, !whole);
+    else if (type === 11 && f.tls_cert_count === undefined && !chain.length) certificate(body, f, !whole, chain);
     if (!whole) break;
     off += 4 + len;
   }
   if (names.length) f.tls_handshake = names.join(',');
   if (off < h.length && (off + 4 > h.length) && cut) f.tls_partial = true;
-  if (f.tls_version === 'TLSv1.3' && f.cert_subject === undefined && f.cert_partial === undefined) f.tls_cert_encrypted = true;
 }
 
 function serverHello(b: Uint8Array, f: Fields): void {
@@ -114,20 +149,26 @@ function serverHello(b: Uint8Array, f: Fields): void {
   if (exts.length) f.tls_extensions = exts.join(',');
 }
 
-function certificate(b: Uint8Array, f: Fields, partial: boolean): void {
+/**
+ * A TLS <= 1.2 Certificate message: every whole certificate goes to `chain`; when the bytes end
+ * inside the first one, the DER reader (x509.ts) gives what was complete before the cut.
+ */
+function certificate(b: Uint8Array, f: Fields, partial: boolean, chain: Uint8Array[]): void {
   if (b.length < 3) { f.cert_partial = true; return; }
   const listEnd = Math.min(b.length, 3 + u24(b, 0));
-  let o = 3, count = 0;
-  while (o + 3 <= listEnd) {
+  let o = 3;
+  while (o + 3 <= listEnd && chain.length < MAX_CERTS) {
     const len = u24(b, o);
-    const complete = o + 3 + len <= listEnd;
-    if (count === 0) Object.assign(f, certFields(b.subarray(o + 3, Math.min(listEnd, o + 3 + len)), !complete));
-    if (!complete) break;
-    count++;
+    if (o + 3 + len > listEnd) {
+      if (!chain.length) Object.assign(f, certFields(b.subarray(o + 3, listEnd), true));
+      break;
+    }
+    chain.push(b.slice(o + 3, o + 3 + len));
     o += 3 + len;
   }
-  if (count === 0 && f.cert_partial === undefined) f.cert_partial = true;
-  if (!partial) f.tls_cert_count = count;
+  if (!chain.length && f.cert_partial === undefined) f.cert_partial = true;
+  // The chain length is known only when the whole message is here.
+  if (partial && chain.length) f.tls_chain_partial = true;
 }
 
 export const tls: Parser = {
@@ -136,13 +177,19 @@ export const tls: Parser = {
   fields: ['tls_record', 'tls_record_version', 'tls_records', 'tls_encrypted_records', 'tls_partial', 'tls_trailing_bytes',
     'tls_alert_level', 'tls_alert_code', 'tls_alert_description', 'tls_handshake', 'tls_version', 'tls_hello_retry',
     'tls_session_id_len', 'tls_cipher', 'tls_cipher_id', 'tls_compression', 'tls_extensions', 'tls_alpn', 'tls_group',
-    'tls_cert_count', 'tls_cert_encrypted', 'cert_version', 'cert_serial', 'cert_issuer', 'cert_issuer_cn',
+    'tls_cert_count', 'tls_chain_partial', 'tls_cert_encrypted', 'tls_decrypted', 'tls_decrypt_error',
+    'cert_version', 'cert_serial', 'cert_issuer', 'cert_issuer_cn',
     'cert_not_before_us', 'cert_not_after_us', 'cert_subject', 'cert_subject_cn', 'cert_self_issued', 'cert_key_type',
-    'cert_sans', 'cert_sha256', 'cert_der', 'cert_partial'],
+    'cert_key_bits', 'cert_key_curve', 'cert_sig_alg', 'cert_ca', 'cert_self_signed', 'cert_error',
+    'cert_sans', 'cert_sha256', 'cert_sha1', 'cert_der', 'cert_partial',
+    'cert_chain_der', 'cert_chain_sha256', 'cert_chain_subject', 'cert_chain_issuer'],
   detect(b, probe, port) {
     if (b.length >= 3 && isRecordStart(b, 0) && (b[0] === 21 || b[0] === 22)) return 3;
     if (b.length > 0 && b.length < 3 && (b[0] === 21 || b[0] === 22) && (b.length < 2 || b[1] === 3)) return 2;
     return probe === 'tls' || this.ports.includes(port) ? 1 : 0;
   },
-  start: () => new BufferedSession(parseTls, MAX_HANDSHAKE + 4096),
+  start: (ctx) => new BufferedSession((b) => parseTls(b, ctx), MAX_HANDSHAKE + 4096),
+  // The server's flight is whole (1.2: ServerHelloDone; 1.3 decrypted: its Finished), or a fatal alert ended it.
+  ended: (f) => f.tls_alert_level === 'fatal' ||
+    (typeof f.tls_handshake === 'string' && /(^|,)(server_hello_done|finished)(,|$)/.test(f.tls_handshake)),
 };

@@ -1,7 +1,18 @@
 // The one shape of a protocol parser: a cheap detect() and a bounded, resumable session that never throws.
-export type FieldValue = string | number | boolean;
+import type { ClientSecrets } from '../tls/secrets';
+
+/** A field's value: a list only where one record holds several of a thing (a certificate chain, headers). */
+export type FieldValue = string | number | boolean | string[];
 /** Flat fields a parser adds to a banner record, already prefixed (http_status, cert_sans, ...). */
 export type Fields = Record<string, FieldValue>;
+
+/** What a parser may know beyond the bytes: given by banners from its options. */
+export interface ParseContext {
+  /** The secrets and ClientHello of the tls probe that drew this answer (banners --key-file): TLS 1.3 is decrypted. */
+  tls?: { secrets: ClientSecrets; hello: Uint8Array };
+  /** Bytes of a decoded body kept (HTTP bodies after chunking and compression): banners --max-banner. */
+  maxBody?: number;
+}
 
 /**
  * One parse of one banner. push() takes the bytes in any split (one byte at a time gives the
@@ -25,12 +36,14 @@ export interface Parser {
    * hints at it, 2 the bytes fit, 3 an unmistakable signature. Looks at a few bytes only.
    */
   detect(b: Uint8Array, probe: string, port: number): number;
-  start(): Session;
+  start(ctx?: ParseContext): Session;
+  /** Whether the fields say the response ended by the protocol's own framing (banners' `complete`). */
+  ended?(f: Fields): boolean;
 }
 
 /** Runs a fresh session over one buffer. */
-export function parseAll(p: Parser, b: Uint8Array): Fields {
-  const s = p.start();
+export function parseAll(p: Parser, b: Uint8Array, ctx?: ParseContext): Fields {
+  const s = p.start(ctx);
   s.push(b);
   return s.result();
 }

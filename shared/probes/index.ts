@@ -61,10 +61,10 @@ export interface ProbePlan {
   probesInUse(): ProbeInUse[];
 }
 
-/** Builds the plan from parsed PROBE_OPTIONS (see trawl-probes(7) for the rules). Throws
- *  UsageError for contradictions, unreadable or bad probe files and payloads over 1400 bytes. */
-export function buildProbePlan(opts: Record<string, any>): ProbePlan {
-  const cfg = probeConfig(opts);
+/** Builds the plan from parsed PROBE_OPTIONS and the scan key (see trawl-probes(7) for the rules).
+ *  Throws UsageError for contradictions, unreadable or bad probe files and payloads over 1400 bytes. */
+export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): ProbePlan {
+  const cfg = probeConfig(opts, key);
   const specs: string[] = opts.probe ?? [];
   const file: string | undefined = opts['probe-file'] || undefined;
 

@@ -1,6 +1,6 @@
 // The probe options blast and scan add to their tables, and the ProbeConfig they produce.
 import { OptionSpec } from '../args';
-import { checkSni } from './tls';
+import { checkSni } from '../tls/hello';
 import { ProbeConfig } from './types';
 import { PROBES } from './registry';
 import { USER_NAME } from './user';
@@ -59,9 +59,13 @@ export const PROBE_OPTIONS: OptionSpec[] = [
     check: (v: string) => (v === 'version' || v === 'stats' ? undefined : `'${v}' is not version or stats`), help: 'command of the memcached probe' },
 ];
 
-/** ProbeConfig from parsed options; missing keys (a table without PROBE_OPTIONS) take defaults. */
-export function probeConfig(opts: Record<string, any>): ProbeConfig {
+/**
+ * ProbeConfig from parsed options; missing keys (a table without PROBE_OPTIONS) take defaults.
+ * `key` is the scan key, which the tls probe's key shares come from.
+ */
+export function probeConfig(opts: Record<string, any>, key?: Uint8Array): ProbeConfig {
   return {
+    key,
     httpMethod: opts['http-method'] ?? 'GET',
     httpUrl: opts['http-url'] ?? '/',
     httpHeaders: opts['http-header'] ?? [],

@@ -12,6 +12,7 @@ export interface ProbeConfig {
   httpUserAgent: string;
   httpHost?: string;          // fixed Host header; default is the target's address
   sni?: string;               // TLS server_name; none by default (IP literals are not allowed)
+  key?: Uint8Array;           // the scan key: the tls probe's ClientHello is derived from it
   redisCommand: 'info' | 'ping';
   memcachedCommand: 'version' | 'stats';
 }

@@ -11,9 +11,9 @@ export class ScanProgress {
   constructor(private err: Writable) {
     this.status = new Status('scan', err, () => {
       const b = this.latest.blast ?? {}, c = this.latest.catch ?? {};
-      const fields = { syns: b.syns ?? 0, pps: b.pps ?? 0, open: c.open ?? 0, closed: c.closed ?? 0, banner: c.banner ?? 0 };
+      const fields = { syns: b.syns ?? 0, pps: b.pps ?? 0, open: c.open ?? 0, closed: c.closed ?? 0, segment: c.segment ?? 0 };
       const text = `${fields.syns} SYNs sent (${fields.pps} pps), ${fields.open} open, ${fields.closed} closed` +
-        (fields.banner ? `, ${fields.banner} banners` : '');
+        (fields.segment ? `, ${fields.segment} segments` : '');
       return { fields, text };
     }, {});
   }

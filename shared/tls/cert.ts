@@ -1,9 +1,10 @@
 // Fields of one whole certificate: node:crypto's X509Certificate for what it parses (fingerprints,
-// key type and size, CA flag, self-signed check), the DER reader of shared/parsers/x509.ts for what it
-// lacks or writes differently (names as RFC 4514, serial, validity in microseconds, SANs, signature algorithm).
+// serial, validity, key type and size, CA flag, self-signed check), the DER reader of
+// shared/parsers/x509.ts only for what it lacks or writes differently (names in RFC 4514 order, SANs
+// typed as the schema writes them, version, signature algorithm).
 //
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier { OID, params }, signature }
-import { X509Certificate } from 'crypto';
+import { KeyObject, X509Certificate } from 'crypto';
 import type { Fields } from '../parsers/types';
 import { lookup } from '../records';
 import { certFields, children, oid, tlv } from '../parsers/x509';
@@ -59,26 +60,32 @@ export function certificateFields(der: Uint8Array): Fields {
   f.cert_sha1 = x.fingerprint.replace(/:/g, '').toLowerCase();
   f.cert_der = Buffer.from(x.raw).toString('base64');
   delete f.cert_partial;
-  const key = x.publicKey;
-  if (key.asymmetricKeyType) f.cert_key_type = key.asymmetricKeyType;
-  const d = key.asymmetricKeyDetails ?? {};
+  f.cert_serial = x.serialNumber.toLowerCase();
+  const from = Date.parse(x.validFrom), to = Date.parse(x.validTo);
+  if (Number.isFinite(from)) f.cert_not_before_us = from * 1000;
+  if (Number.isFinite(to)) f.cert_not_after_us = to * 1000;
+  // A certificate X509Certificate reads may still hold a key OpenSSL cannot decode (hostile or mangled DER).
+  let key: KeyObject | undefined;
+  try { key = x.publicKey; } catch { f.cert_error = 'public key OpenSSL cannot decode'; }
+  if (key?.asymmetricKeyType) f.cert_key_type = key.asymmetricKeyType;
+  const d = key?.asymmetricKeyDetails ?? {};
   if (d.modulusLength) f.cert_key_bits = d.modulusLength;
   if (d.namedCurve) {
     f.cert_key_curve = d.namedCurve;
     const bits = lookup(CURVE_BITS, String(d.namedCurve));
     if (bits) f.cert_key_bits = bits;
   }
-  if (key.asymmetricKeyType === 'ed25519') f.cert_key_bits = 256;
-  if (key.asymmetricKeyType === 'ed448') f.cert_key_bits = 456;
+  if (key?.asymmetricKeyType === 'ed25519') f.cert_key_bits = 256;
+  if (key?.asymmetricKeyType === 'ed448') f.cert_key_bits = 456;
   f.cert_ca = x.ca;
-  f.cert_self_signed = selfSigned(x);
+  f.cert_self_signed = key !== undefined && selfSigned(x, key);
   return f;
 }
 
 /** Issued by itself and signed by its own key (a name match alone is cert_self_issued). */
-function selfSigned(x: X509Certificate): boolean {
+function selfSigned(x: X509Certificate, key: KeyObject): boolean {
   try {
-    return x.checkIssued(x) && x.verify(x.publicKey);
+    return x.checkIssued(x) && x.verify(key);
   } catch {
     return false;
   }

@@ -5,7 +5,6 @@
 // Handshake (4):  01 (client_hello) | length u24
 // ClientHello:    03 03 (legacy_version) | random[32] | session_id<32> | cipher_suites<u16>
 //                 | 01 00 (null compression) | extensions<u16> of (type u16 | length u16 | body)
-import { checkSni } from '../probes/tls';
 import { handshakeMessage, u16, vec } from './bytes';
 import { concat } from '../probes/types';
 import { recordBytes } from './record';
@@ -36,6 +35,14 @@ export interface HelloOptions {
   legacy?: boolean;
   /** Offer extended_master_secret (default true; false only to test the plain TLS 1.2 master secret). */
   extendedMasterSecret?: boolean;
+}
+
+/** Checks an SNI host name: LDH labels, no IP literal (RFC 6066 forbids it). */
+export function checkSni(name: string): string | undefined {
+  if (name.length === 0 || name.length > 253) return 'SNI must be 1 to 253 characters';
+  if (!/^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/.test(name)) return `'${name}' is not a host name`;
+  if (/^[0-9.]+$/.test(name)) return `'${name}' is an IP address; SNI takes a host name`;
+  return undefined;
 }
 
 function ext(type: number, body: Uint8Array): Uint8Array { return concat([u16(type), vec(2, body)]); }

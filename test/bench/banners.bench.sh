@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Banner benchmark (issue 4): 198.18.0.0/20 on ports 21,22,25,80,443,6379 of real Debian daemons
+# Banner benchmark (issues 4 and 10): 198.18.0.0/20 on ports 21,22,25,80,443,6379 of real Debian daemons
 # (test/servers.sh) in the namespace testbed, `trawl scan --banners` and `masscan --banners`
 # side by side at the same rate, one after the other in one run. Prints for each: wall time,
 # open ports, banners (distinct ip:port), coverage (banners / open ports), peak RSS, and the
@@ -12,7 +12,11 @@
 # vsftpd fork per connection and ask for accept queues of 128 and 32) and the scanner compete
 # for the CPU and the daemons drop connections, and at BANNERS_BENCH_LOW_RATE, where the
 # servers are not the bottleneck (ListenOverflows 0): the coverage that run prints is the
-# scanner's own (goal >= 98%, every banner). trawl's --rate counts every packet it sends
+# scanner's own (goal >= 98%, every banner). Whole responses (issue 10): for each scanner,
+# the TLS ports with a whole certificate (trawl: a chain whose every certificate was read, from
+# TLS 1.3 too; masscan: its X509 banners, which it gets from TLS 1.2 only), the HTTP responses
+# with a body, and the mean and largest banner length (trawl: the len of each reassembled
+# banner; masscan: its banner lines' bytes, escapes counted as one). trawl's --rate counts every packet it sends
 # (SYNs, ACK+probes, RSTs): about 3.3 packets per open port here.
 #   BANNERS_BENCH_RATE (default 10000)   packets/s for both scanners
 #   BANNERS_BENCH_LOW_RATE (default 1000; 0 skips that run)
@@ -72,6 +76,30 @@ measure_end() {   # NAME
   OVF[$1]=$(( $(tcpext ListenOverflows) - o0 )); DROPS[$1]=$(( $(tcpext ListenDrops) - d0 ))
 }
 
+# Whole responses: certificates, HTTP bodies, banner lengths, from trawl's records and masscan's -oL.
+whole() {   # TRAWL_NDJSON MASSCAN_TXT
+  node -e '
+    const fs = require("fs");
+    const recs = fs.readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.includes("\"type\":\"banner\"")).map((l) => JSON.parse(l));
+    const tls = recs.filter((b) => b.port === 443);
+    const whole = tls.filter((b) => Array.isArray(b.cert_chain_der) && b.cert_chain_der.length === b.tls_cert_count && !b.cert_partial);
+    const v13 = whole.filter((b) => b.tls_version === "TLSv1.3").length;
+    const body = recs.filter((b) => b.http_body_len > 0).length;
+    const lens = recs.map((b) => b.len || 0);
+    const mean = lens.length ? lens.reduce((a, b) => a + b, 0) / lens.length : 0;
+    console.log(`  trawl:   whole certificate chains ${whole.length} of ${tls.length} TLS banners (${v13} from TLS 1.3), HTTP with a body ${body}, banner length mean ${mean.toFixed(0)} largest ${Math.max(0, ...lens)}, complete ${recs.filter((b) => b.complete).length}, with gaps ${recs.filter((b) => b.gaps > 0).length}`);
+    const m = fs.readFileSync(process.argv[2], "utf8").split("\n").filter((l) => l.startsWith("banner "));
+    const x509 = new Set(m.filter((l) => l.split(" ")[5] === "X509").map((l) => l.split(" ")[3]));
+    const tlsm = new Set(m.filter((l) => l.split(" ")[2] === "443").map((l) => l.split(" ")[3]));
+    const httpBody = new Set(m.filter((l) => l.split(" ")[5] === "http" && /\\x0d\\x0a\\x0d\\x0a./.test(l)).map((l) => l.split(" ")[3])).size;
+    const per = new Map();
+    for (const l of m) { const f = l.split(" "); const k = f[3] + ":" + f[2]; const n = f.slice(6).join(" ").replace(/\\x[0-9a-f]{2}/g, "_").length; per.set(k, (per.get(k) || 0) + n); }
+    const ml = [...per.values()];
+    const mmean = ml.length ? ml.reduce((a, b) => a + b, 0) / ml.length : 0;
+    console.log(`  masscan: X509 certificates ${x509.size} of ${tlsm.size} TLS hosts, HTTP with a body ${httpBody}, banner length mean ${mmean.toFixed(0)} largest ${Math.max(0, ...ml)} (all banner lines of an ip:port)`);
+  ' "$1" "$2"
+}
+
 # One trawl run and one masscan run at RATE, and their figures.
 pair() {   # RATE
   local rate=$1 cmd t m p
@@ -110,6 +138,7 @@ pair() {   # RATE
     m=$(awk -v p="$p" '$1 == "banner" && $3 == p { print $4 }' "$tmp/masscan.txt" | sort -u | wc -l)
     echo "    $p: $t / $m"
   done
+  whole "$tmp/trawl.ndjson" "$tmp/masscan.txt"
   awk -v t="${WALL[trawl]}" -v m="${WALL[masscan]}" -v bt="${BANNERS[trawl]}" -v bm="${BANNERS[masscan]}" \
     'BEGIN { printf "  trawl/masscan: banners %.2fx, wall time %.2fx\n", bm ? bt / bm : 0, m ? t / m : 0 }'
 }
@@ -122,7 +151,8 @@ fi
 
 # --- memory against the share of targets that answer: the same number of targets each time,
 # SHARE% of them in the served /20, the rest in the dropped /20. catch and banners measured
-# apart (the pipeline trawl scan runs), blast too.
+# apart (the pipeline trawl scan runs), blast too; banners without nmap's rules, whose compiled
+# matchers (about 125 MB once the first banner comes) would hide the reassembly table's memory.
 echo "memory vs share of targets answering (targets: 4096 addresses x 6 ports each time):"
 $TRAWL targets "$RANGE" -p "$PORTS" --seed 2 -q > "$tmp/served.ndjson"
 $TRAWL targets 198.18.16.0/20 -p "$PORTS" --seed 2 -q > "$tmp/dropped.ndjson"
@@ -134,7 +164,7 @@ for share in $SHARES; do
   rm -f "$tmp/q.fifo"
   ip netns exec "$SCAN_NS" bash -c "
     ( /usr/bin/time -f %M -o $tmp/catch.rss $TRAWL catch -i $SCAN_IF --key-file $tmp/k.key --replies $tmp/q.fifo \
-        --source-ip 198.19.0.77 --idle 3 -q | /usr/bin/time -f %M -o $tmp/banners.rss $TRAWL banners -q > $tmp/mix.out ) &
+        --source-ip 198.19.0.77 --idle 3 -q | /usr/bin/time -f %M -o $tmp/banners.rss $TRAWL banners --key-file $tmp/k.key --no-service-probes -q > $tmp/mix.out ) &
     sleep 1
     /usr/bin/time -f %M -o $tmp/blast.rss $TRAWL blast --key-file $tmp/k.key --replies $tmp/q.fifo --source-ip 198.19.0.77 \
       --rate $RATE --linger 2 -q < $tmp/mix.ndjson

@@ -114,7 +114,8 @@ function same(a: ReadResult, b: ReadResult): string | null {
 }
 
 function engines(): CatchEngine[] {
-  const base = { ours: null, sportBase: DEFAULT_SPORT_BASE, sportCount: DEFAULT_SPORT_COUNT, maxBanner: 4096, dedupWindow: 4096, arp: null };
+  const base = { ours: null, sportBase: DEFAULT_SPORT_BASE, sportCount: DEFAULT_SPORT_COUNT, maxBanner: 4096, dedupWindow: 4096, arp: null,
+    probe: true, rst: true, idleMs: 4000 };
   return [
     new CatchEngine({ ...base, validate: false, portFilter: false, cookies: null, replies: false }, 4096),
     new CatchEngine({ ...base, validate: true, portFilter: true, cookies: referenceCookies(KEY, DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT), replies: true }, 4096),

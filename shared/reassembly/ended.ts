@@ -1,0 +1,82 @@
+// Whether a response has ended by its own protocol's framing, judged from its contiguous prefix as
+// it grows, at a small cost per segment: HTTP (status without a body, Content-Length reached, the
+// last chunk) and a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert). The
+// table then writes the connection at once instead of holding it until its idle time.
+//
+// TLS record: type u8 | version u16 | length u16 | fragment;  ServerHelloDone: 0e 00 00 00
+import { BodyReader } from '../parsers/http-body';
+import type { Stream } from './stream';
+
+const MAX_HEAD = 16 * 1024;      // HTTP headers looked for in this many bytes, then never again
+const MAX_RECORDS = 64;          // TLS records walked before giving up
+const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a];   // "0\r\n\r\n"
+
+const enum Kind { UNKNOWN, HTTP, TLS, NONE }
+
+export class EndDetector {
+  private kind = Kind.UNKNOWN;
+  private bodyAt = 0;            // http: where the body starts
+  private until = -1;            // http: where a Content-Length body ends
+  private chunked = false;
+  private at = 0;                // tls: the next record header
+  private records = 0;
+
+  /** True once the bytes held from offset 0 make a whole response. */
+  ended(st: Stream): boolean {
+    const n = st.contiguous;
+    if (this.kind === Kind.UNKNOWN && n >= 5) {
+      const h = st.slice(0, 5);
+      this.kind = h[0] === 0x48 && h[1] === 0x54 && h[2] === 0x54 && h[3] === 0x50 && h[4] === 0x2f ? Kind.HTTP
+        : (h[0] === 0x16 || h[0] === 0x15) && h[1] === 3 ? Kind.TLS : Kind.NONE;
+    }
+    if (this.kind === Kind.HTTP) return this.http(st, n);
+    if (this.kind === Kind.TLS) return this.tls(st, n);
+    return false;
+  }
+
+  private http(st: Stream, n: number): boolean {
+    if (this.bodyAt === 0) {
+      const head = Buffer.from(st.slice(0, Math.min(n, MAX_HEAD)));
+      let end = head.indexOf('\r\n\r\n'), skip = 4;
+      const lf = head.indexOf('\n\n');
+      if (lf >= 0 && (end < 0 || lf < end)) { end = lf; skip = 2; }
+      if (end < 0) { if (n >= MAX_HEAD) this.kind = Kind.NONE; return false; }
+      this.bodyAt = end + skip;
+      const text = head.subarray(0, end).toString('latin1');
+      const status = Number(/^HTTP\/\S+ (\d{3})/.exec(text)?.[1] ?? 0);
+      if ((status >= 100 && status < 200) || status === 204 || status === 304) { this.until = this.bodyAt; }
+      else if (/\ntransfer-encoding:[^\n]*chunked\s*(\r?\n|$)/i.test(text)) this.chunked = true;
+      else {
+        const cl = /\ncontent-length:[ \t]*(\d{1,15})[ \t]*\r?(\n|$)/i.exec(text);
+        if (cl) this.until = this.bodyAt + Number(cl[1]);
+        else { this.kind = Kind.NONE; return false; }   // until the connection closes
+      }
+    }
+    if (this.until >= 0) return n >= this.until;
+    // Chunked: only a prefix ending like the last chunk is worth reading through.
+    if (n - this.bodyAt < LAST_CHUNK.length) return false;
+    const tail = st.slice(n - LAST_CHUNK.length, n);
+    if (!LAST_CHUNK.every((c, i) => tail[i] === c)) return false;
+    const r = new BodyReader('chunked', 0, 0);
+    r.push(st.slice(this.bodyAt, n));
+    return r.done;
+  }
+
+  private tls(st: Stream, n: number): boolean {
+    while (this.at + 5 <= n && this.records < MAX_RECORDS) {
+      const h = st.slice(this.at, this.at + 5);
+      const end = this.at + 5 + ((h[3] << 8) | h[4]);
+      if (end > n) return false;
+      this.records++;
+      if (h[0] === 0x15 && end - this.at >= 7 && st.slice(this.at + 5, this.at + 6)[0] === 2) return true;   // a fatal alert
+      if (h[0] === 0x16 && end - this.at >= 9) {
+        const t = st.slice(end - 4, end);
+        if (t[0] === 0x0e && t[1] === 0 && t[2] === 0 && t[3] === 0) return true;   // ServerHelloDone ends the flight
+      }
+      if (h[0] !== 0x16 && h[0] !== 0x15 && h[0] !== 0x14) { this.kind = Kind.NONE; return false; }   // encrypted (TLS 1.3) or not TLS
+      this.at = end;
+    }
+    if (this.records >= MAX_RECORDS) this.kind = Kind.NONE;
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+// Reads one `segment` record (man/trawl.7) into the values the reassembler needs, or says why it is bad.
+import type { AnyRecord } from '../records';
+import { decodeBase64 } from '../parsers/banner';
+
+export interface Segment {
+  /** ip|port|sport: the connection's addresses, without the server's ISN. */
+  tuple: string;
+  seq: number;
+  /** Bytes from the start of the server's stream (seq - ISN - 1), when catch could tell. */
+  offset?: number;
+  /** Payload bytes on the wire; data holds fewer when catch cut it (`truncated`). */
+  len: number;
+  data: Uint8Array;
+  cut: boolean;
+  fin: boolean;
+  rst: boolean;
+  time?: number;
+  /** The record without its per-segment keys: what the banner record inherits. */
+  meta: AnyRecord;
+}
+
+/** Keys that describe one segment only; the banner record has its own. */
+export const SEGMENT_KEYS = new Set(['type', 'seq', 'offset', 'len', 'truncated', 'flags', 'data', 'time_us']);
+
+const U32 = 0x100000000;
+const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < U32;
+const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+
+/** An `open` record's addresses and server ISN (its `seq`), or undefined when it has no usable seq. */
+export function readOpen(rec: AnyRecord): { tuple: string; isn: number } | undefined {
+  if (typeof rec.ip !== 'string' || !isPort(rec.port) || !isPort(rec.sport) || !isU32(rec.seq)) return undefined;
+  return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, isn: rec.seq };
+}
+
+export function readSegment(rec: AnyRecord): Segment | string {
+  if (typeof rec.ip !== 'string' || rec.ip === '') return 'segment record has no "ip" string';
+  if (!isPort(rec.port)) return 'segment "port" is not a port number';
+  if (!isPort(rec.sport)) return 'segment "sport" is not a port number';
+  if (!isU32(rec.seq)) return 'segment "seq" is not a 32-bit sequence number';
+  if (rec.offset !== undefined && !isU32(rec.offset)) return 'segment "offset" is not an integer from 0 to 2^32-1';
+  if (typeof rec.len !== 'number' || !Number.isInteger(rec.len) || rec.len < 0 || rec.len > 0xffff * 64) return 'segment "len" is not a payload length';
+  if (typeof rec.flags !== 'string' || !/^[FSRPAUEC]*$/.test(rec.flags)) return 'segment "flags" is not a string of TCP flag letters';
+  if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return 'segment "time_us" is not an integer';
+  if (rec.truncated !== undefined && typeof rec.truncated !== 'boolean') return 'segment "truncated" is not a boolean';
+  if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'segment "probe" is not a string';
+  const raw = typeof rec.data === 'string' ? decodeBase64(rec.data, true) : rec.data === undefined ? Buffer.alloc(0) : null;
+  if (!raw) return 'segment "data" is not valid base64';
+  if (raw.length > rec.len) return `segment "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
+  const meta: AnyRecord = { type: 'banner' };
+  for (const k of Object.keys(rec)) if (!SEGMENT_KEYS.has(k)) meta[k] = rec[k];
+  return {
+    tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, offset: rec.offset as number | undefined, len: rec.len,
+    data: raw, cut: rec.truncated === true || raw.length < rec.len,
+    fin: rec.flags.includes('F'), rst: rec.flags.includes('R'), time: rec.time_us as number | undefined, meta,
+  };
+}

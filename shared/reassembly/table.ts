@@ -1,0 +1,148 @@
+// The reassembly table: joins `segment` records into one stream per connection, keyed by
+// (ip, port, sport, server ISN), and lets each go when it ends (FIN, RST, byte limit), when it has
+// been idle, or when a bound forces it. Time is the records' time_us, so a replay behaves as the
+// live run did; nothing here reads a clock.
+import type { AnyRecord } from '../records';
+import { LruMap } from './lru';
+import { End, ReassemblyCounters } from './counters';
+import { Segment, readOpen } from './segment';
+import { Stream } from './stream';
+import { EndDetector } from './ended';
+
+export interface ReassemblyLimits {
+  /** Bytes kept of one response (banners --max-banner). */
+  maxBanner: number;
+  /** Connections held at once (--max-connections); also bounds the remembered ISNs and finished keys. */
+  maxConnections: number;
+  /** Response bytes held at once, all connections together (--max-bytes). */
+  maxBytes: number;
+  /** A connection with no segment for this long (record time) is written (--idle). */
+  idleUs: number;
+}
+
+/** A connection let go: its first segment's record (less its per-segment keys), its stream, and why. */
+export interface Finished { meta: AnyRecord; time: number | undefined; stream: Stream; end: End }
+
+interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector }
+
+const U32 = 0x100000000;
+// ISNs remembered per (ip, port, sport): blast --attempts can open the same tuple again.
+const ISNS_PER_TUPLE = 4;
+
+export class Reassembler {
+  readonly counters = new ReassemblyCounters();
+  private conns = new LruMap<Conn>();
+  private done = new LruMap<true>();          // keys that ended (FIN, RST, limit): their late segments are dropped
+  private isns = new LruMap<number[]>();      // tuple -> server ISNs from open records, newest last
+  private clock = -Infinity;
+  private bytes = 0;
+
+  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void) {}
+
+  get held(): { connections: number; bytes: number } { return { connections: this.conns.size, bytes: this.bytes }; }
+
+  /** Moves record time on to `t` (never back) and writes the connections idle since --idle. */
+  tick(t: number): void {
+    if (t <= this.clock) return;
+    this.clock = t;
+    const horizon = t - this.limits.idleUs;
+    for (let o = this.conns.oldest(); o && o.at <= horizon; o = this.conns.oldest()) this.finish(o.key, o.v, 'idle');
+    for (let o = this.done.oldest(); o && o.at <= horizon; o = this.done.oldest()) this.done.delete(o.key);
+    for (let o = this.isns.oldest(); o && o.at <= horizon; o = this.isns.oldest()) this.isns.delete(o.key);
+  }
+
+  /** Remembers the server ISN of an `open` record, for segments that come without an offset. */
+  open(rec: AnyRecord): void {
+    if (typeof rec.time_us === 'number') this.tick(rec.time_us);
+    const o = readOpen(rec);
+    if (!o) return;
+    const list = (this.isns.get(o.tuple) ?? []).filter((x) => x !== o.isn);
+    list.push(o.isn);
+    if (!this.isns.has(o.tuple) && this.isns.size >= this.limits.maxConnections) {
+      this.isns.delete(this.isns.oldest()!.key);
+      this.counters.opens_forgotten++;
+    }
+    this.isns.touch(o.tuple, list.slice(-ISNS_PER_TUPLE), this.clock);
+  }
+
+  /** Places one segment; false when it could not be joined (no offset, no ISN known for it). */
+  segment(s: Segment): boolean {
+    if (s.time !== undefined) this.tick(s.time);
+    this.counters.segments++;
+    let offset = s.offset, isn: number;
+    if (offset !== undefined) isn = (s.seq - offset - 1 + 2 * U32) % U32;
+    else {
+      const list = this.isns.get(s.tuple);
+      if (!list) { this.counters.unjoined++; return false; }
+      // The right ISN puts the segment near the start of its stream; a wrong one anywhere in 2^32.
+      isn = list[0];
+      offset = (s.seq - isn - 1 + U32) % U32;
+      for (const c of list.slice(1)) {
+        const o = (s.seq - c - 1 + U32) % U32;
+        if (o < offset) { offset = o; isn = c; }
+      }
+      this.isns.touch(s.tuple, list, this.clock);
+    }
+    const key = `${s.tuple}|${isn}`;
+    if (this.done.has(key)) { this.counters.late++; this.done.touch(key, true, this.clock); return true; }
+    let c = this.conns.get(key);
+    if (!c) {
+      if (this.conns.size >= this.limits.maxConnections) {
+        const o = this.conns.oldest()!;
+        this.counters.evicted_entries++;
+        this.finish(o.key, o.v, 'evicted');
+      }
+      c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner) };
+      if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
+    } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
+    this.conns.touch(key, c, this.clock);
+    const st = c.stream;
+    const refused = st.refused, contig = st.contiguous;
+    this.bytes += st.add(offset, s.data, s.len, s.fin, s.rst, s.cut);
+    this.counters.refused += st.refused - refused;
+    if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
+
+    if (st.rst) this.finish(key, c, 'rst');
+    else if (st.atLimit) this.finish(key, c, 'limit');
+    else if (st.finished) this.finish(key, c, 'fin');
+    else if (st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
+    // Over the byte bound: the connections left alone longest go first (this one last).
+    while (this.bytes > this.limits.maxBytes) {
+      const o = this.conns.oldest();
+      if (!o) break;
+      this.counters.evicted_bytes++;
+      this.finish(o.key, o.v, 'evicted');
+    }
+    return true;
+  }
+
+  /** End of input: every connection still held is written. */
+  flush(): void {
+    while (this.flushOne());
+  }
+
+  /** End of input, one connection at a time (the oldest), so the writer can keep up; false when none is left. */
+  flushOne(): boolean {
+    const o = this.conns.oldest();
+    if (o) this.finish(o.key, o.v, o.v.stream.finAt !== undefined ? 'fin' : 'eof');
+    return o !== undefined;
+  }
+
+  private finish(key: string, c: Conn, end: End): void {
+    // An idle connection whose FIN came but whose holes were never filled still ended with a FIN.
+    if (end === 'idle' && c.stream.finAt !== undefined) end = 'fin';
+    this.conns.delete(key);
+    this.bytes -= c.stream.held;
+    // Once the response is whole up to its FIN, reset or the limit, nothing more belongs to it: later
+    // segments are late. After an idle wait or an eviction (holes and all) they may still come, and
+    // start a banner of their own (its hole at the start reported in gaps) rather than be lost.
+    const st = c.stream;
+    if (end === 'complete' || st.rst || st.atLimit || st.finished) {
+      if (this.done.size >= this.limits.maxConnections) this.done.delete(this.done.oldest()!.key);
+      this.done.touch(key, true, this.clock);
+    }
+    this.counters.connections++;
+    this.counters.ends[end]++;
+    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end });
+  }
+}
