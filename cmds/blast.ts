@@ -32,7 +32,7 @@ export const info: CommandInfo = {
     { name: 'replies', type: 'list', arg: 'FIFO', help: 'read catch\'s requests (ACK+probe, ACKs, RSTs) from FIFO (yours alone; created with mode 0600 if missing; repeatable)' },
     { name: 'rst-queue', type: 'number', arg: 'N', default: 262144,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 24 ? undefined : 'must be an integer from 1 to 16777216'),
-      help: 'with --replies: RSTs waiting for their time at most (about 60 bytes each); past it the first due goes early' },
+      help: 'with --replies: RSTs waiting for their time at most (about 60 bytes each, 32 more with IPv6); past it the first due goes early' },
     { name: 'replies-max-age', type: 'number', arg: 'S', default: 60,
       check: (v: number) => (v >= 1 && v <= 3600 ? undefined : 'must be from 1 to 3600 seconds'),
       help: 'drop requests written more than S seconds ago (the server has given up by then)' },
@@ -88,7 +88,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (layer3 && opts['router-mac'] !== undefined) {
       throw new UsageError(`option --router-mac: ${iface} is a layer-3 link (tun, WireGuard, PPP): its packets carry no MAC addresses`);
     }
-    const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr) => session.probeLength(slot, daddr)) : null;
+    const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr, daddr6) => session.probeLength(slot, daddr, daddr6)) : null;
     const replies = withReplies ? new RepliesQueue(key, {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),

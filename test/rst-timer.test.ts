@@ -53,7 +53,7 @@ test('RST_LATER waits its delay and leaves as an RST with its seq, ack and times
   assert.is(t.route(frame(req(REPLY_RST, 3)), 0), true);
   now = 1000;
   assert.equal(pop(t, true), []);
-  assert.equal(t.stats, { armed: 4, fired: 2, early: 0, at_exit: 0, cancelled: 1, ipv6: 0 });
+  assert.equal(t.stats, { armed: 4, fired: 2, early: 0, at_exit: 0, cancelled: 1 });
   // A request without a delay, or another kind, arms nothing.
   assert.is(t.route(frame(req(REPLY_ACK_DATA, 4, { delay_ms: 0 })), 0), true);
   assert.is(t.size, 0);
@@ -64,6 +64,30 @@ test('ACK_PROBE with a delay arms the RST past the probe, whose length may hold 
   t.route(frame(req(REPLY_ACK_PROBE, 5, { slot: 3, seq: 0xffffffff })), 0);
   assert.equal(pop(t, true).map((r) => [r.kind, r.seq]), [[REPLY_RST, (0xffffffff + 305) >>> 0]]);
   assert.is(t.stats.at_exit, 1);
+});
+
+test('IPv6 connections: held by their whole address (two targets whose words fold alike stay apart), the RST of family 6', () => {
+  let now = 0;
+  const t = new RstTimer(8, (_slot, _daddr, daddr6) => (daddr6 ? daddr6[15] : 0), () => now);
+  const a6 = (last: number) => Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, last]);
+  const us6 = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  const r6 = (kind: number, d: Uint8Array, over: Partial<ReplyRequest> = {}) =>
+    req(kind, 1, { family: 6, daddr: 0, saddr: 0, daddr6: d, saddr6: us6, ...over });
+  // x and y fold alike (the 7 sits in the last word of one, the third of the other).
+  const x = a6(7), y = Uint8Array.from(x); y[15] = 0; y[11] = 7;
+  assert.is(t.route(frame(r6(REPLY_RST_LATER, x, { seq: 11 })), 0), false);
+  assert.is(t.route(frame(r6(REPLY_RST_LATER, y, { seq: 22 })), 0), false);
+  assert.is(t.route(frame(req(REPLY_RST_LATER, 7, { seq: 33 })), 0), false, 'an IPv4 target on the same ports');
+  assert.is(t.size, 3);
+  t.route(frame(r6(REPLY_ACK_PROBE, x, { seq: 100 })), 0);   // re-arms x past its probe (7 bytes here)
+  assert.is(t.size, 3);
+  assert.is(t.route(frame(r6(REPLY_RST, y)), 0), true);     // cancels y alone
+  now = 1000;
+  const out = pop(t, true);
+  assert.equal(out.map((r) => [r.kind, r.family, r.seq]).sort((a, b) => (a[2] as number) - (b[2] as number)), [[REPLY_RST, 4, 33], [REPLY_RST, 6, 107]]);
+  const v6 = out.find((r) => r.family === 6)!;
+  assert.equal([...v6.daddr6!], [...x]); assert.equal([...v6.saddr6!], [...us6]);
+  assert.is(t.stats.cancelled, 1);
 });
 
 test('bounded: when full, the entry due first goes early (counted); at exit every one goes, first due first', () => {

@@ -1,6 +1,6 @@
 // blast's timed RST queue: the one RST of each connection that must wait (for the rest of the
 // server's flight, or for a server that may still answer), keyed by connection (target, its
-// port, our port). A later request for the same connection replaces the entry (its sequence
+// port, our port), of either family. A later request for the same connection replaces the entry (its sequence
 // numbers and timestamps) and pushes its deadline back; an immediate RST cancels it. Catch asks
 // for it and keeps nothing: this queue is the only place a connection waits, and it is bounded
 // in entries: when full, the entry due first is sent at once (counted as early).
@@ -10,7 +10,9 @@
 // length (the target's address may be inside it) the caller's probeLen gives.
 //
 // Memory is fixed at start: parallel typed arrays of entries, an open-addressing index on the key
-// (linear probing, backward-shift deletion, load <= 0.5) and a binary min-heap of deadlines.
+// (linear probing, backward-shift deletion, load <= 0.5) and a binary min-heap of deadlines. An
+// IPv6 entry keeps its two addresses in addr6 (32 bytes an entry, made at the first IPv6 request)
+// and in daddr the XOR of its target's four words, which only hashes: keys compare whole.
 import {
   decodeReply, encodeReply, get16, get32, REPLY, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST,
   REPLY_RST_LATER,
@@ -22,14 +24,15 @@ export interface RstStats {
   early: number;       // sent before their time because the queue was full
   at_exit: number;     // sent before their time because blast was ending
   cancelled: number;   // entries an immediate RST made unnecessary
-  ipv6: number;        // requests for IPv6 connections, which it does not hold yet
 }
 
 export class RstTimer {
-  readonly stats: RstStats = { armed: 0, fired: 0, early: 0, at_exit: 0, cancelled: 0, ipv6: 0 };
+  readonly stats: RstStats = { armed: 0, fired: 0, early: 0, at_exit: 0, cancelled: 0 };
   private daddr: Uint32Array; private saddr: Uint32Array; private dport: Uint16Array; private sport: Uint16Array;
   private seq: Uint32Array; private ack: Uint32Array; private tsval: Uint32Array; private tsecr: Uint32Array;
   private flags: Uint8Array; private slot: Uint8Array;
+  private fam: Uint8Array;
+  private addr6: Uint8Array | null = null;   // entry e: daddr6 at 32e, saddr6 at 32e + 16
   private deadline: Float64Array;
   private heapPos: Int32Array;        // entry -> its place in heap
   private heap: Int32Array;           // entries by deadline
@@ -40,12 +43,12 @@ export class RstTimer {
   size = 0;
   private req: ReplyRequest = { kind: REPLY_RST, slot: 0, daddr: 0, saddr: 0, dport: 0, sport: 0, seq: 0, ack: 0 };
 
-  constructor(readonly capacity: number, private probeLen: (slot: number, daddr: number) => number,
+  constructor(readonly capacity: number, private probeLen: (slot: number, daddr: number, daddr6?: Uint8Array) => number,
     private now: () => number = () => performance.now()) {
     const n = capacity;
     this.daddr = new Uint32Array(n); this.saddr = new Uint32Array(n); this.dport = new Uint16Array(n); this.sport = new Uint16Array(n);
     this.seq = new Uint32Array(n); this.ack = new Uint32Array(n); this.tsval = new Uint32Array(n); this.tsecr = new Uint32Array(n);
-    this.flags = new Uint8Array(n); this.slot = new Uint8Array(n);
+    this.flags = new Uint8Array(n); this.slot = new Uint8Array(n); this.fam = new Uint8Array(n);
     this.deadline = new Float64Array(n);
     this.heapPos = new Int32Array(n); this.heap = new Int32Array(n);
     let size = 2;
@@ -63,9 +66,9 @@ export class RstTimer {
     const delay = get32(b, off + REPLY.delay_ms.at);
     if (kind === REPLY_RST) { this.cancel(b, off); return true; }
     if (kind !== REPLY_RST_LATER && !((kind === REPLY_ACK_DATA || kind === REPLY_ACK_PROBE) && delay > 0)) return true;
-    if (b[off + REPLY.family.at] !== 4) { this.stats.ipv6++; return kind !== REPLY_RST_LATER; }
     const r = decodeReply(b, off);
-    if (kind === REPLY_ACK_PROBE) r.seq = (r.seq + this.probeLen(r.slot, r.daddr)) >>> 0;
+    if (r.family === 6) r.daddr = fold(r.daddr6!, 0);
+    if (kind === REPLY_ACK_PROBE) r.seq = (r.seq + this.probeLen(r.slot, r.daddr, r.daddr6)) >>> 0;
     this.arm(r, this.now() + delay);
     return kind !== REPLY_RST_LATER;
   }
@@ -76,29 +79,40 @@ export class RstTimer {
     return h & this.mask;
   }
 
-  /** The index slot holding the connection, or -(the empty slot where it would go) - 1. */
-  private find(daddr: number, dport: number, sport: number): number {
+  /** The index slot holding the connection, or -(the empty slot where it would go) - 1. An IPv6
+   *  connection: its target's 16 bytes at a6[o] (daddr their fold). */
+  private find(daddr: number, dport: number, sport: number, a6: Uint8Array | null = null, o = 0): number {
     for (let i = this.hash(daddr, dport, sport); ; i = (i + 1) & this.mask) {
       const e = this.index[i] - 1;
       if (e < 0) return -i - 1;
-      if (this.daddr[e] === daddr && this.dport[e] === dport && this.sport[e] === sport) return i;
+      if (this.daddr[e] === daddr && this.dport[e] === dport && this.sport[e] === sport &&
+        (a6 === null ? this.fam[e] === 4 : this.fam[e] === 6 && same16(this.addr6!, 32 * e, a6, o))) return i;
     }
+  }
+
+  // find() for entry e's own key.
+  private findEntry(e: number): number {
+    return this.find(this.daddr[e], this.dport[e], this.sport[e], this.fam[e] === 6 ? this.addr6 : null, 32 * e);
   }
 
   private arm(r: ReplyRequest, due: number): void {
     this.stats.armed++;
-    let at = this.find(r.daddr, r.dport, r.sport);
+    const v6 = r.family === 6;
+    if (v6 && !this.addr6) this.addr6 = new Uint8Array(32 * this.capacity);
+    const a6 = v6 ? r.daddr6! : null;
+    let at = this.find(r.daddr, r.dport, r.sport, a6);
     let e: number;
     if (at >= 0) e = this.index[at] - 1;
     else {
       if (this.size === this.capacity) {
         this.fireEarly();
-        at = this.find(r.daddr, r.dport, r.sport);   // the index moved
+        at = this.find(r.daddr, r.dport, r.sport, a6);   // the index moved
       }
       e = this.free[--this.freeTop];
       this.index[-at - 1] = e + 1;
       this.heap[this.size] = e; this.heapPos[e] = this.size; this.size++;
-      this.daddr[e] = r.daddr; this.dport[e] = r.dport; this.sport[e] = r.sport;
+      this.daddr[e] = r.daddr; this.dport[e] = r.dport; this.sport[e] = r.sport; this.fam[e] = v6 ? 6 : 4;
+      if (v6) { this.addr6!.set(r.daddr6!.subarray(0, 16), 32 * e); this.addr6!.set(r.saddr6!.subarray(0, 16), 32 * e + 16); }
       this.deadline[e] = Infinity;   // sifted into place below
     }
     this.saddr[e] = r.saddr; this.seq[e] = r.seq; this.ack[e] = r.ack;
@@ -109,8 +123,11 @@ export class RstTimer {
   }
 
   private cancel(b: Uint8Array, off: number): void {
-    if (this.size === 0 || b[off + REPLY.family.at] !== 4) return;
-    const at = this.find(get32(b, off + REPLY.daddr.at), get16(b, off + REPLY.dport.at), get16(b, off + REPLY.sport.at));
+    if (this.size === 0) return;
+    const v6 = b[off + REPLY.family.at] === 6, d = off + REPLY.daddr.at;
+    if (v6 && !this.addr6) return;
+    const at = this.find(v6 ? fold(b, d) : get32(b, d), get16(b, off + REPLY.dport.at), get16(b, off + REPLY.sport.at),
+      v6 ? b : null, d);
     if (at < 0) return;
     this.stats.cancelled++;
     this.remove(at);
@@ -153,6 +170,8 @@ export class RstTimer {
   private frame(e: number, out: Uint8Array, o: number): void {
     const r = this.req;
     r.slot = this.slot[e]; r.daddr = this.daddr[e]; r.saddr = this.saddr[e]; r.dport = this.dport[e]; r.sport = this.sport[e];
+    r.family = this.fam[e];
+    if (r.family === 6) { r.daddr6 = this.addr6!.subarray(32 * e, 32 * e + 16); r.saddr6 = this.addr6!.subarray(32 * e + 16, 32 * e + 32); }
     r.seq = this.seq[e]; r.ack = this.ack[e]; r.flags = this.flags[e]; r.tsval = this.tsval[e]; r.tsecr = this.tsecr[e];
     encodeReply(r, out, o);
     this.free[this.freeTop++] = e;
@@ -160,8 +179,7 @@ export class RstTimer {
 
   // Takes entry e out of the index and the heap (its slot is freed by frame(), or by remove()).
   private detach(e: number): void {
-    const at = this.find(this.daddr[e], this.dport[e], this.sport[e]);
-    this.unindex(at);
+    this.unindex(this.findEntry(e));
     const p = this.heapPos[e];
     const last = this.heap[--this.size];
     if (p < this.size) {
@@ -213,4 +231,14 @@ export class RstTimer {
     }
     h[p] = e; pos[e] = p;
   }
+}
+
+// The XOR of the four big-endian words of the 16 bytes at b[o]: an IPv6 address's hash input.
+function fold(b: Uint8Array, o: number): number {
+  return (get32(b, o) ^ get32(b, o + 4) ^ get32(b, o + 8) ^ get32(b, o + 12)) >>> 0;
+}
+
+function same16(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
+  for (let i = 0; i < 16; i++) if (a[ao + i] !== b[bo + i]) return false;
+  return true;
 }

@@ -71,14 +71,16 @@ export class BlastSession implements TargetSink {
     for (let p = 0; p < 65536; p++) this.slotOf[p] = cfg.sportCount < SLOTS ? 0 : cfg.slotForPort(p);
   }
 
-  /** The bytes of the probe sent on slot to daddr (the sender inserts the dotted address into a
-   *  template): where the RST after it lies. */
-  probeLength(slot: number, daddr: number): number {
+  /** The bytes of the probe sent on slot to daddr, or daddr6 when IPv6 (the sender inserts the
+   *  address, dotted or in brackets, into a template): where the RST after it lies. */
+  probeLength(slot: number, daddr: number, daddr6?: Uint8Array): number {
     const probes = this.cfg.probes;
     const p = this.cfg.sportCount < SLOTS ? probes[0] : probes.find((x) => x.slot === slot);
     if (!p) return 0;
     const { before, after } = p.payload;
-    return before.length + (after ? after.length + formatIPv4(daddr).length : 0);
+    if (!after) return before.length;
+    // IPv6 in brackets, as the sender writes it (shared/probes).
+    return before.length + after.length + (daddr6 ? formatIPv6(ipv6FromBytes(daddr6)).length + 2 : formatIPv4(daddr).length);
   }
 
   /** A canonical target from the reader's fast path. */
