@@ -191,7 +191,7 @@ test('sendReplies: ACK+probe (plain and Host template), ACK of data, ACK+payload
     { ...request(REPLY_ACK_DATA, 3, T, 80, 1401, 1), window: 100 },   // forged: beyond MAX_PROBE_LEN
     { ...request(REPLY_ACK_DATA, 3, T, 80, 0, 1), wscale: 15 },       // a shift RFC 7323 does not allow
     { ...request(REPLY_ACK_DATA, 3, T, 80, 0, 1), flags: 0x80 },      // a flag bit no one defined
-    // RST_LATER waits in blast's timed queue, never here; IPv6 is not sent yet; no payload but ACK_PAYLOAD's.
+    // RST_LATER waits in blast's timed queue, never here; IPv6 without an IPv6 source; no payload but ACK_PAYLOAD's.
     { ...request(REPLY_RST, 0, T, 22, 0, 1), kind: REPLY_KINDS.RST_LATER.n, delay_ms: 100 },
     { ...request(REPLY_RST, 0, T, 22, 0, 1), family: 6, daddr6: new Uint8Array(16), saddr6: new Uint8Array(16) },
     { ...request(REPLY_RST, 0, T, 22, 0, 1), payload: new Uint8Array(3) },

@@ -11,7 +11,10 @@ import { readPcapFile } from './packets';
 import { a6, checkSeg6 } from './packets6';
 import { loadNative, SenderOptions } from '../native/index';
 import { checkSourcePort6, isn, isn6, sourcePort6 } from '../shared/cookie';
-import { encodeReply, ReplyRequest, REPLY_ACK_PROBE, REPLY_MAX_FRAME, REPLY_RST } from '../shared/replies';
+import {
+  encodeReply, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_KINDS, REPLY_MAX_FRAME, REPLY_RST,
+  REPLY_SYN_TSVAL,
+} from '../shared/replies';
 
 const native = loadNative();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-native6-'));
@@ -147,32 +150,47 @@ function request6(kind: number, slot: number, dst: string, dport: number, seqDel
   };
 }
 
-test('IPv6 replies: ACK+probe with the bracketed address in Host, RST; forged ones refused', () => {
+test('IPv6 replies: ACK+probe with the bracketed address in Host, ACK of data, ACK+payload, RST, timestamps as asked; forged ones refused', () => {
   const file = path.join(dir, 'replies6.pcap');
   const s = new native.Sender(opts(file, { probeWindow: 512, dstMac6: MAC6 }));
   const enc = new TextEncoder();
   s.setProbe(3, enc.encode('GET / HTTP/1.1\r\nHost: '), enc.encode('\r\n\r\n'));
   const T = '2001:db8:1::2a';
+  const ts = { flags: REPLY_F_TS, tsval: REPLY_SYN_TSVAL + 0x1234, tsecr: 0xcafef00d };
   const reqs = [
-    request6(REPLY_ACK_PROBE, 3, T, 80, 0, 0x11111111),                    // good, Host template
-    request6(REPLY_RST, 3, T, 80, 38, 0x22222222),                         // good RST after 38 bytes
+    { ...request6(REPLY_ACK_PROBE, 3, T, 80, 0, 0x11111111), ...ts },        // good, Host template, timestamps
+    request6(REPLY_RST, 3, T, 80, 38, 0x22222222),                         // good RST after 38 bytes, no timestamps
     request6(REPLY_ACK_PROBE, 3, T, 80, 1, 0x33333333),                    // forged: seq ISN+2
     request6(REPLY_RST, 3, T, 80, 0, 0x44444444, { src: '2001:db8:ff::2' }), // forged: not our address
     request6(REPLY_RST, 3, T, 80, 0, 0x55555555, { sport: 33001 }),        // forged: port not keyed
     { ...request6(REPLY_RST, 3, T, 80, 0, 1), family: 4 },                 // the IPv6 bytes read as IPv4: not ours
     request6(REPLY_ACK_PROBE, 3, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 8080, 0, 0x66666666), // the longest address
+    { ...request6(REPLY_ACK_DATA, 3, T, 80, 38, 0x77777777), window: 9000, ...ts },   // good: ACK of data, its window
+    { ...request6(REPLY_ACK_PAYLOAD, 3, T, 80, 38, 0x88888888), payload: enc.encode('second flight'), ...ts }, // good
+    { ...request6(REPLY_RST, 3, T, 80, 38, 0x99999999), ...ts },           // good RST with timestamps
+    { ...request6(REPLY_RST, 3, T, 80, 38, 1), kind: REPLY_KINDS.RST_LATER.n, delay_ms: 100 }, // blast's queue, never here
+    { ...request6(REPLY_ACK_DATA, 3, T, 80, 1401, 1) },                    // forged: beyond MAX_PROBE_LEN
   ];
   assert.is(s.sendReplies(frames(reqs), reqs.length), reqs.length);
   const st = s.stats();
   s.close();
-  assert.is(st.replies_sent, 3); assert.is(st.replies_rejected, 4);
-  const [http, rst, longest] = readPcapFile(file).map((f) => checkSeg6(f.data));
+  assert.is(st.replies_sent, 6); assert.is(st.replies_rejected, 6);
+  const [http, rst, longest, data, pay, rstTs] = readPcapFile(file).map((f) => checkSeg6(f.data));
   assert.is(new TextDecoder().decode(http.payload), `GET / HTTP/1.1\r\nHost: [${T}]\r\n\r\n`);
   assert.is(http.flags, 0x18); assert.is(http.window, 512); assert.is(http.dstMac, MAC6);
   assert.is(http.src, SRC6); assert.is(http.dst, T); assert.is(http.seq, reqs[0].seq); assert.is(http.ack, 0x11111111);
-  assert.equal(http.opts, [1, 1, 8], 'NOP, NOP, TS: the linux SYN offered timestamps');
   assert.is(rst.flags, 0x14); assert.is(rst.seq, reqs[1].seq); assert.is(rst.ack, 0x22222222); assert.is(rst.payload.length, 0);
   assert.is(new TextDecoder().decode(longest.payload), 'GET / HTTP/1.1\r\nHost: [ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]\r\n\r\n');
+  assert.equal([data.flags, data.seq, data.ack, data.window, data.payload.length], [0x10, reqs[7].seq, 0x77777777, 9000, 0]);
+  assert.equal([pay.flags, pay.seq, pay.ack, new TextDecoder().decode(pay.payload)], [0x18, reqs[8].seq, 0x88888888, 'second flight']);
+  assert.equal([rstTs.flags, rstTs.seq, rstTs.ack, rstTs.window], [0x14, reqs[9].seq, 0x99999999, 0]);
+  // NOP,NOP,TS with the request's TSval and TSecr where it says so; no option where it does not.
+  const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  for (const f of [http, data, pay, rstTs]) {
+    assert.equal(f.opts, [1, 1, 8]);
+    assert.is(u32(f.options, 4), ts.tsval); assert.is(u32(f.options, 8), ts.tsecr);
+  }
+  for (const f of [rst, longest]) assert.is(f.options.length, 0);
 });
 
 test('{ip} in IPv6 replies is RFC 5952 text as shared/ipv6.ts writes it (zero runs anywhere, IPv4-mapped)', () => {
