@@ -78,6 +78,9 @@ while True:
                 sel.unregister(key.fileobj); key.fileobj.close()
 '
 
+# nodad NS IFACE: the interface (not yet up) skips duplicate address detection.
+nodad() { ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"; }
+
 up() {
   local ports="" drops=() scanners=1
   while [ $# -gt 0 ]; do
@@ -99,6 +102,12 @@ up() {
   ip link set "$tif" netns "$tns"
   ip -n "$sns" link set lo up
   ip -n "$tns" link set lo up
+  # No duplicate address detection on the link-local addresses either: until it ends (~1-2 s
+  # after the link is up) the target cannot send the Neighbor Solicitation for the scanner, so
+  # it queues its first replies (256 at most) and drops the rest, and a scan started at once
+  # loses most IPv6 answers.
+  nodad "$sns" "$sif"
+  nodad "$tns" "$tif"
   ip -n "$sns" addr add 198.19.0.1/24 dev "$sif"
   ip -n "$tns" addr add 198.19.0.2/24 dev "$tif"
   ip -n "$sns" link set "$sif" up
@@ -119,6 +128,8 @@ up() {
     ip link set "$name-s$k" netns "$name-s$k"
     ip link set "$name-t$k" netns "$tns"
     ip -n "$name-s$k" link set lo up
+    nodad "$name-s$k" "$name-s$k"
+    nodad "$tns" "$name-t$k"
     ip -n "$name-s$k" addr add "198.19.$((k - 1)).1/24" dev "$name-s$k"
     ip -n "$tns" addr add "198.19.$((k - 1)).2/24" dev "$name-t$k"
     ip -n "$name-s$k" link set "$name-s$k" up
