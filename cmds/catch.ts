@@ -37,7 +37,7 @@ export const info: CommandInfo = {
   summary: 'capture and validate replies: open, closed, unreachable and banner records',
   synopsis: '(-i IFACE | --pcap FILE) --key-file FILE [options]',
   options: [
-    { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
+    { name: 'interface', short: 'i', aliases: ['-e', 'adapter'], type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'read a pcap or pcapng file instead (- = stdin, classic pcap)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
     { ...SOURCE_IP_OPTION, help: 'our scan address or range (a-b, CIDR), IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },

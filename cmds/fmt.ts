@@ -10,7 +10,7 @@ import type { AnyRecord } from '../shared/records';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import { findFormat } from '../shared/formats/registry';
-import { FMT_OPTIONS, parseInterval } from '../shared/formats/options';
+import { FMT_OPTIONS, expandOutputFlags, parseInterval } from '../shared/formats/options';
 import { Destination, Output, RotateOptions, SinkOutput } from '../shared/formats/output';
 import type { FormatContext } from '../shared/formats/types';
 import { compileWhere, WhereError } from '../shared/where';
@@ -30,7 +30,7 @@ export const info: CommandInfo = {
 };
 
 export function run(argv: string[], io?: import('../shared/io').IO): Promise<number> {
-  return runCommand(info, argv, io, async (opts, io, report) => {
+  return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
     // Grouped hosts outlive a scavenge or two, which makes V8 double the young generation up to
     // 2 x 16 MB and promote the rest: +30 MB of peak RSS at 1 M records. Not growing it keeps
     // RSS flat near 85 MB for ~10% more CPU (measured by test/bench/fmt.bench.sh).

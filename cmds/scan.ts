@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
 import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
@@ -20,7 +20,7 @@ import { commandAvailable, pipelineCode, Stage, startStage } from '../shared/sca
 import { waitForCapture } from '../shared/scan/ready';
 import { ScanProgress } from '../shared/scan/progress';
 import { TARGET_OPTIONS } from '../shared/targets/options';
-import { checkFormatSpec } from '../shared/formats/options';
+import { checkFormatSpec, expandOutputFlags } from '../shared/formats/options';
 import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
 import { statusTap } from '../shared/scan/status-tap';
 import { parseShard } from '../shared/targets/plan';
@@ -37,14 +37,15 @@ export const info: CommandInfo = {
   options: [
     ...TARGET_OPTIONS,
     ...SEND_OPTIONS,
-    { name: 'cooldown', type: 'number', arg: 'S', default: 8,
+    { name: 'cooldown', aliases: ['wait', 'cooldown-time'], type: 'number', arg: 'S', default: 8,
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'wait S seconds after the last SYN for late replies (ZMap\'s default)' },
     { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
     MAX_BANNER_OPTION,
     NO_RST_OPTION,
     { name: 'save', type: 'string', arg: 'FILE', help: 'catch writes the packets it captures to FILE (pcap, or pcapng by name), to replay with catch --pcap' },
-    { name: 'output-format', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...)' },
+    { name: 'output-format', short: 'o', aliases: ['output'], type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...; on a terminal, live); nmap\'s -oN/-oX/-oG/-oJ/-oA FILE and masscan\'s -oL FILE work too' },
+    { name: 'open-only', aliases: ['open'], type: 'boolean', help: 'only open ports and banners: no closed or unreachable records (masscan --open-only, nmap --open)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
     ...SERVICE_PROBES_OPTIONS,
     ...PROBE_OPTIONS,
@@ -72,13 +73,19 @@ function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: str
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  return runCommand(info, argv, io, async (opts, io, report) => {
+  return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
     if (opts._.length === 0 && !opts['include-file'].length) throw new UsageError('give at least one RANGE (or -iL FILE)');
     if (!opts.ports.length && opts['top-ports'] === undefined) throw new UsageError('give -p PORTS or --top-ports N');
     for (const need of ['targets', 'blast', 'catch']) {
       if (!commandAvailable(need)) throw new FatalError(`trawl ${need} is not in this build: scan needs it`);
     }
     if (opts.banners && !commandAvailable('banners')) throw new FatalError('--banners needs trawl banners, which is not in this build');
+    // A terminal gets results as masscan prints them, a pipe or file NDJSON; --open-only drops
+    // closed and unreachable records in fmt.
+    if (!opts['output-format'].length && commandAvailable('fmt')) {
+      if ((io.stdout as { isTTY?: boolean }).isTTY) opts['output-format'] = ['live'];
+      else if (opts['open-only']) opts['output-format'] = ['ndjson'];
+    }
     if (opts['output-format'].length && !commandAvailable('fmt')) throw new FatalError('-o needs trawl fmt, which is not in this build');
     // Check -o with fmt's own table now, rather than after a whole scan went to a failing fmt.
     if (opts['output-format'].length) {
@@ -147,16 +154,16 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // blast lingers for the cooldown, and at least until the idle RSTs fall due.
       const linger = opts.banners && !opts['no-rst'] ? Math.max(opts.cooldown, DEFAULT_RST_IDLE + 1) : opts.cooldown;
       const common = ['-i', iface, '--key-file', keyFile, ...sourceArgs(sources), '--source-port', opts['source-port']];
-      // On a terminal (and unless -q or --status-ndjson) blast and catch report to scan, which
-      // draws one live line; otherwise their messages and status records pass through as they are.
-      live = new ScanProgress(io.stderr);
-      const useLive = live.active && !opts.quiet && !opts['status-ndjson'];
-      const progress = [...(opts.quiet ? ['-q'] : []), ...(opts['status-ndjson'] || useLive ? ['--status-ndjson'] : [])];
+      // One progress for the scan, merged from the stages' status records: a live line on a
+      // terminal, or scan's own status records with --status-ndjson (the stages' are consumed).
+      live = new ScanProgress(io.stderr, { ndjson: opts['status-ndjson'], cooldown: withReplies ? linger : opts.cooldown });
+      const useLive = live.active && !opts.quiet;
+      const progress = [...(opts.quiet ? ['-q'] : []), ...(useLive ? ['--status-ndjson'] : [])];
       const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
       // A shard's summary needs blast's last status; the user sees status records only if asked.
       let blastStatus: Record<string, number> | undefined;
       const tapStatus = shard !== null && !opts.quiet;
-      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive && !opts['status-ndjson']; }) : errOf('blast');
+      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive; }) : errOf('blast');
       if (useLive) live.start();
 
       // catch first; targets and blast once catch's capture socket exists, so the first replies
@@ -189,11 +196,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (opts['output-format'].length) {
         const head = path.join(dir, 'head.ndjson');
         fs.writeFileSync(head, heads);
-        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), head, '-'], io.stderr, out);
+        const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), ...(opts['open-only'] ? ['--open-only'] : []),
+          head, '-'], io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }
       stages.push(...down);
       if (!opts['output-format'].length) io.stdout.write(heads);
+      // Results on the terminal the live line is drawn on: the line is cleared before each.
+      if (useLive && (io.stdout as { isTTY?: boolean }).isTTY) out = out.pipe(new Transform({ transform: (c, _e, cb) => { live!.clear(); cb(null, c); } }));
       const piped = new Promise<void>((resolve) => {
         out.on('end', resolve);
         out.on('error', () => resolve());
@@ -212,7 +222,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
 
       if (interrupted || outClosed) return pipelineCode([], interrupted);
       const targets = startStage('targets',
-        [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...(opts.quiet ? ['-q'] : [])], io.stderr);
+        [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...progress], errOf('targets'));
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
         ...(withReplies ? ['--replies', fifo, '--linger', String(linger)] : []),

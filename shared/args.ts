@@ -13,6 +13,9 @@ export interface OptionSpec {
   help: string;
   // Returns an error message for a bad value; called after type conversion.
   check?: (value: any) => string | undefined;
+  // Other names users type from the peers (masscan's --excludefile, nmap's -e): long names
+  // without their dashes, or one-dash words with theirs ('-e'). Documented as aliases.
+  aliases?: string[];
 }
 
 export interface CommandInfo {
@@ -37,6 +40,11 @@ export const STATUS_NDJSON_OPTION: OptionSpec = {
   name: 'status-ndjson', type: 'boolean', help: 'progress as one NDJSON status record per second on stderr',
 };
 
+/** An alias as it is typed: --excludefile, -e. */
+export function aliasFlag(a: string): string {
+  return a.startsWith('-') ? a : `--${a}`;
+}
+
 function flagName(o: OptionSpec): string {
   return o.short && o.short.length > 1 ? `-${o.short}` : `--${o.name}`;
 }
@@ -51,6 +59,7 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   // which would otherwise read them as a cluster of one-letter flags.
   const words = new Map<string, string>();
   for (const o of info.options) if (o.short && o.short.length > 1) words.set(`-${o.short}`, `--${o.name}`);
+  for (const o of info.options) for (const a of o.aliases ?? []) words.set(a.startsWith('-') ? a : `--${a}`, `--${o.name}`);
   // minimist reads --no-X as "X is false"; a table option really named no-X keeps its own name.
   for (const o of info.options) if (o.type === 'boolean' && o.name.startsWith('no-')) words.set(`--${o.name}`, `--${o.name}=true`);
   const args: string[] = [];
@@ -127,7 +136,8 @@ export function helpText(info: CommandInfo): string {
     const names = [o.short ? `-${o.short}` : '', `--${o.name}`].filter(Boolean).join(', ');
     const left = `  ${names}${o.type === 'boolean' ? '' : ' ' + (o.arg ?? 'VALUE')}`;
     const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : '';
-    return [left, o.help + def + (o.type === 'list' ? ' (repeatable)' : '')] as const;
+    const alias = o.aliases?.length ? ` (alias${o.aliases.length > 1 ? 'es' : ''}: ${o.aliases.map(aliasFlag).join(', ')})` : '';
+    return [left, o.help + def + (o.type === 'list' ? ' (repeatable)' : '') + alias] as const;
   });
   const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
   const lines = rows.map(([l, h]) => (l.length >= w ? `${l}\n${' '.repeat(w)}${h}` : l.padEnd(w) + h));

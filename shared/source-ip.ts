@@ -67,7 +67,7 @@ export function sourceArgs(s: Sources): string[] {
 }
 
 export const SOURCE_IP_OPTION: OptionSpec = {
-  name: 'source-ip', type: 'list', arg: 'ADDR|A-B|CIDR',
+  name: 'source-ip', aliases: ['-S', 'adapter-ip', 'source-ip-addresses'], type: 'list', arg: 'ADDR|A-B|CIDR',
   check: (v: string) => { const f = addressFamily(v); return typeof f === 'string' ? f : undefined; },
   help: 'our scan address or range (a-b, CIDR), IPv4 or IPv6; once per family (default: the interface\'s first IPv4 and first global IPv6 address)',
 };

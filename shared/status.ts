@@ -47,6 +47,12 @@ export class Status {
     }
   }
 
+  /** Clears the live line if one is drawn (before other output to the same terminal); the next
+   *  tick draws it again. */
+  clear() {
+    if (this.drewLine) { this.err.write('\r\x1b[2K'); this.drewLine = false; }
+  }
+
   /** Stops the ticker; prints a last status (NDJSON) or clears the live line. */
   stop(final = true) {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }

@@ -10,7 +10,7 @@ test('usage errors: exit 2, one message naming what is wrong, nothing on stdout'
     [['scan', '-p', '80'], 'trawl scan: give at least one RANGE (or -iL FILE)\n'],
     [['scan', '198.18.0.0/24'], 'trawl scan: give -p PORTS or --top-ports N\n'],
     [['scan', '198.18.0.0/24', '-p', '80', '-o', 'bogus'],
-      "trawl scan: option -o: unknown format 'bogus' (one of ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite)\n"],
+      "trawl scan: option -o: unknown format 'bogus' (one of ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite, live)\n"],
     [['scan', '198.18.0.0/24', '-p', '80', '--cooldown=-1'], 'trawl scan: option --cooldown: must be from 0 to 3600 seconds\n'],
     [['scan', '198.18.0.0/24', '-p', '80', '--rate', 'fast'],
       "trawl scan: option --rate: 'fast' is not a rate (a number such as 1000, 10k, 1e6, or max)\n"],

@@ -21,6 +21,15 @@ for (const name of cmds) {
     const text = fs.readFileSync(file, 'utf8').replace(/\\-/g, '-').replace(/\\f[BIRP]/g, '');
     const { info } = require(path.join(ROOT, 'dist', 'cmds', name));
     for (const o of info.options) assert.ok(text.includes(`--${o.name}`), `trawl-${name}.1 lacks --${o.name}`);
+    // Aliases are documented as aliases: in the ALIASES section, beside the option they stand for.
+    const aliases = /\n\.SH ALIASES\n([\s\S]*?)(?:\n\.SH |$)/.exec(text)?.[1] ?? '';
+    for (const o of info.options) {
+      for (const a of o.aliases ?? []) {
+        const flag = a.startsWith('-') ? a : `--${a}`;
+        assert.ok(new RegExp(`^\\.B[IR]? ${flag.replace(/-/g, '-')}(?: |$)[^\\n]*\\n[^\\n]*--${o.name}\\b`, 'm').test(aliases),
+          `trawl-${name}.1's ALIASES lacks ${flag} for --${o.name}`);
+      }
+    }
     assert.ok(/EXIT STATUS/.test(text), `trawl-${name}.1 lacks EXIT STATUS`);
   });
 }

@@ -31,12 +31,12 @@ export function parseBandwidth(s: string): number | string {
 
 /** Options that shape the packets blast sends; scan passes them through unchanged. */
 export const SEND_OPTIONS: OptionSpec[] = [
-  { name: 'interface', short: 'i', type: 'string', arg: 'IFACE', help: 'send on IFACE (default: the default route\'s interface)' },
+  { name: 'interface', short: 'i', aliases: ['-e', 'adapter'], type: 'string', arg: 'IFACE', help: 'send on IFACE (default: the default route\'s interface)' },
   SOURCE_IP_OPTION,
   SOURCE_PORT_OPTION,
-  { name: 'router-mac', type: 'string', arg: 'MAC', check: (v: string) => (isMac(v) ? undefined : `'${v}' is not a MAC address`),
+  { name: 'router-mac', aliases: ['-G', 'gateway-mac'], type: 'string', arg: 'MAC', check: (v: string) => (isMac(v) ? undefined : `'${v}' is not a MAC address`),
     help: 'next hop\'s MAC (default: the gateway\'s, from the neighbour table or by ARP)' },
-  { name: 'rate', type: 'string', arg: 'PPS', check: checkBy(parseRate),
+  { name: 'rate', aliases: ['-r', 'max-rate'], type: 'string', arg: 'PPS', check: checkBy(parseRate),
     help: `packets per second, SYNs and replies together, or max (default: ${DEFAULT_RATE})` },
   { name: 'bandwidth', short: 'B', type: 'string', arg: 'BPS', check: checkBy(parseBandwidth),
     help: 'rate as bits per second on the wire (10M, 1G), instead of --rate' },

@@ -17,9 +17,9 @@ export function checkFormatSpec(v: string): string | undefined {
 }
 
 export const FMT_OPTIONS: OptionSpec[] = [
-  { name: 'output', short: 'o', type: 'list', arg: 'FORMAT[:FILE]', help: `format (${NAMES}), to FILE or stdout (default: ndjson)`, check: checkFormatSpec },
+  { name: 'output', short: 'o', aliases: ['output-format'], type: 'list', arg: 'FORMAT[:FILE]', help: `format (${NAMES}), to FILE or stdout (default: text on a terminal, else ndjson); nmap's -oN/-oX/-oG/-oJ/-oA FILE and masscan's -oL FILE work too`, check: checkFormatSpec },
   { name: 'where', short: 'w', type: 'string', arg: 'EXPR', help: 'keep records for which EXPR holds, e.g. \'port == 443 && service == "http"\'' },
-  { name: 'open-only', type: 'boolean', help: 'keep open and banner records only' },
+  { name: 'open-only', aliases: ['open'], type: 'boolean', help: 'keep open and banner records only' },
   { name: 'fields', short: 'f', type: 'string', arg: 'LIST', help: 'comma-separated fields for csv and ndjson' },
   { name: 'csv-formula-escape', type: 'boolean', help: "prefix csv cells starting with = + - @ with ' (spreadsheet safety)" },
   { name: 'group-window', type: 'number', arg: 'N', default: DEFAULT_GROUP_WINDOW, help: 'hosts held open to group ports (xml, json, grepable); 0: one host per record',
@@ -34,6 +34,35 @@ export const FMT_OPTIONS: OptionSpec[] = [
   { name: 'report-rows', type: 'number', arg: 'N', default: DEFAULT_REPORT_ROWS, help: 'rows of the report\'s result table (the rest are counted, not listed)',
     check: (v: number) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a whole number >= 0') },
 ];
+
+// nmap's and masscan's output flags, each the -o FORMAT:FILE it means ('-' is standard output,
+// as in nmap); -oA BASE writes nmap's three files BASE.nmap, BASE.xml and BASE.gnmap.
+export const PEER_OUTPUT_FLAGS: Record<string, (file: string) => string[]> = {
+  '-oN': (f) => [spec('text', f)], '-oX': (f) => [spec('xml', f)], '-oG': (f) => [spec('grepable', f)],
+  '-oJ': (f) => [spec('json', f)], '-oL': (f) => [spec('list', f)],
+  '-oA': (f) => [spec('text', `${f}.nmap`), spec('xml', `${f}.xml`), spec('grepable', `${f}.gnmap`)],
+};
+
+function spec(format: string, file: string): string {
+  return file === '-' ? format : `${format}:${file}`;
+}
+
+/** argv with every -oX FILE (or -oX=FILE) as -o xml:FILE, before the option table reads it. A
+ *  flag without its FILE is left for the parser to call unknown. */
+export function expandOutputFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    const eq = a.indexOf('=');
+    const flag = PEER_OUTPUT_FLAGS[eq > 0 ? a.slice(0, eq) : a];
+    const file = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+    if (!flag || file === undefined || file === '' || (eq < 0 && file.startsWith('-') && file !== '-')) { out.push(a); continue; }
+    for (const s of flag(file)) out.push('-o', s);
+    if (eq < 0) i++;
+  }
+  return out;
+}
 
 /** 30s, 10m, 1h, 1d or plain seconds, as milliseconds (NaN when it is none of those). */
 export function parseInterval(v: string): number {

@@ -11,8 +11,9 @@ import { certs } from './certs';
 import { text } from './text';
 import { report } from './report';
 import { sqlite } from './sqlite';
+import { live } from './live';
 
-export const FORMATS: FormatModule[] = [ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite];
+export const FORMATS: FormatModule[] = [ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite, live];
 
 export function findFormat(name: string): FormatModule | undefined {
   return FORMATS.find((f) => f.name === name);
