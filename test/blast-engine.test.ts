@@ -196,4 +196,36 @@ test('engine: at unlimited rate, targets trickling in are sent in batches of min
   await done2;
 });
 
+
+test('engine: --rate counts probes, the replies banners need come on top; --max-packet-rate caps every packet', async () => {
+  const key = new Uint8Array(16);
+  const requests = (n: number) => {
+    const q = new RepliesQueue(key);
+    q.add(sealedFrames(key, Array.from({ length: n }, (_, j) => ({ kind: 1, slot: 0, daddr: 0xc6120100 + j, saddr: 1, dport: 80, sport: 40000, seq: 1, ack: 2 }))));
+    return q;
+  };
+  // 100 SYNs at 200 probes/s take about 0.5 s whatever the 100 replies sent beside them (with
+  // one budget for both, as before, they took 1 s).
+  const m = new MockSender();
+  const e = new Engine(m, requests(100), { rate: 200 });
+  for (let i = 0; i < 100; i++) e.push(0xc6120000 + i, 80, 0, i);
+  e.endInput();
+  const t0 = performance.now();
+  await e.run();
+  const syns = m.calls.filter((c) => c.kind === 'syn');
+  assert.is(syns.flatMap((c) => c.ips).length, 100);
+  assert.is(m.replies, 100);
+  const span = syns[syns.length - 1].at - t0;
+  assert.ok(span >= 400 && span < 850, `100 SYNs at 200/s took ${span.toFixed(0)} ms`);
+  // The same with every packet capped at 200/s: 200 packets take at least 0.9 s.
+  const m2 = new MockSender();
+  const e2 = new Engine(m2, requests(100), { rate: Infinity, maxPacketRate: 200 });
+  for (let i = 0; i < 100; i++) e2.push(0xc6120000 + i, 80, 0, i);
+  e2.endInput();
+  const t1 = performance.now();
+  await e2.run();
+  assert.is(m2.sent, 200);
+  const last = m2.calls[m2.calls.length - 1].at - t1;
+  assert.ok(last >= 900, `200 packets at 200/s took ${last.toFixed(0)} ms`);
+});
 test.run();

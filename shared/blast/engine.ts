@@ -1,5 +1,7 @@
-// blast's send loop: one token budget, reply requests and RSTs whose wait is over first, then
-// due retries, then new SYNs, each as one batch call into the sender (never one call per packet).
+// blast's send loop: reply requests and RSTs whose wait is over first, then due retries, then new
+// SYNs, each as one batch call into the sender (never one call per packet). Two token budgets:
+// --rate counts probes (SYNs and their repeats), as every peer's --rate does, so the replies
+// that banners need come on top of it; --max-packet-rate, when given, caps every packet.
 // When it ends, every RST still waiting is sent at once: every connection we caused is closed.
 import { REPLY_MIN_FRAME } from '../replies';
 import { TokenBucket } from './rate';
@@ -16,7 +18,8 @@ export interface BatchSender {
 }
 
 export interface EngineOptions {
-  rate: number;            // packets per second, <= 0 for no limit
+  rate: number;            // probes (SYNs and repeats) per second, <= 0 for no limit
+  maxPacketRate: number;   // every packet per second (replies and RSTs too), <= 0 for no limit
   attempts: number;        // each SYN sent this many times
   retryDelayMs: number;    // at least this long between two attempts of one SYN
   lingerMs: number;        // after the last SYN, keep serving reply requests this long
@@ -30,7 +33,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE: EngineOptions = {
-  rate: 100, attempts: 1, retryDelayMs: 1000, lingerMs: 0, maxBatch: 4096, retryLimit: 1 << 22,
+  rate: 100, maxPacketRate: 0, attempts: 1, retryDelayMs: 1000, lingerMs: 0, maxBatch: 4096, retryLimit: 1 << 22,
   minBatch: 0, fillMs: 2,
 };
 
@@ -45,7 +48,8 @@ export class Engine {
   firstSendAt = 0;       // performance.now() of the first and last SYN
   lastSendAt = 0;
   failure: Error | null = null;
-  private bucket: TokenBucket | null = null;
+  private bucket: TokenBucket | null = null;   // probes
+  private all: TokenBucket | null = null;      // every packet
   private wakeFn: (() => void) | null = null;
   private spaceFn: (() => void) | null = null;
   private opts: EngineOptions;
@@ -140,12 +144,14 @@ export class Engine {
   private async loop(): Promise<void> {
     const o = this.opts;
     this.bucket = new TokenBucket(o.rate, this.now);
+    this.all = new TokenBucket(o.maxPacketRate, this.now);
     let lingerUntil = -1;
     let spins = 0;
     let fillSince = -1;    // when the loop began holding a short batch of new SYNs back
     while (!this.stopped) {
-      const budget = this.bucket.available(o.maxBatch);
-      if (budget === 0) { await this.sleep(this.bucket.waitMs()); continue; }
+      const budget = this.all.available(o.maxBatch);
+      if (budget === 0) { await this.sleep(this.all.waitMs()); continue; }
+      const probes = this.bucket.available(o.maxBatch);
       const before = this.sender.stats().sent;
       let offered = 0, took = 0;
       const t = this.now();
@@ -164,6 +170,9 @@ export class Engine {
         offered += n; took += k;
         room = budget - (this.sender.stats().sent - before);
       }
+      // Probes from here on: within both budgets.
+      const probesBefore = this.sender.stats().sent;
+      room = Math.min(room, probes);
       // 2. Retries that are due (the ring is in due-time order: pushed as first attempts went out).
       const rt = this.retries;
       if (room > 0 && rt.count > 0 && rt.tag[rt.head] <= t) {
@@ -198,7 +207,8 @@ export class Engine {
         }
         offered += n; took += k;
       }
-      this.bucket.spend(this.sender.stats().sent - before);
+      this.bucket.spend(this.sender.stats().sent - probesBefore);
+      this.all.spend(this.sender.stats().sent - before);
 
       if (offered > 0 && took === 0) {
         // The kernel's queue is full (ENOBUFS): give it a moment rather than spinning.
@@ -215,8 +225,15 @@ export class Engine {
         if (++spins % 4 === 0) await new Promise<void>((r) => setImmediate(r));
         continue;
       }
+      // Probes are waiting for their budget: sleep until the next token (a reply request
+      // arriving meanwhile wakes the loop).
+      if (probes === 0 && (tg.count > 0 || (rt.count > 0 && rt.tag[rt.head] <= t))) {
+        await this.sleep(this.bucket.waitMs());
+        continue;
+      }
       // Nothing could be sent: wait for input, a retry falling due, or the end.
       this.bucket.idle();
+      this.all.idle();
       const allSent = this.inputDone && tg.count === 0 && rt.count === 0;
       if (allSent) {
         if (lingerUntil < 0) lingerUntil = t + o.lingerMs;
