@@ -58,7 +58,7 @@ export const info: CommandInfo = {
 
 const SEND_NAMES = SEND_OPTIONS.map((o) => o.name).filter((n) => n !== 'interface' && n !== 'source-ip' && n !== 'source-port');
 
-/** Re-creates --name value flags for the options of `specs` the user gave. */
+/** Re-creates --name=value flags for the options of `specs` the user gave. */
 function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: string[]): string[] {
   const out: string[] = [];
   for (const o of specs) {
@@ -66,8 +66,9 @@ function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: str
     const v = opts[o.name];
     if (v === undefined || v === false) continue;
     if (o.type === 'boolean') out.push(`--${o.name}`);
-    else if (o.type === 'list') for (const x of v as string[]) out.push(`--${o.name}`, String(x));
-    else if (v !== o.default) out.push(`--${o.name}`, String(v));
+    // --name=VALUE, so a value that starts with a dash (nmap's -p-1024) stays a value.
+    else if (o.type === 'list') for (const x of v as string[]) out.push(`--${o.name}=${x}`);
+    else if (v !== o.default) out.push(`--${o.name}=${v}`);
   }
   return out;
 }

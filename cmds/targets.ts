@@ -36,14 +36,14 @@ export const info: CommandInfo = {
   ],
 };
 
-async function collectRanges(opts: Record<string, any>, stdin: Readable): Promise<{ includes: Range[]; excludes: Range[] }> {
+async function collectRanges(opts: Record<string, any>, stdin: Readable, warn: (msg: string) => void): Promise<{ includes: Range[]; excludes: Range[] }> {
   const includes: Range[] = [];
   for (const a of opts._ as string[]) for (const r of parseRangeArg(a, 'range')) includes.push(r);
-  for (const f of opts['include-file'] as string[]) for (const r of await readRangeFile(f, stdin)) includes.push(r);
+  for (const f of opts['include-file'] as string[]) for (const r of await readRangeFile(f, stdin, warn)) includes.push(r);
   if (includes.length === 0) throw new UsageError('no ranges: give RANGE arguments or -iL FILE');
   const excludes: Range[] = [];
   for (const a of opts.exclude as string[]) for (const r of parseRangeArg(a, '--exclude')) excludes.push(r);
-  for (const f of opts['exclude-file'] as string[]) for (const r of await readRangeFile(f, stdin)) excludes.push(r);
+  for (const f of opts['exclude-file'] as string[]) for (const r of await readRangeFile(f, stdin, warn)) excludes.push(r);
   return { includes, excludes };
 }
 
@@ -57,7 +57,7 @@ function human(n: number): string {
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
     const ports = collectPorts(opts);
-    const { includes, excludes } = await collectRanges(opts, io.stdin);
+    const { includes, excludes } = await collectRanges(opts, io.stdin, report.warn);
     const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);
     const resume = opts['resume-index'] === undefined ? 0n : parseIndex(opts['resume-index'], '--resume-index');
     const limit: number = opts.limit ?? Infinity;

@@ -62,6 +62,8 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   for (const o of info.options) for (const a of o.aliases ?? []) words.set(a.startsWith('-') ? a : `--${a}`, `--${o.name}`);
   // minimist reads --no-X as "X is false"; a table option really named no-X keeps its own name.
   for (const o of info.options) if (o.type === 'boolean' && o.name.startsWith('no-')) words.set(`--${o.name}`, `--${o.name}=true`);
+  const letters = new Map<string, OptionSpec>();
+  for (const o of info.options) if (o.short && o.short.length === 1) letters.set(o.short, o);
   const args: string[] = [];
   let rest = false;
   for (const a of argv) {
@@ -69,7 +71,9 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
     const eq = a.indexOf('=');
     const head = eq > 0 ? a.slice(0, eq) : a;
     const word = words.get(head);
-    args.push(word && !(eq > 0 && word.includes('=')) ? word + (eq > 0 ? a.slice(eq) : '') : a);
+    if (word) { args.push(!(eq > 0 && word.includes('=')) ? word + (eq > 0 ? a.slice(eq) : '') : a); continue; }
+    const cluster = /^-[A-Za-z]/.test(a) ? splitCluster(a, letters) : null;
+    if (cluster) args.push(...cluster); else args.push(a);
   }
 
   const unknown: string[] = [];
@@ -83,7 +87,11 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
       return true;
     },
   });
-  if (unknown.length) throw new UsageError(`unknown option ${unknown[0].split('=')[0]} (see --help)`);
+  if (unknown.length) {
+    const flag = unknown[0].split('=')[0];
+    const near = suggest(info.options, flag);
+    throw new UsageError(`unknown option ${flag}${near.length ? `: did you mean ${near.join(' or ')}?` : ''} (see --help)`);
+  }
 
   // A value-taking flag that is last, or followed by another flag, comes back as ''.
   const present = (o: OptionSpec) => args.some((a) =>
@@ -115,6 +123,69 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
     out[o.name] = val;
   }
   return out;
+}
+
+/**
+ * One-letter options as getopt reads them, before minimist, which reads -p80- as flags 8, 0 and
+ * -: booleans may be grouped (-qh), and the first letter that takes a value takes the rest of
+ * the word (-p-, -p80-, -qp80, -p=80 as minimist did). Null when a letter is not in the table,
+ * so minimist reports the word as unknown.
+ */
+function splitCluster(a: string, letters: Map<string, OptionSpec>): string[] | null {
+  const out: string[] = [];
+  for (let k = 1; k < a.length; k++) {
+    const o = letters.get(a[k]);
+    if (!o) return null;
+    if (o.type === 'boolean') { out.push(`--${o.name}`); continue; }
+    const value = a.slice(k + 1).replace(/^=/, '');
+    out.push(value === '' ? `--${o.name}` : `--${o.name}=${value}`);
+    return out;
+  }
+  return out;
+}
+
+/** Edit distance (insert, delete, replace, swap of neighbours) between two short strings. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The table's flags closest to an unknown one, as the user would type them (--banners, -iL), at
+ * most three, nearest first: those the typed name is a prefix of (--banner, --exclude-f) when
+ * there are any, else those within an edit distance of 1 (2 for typed names of 6 letters or
+ * more; --seeds, --excldue).
+ * One letter flags are too short to guess from: -z suggests nothing.
+ */
+export function suggest(options: OptionSpec[], flag: string): string[] {
+  const typed = flag.replace(/^--?/, '');
+  if (typed.length < 2) return [];
+  const scored: [number, string][] = [];
+  for (const o of options) {
+    // Named as the user would have typed it: the long name, or the nmap-style word (-iL).
+    const names: [string, string][] = [[o.name, `--${o.name}`]];
+    if (o.short && o.short.length > 1) names.push([o.short, `-${o.short}`]);
+    let best: [number, string] | undefined;
+    for (const [name, shown] of names) {
+      const d = name.toLowerCase() === typed.toLowerCase() ? 0
+        : typed.length >= 3 && name.startsWith(typed) ? 0.5
+          : editDistance(typed, name);
+      if (d <= (typed.length >= 6 ? 2 : 1) && (!best || d < best[0])) best = [d, shown];
+    }
+    if (best) scored.push(best);
+  }
+  scored.sort((x, y) => x[0] - y[0]);
+  // A name the typed one starts (or a case slip) is what was meant: further guesses are noise.
+  const sure = scored.filter((x) => x[0] <= 0.5);
+  return (sure.length ? sure : scored).slice(0, 3).map((x) => x[1]);
 }
 
 /** The one reader of numbers users type: 1000, 1e6, 0x10, 1.5k, 2M, 1G (decimal multipliers, as

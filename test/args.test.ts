@@ -1,7 +1,7 @@
 // The option-table helper: parsing, nmap-style words, missing values, unknown flags, --help.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CommandInfo, parseArgs, helpText, parseNumber, HELP_OPTION } from '../shared/args';
+import { CommandInfo, parseArgs, helpText, parseNumber, HELP_OPTION, suggest, editDistance } from '../shared/args';
 import { UsageError } from '../shared/exit';
 
 const info: CommandInfo = {
@@ -56,6 +56,33 @@ test('missing value is a usage error naming the flag', () => {
 test('bad numbers and failed checks name the flag and the value', () => {
   assert.throws(() => parseArgs(info, ['--rate', 'fast']), (e: Error) => /--rate: 'fast' is not a number/.test(e.message));
   assert.throws(() => parseArgs(info, ['--rate=-5']), (e: Error) => /--rate: must be positive/.test(e.message));
+});
+
+test('one-letter flags read as getopt does: grouped booleans, a value glued on, nmap\'s -p-', () => {
+  assert.is(parseArgs(info, ['-p-']).ports, '-');
+  assert.is(parseArgs(info, ['-p80-']).ports, '80-');
+  assert.is(parseArgs(info, ['-p-1024']).ports, '-1024');
+  assert.is(parseArgs(info, ['-p=80']).ports, '80');
+  assert.is(parseArgs(info, ['-p', '-']).ports, '-');
+  const o = parseArgs(info, ['-hp80']);
+  assert.equal([o.help, o.ports], [true, '80']);
+  assert.throws(() => parseArgs(info, ['-hz']), (e: Error) => e instanceof UsageError && /unknown option -hz/.test(e.message));
+  assert.throws(() => parseArgs(info, ['-hp']), (e: Error) => /-ports needs a value/.test(e.message));
+});
+
+test('an unknown option names the closest ones of the table', () => {
+  const msg = (argv: string[]) => { try { parseArgs(info, argv); } catch (e) { return (e as Error).message; } return ''; };
+  assert.is(msg(['--port', '80']), 'unknown option --port: did you mean --ports? (see --help)');
+  assert.is(msg(['--rates=5']), 'unknown option --rates: did you mean --rate? (see --help)');
+  assert.is(msg(['--excldue', 'x']), 'unknown option --excldue: did you mean --exclude? (see --help)');
+  assert.is(msg(['--input']), 'unknown option --input: did you mean --input-list? (see --help)');
+  assert.is(msg(['-il', 'f']), 'unknown option -il: did you mean -iL? (see --help)');
+  assert.is(msg(['--no-reserve']), 'unknown option --no-reserve: did you mean --no-reserved? (see --help)');
+  assert.is(msg(['--bogus']), 'unknown option --bogus (see --help)');
+  assert.is(msg(['-z']), 'unknown option -z (see --help)');
+  assert.equal(suggest(info.options, '--cont'), ['--count']);
+  assert.is(editDistance('seeds', 'seed'), 1);
+  assert.is(editDistance('excldue', 'exclude'), 1);
 });
 
 test('negative numbers as positional arguments are not flags', () => {

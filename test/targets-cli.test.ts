@@ -139,7 +139,13 @@ const bad: [string, string[], string][] = [
   ['range ending before it starts', ['198.18.0.9-198.18.0.1', '-p', '80'], `${E}range '198.18.0.9-198.18.0.1': range ends before it starts\n`],
   ['bad prefix', ['2001:db8::/129', '-p', '80'], `${E}range '2001:db8::/129': bad prefix length '/129' (0-128)\n`],
   ['bad port', ['198.18.0.0/24', '-p', '80,70000'], `${E}option -p: bad port '70000': ports go up to 65535\n`],
-  ['port not a number', ['198.18.0.0/24', '-p', 'http'], `${E}option -p: bad port 'http' (want N or N-M, 0-65535)\n`],
+  ['port not a number', ['198.18.0.0/24', '-p', 'http'], `${E}option -p: bad port 'http' (want N, N-M, -M, N- or -, 0-65535)\n`],
+  ['UDP ports', ['198.18.0.0/24', '-p', 'T:80,U:53'], `${E}option -p: 'U:53': UDP ports (U:) are not supported: trawl scans TCP only\n`],
+  ['bad last octet', ['198.18.0.1-256', '-p', '80'], `${E}range '198.18.0.1-256': bad last octet '256' in '198.18.0.1-256' (0-255, no leading zero)\n`],
+  ['bracketed IPv4', ['[198.18.0.1]', '-p', '80'], `${E}range '[198.18.0.1]': '[198.18.0.1]' is not a bracketed IPv6 address\n`],
+  ['ZMap fields on the command line', ['198.18.0.0/24', '-p', '80', '--exclude', '198.18.0.0/28,comment'], `${E}--exclude 'comment': 'comment' is not a dotted-quad IPv4 address\n`],
+  ['unknown flag near one', ['198.18.0.0/24', '-p', '80', '--seeds', '1'], `${E}unknown option --seeds: did you mean --seed? (see --help)\n`],
+  ['unknown flag a prefix of one', ['198.18.0.0/24', '-p', '80', '--exclude-f', 'x'], `${E}unknown option --exclude-f: did you mean --exclude-file? (see --help)\n`],
   ['bad excluded port', ['198.18.0.0/24', '-p', '80', '--exclude-ports', '9-1'], `${E}option --exclude-ports: bad port range '9-1': ends before it starts\n`],
   ['bad -iL line', ['-iL', fix('bad-hosts.txt'), '-p', '80'], `${E}${fix('bad-hosts.txt')}:3: bad range '198.18.0.300': octet 300 of '198.18.0.300' is above 255\n`],
   ['missing -iL file', ['-iL', fix('nope.txt'), '-p', '80'], `${E}cannot read ${fix('nope.txt')}: ENOENT\n`],
@@ -161,6 +167,41 @@ for (const [name, args, stderr] of bad) {
     assert.equal([r.stdout, r.stderr, r.code], ['', stderr, 2]);
   });
 }
+
+test("peers' syntax: nmap's last-octet range, masscan's brackets and en dash, nmap's -p- and T:", async () => {
+  const run = (args: string[]) => runInProcess('targets', [...args, '--seed', '1']);
+  // 10 + 4 (::1-::3 within ::/126) + 4 addresses, each on 65,535 ports.
+  const n = await run(['198.18.0.1-10', '[2001:db8::1]-[2001:db8::3]', '[2001:db8::]/126', '198.18.1.1\u2013198.18.1.4', '-p-', '--count']);
+  assert.equal([n.stdout, n.stderr, n.code], [`${(10 + 4 + 4) * 65535}\n`, '', 0]);
+  const ends = await run(['198.18.0.1', '-p-1024', '-p', '65530-', '--count']);
+  assert.equal([ends.stdout, ends.stderr, ends.code], [`${1024 + 6}\n`, '', 0]);
+  const r = await run(['198.18.0.250-255', '-p', 'T:80,443']);
+  assert.equal([r.stderr, r.code], ['', 0]);
+  assert.equal(new Set(lines(r.stdout).map((x) => `${x.ip}:${x.port}`)),
+    new Set([250, 251, 252, 253, 254, 255].flatMap((a) => [`198.18.0.${a}:80`, `198.18.0.${a}:443`])));
+  // The spawned command too: the argument rewriting happens in main's argv, not only in run().
+  const c = trawl(['targets', '198.18.0.1', '-qp-', '--count']);
+  assert.equal([c.stdout, c.stderr, c.code], ['65535\n', '', 0]);
+});
+
+test('range files: ZMap list fields after a range are skipped with one warning; masscan\'s 0x96 dash', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-zmap-'));
+  try {
+    const list = path.join(dir, 'list.csv');
+    fs.writeFileSync(list, Buffer.concat([Buffer.from('198.18.0.0/30,comment,data\n198.18.1.0/31, 198.18.1.8 ,x y\n198.18.2.1'),
+      Buffer.from([0x96]), Buffer.from('198.18.2.2\n')]));
+    const r = await runInProcess('targets', ['-iL', list, '-p', '80', '--seed', '1']);
+    assert.equal([r.stderr, r.code], [`${E}warning: ${list}:1: ignored 'comment,data' after the range (ZMap list fields), and on 1 more line\n`, 0]);
+    assert.equal(new Set(lines(r.stdout).map((x) => x.ip)),
+      new Set(['198.18.0.0', '198.18.0.1', '198.18.0.2', '198.18.0.3', '198.18.1.0', '198.18.1.1', '198.18.1.8', '198.18.2.1', '198.18.2.2']));
+    // A line that starts with data is still an error: the first field must be a range.
+    fs.writeFileSync(list, 'comment,198.18.0.0/30\n');
+    const b = await runInProcess('targets', ['-iL', list, '-p', '80']);
+    assert.equal([b.stdout, b.stderr, b.code], ['', `${E}${list}:1: bad range 'comment': 'comment' is not a dotted-quad IPv4 address\n`, 2]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('an empty set is an error (exit 1), after the warning that says why', () => {
   const r = trawl(['targets', '198.18.0.0/24', '-p', '80', '--exclude', '198.18.0.0/23']);

@@ -2,16 +2,31 @@
 import { TOP_TCP_PORTS } from './top-ports';
 import { UsageError } from '../exit';
 
-/** Parses a port list; returns the ports (unsorted, may repeat) or an error naming the token. */
+/**
+ * Parses a port list; returns the ports (unsorted, may repeat) or an error naming the token.
+ * Besides N and N-M, nmap's open ends: "-" is 1-65535 (nmap -p-), "-N" is 1-N, "N-" is
+ * N-65535. nmap's and masscan's protocol prefixes: T: (TCP) is accepted and, as in nmap, holds
+ * for the tokens after it; U: (UDP) and S: (SCTP) are refused, since trawl sends TCP only.
+ */
 export function parsePorts(spec: string): number[] | string {
   const out: number[] = [];
   const tokens = spec.split(',').map((t) => t.trim());
-  for (const tok of tokens) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(tok);
-    if (!m) return `bad port '${tok}' (want N or N-M, 0-65535)`;
-    const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo > 65535 || hi > 65535) return `bad port '${tok}': ports go up to 65535`;
-    if (hi < lo) return `bad port range '${tok}': ends before it starts`;
+  let proto = 'T';
+  for (const given of tokens) {
+    let tok = given;
+    const q = /^([A-Za-z]):/.exec(tok);
+    if (q) {
+      proto = q[1].toUpperCase();
+      tok = tok.slice(2);
+      if (proto !== 'T' && proto !== 'U' && proto !== 'S') return `bad protocol '${q[1]}:' in '${given}' (T: is TCP, the only one trawl scans)`;
+    }
+    if (proto !== 'T') return `'${given}': ${proto === 'U' ? 'UDP' : 'SCTP'} ports (${proto}:) are not supported: trawl scans TCP only`;
+    const m = /^(\d{1,5})?(-)?(\d{1,5})?$/.exec(tok);
+    if (!m || (m[1] === undefined && m[2] === undefined) || (m[2] === undefined && m[3] !== undefined)) return `bad port '${given}' (want N, N-M, -M, N- or -, 0-65535)`;
+    const lo = m[1] !== undefined ? Number(m[1]) : 1;
+    const hi = m[2] === undefined ? lo : m[3] !== undefined ? Number(m[3]) : 65535;
+    if (lo > 65535 || hi > 65535) return `bad port '${given}': ports go up to 65535`;
+    if (hi < lo) return `bad port range '${given}': ends before it starts`;
     for (let p = lo; p <= hi; p++) out.push(p);
   }
   return out;
