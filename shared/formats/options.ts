@@ -48,7 +48,7 @@ function spec(format: string, file: string): string {
 }
 
 /** argv with every -oX FILE (or -oX=FILE) as -o xml:FILE, before the option table reads it. A
- *  flag without its FILE is left for the parser to call unknown. */
+ *  flag without its FILE becomes -o xml:, which the -o check reports as naming no file. */
 export function expandOutputFlags(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -57,7 +57,8 @@ export function expandOutputFlags(argv: string[]): string[] {
     const eq = a.indexOf('=');
     const flag = PEER_OUTPUT_FLAGS[eq > 0 ? a.slice(0, eq) : a];
     const file = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
-    if (!flag || file === undefined || file === '' || (eq < 0 && file.startsWith('-') && file !== '-')) { out.push(a); continue; }
+    if (!flag) { out.push(a); continue; }
+    if (file === undefined || file === '' || (eq < 0 && file.startsWith('-') && file !== '-')) { out.push('-o', `${flag('')[0].split(':')[0]}:`); continue; }
     for (const s of flag(file)) out.push('-o', s);
     if (eq < 0) i++;
   }
