@@ -1,29 +1,15 @@
 #!/usr/bin/env node
 // `trawl <command> [options]`: dispatches to cmds/<command>, which returns an exit code.
-import * as fs from 'fs';
-import * as path from 'path';
-import type { CommandInfo } from './args';
-import { IO, processIO, standardOutputError } from './io';
+import { processIO, standardOutputError } from './io';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './exit';
 import { VERSION } from './version';
 import { printable } from './quote';
 import { watchParent } from './scan/children';
-
-interface CommandModule { info: CommandInfo; run(argv: string[], io?: IO): Promise<number> }
-
-const cmdDir = path.join(__dirname, '..', 'cmds');
-
-function commandNames(): string[] {
-  return fs.readdirSync(cmdDir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
-}
-
-function load(name: string): CommandModule | null {
-  if (!/^[a-z][a-z0-9-]*$/.test(name) || !commandNames().includes(name)) return null;
-  return require(path.join(cmdDir, name)) as CommandModule;
-}
+import { commandNames, loadCommand } from './commands';
 
 function usage(): string {
-  const rows = commandNames().map((n) => `  ${n.padEnd(10)}${load(n)!.info.summary}`);
+  const names = commandNames(), w = Math.max(...names.map((n) => n.length)) + 2;
+  const rows = names.map((n) => `  ${n.padEnd(w)}${loadCommand(n)!.info.summary}`);
   return `usage: trawl <command> [options]\n\ncommands:\n${rows.join('\n')}\n\n` +
     `trawl <command> --help lists a command's options; man trawl explains the pipeline.\n`;
 }
@@ -35,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     processIO().stdout.write(VERSION + '\n');
     return EXIT_OK;
   }
-  const mod = load(name);
+  const mod = loadCommand(name);
   if (!mod) { process.stderr.write(`trawl: unknown command '${printable(name)}' (see trawl --help)\n`); return EXIT_USAGE; }
   return mod.run(rest);
 }
