@@ -59,7 +59,7 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
   // which would otherwise read them as a cluster of one-letter flags.
   const words = new Map<string, string>();
   for (const o of info.options) if (o.short && o.short.length > 1) words.set(`-${o.short}`, `--${o.name}`);
-  for (const o of info.options) for (const a of o.aliases ?? []) words.set(a.startsWith('-') ? a : `--${a}`, `--${o.name}`);
+  for (const o of info.options) for (const a of o.aliases ?? []) words.set(aliasFlag(a), `--${o.name}`);
   // minimist reads --no-X as "X is false"; a table option really named no-X keeps its own name.
   for (const o of info.options) if (o.type === 'boolean' && o.name.startsWith('no-')) words.set(`--${o.name}`, `--${o.name}=true`);
   const letters = new Map<string, OptionSpec>();
@@ -173,6 +173,7 @@ export function suggest(options: OptionSpec[], flag: string): string[] {
     // Named as the user would have typed it: the long name, or the nmap-style word (-iL).
     const names: [string, string][] = [[o.name, `--${o.name}`]];
     if (o.short && o.short.length > 1) names.push([o.short, `-${o.short}`]);
+    for (const a of o.aliases ?? []) if (!a.startsWith('-')) names.push([a, `--${a}`]);
     let best: [number, string] | undefined;
     for (const [name, shown] of names) {
       const d = name.toLowerCase() === typed.toLowerCase() ? 0
