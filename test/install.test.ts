@@ -25,7 +25,9 @@ function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
 }
 
 function make(target: string) {
-  return run('make', ['-s', '-C', ROOT, target, `DESTDIR=${DESTDIR}`, 'PREFIX=/usr/local']);
+  // test/run.sh sets NO_COLOR and FORCE_COLOR together, which node (run by the Makefile) warns of.
+  const { NO_COLOR: _n, FORCE_COLOR: _f, ...env } = process.env;
+  return run('make', ['-s', '-C', ROOT, target, `DESTDIR=${DESTDIR}`, 'PREFIX=/usr/local'], { env });
 }
 
 /** Files and symbolic links under the staging root, relative to it. */

@@ -45,11 +45,13 @@ for (const b of all) {
     if (b.testbed && !isRoot) { console.log('  (skipped: needs root)'); return; }
     const cwd = fs.mkdtempSync(path.join(dir, 'run-'));
     // The testbed's name is the test's own, so runs elsewhere on the machine do not collide.
-    const code = b.code.replace(/\bdemo1\b/g, name).replace(/bash test\/testbed\.sh/g, `bash ${path.join(ROOT, 'test', 'testbed.sh')}`);
+    const code = b.code.replace(/\bdemo1\b/g, name).replace(/bash test\//g, `bash ${path.join(ROOT, 'test')}/`);
     const r = spawnSync('bash', ['-euo', 'pipefail', '-c', code], {
       cwd, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 120_000,
     });
+    if (b.testbed) spawnSync('bash', [path.join(ROOT, 'test', 'servers.sh'), 'down', `${name}-t`, `/tmp/${name}-servers`]);
     testbedDown(name);
+    fs.rmSync(`/tmp/${name}-servers`, { recursive: true, force: true });
     assert.is(r.status, 0, `README.md:${b.line} failed:\n${r.stderr}`);
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     let at = 0;
