@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Readable, Transform } from 'stream';
 import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { EXIT_FAIL, EXIT_OK, FatalError, UsageError } from '../shared/exit';
+import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
@@ -27,6 +27,9 @@ import { parseShard } from '../shared/targets/plan';
 import type { ShardRecord } from '../shared/shard-record';
 import { collectPorts } from '../shared/targets/ports';
 import { scanRecord } from '../shared/scan/record';
+import { ScanLimits } from '../shared/scan/limits';
+import { installKernelRstRule, KernelRstRule, ruleScript } from '../shared/scan/kernel-rst';
+import { parsePortRange, PortRange } from '../shared/source-port';
 import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
 import { randomBytes } from 'crypto';
 
@@ -43,6 +46,13 @@ export const info: CommandInfo = {
     { name: 'banners', type: 'boolean', help: 'grab banners (catch asks blast for probes) and add service fields (trawl banners)' },
     MAX_BANNER_OPTION,
     NO_RST_OPTION,
+    { name: 'max-runtime', type: 'number', arg: 'S', check: (v: number) => (v > 0 ? undefined : 'must be above 0'),
+      help: 'stop sending after S seconds (ZMap\'s --max-runtime); the cooldown follows, and where to resume is printed' },
+    { name: 'max-results', type: 'number', arg: 'N', check: (v: number) => (Number.isInteger(v) && v > 0 ? undefined : 'must be a whole number above 0'),
+      help: 'stop sending once N open ports are found (ZMap\'s --max-results); replies already on their way still come' },
+    { name: 'min-hitrate', type: 'number', arg: 'PERCENT', check: (v: number) => (v > 0 && v <= 100 ? undefined : 'must be above 0 and at most 100'),
+      help: 'stop sending and fail (exit 1) when open ports per SYN fall below PERCENT once 1,000 SYNs are out (ZMap\'s --min-hitrate)' },
+    { name: 'no-firewall', type: 'boolean', help: 'with --banners and no --source-ip: add no nftables rule against the kernel\'s RSTs (you keep them out yourself)' },
     { name: 'save', type: 'string', arg: 'FILE', help: 'catch writes the packets it captures to FILE (pcap, or pcapng by name), to replay with catch --pcap' },
     { name: 'output-format', short: 'o', aliases: ['output'], type: 'list', arg: 'FORMAT[:FILE]', help: 'format the records with trawl fmt -o (list, grepable, xml, json, csv, ...; on a terminal, live); nmap\'s -oN/-oX/-oG/-oJ/-oA FILE and masscan\'s -oL FILE work too' },
     { name: 'open-only', aliases: ['open'], type: 'boolean', help: 'only open ports and banners: no closed or unreachable records (masscan --open-only, nmap --open)' },
@@ -126,10 +136,30 @@ export function run(argv: string[], io?: IO): Promise<number> {
       shard = plan;
       if (!opts.quiet) report.info(shardStart(plan.rec, 'from' in s ? s.from : undefined));
     }
+    // Banners from an address the kernel owns: the kernel would reset every connection before
+    // the server speaks. scan drops those RSTs with an nftables table of its own for the run
+    // (shared/scan/kernel-rst.ts), or refuses with the rule to add by hand.
+    let rstRule: KernelRstRule | null = null;
     if (opts.banners && !opts['source-ip'].length) {
-      const from = [sources.v4, sources.v6].filter(Boolean);
-      report.warn(`--banners from ${from.join(' and ')}, ${from.length > 1 ? 'addresses' : 'an address'} the kernel owns: the kernel resets the connections before ` +
-        'the banner comes unless its RSTs are dropped; give --source-ip an unused address on the link (catch answers ARP and Neighbor Solicitations for it)');
+      const from = [sources.v4, sources.v6].filter(Boolean).join(' and ');
+      const ports = parsePortRange(opts['source-port']) as PortRange;
+      if (opts['no-firewall']) {
+        report.warn(`--banners from ${from}, which the kernel owns, and --no-firewall: unless you drop its RSTs for source ports ${opts['source-port']}, ` +
+          'the kernel resets the connections before the banners come');
+      } else {
+        const r = installKernelRstRule(sources, ports);
+        if (typeof r === 'string') {
+          report.error(`--banners from ${from}, which the kernel owns: the kernel would reset every connection before its banner, ` +
+            `and scan cannot add its nftables rule to stop it (${r}). Give --source-ip an unused address on the link ` +
+            '(catch answers ARP and Neighbor Solicitations for it), or run as root with nft installed, or add the rule yourself and give --no-firewall:');
+          // Our own text, several lines to paste: written as it is (report escapes newlines).
+          io.stderr.write(`nft -f - <<'EOF'\n${ruleScript('trawl', sources, ports)}EOF\n`);
+          return EXIT_FAIL;
+        }
+        rstRule = r;
+        process.once('exit', () => r.remove());   // a last resort: finally below removes it
+        if (!opts.quiet) report.info(`nftables table inet ${r.table} drops the kernel's RSTs from ${from} for this scan (removed at its end)`);
+      }
     }
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-scan-'));
@@ -139,6 +169,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
     let live: ScanProgress | null = null;
     // blast prints where to resume; targets stops generating. catch is stopped below, after blast.
     const stopSenders = () => { for (const s of stages) if (s.name === 'targets' || s.name === 'blast') s.child.kill('SIGINT'); };
+    const limits = new ScanLimits({ maxRuntime: opts['max-runtime'], maxResults: opts['max-results'], minHitrate: opts['min-hitrate'] }, (why, failed) => {
+      live?.clear();
+      if (failed) report.error(why); else report.info(why);
+      stopSenders();
+    });
     const intr = catchInterrupts({ keep: true, onSignal: () => { interrupted = true; stopSenders(); } });
     try {
       const keyFile = opts['key-file'] ?? path.join(dir, 'key');
@@ -157,14 +192,19 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const common = ['-i', iface, '--key-file', keyFile, ...sourceArgs(sources), '--source-port', opts['source-port']];
       // One progress for the scan, merged from the stages' status records: a live line on a
       // terminal, or scan's own status records with --status-ndjson (the stages' are consumed).
-      live = new ScanProgress(io.stderr, { ndjson: opts['status-ndjson'], cooldown: withReplies ? linger : opts.cooldown });
-      const useLive = live.active && !opts.quiet;
-      const progress = [...(opts.quiet ? ['-q'] : []), ...(useLive ? ['--status-ndjson'] : [])];
-      const errOf = (stage: string) => (useLive ? live!.sink(stage) : io.stderr);
+      live = new ScanProgress(io.stderr, { ndjson: opts['status-ndjson'], quiet: opts.quiet, cooldown: withReplies ? linger : opts.cooldown });
+      const useLive = live.active;
+      // The limits read blast's and catch's status records too (consumed unless shown).
+      const wantStatus = useLive || limits.active;
+      const progress = [...(opts.quiet ? ['-q'] : []), ...(wantStatus ? ['--status-ndjson'] : [])];
+      const errOf = (stage: string) => {
+        const to = useLive ? live!.sink(stage) : io.stderr;
+        return limits.active ? statusTap(to, (rec) => { limits.observe(stage, rec); return !useLive; }) : to;
+      };
       // A shard's summary needs blast's last status; the user sees status records only if asked.
       let blastStatus: Record<string, number> | undefined;
       const tapStatus = shard !== null && !opts.quiet;
-      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive; }) : errOf('blast');
+      const blastErr = tapStatus ? statusTap(errOf('blast'), (rec) => { blastStatus = rec; return !useLive && !limits.active; }) : errOf('blast');
       if (useLive) live.start();
 
       // catch first; targets and blast once catch's capture socket exists, so the first replies
@@ -185,6 +225,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // stdin; without fmt they go to stdout before the first record.
       const heads = (shard ? shard.line : '') + scanLine;
       let out: Readable = catchStage.child.stdout!;
+      if (limits.counts) out = out.pipe(limits.counter());
       const down: Stage[] = [];
       if (opts.banners) {
         // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
@@ -230,24 +271,35 @@ export function run(argv: string[], io?: IO): Promise<number> {
         ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
       ], blastErr, targets.child.stdout!);
       stages.unshift(targets, blast);
+      limits.start();
       if (interrupted || outClosed) stopSenders();
       await blast.exit;
       await targets.exit;
-      // blast lingered for the cooldown while serving replies; without replies we wait here.
-      if (!withReplies && !interrupted && !outClosed) await sleepUnless(opts.cooldown * 1000, () => interrupted || outClosed);
+      // blast lingered for the cooldown while serving replies; without replies we wait here,
+      // and after a limit stopped blast (as Ctrl-C does) catch still gets the late replies.
+      if ((!withReplies || limits.reason) && !interrupted && !outClosed) await sleepUnless(opts.cooldown * 1000, () => interrupted || outClosed);
       catchStage.child.kill('SIGTERM');
       const codes: number[] = [];
       for (const s of stages) codes.push(await s.exit);
       await piped;
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
+      // A limit stopped targets and blast with SIGINT: their 130 is the limit's, not a failure.
+      if (limits.reason) for (const k of [0, 1]) if (byOrder[k] === EXIT_INTERRUPTED) byOrder[k] = EXIT_OK;
       if (outClosed) return outFailed ? EXIT_FAIL : EXIT_OK;
       if (tapStatus) report.info(shardSummary(shard!.rec, blastStatus));
-      return pipelineCode(byOrder, interrupted);
+      const code = pipelineCode(byOrder, interrupted);
+      return code === EXIT_OK && limits.failed ? EXIT_FAIL : code;
     } finally {
+      limits.dispose();
       live?.stop();
       intr.dispose();
       for (const s of stages) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+      if (rstRule) {
+        const n = rstRule.dropped();
+        rstRule.remove();
+        if (!opts.quiet && n !== null) report.info(`the nftables rule dropped ${n} of the kernel's RSTs`);
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -35,7 +35,7 @@ export function checkBy(parse: (s: string) => unknown): (v: string) => string | 
 
 // Options every command has; listed in every table so --help and the man page show them.
 export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
-export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr' };
+export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr (--status-ndjson\'s records still)' };
 export const STATUS_NDJSON_OPTION: OptionSpec = {
   name: 'status-ndjson', type: 'boolean', help: 'progress as one NDJSON status record per second on stderr',
 };

@@ -26,7 +26,8 @@ export class Status {
     this.live = !opts.quiet && !opts.ndjson && Boolean((err as any).isTTY);
   }
 
-  get active(): boolean { return !this.opts.quiet && (this.opts.ndjson === true || this.live); }
+  // --status-ndjson asks for the records by name, so -q (no summaries) does not silence them.
+  get active(): boolean { return this.opts.ndjson === true || (!this.opts.quiet && this.live); }
 
   start(): this {
     if (this.active) {

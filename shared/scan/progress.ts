@@ -11,6 +11,7 @@ import { clock } from '../formats/live';
 
 export interface ScanProgressOptions {
   ndjson?: boolean;
+  quiet?: boolean;
   /** Seconds the scan waits after the last SYN (the cooldown, or blast's linger). */
   cooldown?: number;
   now?: () => number;   // tests
@@ -29,7 +30,7 @@ export class ScanProgress {
 
   constructor(private err: Writable, private opts: ScanProgressOptions = {}) {
     this.now = opts.now ?? Date.now;
-    this.status = new Status('scan', err, () => this.sample(), { ndjson: opts.ndjson });
+    this.status = new Status('scan', err, () => this.sample(), { ndjson: opts.ndjson, quiet: opts.quiet });
   }
 
   /** The merged fields and the live line. */
