@@ -16,10 +16,11 @@ import { bandwidthToRate } from '../shared/blast/rate';
 import { readTargets } from '../shared/blast/reader';
 import { BlastSession } from '../shared/blast/session';
 import {
-  DEFAULT_RATE, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
+  DEFAULT_RATE, nextHopOptions, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
 import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
+import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 
 export const info: CommandInfo = {
   name: 'blast',
@@ -28,6 +29,7 @@ export const info: CommandInfo = {
   options: [
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'cookie key shared with catch (trawl key FILE writes one); required' },
     ...SEND_OPTIONS,
+    IFLIST_OPTION,
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'write the frames to a pcap file instead of sending them (no privileges needed)' },
     { name: 'replies', type: 'list', arg: 'FIFO', help: 'read catch\'s requests (ACK+probe, ACKs, RSTs) from FIFO (yours alone; created with mode 0600 if missing; repeatable)' },
     { name: 'rst-queue', type: 'number', arg: 'N', default: 262144,
@@ -52,6 +54,7 @@ const RAW_HINT = 'sending raw packets needs CAP_NET_RAW: run as root, or grant i
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
+    if (opts.iflist) return printIflist(io);
     if (opts._.length) throw new UsageError(`unexpected argument '${opts._[0]}': blast reads targets on stdin`);
     if (!opts['key-file']) throw new UsageError('--key-file FILE is required (trawl key FILE writes one; catch needs the same file)');
     if (opts.rate !== undefined && opts.bandwidth !== undefined) throw new UsageError('give --rate or --bandwidth, not both');
@@ -85,9 +88,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const { iface, sources } = pickInterface(opts.interface, given, !!pcap);
     // A tun (VPN) link carries bare IP packets: no Ethernet header, no next hop's MAC to find.
     const layer3 = !!iface && isLayer3Link(iface);
-    if (layer3 && opts['router-mac'] !== undefined) {
-      throw new UsageError(`option --router-mac: ${iface} is a layer-3 link (tun, WireGuard, PPP): its packets carry no MAC addresses`);
-    }
+    const routerIps = nextHopOptions(opts, iface);
     const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr, daddr6) => session.probeLength(slot, daddr, daddr6)) : null;
     const replies = withReplies ? new RepliesQueue(key, {
       maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
@@ -98,7 +99,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
-      routerMac: opts['router-mac'], layer3, sportBase, sportCount, rate,
+      routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
       maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,

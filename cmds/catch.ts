@@ -25,6 +25,7 @@ import {
   addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
 } from '../shared/catch/source';
 import { CaptureSave } from '../shared/catch/save';
+import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 
 const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
@@ -38,6 +39,7 @@ export const info: CommandInfo = {
   synopsis: '(-i IFACE | --pcap FILE) --key-file FILE [options]',
   options: [
     { name: 'interface', short: 'i', aliases: ['-e', 'adapter'], type: 'string', arg: 'IFACE', help: 'capture live on this interface (needs CAP_NET_RAW)' },
+    IFLIST_OPTION,
     { name: 'pcap', type: 'string', arg: 'FILE', help: 'read a pcap or pcapng file instead (- = stdin, classic pcap)' },
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'the key blast uses (trawl key)' },
     { ...SOURCE_IP_OPTION, help: 'our scan address or range (a-b, CIDR), IPv4 or IPv6, once per family; others are not ours (default: the interface\'s, any with --pcap)' },
@@ -103,6 +105,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
 }
 
 async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean): Promise<number> {
+  if (opts.iflist) return printIflist(io);
   if (opts._.length) throw new UsageError(`unexpected argument '${opts._[0]}' (see --help)`);
   const iface: string | undefined = opts.interface;
   const file: string | undefined = opts.pcap;
@@ -147,7 +150,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     const answerArp = !layer3 && srcIp >= 0 && (n4 > 1 || !facts.ipv4.includes(srcIp));
     const answerNdp = !layer3 && srcIp6 !== null && (n6 > 1 || !facts.ipv6.some((a) => Buffer.compare(a, srcIp6) === 0));
     const filter = captureFilter(ours, range.base, range.count, answerArp ? srcIp : null, ours6, answerNdp ? srcIp6 : null,
-      srcIp6 ? n6 : 1);
+      srcIp6 ? n6 : 1, validate);
     try {
       // Solicitations for an address the kernel does not own go to a multicast group it has not
       // joined: the capture joins it, or a NIC's filter may drop them.
@@ -209,6 +212,9 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   let lastValid = Date.now();
   let checkedLinktype = false;
   let damaged: string | null = null;   // a damaged record ended the file: "frame N: what"
+  // Valid replies to an address not ours: said once, as they start, and in the summary.
+  const notOurs = opts['source-ip'].length ? `--source-ip ${opts['source-ip'].join(' or ')}` : `an address of ${iface}`;
+  let warnedOther = false;
   try {
     for (;;) {
       if (intr.signal || w.closed) break;
@@ -226,6 +232,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
         save?.batch(src.linktype, buf, meta, times, n, engine);
         if (out.length) { const p = w.bytes(out); if (p) await p; }
         if (replies && engine.replyCount) replies.push(engine.replyBuf, engine.replyBytes);
+        if (iface && !warnedOther && c.other_address > 0) { warnedOther = true; report.warn(otherAddressText(engine, notOurs)); }
         if (engine.takeValid() > 0) lastValid = Date.now();
         else if (idleMs > 0 && Date.now() - lastValid >= idleMs) break;   // traffic, but none of it ours
         // Let signals, the status timer and the writer run between batches.
@@ -260,8 +267,18 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   await w.end();
   if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
   if (!opts.quiet) report.info(summary(c, kdrops, replies));
+  if (c.other_address > 0 && !opts.quiet) report.warn(otherAddressText(engine, notOurs));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
   return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
+}
+
+/** What valid replies to addresses not ours mean, and what to do: they answer SYNs blast sent
+ *  from an address catch was not given. */
+function otherAddressText(engine: CatchEngine, ours: string): string {
+  const n = engine.counters.other_address;
+  const list = engine.otherAddresses();
+  return `${n} ${n === 1 ? 'reply' : 'replies'} (valid cookies) to ${list.map((x) => x.address).join(', ')}, ` +
+    `which ${list.length > 1 ? 'are' : 'is'} not ${ours}: give catch the --source-ip blast uses`;
 }
 
 // Groups joined at most for a range: past that the NIC must pass multicast by itself (veth,

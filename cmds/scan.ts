@@ -12,7 +12,8 @@ import { newKey, writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
-import { SEND_OPTIONS } from '../shared/blast/options';
+import { nextHopOptions, SEND_OPTIONS } from '../shared/blast/options';
+import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { pickInterface } from '../shared/netinfo';
 import { parseSources, sourceArgs } from '../shared/source-ip';
@@ -40,6 +41,7 @@ export const info: CommandInfo = {
   options: [
     ...TARGET_OPTIONS,
     ...SEND_OPTIONS,
+    IFLIST_OPTION,
     { name: 'cooldown', aliases: ['wait', 'cooldown-time'], type: 'number', arg: 'S', default: 8,
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'wait S seconds after the last SYN for late replies (ZMap\'s default)' },
@@ -85,6 +87,7 @@ function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: str
 
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
+    if (opts.iflist) return printIflist(io);
     if (opts._.length === 0 && !opts['include-file'].length) throw new UsageError('give at least one RANGE (or -iL FILE)');
     if (!opts.ports.length && opts['top-ports'] === undefined) throw new UsageError('give -p PORTS or --top-ports N');
     for (const need of ['targets', 'blast', 'catch']) {
@@ -115,6 +118,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const given = parseSources(opts['source-ip']);
     if (typeof given === 'string') throw new UsageError(`option --source-ip: ${given}`);
     const { iface, sources } = pickInterface(opts.interface, given);
+    nextHopOptions(opts, iface);   // blast checks them again; here before catch starts
     // The scan's own record heads the results: its command line, ports and seed, for fmt's
     // headers and databases (see trawl(7)). Without --seed, scan draws it so the record can name it.
     // (A shard without a seed is refused by targets: every shard must use the same order.)

@@ -171,7 +171,7 @@ export function pickInterface(iface: string | undefined, given: Sources, pcap = 
 
 // ARPHRD_* (linux/if_arp.h) of links that carry bare IP packets: tun (NONE), ipip (TUNNEL),
 // ip6tnl (TUNNEL6), sit, GRE, ip6gre, PPP, raw IP. WireGuard is NONE.
-const LAYER3_LINKS = new Set([65534, 768, 769, 776, 778, 823, 512, 519, 530]);
+export const LAYER3_LINKS = new Set([65534, 768, 769, 776, 778, 823, 512, 519, 530]);
 
 /** Whether iface carries bare IP packets (no Ethernet header: tun, WireGuard, PPP, ipip/GRE),
  *  from its link type in sysfs; false for Ethernet and for an interface that cannot be read. */

@@ -1,6 +1,6 @@
 // The next hop of each family, in one place: the MAC that frames to a target go to. --router-mac
-// overrides both families; else the route to the target names its gateway (or the target itself
-// when it is on the link), whose MAC comes from the kernel's neighbour table (IPv4:
+// overrides both families; else --router-ip names the next hop of its family, or the route to
+// the target names its gateway (or the target itself when it is on the link), whose MAC comes from the kernel's neighbour table (IPv4:
 // /proc/net/arp; IPv6: rtnetlink) or, live, from an ARP request or a Neighbor Solicitation.
 // With --pcap and no entry in the table, frames carry 00:00:00:00:00:00.
 import { FatalError } from './exit';
@@ -15,6 +15,7 @@ export interface NextHopConfig {
   iface: string | undefined;
   pcap: string | undefined;
   routerMac: string | undefined;
+  routerIps?: { v4: string | null; v6: string | null };   // --router-ip: the next hop of each family, if given
   layer3: boolean;   // a link without Ethernet headers (tun): there is no next hop's MAC to find
 }
 
@@ -41,8 +42,10 @@ export async function nextHopMac(cfg: NextHopConfig, to: HopTarget, srcIp: strin
   if (cfg.layer3) return ZERO_MAC;   // ignored by the sender: frames leave from the IP header
   if (cfg.routerMac) return cfg.routerMac.replace(/-/g, ':').toLowerCase();
   let hop: string;
-  let onLink: boolean;
-  if (to.family === 4) {
+  let onLink = false;
+  const given = to.family === 4 ? cfg.routerIps?.v4 : cfg.routerIps?.v6;
+  if (given) hop = given;
+  else if (to.family === 4) {
     const routes = readRoutes();
     const r = cfg.iface ? routeFor(to.ip, routes, cfg.iface) ?? routeFor(0, routes, cfg.iface) : null;
     onLink = !!r && !r.gateway;
@@ -68,5 +71,7 @@ export async function nextHopMac(cfg: NextHopConfig, to: HopTarget, srcIp: strin
       : await cfg.native.ndpResolve(cfg.iface, from, hop, 1000);
     if (mac) return mac;
   }
-  throw new FatalError(`no ${to.family === 4 ? 'ARP' : 'Neighbor Advertisement'} reply from next hop ${hop} on ${cfg.iface}: give --router-mac MAC`);
+  const what = to.family === 4 ? 'ARP' : 'Neighbor Advertisement';
+  if (given) throw new FatalError(`--router-ip ${hop}: no ${what} reply on ${cfg.iface}: is it the router's address, on this link?`);
+  throw new FatalError(`no ${what} reply from next hop ${hop} on ${cfg.iface}: give --router-mac MAC`);
 }

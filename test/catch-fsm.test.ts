@@ -293,6 +293,32 @@ test('without --source-ip (ours = any) the cookie alone decides', () => {
   assert.is(e.counters.bad_cookie + e.counters.wrong_port, 1);
 });
 
+test('replies to an address not ours whose cookie checks out (blast\'s --source-ip, not catch\'s): other_address, with the address; forged ones not_ours', () => {
+  const e = engine();
+  const OTHER = '198.18.0.9';
+  const h = P.synTuple(KEY, OTHER, T, 80, 1), s = P.synTuple(KEY, OTHER, T, 22, 0);
+  const f = (spec: Partial<P.TcpSpec>) => P.ether(P.tcp({ src: T, dst: OTHER, seq: 1, ...spec } as P.TcpSpec));
+  const { records, requests } = batch(e, [
+    f({ sport: 80, dport: h.sport, ack: h.isn + 1, flags: 'SA' }),          // an open port's answer
+    f({ sport: 80, dport: h.sport, ack: h.isn + 1, flags: 'SA' }),          // again (counted again)
+    f({ sport: 22, dport: s.sport, ack: s.isn + 1, flags: 'RA', seq: 0 }),  // a closed port's
+    f({ sport: 80, dport: h.sport, ack: h.isn + 2, flags: 'SA' }),          // forged: not_ours
+    f({ sport: 22, dport: s.sport, ack: s.isn + 1, flags: 'RA', seq: 7 }),  // a reset later on: not_ours
+    f({ sport: 80, dport: h.sport, ack: h.isn + 1, flags: 'PA', payload: 'x' }),  // data: not_ours, unchecked
+    f({ sport: 80, dport: 1000, ack: h.isn + 1, flags: 'SA' }),             // outside our ports: not_ours
+    synAck(http, 80),                                                       // ours, in the same batch
+  ]);
+  assert.equal(records.map((r) => r.type), ['open']);
+  assert.is(requests.length, 1, 'nothing is asked for the other address');
+  const c = e.counters;
+  assert.equal([c.other_address, c.not_ours, c.open, c.rejected, c.received], [3, 4, 1, 7, 8]);
+  assert.equal(e.otherAddresses(), [{ address: OTHER, count: 3 }]);
+  // Without --source-ip and with --pcap (ours = any) there is no other address.
+  const any = engine({ ours: null });
+  batch(any, [f({ sport: 80, dport: h.sport, ack: h.isn + 1, flags: 'SA' })]);
+  assert.equal([any.counters.other_address, any.counters.open], [0, 1]);
+});
+
 test('--no-validate: every SYN-ACK, RST, ICMP error and segment, validated:false; the scanner\'s own packets skipped', () => {
   const e = engine({ validate: false, cookies: null, ours: null, portFilter: false, replies: false });
   const scanner = '198.18.0.50';

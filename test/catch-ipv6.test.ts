@@ -106,6 +106,16 @@ test('forged IPv6 replies: wrong ack, another of our addresses\' cookie, not our
   assert.is(e.counters.bad_cookie, 2); assert.is(e.counters.wrong_port, 2); assert.is(e.counters.not_ours, 1);
 });
 
+test('an IPv6 reply to an address not ours whose cookie checks out: other_address, named', () => {
+  const e = engine();
+  const OTHER = '2001:db8:ff::9';
+  const h = synTuple6(KEY, OTHER, T, 80, 1);
+  batch(e, [eth6(tcp6({ src: T, dst: OTHER, sport: 80, dport: h.sport, seq: 1, ack: h.isn + 1, flags: 'SA' })),
+    eth6(tcp6({ src: T, dst: OTHER, sport: 80, dport: h.sport, seq: 1, ack: h.isn, flags: 'SA' }))]);
+  assert.equal([e.counters.other_address, e.counters.not_ours], [1, 1]);
+  assert.equal(e.otherAddresses(), [{ address: OTHER, count: 1 }]);
+});
+
 test('extension headers before TCP are skipped (hop-by-hop, routing, destination options); a fragment is counted', () => {
   const e = engine();
   const pad8 = (n: number) => new Uint8Array(6 + 8 * n);
@@ -275,10 +285,11 @@ test('trawl catch --pcap: an IPv6 capture gives IPv6 records, the summary counts
     assert.equal(recs.map((x) => [x.type, x.ip, x.port]), [['open', T, 80], ['segment', T, 22]]);
     assert.is(Buffer.from(recs[1].data, 'base64').toString(), resp);
     assert.match(r.stderr, /3 packets: 1 open, 0 closed, 0 unreachable, 1 segments \(0 with offset\); rejected 1 \(fragment 1\)/);
-    // Another source address: not ours.
+    // Another source address: not ours; the SYN-ACK's cookie says blast sent from US, and catch says so.
     const o = trawl(['catch', '--pcap', pcap, '--key-file', keyFile, '--source-ip', '2001:db8:ff::2']);
     assert.is(o.stdout, '');
-    assert.match(o.stderr, /not_ours 2/);
+    assert.match(o.stderr, /rejected 3 \(fragment 1, not_ours 1, other_address 1\)/);
+    assert.match(o.stderr, /warning: 1 reply \(valid cookies\) to 2001:db8:ff::1, which is not --source-ip 2001:db8:ff::2: give catch the --source-ip blast uses/);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
 

@@ -108,9 +108,16 @@ test('SYN scan over a tun link: both families, bare IP packets, open/closed as o
   const key = path.join(os.tmpdir(), `${tag}.key`);
   fs.writeFileSync(key, '000102030405060708090a0b0c0d0e0f\n', { mode: 0o600 });
   const u = inNs(S, `echo '{"type":"target","ip":"198.18.0.1","port":80}' | $TRAWL blast -i ${SIF} --key-file ${key} --router-mac 02:00:00:00:00:01 -q`);
+  const v = inNs(S, `echo '{"type":"target","ip":"198.18.0.1","port":80}' | $TRAWL blast -i ${SIF} --key-file ${key} --router-ip 198.19.0.2 -q`);
   fs.rmSync(key);
   assert.is(u.code, 2);
   assert.match(u.stderr, /option --router-mac: \S+ is a layer-3 link \(tun, WireGuard, PPP\): its packets carry no MAC addresses/);
+  assert.is(v.code, 2);
+  assert.match(v.stderr, /option --router-ip: \S+ is a layer-3 link \(tun, WireGuard, PPP\): its packets carry no MAC addresses/);
+  // --iflist names the link type: layer-3, no MAC.
+  const l = inNs(S, '$TRAWL blast --iflist');
+  assert.is(l.code, 0);
+  assert.match(l.stdout, new RegExp(`^${SIF}\\s+layer-3\\s+up\\s+\\d+\\s+-\\s`, 'm'));
 });
 
 test.run();

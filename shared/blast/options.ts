@@ -1,7 +1,8 @@
 // blast's option table and the checks scan shares when it passes the same options through.
 import { checkBy, OptionSpec, parseNumber } from '../args';
-import { isMac } from '../netinfo';
-import { SOURCE_IP_OPTION } from '../source-ip';
+import { UsageError } from '../exit';
+import { isLayer3Link, isMac } from '../netinfo';
+import { parseSource, SOURCE_IP_OPTION } from '../source-ip';
 import { SOURCE_PORT_OPTION } from '../source-port';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
@@ -36,6 +37,8 @@ export const SEND_OPTIONS: OptionSpec[] = [
   SOURCE_PORT_OPTION,
   { name: 'router-mac', aliases: ['-G', 'gateway-mac'], type: 'string', arg: 'MAC', check: (v: string) => (isMac(v) ? undefined : `'${v}' is not a MAC address`),
     help: 'next hop\'s MAC (default: the gateway\'s, from the neighbour table or by ARP)' },
+  { name: 'router-ip', type: 'list', arg: 'ADDR', check: (v: string) => routerIpError(v),
+    help: 'next hop\'s address, IPv4 or IPv6, once per family: its MAC from the neighbour table, or by ARP or Neighbor Solicitation (default: the route\'s gateway)' },
   { name: 'rate', aliases: ['-r', 'max-rate'], type: 'string', arg: 'PPS', check: checkBy(parseRate),
     help: `probes (SYNs and their repeats) per second, or max; replies for banners come on top (default: ${DEFAULT_RATE})` },
   { name: 'max-packet-rate', type: 'string', arg: 'PPS', check: checkBy(parseRate),
@@ -54,3 +57,35 @@ export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'allow-special', type: 'boolean',
     help: 'also send to 0.0.0.0/8, loopback, multicast and 255.255.255.255 (refused as bad lines otherwise)' },
 ];
+
+/** The next hops given with --router-ip, one address per family. */
+export interface RouterIps { v4: string | null; v6: string | null }
+
+function routerIpError(v: string): string | undefined {
+  const p = parseSource(v);
+  if (typeof p === 'string' || p.count !== 1) return `'${v}' is not an IPv4 or IPv6 address`;
+  return undefined;
+}
+
+/** The --router-ip values by family (their text as given, checked by the table). Throws a usage
+ *  error for two of one family, for --router-mac beside them, and, as for --router-mac, on a
+ *  layer-3 link (tun, WireGuard, PPP), where no frame carries a MAC. */
+export function nextHopOptions(opts: Record<string, any>, iface: string | undefined): RouterIps {
+  const out: RouterIps = { v4: null, v6: null };
+  for (const v of (opts['router-ip'] ?? []) as string[]) {
+    const p = parseSource(v) as { family: 4 | 6; first: string };
+    const k = p.family === 4 ? 'v4' : 'v6';
+    if (out[k] !== null) throw new UsageError(`option --router-ip: two IPv${p.family} next hops (${out[k]}, ${v}): give one per family`);
+    out[k] = p.first;
+  }
+  const given = out.v4 || out.v6;
+  if (given && opts['router-mac'] !== undefined) throw new UsageError('give --router-ip or --router-mac, not both (--router-mac names the MAC itself)');
+  if (iface && isLayer3Link(iface)) {
+    for (const o of ['router-mac', 'router-ip']) {
+      if (o === 'router-mac' ? opts[o] !== undefined : given) {
+        throw new UsageError(`option --${o}: ${iface} is a layer-3 link (tun, WireGuard, PPP): its packets carry no MAC addresses`);
+      }
+    }
+  }
+  return out;
+}

@@ -27,6 +27,7 @@ export interface SessionConfig {
   sources: Sources;               // our address of each family (null: targets of that family are an error)
   srcMac: string;
   routerMac: string | undefined;
+  routerIps: { v4: string | null; v6: string | null };   // --router-ip per family
   layer3: boolean;                // the link carries bare IP packets (tun): no Ethernet header, no ARP/NDP
   sportBase: number;
   sportCount: number;

@@ -13,6 +13,8 @@ export class Counters {
   not_ip = 0;         // other ethertypes, ARP other than requests
   other = 0;          // UDP, ICMP other than unreachable, our own SYNs, flags we do not act on
   not_ours = 0;       // addressed to another host
+  other_address = 0;  // a SYN-ACK or RST whose cookie checks out, to an address not ours: blast
+                      // sent from an address catch was not told (--source-ip)
   wrong_port = 0;     // destination port outside our range or not the keyed one
   bad_cookie = 0;     // acknowledgment (or quoted seq) does not match the cookie
   no_data = 0;        // pure ACK, data with flags outside the allowlist
@@ -29,10 +31,10 @@ export class Counters {
 
   get valid(): number { return this.open + this.closed + this.unreachable + this.segment + this.repeat + this.reanswer + this.beyond_limit; }
   get rejected(): number {
-    return this.malformed + this.fragment + this.not_ip + this.other + this.not_ours + this.wrong_port +
+    return this.malformed + this.fragment + this.not_ip + this.other + this.not_ours + this.other_address + this.wrong_port +
       this.bad_cookie + this.no_data + this.duplicate;
   }
 }
 
-export const REJECT_REASONS = ['malformed', 'fragment', 'not_ip', 'other', 'not_ours', 'wrong_port', 'bad_cookie',
+export const REJECT_REASONS = ['malformed', 'fragment', 'not_ip', 'other', 'not_ours', 'other_address', 'wrong_port', 'bad_cookie',
   'no_data', 'duplicate'] as const;

@@ -18,12 +18,17 @@
 //       no offset                             the idle RST re-armed (kind 4): no ACK, since
 //                                             where the limit lies is unknown
 //       RST                                   nothing (the server closed)
-// Everything else is counted and dropped. Records are written by records-out.ts and the
+// A SYN-ACK or RST-ACK to our ports but to an address not ours has its cookie checked as if
+// that address were ours (K_STRAY): when it checks out, blast sent the SYN from an address catch
+// was not given, and the packet is counted as other_address (with the address) instead of
+// not_ours, so that catch can say so. Everything else is counted and dropped. Records are written by records-out.ts and the
 // requests as unsealed frames (shared/replies.ts), in buffers reused from batch to batch.
 // IPv6 replies take the same path: a candidate's family is in cFam, its addresses in the
 // 16-byte slots of cOur6/cTarget6/cFrom6 (the IPv4 arrays hold 0), the cookie call takes both
 // families at once, and the dedup window of IPv6 keys on the whole address.
 import { MAX_PROBE_LEN } from '../cookie';
+import { formatIPv4 } from '../ipv4';
+import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
   encodeReply, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_MIN_FRAME, REPLY_RST, REPLY_RST_LATER,
 } from '../replies';
@@ -68,7 +73,8 @@ export interface EngineConfig {
 export const WINDOW_SLACK = 1460;
 const MAX_WINDOW = 65535;         // no window scaling: shift 0 in our SYN (native/src/frame.h)
 
-const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4;
+const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4, K_STRAY = 5;
+const MAX_OTHER_ADDRS = 8;   // addresses of other_address replies remembered, for the warning
 // Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN. Segments
 // are keyed exactly (checkExact) by a hash of their seq, length and flags.
 const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3;
@@ -101,6 +107,8 @@ export class CatchEngine {
   private scanners6 = new Set<string>();  // the same for IPv6 (latin1 text of the 16 bytes)
   private ours6: Uint8Array[] | null;
   private validLast = 0;
+  // other_address replies by address: IPv4 as a number, IPv6 as latin1 text of its 16 bytes.
+  private others = new Map<number | string, number>();
 
   // Candidate replies of the batch, structure of arrays.
   private n = 0;
@@ -233,7 +241,12 @@ export class CatchEngine {
     }
     const v6 = d.family === 6;
     if (v6 ? !this.isOurs6(buf, d.d6) || (!cfg.validate && this.scanners6.has(text16(buf, d.s6)))
-      : !this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) { c.not_ours++; return; }
+      : !this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) {
+      // Not ours; but a SYN-ACK or RST-ACK to our ports may answer a SYN blast sent from
+      // another address: its cookie tells, in the batch's one call.
+      if (!cfg.validate || kind === K_DATA || (d.dport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.not_ours++; return; }
+      kind = K_STRAY;
+    }
     if (cfg.portFilter && (d.dport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
     const j = this.n++;
     this.cIdx[j] = i; this.cKind[j] = kind;
@@ -362,6 +375,7 @@ export class CatchEngine {
   private decide(j: number, buf: Uint8Array, times: Float64Array): void {
     const c = this.counters, cfg = this.cfg;
     const slot = this.slot[j];
+    if (this.cKind[j] === K_STRAY) { this.stray(j, slot); return; }
     if (slot < 0) { c.wrong_port++; return; }
     const isn1 = (this.isn[j] + 1) >>> 0;
     const kind = this.cKind[j];
@@ -405,6 +419,27 @@ export class CatchEngine {
     if (this.cSeq[j] !== this.isn[j]) { c.bad_cookie++; return; }
     if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, true); return;
+  }
+
+  /** A SYN-ACK or RST-ACK to an address not ours: other_address when it answers a SYN of ours
+   *  (ack = ISN+1; a RST with seq 0, as a closed port's), else not_ours. */
+  private stray(j: number, slot: number): void {
+    const c = this.counters;
+    const ok = slot >= 0 && this.cAck[j] === ((this.isn[j] + 1) >>> 0) && ((this.cFlags[j] & TH_SYN) !== 0 || this.cSeq[j] === 0);
+    if (!ok) { c.not_ours++; return; }
+    c.other_address++;
+    const k: number | string = this.cFam[j] === 6 ? text16(this.cOur6, 16 * j) : this.cOur[j];
+    const n = this.others.get(k);
+    if (n !== undefined) this.others.set(k, n + 1);
+    else if (this.others.size < MAX_OTHER_ADDRS) this.others.set(k, 1);
+  }
+
+  /** The addresses other_address replies came to (the first few), most replies first. */
+  otherAddresses(): { address: string; count: number }[] {
+    return [...this.others].sort((a, b) => b[1] - a[1]).map(([k, count]) => ({
+      address: typeof k === 'number' ? formatIPv4(k) : formatIPv6(ipv6FromBytes(Uint8Array.from(k, (ch) => ch.charCodeAt(0)))),
+      count,
+    }));
   }
 
   /** A validated segment (data, FIN or RST) after the handshake, d bytes of ours acknowledged:

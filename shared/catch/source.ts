@@ -86,9 +86,13 @@ export function ifaceFacts(iface: string): IfaceFacts {
  *  ARP requests for the address we answer for; for IPv6, everything to our addresses that is not
  *  TCP right after the fixed header (ICMPv6 and extension header chains, which BPF's `tcp`
  *  does not follow), and Neighbor Solicitations for the address we answer for (sent to its
- *  solicited-node group, not to it). A family without addresses of ours is left out. */
+ *  solicited-node group, not to it). A family without addresses of ours is left out.
+ *  With `others`, also SYN-ACKs and RST-ACKs to our ports for any address (TCP flags at byte 13,
+ *  IPv6's right after the fixed header): the answers to a blast whose --source-ip catch was not
+ *  given, which the engine counts (other_address) to say so. They cost nothing when the two
+ *  agree: the host's own connections' handshakes to our ports are all that comes in besides. */
 export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null,
-  ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null, count6 = 1): string {
+  ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null, count6 = 1, others = false): string {
   const ports = `tcp dst portrange ${base}-${base + count - 1}`;
   const parts: string[] = [];
   // A --source-ip range's addresses are consecutive: its runs go in as a few networks.
@@ -105,6 +109,10 @@ export function captureFilter(ours: number[], base: number, count: number, arpFo
   if (ndpFor !== null) {
     const w = [0, 4, 8, 12].map((k) => `ip6[${48 + k}:4] = 0x${Array.from(ndpFor.subarray(k, k + 4), (x) => x.toString(16).padStart(2, '0')).join('')}`);
     parts.push(`(icmp6 and ip6[40] = 135${count6 > 1 ? '' : ` and ${w.join(' and ')}`})`);
+  }
+  if (others) {
+    parts.push(`(ip and ${ports} and (tcp[13] & 0x12 = 0x12 or tcp[13] & 0x14 = 0x14))`);
+    parts.push(`(ip6 and ip6[6] = 6 and ${ports} and (ip6[53] & 0x12 = 0x12 or ip6[53] & 0x14 = 0x14))`);
   }
   return parts.join(' or ');
 }
