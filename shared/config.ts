@@ -69,7 +69,8 @@ function readPrivate(file: string): string {
 export function parseConfig(info: CommandInfo, text: string, file: string): FileSettings {
   const names = configNames(info);
   const out: FileSettings = { values: new Map(), operands: [] };
-  const lines = text.split('\n');
+  // An editor's byte-order mark and CRLF line ends are no part of the names or values.
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let k = 0; k < lines.length; k++) {
     const where = `${file}:${k + 1}`;
     const line = lines[k].replace(/\r$/, '').trim();

@@ -89,8 +89,8 @@ test('--echo writes what was given, defaults commented out, arguments first', ()
   });
 });
 
-test('a config file runs the command as its command line does', () => {
-  const f = conf('# web ports, two small ranges\n  range = 10.0.0.0/30\r\nports = 80,443\n\nseed = 99\n  # indented comment\nrange=10.0.1.0/31\ncount\n');
+test('a config file runs the command as its command line does (comments, blank lines, CRLF, a BOM)', () => {
+  const f = conf('\uFEFF# web ports, two small ranges (a byte-order mark and CRLF are fine)\r\n  range = 10.0.0.0/30\r\nports = 80,443\n\nseed = 99\n  # indented comment\nrange=10.0.1.0/31\ncount\n');
   const a = trawl(['targets', '-c', f]);
   assert.equal(a, { code: 0, stdout: '12\n', stderr: '' });
   const b = trawl(['targets', '-c', f, '--no-count']);
