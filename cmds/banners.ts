@@ -1,6 +1,6 @@
 // trawl banners: joins catch's segment records into one banner record per connection (bounded
 // reassembly), adds `service` and protocol fields to banner records, passes every other record through.
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
@@ -39,6 +39,8 @@ export const info: CommandInfo = {
       help: 'bytes shown in unknown_preview for unidentified banners' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };

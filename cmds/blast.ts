@@ -1,5 +1,5 @@
 // trawl blast: reads target records and sends each a SYN whose sequence number is the keyed cookie.
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
@@ -44,6 +44,8 @@ export const info: CommandInfo = {
     ...PROBE_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
   notes: probeHelp(),

@@ -1,7 +1,7 @@
 // trawl catch: captures replies (live or from a pcap), validates them statelessly against the
 // key, writes open/closed/unreachable/segment records and asks blast for the packets that keep
 // each response coming and then close it: ACK+probe, ACKs of data, RSTs now and later.
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { IO, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
@@ -78,6 +78,8 @@ export const info: CommandInfo = {
     { name: 'save-valid', type: 'boolean', help: 'with --save: only the packets that made a record or a request' },
     STATUS_NDJSON_OPTION,
     QUIET_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };
@@ -100,8 +102,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  const portGiven = argv.some((a) => a === '--source-port' || a.startsWith('--source-port='));
-  return runCommand(info, argv, io, (opts, io, report) => catchBody(opts, io, report, portGiven));
+  return runCommand(info, argv, io, (opts, io, report) => catchBody(opts, io, report, wasGiven(opts, 'source-port')));
 }
 
 async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean): Promise<number> {

@@ -1,5 +1,5 @@
 // trawl completion: prints the bash completion script, made from every command's option table.
-import { CommandInfo, HELP_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { commandNames, loadCommand } from '../shared/commands';
 import { bashCompletion } from '../shared/completion';
@@ -10,7 +10,8 @@ export const info: CommandInfo = {
   name: 'completion',
   summary: 'print the shell completion script (bash)',
   synopsis: '[bash]',
-  options: [HELP_OPTION],
+  operand: 'shell',
+  options: [CONF_OPTION, ECHO_OPTION, HELP_OPTION],
 };
 
 export function run(argv: string[], io?: IO): Promise<number> {

@@ -3,7 +3,7 @@
 // database, several at once, streaming.
 import * as fs from 'fs';
 import * as v8 from 'v8';
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION, parseNumber } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION, parseNumber } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import type { AnyRecord } from '../shared/records';
@@ -21,10 +21,13 @@ export const info: CommandInfo = {
   name: 'fmt',
   summary: 'write records as text, list, grepable, xml, json, csv, hosts, certs, report, sqlite or ndjson',
   synopsis: '[-o FORMAT[:FILE]]... [--where EXPR] [--open-only] [--fields LIST] [FILE...]',
+  operand: 'file',
   options: [
     ...FMT_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };

@@ -1,5 +1,5 @@
 // trawl key: writes a new 128-bit cookie key that blast and catch share.
-import { CommandInfo, HELP_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_OK, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
@@ -9,8 +9,11 @@ export const info: CommandInfo = {
   name: 'key',
   summary: 'write a new secret key for the stateless cookies (mode 0600)',
   synopsis: '[--force] [FILE | -]',
+  operand: 'file',
   options: [
     { name: 'force', short: 'f', type: 'boolean', help: 'replace FILE if it exists (a new file is put in its place)' },
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };

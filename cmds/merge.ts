@@ -1,7 +1,7 @@
 // trawl merge: shard outputs of one scan -> one result stream, as one machine would have written
 // it, after checking that the shards are one scan and all there.
 import * as fs from 'fs';
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
@@ -18,12 +18,15 @@ export const info: CommandInfo = {
   name: 'merge',
   summary: 'check that shard outputs are one whole scan and write them as one result',
   synopsis: '[--check] [-o sqlite:OUT] FILE...',
+  operand: 'file',
   options: [
     { name: 'check', type: 'boolean', help: 'check that the files are one whole scan, and write nothing' },
     { name: 'output', short: 'o', type: 'string', arg: 'sqlite:FILE', help: 'SQLite shard outputs (fmt -o sqlite) merge into FILE, a new database',
       check: (v: string) => (/^sqlite:./.test(v) ? undefined : 'takes sqlite:FILE (NDJSON shard outputs merge to standard output)') },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };

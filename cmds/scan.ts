@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Readable, Transform } from 'stream';
-import { CommandInfo, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, OptionSpec, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { catchInterrupts } from '../shared/signals';
@@ -38,6 +38,7 @@ export const info: CommandInfo = {
   name: 'scan',
   summary: 'SYN scan (and banners) in one command: targets | blast, catch, cooldown, records',
   synopsis: 'RANGE... -p PORTS [-i IFACE] [--rate PPS] [--cooldown S] [--banners] [-o FORMAT] [options]',
+  operand: 'range',
   options: [
     ...TARGET_OPTIONS,
     ...SEND_OPTIONS,
@@ -63,6 +64,8 @@ export const info: CommandInfo = {
     ...PROBE_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
   notes: probeHelp(),

@@ -1,7 +1,7 @@
 // trawl targets: ranges and ports -> a randomized, shardable, resumable stream of target records.
 import { randomBytes } from 'crypto';
 import type { Readable } from 'stream';
-import { CommandInfo, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
+import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
@@ -26,12 +26,15 @@ export const info: CommandInfo = {
   name: 'targets',
   summary: 'ranges and ports -> a randomized, shardable, resumable stream of target records',
   synopsis: '[options] RANGE... -p PORTS',
+  operand: 'range',
   options: [
     ...TARGET_OPTIONS,
     { name: 'count', type: 'boolean', help: 'print the number of targets this run would emit, and nothing else' },
     { name: 'plan', type: 'boolean', help: 'print the shard record of this run (seed, plan hash, shard; see trawl(7)), and nothing else' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
+    CONF_OPTION,
+    ECHO_OPTION,
     HELP_OPTION,
   ],
 };

@@ -23,6 +23,9 @@ export interface CommandInfo {
   summary: string;         // one line for `trawl --help`
   synopsis: string;        // e.g. "[options] RANGE..."
   options: OptionSpec[];
+  // The config-file name of the arguments after the options ('range' for RANGE..., 'file' for
+  // FILE...): `range = 10.0.0.0/8` in a -c FILE. None for a command that takes no arguments.
+  operand?: string;
   notes?: string;          // printed after the options by --help (e.g. the probe list, from its registry)
 }
 
@@ -36,6 +39,17 @@ export function checkBy(parse: (s: string) => unknown): (v: string) => string | 
 // Options every command has; listed in every table so --help and the man page show them.
 export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', help: 'print this help and exit' };
 export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress or summary on stderr (--status-ndjson\'s records still)' };
+// -c FILE and --echo (masscan's): options from a `name = value` file, and the options in effect
+// printed in that form. Every command has both; read in shared/config.ts, by runCommand.
+export const CONF_OPTION: OptionSpec = {
+  name: 'conf', short: 'c', type: 'list', arg: 'FILE',
+  help: 'read options from FILE, name = value lines (see CONFIGURATION FILES in trawl(1)); the command line overrides it',
+};
+export const ECHO_OPTION: OptionSpec = {
+  name: 'echo', type: 'boolean', help: 'print the options in effect as a config file (name = value) and exit',
+};
+/** The options only the command line may give: a config file cannot hold them. */
+export const COMMAND_LINE_ONLY = new Set(['help', 'conf', 'echo']);
 export const STATUS_NDJSON_OPTION: OptionSpec = {
   name: 'status-ndjson', type: 'boolean', help: 'progress as one NDJSON status record per second on stderr',
 };
@@ -47,6 +61,32 @@ export function aliasFlag(a: string): string {
 
 function flagName(o: OptionSpec): string {
   return o.short && o.short.length > 1 ? `-${o.short}` : `--${o.name}`;
+}
+
+// Which options of a parse were given (on the command line or in a config file) rather than left
+// at their defaults: --echo writes those, and a command may ask (catch's --source-port).
+const GIVEN = new WeakMap<Parsed, Set<string>>();
+
+/** Was the option named given, rather than left at its default? */
+export function wasGiven(opts: Parsed, name: string): boolean {
+  return GIVEN.get(opts)?.has(name) ?? false;
+}
+
+/** Records the options of opts that were given (shared/config.ts, after merging a file). */
+export function setGiven(opts: Parsed, names: Iterable<string>): void {
+  GIVEN.set(opts, new Set(names));
+}
+
+/** A value as typed converted to the option's type and checked: the value, or what is wrong
+ *  with it ("'x' is not a number", the option's own check). Not for booleans. */
+export function convertValue(o: OptionSpec, raw: string): { value: string | number } | { error: string } {
+  let val: string | number = raw;
+  if (o.type === 'number') {
+    val = parseNumber(raw);
+    if (Number.isNaN(val)) return { error: `'${raw}' is not a number` };
+  }
+  const e = o.check?.(val);
+  return e ? { error: e } : { value: val };
 }
 
 // Parses argv against the table. Throws UsageError naming the flag for an unknown flag,
@@ -98,6 +138,16 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
     a === `--${o.name}` || a.startsWith(`--${o.name}=`) || (o.short?.length === 1 && (a === `-${o.short}` || (/^-[A-Za-z]+$/.test(a) && a.endsWith(o.short)))));
 
   const out: Parsed = { _: (m._ as unknown[]).map(String) };
+  // Given: named by a flag before any '--' (one-letter and one-dash forms are long ones by now).
+  const given = new Set<string>();
+  for (const a of args) {
+    if (a === '--') break;
+    const f = /^--([^=]+)/.exec(a)?.[1];
+    if (f === undefined) continue;
+    if (byName.has(f)) given.add(f);
+    else if (f.startsWith('no-') && byName.get(f.slice(3))?.type === 'boolean') given.add(f.slice(3));
+  }
+  setGiven(out, given);
   for (const o of info.options) {
     let v = m[o.name];
     if (o.type === 'boolean') {
@@ -105,22 +155,17 @@ export function parseArgs(info: CommandInfo, argv: string[]): Parsed {
       out[o.name] = v === undefined ? (o.default ?? false) : Boolean(v);
       continue;
     }
-    const given = v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
-    if (given.some((s) => s === '') && present(o)) throw new UsageError(`option ${flagName(o)} needs a value${o.arg ? ` (${o.arg})` : ''}`);
+    const values = v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+    if (values.some((s) => s === '') && present(o)) throw new UsageError(`option ${flagName(o)} needs a value${o.arg ? ` (${o.arg})` : ''}`);
     if (o.type === 'list') {
-      out[o.name] = given;
-      if (o.check) for (const g of given) { const e = o.check(g); if (e) throw new UsageError(`option ${flagName(o)}: ${e}`); }
+      out[o.name] = values;
+      for (const g of values) { const c = convertValue(o, g); if ('error' in c) throw new UsageError(`option ${flagName(o)}: ${c.error}`); }
       continue;
     }
-    if (given.length === 0) { out[o.name] = o.default; continue; }
-    const raw = given[given.length - 1];
-    let val: string | number = raw;
-    if (o.type === 'number') {
-      val = parseNumber(raw);
-      if (Number.isNaN(val)) throw new UsageError(`option ${flagName(o)}: '${raw}' is not a number`);
-    }
-    if (o.check) { const e = o.check(val); if (e) throw new UsageError(`option ${flagName(o)}: ${e}`); }
-    out[o.name] = val;
+    if (values.length === 0) { out[o.name] = o.default; continue; }
+    const c = convertValue(o, values[values.length - 1]);
+    if ('error' in c) throw new UsageError(`option ${flagName(o)}: ${c.error}`);
+    out[o.name] = c.value;
   }
   return out;
 }

@@ -1,5 +1,7 @@
-// Wraps a command's body: parses its table, prints --help, turns thrown errors into exit codes.
+// Wraps a command's body: parses its table and any -c FILE, prints --help or --echo, turns thrown
+// errors into exit codes.
 import { CommandInfo, Parsed, parseArgs, helpText } from './args';
+import { applyConfig, echoConfig } from './config';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, FatalError, UsageError } from './exit';
 import { IO, processIO } from './io';
 import { reporter, Reporter } from './report';
@@ -11,11 +13,14 @@ export async function runCommand(info: CommandInfo, argv: string[], io: IO = pro
   let opts: Parsed;
   try {
     opts = parseArgs(info, argv);
+    if (opts.help) { io.stdout.write(helpText(info)); return EXIT_OK; }
+    if (opts.conf?.length) opts = applyConfig(info, opts, opts.conf);
+    if (opts.echo) { io.stdout.write(echoConfig(info, opts)); return EXIT_OK; }
   } catch (e) {
     if (e instanceof UsageError) { report.error(`${e.message}`); return EXIT_USAGE; }
+    if (e instanceof FatalError) { report.error(e.message); return EXIT_FAIL; }
     throw e;
   }
-  if (opts.help) { io.stdout.write(helpText(info)); return EXIT_OK; }
   try {
     return await body(opts, io, report);
   } catch (e) {
