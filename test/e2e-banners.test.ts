@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { isRoot, lines, ROOT } from './helpers';
-import { testbedUp, testbedDown, inNs, testbedName, Testbed } from './testbed';
+import { testbedUp, testbedDown, inNs, nftIn, testbedName, Testbed } from './testbed';
 
 const name = testbedName('pbnr');
 const SERVERS_SH = path.join(ROOT, 'test', 'servers.sh');
@@ -38,7 +38,7 @@ function setup() {
   // Counters on the target side: what arrives from the scanner's subnet with RST set. The
   // kernel answers a SYN-ACK it did not expect with a bare RST (no ACK flag: RFC 793, the
   // SYN-ACK carried an ACK); blast's own RSTs after a banner are RST+ACK.
-  nft(tb.targetNs, `table inet pbnr {
+  nftIn(tb.targetNs, `table inet pbnr {
     counter kernel_rst {}
     counter trawl_rst {}
     chain in { type filter hook input priority -10; policy accept;
@@ -56,10 +56,6 @@ test.after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function nft(ns: string, rules: string): void {
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nft in ${ns}: ${r.stderr}`);
-}
 
 /** Packets counted by a named counter (and resets it, so each scan reads its own). */
 function counter(ns: string, table: string, cname: string): number {
@@ -164,7 +160,7 @@ test('banners with a source address the kernel owns, its RSTs dropped by nft', (
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   // Kernel RSTs leave through the output hook; blast's frames (AF_PACKET) never pass it.
-  nft(tb.scanNs, `table inet pbnr { counter dropped {}
+  nftIn(tb.scanNs, `table inet pbnr { counter dropped {}
     chain out { type filter hook output priority 0; policy accept;
       oifname "${tb.scanIf}" tcp sport 32768-61000 tcp flags & (rst|ack) == rst counter name dropped drop
     }
@@ -185,7 +181,7 @@ test('banners with a source address the kernel does not own, answered by catch\'
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   // No drop rule this time, only a counter: the kernel must not even try.
-  nft(tb.scanNs, `table inet pbnr2 { counter kernel_rst {}
+  nftIn(tb.scanNs, `table inet pbnr2 { counter kernel_rst {}
     chain out { type filter hook output priority 0; policy accept; tcp flags rst counter name kernel_rst
     }
   }`);

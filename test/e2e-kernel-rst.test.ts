@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { isRoot, lines, ROOT, TRAWL } from './helpers';
-import { testbedUp, testbedDown, testbedName, inNs, Testbed } from './testbed';
+import { testbedUp, testbedDown, testbedName, inNs, nftIn, Testbed } from './testbed';
 
 const SERVERS_SH = path.join(ROOT, 'test', 'servers.sh');
 const name = testbedName('krst');
@@ -28,7 +28,7 @@ test.before(() => {
     if (r.status !== 0) throw new Error(`servers.sh up failed: ${r.stderr}`);
     // What reaches the servers from the scanner with RST set and ACK clear: the kernel's RSTs
     // (blast's own are RST+ACK).
-    nft(tb.targetNs, `table inet krst {
+    nftIn(tb.targetNs, `table inet krst {
       counter kernel_rst {}
       chain in { type filter hook input priority -10; policy accept;
         ip saddr 198.19.0.0/24 tcp flags & (rst|ack) == rst counter name kernel_rst
@@ -43,10 +43,6 @@ test.after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function nft(ns: string, rules: string): void {
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nft: ${r.stderr}`);
-}
 
 const kernelRsts = () => Number(/packets (\d+)/.exec(inNs(tb!.targetNs, 'nft list counter inet krst kernel_rst').stdout)?.[1] ?? -1);
 const tables = () => inNs(tb!.scanNs, 'nft list tables').stdout;

@@ -64,3 +64,9 @@ export function inNs(ns: string, cmd: string, opts: SpawnSyncOptions = {}): Resu
 export function testbedName(tag: string): string {
   return `${tag.slice(0, 4)}${process.pid}`.slice(0, 12);
 }
+
+/** Loads an nftables ruleset into namespace ns; throws with nft's message. */
+export function nftIn(ns: string, rules: string): void {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nft in ${ns}: ${r.stderr}`);
+}
