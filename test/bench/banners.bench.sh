@@ -16,8 +16,8 @@
 # the TLS ports with a whole certificate (trawl: a chain whose every certificate was read, from
 # TLS 1.3 too; masscan: its X509 banners, which it gets from TLS 1.2 only), the HTTP responses
 # with a body, and the mean and largest banner length (trawl: the len of each reassembled
-# banner; masscan: its banner lines' bytes, escapes counted as one). trawl's --rate counts every packet it sends
-# (SYNs, ACK+probes, RSTs): about 3.3 packets per open port here.
+# banner; masscan: its banner lines' bytes, escapes counted as one). Both scanners' --rate count
+# SYNs; the ACK+probes, ACKs and RSTs of a connection come on top (about 3.3 per open port here).
 #   BANNERS_BENCH_RATE (default 10000)   packets/s for both scanners
 #   BANNERS_BENCH_LOW_RATE (default 1000; 0 skips that run)
 #   BANNERS_BENCH_SERVER_NICE (default 10)   niceness of the daemons (their children inherit it)
