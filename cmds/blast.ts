@@ -102,7 +102,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
-      maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
+      maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0,
+      trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
     }, replies, report, timer);

@@ -74,6 +74,7 @@ export const info: CommandInfo = {
       help: 'records queued for a slow reader of a pipe before catch waits for it (and stops capturing)',
       check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
     },
+    { name: 'packet-trace', type: 'boolean', help: 'a line on stderr for every packet read: what it was and what catch made of it (masscan\'s --packet-trace)' },
     { name: 'save', type: 'string', arg: 'FILE', help: 'write the packets captured to FILE as they come (pcapng if it ends in .pcapng, else pcap)' },
     { name: 'save-valid', type: 'boolean', help: 'with --save: only the packets that made a record or a request' },
     STATUS_NDJSON_OPTION,
@@ -184,6 +185,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
     maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ours6Count: srcIp6 ? n6 : 1, ndp,
     probe: !opts['no-probe'], rst: !opts['no-rst'], idleMs: Math.round(opts['rst-idle'] * 1000),
+    trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined,
   }, MAX_BATCH);
   const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 

@@ -217,7 +217,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // catch first; targets and blast once catch's capture socket exists, so the first replies
       // are not missed. targets is started only when blast can read it at once: Node's
       // child_process drains and drops the unread stdout of a child that has exited.
-      const save = opts.save ? ['--save', opts.save] : [];
+      const save = [...(opts.save ? ['--save', opts.save] : []), ...(opts['packet-trace'] ? ['--packet-trace'] : [])];
       const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;

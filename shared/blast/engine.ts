@@ -5,6 +5,7 @@
 // When it ends, every RST still waiting is sent at once: every connection we caused is closed.
 import { REPLY_MIN_FRAME } from '../replies';
 import { TokenBucket } from './rate';
+import { replyLines, synLines } from './trace';
 import { TargetRing } from './ring';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
@@ -30,6 +31,7 @@ export interface EngineOptions {
   // (native/src/sender.cc splits a batch of >= 2048). 0 turns it off.
   minBatch: number;
   fillMs: number;
+  trace?: (line: string) => void;   // --packet-trace: a line per packet sent (shared/blast/trace.ts)
 }
 
 export const DEFAULT_ENGINE: EngineOptions = {
@@ -77,6 +79,7 @@ export class Engine {
     const m = Math.min(this.rstCount, n);
     if (m === 0) return [0, 0];
     const k = this.sender.sendReplies(this.rstBuf.subarray(this.rstHead * REPLY_MIN_FRAME), m);
+    if (this.opts.trace && k > 0) this.opts.trace(replyLines(this.rstBuf.subarray(this.rstHead * REPLY_MIN_FRAME), k));
     this.rstHead += k; this.rstCount -= k;
     return [m, k];
   }
@@ -161,6 +164,7 @@ export class Engine {
       if (rq && rq.count > 0) {
         const n = Math.min(rq.contiguous(), budget);
         const k = this.sender.sendReplies(rq.view(), n);
+        if (o.trace && k > 0) o.trace(replyLines(rq.view(), k));
         rq.drop(k); offered += n; took += k;
       }
       let room = budget - (this.sender.stats().sent - before);
@@ -180,6 +184,7 @@ export class Engine {
         let n = 0;
         while (n < c && rt.tag[rt.head + n] <= t) n++;
         const k = this.sendRun(rt, n);
+        if (o.trace && k > 0) o.trace(synLines(rt, k, true));
         this.requeue(rt, k, t);
         rt.drop(k); this.resent += k; offered += n; took += k;
         room -= k;
@@ -196,6 +201,7 @@ export class Engine {
       if (!hold && room > 0 && tg.count > 0 && rt.count < o.retryLimit - o.maxBatch) {
         const n = Math.min(tg.contiguous(), room);
         const k = this.sendRun(tg, n);
+        if (o.trace && k > 0) o.trace(synLines(tg, k, false));
         if (k > 0) {
           fillSince = -1;
           this.requeue(tg, k, t);

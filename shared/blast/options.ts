@@ -54,6 +54,7 @@ export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'syn-options', type: 'string', arg: 'LAYOUT', default: 'linux',
     check: (v: string) => ((SYN_OPTION_NAMES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${SYN_OPTION_NAMES.join(', ')}`),
     help: 'TCP options of the SYN: linux, windows, bsd or none' },
+  { name: 'packet-trace', type: 'boolean', help: 'a line on stderr for every packet sent (masscan\'s --packet-trace; scan: catch\'s received ones too)' },
   { name: 'allow-special', type: 'boolean',
     help: 'also send to 0.0.0.0/8, loopback, multicast and 255.255.255.255 (refused as bad lines otherwise)' },
 ];

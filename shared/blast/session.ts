@@ -33,6 +33,7 @@ export interface SessionConfig {
   sportCount: number;
   rate: number;                   // probes per second
   maxPacketRate: number;          // every packet per second, 0 for no cap
+  trace?: (line: string) => void; // --packet-trace
   ttl: number;
   synOptions: SynOptions;
   attempts: number;
@@ -229,7 +230,7 @@ export class BlastSession implements TargetSink {
     if (cfg.sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);
     else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
     const engine = new Engine(sender, this.replies, {
-      rate: cfg.rate, maxPacketRate: cfg.maxPacketRate, attempts: cfg.attempts, lingerMs: this.replies ? cfg.lingerMs : 0, minBatch: 2048,
+      rate: cfg.rate, maxPacketRate: cfg.maxPacketRate, trace: cfg.trace, attempts: cfg.attempts, lingerMs: this.replies ? cfg.lingerMs : 0, minBatch: 2048,
     }, undefined, this.timer);
     this.engine = engine;
     if (this.interrupted) engine.stop();

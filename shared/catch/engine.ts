@@ -43,6 +43,7 @@ import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { probeNamesJson } from './probe-names';
 import { RecordsOut } from './records-out';
 import { tsOffset, tsStamp } from './ts-stamp';
+import { describe, snapshot, traceLine, verdict } from './trace';
 
 export interface ArpResponder { ip: number; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 /** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
@@ -66,6 +67,7 @@ export interface EngineConfig {
   idleMs: number;                 // a connection's RST waits this long after its last segment
   arp: ArpResponder | null;
   ndp?: NdpResponder | null;
+  trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
 }
 
 /** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
@@ -190,8 +192,12 @@ export class CatchEngine {
     this.replyCount = 0;
     this.replyBytes = 0;
     this.validCount = 0;
+    const tr = cfg.trace ? new BatchTrace(n, c) : null;
     for (let i = 0; i < n; i++) {
+      tr?.before();
+      const n0 = this.n;
       const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
+      if (tr) tr.what[i] = describe(r, d, buf);
       if (r === D_TCP) this.tcpCandidate(i, d, buf);
       else if (r === D_ICMP) this.icmpCandidate(i, d, buf);
       else if (r === D_ARP) this.arp(buf, d);
@@ -200,19 +206,23 @@ export class CatchEngine {
       else if (r === D_FRAGMENT) c.fragment++;
       else if (r === D_NOT_IP) c.not_ip++;
       else c.other++;
+      tr?.after(i, this.n > n0);
     }
     const k = this.n;
-    if (k === 0) return this.out.take();
+    if (k === 0) { tr?.print(cfg.trace!, times); return this.out.take(); }
     if (cfg.validate) {
       if (this.any6) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6);
       else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
     }
     for (let j = 0; j < k; j++) {
       const before = this.counters.valid;
+      tr?.before();
       if (cfg.validate) this.decide(j, buf, times);
       else this.decideUnvalidated(j, buf, times);
+      tr?.after(this.cIdx[j], false);
       if (this.counters.valid !== before) this.validIdx[this.validCount++] = this.cIdx[j];
     }
+    tr?.print(cfg.trace!, times);
     return this.out.take();
   }
 
@@ -514,4 +524,23 @@ function isUnspecified(b: Uint8Array, o: number): boolean {
 
 function text16(b: Uint8Array, o: number): string {
   return String.fromCharCode(...b.subarray(o, o + 16));
+}
+
+/** --packet-trace for one batch: what each packet was, then the counter it landed in (decided
+ *  in the first pass, or after the batch's cookie check for candidates), printed in order. */
+class BatchTrace {
+  readonly what: string[];
+  private verdicts: string[];
+  private snap: number[] = [];
+  constructor(n: number, private c: Counters) { this.what = new Array(n); this.verdicts = new Array(n); }
+  before(): void { snapshot(this.c, this.snap); }
+  after(i: number, candidate: boolean): void {
+    const v = verdict(this.c, this.snap);
+    if (v !== null || !candidate) this.verdicts[i] = v ?? 'other';
+  }
+  print(out: (line: string) => void, times: Float64Array): void {
+    let s = '';
+    for (let i = 0; i < this.what.length; i++) s += traceLine(times[i], this.what[i], this.verdicts[i] ?? 'other');
+    out(s);
+  }
 }
