@@ -1,5 +1,5 @@
-// trawl banners: joins catch's segment records into one banner record per connection (bounded
-// reassembly), adds `service` and protocol fields to banner records, passes every other record through.
+// trawl banners: joins catch's segment records (and the scanner's first bytes, `sent` records) into
+// one banner record per connection (bounded reassembly), adds `service` and protocol fields to banner records, passes every other record through.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -10,7 +10,7 @@ import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
-import { enrichBanner } from '../shared/parsers/banner';
+import { enrichBanner, nmapChoice } from '../shared/parsers/banner';
 import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
@@ -20,7 +20,7 @@ import { checkSni } from '../shared/tls/hello';
 import { TlsProbeHello, tlsProbeHello } from '../shared/probes/tls';
 import { REASSEMBLY_OPTIONS, reassemblyLimits } from '../shared/reassembly/options';
 import { Finished, Reassembler } from '../shared/reassembly/table';
-import { readSegment } from '../shared/reassembly/segment';
+import { readSegment, readSent } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
 
 export const info: CommandInfo = {
@@ -94,9 +94,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // A banner record, the input's or one reassembled here. The first banner of a probe waits for
     // its nmap rules to compile, in slices that let a signal in.
     const banner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
-      const probe = typeof rec.probe === 'string' ? rec.probe : null;
-      const port = typeof rec.port === 'number' ? rec.port : 0;
-      if (probes && !probes.ready(probe, port)) return probes.prepareChain(probe, port, () => intr.signal !== null).then(() => enriched(rec, line));
+      if (probes) {
+        const { probe, port, sent } = nmapChoice(rec, probes);
+        if (!probes.ready(probe, port, sent)) return probes.prepareChain(probe, port, () => intr.signal !== null, sent).then(() => enriched(rec, line));
+      }
       return enriched(rec, line);
     };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
@@ -135,6 +136,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
         const seg = readSegment(rec);
         if (typeof seg === 'string') rejected(line, seg, rec);
         else if (!reasm.segment(seg)) { counts.passed++; wait = w.record(rec); }
+      } else if (rec.type === 'sent') {
+        // The scanner's own bytes (catch --no-validate): held for its connection's banner (sent_data).
+        const s = readSent(rec);
+        if (typeof s === 'string') rejected(line, s, rec);
+        else reasm.sent(s);
       } else if (rec.type === 'banner') wait = banner(rec, line);
       else {
         if (rec.type === 'open') reasm.open(rec);

@@ -92,6 +92,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
   if (c.reanswer || c.repeat || c.beyond_limit) {
     s += `; ${c.reanswer} SYN-ACKs answered again, ${c.repeat} repeated connections, ${c.beyond_limit} segments past --max-banner`;
   }
+  if (c.sent) s += `; ${c.sent} segments the scanner sent`;
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
   if (c.ns) s += `; neighbor solicitations ${c.ns}, ${c.na_replies} answered`;
   if (replies) {

@@ -8,7 +8,7 @@
 // times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
 
-export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'banner'] as const;
+export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'sent', 'banner'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
@@ -27,14 +27,16 @@ interface FieldSpec {
 }
 
 const REPLIES = ['open', 'closed', 'unreachable', 'segment', 'banner'] as const;
-const ADDRESSED = ['target', ...REPLIES] as const;
+// What catch writes of a capture: the replies, and (--no-validate) the bytes the scanner sent.
+const CAPTURED = [...REPLIES, 'sent'] as const;
+const ADDRESSED = ['target', ...CAPTURED] as const;
 
 export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
   { name: 'ip', kind: 'string', in: ADDRESSED, by: 'catch' },
   { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
   { name: 'proto', kind: 'string', in: REPLIES, by: 'other' },
-  { name: 'sport', kind: 'number', in: REPLIES, by: 'catch' },
+  { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
   { name: 'seed', kind: 'string', in: ['shard'], by: 'targets' },
   { name: 'plan', kind: 'string', in: ['shard'], by: 'targets' },
@@ -46,7 +48,7 @@ export const FIELDS = [
   { name: 'from', kind: 'string', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },
-  { name: 'ttl', kind: 'number', in: REPLIES, by: 'catch' },
+  { name: 'ttl', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'window', kind: 'number', in: ['open', 'closed'], by: 'catch' },
   { name: 'ipid', kind: 'number', in: ['open', 'closed'], by: 'catch' },
   { name: 'tsval', kind: 'number', in: ['open'], by: 'catch' },
@@ -56,19 +58,21 @@ export const FIELDS = [
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'probe', kind: 'name', in: ['segment', 'banner'], by: 'catch' },
-  { name: 'seq', kind: 'number', in: ['open', 'segment'], by: 'catch' },
+  { name: 'seq', kind: 'number', in: ['open', 'segment', 'sent'], by: 'catch' },
+  { name: 'ack', kind: 'number', in: ['sent'], by: 'catch' },
   { name: 'repeat', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'offset', kind: 'number', in: ['segment'], by: 'catch' },
-  { name: 'len', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
-  { name: 'truncated', kind: 'boolean', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'len', kind: 'number', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'truncated', kind: 'boolean', in: ['segment', 'sent', 'banner'], by: 'catch' },
   { name: 'complete', kind: 'boolean', in: ['banner'], by: 'reassembly' },
   { name: 'gaps', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'gap_ranges', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'segments', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'end', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'conflicts', kind: 'number', in: ['banner'], by: 'reassembly' },
-  { name: 'flags', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
-  { name: 'data', kind: 'string', in: ['segment', 'banner'], by: 'catch' },
+  { name: 'flags', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'data', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'sent_data', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
   // The service fields (trawl.7 "Service fields"): trawl banners fills them from its parsers and
   // nmap's rules; records read from nmap's or another tool's output may carry them too.
@@ -80,8 +84,8 @@ export const FIELDS = [
   { name: 'device', kind: 'string', in: ['banner'], by: 'banners' },
   { name: 'cpe', kind: 'strings', in: ['banner'], by: 'banners' },
   { name: 'cert_der', kind: 'strings', in: ['banner'], by: 'banners' },
-  { name: 'validated', kind: 'boolean', in: REPLIES, by: 'catch' },
-  { name: 'time_us', kind: 'number', in: REPLIES, by: 'catch' },
+  { name: 'validated', kind: 'boolean', in: CAPTURED, by: 'catch' },
+  { name: 'time_us', kind: 'number', in: CAPTURED, by: 'catch' },
 ] as const satisfies readonly FieldSpec[];
 
 type Spec = typeof FIELDS[number];

@@ -319,7 +319,7 @@ test('replies to an address not ours whose cookie checks out (blast\'s --source-
   assert.equal([any.counters.other_address, any.counters.open], [0, 1]);
 });
 
-test('--no-validate: every SYN-ACK, RST, ICMP error and segment, validated:false; the scanner\'s own packets skipped', () => {
+test('--no-validate: every SYN-ACK, RST, ICMP error and segment, validated:false; the scanner\'s data as sent, its other packets skipped', () => {
   const e = engine({ validate: false, cookies: null, ours: null, portFilter: false, replies: false });
   const scanner = '198.18.0.50';
   const { records, requests } = batch(e, [
@@ -329,13 +329,17 @@ test('--no-validate: every SYN-ACK, RST, ICMP error and segment, validated:false
     P.ether(P.tcp({ src: T, dst: scanner, sport: 22, dport: 61000, seq: 0, ack: 2, flags: 'RA' })),
     P.ether(P.tcp({ src: T, dst: scanner, sport: 80, dport: 61000, seq: 10, ack: 7, flags: 'PA', payload: 'HTTP/1.0 200' })),
     P.ether(P.icmpError({ src: '198.18.200.1', dst: scanner }, P.tcp({ src: scanner, dst: '198.18.9.9', sport: 61000, dport: 443, seq: 1, ack: 0, flags: 'S' }))),
+    P.ether(P.tcp({ src: scanner, dst: T, sport: 61000, dport: 80, seq: 7, ack: 10, flags: 'FA' })),        // the scanner's FIN: no data
+    P.ether(P.tcp({ src: scanner, dst: T, sport: 61000, dport: 80, seq: 2, ack: 10, flags: 'A', payload: 'GET /' })), // retransmitted
   ]);
   assert.equal(records.map((r) => [r.type, r.ip, r.port, r.validated]), [
-    ['open', T, 80, false], ['closed', T, 22, false], ['segment', T, 80, false], ['unreachable', '198.18.9.9', 443, false],
+    ['open', T, 80, false], ['sent', T, 80, false], ['closed', T, 22, false], ['segment', T, 80, false], ['unreachable', '198.18.9.9', 443, false],
   ]);
-  assert.is(records[2].probe, null);
+  assert.equal([records[1].sport, records[1].seq, records[1].ack, records[1].len, records[1].flags, records[1].data],
+    [61000, 2, 10, 5, 'A', Buffer.from('GET /').toString('base64')]);
+  assert.is(records[3].probe, null);
   assert.equal(requests, []);
-  assert.is(e.counters.not_ours, 1);
+  assert.equal([e.counters.sent, e.counters.not_ours, e.counters.duplicate], [1, 1, 1]);
 });
 
 test('ARP requests for the address we answer for get a reply through inject', () => {

@@ -10,6 +10,9 @@
 //   SYN-ACK, ack = ISN+1, window = 0   open {zero_window} + RST (kind 2)
 //   RST-ACK, ack = ISN+1, seq = 0      closed (RFC 793: the answer to a SYN has seq 0)
 //   ICMP unreachable quoting our SYN   unreachable (quoted seq = ISN)
+//   --no-validate: data from the       sent {seq, ack}: the other tool's own probe, from whose first
+//   scanner (its SYNs named it)        bytes banners picks nmap's probe. Every one is written (to
+//                                      tell the first, catch would need the SYN-ACK: state)
 //   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp} (never
 //                                      with --no-probe: nothing is established), then
 //       FIN (the response is whole)           RST now (kind 2)
@@ -75,11 +78,14 @@ export interface EngineConfig {
 export const WINDOW_SLACK = 1460;
 const MAX_WINDOW = 65535;         // no window scaling: shift 0 in our SYN (native/src/frame.h)
 
-const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4, K_STRAY = 5;
+const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4, K_STRAY = 5, K_SENT = 6;
+/** Bytes of a scanner's data segment written in its `sent` record (len says how many it had):
+ *  what nmap's probe strings are compared with (banners keeps as many). */
+export const SENT_MAX = 512;
 const MAX_OTHER_ADDRS = 8;   // addresses of other_address replies remembered, for the warning
 // Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN. Segments
 // are keyed exactly (checkExact) by a hash of their seq, length and flags.
-const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3;
+const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3, DK_SENT = 4;
 const MAX_SCANNER_ADDRS = 64;
 
 export class CatchEngine {
@@ -250,8 +256,11 @@ export class CatchEngine {
       kind = K_DATA;
     }
     const v6 = d.family === 6;
-    if (v6 ? !this.isOurs6(buf, d.d6) || (!cfg.validate && this.scanners6.has(text16(buf, d.s6)))
-      : !this.isOurs(d.daddr) || (!cfg.validate && this.scanners.has(d.saddr))) {
+    const fromScanner = !cfg.validate && (v6 ? this.scanners6.has(text16(buf, d.s6)) : this.scanners.has(d.saddr));
+    if (fromScanner && kind === K_DATA && d.payLen > 0 && (v6 ? this.isOurs6(buf, d.s6) : this.isOurs(d.saddr))) {
+      this.sentCandidate(i, d, buf); return;
+    }
+    if (v6 ? !this.isOurs6(buf, d.d6) || fromScanner : !this.isOurs(d.daddr) || fromScanner) {
       // Not ours; but a SYN-ACK or RST-ACK to our ports may answer a SYN blast sent from
       // another address: its cookie tells, in the batch's one call.
       if (!cfg.validate || kind === K_DATA || (d.dport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.not_ours++; return; }
@@ -270,6 +279,20 @@ export class CatchEngine {
     const has = d.tcpHl > 20 && findTimestamps(buf, d.tcpOff + 20, d.tcpOff + d.tcpHl, ts);
     this.cHasTs[j] = has ? 1 : 0;
     this.cTsval[j] = has ? ts[0] : 0; this.cTsecr[j] = has ? ts[1] : 0;
+  }
+
+  /** --no-validate: a data segment from the scanner to a target, its probe (the addresses and
+   *  ports the other way round from a reply's: the target is the destination). */
+  private sentCandidate(i: number, d: Decoded, buf: Uint8Array) {
+    const c = this.counters, cfg = this.cfg;
+    if (cfg.portFilter && (d.sport - cfg.sportBase) >>> 0 >= cfg.sportCount) { c.wrong_port++; return; }
+    const j = this.n++;
+    this.cIdx[j] = i; this.cKind[j] = K_SENT;
+    this.addrs(j, d, buf, d.saddr, d.daddr, d.s6, d.d6);
+    this.cSport[j] = d.sport; this.cDport[j] = d.dport;
+    this.cSeq[j] = d.seq; this.cAck[j] = d.ack; this.cFlags[j] = d.flags;
+    this.cTtl[j] = d.ttl;
+    this.cPayOff[j] = d.payOff; this.cPayLen[j] = d.payLen; this.cPayCap[j] = d.payCap;
   }
 
   private icmpCandidate(i: number, d: Decoded, buf: Uint8Array) {
@@ -365,6 +388,14 @@ export class CatchEngine {
       this.cPayLen[j], data, flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
   }
 
+  private sentRecord(j: number, buf: Uint8Array, times: Float64Array): void {
+    this.counters.sent++;
+    const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], Math.min(this.cPayCap[j], SENT_MAX));
+    this.v6Out(j);
+    this.out.sent(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], this.cSeq[j], this.cAck[j], this.cPayLen[j],
+      data, flagString(this.cFlags[j]), times[this.cIdx[j]]);
+  }
+
   private ports(j: number): number { return ((this.cDport[j] << 16) | this.cSport[j]) >>> 0; }
 
   // The next record is about an IPv6 target: its address is text from cTarget6.
@@ -375,11 +406,12 @@ export class CatchEngine {
     return (this.cSeq[j] + Math.imul(this.cPayLen[j] + 1, 0x9e3779b1) + Math.imul(this.cFlags[j], 0x85ebca6b)) >>> 0;
   }
 
-  // Whether segment j (by segmentKey) was seen before, in its family's window: DEDUP_NEW or _SAME.
-  private seenSegment(j: number): number {
-    if (this.cFam[j] !== 6) return this.dedup.checkExact(DK_SEGMENT, this.cTarget[j], this.ports(j), this.segmentKey(j));
+  // Whether segment j (by segmentKey) was seen before, in its family's window: DEDUP_NEW or _SAME
+  // (kind DK_SENT: a segment the scanner sent, whose seq is of the other direction).
+  private seenSegment(j: number, kind = DK_SEGMENT): number {
+    if (this.cFam[j] !== 6) return this.dedup.checkExact(kind, this.cTarget[j], this.ports(j), this.segmentKey(j));
     if (!this.dedup6) this.dedup6 = new DedupWindow(this.cfg.dedupWindow, true);
-    return this.dedup6.checkExact6(DK_SEGMENT, this.cTarget6, 16 * j, this.ports(j), this.segmentKey(j));
+    return this.dedup6.checkExact6(kind, this.cTarget6, 16 * j, this.ports(j), this.segmentKey(j));
   }
 
   private decide(j: number, buf: Uint8Array, times: Float64Array): void {
@@ -495,6 +527,10 @@ export class CatchEngine {
     if (kind === K_DATA) {
       if (this.seenSegment(j) === DEDUP_SAME) { c.duplicate++; return; }
       this.segmentRecord(j, buf, times, 'null', -1, this.cPayCap[j], false); return;
+    }
+    if (kind === K_SENT) {
+      if (this.seenSegment(j, DK_SENT) === DEDUP_SAME) { c.duplicate++; return; }
+      this.sentRecord(j, buf, times); return;
     }
     if (this.seen(DK_UNREACH, j, 0) !== DEDUP_NEW) { c.duplicate++; return; }
     this.unreachableRecord(j, times, false); return;

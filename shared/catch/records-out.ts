@@ -1,4 +1,4 @@
-// catch's records as NDJSON bytes: open, closed, unreachable and segment, each field in the
+// catch's records as NDJSON bytes: open, closed, unreachable, segment and sent, each field in the
 // record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
 // million records a second JSON.stringify and string ropes cost more than the whole decode.
 // The engine decides what to write; this module only knows how a record is spelled. Addresses
@@ -16,6 +16,7 @@ const start = (type: RecordType) => lit(`{"type":"${type}","ip":"`);
 const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${open}`);
 const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
 const T_OPEN = start('open'), T_CLOSED = start('closed'), T_SEGMENT = start('segment'), T_UNREACH = start('unreachable');
+const T_SENT = start('sent'), F_ACK = key('ack');
 const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
 const F_TSVAL = key('tsval'), F_ZERO = fixed('zero_window', 'true');
 const F_SEQ = key('seq'), F_REPEAT = fixed('repeat', 'true'), F_OFFSET = key('offset');
@@ -160,6 +161,24 @@ export class RecordsOut {
     o.lit(F_FLAGS); o.str(flags);
     o.lit(F_DATA); o.str(b64); o.byte(34);
     this.tail(time, validated);
+  }
+
+  /** A data segment the scanner sent (--no-validate): seq and ack its own, data the bytes kept
+   *  (len on the wire). Never validated: our own probes are known from the port's slot. */
+  sent(ip: number, port: number, sport: number, ttl: number, seq: number, ack: number, len: number, data: Buffer, flags: string,
+    time: number): void {
+    const o = this.out;
+    const b64 = data.toString('base64');
+    o.reserve(RECORD_MAX + b64.length);
+    this.head(T_SENT, ip, port, sport);
+    o.lit(F_TTL); o.uint(ttl);
+    o.lit(F_SEQ); o.uint(seq);
+    o.lit(F_ACK); o.uint(ack);
+    o.lit(F_LEN); o.uint(len);
+    if (data.length < len) o.lit(F_TRUNCATED);
+    o.lit(F_FLAGS); o.str(flags);
+    o.lit(F_DATA); o.str(b64); o.byte(34);
+    this.tail(time, false);
   }
 }
 

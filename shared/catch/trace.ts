@@ -10,7 +10,7 @@ const NOT_DECODED = new Map<number, string>([[D_MALFORMED, 'malformed'], [D_FRAG
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 
-const VERDICTS = ['open', 'closed', 'unreachable', 'segment', 'repeat', 'reanswer', 'beyond_limit', ...REJECT_REASONS, 'arp', 'ns'] as const;
+const VERDICTS = ['open', 'closed', 'unreachable', 'segment', 'sent', 'repeat', 'reanswer', 'beyond_limit', ...REJECT_REASONS, 'arp', 'ns'] as const;
 type Verdict = typeof VERDICTS[number];
 
 /** The counters' values for the verdicts, to find which one a packet moved. */

@@ -45,10 +45,10 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (!data) return 'banner "data" is not valid base64';
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'banner "probe" is not a string';
   if (rec.port !== undefined && (typeof rec.port !== 'number' || !Number.isInteger(rec.port))) return 'banner "port" is not an integer';
+  if (rec.sent_data !== undefined && (typeof rec.sent_data !== 'string' || !decodeBase64(rec.sent_data))) return 'banner "sent_data" is not valid base64';
   // A record replayed from another tool's capture names no probe (null): nmap's rules are then
-  // chosen by port, and the record says so (nmap_probe_from).
-  const probe = typeof rec.probe === 'string' ? rec.probe : null;
-  const port = typeof rec.port === 'number' ? rec.port : 0;
+  // chosen by the bytes its scanner sent, else by port, and the record says which (nmap_probe_from).
+  const { probe, port, sent } = nmapChoice(rec, opts.probes);
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
   const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : undefined };
   const { service, fields } = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
@@ -70,14 +70,14 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   let nmap: ServiceFields | null = null;
   if (opts.probes) {
     const t0 = opts.cost ? process.hrtime.bigint() : 0n;
-    const m = opts.probes.match(data, probe, port);
+    const m = opts.probes.match(data, probe, port, sent);
     if (opts.cost) opts.cost.nmapNs += Number(process.hrtime.bigint() - t0);
     if (m) {
       const { schema, rest } = fromNmap(m);
       // nmap names the service when our parsers could not.
       if (service === 'unknown' && typeof m.nmap_service === 'string') out.service = m.nmap_service;
       Object.assign(out, rest);
-      if (probe === null) out.nmap_probe_from = 'port';
+      if (probe === null) out.nmap_probe_from = sent === null ? 'port' : 'sent';
       if (m.nmap_softmatch !== true) nmap = schema;
     }
   }
@@ -86,6 +86,22 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
   for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
   return out;
+}
+
+/**
+ * What chooses a banner's nmap probes (ServiceProbes.chain): its trawl probe; when that is null,
+ * the nmap probe its scanner's first bytes were (sent_data, joined by banners from catch's
+ * `sent` records), if any.
+ */
+export function nmapChoice(rec: AnyRecord, probes: ServiceProbes | null | undefined): { probe: string | null; port: number; sent: string | null } {
+  const probe = typeof rec.probe === 'string' ? rec.probe : null;
+  const port = typeof rec.port === 'number' ? rec.port : 0;
+  let sent: string | null = null;
+  if (probe === null && probes && typeof rec.sent_data === 'string' && rec.sent_data !== '') {
+    const bytes = decodeBase64(rec.sent_data);
+    if (bytes) sent = probes.sentProbe(bytes);
+  }
+  return { probe, port, sent };
 }
 
 /** The service fields a record already carries, as merge() takes them. */

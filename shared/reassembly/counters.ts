@@ -18,6 +18,11 @@ export class ReassemblyCounters {
   refused = 0;
   /** Server ISNs from `open` records forgotten because the table of them was full. */
   opens_forgotten = 0;
+  /** `sent` records (the scanner's bytes) read, and those let go before any segment of their
+   *  connection came because the table was full (--max-connections, --max-bytes); those of
+   *  connections that never answered go quietly after --idle. */
+  sent = 0;
+  sent_forgotten = 0;
   peak_connections = 0;
   peak_bytes = 0;
 
@@ -27,7 +32,7 @@ export class ReassemblyCounters {
       segments: this.segments, connections: this.connections, ...Object.fromEntries(Object.entries(this.ends).map(([e, n]) => [`end_${e}`, n])),
       evicted_entries: this.evicted_entries,
       evicted_bytes: this.evicted_bytes, late_segments: this.late, unjoined_segments: this.unjoined,
-      refused_segments: this.refused, opens_forgotten: this.opens_forgotten,
+      refused_segments: this.refused, opens_forgotten: this.opens_forgotten, sent_segments: this.sent, sent_forgotten: this.sent_forgotten,
       peak_connections: this.peak_connections, peak_bytes: this.peak_bytes,
     };
   }

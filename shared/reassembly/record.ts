@@ -1,6 +1,6 @@
 // The `banner` record of one reassembled connection (man/trawl.7): the first segment's addresses,
-// the bytes from offset 0 up to the first hole, and how complete they are, keys in the record
-// table's order (shared/records.ts).
+// the bytes from offset 0 up to the first hole, and how complete they are (and, from another
+// scanner's capture, the first bytes it sent), keys in the record table's order (shared/records.ts).
 import { AnyRecord, FIELDS, setField } from '../records';
 import type { Finished } from './table';
 
@@ -27,6 +27,7 @@ export function bannerRecord(f: Finished): AnyRecord {
     end: f.end,
     conflicts: st.conflicts || undefined,
     data: Buffer.from(st.prefix()).toString('base64'),
+    sent_data: f.sent ? Buffer.from(f.sent).toString('base64') : undefined,
     time_us: f.time,
   };
   const keys = [...new Set([...Object.keys(m), ...Object.keys(own)])].filter((k) => k !== 'type')

@@ -1,4 +1,4 @@
-// Reads one `segment` record (man/trawl.7) into the values the reassembler needs, or says why it is bad.
+// Reads one `segment` or `sent` record (man/trawl.7) into the values the reassembler needs, or says why it is bad.
 import type { AnyRecord } from '../records';
 import { decodeBase64 } from '../parsers/banner';
 
@@ -53,4 +53,35 @@ export function readSegment(rec: AnyRecord): Segment | string {
     data: raw, cut: rec.truncated === true || raw.length < rec.len,
     fin: rec.flags.includes('F'), rst: rec.flags.includes('R'), time: rec.time_us as number | undefined, meta,
   };
+}
+
+/** Bytes kept of what a scanner sent on one connection: enough for any nmap probe string's prefix. */
+export const SENT_KEEP = 512;
+
+/** A `sent` record: the first bytes the scanner sent on a connection (another tool's capture). */
+export interface Sent {
+  tuple: string;
+  /** The scanner's sequence number and the server's ISN + 1 it acknowledged (undefined: no ack). */
+  seq: number;
+  ack?: number;
+  len: number;
+  /** At most SENT_KEEP bytes. */
+  data: Uint8Array;
+  time?: number;
+}
+
+export function readSent(rec: AnyRecord): Sent | string {
+  if (typeof rec.ip !== 'string' || rec.ip === '') return 'sent record has no "ip" string';
+  if (!isPort(rec.port)) return 'sent "port" is not a port number';
+  if (!isPort(rec.sport)) return 'sent "sport" is not a port number';
+  if (!isU32(rec.seq)) return 'sent "seq" is not a 32-bit sequence number';
+  if (rec.ack !== undefined && !isU32(rec.ack)) return 'sent "ack" is not a 32-bit sequence number';
+  if (typeof rec.len !== 'number' || !Number.isInteger(rec.len) || rec.len < 0 || rec.len > 0xffff * 64) return 'sent "len" is not a payload length';
+  if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return 'sent "time_us" is not an integer';
+  const raw = typeof rec.data === 'string' ? decodeBase64(rec.data) : null;
+  if (!raw) return 'sent "data" is not valid base64';
+  if (raw.length > rec.len) return `sent "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
+  // Copied, so the record's decoded string is not kept alive past SENT_KEEP bytes.
+  return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, ack: rec.ack as number | undefined, len: rec.len,
+    data: Uint8Array.from(raw.subarray(0, SENT_KEEP)), time: rec.time_us as number | undefined };
 }

@@ -1,11 +1,13 @@
 // The reassembly table: joins `segment` records into one stream per connection, keyed by
 // (ip, port, sport, server ISN), and lets each go when it ends (FIN, RST, byte limit), when it has
 // been idle, or when a bound forces it. Time is the records' time_us, so a replay behaves as the
-// live run did; nothing here reads a clock.
+// live run did; nothing here reads a clock. A `sent` record (another scanner's first bytes, from
+// catch --no-validate) waits under the same key (its ack is the server's ISN + 1) for the
+// connection's first segment, and goes with it into the banner; its bytes count in --max-bytes.
 import type { AnyRecord } from '../records';
 import { LruMap } from './lru';
 import { End, ReassemblyCounters } from './counters';
-import { Segment, readOpen } from './segment';
+import { Segment, Sent, SENT_KEEP, readOpen } from './segment';
 import { Stream } from './stream';
 import { EndDetector } from './ended';
 
@@ -20,10 +22,14 @@ export interface ReassemblyLimits {
   idleUs: number;
 }
 
-/** A connection let go: its first segment's record (less its per-segment keys), its stream, and why. */
-export interface Finished { meta: AnyRecord; time: number | undefined; stream: Stream; end: End }
+/** A connection let go: its first segment's record (less its per-segment keys), its stream, and
+ *  why; sent: the first bytes the scanner sent on it, when a `sent` record said. */
+export interface Finished { meta: AnyRecord; time: number | undefined; stream: Stream; end: End; sent?: Uint8Array }
 
-interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector }
+/** The scanner's bytes on one connection: from seq, joined while in order, at most SENT_KEEP. */
+interface SentBytes { seq: number; data: Uint8Array; whole: boolean }
+
+interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector; sent?: SentBytes }
 
 const U32 = 0x100000000;
 // ISNs remembered per (ip, port, sport): blast --attempts can open the same tuple again.
@@ -34,6 +40,7 @@ export class Reassembler {
   private conns = new LruMap<Conn>();
   private done = new LruMap<true>();          // keys that ended (FIN, RST, limit): their late segments are dropped
   private isns = new LruMap<number[]>();      // tuple -> server ISNs from open records, newest last
+  private sents = new LruMap<SentBytes>();    // tuple|ISN (or tuple, without an ack) -> the scanner's bytes, until a segment comes
   private clock = -Infinity;
   private bytes = 0;
 
@@ -49,6 +56,50 @@ export class Reassembler {
     for (let o = this.conns.oldest(); o && o.at <= horizon; o = this.conns.oldest()) this.finish(o.key, o.v, 'idle');
     for (let o = this.done.oldest(); o && o.at <= horizon; o = this.done.oldest()) this.done.delete(o.key);
     for (let o = this.isns.oldest(); o && o.at <= horizon; o = this.isns.oldest()) this.isns.delete(o.key);
+    for (let o = this.sents.oldest(); o && o.at <= horizon; o = this.sents.oldest()) this.dropSent(o.key, o.v);
+  }
+
+  /**
+   * Holds the bytes of a `sent` record for its connection's banner. Only the first data the
+   * scanner sent matters (it chose the answer): a later segment is kept only when it continues
+   * those bytes, up to SENT_KEEP; a retransmission or anything else is left out.
+   */
+  sent(s: Sent): void {
+    if (s.time !== undefined) this.tick(s.time);
+    this.counters.sent++;
+    const key = s.ack !== undefined ? `${s.tuple}|${(s.ack - 1 + U32) % U32}` : s.tuple;
+    const c = this.conns.get(key);
+    if (c) {
+      const before = c.sent?.data.length ?? 0;
+      c.sent = joinSent(c.sent, s);
+      this.bytes += c.sent.data.length - before;
+    } else {
+      const had = this.sents.get(key);
+      const before = had?.data.length ?? 0;
+      if (!had && this.sents.size >= this.limits.maxConnections) {
+        const o = this.sents.oldest()!;
+        this.counters.sent_forgotten++;
+        this.dropSent(o.key, o.v);
+      }
+      const v = joinSent(had, s);
+      this.sents.touch(key, v, this.clock);
+      this.bytes += v.data.length - before;
+    }
+    this.bound();
+  }
+
+  private dropSent(key: string, v: SentBytes): void {
+    this.sents.delete(key);
+    this.bytes -= v.data.length;
+  }
+
+  /** The bytes the scanner sent that wait for this connection (its key, or its tuple alone). */
+  private takeSent(key: string, tuple: string): SentBytes | undefined {
+    for (const k of [key, tuple]) {
+      const v = this.sents.get(k);
+      if (v) { this.sents.delete(k); return v; }
+    }
+    return undefined;
   }
 
   /** Remembers the server ISN of an `open` record, for segments that come without an offset. */
@@ -92,7 +143,7 @@ export class Reassembler {
         this.counters.evicted_entries++;
         this.finish(o.key, o.v, 'evicted');
       }
-      c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner) };
+      c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent: this.takeSent(key, s.tuple) };
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
     this.conns.touch(key, c, this.clock);
@@ -106,14 +157,20 @@ export class Reassembler {
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
     else if (st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
-    // Over the byte bound: the connections left alone longest go first (this one last).
+    this.bound();
+    return true;
+  }
+
+  // Over the byte bound: what was left alone longest goes first, a connection (written early,
+  // this one last) or the scanner's bytes still waiting for their connection (forgotten).
+  private bound(): void {
     while (this.bytes > this.limits.maxBytes) {
-      const o = this.conns.oldest();
+      const o = this.conns.oldest(), w = this.sents.oldest();
+      if (w && (!o || w.at <= o.at)) { this.counters.sent_forgotten++; this.dropSent(w.key, w.v); continue; }
       if (!o) break;
       this.counters.evicted_bytes++;
       this.finish(o.key, o.v, 'evicted');
     }
-    return true;
   }
 
   /** End of input: every connection still held is written. */
@@ -132,7 +189,7 @@ export class Reassembler {
     // An idle connection whose FIN came but whose holes were never filled still ended with a FIN.
     if (end === 'idle' && c.stream.finAt !== undefined) end = 'fin';
     this.conns.delete(key);
-    this.bytes -= c.stream.held;
+    this.bytes -= c.stream.held + (c.sent?.data.length ?? 0);
     // Once the response is whole up to its FIN, reset or the limit, nothing more belongs to it: later
     // segments are late. After an idle wait or an eviction (holes and all) they may still come, and
     // start a banner of their own (its hole at the start reported in gaps) rather than be lost.
@@ -143,6 +200,17 @@ export class Reassembler {
     }
     this.counters.connections++;
     this.counters.ends[end]++;
-    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end });
+    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data });
   }
+}
+
+/** The scanner's bytes with one more `sent` segment: the first one, or its continuation. */
+function joinSent(had: SentBytes | undefined, s: Sent): SentBytes {
+  if (!had) return { seq: s.seq, data: s.data, whole: s.data.length === s.len };
+  const room = SENT_KEEP - had.data.length;
+  if (!had.whole || room <= 0 || s.seq !== (had.seq + had.data.length) % U32) return had;
+  const add = s.data.subarray(0, room);
+  const data = new Uint8Array(had.data.length + add.length);
+  data.set(had.data); data.set(add, had.data.length);
+  return { seq: had.seq, data, whole: s.data.length === s.len && add.length === s.data.length };
 }

@@ -18,6 +18,7 @@ export interface RuleDef {
 
 export interface ProbeDef {
   name: string; protocol: string; rules: RuleDef[]; fallback: string[];
+  data: Uint8Array;     // the probe string (q|...|, escapes decoded): the bytes nmap sends
   ports: number[];      // the `ports` line: where nmap sends this probe by default
   rarity: number;       // the `rarity` line (1 common .. 9 rare; nmap's default intensity tries up to 7)
 }
@@ -37,7 +38,7 @@ export function parseProbesFile(text: string): ProbeDef[] {
     if (word === 'Probe') {
       const [protocol, name] = rest.split(' ');
       if (!protocol || !name) throw new ProbeFileError(`line ${n + 1}: bad Probe line`);
-      cur = { name, protocol, rules: [], fallback: [], ports: [], rarity: 5 };
+      cur = { name, protocol, rules: [], fallback: [], ports: [], rarity: 5, data: probeString(rest.slice(protocol.length + name.length + 2)) };
       probes.push(cur);
     } else if (word === 'match' || word === 'softmatch') {
       if (!cur) throw new ProbeFileError(`line ${n + 1}: ${word} before any Probe`);
@@ -86,6 +87,25 @@ function parseRule(rest: string, soft: boolean, line: number): RuleDef | string 
     while (i < rest.length && rest[i] !== ' ') i++;  // a cpe's "a" flag
   }
   return { soft, service, pattern, flags, templates, line };
+}
+
+// nmap's escapes in a probe string (service_scan.cc, cstring_unescape): \\ \0 \a \b \f \n \r \t \v \xHH.
+const ESCAPES: Readonly<Record<string, number>> = { '0': 0, a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+
+/** The bytes of a Probe line's `q|...|` (any delimiter after q, as nmap allows); empty when there is none. */
+function probeString(s: string): Uint8Array {
+  if (s[0] !== 'q' || s.length < 2) return new Uint8Array(0);
+  const d = s[1], end = s.indexOf(d, 2);
+  if (end < 0) return new Uint8Array(0);
+  const out: number[] = [];
+  for (let i = 2; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 92 || i + 1 >= end) { out.push(c & 255); continue; }
+    const e = s[++i];
+    if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) { out.push(parseInt(s.slice(i + 1, i + 3), 16)); i += 2; }
+    else out.push(Object.hasOwn(ESCAPES, e) ? ESCAPES[e] : e.charCodeAt(0) & 255);
+  }
+  return Uint8Array.from(out);
 }
 
 /** A `ports` line ("80-85,88,8080"): the ports it lists; bad items are left out. */

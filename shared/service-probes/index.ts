@@ -80,9 +80,13 @@ export interface GaveUp { line: number; service: string; probe: string }
 const DEFAULT_RARITY = 7;  // nmap's default --version-intensity
 const MAX_CHAINS = 4096;   // chains cached (one per trawl probe, and per port for unknown probes)
 
-/** The chain a banner gets: its trawl probe's (unknown names: NULL's), or its port's when null. */
-function chainKey(trawlProbe: string | null, port: number): string {
-  if (trawlProbe === null) return `port:${port}`;
+/** Bytes a probe string and the bytes sent must share to choose it, unless they share the whole string. */
+export const SENT_MIN_SHARED = 8;
+
+/** The chain a banner gets: its trawl probe's (unknown names: NULL's); when null, the nmap probe
+ *  the bytes sent chose (sentProbe()), else its port's. */
+function chainKey(trawlProbe: string | null, port: number, sent: string | null): string {
+  if (trawlProbe === null) return sent === null ? `port:${port}` : `sent:${sent}`;
   return PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
 }
 
@@ -169,11 +173,13 @@ export class ServiceProbes {
 
   /**
    * The nmap probes tried for a trawl probe, in order, each once. A banner whose probe is not
-   * known (null: replayed from another tool's capture) gets NULL and then the probes nmap itself
-   * sends to its port (the `ports` lines, up to nmap's default rarity 7, in file order).
+   * known (null: replayed from another tool's capture) gets the nmap probe its scanner's bytes
+   * were (sent, from sentProbe()) with its fallbacks, or, when they were none or not captured,
+   * NULL and then the probes nmap itself sends to its port (the `ports` lines, up to nmap's
+   * default rarity 7, in file order).
    */
-  chain(trawlProbe: string | null, port = 0): Probe[] {
-    const key = chainKey(trawlProbe, port);
+  chain(trawlProbe: string | null, port = 0, sent: string | null = null): Probe[] {
+    const key = chainKey(trawlProbe, port, sent);
     let c = this.chains.get(key);
     if (c) return c;
     c = this.chainProbes(key);
@@ -186,7 +192,8 @@ export class ServiceProbes {
   private chainProbes(key: string): Probe[] {
     const names: string[] = [];
     const add = (n: string) => { if (!names.includes(n) && this.probes.has(n)) names.push(n); };
-    if (key.startsWith('port:')) {
+    if (key.startsWith('sent:')) add(key.slice(5));
+    else if (key.startsWith('port:')) {
       const port = Number(key.slice(5));
       add('NULL');
       for (const p of this.probes.values()) if (p.def.rarity <= DEFAULT_RARITY && p.def.ports.includes(port)) add(p.def.name);
@@ -197,14 +204,34 @@ export class ServiceProbes {
   }
 
   /** Whether a banner of this trawl probe can be matched without compiling first. */
-  ready(trawlProbe: string | null, port = 0): boolean { return this.chains.has(chainKey(trawlProbe, port)); }
+  ready(trawlProbe: string | null, port = 0, sent: string | null = null): boolean { return this.chains.has(chainKey(trawlProbe, port, sent)); }
+
+  /**
+   * The nmap probe the scanner's first bytes (another tool's capture: trawl.7 `sent_data`) were:
+   * the TCP probe whose string shares the longest prefix with them, when that prefix is its
+   * whole string or at least SENT_MIN_SHARED bytes (masscan's `GET / HTTP/1.0\r\nUser-Agent...`
+   * is GetRequest's `GET / HTTP/1.0\r\n\r\n` up to its last line); the first in the file on a
+   * tie; null when none does (a ClientHello other than nmap's, say).
+   */
+  sentProbe(sent: Uint8Array): string | null {
+    let best: string | null = null, bestLen = 0;
+    for (const p of this.probes.values()) {
+      const q = p.def.data;
+      if (q.length === 0 || q[0] !== sent[0]) continue;
+      const n = Math.min(q.length, sent.length);
+      let k = 0;
+      while (k < n && q[k] === sent[k]) k++;
+      if (k > bestLen && (k === q.length || k >= SENT_MIN_SHARED)) { best = p.def.name; bestLen = k; }
+    }
+    return best;
+  }
 
   /**
    * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
    * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
    */
-  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean): Promise<void> {
-    const key = chainKey(trawlProbe, port);
+  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean, sent: string | null = null): Promise<void> {
+    const key = chainKey(trawlProbe, port, sent);
     for (const p of this.chainProbes(key)) {
       if (p.chunks) continue;
       const steps = this.preparing(p);
@@ -215,7 +242,7 @@ export class ServiceProbes {
         if (p.chunks) break;           // compiled meanwhile by a synchronous chain()
       }
     }
-    this.chain(trawlProbe, port);
+    this.chain(trawlProbe, port, sent);
   }
 
   /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
@@ -275,14 +302,15 @@ export class ServiceProbes {
     return this.groups(r, data, Buffer.from(s, 'utf8'), s);
   }
 
-  /** Fields for a banner: nmap_service etc. from the first hard match, or the first softmatch's service. */
-  match(data: Uint8Array, trawlProbe: string | null, port = 0): Fields | null {
+  /** Fields for a banner: nmap_service etc. from the first hard match, or the first softmatch's
+   *  service. sent: the nmap probe sentProbe() found in the bytes sent (for trawlProbe null). */
+  match(data: Uint8Array, trawlProbe: string | null, port = 0, sent: string | null = null): Fields | null {
     if (data.length === 0) return null;
     const s = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
     const buf = Buffer.from(s, 'utf8');        // each byte one code point, as RE2 reads the patterns
     this.steps = BANNER_STEPS;
     let soft: Fields | null = null;
-    for (const p of this.chain(trawlProbe, port)) {
+    for (const p of this.chain(trawlProbe, port, sent)) {
       for (const r of this.candidates(p, buf, s)) {
         if (soft && r.def.soft) continue;
         const m = this.groups(r, data, buf, s);
