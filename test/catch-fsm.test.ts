@@ -129,6 +129,25 @@ test('segments after our probe (d = probe length) and server-first (d = 0), no t
   assert.equal([full[0].delay_ms, full[0].flags, full[1].delay_ms], [4000, 0, 0]);
 });
 
+test('a server-first greeting (null probe) whose final line is in: RST now; a continuation line or a cut line waits for --rst-idle', () => {
+  const e = engine();
+  const seg = (seq: number, payload: string) => P.ether(P.tcp({ src: T, dst: US, sport: 22, dport: ssh.sport, seq, ack: ssh.isn + 1, flags: 'PA', payload, ttl: 57 }));
+  const greetings = ['SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', '220 (vsFTPd 3.0.3)\r\n', '220-first\r\n220-second\r\n', '220 ready', '+OK Dovecot ready.\r\n',
+    'HTTP/1.1 200 OK\r\n'];
+  const { requests } = batch(e, greetings.map((g, k) => seg(9001 + 1000 * k, g)));
+  assert.equal(requests.map((r) => [r.kind, r.ack]), [
+    [REPLY_RST, 9001 + greetings[0].length],
+    [REPLY_RST, 10001 + greetings[1].length],
+    [REPLY_RST_LATER, 11001 + greetings[2].length],   // 220- lines: the greeting goes on
+    [REPLY_RST_LATER, 12001 + greetings[3].length],   // no line end yet
+    [REPLY_RST, 13001 + greetings[4].length],
+    [REPLY_RST_LATER, 14001 + greetings[5].length],   // a final-looking line, but not a greeting's
+  ]);
+  // The end of a line that began in an earlier segment is no final line.
+  const late = batch(e, [seg(20001, ' ready\r\n')]);
+  assert.equal(late.requests.map((r) => r.kind), [REPLY_RST_LATER]);
+});
+
 /** A segment of the server's response at `offset`, with the timestamps a Linux server sends after
  *  our ACK+probe (TSecr = our stamp of its ISN), or the tsecr given. */
 function dataAt(srvIsn: number, offset: number, payload: string | Uint8Array, o: { flags?: string; tsecr?: number; probeLen?: number } = {}) {

@@ -63,6 +63,22 @@ test('three segments in order: one banner with the whole response, complete, par
   assert.equal([b.service, b.http_status, b.http_title, b.http_body_len, b.http_body_complete], ['http', 200, 'three parts', 40, true]);
 });
 
+test('a server-first greeting ends at its final line (end complete, written at once); continuation lines keep it open', async () => {
+  const greet = '220-welcome\r\n220-to the test\r\n220 ready\r\n';
+  // Three segments, the last without a FIN: catch resets the connection at the final line.
+  const r = await run(cut(greet, 14, false).map(seg), ['--idle', '3600']);
+  assert.is(r.code, 0, r.stderr);
+  const [b] = lines(r.stdout);
+  assert.equal([b.len, b.complete, b.end, data(b)], [greet.length, true, 'complete', greet]);
+  // Only continuation lines so far: the end of the input ends it, not complete.
+  const open = await run(cut('220-welcome\r\n220-more\r\n', 14, false).map(seg), ['--idle', '3600']);
+  const [o] = lines(open.stdout);
+  assert.equal([o.complete, o.end], [false, 'eof']);
+  // SSH's version line alone is its whole greeting.
+  const ssh = await run([seg({ o: 0, d: 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n' })]);
+  assert.equal([lines(ssh.stdout)[0].complete, lines(ssh.stdout)[0].end], [true, 'complete']);
+});
+
 test('reordered, duplicated and overlapping segments: the same bytes; the first copy of a byte wins and conflicts are counted', async () => {
   const s = cut(PAGE, 30);
   const forged = { o: 10, d: 'X'.repeat(25), t: 5 };            // overlaps 10..34 with other bytes

@@ -16,6 +16,7 @@
 //   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp} (never
 //                                      with --no-probe: nothing is established), then
 //       FIN (the response is whole)           RST now (kind 2)
+//       a greeting's final line (null probe)  RST now (shared/catch/greeting.ts)
 //       end reaches --max-banner (offset)     RST now
 //       below it (offset)                     ACK of the data (kind 3), re-arming the idle RST
 //       no offset                             the idle RST re-armed (kind 4): no ACK, since
@@ -47,6 +48,7 @@ import { probeNamesJson } from './probe-names';
 import { RecordsOut } from './records-out';
 import { tsOffset, tsStamp } from './ts-stamp';
 import { describe, snapshot, traceLine, verdict } from './trace';
+import { greetingComplete } from '../greeting';
 
 export interface ArpResponder { ip: number; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 /** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
@@ -109,6 +111,8 @@ export class CatchEngine {
   private dedup: DedupWindow;
   private dedup6: DedupWindow | null = null;   // made at the first IPv6 reply
   private probeNames = probeNamesJson();
+  // Slots whose probe is null: the server speaks first, and its greeting's end is an end.
+  private nullSlot = Array.from({ length: this.probeNames.length }, (_, s) => this.probeNames[s] === '"null"');
   private ours: Set<number> | null;
   private ours0: number;
   private scanners = new Set<number>();   // --no-validate: senders of pure SYNs, i.e. the scanner
@@ -500,6 +504,8 @@ export class CatchEngine {
     if (!(flags & TH_RST)) {
       if (flags & TH_FIN) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0 && offset + len >= cfg.maxBanner) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
+      else if (this.nullSlot[slot] && this.cPayCap[j] === len &&
+        greetingComplete(buf, this.cPayOff[j], len)) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0) {
         // Keep the right edge of the window at most one segment past the limit: the server
         // sends no more than it needs to cross it.

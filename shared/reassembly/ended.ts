@@ -1,17 +1,21 @@
 // Whether a response has ended by its own protocol's framing, judged from its contiguous prefix as
 // it grows, at a small cost per segment: HTTP (status without a body, Content-Length reached, the
-// last chunk) and a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert). The
-// table then writes the connection at once instead of holding it until its idle time.
+// last chunk), a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert) and a
+// server-first greeting (ssh, ftp, smtp, pop3, imap) up to its final line, after which catch
+// resets the connection (shared/greeting.ts). The table then writes the connection at once
+// instead of holding it until its idle time.
 //
 // TLS record: type u8 | version u16 | length u16 | fragment;  ServerHelloDone: 0e 00 00 00
 import { BodyReader } from '../parsers/http-body';
 import type { Stream } from './stream';
+import { greetingComplete, greetingStart } from '../greeting';
 
 const MAX_HEAD = 16 * 1024;      // HTTP headers looked for in this many bytes, then never again
 const MAX_RECORDS = 64;          // TLS records walked before giving up
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a];   // "0\r\n\r\n"
 
-const enum Kind { UNKNOWN, HTTP, TLS, NONE }
+const enum Kind { UNKNOWN, HTTP, TLS, GREETING, NONE }
+const MAX_GREETING_LINE = 1024;   // the final line looked for in the last bytes
 
 export class EndDetector {
   private kind = Kind.UNKNOWN;
@@ -27,7 +31,12 @@ export class EndDetector {
     if (this.kind === Kind.UNKNOWN && n >= 5) {
       const h = st.slice(0, 5);
       this.kind = h[0] === 0x48 && h[1] === 0x54 && h[2] === 0x54 && h[3] === 0x50 && h[4] === 0x2f ? Kind.HTTP
-        : (h[0] === 0x16 || h[0] === 0x15) && h[1] === 3 ? Kind.TLS : Kind.NONE;
+        : (h[0] === 0x16 || h[0] === 0x15) && h[1] === 3 ? Kind.TLS
+          : greetingStart(st.slice(0, Math.min(n, 16))) ? Kind.GREETING : Kind.NONE;
+    }
+    if (this.kind === Kind.GREETING) {
+      const tail = st.slice(Math.max(0, n - MAX_GREETING_LINE), n);
+      return greetingComplete(tail, 0, tail.length);
     }
     if (this.kind === Kind.HTTP) return this.http(st, n);
     if (this.kind === Kind.TLS) return this.tls(st, n);
