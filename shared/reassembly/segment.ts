@@ -32,15 +32,28 @@ export function readOpen(rec: AnyRecord): { tuple: string; isn: number } | undef
   return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, isn: rec.seq };
 }
 
+/** A record whose connection, seq, len and time checkPacket found good. */
+type Packet = AnyRecord & { ip: string; port: number; sport: number; seq: number; len: number };
+
+/** The checks a segment and a sent record share: the connection, seq, len and time. */
+function checkPacket(rec: AnyRecord, what: string): rec is Packet {
+  return packetError(rec, what) === undefined;
+}
+
+function packetError(rec: AnyRecord, what: string): string | undefined {
+  if (typeof rec.ip !== 'string' || rec.ip === '') return `${what} record has no "ip" string`;
+  if (!isPort(rec.port)) return `${what} "port" is not a port number`;
+  if (!isPort(rec.sport)) return `${what} "sport" is not a port number`;
+  if (!isU32(rec.seq)) return `${what} "seq" is not a 32-bit sequence number`;
+  if (typeof rec.len !== 'number' || !Number.isInteger(rec.len) || rec.len < 0 || rec.len > 0xffff * 64) return `${what} "len" is not a payload length`;
+  if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return `${what} "time_us" is not an integer`;
+  return undefined;
+}
+
 export function readSegment(rec: AnyRecord): Segment | string {
-  if (typeof rec.ip !== 'string' || rec.ip === '') return 'segment record has no "ip" string';
-  if (!isPort(rec.port)) return 'segment "port" is not a port number';
-  if (!isPort(rec.sport)) return 'segment "sport" is not a port number';
-  if (!isU32(rec.seq)) return 'segment "seq" is not a 32-bit sequence number';
+  if (!checkPacket(rec, 'segment')) return packetError(rec, 'segment')!;
   if (rec.offset !== undefined && !isU32(rec.offset)) return 'segment "offset" is not an integer from 0 to 2^32-1';
-  if (typeof rec.len !== 'number' || !Number.isInteger(rec.len) || rec.len < 0 || rec.len > 0xffff * 64) return 'segment "len" is not a payload length';
   if (typeof rec.flags !== 'string' || !/^[FSRPAUEC]*$/.test(rec.flags)) return 'segment "flags" is not a string of TCP flag letters';
-  if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return 'segment "time_us" is not an integer';
   if (rec.truncated !== undefined && typeof rec.truncated !== 'boolean') return 'segment "truncated" is not a boolean';
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'segment "probe" is not a string';
   const raw = typeof rec.data === 'string' ? decodeBase64(rec.data, true) : rec.data === undefined ? Buffer.alloc(0) : null;
@@ -71,13 +84,8 @@ export interface Sent {
 }
 
 export function readSent(rec: AnyRecord): Sent | string {
-  if (typeof rec.ip !== 'string' || rec.ip === '') return 'sent record has no "ip" string';
-  if (!isPort(rec.port)) return 'sent "port" is not a port number';
-  if (!isPort(rec.sport)) return 'sent "sport" is not a port number';
-  if (!isU32(rec.seq)) return 'sent "seq" is not a 32-bit sequence number';
+  if (!checkPacket(rec, 'sent')) return packetError(rec, 'sent')!;
   if (rec.ack !== undefined && !isU32(rec.ack)) return 'sent "ack" is not a 32-bit sequence number';
-  if (typeof rec.len !== 'number' || !Number.isInteger(rec.len) || rec.len < 0 || rec.len > 0xffff * 64) return 'sent "len" is not a payload length';
-  if (rec.time_us !== undefined && (typeof rec.time_us !== 'number' || !Number.isInteger(rec.time_us))) return 'sent "time_us" is not an integer';
   const raw = typeof rec.data === 'string' ? decodeBase64(rec.data) : null;
   if (!raw) return 'sent "data" is not valid base64';
   if (raw.length > rec.len) return `sent "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
