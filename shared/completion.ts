@@ -1,5 +1,6 @@
 // Bash completion for trawl, generated from the commands' option tables: a new option is
 // completed as soon as it is in its command's table.
+import { aliasFlag } from './args';
 import type { CommandInfo, OptionSpec } from './args';
 
 /** The words an option is typed as: --name, and its nmap-style one-dash word (-iL). One-letter
@@ -28,9 +29,10 @@ function words(os: OptionSpec[]): string {
   return os.flatMap(completionWords).map(word).join(' ');
 }
 
-// Every spelling an option's value can follow, one-letter shorts too (-o FORMAT).
+// Every spelling an option's value can follow, one-letter shorts and aliases too (-o FORMAT,
+// --excludefile FILE).
 function spellings(os: OptionSpec[]): string {
-  return os.flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])]).map(word).join(' ');
+  return os.flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : []), ...(o.aliases ?? []).map(aliasFlag)]).map(word).join(' ');
 }
 
 /** The script for bash: a function that completes command names after `trawl`, then the

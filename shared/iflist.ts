@@ -9,7 +9,7 @@ import { EXIT_OK } from './exit';
 import type { IO } from './io';
 import { formatIPv4 } from './ipv4';
 import { formatIPv6 } from './ipv6';
-import { LAYER3_LINKS, readRoutes, readRoutes6 } from './netinfo';
+import { LAYER3_LINKS, readRoutes, readRoutes6, readSys } from './netinfo';
 
 export const IFLIST_OPTION: OptionSpec = {
   name: 'iflist', type: 'boolean',
@@ -45,8 +45,9 @@ export function stateName(flags: number, operstate: string): string {
   return operstate === 'down' || operstate === 'lowerlayerdown' || operstate === 'notpresent' ? 'no-carrier' : 'up';
 }
 
+/** An interface's sysfs attribute, '' when it cannot be read. */
 function sys(name: string, file: string): string {
-  try { return fs.readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim(); } catch { return ''; }
+  try { return readSys(name, file); } catch { return ''; }
 }
 
 /** Every interface of this network namespace, by index. */

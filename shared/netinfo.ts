@@ -27,7 +27,7 @@ export interface Route { iface: string; dest: number; mask: number; gateway: num
 export interface DefaultRoute { iface: string; gateway: string | null }
 
 
-function readSys(name: string, file: string): string {
+export function readSys(name: string, file: string): string {
   return fs.readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim();
 }
 

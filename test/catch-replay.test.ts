@@ -89,7 +89,7 @@ for (const mode of ['native', 'typescript'] as const) {
       ackProbe, ackProbe,
       { kind: REPLY_RST, slot: 2, daddr: P.ipToU32(tls0.ip), saddr: us, dport: 443, sport: tls0.sport, seq: (tls0.isn + 1) >>> 0, ack: 1001 },
       { kind: REPLY_RST_LATER, slot: 1, daddr: P.ipToU32(http.ip), saddr: us, dport: 80, sport: http.sport, seq: (http.isn + 61) >>> 0, ack: 1001 + HTTP_RESP.length },
-      // The greeting's final line is in: reset now (shared/catch/greeting.ts), not after --rst-idle.
+      // The greeting's final line is in: reset now (shared/greeting.ts), not after --rst-idle.
       { kind: REPLY_RST, slot: 0, daddr: P.ipToU32(ssh.ip), saddr: us, dport: 22, sport: ssh.sport, seq: (ssh.isn + 1) >>> 0, ack: 5001 + SSH_GREET.length },
     ];
     assert.equal(got.map(core), want);

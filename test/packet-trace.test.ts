@@ -6,6 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { privateKey, ROOT, trawl } from './helpers';
+import { replyLines } from '../shared/blast/trace';
+import { encodeReply, REPLY_ACK_PROBE, REPLY_RST } from '../shared/replies';
+import { parseIPv4 } from '../shared/ipv4';
+import { parseIPv6 } from '../shared/ipv6';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'catch');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-trace-'));
@@ -47,6 +51,19 @@ test('blast --packet-trace: a line per SYN sent, to its target', () => {
   assert.is(r.code, 0, r.stderr);
   const sent = r.stderr.split('\n').filter(Boolean).map((l) => l.replace(/^SENT \d+\.\d{6} /, ''));
   assert.equal(sent.sort(), ['syn > 198.18.0.0:80', 'syn > 198.18.0.1:80', 'syn > 198.18.0.2:80', 'syn > 198.18.0.3:80', 'syn > [2001:db8::1]:80']);
+});
+
+test('blast --packet-trace of replies: each request\'s kind, addresses, ports, seq and ack, both families', () => {
+  const six = (s: string) => { const v = parseIPv6(s) as bigint; return Uint8Array.from({ length: 16 }, (_, k) => Number((v >> BigInt(8 * (15 - k))) & 0xffn)); };
+  const enc = (r: Parameters<typeof encodeReply>[0]) => { const b = new Uint8Array(2048); return b.subarray(0, encodeReply(r, b, 0)); };
+  const frames = Buffer.concat([
+    enc({ kind: REPLY_ACK_PROBE, slot: 1, daddr: parseIPv4('198.18.0.7') as number, saddr: parseIPv4('198.19.0.1') as number, dport: 80, sport: 40001, seq: 11, ack: 4294967295 }),
+    enc({ kind: REPLY_RST, slot: 0, family: 6, daddr: 0, saddr: 0, daddr6: six('2001:db8::7'), saddr6: six('2001:db8:ff::1'), dport: 22, sport: 40002, seq: 12, ack: 13 }),
+  ]);
+  assert.equal(replyLines(frames, 2).split('\n').filter(Boolean).map((l) => l.replace(/^SENT \d+\.\d{6} /, '')), [
+    'ack+probe 198.19.0.1:40001 > 198.18.0.7:80 seq 11 ack 4294967295',
+    'rst [2001:db8:ff::1]:40002 > [2001:db8::7]:22 seq 12 ack 13',
+  ]);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // blast --packet-trace (masscan's): a line on stderr for every packet handed to the sender, a
 // SYN (to its target) or a reply catch asked for (its kind, addresses, ports, seq and ack). For
 // debugging by eye, not for speed: the engine calls it only when the option is given.
-import { REPLY, REPLY_KINDS, replyLength } from '../replies';
+import { decodeReply, REPLY_KINDS, replyLength } from '../replies';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import type { TargetRing } from './ring';
@@ -9,11 +9,7 @@ import type { TargetRing } from './ring';
 const KIND_NAME = new Map<number, string>(Object.entries(REPLY_KINDS).map(([k, x]) => [x.n, k.toLowerCase().replace(/_/g, '+')]));
 // When the batch call returned: the kernel has the packets (its own timestamps are in a capture).
 const now = () => ((performance.timeOrigin + performance.now()) / 1000).toFixed(6);
-
-function address(b: Uint8Array, at: number, family: number): string {
-  if (family === 6) return `[${formatIPv6(ipv6FromBytes(b.subarray(at, at + 16)))}]`;
-  return formatIPv4(((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0);   // IPv4 in the first 4 bytes
-}
+const v6 = (b: Uint8Array) => `[${formatIPv6(ipv6FromBytes(b))}]`;
 
 /** Lines for the first k entries of a target ring (sent SYNs; repeat: --attempts' later ones). */
 export function synLines(r: TargetRing, k: number, repeat: boolean): string {
@@ -21,8 +17,7 @@ export function synLines(r: TargetRing, k: number, repeat: boolean): string {
   const t = now();
   for (let j = 0; j < k; j++) {
     const h = r.head + j;
-    const v6 = r.families?.[h] === 6;
-    const ip = v6 ? `[${formatIPv6(ipv6FromBytes(r.addrs6!.subarray(16 * h, 16 * h + 16)))}]` : formatIPv4(r.ips[h]);
+    const ip = r.families?.[h] === 6 ? v6(r.addrs6!.subarray(16 * h, 16 * h + 16)) : formatIPv4(r.ips[h]);
     s += `SENT ${t} syn > ${ip}:${r.ports[h]}${repeat ? ' (repeat)' : ''}\n`;
   }
   return s;
@@ -32,12 +27,10 @@ export function synLines(r: TargetRing, k: number, repeat: boolean): string {
 export function replyLines(frames: Uint8Array, k: number): string {
   let s = '';
   const t = now();
-  const dv = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
   for (let j = 0, o = 0; j < k; j++, o += replyLength(frames, o)) {
-    const fam = frames[o + REPLY.family.at];
-    const kind = KIND_NAME.get(frames[o + REPLY.kind.at]) ?? `kind ${frames[o + REPLY.kind.at]}`;
-    s += `SENT ${t} ${kind} ${address(frames, o + REPLY.saddr.at, fam)}:${dv.getUint16(o + REPLY.sport.at)} > ` +
-      `${address(frames, o + REPLY.daddr.at, fam)}:${dv.getUint16(o + REPLY.dport.at)} seq ${dv.getUint32(o + REPLY.seq.at)} ack ${dv.getUint32(o + REPLY.ack.at)}\n`;
+    const r = decodeReply(frames, o);
+    const [from, to] = r.family === 6 ? [v6(r.saddr6!), v6(r.daddr6!)] : [formatIPv4(r.saddr), formatIPv4(r.daddr)];
+    s += `SENT ${t} ${KIND_NAME.get(r.kind) ?? `kind ${r.kind}`} ${from}:${r.sport} > ${to}:${r.dport} seq ${r.seq >>> 0} ack ${r.ack >>> 0}\n`;
   }
   return s;
 }

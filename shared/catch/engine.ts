@@ -16,7 +16,7 @@
 //   data, FIN or RST, ack = ISN+1+d    segment {seq, offset when the TSecr is our stamp} (never
 //                                      with --no-probe: nothing is established), then
 //       FIN (the response is whole)           RST now (kind 2)
-//       a greeting's final line (null probe)  RST now (shared/catch/greeting.ts)
+//       a greeting's final line (null probe)  RST now (shared/greeting.ts)
 //       end reaches --max-banner (offset)     RST now
 //       below it (offset)                     ACK of the data (kind 3), re-arming the idle RST
 //       no offset                             the idle RST re-armed (kind 4): no ACK, since
