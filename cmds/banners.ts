@@ -22,17 +22,27 @@ import { REASSEMBLY_OPTIONS, reassemblyLimits } from '../shared/reassembly/optio
 import { Finished, Reassembler } from '../shared/reassembly/table';
 import { readSegment, readSent } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
+import { ReplyTalk } from '../shared/reassembly/talk';
+import { RepliesOut } from '../shared/replies-out';
+import { httpsProbeHello } from '../shared/probes/https';
+import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
+import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 
 export const info: CommandInfo = {
   name: 'banners',
   summary: 'join segment records into one banner per connection, identify its service and add its fields (http_status, ssh_software, cert_subject_cn...)',
-  synopsis: '[--key-file FILE [--sni NAME]] [--service-probes FILE | --no-service-probes] [options] < records',
+  synopsis: '[--key-file FILE [--sni NAME] [--replies FIFO]] [--service-probes FILE | --no-service-probes] [options] < records',
   options: [
     ...REASSEMBLY_OPTIONS,
     { name: 'key-file', type: 'string', arg: 'FILE',
       help: "the scan's key (blast --key-file): TLS 1.3 answers to the tls probe are decrypted and give their certificates" },
     { name: 'sni', type: 'string', arg: 'NAME', check: checkSni,
-      help: "the --sni blast's tls probe sent (with --key-file: the ClientHello must be the one sent)" },
+      help: "the --sni blast's tls and https probes sent (with --key-file: the ClientHello must be the one sent)" },
+    { name: 'replies', type: 'string', arg: 'FIFO',
+      help: "with --key-file: carry on conversations (the https probe's request): their messages go to blast through this FIFO, as catch's requests do" },
+    { name: 'rst-idle', type: 'number', arg: 'S', default: DEFAULT_RST_IDLE, check: (v: number) => (v > 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
+      help: "the idle RST blast arms past a conversation's message (catch --rst-idle)" },
+    ...PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')),
     ...SERVICE_PROBES_OPTIONS,
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
@@ -67,11 +77,16 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const limits = reassemblyLimits(opts);
     if (typeof limits === 'string') throw new UsageError(limits);
     if (opts.sni && !opts['key-file']) throw new UsageError('--sni is only used with --key-file (to recompute the tls probe\'s ClientHello)');
-    const tls: TlsProbeHello | undefined = opts['key-file'] ? tlsProbeHello(readKeyFile(opts['key-file']), opts.sni || undefined) : undefined;
+    if (opts.replies && !opts['key-file']) throw new UsageError('--replies needs --key-file (the requests are sealed with the scan key, and the TLS keys come from it)');
+    const key = opts['key-file'] ? readKeyFile(opts['key-file']) : undefined;
+    const tls: TlsProbeHello | undefined = key ? tlsProbeHello(key, opts.sni || undefined) : undefined;
+    const https: TlsProbeHello | undefined = key ? httpsProbeHello(key, opts.sni || undefined) : undefined;
+    const repliesOut = opts.replies ? new RepliesOut(opts.replies, key!) : null;
+    const talk = repliesOut ? new ReplyTalk(probeConfig(opts, key), repliesOut, Math.round(opts['rst-idle'] * 1000)) : null;
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
     const services = new Map<string, number>();
     const finished: Finished[] = [];
-    const reasm = new Reassembler(limits, (f) => finished.push(f));
+    const reasm = new Reassembler(limits, (f) => finished.push(f), talk);
     const rc = reasm.counters;
 
     const w = new LineWriter(io.stdout);
@@ -79,7 +94,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes },
       text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
-        `${counts.identified} identified${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
+        `${counts.identified} identified${talk ? `, ${rc.said} messages said in ${rc.conversations} conversations` : ''}${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
     // A signal ends the read where it stands; what was read is flushed and the run exits 130.
@@ -102,7 +117,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, maxBody: limits.maxBanner });
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, maxBody: limits.maxBanner });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
       const svc = out.service as string;
@@ -161,6 +176,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     } finally {
       intr.dispose();
       status.stop(!intr.signal);
+      repliesOut?.flush();
+      repliesOut?.close();
     }
     await w.end();
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);

@@ -19,7 +19,7 @@ import { linktypeSupported } from '../shared/packet/link';
 import { CatchEngine, ArpResponder, NdpResponder } from '../shared/catch/engine';
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
-import { RepliesOut } from '../shared/catch/replies-out';
+import { RepliesOut } from '../shared/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
 import {
   addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,

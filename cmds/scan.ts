@@ -10,7 +10,7 @@ import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
-import { PROBE_OPTIONS, probeHelp } from '../shared/probes';
+import { PROBE_OPTIONS, PROBES, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { nextHopOptions, SEND_OPTIONS } from '../shared/blast/options';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
@@ -237,8 +237,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (opts.banners) {
         // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
         // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
+        // A probe that converses (https) needs banners to write its second message to blast.
+        const talks = withReplies && ((opts.probe ?? []) as string[]).some((v) => PROBES.some((p) => p.converse && v.split(':').pop() === p.name));
         const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
-          '--max-banner', String(opts['max-banner'])];
+          '--max-banner', String(opts['max-banner']),
+          ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : [])];
         const s = startStage('banners', args, io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }

@@ -32,7 +32,7 @@ export const REPLY = {
   window:      f(76, 2, 'window field to send (0: the sender\'s default); it means window << wscale bytes'),
   wscale:      f(78, 1, 'window scale shift the connection negotiated, 0..14 (0: none)'),
   flags:       f(79, 1, 'REPLY_F_* bits'),
-  delay_ms:    f(80, 4, 'RST_LATER: send the RST after this long; ACK_PROBE, ACK_DATA: (re)arm it (0: none)'),
+  delay_ms:    f(80, 4, 'RST_LATER: send the RST after this long; ACK_PROBE, ACK_DATA, ACK_PAYLOAD: (re)arm it (0: none)'),
   payload_len: f(84, 2, 'bytes of payload after the header (ACK_PAYLOAD), <= REPLY_MAX_PAYLOAD'),
   reserved:    f(86, 2, '0'),
   tsval:       f(88, 4, 'TCP timestamp value to send (with REPLY_F_TS)'),

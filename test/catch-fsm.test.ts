@@ -88,8 +88,8 @@ test('RST-ACK to our SYN (seq 0): closed; a reset after our probe, or after a gr
   const { records, requests } = batch(e, [rst, later, greeted]);
   assert.equal(records, [
     { type: 'closed', ip: T, port: 22, sport: ssh.sport, ttl: 64, window: 0, ipid: 0, time_us: 1_700_000_000_000_000 },
-    { type: 'segment', ip: T, port: 80, sport: http.sport, ttl: 64, probe: 'http', seq: 9, len: 0, flags: 'RA', data: '', time_us: 1_700_000_000_000_001 },
-    { type: 'segment', ip: T, port: 22, sport: ssh.sport, ttl: 64, probe: 'null', seq: 77, len: 0, flags: 'RA', data: '', time_us: 1_700_000_000_000_002 },
+    { type: 'segment', ip: T, port: 80, sport: http.sport, our_ip: US, ttl: 64, probe: 'http', seq: 9, ack: (http.isn + 1 + 30) >>> 0, len: 0, flags: 'RA', data: '', time_us: 1_700_000_000_000_001 },
+    { type: 'segment', ip: T, port: 22, sport: ssh.sport, our_ip: US, ttl: 64, probe: 'null', seq: 77, ack: (ssh.isn + 1) >>> 0, len: 0, flags: 'RA', data: '', time_us: 1_700_000_000_000_002 },
   ]);
   assert.is(requests.length, 0);
 });
@@ -115,7 +115,7 @@ test('segments after our probe (d = probe length) and server-first (d = 0), no t
     P.ether(P.tcp({ src: T, dst: US, sport: 80, dport: http.sport, seq: 5001, ack: http.isn + 1 + probeLen, flags: 'PA', payload: resp, ttl: 57 })),
     P.ether(P.tcp({ src: T, dst: US, sport: 22, dport: ssh.sport, seq: 7001, ack: ssh.isn + 1, flags: 'FPA', payload: greet, ttl: 57 })),
   ]);
-  assert.equal(records[0], { type: 'segment', ip: T, port: 80, sport: http.sport, ttl: 57, probe: 'http', seq: 5001, len: resp.length,
+  assert.equal(records[0], { type: 'segment', ip: T, port: 80, sport: http.sport, our_ip: US, ttl: 57, probe: 'http', seq: 5001, ack: (http.isn + 1 + probeLen) >>> 0, len: resp.length,
     flags: 'PA', data: Buffer.from(resp).toString('base64'), time_us: 1_700_000_000_000_000 });
   assert.is(records[1].probe, 'null');
   assert.is(records[1].flags, 'FPA');

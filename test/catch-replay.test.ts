@@ -63,8 +63,8 @@ const EXPECTED = [
   { type: 'open', ip: tls0.ip, port: 443, sport: tls0.sport, ttl: 60, window: 0, ipid: 7, mss: 1400, options: 'mss', zero_window: true, seq: 1000, time_us: T0 + 2000 },
   { type: 'closed', ip: closed.ip, port: 22, sport: closed.sport, ttl: 60, window: 0, ipid: 7, time_us: T0 + 3000 },
   { type: 'unreachable', ip: unreach.ip, port: 8080, sport: unreach.sport, from: '198.18.250.1', icmp_type: 3, icmp_code: 3, ttl: 200, time_us: T0 + 4000 },
-  { type: 'segment', ip: http.ip, port: 80, sport: http.sport, ttl: 60, probe: 'http', seq: 1001, len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
-  { type: 'segment', ip: ssh.ip, port: 22, sport: ssh.sport, ttl: 60, probe: 'null', seq: 5001, len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
+  { type: 'segment', ip: http.ip, port: 80, sport: http.sport, our_ip: US, ttl: 60, probe: 'http', seq: 1001, ack: (http.isn + 1 + 60) >>> 0, len: HTTP_RESP.length, flags: 'PA', data: Buffer.from(HTTP_RESP).toString('base64'), time_us: T0 + 5000 },
+  { type: 'segment', ip: ssh.ip, port: 22, sport: ssh.sport, our_ip: US, ttl: 60, probe: 'null', seq: 5001, ack: (ssh.isn + 1) >>> 0, len: SSH_GREET.length, flags: 'PA', data: Buffer.from(SSH_GREET).toString('base64'), time_us: T0 + 6000 },
 ];
 // The retransmitted SYN-ACK (packet 1) is answered again, with no second record.
 const SUMMARY = 'trawl catch: 14 packets: 2 open, 1 closed, 1 unreachable, 2 segments (0 with offset); rejected 7 (malformed 1, not_ours 1, wrong_port 1, bad_cookie 2, no_data 1, duplicate 1); 1 SYN-ACKs answered again, 0 repeated connections, 0 segments past --max-banner; requests 5 written (2 probes, 0 ACKs, 2 RSTs, 1 idle RSTs), 0 dropped; kernel drops 0\n';

@@ -5,6 +5,7 @@
 // not own (catch answers ARP for it).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -322,6 +323,62 @@ test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloR
   }
   assert.is(by.get(4432).tls_hello_retry, true, 'P-384 only: HelloRetryRequest');
   assert.is(by.get(4430).cert_subject_cn, 'old-tls.trawl-test.example', 'TLS 1.0: the certificate in clear');
+});
+
+test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'s, over IPv4 and IPv6; a TLS 1.0 server still gives its certificate', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  counter(tb.targetNs, 'pbnr', 'kernel_rst');
+  const log = path.join(dir, 'srv', 'nginx-access.log');
+  fs.writeFileSync(log, '');
+  const ips = ['198.18.7.1', '2001:db8:1::71'];
+  // 4430 (openssl s_server, TLS 1.0 only) is up since the tls probe's test.
+  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p 443,8443,4430 --probe 443,8443,4430:https --banners -i ${tb.scanIf} ` +
+    `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 1000 --cooldown 3 --seed 9 -q --no-service-probes`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const banners = lines(r.stdout).filter((x) => x.type === 'banner');
+  for (const ip of ips) {
+    for (const [port, version] of [[443, 'TLSv1.3'], [8443, 'TLSv1.2']] as const) {
+      const where = `${ip}:${port}`;
+      const mine = banners.filter((b) => b.ip === ip && b.port === port);
+      assert.is(mine.length, 1, where);
+      const b = mine[0];
+      assert.is(b.service, 'https', where);
+      assert.is(b.tls_version, version, where);
+      assert.is(b.cert_subject_cn, 'trawl-test.example', where);
+      // The same server through a kernel connection: status, headers but the two that differ, body.
+      const host = ip.includes(':') ? `[${ip}]` : ip;
+      const body = path.join(dir, `curl-${port}.body`);
+      const c = inNs(tb.scanNs, `curl -sk --max-time 5 -D - -o ${body} https://${host}:${port}/`);
+      assert.is(c.code, 0, c.stderr);
+      const head = c.stdout.split('\r\n').filter(Boolean);
+      assert.is(b.http_status, Number(head[0].split(' ')[1]), `${where}: status`);
+      const skip = (h: string) => /^(date|connection):/i.test(h);
+      assert.equal(b.http_headers.filter((h: string) => !skip(h)), head.slice(1).filter((h) => !skip(h)), `${where}: headers`);
+      const want = crypto.createHash('sha256').update(fs.readFileSync(body)).digest('hex');
+      assert.is(b.http_body_sha256, want, `${where}: body`);
+      assert.is(b.end, 'fin', `${where}: the server closed (Connection: close), blast reset`);
+    }
+    const old = banners.find((b) => b.ip === ip && b.port === 4430);
+    if (old) {
+      // Our https hello offers TLS 1.2 and 1.3 only: a TLS 1.0 server refuses it with an alert.
+      assert.is(old.service, 'tls');
+      assert.is(old.http_status, undefined);
+    }
+  }
+  assert.is(counter(tb.targetNs, 'pbnr', 'kernel_rst'), 0, 'no kernel RST reached the servers');
+  // nginx read the request: Host is the target's address (IPv6 in brackets).
+  const got = fs.readFileSync(log, 'utf8').split('\n').filter((l) => / (443|8443) "GET \/ HTTP\/1\.1" .*trawl/.test(l)).sort();
+  assert.equal(got, [
+    '198.18.7.1 443 "GET / HTTP/1.1" host=198.18.7.1 ua="trawl/0.1.0" 200',
+    '198.18.7.1 8443 "GET / HTTP/1.1" host=198.18.7.1 ua="trawl/0.1.0" 204',
+    '2001:db8:1::71 443 "GET / HTTP/1.1" host=[2001:db8:1::71] ua="trawl/0.1.0" 200',
+    '2001:db8:1::71 8443 "GET / HTTP/1.1" host=[2001:db8:1::71] ua="trawl/0.1.0" 204',
+  ].sort());
+  // Nothing left open on the servers.
+  const open = inNs(tb.targetNs, 'ss -Htn state established state fin-wait-1 state fin-wait-2 state close-wait \'( sport = :443 or sport = :8443 )\'').stdout.trim();
+  assert.is(open, '', 'no connection left open');
 });
 
 // postgresql and mosquitto are not in every machine's package list: run when installed.

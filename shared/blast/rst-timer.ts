@@ -5,16 +5,17 @@
 // for it and keeps nothing: this queue is the only place a connection waits, and it is bounded
 // in entries: when full, the entry due first is sent at once (counted as early).
 //
-// Which requests arm it (shared/replies.ts): RST_LATER (only that), ACK_DATA and ACK_PROBE with a
-// delay_ms (sent now, and the RST armed). For ACK_PROBE the RST's seq is past the probe, whose
-// length (the target's address may be inside it) the caller's probeLen gives.
+// Which requests arm it (shared/replies.ts): RST_LATER (only that), ACK_DATA, ACK_PROBE and
+// ACK_PAYLOAD with a delay_ms (sent now, and the RST armed). For ACK_PROBE the RST's seq is past
+// the probe, whose length (the target's address may be inside it) the caller's probeLen gives;
+// for ACK_PAYLOAD (a conversation's message, banners) past its payload.
 //
 // Memory is fixed at start: parallel typed arrays of entries, an open-addressing index on the key
 // (linear probing, backward-shift deletion, load <= 0.5) and a binary min-heap of deadlines. An
 // IPv6 entry keeps its two addresses in addr6 (32 bytes an entry, made at the first IPv6 request)
 // and in daddr the XOR of its target's four words, which only hashes: keys compare whole.
 import {
-  decodeReply, encodeReply, get16, get32, REPLY, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST,
+  decodeReply, encodeReply, get16, get32, REPLY, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_MIN_FRAME, REPLY_RST,
   REPLY_RST_LATER,
 } from '../replies';
 
@@ -65,10 +66,11 @@ export class RstTimer {
     const kind = b[off + REPLY.kind.at];
     const delay = get32(b, off + REPLY.delay_ms.at);
     if (kind === REPLY_RST) { this.cancel(b, off); return true; }
-    if (kind !== REPLY_RST_LATER && !((kind === REPLY_ACK_DATA || kind === REPLY_ACK_PROBE) && delay > 0)) return true;
+    if (kind !== REPLY_RST_LATER && !((kind === REPLY_ACK_DATA || kind === REPLY_ACK_PROBE || kind === REPLY_ACK_PAYLOAD) && delay > 0)) return true;
     const r = decodeReply(b, off);
     if (r.family === 6) r.daddr = fold(r.daddr6!, 0);
     if (kind === REPLY_ACK_PROBE) r.seq = (r.seq + this.probeLen(r.slot, r.daddr, r.daddr6)) >>> 0;
+    else if (kind === REPLY_ACK_PAYLOAD) r.seq = (r.seq + (r.payload?.length ?? 0)) >>> 0;
     this.arm(r, this.now() + delay);
     return kind !== REPLY_RST_LATER;
   }

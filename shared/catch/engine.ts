@@ -387,9 +387,11 @@ export class CatchEngine {
     c.segment++;
     if (offset >= 0) c.offset++; else c.no_offset++;
     const data = Buffer.from(buf.buffer, buf.byteOffset + this.cPayOff[j], keep);
-    this.v6Out(j);
-    this.out.segment(this.cTarget[j], this.cDport[j], this.cSport[j], this.cTtl[j], probe, this.cSeq[j], offset,
-      this.cPayLen[j], data, flagString(this.cFlags[j]), times[this.cIdx[j]], validated);
+    if (this.cFam[j] === 6) this.out.v6(this.cTarget6, 16 * j, this.cOur6, 16 * j);
+    const ts = this.cHasTs[j] === 1;
+    this.out.segment(this.cTarget[j], this.cDport[j], this.cSport[j], this.cOur[j], this.cTtl[j], ts ? this.cTsval[j] : -1,
+      ts ? this.cTsecr[j] : -1, probe, this.cSeq[j], this.cAck[j], offset, this.cPayLen[j], data, flagString(this.cFlags[j]),
+      times[this.cIdx[j]], validated);
   }
 
   private sentRecord(j: number, buf: Uint8Array, times: Float64Array): void {

@@ -18,7 +18,7 @@ const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
 const T_OPEN = start('open'), T_CLOSED = start('closed'), T_SEGMENT = start('segment'), T_UNREACH = start('unreachable');
 const T_SENT = start('sent'), F_ACK = key('ack');
 const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
-const F_TSVAL = key('tsval'), F_ZERO = fixed('zero_window', 'true');
+const F_TSVAL = key('tsval'), F_TSECR = key('tsecr'), F_OUR_IP = key('our_ip', ',', '"'), F_ZERO = fixed('zero_window', 'true');
 const F_SEQ = key('seq'), F_REPEAT = fixed('repeat', 'true'), F_OFFSET = key('offset');
 const F_FROM = key('from', ',', '"'), F_ICMP_TYPE = key('icmp_type', '",'), F_ICMP_CODE = key('icmp_code');
 const F_PROBE = key('probe'), F_LEN = key('len'), F_TRUNCATED = fixed('truncated', 'true');
@@ -143,18 +143,25 @@ export class RecordsOut {
     this.tail(time, validated);
   }
 
-  /** One segment of a response: probe is the JSON text of the probe's name, seq the raw TCP
-   *  sequence number, offset its place in the response (-1: unknown), data the bytes kept (len
-   *  on the wire). */
-  segment(ip: number, port: number, sport: number, ttl: number, probe: string, seq: number, offset: number, len: number,
-    data: Buffer, flags: string, time: number, validated: boolean): void {
+  /** One segment of a response: our the address it came to (after v6(), the one given there
+   *  as f), probe the JSON text of the probe's name, seq and ack the raw TCP numbers, tsval and
+   *  tsecr its timestamps (-1: none), offset its place in the response (-1: unknown), data the
+   *  bytes kept (len on the wire). The addresses, ack and timestamps are what a message sent
+   *  back on the connection needs (banners' conversations, trawl.7). */
+  segment(ip: number, port: number, sport: number, our: number, ttl: number, tsval: number, tsecr: number, probe: string,
+    seq: number, ack: number, offset: number, len: number, data: Buffer, flags: string, time: number, validated: boolean): void {
     const o = this.out;
     const b64 = data.toString('base64');
     o.reserve(RECORD_MAX + probe.length + b64.length);
     this.head(T_SEGMENT, ip, port, sport);
+    o.lit(F_OUR_IP);
+    if (this.f6) { o.pos = putAddr6(o.buf, o.pos, this.f6, this.f6Off); this.f6 = null; } else o.ip(our);
+    o.byte(34);
     o.lit(F_TTL); o.uint(ttl);
+    if (tsval >= 0) { o.lit(F_TSVAL); o.uint(tsval); o.lit(F_TSECR); o.uint(tsecr); }
     o.lit(F_PROBE); o.str(probe);
     o.lit(F_SEQ); o.uint(seq);
+    o.lit(F_ACK); o.uint(ack);
     if (offset >= 0) { o.lit(F_OFFSET); o.uint(offset); }
     o.lit(F_LEN); o.uint(len);
     if (data.length < len) o.lit(F_TRUNCATED);

@@ -1,7 +1,10 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
 import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
-import type { ParseContext } from './types';
+import { Fields, ParseContext, parseAll } from './types';
+import { http, DEFAULT_MAX_BODY } from './http';
+import { readTls } from '../tls/client';
+import { cleanString } from './text';
 import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
@@ -14,6 +17,9 @@ export interface EnrichOptions {
   cost?: { nmapNs: number };     // time spent in nmap's rules, added up
   /** The tls probe's secrets and ClientHello (banners --key-file): used for banners of probe tls only. */
   tls?: ParseContext['tls'];
+  /** The https probe's secrets and ClientHello (banners --key-file): its banners are decrypted
+   *  whole, the flight and the HTTP response after it. */
+  https?: ParseContext['tls'];
   /** Bytes of a decoded body kept (banners --max-banner). */
   maxBody?: number;
 }
@@ -50,8 +56,15 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   // chosen by the bytes its scanner sent, else by port, and the record says which (nmap_probe_from).
   const { probe, port, sent } = nmapChoice(rec, opts.probes);
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
-  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : undefined };
-  const { service, fields } = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
+  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : probe === 'https' ? opts.https : undefined };
+  const found = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
+  let { service } = found;
+  const { fields } = found;
+  // An answer to the https probe: the HTTP response inside, when the conversation got that far.
+  if (probe === 'https' && opts.https && service === 'tls') {
+    const inner = httpsResponse(data, opts.https, ctx);
+    if (inner) { service = 'https'; Object.assign(fields, inner); }
+  }
   const out: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
@@ -66,7 +79,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
       if (out.service === 'unknown') { out.service = 'tls'; delete out.unknown_preview; }
     }
   }
-  const own = DESCRIBE[out.service as string]?.(fields) ?? {};
+  const own = DESCRIBE[out.service === 'https' ? 'http' : out.service as string]?.(fields) ?? {};
   let nmap: ServiceFields | null = null;
   if (opts.probes) {
     const t0 = opts.cost ? process.hrtime.bigint() : 0n;
@@ -86,6 +99,20 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
   for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
   return out;
+}
+
+/** The HTTP response of an https banner: the server's stream read as our TLS client (shared/tls)
+ *  read it, its application data parsed by the http parser, with tls_app_data_len (bytes
+ *  decrypted) and tls_app_error when the records after the flight did not decrypt; undefined
+ *  when there is no application data. */
+function httpsResponse(data: Uint8Array, tls: NonNullable<ParseContext['tls']>, ctx: ParseContext): Fields | undefined {
+  const maxAppData = ctx.maxBody ?? DEFAULT_MAX_BODY;
+  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData } }, data);
+  if (r.appDataLength === 0) return undefined;
+  const f = parseAll(http, r.appData, ctx);
+  f.tls_app_data_len = r.appDataLength;
+  if (r.error !== undefined) f.tls_app_error = cleanString(r.error);
+  return f;
 }
 
 /**

@@ -31,7 +31,7 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
   const f: Fields = {};
   const hs: Uint8Array[] = [];
   let hsLen = 0;
-  let off = 0, records = 0, encrypted = 0, cut = false;
+  let off = 0, records = 0, encrypted = 0, cut = false, ccs = false;
   while (off < b.length) {
     if (!isRecordStart(b, off)) {
       if (off + 3 > b.length && records > 0) cut = true;
@@ -46,6 +46,10 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
       f.tls_record_version = versionName(u16(b, off + 1));
     }
     records++;
+    // After the server's ChangeCipherSpec (TLS <= 1.2: its Finished, after our second flight) every
+    // record is protected: its bytes are no handshake or alert in clear.
+    if (type === 20) ccs = true;
+    else if (ccs) { encrypted++; if (off + 5 + len > b.length) { cut = true; break; } off += 5 + len; continue; }
     if (type === 21 && f.tls_alert_level === undefined && body.length >= 2) {
       f.tls_alert_level = body[0] === 1 ? 'warning' : body[0] === 2 ? 'fatal' : body[0];
       f.tls_alert_code = body[1];
@@ -177,7 +181,7 @@ export const tls: Parser = {
   fields: ['tls_record', 'tls_record_version', 'tls_records', 'tls_encrypted_records', 'tls_partial', 'tls_trailing_bytes',
     'tls_alert_level', 'tls_alert_code', 'tls_alert_description', 'tls_handshake', 'tls_version', 'tls_hello_retry',
     'tls_session_id_len', 'tls_cipher', 'tls_cipher_id', 'tls_compression', 'tls_extensions', 'tls_alpn', 'tls_group',
-    'tls_cert_count', 'tls_chain_partial', 'tls_cert_encrypted', 'tls_decrypted', 'tls_decrypt_error',
+    'tls_cert_count', 'tls_chain_partial', 'tls_cert_encrypted', 'tls_decrypted', 'tls_decrypt_error', 'tls_app_data_len', 'tls_app_error',
     'cert_version', 'cert_serial', 'cert_issuer', 'cert_issuer_cn',
     'cert_not_before_us', 'cert_not_after_us', 'cert_subject', 'cert_subject_cn', 'cert_self_issued', 'cert_key_type',
     'cert_key_bits', 'cert_key_curve', 'cert_sig_alg', 'cert_ca', 'cert_self_signed', 'cert_error',

@@ -10,8 +10,9 @@ import { postgresProbe } from './postgres';
 import { smbProbe } from './smb';
 import { mqttProbe } from './mqtt';
 import { amqpProbe } from './amqp';
+import { httpsProbe } from './https';
 
-/** Every built-in probe, by slot. Slots 10-14 are free for new probes; 15 is the user's. */
+/** Every built-in probe, by slot. Slots 11-14 are free for new probes; 15 is the user's. */
 export const PROBES: readonly Probe[] = [
-  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe,
+  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe, httpsProbe,
 ];

@@ -25,6 +25,22 @@ export interface Probe {
   services: string[];         // parser names (shared/parsers) of the answers expected: tests check every
                               // fixture's service against its probe's list
   payload(cfg: ProbeConfig): ProbePayload;
+  /** A probe whose protocol needs a second message (the HTTP request inside TLS, STARTTLS...):
+   *  the conversation of one connection to the target `ip`, which banners feeds the server's
+   *  stream as it is reassembled and whose messages it asks blast to send (trawl.7
+   *  CONVERSATIONS). Absent: the probe is the only thing we send. */
+  converse?(cfg: ProbeConfig, ip: string): Talker;
+}
+
+/** One connection's side of a conversation, as a function of the server's bytes alone. */
+export interface Talker {
+  /** The next bytes of the server's stream, in order from its first; returns what to send now
+   *  (null: nothing yet). */
+  push(bytes: Uint8Array): Uint8Array | null;
+  /** True once it will never send again: its state can go. */
+  readonly done: boolean;
+  /** Why it stopped without its message (a version or suite it cannot finish), if it did. */
+  readonly failed?: string;
 }
 
 /** The bytes of an ASCII/Latin-1 string. */

@@ -23,6 +23,13 @@ export class ReassemblyCounters {
    *  connections that never answered go quietly after --idle. */
   sent = 0;
   sent_forgotten = 0;
+  /** Conversations (banners --replies): connections that had one, messages sent, messages that
+   *  could not be (a segment record without our_ip and ack, from an older catch), and talkers
+   *  that stopped without their message (a version or suite they cannot finish, a server error). */
+  conversations = 0;
+  said = 0;
+  unsaid = 0;
+  talk_failed = 0;
   peak_connections = 0;
   peak_bytes = 0;
 
@@ -33,6 +40,7 @@ export class ReassemblyCounters {
       evicted_entries: this.evicted_entries,
       evicted_bytes: this.evicted_bytes, late_segments: this.late, unjoined_segments: this.unjoined,
       refused_segments: this.refused, opens_forgotten: this.opens_forgotten, sent_segments: this.sent, sent_forgotten: this.sent_forgotten,
+      conversations: this.conversations, said: this.said, unsaid: this.unsaid, talk_failed: this.talk_failed,
       peak_connections: this.peak_connections, peak_bytes: this.peak_bytes,
     };
   }
@@ -44,6 +52,7 @@ export class ReassemblyCounters {
     if (this.evicted_bytes) out.push(`${this.evicted_bytes} connections written early because the table held too many bytes (--max-bytes)`);
     if (this.unjoined) out.push(`${this.unjoined} segments passed through unjoined (no offset and no open record for them)`);
     if (this.refused) out.push(`${this.refused} segments refused by streams with too many holes`);
+    if (this.unsaid) out.push(`${this.unsaid} messages of conversations not sent: their segment records carry no our_ip and ack (an older catch?)`);
     if (this.opens_forgotten) out.push(`${this.opens_forgotten} open records forgotten before their segments came (--max-connections)`);
     return out;
   }

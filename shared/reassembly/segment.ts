@@ -15,12 +15,17 @@ export interface Segment {
   fin: boolean;
   rst: boolean;
   time?: number;
+  /** What a message sent back on the connection needs (catch writes it): our address, the
+   *  segment's ack (our next sequence number) and its timestamps; absent in older records. */
+  reply?: SegmentReply;
   /** The record without its per-segment keys: what the banner record inherits. */
   meta: AnyRecord;
 }
 
+export interface SegmentReply { ourIp: string; ack: number; tsval?: number; tsecr?: number }
+
 /** Keys that describe one segment only; the banner record has its own. */
-export const SEGMENT_KEYS = new Set(['type', 'seq', 'offset', 'len', 'truncated', 'flags', 'data', 'time_us']);
+export const SEGMENT_KEYS = new Set(['type', 'our_ip', 'tsval', 'tsecr', 'seq', 'ack', 'offset', 'len', 'truncated', 'flags', 'data', 'time_us']);
 
 const U32 = 0x100000000;
 const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < U32;
@@ -56,6 +61,8 @@ export function readSegment(rec: AnyRecord): Segment | string {
   if (typeof rec.flags !== 'string' || !/^[FSRPAUEC]*$/.test(rec.flags)) return 'segment "flags" is not a string of TCP flag letters';
   if (rec.truncated !== undefined && typeof rec.truncated !== 'boolean') return 'segment "truncated" is not a boolean';
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'segment "probe" is not a string';
+  if (rec.our_ip !== undefined && typeof rec.our_ip !== 'string') return 'segment "our_ip" is not a string';
+  for (const k of ['ack', 'tsval', 'tsecr'] as const) if (rec[k] !== undefined && !isU32(rec[k])) return `segment "${k}" is not a 32-bit number`;
   const raw = typeof rec.data === 'string' ? decodeBase64(rec.data, true) : rec.data === undefined ? Buffer.alloc(0) : null;
   if (!raw) return 'segment "data" is not valid base64';
   if (raw.length > rec.len) return `segment "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
@@ -65,6 +72,8 @@ export function readSegment(rec: AnyRecord): Segment | string {
     tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, offset: rec.offset as number | undefined, len: rec.len,
     data: raw, cut: rec.truncated === true || raw.length < rec.len,
     fin: rec.flags.includes('F'), rst: rec.flags.includes('R'), time: rec.time_us as number | undefined, meta,
+    reply: typeof rec.our_ip === 'string' && isU32(rec.ack)
+      ? { ourIp: rec.our_ip, ack: rec.ack, tsval: rec.tsval as number | undefined, tsecr: rec.tsecr as number | undefined } : undefined,
   };
 }
 

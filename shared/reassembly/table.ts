@@ -10,6 +10,7 @@ import { End, ReassemblyCounters } from './counters';
 import { Segment, Sent, SENT_KEEP, readOpen } from './segment';
 import { Stream } from './stream';
 import { EndDetector } from './ended';
+import type { Talker } from '../probes/types';
 
 export interface ReassemblyLimits {
   /** Bytes kept of one response (banners --max-banner). */
@@ -29,7 +30,21 @@ export interface Finished { meta: AnyRecord; time: number | undefined; stream: S
 /** The scanner's bytes on one connection: from seq, joined while in order, at most SENT_KEEP. */
 interface SentBytes { seq: number; data: Uint8Array; whole: boolean }
 
-interface Conn { meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector; sent?: SentBytes }
+/** Conversations (trawl.7 CONVERSATIONS): which connections have one, and where their messages go. */
+export interface Conversations {
+  /** The talker of a new connection (from its first segment's record), or null when its probe sends nothing more. */
+  talker(meta: AnyRecord): Talker | null;
+  /** Sends `payload` on the connection of segment s, acknowledging the server's stream up to `next`
+   *  (its ISN + 1 + the contiguous bytes held). */
+  send(s: Segment, next: number, payload: Uint8Array): void;
+}
+
+interface Conn {
+  meta: AnyRecord; time: number | undefined; stream: Stream; end?: EndDetector; sent?: SentBytes;
+  /** The conversation while it may still send; null once done. A connection that has one is never
+   *  ended by its framing (EndDetector): its answer goes on after what looks like an end. */
+  talker?: Talker | null;
+}
 
 const U32 = 0x100000000;
 // ISNs remembered per (ip, port, sport): blast --attempts can open the same tuple again.
@@ -44,7 +59,7 @@ export class Reassembler {
   private clock = -Infinity;
   private bytes = 0;
 
-  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void) {}
+  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void, private talk: Conversations | null = null) {}
 
   get held(): { connections: number; bytes: number } { return { connections: this.conns.size, bytes: this.bytes }; }
 
@@ -144,6 +159,10 @@ export class Reassembler {
         this.finish(o.key, o.v, 'evicted');
       }
       c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent: this.takeSent(key, s.tuple) };
+      if (this.talk) {
+        c.talker = this.talk.talker(s.meta);
+        if (c.talker) this.counters.conversations++;
+      }
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
     this.conns.touch(key, c, this.clock);
@@ -153,12 +172,27 @@ export class Reassembler {
     this.counters.refused += st.refused - refused;
     if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
 
+    if (c.talker && st.contiguous > contig && !st.rst) this.converse(c, s, isn, contig);
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
-    else if (st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
+    else if (c.talker === undefined && st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
     this.bound();
     return true;
+  }
+
+  /** The stream of c grew from `from`: its talker reads the new bytes and may answer. */
+  private converse(c: Conn, s: Segment, isn: number, from: number): void {
+    const t = c.talker!, st = c.stream;
+    const out = t.push(st.slice(from, st.contiguous));
+    if (out) {
+      if (s.reply) { this.talk!.send(s, (isn + 1 + st.contiguous) % U32, out); this.counters.said++; }
+      else this.counters.unsaid++;
+    }
+    if (t.done) {
+      if (t.failed !== undefined) this.counters.talk_failed++;
+      c.talker = null;
+    }
   }
 
   // Over the byte bound: what was left alone longest goes first, a connection (written early,

@@ -1,14 +1,14 @@
-// The replies channel's writing end: catch's requests, sealed (shared/replies-auth.ts), to blast
+// The replies channel's writing end: catch's (and banners' conversations') requests, sealed (shared/replies-auth.ts), to blast
 // through a FIFO, never blocking the event loop. The FIFO is opened O_RDWR|O_NONBLOCK and
 // checked as private (shared/replies-fifo.ts), so opening never waits for a reader and a
 // missing reader is not an error. It is written in chunks of whole frames of at most PIPE_BUF
 // bytes, each write atomic, so several writers never interleave inside a frame; what the pipe
 // cannot take waits in a bounded buffer, and past its bound requests are dropped and counted.
 import * as fs from 'fs';
-import { FatalError } from '../exit';
-import { PIPE_BUF, replyLength, REPLY_MIN_FRAME } from '../replies';
-import { Sealer } from '../replies-auth';
-import { openRepliesFifo } from '../replies-fifo';
+import { FatalError } from './exit';
+import { PIPE_BUF, replyLength, REPLY_MIN_FRAME } from './replies';
+import { Sealer } from './replies-auth';
+import { openRepliesFifo } from './replies-fifo';
 
 export const PENDING_BYTES = 32768 * REPLY_MIN_FRAME;   // 3 MiB: 32768 requests waiting for blast
 

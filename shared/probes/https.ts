@@ -1,0 +1,80 @@
+// The HTTPS probe: a ClientHello offering only what shared/tls can finish (TLS 1.3, and TLS 1.2
+// with ECDHE and AEAD suites), then, once the server's flight is reassembled, our second flight
+// (Finished, and the HTTP request of the http probe as application data) as a function of the
+// scan key, the hello and that flight alone. banners computes it and asks blast to send it
+// (trawl.7 CONVERSATIONS); the server's response is decrypted with keys derived the same way
+// and parsed as HTTP.
+import { UsageError } from '../exit';
+import { clientSecrets } from '../tls/secrets';
+import { clientHello } from '../tls/hello';
+import { TlsClient } from '../tls/client';
+import { MAX_PROBE_LEN } from '../cookie';
+import { httpRequestText } from './http';
+import type { TlsProbeHello } from './tls';
+import { ascii, Probe, ProbeConfig, Talker } from './types';
+
+/** The secrets and the ClientHello the https probe sends under a scan key and server name. */
+export function httpsProbeHello(key: Uint8Array, sni?: string): TlsProbeHello {
+  const secrets = clientSecrets(key);
+  return { secrets, hello: clientHello(secrets, { sni }) };
+}
+
+/** The HTTP request sent inside TLS to `ip` (IPv6 in brackets, as the http probe writes it). */
+export function httpsRequest(cfg: ProbeConfig, ip: string): Uint8Array {
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  return ascii(httpRequestText(cfg).replace('{ip}', host));
+}
+
+/** Our side of one TLS connection: nothing until the server's flight is whole, then our second
+ *  flight once. Everything we send on a connection, the hello included, must stay within the
+ *  MAX_PROBE_LEN bytes the cookie check allows past our ISN. */
+export class TlsTalker implements Talker {
+  private client: TlsClient | null;
+  private said = false;
+  failed?: string;
+
+  constructor(private hello: TlsProbeHello, request: Uint8Array) {
+    this.client = new TlsClient({ secrets: hello.secrets, hello: hello.hello, request, limits: { maxAppData: 0 } });
+  }
+
+  get done(): boolean { return this.client === null; }
+
+  push(bytes: Uint8Array): Uint8Array | null {
+    const c = this.client;
+    if (!c) return null;
+    const r = c.push(bytes);
+    if (r.clientFlight) {
+      this.client = null;
+      this.said = true;
+      if (this.hello.hello.length + r.clientFlight.length > MAX_PROBE_LEN) {
+        this.failed = `our second flight of ${r.clientFlight.length} bytes passes the ${MAX_PROBE_LEN} bytes a connection may carry`;
+        return null;
+      }
+      return r.clientFlight;
+    }
+    if (r.stage === 'failed' || r.stage === 'closed' || r.noClientFlight !== undefined) {
+      this.failed = r.noClientFlight ?? r.error ?? 'the server closed before its flight ended';
+      this.client = null;
+    }
+    return null;
+  }
+
+  /** True once the second flight went out. */
+  get sent(): boolean { return this.said; }
+}
+
+export const httpsProbe: Probe = {
+  name: 'https',
+  slot: 10,
+  description: 'TLS 1.2/1.3 ClientHello from the scan key, then (banners --replies) our Finished and the http probe\'s request: the HTTPS response',
+  ports: [],
+  services: ['tls', 'http'],
+  payload(cfg: ProbeConfig) {
+    if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
+    return { before: httpsProbeHello(cfg.key, cfg.sni).hello };
+  },
+  converse(cfg: ProbeConfig, ip: string): Talker {
+    if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
+    return new TlsTalker(httpsProbeHello(cfg.key, cfg.sni), httpsRequest(cfg, ip));
+  },
+};
