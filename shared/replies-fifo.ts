@@ -25,8 +25,13 @@ export function openRepliesFifo(path: string): number {
   try { st = fs.lstatSync(path); } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FatalError(`${what}: ${errnoText(e)}`);
   }
-  if (!st) makeFifo(path, what);
-  else if (st.isSymbolicLink()) {
+  if (!st) {
+    // catch and banners may both create it at once: the one that loses the race opens the other's.
+    try { makeFifo(path, what); } catch (e) {
+      try { st = fs.lstatSync(path); } catch { throw e; }
+      if (!st.isFIFO()) throw e;
+    }
+  } else if (st.isSymbolicLink()) {
     throw new FatalError(`${what}: is a symbolic link, which trawl does not follow: give the FIFO's own path, or a new path (trawl creates the FIFO)`);
   } else if (!st.isFIFO()) {
     throw new FatalError(`${what}: not a FIFO: give a new path (trawl creates the FIFO) or an existing FIFO`);

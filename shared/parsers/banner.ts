@@ -56,13 +56,15 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   // chosen by the bytes its scanner sent, else by port, and the record says which (nmap_probe_from).
   const { probe, port, sent } = nmapChoice(rec, opts.probes);
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
-  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : probe === 'https' ? opts.https : undefined };
+  const https = probe === 'https' ? opts.https : undefined;
+  const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : https,
+    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY } : undefined };
   const found = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
   let { service } = found;
   const { fields } = found;
   // An answer to the https probe: the HTTP response inside, when the conversation got that far.
-  if (probe === 'https' && opts.https && service === 'tls') {
-    const inner = httpsResponse(data, opts.https, ctx);
+  if (https && service === 'tls') {
+    const inner = httpsResponse(data, https, ctx);
     if (inner) { service = 'https'; Object.assign(fields, inner); }
   }
   const out: AnyRecord = { type: 'banner' };
@@ -106,8 +108,8 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
  *  decrypted) and tls_app_error when the records after the flight did not decrypt; undefined
  *  when there is no application data. */
 function httpsResponse(data: Uint8Array, tls: NonNullable<ParseContext['tls']>, ctx: ParseContext): Fields | undefined {
-  const maxAppData = ctx.maxBody ?? DEFAULT_MAX_BODY;
-  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData } }, data);
+  // TLS 1.3: the tls parser read it all already (it decrypts the flight for the certificates).
+  const r = ctx.app!.read ?? readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx.app!.maxAppData } }, data);
   if (r.appDataLength === 0) return undefined;
   const f = parseAll(http, r.appData, ctx);
   f.tls_app_data_len = r.appDataLength;

@@ -67,7 +67,7 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
   const chain: Uint8Array[] = [];
   handshake(Buffer.concat(hs), f, cut, chain);
   if (f.tls_version === 'TLSv1.3' && !f.tls_hello_retry) {
-    if (ctx?.tls) decrypt13(b, ctx.tls, f, chain);
+    if (ctx?.tls) decrypt13(b, ctx.tls, f, chain, ctx);
     if (!chain.length) f.tls_cert_encrypted = true;
   }
   if (chain.length) chainFields(chain, f);
@@ -75,8 +75,9 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
 }
 
 /** TLS 1.3: the server's flight decrypted with the keys our ClientHello's key share gives (shared/tls). */
-function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[]): void {
-  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: 0, maxCerts: MAX_CERTS } }, b);
+function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[], ctx?: ParseContext): void {
+  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx?.app?.maxAppData ?? 0, maxCerts: MAX_CERTS } }, b);
+  if (ctx?.app) ctx.app.read = r;
   if (r.certificates.length) {
     chain.push(...r.certificates);
     f.tls_decrypted = true;

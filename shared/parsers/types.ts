@@ -1,4 +1,5 @@
 // The one shape of a protocol parser: a cheap detect() and a bounded, resumable session that never throws.
+import type { TlsResult } from '../tls/client';
 import type { ClientSecrets } from '../tls/secrets';
 
 /** A field's value: a list only where one record holds several of a thing (a certificate chain, headers). */
@@ -10,6 +11,10 @@ export type Fields = Record<string, FieldValue>;
 export interface ParseContext {
   /** The secrets and ClientHello of the tls probe that drew this answer (banners --key-file): TLS 1.3 is decrypted. */
   tls?: { secrets: ClientSecrets; hello: Uint8Array };
+  /** An answer to the https probe: the tls parser keeps up to maxAppData bytes of what follows
+   *  the handshake and leaves its whole read of the stream in `read`, so banners parses the HTTP
+   *  inside without computing the handshake again. */
+  app?: { maxAppData: number; read?: TlsResult };
   /** Bytes of a decoded body kept (HTTP bodies after chunking and compression): banners --max-banner. */
   maxBody?: number;
 }
