@@ -105,7 +105,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0,
       trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
-      slotForPort: plan.slotForPort, allowSpecial: opts['allow-special'], onFailure: stop,
+      slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
     }, replies, report, timer);
     for (const p of opts.replies as string[]) replies!.open(p);
 

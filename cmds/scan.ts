@@ -238,7 +238,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
         // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
         // A probe that converses (https) needs banners to write its second message to blast.
-        const talks = withReplies && ((opts.probe ?? []) as string[]).some((v) => PROBES.some((p) => p.converse && v.split(':').pop() === p.name));
+        const talks = withReplies && ((opts.probe ?? []) as string[]).some((v) => PROBES.some((p) => p.converse && v.split(':').pop()!.split(',').includes(p.name)));
         const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
           '--max-banner', String(opts['max-banner']),
           ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : [])];

@@ -101,6 +101,26 @@ test('--pcap: one valid SYN per target, cookie ISN and keyed source port with th
   assert.is(seen.size, 80, 'every target exactly once');
 });
 
+test('--pcap with --probe 443:tls,https: one SYN per probe on 443, each from the keyed port of its slot; one on other ports', () => {
+  const pcap = path.join(dir, 'multi.pcap');
+  const input = targets(20, 443) + targets(20, 80, 20);
+  const r = trawl([...base, '--pcap', pcap, '-q', '--probe', '443:tls,https'], input);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const by = new Map<string, number[]>();
+  for (const f of readPcap(pcap)) {
+    const s = checkSyn(f.data);
+    const sa = ip4(s.src), da = ip4(s.dst);
+    assert.is(s.seq, isn(key, sa, da, s.sport, s.dport));
+    const slot = [1, 2, 10].find((k) => sourcePort(key, sa, da, s.dport, k, 32768, 61000 - 32768 + 1) === s.sport);
+    assert.ok(slot !== undefined, `the source port of ${s.dst}:${s.dport} carries a probe slot`);
+    const k = `${s.dst}:${s.dport}`;
+    by.set(k, [...(by.get(k) ?? []), slot!]);
+  }
+  assert.is(by.size, 40, 'every target');
+  for (const [k, slots] of by) assert.equal(slots.sort((a, b) => a - b), k.endsWith(':443') ? [2, 10] : [1], k);
+});
+
 test('--syn-options and --ttl shape the SYN', () => {
   const layouts: Record<string, number[]> = { windows: [2, 1, 3, 1, 1, 4], bsd: [2, 1, 3, 4, 8], none: [] };
   for (const [name, kinds] of Object.entries(layouts)) {

@@ -325,7 +325,7 @@ test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloR
   assert.is(by.get(4430).cert_subject_cn, 'old-tls.trawl-test.example', 'TLS 1.0: the certificate in clear');
 });
 
-test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'s, over IPv4 and IPv6; a TLS 1.0 server still gives its certificate', () => {
+test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'s, over IPv4 and IPv6; tls and https on one port; a TLS 1.0 server still gives its certificate', () => {
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   counter(tb.targetNs, 'pbnr', 'kernel_rst');
@@ -333,7 +333,7 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
   fs.writeFileSync(log, '');
   const ips = ['198.18.7.1', '2001:db8:1::71'];
   // 4430 (openssl s_server, TLS 1.0 only) is up since the tls probe's test.
-  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p 443,8443,4430 --probe 443,8443,4430:https --banners -i ${tb.scanIf} ` +
+  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p 443,8443,4430 --probe 443:tls,https --probe 8443,4430:https --banners -i ${tb.scanIf} ` +
     `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 1000 --cooldown 3 --seed 9 -q --no-service-probes`);
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
@@ -341,7 +341,7 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
   for (const ip of ips) {
     for (const [port, version] of [[443, 'TLSv1.3'], [8443, 'TLSv1.2']] as const) {
       const where = `${ip}:${port}`;
-      const mine = banners.filter((b) => b.ip === ip && b.port === port);
+      const mine = banners.filter((b) => b.ip === ip && b.port === port && b.probe === 'https');
       assert.is(mine.length, 1, where);
       const b = mine[0];
       assert.is(b.service, 'https', where);
@@ -360,6 +360,12 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
       assert.is(b.http_body_sha256, want, `${where}: body`);
       assert.is(b.end, 'fin', `${where}: the server closed (Connection: close), blast reset`);
     }
+    // 443:tls,https: a second connection on 443, the tls probe's, with the certificate alone.
+    const cert = banners.filter((b) => b.ip === ip && b.port === 443 && b.probe === 'tls');
+    assert.is(cert.length, 1, `${ip}:443 tls`);
+    assert.is(cert[0].service, 'tls');
+    assert.is(cert[0].cert_subject_cn, 'trawl-test.example');
+    assert.is(cert[0].http_status, undefined);
     const old = banners.find((b) => b.ip === ip && b.port === 4430);
     if (old) {
       // Our https hello offers TLS 1.2 and 1.3 only: a TLS 1.0 server refuses it with an alert.

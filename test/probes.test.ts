@@ -13,6 +13,7 @@ import {
   renderPayload, maxPayloadLength, buildPayload,
 } from '../shared/probes';
 import { httpRequestText } from '../shared/probes/http';
+import { checkProbeSpec, probeNames } from '../shared/probes/options';
 import { RDP_REQUEST } from '../shared/probes/rdp';
 import { smbNegotiate, SMB_DIALECTS } from '../shared/probes/smb';
 import { startupMessage } from '../shared/probes/postgres';
@@ -194,6 +195,20 @@ test('plan: defaults by port, payloads for every slot in use', () => {
     assert.is(plan.nameOfSlot(slot), defaultProbeForPort(port).name);
   }
   assert.throws(() => plan.payload(12), /not in use/);
+});
+
+test('plan: several probes on a port, first one first; a list for every port; a name twice refused', () => {
+  const plan = buildProbePlan(parseArgs(info, ['--probe', '443,8443:tls,https', '--probe', '8080:http,tls']), KEY);
+  assert.equal(plan.slotsForPort(443), [2, 10]);
+  assert.equal(plan.slotsForPort(8080), [1, 2]);
+  assert.is(plan.slotForPort(8080), 1);
+  assert.equal(plan.slotsForPort(80), [1]);
+  assert.ok(plan.probesInUse().some((p) => p.name === 'https'));
+  const every = buildProbePlan(parseArgs(info, ['--probe', 'null,http']), KEY);
+  assert.equal(every.slotsForPort(22), [0, 1]);
+  assert.equal(every.probesInUse().map((p) => p.name), ['null', 'http']);
+  assert.is(checkProbeSpec(probeNames, '443:tls,tls'), "'443:tls,tls' names a probe twice");
+  assert.is(checkProbeSpec(probeNames, '443:tls,gopher'), "unknown probe 'gopher' (one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, user)");
 });
 
 test('plan: --probe NAME forces one probe, PORTS:NAME maps ports over it', () => {

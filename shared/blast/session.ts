@@ -40,6 +40,8 @@ export interface SessionConfig {
   lingerMs: number;
   probes: ProbeInUse[];
   slotForPort: (port: number) => number;
+  /** Every probe's slot on a port (several: one SYN, one connection, each); absent: slotForPort's alone. */
+  slotsForPort?: (port: number) => number[];
   allowSpecial: boolean;          // send to 0.0.0.0/8, loopback, multicast, broadcast too
   onFailure: () => void;          // the sender failed (a full disk): stop the input
 }
@@ -59,6 +61,8 @@ export class BlastSession implements TargetSink {
   private sinceYield = 0;
   private parsed = newParsedTarget();
   private slotOf = new Uint8Array(65536);
+  // The ports with more than one probe: their other slots (rare: --probe PORTS:A,B).
+  private moreSlots = new Map<number, number[]>();
   // Families whose source and next hop are set up (4 and 6), and the setup under way.
   private ready = new Set<number>();
   private starting: Promise<void> | null = null;
@@ -72,6 +76,9 @@ export class BlastSession implements TargetSink {
     readonly timer: RstTimer | null = null) {
     this.allowSpecial = cfg.allowSpecial;
     for (let p = 0; p < 65536; p++) this.slotOf[p] = cfg.sportCount < SLOTS ? 0 : cfg.slotForPort(p);
+    if (cfg.slotsForPort && cfg.sportCount >= SLOTS) {
+      for (let p = 0; p < 65536; p++) { const all = cfg.slotsForPort(p); if (all.length > 1) this.moreSlots.set(p, all.slice(1)); }
+    }
   }
 
   /** The bytes of the probe sent on slot to daddr, or daddr6 when IPv6 (the sender inserts the
@@ -152,8 +159,19 @@ export class BlastSession implements TargetSink {
     const i = index >= 0 ? index : this.count;
     this.count++;
     const e = this.engine;
-    if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, () => this.engine!.push(ip, port, this.slotOf[port], i));
-    return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
+    const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const push = more ? () => this.pushEach(more, (slot) => this.engine!.push(ip, port, slot, i), this.engine!.push(ip, port, this.slotOf[port], i))
+      : () => this.engine!.push(ip, port, this.slotOf[port], i);
+    if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, push);
+    return this.yieldNow(push());
+  }
+
+  /** After the first SYN of a target (its push's result), one per other slot, each in turn
+   *  waiting for room in the ring. */
+  private pushEach(slots: number[], push: (slot: number) => Promise<void> | undefined, first: Promise<void> | undefined): Promise<void> | undefined {
+    let wait = first;
+    for (const slot of slots) wait = wait ? wait.then(() => push(slot)) : push(slot);
+    return wait;
   }
 
   // Every IPv6 target ends here (addr is reused by the caller: the ring copies it).
@@ -162,9 +180,14 @@ export class BlastSession implements TargetSink {
     this.count++;
     this.v6++;
     const e = this.engine;
-    if (!e || !this.ready.has(6)) {
+    const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    if (!e || !this.ready.has(6) || more) {
+      // A copy: the caller reuses addr, and the first SYN (or the others) may wait.
       const copy = addr.slice(0, 16);
-      return this.first({ family: 6, ip: formatIPv6(ipv6FromBytes(copy)) }, () => this.engine!.push6(copy, 0, port, this.slotOf[port], i));
+      const push = () => (more ? this.pushEach(more, (slot) => this.engine!.push6(copy, 0, port, slot, i), this.engine!.push6(copy, 0, port, this.slotOf[port], i))
+        : this.engine!.push6(copy, 0, port, this.slotOf[port], i));
+      if (!e || !this.ready.has(6)) return this.first({ family: 6, ip: formatIPv6(ipv6FromBytes(copy)) }, push);
+      return this.yieldNow(push());
     }
     return this.yieldNow(e.push6(addr, 0, port, this.slotOf[port], i));
   }

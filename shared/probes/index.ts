@@ -53,7 +53,10 @@ export function maxPayloadLength(p: ProbePayload): number {
 export interface ProbeInUse { slot: number; name: string; payload: ProbePayload }
 
 export interface ProbePlan {
+  /** The slot of the port's first probe. */
   slotForPort(port: number): number;
+  /** Every probe's slot on the port, the first one first (--probe PORTS:A,B: one connection each). */
+  slotsForPort(port: number): number[];
   /** The template of a slot in use; throws for a slot the plan never assigns. */
   payload(slot: number): ProbePayload;
   nameOfSlot(slot: number): string | undefined;
@@ -68,26 +71,28 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
   const specs: string[] = opts.probe ?? [];
   const file: string | undefined = opts['probe-file'] || undefined;
 
-  let forced: string | undefined;
-  const mapped = new Map<number, string>();
+  // Probe names: every port's (forced), and by port (mapped); a list means one connection each.
+  let forced: string[] | undefined;
+  const mapped = new Map<number, string[]>();
   for (const s of specs) {
     const c = s.lastIndexOf(':');
     if (c < 0) {
-      if (forced !== undefined && forced !== s) {
-        throw new UsageError(`--probe ${forced} and --probe ${s} both claim every port; map ports with --probe PORTS:NAME`);
+      if (forced !== undefined && forced.join(',') !== s) {
+        throw new UsageError(`--probe ${forced.join(',')} and --probe ${s} both claim every port; map ports with --probe PORTS:NAME`);
       }
-      forced = s;
+      forced = s.split(',');
       continue;
     }
     const ports = parsePortList(s.slice(0, c));
     if (typeof ports === 'string') throw new UsageError(`option --probe: ${ports}`);
-    for (const p of ports) mapped.set(p, s.slice(c + 1));
+    for (const p of ports) mapped.set(p, s.slice(c + 1).split(','));
   }
-  const usesUser = forced === USER_NAME || [...mapped.values()].includes(USER_NAME);
+  const all = [...(forced ?? []), ...[...mapped.values()].flat()];
+  const usesUser = all.includes(USER_NAME);
   if (usesUser && !file) throw new UsageError('--probe user needs --probe-file FILE');
   if (file && !usesUser) {
-    if (forced !== undefined) throw new UsageError(`--probe-file is unused: --probe ${forced} covers every port (add --probe PORTS:user)`);
-    forced = USER_NAME;   // a probe file alone means: send it everywhere
+    if (forced !== undefined) throw new UsageError(`--probe-file is unused: --probe ${forced.join(',')} covers every port (add --probe PORTS:user)`);
+    forced = [USER_NAME];   // a probe file alone means: send it everywhere
   }
 
   const templates = new Map<number, ProbePayload>();
@@ -102,15 +107,17 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
     const t = buildPayload(p, cfg);
     templates.set(p.slot, t); names.set(p.slot, p.name);
   };
-  if (forced !== undefined) add(forced);
+  if (forced !== undefined) forced.forEach(add);
   else for (const p of PROBES) if (p === nullProbe || p.ports.length) add(p.name);
-  for (const n of mapped.values()) add(n);
+  for (const n of mapped.values()) n.forEach(add);
 
   const slotOf = (name: string) => (name === USER_NAME ? USER_SLOT : byName.get(name)!.slot);
-  const forcedSlot = forced === undefined ? undefined : slotOf(forced);
-  const mappedSlot = new Map<number, number>([...mapped].map(([port, n]) => [port, slotOf(n)]));
+  const forcedSlots = forced?.map(slotOf);
+  const mappedSlots = new Map<number, number[]>([...mapped].map(([port, n]) => [port, n.map(slotOf)]));
+  const slotsForPort = (port: number) => mappedSlots.get(port) ?? forcedSlots ?? [defaultProbeForPort(port).slot];
   return {
-    slotForPort: (port) => mappedSlot.get(port) ?? forcedSlot ?? defaultProbeForPort(port).slot,
+    slotForPort: (port) => slotsForPort(port)[0],
+    slotsForPort,
     payload: (slot) => {
       const t = templates.get(slot);
       if (!t) throw new Error(`probe slot ${slot} is not in use`);

@@ -11,11 +11,13 @@ export const DEFAULT_USER_AGENT = `trawl/${VERSION}`;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;   // RFC 9110 token: methods and header names
 
-/** Checks one --probe value: NAME, or PORTS:NAME with PORTS like 80,8000-8100. */
+/** Checks one --probe value: NAMES, or PORTS:NAMES with PORTS like 80,8000-8100 and NAMES one
+ *  probe or several, comma separated (each its own connection). */
 export function checkProbeSpec(names: readonly string[], v: string): string | undefined {
   const c = v.lastIndexOf(':');
-  const name = c < 0 ? v : v.slice(c + 1);
-  if (!names.includes(name)) return `unknown probe '${name}' (one of ${names.join(', ')})`;
+  const list = (c < 0 ? v : v.slice(c + 1)).split(',');
+  for (const name of list) if (!names.includes(name)) return `unknown probe '${name}' (one of ${names.join(', ')})`;
+  if (new Set(list).size !== list.length) return `'${v}' names a probe twice`;
   if (c >= 0) { const e = parsePortList(v.slice(0, c)); if (typeof e === 'string') return e; }
   return undefined;
 }
@@ -38,8 +40,8 @@ export function checkHttpHeader(h: string): string | undefined {
 export const probeNames: readonly string[] = [...PROBES.map((p) => p.name), USER_NAME];
 
 export const PROBE_OPTIONS: OptionSpec[] = [
-  { name: 'probe', type: 'list', arg: '[PORTS:]NAME', check: (v: string) => checkProbeSpec(probeNames, v),
-    help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); default: by port (trawl-probes(7))' },
+  { name: 'probe', type: 'list', arg: '[PORTS:]NAME[,NAME...]', check: (v: string) => checkProbeSpec(probeNames, v),
+    help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); several names: one connection each (443:tls,https); default: by port (trawl-probes(7))' },
   { name: 'probe-file', type: 'string', arg: 'FILE',
     help: 'the "user" probe: raw bytes, or the #trawl-probe text form with \\xNN escapes and {ip}' },
   { name: 'http-method', type: 'string', arg: 'METHOD', default: 'GET',
