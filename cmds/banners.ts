@@ -25,6 +25,7 @@ import { bannerRecord } from '../shared/reassembly/record';
 import { ReplyTalk } from '../shared/reassembly/talk';
 import { RepliesOut } from '../shared/replies-out';
 import { httpsProbeHello } from '../shared/probes/https';
+import { starttlsProbeHello } from '../shared/probes/starttls';
 import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
 import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 
@@ -81,6 +82,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const key = opts['key-file'] ? readKeyFile(opts['key-file']) : undefined;
     const tls: TlsProbeHello | undefined = key ? tlsProbeHello(key, opts.sni || undefined) : undefined;
     const https: TlsProbeHello | undefined = key ? httpsProbeHello(key, opts.sni || undefined) : undefined;
+    const starttls: TlsProbeHello | undefined = key ? starttlsProbeHello(key, opts.sni || undefined) : undefined;
     const repliesOut = opts.replies ? new RepliesOut(opts.replies, key!) : null;
     const talk = repliesOut ? new ReplyTalk(probeConfig(opts, key), repliesOut, Math.round(opts['rst-idle'] * 1000)) : null;
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
@@ -117,7 +119,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, maxBody: limits.maxBanner });
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, starttls, maxBody: limits.maxBanner });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
       const svc = out.service as string;

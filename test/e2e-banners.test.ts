@@ -387,6 +387,61 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
   assert.is(open, '', 'no connection left open');
 });
 
+test('the starttls probe: exim, dovecot (IMAP, POP3) and vsftpd give the certificate they are configured with after STARTTLS, STLS, AUTH TLS', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  const fp = spawnSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', path.join(dir, 'srv', 'mail.crt')], { encoding: 'utf8' });
+  const want = /Fingerprint=([0-9A-F:]+)/.exec(fp.stdout)![1].replace(/:/g, '').toLowerCase();
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.7.2 2001:db8:1::72 -p 21,25,110,143 --probe starttls --banners -i ${tb.scanIf} ` +
+    `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 1000 --cooldown 3 --seed 10 -q --no-service-probes`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const banners = lines(r.stdout).filter((x) => x.type === 'banner');
+  for (const ip of ['198.18.7.2', '2001:db8:1::72']) {
+    for (const [port, service] of [[21, 'ftp'], [25, 'smtp'], [110, 'pop3'], [143, 'imap']] as const) {
+      const where = `${ip}:${port}`;
+      const b = banners.find((x) => x.ip === ip && x.port === port);
+      assert.ok(b, `${where}: a banner`);
+      assert.is(b.probe, 'starttls', where);
+      assert.is(b.service, service, where);
+      assert.is(b.tls_starttls, 'ok', `${where}: ${b.tls_starttls}`);
+      assert.is(b.cert_sha256, want, `${where}: the certificate the server is configured with`);
+      assert.is(b.cert_subject_cn, 'mail.trawl-test.example', where);
+    }
+  }
+});
+
+test('the ssh probe: sshd\'s KEXINIT lists and HASSH equal what OpenSSH\'s own client read from the same server', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.7.3 2001:db8:1::73 -p 22 --probe 22:ssh --banners -i ${tb.scanIf} ` +
+    `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 1000 --cooldown 3 --seed 11 -q`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  // The reference: ssh -vvv prints the server's proposal as it parsed it.
+  const ref = inNs(tb.scanNs, 'ssh -vvv -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 nobody@198.18.7.3 true');
+  const at = ref.stderr.indexOf('peer server KEXINIT proposal');
+  assert.ok(at >= 0, ref.stderr);
+  const get = (what: string) => new RegExp(`debug2: ${what}: (.*)`).exec(ref.stderr.slice(at))![1].trim();
+  const want = { kex: get('KEX algorithms'), host: get('host key algorithms'), stoc: get('ciphers stoc'), mac: get('MACs stoc'), comp: get('compression stoc') };
+  const hassh = crypto.createHash('md5').update([want.kex, want.stoc, want.mac, want.comp].join(';')).digest('hex');
+  for (const ip of ['198.18.7.3', '2001:db8:1::73']) {
+    const b = lines(r.stdout).find((x) => x.type === 'banner' && x.ip === ip && x.port === 22);
+    assert.ok(b, `${ip}: a banner`);
+    assert.is(b.probe, 'ssh');
+    assert.is(b.service, 'ssh');
+    assert.is(b.ssh_software, `OpenSSH_${v.OPENSSH_VERSION}`);
+    assert.is(b.ssh_kex, want.kex, `${ip}: kex`);
+    assert.is(b.ssh_host_key, want.host, `${ip}: host key algorithms`);
+    assert.is(b.ssh_ciphers, want.stoc);
+    assert.is(b.ssh_macs, want.mac);
+    assert.is(b.ssh_compression, want.comp);
+    assert.is(b.ssh_hassh_server, hassh, `${ip}: HASSH`);
+    assert.is(b.end, 'complete', 'the banner ends with the KEXINIT');
+    assert.is(b.product, 'OpenSSH', 'nmap\'s rules still name it');
+  }
+});
+
 // postgresql and mosquitto are not in every machine's package list: run when installed.
 const havePgMqtt = fs.existsSync('/usr/sbin/mosquitto') && spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0;
 

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tls from 'tls';
 import { Duplex, PassThrough } from 'stream';
-import { fixture } from './tls-node-server';
+import { fixture, settle } from './tls-node-server';
 import { lines, ROOT } from './helpers';
 import { writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
@@ -21,6 +21,8 @@ import { Opener } from '../shared/replies-auth';
 import { decodeReply, frameAt, REPLY_ACK_PAYLOAD, REPLY_F_TS } from '../shared/replies';
 import { httpsProbe, httpsProbeHello } from '../shared/probes/https';
 import { formatIPv4 } from '../shared/ipv4';
+import { Finished, Reassembler } from '../shared/reassembly/table';
+import { readSegment, Segment } from '../shared/reassembly/segment';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
 const OUR_ISN = 0x12345678, SERVER_ISN = 0xfffff000;   // the server's wraps past 2^32 in the response
@@ -28,14 +30,6 @@ const TSVAL = 5000, STAMP = 424242;                       // the server's TSval;
 const PAGE = '<html><head><title>inside TLS</title></head><body>hello</body></html>';
 const REPLY = Buffer.from(`HTTP/1.1 200 OK\r\nServer: test-tls/1.0\r\nContent-Type: text/html\r\nContent-Length: ${PAGE.length}\r\nConnection: close\r\n\r\n${PAGE}`);
 
-const tick = () => new Promise((r) => setImmediate(r));
-async function settle(out: Buffer[]): Promise<Buffer> {
-  let n = -1;
-  for (let i = 0; i < 200 && n !== out.length; i++) { n = out.length; for (let j = 0; j < 5; j++) await tick(); }
-  const b = Buffer.concat(out);
-  out.length = 0;
-  return b;
-}
 
 interface Case { ip: string; ourIp: string; cert: 'ec' | 'rsa'; tls: tls.SecureContextOptions; ts?: boolean }
 
@@ -173,5 +167,17 @@ for (const [name, c, version, cipher] of CASES) {
     assert.is(b.tls_alert_level, undefined, 'no protected record read as a clear alert');
   });
 }
+
+test('with conversations on, a connection whose probe does not converse still ends by its framing (a greeting)', () => {
+  const done: Finished[] = [];
+  const talk = { talker: () => null, send: () => { throw new Error('nothing to send'); } };
+  const r = new Reassembler({ maxBanner: 1 << 20, maxConnections: 16, maxBytes: 1 << 24, idleUs: 5e6 }, (f) => done.push(f), talk);
+  const seg = readSegment({ type: 'segment', ip: '198.18.0.9', port: 22, sport: 40002, probe: 'null', seq: 1001, offset: 0, len: 21,
+    flags: 'PA', data: Buffer.from('SSH-2.0-OpenSSH_9.2\r\n').toString('base64'), time_us: 1 });
+  assert.ok(typeof seg !== 'string');
+  r.segment(seg as Segment);
+  assert.is(done.length, 1);
+  assert.is(done[0].end, 'complete');
+});
 
 test.run();

@@ -5,7 +5,7 @@
 #   test/servers.sh down NS DIR               stop them (by the pids recorded in DIR)
 #
 # SERVICE: nginx (80; 443 TLS 1.2-1.3 and 8443 TLS 1.2 only, self-signed certificate made here), sshd (22, host key made
-# here), vsftpd (21), exim (25), redis (6379), memcached (11211), dovecot (110, 143); and, only
+# here), vsftpd (21, AUTH TLS), exim (25, STARTTLS), redis (6379), memcached (11211), dovecot (110 STLS, 143 STARTTLS; the mail and FTP servers share a self-signed mail.trawl-test.example certificate made here); and, only
 # when named (their packages are not in every test machine's list): postgres (5432, a cluster
 # made here by initdb) and mosquitto (1883, anonymous clients allowed); and openssl: s_server
 # speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-384 only (4432: the tls
@@ -120,6 +120,7 @@ CONF
 
 up_vsftpd() {
   mkdir -p "$dir/vsftpd-empty"
+  mail_cert
   cat >"$dir/vsftpd.conf" <<CONF
 listen=NO
 listen_ipv6=YES
@@ -133,16 +134,30 @@ secure_chroot_dir=$dir/vsftpd-empty
 xferlog_enable=NO
 vsftpd_log_file=$dir/vsftpd.log
 pam_service_name=vsftpd
+ssl_enable=YES
+rsa_cert_file=$dir/mail.crt
+rsa_private_key_file=$dir/mail.key
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
 CONF
   start vsftpd /usr/sbin/vsftpd "$dir/vsftpd.conf"
   wait_port 21 vsftpd
   echo "VSFTPD_VERSION=$(upstream vsftpd)"
 }
 
+# The mail and FTP servers' certificate (STARTTLS), made once per DIR; readable by exim's user.
+mail_cert() {
+  [ -f "$dir/mail.crt" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mail.trawl-test.example" \
+    -addext "subjectAltName=DNS:mail.trawl-test.example" -keyout "$dir/mail.key" -out "$dir/mail.crt" 2>/dev/null
+  chgrp Debian-exim "$dir/mail.key" 2>/dev/null && chmod 640 "$dir/mail.key" || true
+}
+
 up_exim() {
   # Exim writes its spool and logs as its own user.
   mkdir -p "$dir/exim-spool" "$dir/exim-log"
   chown Debian-exim:Debian-exim "$dir/exim-spool" "$dir/exim-log"
+  mail_cert
   cat >"$dir/exim.conf" <<CONF
 primary_hostname = mx.trawl-test.example
 exim_user = Debian-exim
@@ -152,7 +167,9 @@ daemon_smtp_ports = 25
 smtp_accept_max = 0
 smtp_connect_backlog = 4096
 host_lookup =
-tls_advertise_hosts =
+tls_advertise_hosts = *
+tls_certificate = $dir/mail.crt
+tls_privatekey = $dir/mail.key
 spool_directory = $dir/exim-spool
 log_file_path = $dir/exim-log/%s.log
 keep_environment =
@@ -182,12 +199,15 @@ up_memcached() {
 
 up_dovecot() {
   mkdir -p "$dir/dovecot-run" "$dir/dovecot-state"
+  mail_cert
   cat >"$dir/dovecot.conf" <<CONF
 base_dir = $dir/dovecot-run
 state_dir = $dir/dovecot-state
 protocols = imap pop3
 listen = *, ::
-ssl = no
+ssl = yes
+ssl_cert = <$dir/mail.crt
+ssl_key = <$dir/mail.key
 log_path = $dir/dovecot.log
 default_internal_user = dovecot
 default_login_user = dovenull

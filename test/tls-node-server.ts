@@ -37,7 +37,8 @@ export function fixture(kind: 'ec' | 'rsa'): { key: string; cert: string } {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function settle(out: Buffer[]): Promise<Buffer> {
+/** What the server wrote, once it stops writing (and the list emptied for the next wait). */
+export async function settle(out: Buffer[]): Promise<Buffer> {
   // OpenSSL answers within a few event-loop turns; wait until the output stops growing.
   let n = -1;
   for (let i = 0; i < 200 && n !== out.length; i++) { n = out.length; for (let j = 0; j < 5; j++) await tick(); }

@@ -4,6 +4,8 @@ import { PARSERS, identify } from './index';
 import { Fields, ParseContext, parseAll } from './types';
 import { http, DEFAULT_MAX_BODY } from './http';
 import { readTls } from '../tls/client';
+import { parseTls } from './tls';
+import { StarttlsTalker } from '../probes/starttls';
 import { cleanString } from './text';
 import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
@@ -20,6 +22,8 @@ export interface EnrichOptions {
   /** The https probe's secrets and ClientHello (banners --key-file): its banners are decrypted
    *  whole, the flight and the HTTP response after it. */
   https?: ParseContext['tls'];
+  /** The starttls probe's secrets and ClientHello (banners --key-file): the TLS after the go-ahead is read as tls's. */
+  starttls?: ParseContext['tls'];
   /** Bytes of a decoded body kept (banners --max-banner). */
   maxBody?: number;
 }
@@ -59,9 +63,12 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   const https = probe === 'https' ? opts.https : undefined;
   const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : https,
     app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY } : undefined };
-  const found = identify(data, probe ?? 'null', port, opts.previewBytes, ctx);
+  // An answer to the starttls probe: the text conversation, then (after the go-ahead) TLS.
+  const split = rec.probe === 'starttls' ? starttlsSplit(data, port) : undefined;
+  const found = identify(split ? split.text : data, probe ?? 'null', port, opts.previewBytes, ctx);
   let { service } = found;
   const { fields } = found;
+  if (split) Object.assign(fields, starttlsFields(split, opts.starttls, ctx));
   // An answer to the https probe: the HTTP response inside, when the conversation got that far.
   if (https && service === 'tls') {
     const inner = httpsResponse(data, https, ctx);
@@ -85,7 +92,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   let nmap: ServiceFields | null = null;
   if (opts.probes) {
     const t0 = opts.cost ? process.hrtime.bigint() : 0n;
-    const m = opts.probes.match(data, probe, port, sent);
+    const m = opts.probes.match(split ? split.text : data, probe, port, sent);
     if (opts.cost) opts.cost.nmapNs += Number(process.hrtime.bigint() - t0);
     if (m) {
       const { schema, rest } = fromNmap(m);
@@ -117,13 +124,31 @@ function httpsResponse(data: Uint8Array, tls: NonNullable<ParseContext['tls']>, 
   return f;
 }
 
+/** The text of a starttls banner and its TLS bytes, split where the server's go-ahead ended. */
+interface StarttlsSplit { text: Uint8Array; tls: Uint8Array; failed?: string }
+
+function starttlsSplit(data: Uint8Array, port: number): StarttlsSplit {
+  const t = new StarttlsTalker(null, port);
+  t.push(data);
+  if (t.tlsAt === undefined) return { text: data, tls: data.subarray(data.length), failed: t.failed };
+  return { text: data.subarray(0, t.tlsAt), tls: data.subarray(t.tlsAt) };
+}
+
+/** The TLS fields of a starttls banner (the tls parser's, on the bytes after the go-ahead; TLS 1.3
+ *  decrypted when banners has the key), with tls_starttls saying how far it got. */
+function starttlsFields(split: StarttlsSplit, tls: ParseContext['tls'], ctx: ParseContext): Fields {
+  if (!split.tls.length) return { tls_starttls: split.failed !== undefined ? `failed: ${cleanString(split.failed)}` : 'no go-ahead' };
+  return { ...parseTls(split.tls, { ...ctx, tls }), tls_starttls: 'ok' };
+}
+
 /**
  * What chooses a banner's nmap probes (ServiceProbes.chain): its trawl probe; when that is null,
  * the nmap probe its scanner's first bytes were (sent_data, joined by banners from catch's
  * `sent` records), if any.
  */
 export function nmapChoice(rec: AnyRecord, probes: ServiceProbes | null | undefined): { probe: string | null; port: number; sent: string | null } {
-  const probe = typeof rec.probe === 'string' ? rec.probe : null;
+  // A starttls banner starts as the server's greeting: nmap's NULL probe is the one that saw it.
+  const probe = rec.probe === 'starttls' ? 'null' : typeof rec.probe === 'string' ? rec.probe : null;
   const port = typeof rec.port === 'number' ? rec.port : 0;
   let sent: string | null = null;
   if (probe === null && probes && typeof rec.sent_data === 'string' && rec.sent_data !== '') {

@@ -1,5 +1,13 @@
-// SSH identification string (RFC 4253 4.2): "SSH-protoversion-softwareversion SP comments", maybe after other lines.
-import { Fields, Parser, agreesWith } from './types';
+// SSH identification string (RFC 4253 4.2): "SSH-protoversion-softwareversion SP comments", maybe after other lines;
+// and, when our ssh probe sent a client identification first, the server's KEXINIT after it (RFC 4253
+// 7.1), in clear: its algorithm lists and the HASSH server fingerprint (salesforce/hassh:
+// md5 of "kex;encryption s2c;mac s2c;compression s2c").
+//
+// packet:  uint32 packet_length | byte padding_length | payload | padding      (no MAC before NEWKEYS)
+// KEXINIT: byte 20 | cookie[16] | 10 name-lists (uint32 length | ASCII, comma separated)
+//          | boolean first_kex_packet_follows | uint32 0
+import { createHash } from 'crypto';
+import { BufferedSession, Fields, Parser, agreesWith } from './types';
 import { clean, latin1, lineSession, put } from './text';
 
 function derive(lines: Uint8Array[]): Fields {
@@ -26,15 +34,66 @@ function derive(lines: Uint8Array[]): Fields {
   return f;
 }
 
+const MAX_PACKET = 35000;   // RFC 4253 6.1: what every implementation must take
+const MAX_PRE_LINES = 16, MAX_LINE = 1024;
+const LISTS = ['kex', 'host_key', 'ciphers_c2s', 'ciphers', 'macs_c2s', 'macs', 'compression_c2s', 'compression'] as const;
+
+/** Where the byte after the identification line is, or -1 (no whole identification line yet). */
+function afterIdentification(b: Uint8Array): number {
+  let at = 0;
+  for (let n = 0; n < MAX_PRE_LINES && at < b.length; n++) {
+    const nl = b.indexOf(0x0a, at);
+    if (nl < 0 || nl - at > MAX_LINE) return -1;
+    if (agreesWith(b.subarray(at, at + 4), 'SSH-') && nl - at >= 4) return nl + 1;
+    at = nl + 1;
+  }
+  return -1;
+}
+
+/** The KEXINIT after the identification line: its lists and the HASSH server fingerprint. */
+function kexinit(b: Uint8Array): Fields {
+  const f: Fields = {};
+  const at = afterIdentification(b);
+  if (at < 0 || b.length - at < 6) return f;
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const plen = dv.getUint32(at), pad = b[at + 4];
+  if (plen > MAX_PACKET || plen < pad + 1 + 17) { f.ssh_kex_error = 'not a binary packet after the identification'; return f; }
+  if (b.length - at - 4 < plen) return f;   // not all here (yet)
+  let o = at + 5;
+  const end = at + 4 + plen - pad;
+  if (b[o] !== 20) { f.ssh_kex_error = `message ${b[o]} where KEXINIT belongs`; return f; }
+  o += 17;
+  const lists: string[] = [];
+  for (let k = 0; k < 10; k++) {
+    if (o + 4 > end) { f.ssh_kex_error = 'KEXINIT cut inside its name-lists'; return f; }
+    const n = dv.getUint32(o);
+    if (n > end - o - 4) { f.ssh_kex_error = 'a name-list longer than its packet'; return f; }
+    lists.push(clean(b.subarray(o + 4, o + 4 + n)));
+    o += 4 + n;
+  }
+  LISTS.forEach((name, k) => { f[`ssh_${name}`] = lists[k]; });
+  const algorithms = [lists[0], lists[3], lists[5], lists[7]].join(';');
+  f.ssh_hassh_server_algorithms = algorithms;
+  f.ssh_hassh_server = createHash('md5').update(algorithms).digest('hex');
+  return f;
+}
+
 export const ssh: Parser = {
   name: 'ssh',
   ports: [22, 2222],
-  fields: ['ssh_version', 'ssh_software', 'ssh_comment', 'ssh_pre_lines'],
+  fields: ['ssh_version', 'ssh_software', 'ssh_comment', 'ssh_pre_lines', ...LISTS.map((n) => `ssh_${n}`),
+    'ssh_hassh_server', 'ssh_hassh_server_algorithms', 'ssh_kex_error'],
   detect(b, _probe, port) {
     if (agreesWith(b, 'SSH-')) return 3;
     // Identification after a pre-banner: look only in the first line breaks.
     for (let i = 0; i + 4 < Math.min(b.length, 1024); i++) if (b[i] === 0x0a && agreesWith(b.subarray(i + 1), 'SSH-') && b.length > i + 4) return 2;
     return this.ports.includes(port) ? 1 : 0;
   },
-  start: () => lineSession(derive, 1024, 16),
+  start: () => {
+    const lines = lineSession(derive, MAX_LINE, MAX_PRE_LINES);
+    const raw = new BufferedSession(kexinit, MAX_PRE_LINES * (MAX_LINE + 2) + 4 + MAX_PACKET);
+    return { push: (c: Uint8Array) => { lines.push(c); raw.push(c); }, result: () => ({ ...lines.result(), ...raw.result() }) };
+  },
+  // A KEXINIT ends the server's part: it waits for ours.
+  ended: (f) => typeof f.ssh_hassh_server === 'string',
 };

@@ -182,7 +182,7 @@ export const tls: Parser = {
   fields: ['tls_record', 'tls_record_version', 'tls_records', 'tls_encrypted_records', 'tls_partial', 'tls_trailing_bytes',
     'tls_alert_level', 'tls_alert_code', 'tls_alert_description', 'tls_handshake', 'tls_version', 'tls_hello_retry',
     'tls_session_id_len', 'tls_cipher', 'tls_cipher_id', 'tls_compression', 'tls_extensions', 'tls_alpn', 'tls_group',
-    'tls_cert_count', 'tls_chain_partial', 'tls_cert_encrypted', 'tls_decrypted', 'tls_decrypt_error', 'tls_app_data_len', 'tls_app_error',
+    'tls_cert_count', 'tls_chain_partial', 'tls_cert_encrypted', 'tls_decrypted', 'tls_decrypt_error', 'tls_app_data_len', 'tls_app_error', 'tls_starttls',
     'cert_version', 'cert_serial', 'cert_issuer', 'cert_issuer_cn',
     'cert_not_before_us', 'cert_not_after_us', 'cert_subject', 'cert_subject_cn', 'cert_self_issued', 'cert_key_type',
     'cert_key_bits', 'cert_key_curve', 'cert_sig_alg', 'cert_ca', 'cert_self_signed', 'cert_error',

@@ -11,8 +11,10 @@ import { smbProbe } from './smb';
 import { mqttProbe } from './mqtt';
 import { amqpProbe } from './amqp';
 import { httpsProbe } from './https';
+import { starttlsProbe } from './starttls';
+import { sshProbe } from './ssh';
 
-/** Every built-in probe, by slot. Slots 11-14 are free for new probes; 15 is the user's. */
+/** Every built-in probe, by slot. Slots 13-14 are free for new probes; 15 is the user's. */
 export const PROBES: readonly Probe[] = [
-  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe, httpsProbe,
+  nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe, httpsProbe, starttlsProbe, sshProbe,
 ];

@@ -26,10 +26,10 @@ export interface Probe {
                               // fixture's service against its probe's list
   payload(cfg: ProbeConfig): ProbePayload;
   /** A probe whose protocol needs a second message (the HTTP request inside TLS, STARTTLS...):
-   *  the conversation of one connection to the target `ip`, which banners feeds the server's
+   *  the conversation of one connection to the target `ip` and `port`, which banners feeds the server's
    *  stream as it is reassembled and whose messages it asks blast to send (trawl.7
    *  CONVERSATIONS). Absent: the probe is the only thing we send. */
-  converse?(cfg: ProbeConfig, ip: string): Talker;
+  converse?(cfg: ProbeConfig, ip: string, port: number): Talker;
 }
 
 /** One connection's side of a conversation, as a function of the server's bytes alone. */

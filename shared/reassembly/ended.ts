@@ -14,8 +14,9 @@ const MAX_HEAD = 16 * 1024;      // HTTP headers looked for in this many bytes, 
 const MAX_RECORDS = 64;          // TLS records walked before giving up
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a];   // "0\r\n\r\n"
 
-const enum Kind { UNKNOWN, HTTP, TLS, GREETING, NONE }
+const enum Kind { UNKNOWN, HTTP, TLS, GREETING, SSH_KEX, NONE }
 const MAX_GREETING_LINE = 1024;   // the final line looked for in the last bytes
+const MAX_SSH_HEAD = 17 * 1024;   // ssh: the identification line looked for in this many bytes
 
 export class EndDetector {
   private kind = Kind.UNKNOWN;
@@ -25,9 +26,14 @@ export class EndDetector {
   private at = 0;                // tls: the next record header
   private records = 0;
 
+  /** probe: the connection's probe. An ssh probe's answer goes on past the identification line
+   *  (the server's KEXINIT): it ends with the first binary packet after that line. */
+  constructor(probe?: unknown) { if (probe === 'ssh') this.kind = Kind.SSH_KEX; }
+
   /** True once the bytes held from offset 0 make a whole response. */
   ended(st: Stream): boolean {
     const n = st.contiguous;
+    if (this.kind === Kind.SSH_KEX) return this.sshKex(st, n);
     if (this.kind === Kind.UNKNOWN && n >= 5) {
       const h = st.slice(0, 5);
       this.kind = h[0] === 0x48 && h[1] === 0x54 && h[2] === 0x54 && h[3] === 0x50 && h[4] === 0x2f ? Kind.HTTP
@@ -69,6 +75,24 @@ export class EndDetector {
     const r = new BodyReader('chunked', 0, 0);
     r.push(st.slice(this.bodyAt, n));
     return r.done;
+  }
+
+  // The identification line (after at most 16 others), then uint32 packet_length and the packet.
+  private sshKex(st: Stream, n: number): boolean {
+    const b = st.slice(0, Math.min(n, MAX_SSH_HEAD));
+    let at = 0;
+    for (let k = 0; k < 16; k++) {
+      const nl = b.indexOf(0x0a, at);
+      if (nl < 0) { if (n >= MAX_SSH_HEAD) this.kind = Kind.NONE; return false; }
+      const id = b[at] === 0x53 && b[at + 1] === 0x53 && b[at + 2] === 0x48 && b[at + 3] === 0x2d;
+      at = nl + 1;
+      if (!id) continue;
+      if (n - at < 4) return false;
+      const len = st.slice(at, at + 4);
+      return n - at - 4 >= ((len[0] << 24) | (len[1] << 16) | (len[2] << 8) | len[3]) >>> 0;
+    }
+    this.kind = Kind.NONE;
+    return false;
   }
 
   private tls(st: Stream, n: number): boolean {

@@ -159,10 +159,9 @@ export class Reassembler {
         this.finish(o.key, o.v, 'evicted');
       }
       c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent: this.takeSent(key, s.tuple) };
-      if (this.talk) {
-        c.talker = this.talk.talker(s.meta);
-        if (c.talker) this.counters.conversations++;
-      }
+      // Only a connection that converses gets the field (null once done): the others keep their end detector.
+      const t = this.talk?.talker(s.meta);
+      if (t) { c.talker = t; this.counters.conversations++; }
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
     this.conns.touch(key, c, this.clock);
@@ -176,7 +175,7 @@ export class Reassembler {
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
-    else if (c.talker === undefined && st.contiguous > contig && (c.end ??= new EndDetector()).ended(st)) this.finish(key, c, 'complete');
+    else if (c.talker === undefined && st.contiguous > contig && (c.end ??= new EndDetector(c.meta.probe)).ended(st)) this.finish(key, c, 'complete');
     this.bound();
     return true;
   }

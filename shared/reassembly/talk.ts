@@ -25,8 +25,8 @@ export class ReplyTalk implements Conversations {
 
   talker(meta: AnyRecord): Talker | null {
     const p = PROBES.find((x) => x.name === meta.probe);
-    if (!p?.converse || typeof meta.ip !== 'string') return null;
-    return p.converse(this.cfg, meta.ip);
+    if (!p?.converse || typeof meta.ip !== 'string' || typeof meta.port !== 'number') return null;
+    return p.converse(this.cfg, meta.ip, meta.port);
   }
 
   send(s: Segment, next: number, payload: Uint8Array): void {

@@ -35,6 +35,9 @@ export const PROBE_MAP: ReadonlyMap<string, string[]> = new Map([
   ['smb', ['SMBProgNeg']],
   ['mqtt', ['mqtt']],
   ['amqp', ['GetRequest']],
+  ['https', ['SSLSessionReq', 'TLSSessionReq']],
+  ['starttls', ['NULL']],   // banners matches the greeting's text part (nmapChoice)
+  ['ssh', ['NULL']],        // the server's identification line comes first, as to NULL
   ['user', ['NULL']],
 ]);
 
