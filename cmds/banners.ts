@@ -23,6 +23,7 @@ import { Finished, Reassembler } from '../shared/reassembly/table';
 import { readSegment, readSent } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
 import { ReplyTalk } from '../shared/reassembly/talk';
+import { IdentifyJoin } from '../shared/identify-join';
 import { RepliesOut } from '../shared/replies-out';
 import { httpsProbeHello } from '../shared/probes/https';
 import { starttlsProbeHello } from '../shared/probes/starttls';
@@ -44,6 +45,8 @@ export const info: CommandInfo = {
     { name: 'rst-idle', type: 'number', arg: 'S', default: DEFAULT_RST_IDLE, check: (v: number) => (v > 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: "the idle RST blast arms past a conversation's message (catch --rst-idle)" },
     ...PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')),
+    { name: 'identify', type: 'boolean',
+      help: "hold the banners of each ip:port until the identification probes' (blast --identify: null, tls, http) are all in or --idle passes, then write them with identified_service and identified_by" },
     ...SERVICE_PROBES_OPTIONS,
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
@@ -89,12 +92,21 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const services = new Map<string, number>();
     const finished: Finished[] = [];
     const reasm = new Reassembler(limits, (f) => finished.push(f), talk);
+    // --identify: banners wait for their port's others here (bounded like the table), then go out together.
+    const joined: AnyRecord[] = [];
+    const join = opts.identify ? new IdentifyJoin(limits.maxConnections, limits.idleUs, (recs) => joined.push(...recs)) : null;
+    const writeJoined = (): Promise<void> | undefined => {
+      let wait: Promise<void> | undefined;
+      for (const r of joined.splice(0)) { const p = w.record(r); if (p) wait = wait ? wait.then(() => p) : p; }
+      return wait;
+    };
     const rc = reasm.counters;
 
     const w = new LineWriter(io.stdout);
     const status = new Status('banners', io.stderr, () => ({
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
-        ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes },
+        ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
+        ...(join ? { identify_held_ports: join.held, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
       text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
         `${counts.identified} identified${talk ? `, ${rc.said} messages said in ${rc.conversations} conversations` : ''}${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -128,6 +140,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       services.set(svc, (services.get(svc) ?? 0) + 1);
       // A reassembled response with no hole is also complete when its protocol says it ended.
       if (out.complete === false && out.gaps === 0 && out.truncated === false && parserByName(svc)?.ended?.(out as any)) out.complete = true;
+      if (join) { join.add(out); return writeJoined(); }
       return w.record(out);
     };
     // Banners of connections that ended, in the order they ended (their records come from us: a
@@ -143,7 +156,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
       // Record time moves the table's clock: connections idle since --idle are written first.
-      if (typeof rec.time_us === 'number') reasm.tick(rec.time_us);
+      if (typeof rec.time_us === 'number') { reasm.tick(rec.time_us); join?.tick(rec.time_us); }
       const before = drain(line);
       return before ? before.then(() => handle(rec, line)) : handle(rec, line);
     };
@@ -174,6 +187,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // End of input (or a signal): every connection still held is written, at the writer's pace.
       try {
         while (!w.closed && reasm.flushOne()) await drain(0);
+        while (!w.closed && join?.flushOne()) await writeJoined();
       } catch (e) { if (!(e instanceof Stop)) throw e; }
     } finally {
       intr.dispose();
@@ -191,6 +205,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
+    if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections)`);
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
       report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);

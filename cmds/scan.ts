@@ -241,7 +241,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
         const talks = withReplies && ((opts.probe ?? []) as string[]).some((v) => PROBES.some((p) => p.converse && v.split(':').pop()!.split(',').includes(p.name)));
         const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
           '--max-banner', String(opts['max-banner']),
-          ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : [])];
+          ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : []),
+          ...(opts.identify ? ['--identify'] : [])];
         const s = startStage('banners', args, io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }

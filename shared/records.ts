@@ -86,6 +86,9 @@ export const FIELDS = [
   { name: 'device', kind: 'string', in: ['banner'], by: 'banners' },
   { name: 'cpe', kind: 'strings', in: ['banner'], by: 'banners' },
   { name: 'cert_der', kind: 'strings', in: ['banner'], by: 'banners' },
+  // banners --identify: what the answers to all the identification probes of the port decide.
+  { name: 'identified_service', kind: 'string', in: ['banner'], by: 'banners' },
+  { name: 'identified_by', kind: 'name', in: ['banner'], by: 'banners' },
   { name: 'validated', kind: 'boolean', in: CAPTURED, by: 'catch' },
   { name: 'time_us', kind: 'number', in: CAPTURED, by: 'catch' },
 ] as const satisfies readonly FieldSpec[];

@@ -442,6 +442,27 @@ test('the ssh probe: sshd\'s KEXINIT lists and HASSH equal what OpenSSH\'s own c
   }
 });
 
+test('--identify: null, tls and http on every port, one decision per port (ssh, smtp, http, tls)', () => {
+  assert.is(setupError, '');
+  if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
+  const r = inNs(tb.scanNs, `$TRAWL scan 198.18.7.4 -p 22,25,80,443,8443 --identify --banners -i ${tb.scanIf} ` +
+    `--source-ip 198.19.0.79 --rate 1000 --cooldown 3 --seed 12 -q --no-service-probes`);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const recs = lines(r.stdout);
+  const want: Record<number, string> = { 22: 'ssh', 25: 'smtp', 80: 'http', 443: 'tls', 8443: 'tls' };
+  for (const [port, service] of Object.entries(want)) {
+    const opens = recs.filter((x) => x.type === 'open' && x.port === Number(port));
+    assert.is(opens.length, 3, `${port}: three connections (null, tls, http)`);
+    const b = recs.filter((x) => x.type === 'banner' && x.port === Number(port));
+    assert.ok(b.length >= 2, `${port}: banners ${b.map((x) => x.probe)}`);
+    for (const x of b) assert.is(x.identified_service, service, `${port} ${x.probe}: ${x.service}`);
+  }
+  // nginx answered our ClientHello's bytes on 80 as HTTP, and our GET on 443 with its 400: the decision is still right.
+  assert.is(recs.find((x) => x.type === 'banner' && x.port === 80 && x.probe === 'tls').service, 'http');
+  assert.is(recs.find((x) => x.type === 'banner' && x.port === 443 && x.probe === 'http').http_status, 400);
+});
+
 // postgresql and mosquitto are not in every machine's package list: run when installed.
 const havePgMqtt = fs.existsSync('/usr/sbin/mosquitto') && spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0;
 

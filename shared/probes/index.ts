@@ -1,6 +1,7 @@
 // The probe registry: which probe each slot carries, the default probe per port, and the plan
 // blast follows (slot per port, payload per slot) and catch reads back (name per slot).
 import { UsageError } from '../exit';
+import { IDENTIFY_PROBES } from '../identify-join';
 import { MAX_PROBE_LEN } from '../cookie';
 import { Probe, ProbeConfig, ProbePayload, concat, ascii } from './types';
 import { nullProbe } from './null';
@@ -86,6 +87,10 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
     const ports = parsePortList(s.slice(0, c));
     if (typeof ports === 'string') throw new UsageError(`option --probe: ${ports}`);
     for (const p of ports) mapped.set(p, s.slice(c + 1).split(','));
+  }
+  if (opts.identify) {
+    if (forced !== undefined) throw new UsageError(`--identify sends null, http and tls on every port: it takes no --probe ${forced.join(',')} (map ports with --probe PORTS:NAME)`);
+    forced = [...IDENTIFY_PROBES];
   }
   const all = [...(forced ?? []), ...[...mapped.values()].flat()];
   const usesUser = all.includes(USER_NAME);

@@ -42,6 +42,8 @@ export const probeNames: readonly string[] = [...PROBES.map((p) => p.name), USER
 export const PROBE_OPTIONS: OptionSpec[] = [
   { name: 'probe', type: 'list', arg: '[PORTS:]NAME[,NAME...]', check: (v: string) => checkProbeSpec(probeNames, v),
     help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); several names: one connection each (443:tls,https); default: by port (trawl-probes(7))' },
+  { name: 'identify', type: 'boolean',
+    help: 'LZR-style identification: null, http and tls on every port (each its own connection); banners --identify decides the service' },
   { name: 'probe-file', type: 'string', arg: 'FILE',
     help: 'the "user" probe: raw bytes, or the #trawl-probe text form with \\xNN escapes and {ip}' },
   { name: 'http-method', type: 'string', arg: 'METHOD', default: 'GET',
