@@ -33,13 +33,21 @@ function derive(key: Uint8Array, info: string, n: number): Uint8Array {
   return new Uint8Array(crypto.hkdfSync('sha256', key, SALT, Buffer.from(info, 'latin1'), n));
 }
 
+// The last key's secrets: a scan has one key, and every conversation of banners asks for them
+// (importing the private keys was a third of banners' CPU per HTTPS connection, measured).
+let last: { hex: string; secrets: ClientSecrets } | null = null;
+
 /** The secrets of one scan, from its 16-byte key (shared/key.ts). */
 export function clientSecrets(scanKey: Uint8Array): ClientSecrets {
   if (scanKey.length !== 16) throw new TypeError(`scan key of ${scanKey.length} bytes (want 16)`);
+  const hex = Buffer.from(scanKey).toString('hex');
+  if (last && last.hex === hex) return last.secrets;
   let p256 = derive(scanKey, 'p256 0', 32);
   // Rejection sampling: a value >= n (probability 2^-32) is drawn again rather than reduced.
   for (let i = 1; !inRange(p256); i++) p256 = derive(scanKey, `p256 ${i}`, 32);
-  return secretsFromKeys(derive(scanKey, 'x25519', 32), p256, derive(scanKey, 'random', 32), derive(scanKey, 'session id', 32));
+  const secrets = secretsFromKeys(derive(scanKey, 'x25519', 32), p256, derive(scanKey, 'random', 32), derive(scanKey, 'session id', 32));
+  last = { hex, secrets };
+  return secrets;
 }
 
 function inRange(d: Uint8Array): boolean {

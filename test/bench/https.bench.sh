@@ -13,12 +13,12 @@
 # not the bottleneck, in less time than curl.
 # Then the share of targets that are TLS servers goes 0 -> 100% (the rest are dropped silently)
 # and the peak RSS of banners, which holds the handshakes, is printed for each share.
-#   HTTPS_BENCH_RANGE (default 198.18.0.0/22)   HTTPS_BENCH_RATE (default 500 SYNs/s)
+#   HTTPS_BENCH_RANGE (default 198.18.0.0/22)   HTTPS_BENCH_RATE (default 1000 SYNs/s)
 #   HTTPS_BENCH_CURL_P (default 64)             HTTPS_BENCH_SHARES (default "0 50 100")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RANGE=${HTTPS_BENCH_RANGE:-198.18.0.0/22}
-RATE=${HTTPS_BENCH_RATE:-500}
+RATE=${HTTPS_BENCH_RATE:-1000}
 CURL_P=${HTTPS_BENCH_CURL_P:-64}
 SHARES=${HTTPS_BENCH_SHARES:-0 50 100}
 PORTS=443,8443
