@@ -48,9 +48,22 @@ wait_port() {
 }
 
 # Starts a foreground daemon in NS with output to DIR/NAME.log and records its pid.
+# SERVERS_NICE=N (the benchmarks): each daemon in a session of its own, its niceness N for the
+# session's scheduler autogroup too. With autogroups (sched_autogroup_enabled), a process's nice
+# counts only against its own session: the daemons, reniced in the caller's session, still got a
+# full share against trawl scan's stages (each in its own session) and starved catch.
 start() {
   local name=$1; shift
-  ip netns exec "$ns" "$@" >>"$dir/$name.log" 2>&1 </dev/null &   # not through nsx: $! must be the daemon
+  if [ -n "${SERVERS_NICE:-}" ]; then
+    setsid ip netns exec "$ns" nice -n "$SERVERS_NICE" "$@" >>"$dir/$name.log" 2>&1 </dev/null &
+    # Once it has its own session (setsid runs in the child, after the fork): else this would
+    # set the nice of the caller's autogroup.
+    local i mine; mine=$(cat /proc/self/autogroup)
+    for i in $(seq 50); do [ "$(cat "/proc/$!/autogroup" 2>/dev/null)" != "$mine" ] && break; sleep 0.02; done
+    [ "$(cat "/proc/$!/autogroup" 2>/dev/null)" != "$mine" ] && echo "$SERVERS_NICE" > "/proc/$!/autogroup" 2>/dev/null || true
+  else
+    ip netns exec "$ns" "$@" >>"$dir/$name.log" 2>&1 </dev/null &   # not through nsx: $! must be the daemon
+  fi
   echo $! >"$dir/$name.bg.pid"
 }
 
