@@ -325,7 +325,7 @@ test('the tls probe gets a ServerHello from TLS 1.0 and 1.1 servers and a HelloR
   assert.is(by.get(4430).cert_subject_cn, 'old-tls.trawl-test.example', 'TLS 1.0: the certificate in clear');
 });
 
-test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'s, over IPv4 and IPv6; tls and https on one port; a TLS 1.0 server still gives its certificate', () => {
+test('the https probe: the HTTP response inside TLS 1.3 and 1.2 (nginx RSA, s_server -www ECDSA) equals curl -k\'s, over IPv4 and IPv6; tls and https on one port; a TLS 1.0 server still gives its certificate', () => {
   assert.is(setupError, '');
   if (!tb) { console.log(`  (skipped: ${isRoot ? 'native module not built' : 'needs root'})`); return; }
   counter(tb.targetNs, 'pbnr', 'kernel_rst');
@@ -333,7 +333,7 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
   fs.writeFileSync(log, '');
   const ips = ['198.18.7.1', '2001:db8:1::71'];
   // 4430 (openssl s_server, TLS 1.0 only) is up since the tls probe's test.
-  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p 443,8443,4430 --probe 443:tls,https --probe 8443,4430:https --banners -i ${tb.scanIf} ` +
+  const r = inNs(tb.scanNs, `$TRAWL scan ${ips.join(' ')} -p 443,8443,4430,4433 --probe 443:tls,https --probe 8443,4430,4433:https --banners -i ${tb.scanIf} ` +
     `--source-ip 198.19.0.79 --source-ip 2001:db8:ff::79 --rate 1000 --cooldown 3 --seed 9 -q --no-service-probes`);
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
@@ -359,6 +359,20 @@ test('the https probe: the HTTP response inside TLS 1.3 and 1.2 equals curl -k\'
       const want = crypto.createHash('sha256').update(fs.readFileSync(body)).digest('hex');
       assert.is(b.http_body_sha256, want, `${where}: body`);
       assert.is(b.end, 'fin', `${where}: the server closed (Connection: close), blast reset`);
+    }
+    // openssl s_server -www with an ECDSA certificate (it listens on IPv4 only): its status page,
+    // as curl sees it (the page itself describes each connection: only the status line and
+    // headers compare).
+    const www = banners.filter((b) => b.ip === ip && b.port === 4433 && b.probe === 'https');
+    assert.is(www.length, ip.includes(':') ? 0 : 1, `${ip}:4433`);
+    if (!ip.includes(':')) {
+      assert.is(www[0].service, 'https');
+      assert.is(www[0].cert_key_type, 'ec');
+      assert.is(www[0].cert_subject_cn, 'www-ec.trawl-test.example');
+      const c = inNs(tb.scanNs, `curl -sk --max-time 5 -D - -o /dev/null https://${ip}:4433/`);
+      const head = c.stdout.split('\r\n').filter(Boolean);
+      assert.is(www[0].http_status, Number(head[0].split(' ')[1]), `${ip}:4433 status`);
+      assert.equal(www[0].http_headers, head.slice(1), `${ip}:4433 headers`);
     }
     // 443:tls,https: a second connection on 443, the tls probe's, with the certificate alone.
     const cert = banners.filter((b) => b.ip === ip && b.port === 443 && b.probe === 'tls');

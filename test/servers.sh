@@ -9,7 +9,8 @@
 # when named (their packages are not in every test machine's list): postgres (5432, a cluster
 # made here by initdb) and mosquitto (1883, anonymous clients allowed); and openssl: s_server
 # speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-384 only (4432: the tls
-# probe offers P-384 but sends x25519 and P-256 key shares only, so it gets a HelloRetryRequest).
+# probe offers P-384 but sends x25519 and P-256 key shares only, so it gets a HelloRetryRequest),
+# and -www with an ECDSA P-256 certificate (4433: a status page over TLS 1.2 or 1.3).
 # Every daemon listens on 0.0.0.0 and :: inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 and 2001:db8:1::/112 local); the optional ones
 # on IPv4 only. Configuration, keys, logs and pid files
@@ -281,7 +282,11 @@ up_openssl() {
   start openssl-tls10 openssl s_server "${common[@]}" -accept 4430 -tls1 -cipher 'ALL:@SECLEVEL=0'
   start openssl-tls11 openssl s_server "${common[@]}" -accept 4431 -tls1_1 -cipher 'ALL:@SECLEVEL=0'
   start openssl-hrr openssl s_server "${common[@]}" -accept 4432 -tls1_3 -groups P-384
-  wait_port 4430 openssl-tls10; wait_port 4431 openssl-tls11; wait_port 4432 openssl-hrr
+  # -www on an ECDSA (P-256) certificate, TLS 1.2 and 1.3: the https probe's status page.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=www-ec.trawl-test.example" \
+    -keyout "$dir/s_server_ec.key" -out "$dir/s_server_ec.crt" 2>/dev/null
+  start openssl-www openssl s_server -quiet -naccept 1000000 -cert "$dir/s_server_ec.crt" -key "$dir/s_server_ec.key" -accept 4433 -www
+  wait_port 4430 openssl-tls10; wait_port 4431 openssl-tls11; wait_port 4432 openssl-hrr; wait_port 4433 openssl-www
   echo "OPENSSL_VERSION=$(openssl version | awk '{ print $2 }')"
 }
 
