@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { Duplex, PassThrough } from 'stream';
 import { fixture, settle } from './tls-node-server';
-import { lines, ROOT } from './helpers';
+import { lines, ROOT, runInProcess } from './helpers';
 import { writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
 import { Opener } from '../shared/replies-auth';
@@ -178,6 +178,18 @@ test('with conversations on, a connection whose probe does not converse still en
   r.segment(seg as Segment);
   assert.is(done.length, 1);
   assert.is(done[0].end, 'complete');
+});
+
+test('a segment whose reply fields are bad is named and skipped (exit 3); the records around it come through', async () => {
+  const good = (sport: number, t: number) => JSON.stringify({ type: 'segment', ip: '198.18.0.9', port: 22, sport, our_ip: '198.19.0.1', ack: 5, probe: 'null',
+    seq: 1001, offset: 0, len: 21, flags: 'FPA', data: Buffer.from('SSH-2.0-OpenSSH_9.2\r\n').toString('base64'), time_us: t });
+  const bad = JSON.stringify({ ...JSON.parse(good(40010, 2)), ack: 'x' });
+  const worse = JSON.stringify({ ...JSON.parse(good(40011, 3)), our_ip: 7 });
+  const r = await runInProcess('banners', ['--no-service-probes', '-q'], [good(40009, 1), bad, worse, good(40012, 4)].join('\n') + '\n');
+  assert.is(r.code, 3);
+  assert.match(r.stderr, /stdin:2: segment "ack" is not a 32-bit number/);
+  assert.match(r.stderr, /stdin:3: segment "our_ip" is not a string/);
+  assert.equal(lines(r.stdout).map((b) => b.sport), [40009, 40012]);
 });
 
 test.run();
