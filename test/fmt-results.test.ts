@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
-import { ROOT, TRAWL, lines, trawl } from './helpers';
+import { ROOT, TRAWL, lines, runInProcess, trawl } from './helpers';
 import { inkStats, readPng } from './png';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'fmt');
@@ -63,6 +63,17 @@ test('grepable and xml: the scan record\'s command line and ports, nmap\'s names
   const port80 = x.split('<port ').find((p) => p.includes('portid="80"><state state="open"'))!;
   assert.is((port80.match(/<script id="banner"/g) ?? []).length, 1, 'two banners, one script');
   assert.match(port80, /output="HTTP\/1\.1 200 OK.*&#10;second\\x00banner\\x9b2J"/);
+});
+
+test('an HTTPS response (the https probe) is http over an ssl tunnel to nmap\'s readers, on any port', async () => {
+  const recs = [
+    { type: 'open', ip: '198.18.0.4', port: 9443, sport: 1, ttl: 64, time_us: 1 },
+    { type: 'banner', ip: '198.18.0.4', port: 9443, sport: 2, probe: 'https', data: 'FgMD', len: 3, service: 'https', product: 'nginx', version: '1.22.1', time_us: 2 },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const x = await runInProcess('fmt', ['-o', 'xml'], recs);
+  assert.match(x.stdout, /<service name="http" product="nginx" version="1\.22\.1" tunnel="ssl" method="probed" conf="10"\/>/);
+  const g = await runInProcess('fmt', ['-o', 'grepable'], recs);
+  assert.match(g.stdout, /Ports: 9443\/open\/tcp\/\/ssl\|http\/\/nginx 1\.22\.1\//);
 });
 
 test('xml: nmap.xsl shows the versions and ndiff reports a version change', () => {

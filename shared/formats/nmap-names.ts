@@ -33,6 +33,8 @@ export function nmapService(p: PortEntry): NmapService {
   const probed = Boolean(p.service || p.product);
   const svc = p.service && p.service !== 'unknown' ? p.service : '';
   if (!svc) return { name: serviceName(p.port, p.proto) || (probed ? 'unknown' : ''), tunnel: false, probed };
+  // An HTTP response read inside TLS (the https probe): what nmap -sV calls http over an ssl tunnel.
+  if (svc === 'https') return { name: 'http', tunnel: true, probed };
   const word = NMAP_WORD[svc] ?? svc;
   if (word !== 'ssl') return { name: word, tunnel: false, probed };
   const inner = (p.alpn && ALPN_INNER[p.alpn]) || TLS_PORT_INNER[serviceName(p.port, p.proto)];
