@@ -37,12 +37,12 @@ export const info: CommandInfo = {
   options: [
     ...REASSEMBLY_OPTIONS,
     { name: 'key-file', type: 'string', arg: 'FILE',
-      help: "the scan's key (blast --key-file): TLS 1.3 answers to the tls probe are decrypted and give their certificates" },
+      help: "the scan's key (blast --key-file): TLS 1.3 answers to the tls, https and starttls probes are decrypted and give their certificates" },
     { name: 'sni', type: 'string', arg: 'NAME', check: checkSni,
       help: "the --sni blast's tls and https probes sent (with --key-file: the ClientHello must be the one sent)" },
     { name: 'replies', type: 'string', arg: 'FIFO',
-      help: "with --key-file: carry on conversations (the https probe's request): their messages go to blast through this FIFO, as catch's requests do" },
-    { name: 'rst-idle', type: 'number', arg: 'S', default: DEFAULT_RST_IDLE, check: (v: number) => (v > 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
+      help: "with --key-file: carry on conversations (the https and starttls probes' next messages): they go to blast through this FIFO, as catch's requests do" },
+    { name: 'rst-idle', type: 'number', arg: 'S', default: DEFAULT_RST_IDLE, check: (v: number) => (v > 0 && v <= 3600 ? undefined : 'must be more than 0 and at most 3600 seconds'),
       help: "the idle RST blast arms past a conversation's message (catch --rst-idle)" },
     ...PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')),
     { name: 'identify', type: 'boolean',
@@ -106,6 +106,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const status = new Status('banners', io.stderr, () => ({
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
+        ...(repliesOut ? { said_pending: repliesOut.pending, said_dropped: repliesOut.dropped } : {}),
         ...(join ? { identify_held_ports: join.held, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
       text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
         `${counts.identified} identified${talk ? `, ${rc.said} messages said in ${rc.conversations} conversations` : ''}${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
@@ -205,6 +206,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
+    if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);
     if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections)`);
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
