@@ -24,6 +24,7 @@ import { readSegment, readSent } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
 import { ReplyTalk } from '../shared/reassembly/talk';
 import { IdentifyJoin } from '../shared/identify-join';
+import type { TlsResult } from '../shared/tls/client';
 import { RepliesOut } from '../shared/replies-out';
 import { httpsProbeHello } from '../shared/probes/https';
 import { starttlsProbeHello } from '../shared/probes/starttls';
@@ -91,6 +92,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const counts = { banners: 0, identified: 0, nmap: 0, passed: 0 };
     const services = new Map<string, number>();
     const finished: Finished[] = [];
+    // A conversation's own read of its stream, for its banner's parse (no handshake computed twice).
+    const reads = new WeakMap<AnyRecord, TlsResult>();
     const reasm = new Reassembler(limits, (f) => finished.push(f), talk);
     // --identify: banners wait for their port's others here (bounded like the table), then go out together.
     const joined: AnyRecord[] = [];
@@ -132,7 +135,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, starttls, maxBody: limits.maxBanner });
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, starttls, maxBody: limits.maxBanner, read: reads.get(rec) });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
       const svc = out.service as string;
@@ -150,6 +153,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       let wait: Promise<void> | undefined;
       for (const f of finished.splice(0)) {
         const b = bannerRecord(f);
+        if (f.read !== undefined) reads.set(b, f.read as TlsResult);
         wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
       }
       return wait;

@@ -3,7 +3,7 @@ import { AnyRecord, setField } from '../records';
 import { PARSERS, identify } from './index';
 import { Fields, ParseContext, parseAll } from './types';
 import { http, DEFAULT_MAX_BODY } from './http';
-import { readTls } from '../tls/client';
+import { readTls, TlsResult } from '../tls/client';
 import { parseTls } from './tls';
 import { StarttlsTalker } from '../probes/starttls';
 import { cleanString } from './text';
@@ -24,6 +24,9 @@ export interface EnrichOptions {
   https?: ParseContext['tls'];
   /** The starttls probe's secrets and ClientHello (banners --key-file): the TLS after the go-ahead is read as tls's. */
   starttls?: ParseContext['tls'];
+  /** The https conversation's own read of this banner's stream (banners --replies), when it has
+   *  one: taken instead of reading the stream again. */
+  read?: TlsResult;
   /** Bytes of a decoded body kept (banners --max-banner). */
   maxBody?: number;
 }
@@ -62,7 +65,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
   const https = probe === 'https' ? opts.https : undefined;
   const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : https,
-    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY } : undefined };
+    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY, read: opts.read } : undefined };
   // An answer to the starttls probe: the text conversation, then (after the go-ahead) TLS.
   const split = rec.probe === 'starttls' ? starttlsSplit(data, port) : undefined;
   const found = identify(split ? split.text : data, probe ?? 'null', port, opts.previewBytes, ctx);

@@ -76,7 +76,8 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
 
 /** TLS 1.3: the server's flight decrypted with the keys our ClientHello's key share gives (shared/tls). */
 function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[], ctx?: ParseContext): void {
-  const r = readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx?.app?.maxAppData ?? 0, maxCerts: MAX_CERTS } }, b);
+  // An https conversation read the stream already (ctx.app.read): the same bytes, the same result.
+  const r = ctx?.app?.read ?? readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx?.app?.maxAppData ?? 0, maxCerts: MAX_CERTS } }, b);
   if (ctx?.app) ctx.app.read = r;
   if (r.certificates.length) {
     chain.push(...r.certificates);

@@ -30,14 +30,21 @@ export function httpsRequest(cfg: ProbeConfig, ip: string): Uint8Array {
  *  MAX_PROBE_LEN bytes the cookie check allows past our ISN. */
 export class TlsTalker implements Talker {
   private client: TlsClient | null;
+  // The same client after our flight went out: it decrypts the response as it comes (follow).
+  private reader: TlsClient | null = null;
   private said = false;
   failed?: string;
 
   constructor(private hello: TlsProbeHello, request: Uint8Array) {
-    this.client = new TlsClient({ secrets: hello.secrets, hello: hello.hello, request, limits: { maxAppData: 0 } });
+    this.client = new TlsClient({ secrets: hello.secrets, hello: hello.hello, request });
   }
 
   get done(): boolean { return this.client === null; }
+
+  /** The stream as this client read it (TlsResult), once it has sent its flight. */
+  get read(): unknown { return this.reader?.result; }
+
+  follow(bytes: Uint8Array): void { this.reader?.push(bytes); }
 
   push(bytes: Uint8Array): Uint8Array | null {
     const c = this.client;
@@ -45,6 +52,7 @@ export class TlsTalker implements Talker {
     const r = c.push(bytes);
     if (r.clientFlight) {
       this.client = null;
+      this.reader = c;
       this.said = true;
       if (this.hello.hello.length + r.clientFlight.length > MAX_PROBE_LEN) {
         this.failed = `our second flight of ${r.clientFlight.length} bytes passes the ${MAX_PROBE_LEN} bytes a connection may carry`;

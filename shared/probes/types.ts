@@ -41,6 +41,11 @@ export interface Talker {
   readonly done: boolean;
   /** Why it stopped without its message (a version or suite it cannot finish), if it did. */
   readonly failed?: string;
+  /** After its last message, a talker may go on reading the stream (TLS: the response, with the
+   *  keys it already has), so that the banner's parse takes `read` instead of doing the handshake
+   *  again. Absent: nothing to follow. */
+  follow?(bytes: Uint8Array): void;
+  readonly read?: unknown;
 }
 
 /** The bytes of an ASCII/Latin-1 string. */

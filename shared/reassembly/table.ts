@@ -25,7 +25,11 @@ export interface ReassemblyLimits {
 
 /** A connection let go: its first segment's record (less its per-segment keys), its stream, and
  *  why; sent: the first bytes the scanner sent on it, when a `sent` record said. */
-export interface Finished { meta: AnyRecord; time: number | undefined; stream: Stream; end: End; sent?: Uint8Array }
+export interface Finished {
+  meta: AnyRecord; time: number | undefined; stream: Stream; end: End; sent?: Uint8Array;
+  /** What the connection's talker read of the stream after its last message (Talker.read). */
+  read?: unknown;
+}
 
 /** The scanner's bytes on one connection: from seq, joined while in order, at most SENT_KEEP. */
 interface SentBytes { seq: number; data: Uint8Array; whole: boolean }
@@ -44,6 +48,8 @@ interface Conn {
   /** The conversation while it may still send; null once done. A connection that has one is never
    *  ended by its framing (EndDetector): its answer goes on after what looks like an end. */
   talker?: Talker | null;
+  /** The talker, done talking, that goes on reading the stream (Talker.follow). */
+  follower?: Talker;
 }
 
 const U32 = 0x100000000;
@@ -171,6 +177,9 @@ export class Reassembler {
     this.counters.refused += st.refused - refused;
     if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
 
+    // First the follower (a talker done before this segment), then a talker still talking,
+    // which becomes the follower when done: each byte is read once.
+    if (c.follower && st.contiguous > contig) c.follower.follow!(st.slice(contig, st.contiguous));
     if (c.talker && st.contiguous > contig && !st.rst) this.converse(c, s, isn, contig);
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
@@ -190,6 +199,7 @@ export class Reassembler {
     }
     if (t.done) {
       if (t.failed !== undefined) this.counters.talk_failed++;
+      else if (t.follow) c.follower = t;
       c.talker = null;
     }
   }
@@ -233,7 +243,7 @@ export class Reassembler {
     }
     this.counters.connections++;
     this.counters.ends[end]++;
-    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data });
+    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data, read: c.follower?.read });
   }
 }
 
