@@ -160,8 +160,10 @@ export class BlastSession implements TargetSink {
     this.count++;
     const e = this.engine;
     const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
-    const push = more ? () => this.pushEach(more, (slot) => this.engine!.push(ip, port, slot, i), this.engine!.push(ip, port, this.slotOf[port], i))
-      : () => this.engine!.push(ip, port, this.slotOf[port], i);
+    // The common case, one probe on a ready engine: no closure per target.
+    if (!more && e && this.ready.has(4)) return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
+    const push = () => (more ? this.pushEach(more, (slot) => this.engine!.push(ip, port, slot, i), this.engine!.push(ip, port, this.slotOf[port], i))
+      : this.engine!.push(ip, port, this.slotOf[port], i));
     if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, push);
     return this.yieldNow(push());
   }

@@ -9,7 +9,7 @@ import { encodeReply, ReplyRequest, REPLY_ACK_PAYLOAD, REPLY_F_TS, REPLY_MAX_FRA
 import { RepliesOut } from '../replies-out';
 import { parseIPv4 } from '../ipv4';
 import { ipv6Bytes, parseIPv6 } from '../ipv6';
-import { PROBES } from '../probes/registry';
+import { probeByName } from '../probes';
 import type { ProbeConfig, Talker } from '../probes/types';
 import type { Conversations } from './table';
 import type { Segment } from './segment';
@@ -24,14 +24,14 @@ export class ReplyTalk implements Conversations {
   constructor(private cfg: ProbeConfig, private out: RepliesOut, private rstIdleMs: number) {}
 
   talker(meta: AnyRecord): Talker | null {
-    const p = PROBES.find((x) => x.name === meta.probe);
+    const p = typeof meta.probe === 'string' ? probeByName(meta.probe) : undefined;
     if (!p?.converse || typeof meta.ip !== 'string' || typeof meta.port !== 'number') return null;
     return p.converse(this.cfg, meta.ip, meta.port);
   }
 
   send(s: Segment, next: number, payload: Uint8Array): void {
     const m = s.meta, rp = s.reply!;
-    const slot = PROBES.find((x) => x.name === m.probe)!.slot;
+    const slot = probeByName(m.probe as string)!.slot;
     const ts = rp.tsval !== undefined && rp.tsecr !== undefined;
     const r: ReplyRequest = {
       kind: REPLY_ACK_PAYLOAD, slot, daddr: 0, saddr: 0, dport: m.port as number, sport: m.sport as number,

@@ -61,12 +61,7 @@ for pid in $(ip netns pids "$TARGET_NS"); do renice -n "${BANNERS_BENCH_SERVER_N
 echo "servers: $(tr '\n' ' ' < "$tmp/versions")"
 echo "range $RANGE, ports $PORTS, rates $RATE and $LOW_RATE packets/s"
 
-# TcpExt counters of the target namespace (per-namespace /proc/net/netstat).
-tcpext() {
-  ip netns exec "$TARGET_NS" awk -v k="$1" '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/netstat
-}
-now() { date +%s.%N; }
-rss_mb() { awk '{ printf "%.1f", $1 / 1024 }' "$1"; }
+source test/bench/lib.sh   # tcpext, now, rss_mb
 
 declare -A WALL OPEN BANNERS RSS OVF DROPS
 report() {   # NAME

@@ -44,11 +44,7 @@ SERVERS_NICE="${HTTPS_BENCH_SERVER_NICE:-10}" bash test/servers.sh up "$TARGET_N
 # SERVERS_NICE), its RSA signatures use what the scanners leave, the same for all three.
 echo "servers: $(tr '\n' ' ' < "$tmp/versions"); range $RANGE, ports $PORTS, $RATE SYNs/s"
 
-tcpext() {
-  ip netns exec "$TARGET_NS" awk -v k="$1" '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/netstat
-}
-now() { date +%s.%N; }
-rss_mb() { awk '{ printf "%.1f", $1 / 1024 }' "$1"; }
+source test/bench/lib.sh   # tcpext, now, rss_mb
 declare -A WALL OPEN GOT RSS
 measure_start() { o0=$(tcpext ListenOverflows); t0=$(now); }
 measure_end() { WALL[$1]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }'); echo "  ListenOverflows during $1: $(( $(tcpext ListenOverflows) - o0 ))"; }
