@@ -191,6 +191,38 @@ test('sqlite: two scans in one file, queried back with the documented queries (s
   for (const t of ['open', 'closed', 'unreachable', 'banner']) assert.ok(idx.includes(`${t}_ip`) && idx.includes(`${t}_port`), `indexes of ${t}`);
 });
 
+test('sqlite: rows go in several to a statement; every one lands, in order, with its values, across batch ends and scans', () => {
+  const db = path.join(tmp, 'many.db');
+  // 1,001 records in two scans: counts per table that are not multiples of the rows per statement.
+  const recs: Record<string, unknown>[] = [];
+  for (let s = 1; s <= 2; s++) {
+    recs.push({ type: 'scan', args: `trawl scan --seed ${s}`, seed: String(s), time_us: s * 1e9 });
+    for (let i = 0; i < 500; i++) {
+      const ip = `198.18.${s}.${i % 256}`, t = s * 1e9 + i + 1;
+      if (i % 3 === 0) recs.push({ type: 'banner', ip, port: 80 + (i >> 8), probe: 'http', data: Buffer.from(`b${i}`).toString('base64'), len: 2, flags: 'PA', validated: i % 2 === 0, note: `n${i}`, time_us: t });
+      else if (i % 7 === 0) recs.push({ type: 'closed', ip, port: 22, window: 0, time_us: t });
+      else recs.push({ type: 'open', ip, port: 80 + (i >> 8), sport: 40000 + i, ttl: 64, sack_ok: true, time_us: t });
+    }
+  }
+  const r = trawl(['fmt', '-o', `sqlite:${db}`], recs.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  assert.is(r.code, 0, r.stderr);
+  for (const t of ['open', 'closed', 'banner']) {
+    const want = recs.filter((x) => x.type === t);
+    const cols = t === 'banner' ? 'validated, CAST(data AS TEXT) AS data, extra' : t === 'open' ? 'sack_ok' : 'window';
+    const got = sql(db, `SELECT scan_id, ip, port, time_us, ${cols} FROM ${t} ORDER BY rowid`);
+    assert.is(got.length, want.length, t);
+    got.forEach((g: any, i: number) => {
+      const w = want[i];
+      assert.equal([g.ip, g.port, g.time_us, g.scan_id], [w.ip, w.port, w.time_us, Math.floor((w.time_us as number) / 1e9)], `${t} row ${i}`);
+      if (t === 'open') assert.is(g.sack_ok, 1);
+      if (t === 'banner') {
+        assert.equal([g.data, g.validated, JSON.parse(g.extra).note], [`b${(w.time_us as number) % 1e9 - 1}`, w.validated ? 1 : 0, w.note]);
+      }
+    });
+  }
+  assert.equal(sql(db, 'SELECT id, records FROM scans ORDER BY id').map((s: any) => [s.id, s.records]), [[1, 500], [2, 500]]);
+});
+
 test('sqlite: needs a FILE, and records without a scan record get a scans row of their own', () => {
   let r = trawl(['fmt', '-o', 'sqlite']);
   assert.is(r.code, 2);

@@ -55,6 +55,10 @@ export const INDEXES = Object.keys(TABLES).flatMap((t) => [
 
 const BATCH_ROWS = 20000;     // rows per transaction
 const COMMIT_MS = 1000;       // a live pipeline's rows become visible within this
+// Rows per INSERT statement: one statement of 32 rows binds the same values as 32 statements
+// but steps and resets once; 1 M records went from 2.42 s to 1.65 s of inserting (20-50 rows
+// per statement all measured alike; 32 x 24 columns stays far below SQLite's 32,766 variables).
+const ROWS_PER_INSERT = 32;
 
 function value(col: string, v: unknown): unknown {
   if (v === undefined || v === null) return null;
@@ -66,9 +70,19 @@ function value(col: string, v: unknown): unknown {
   return JSON.stringify(v);
 }
 
+/** One table's inserts: rows wait in `held` (flattened) until ROWS_PER_INSERT of them go as one. */
+interface TableInsert {
+  one: Statement;               // a single row, for the rest at a commit
+  many: Statement;              // ROWS_PER_INSERT rows
+  cols: [string, string][];
+  keys: Set<string>;            // record keys with a column of their own
+  held: unknown[];
+  rows: number;
+}
+
 class SqliteSink implements Sink {
   private db: Database;
-  private insert = new Map<string, { st: Statement; cols: [string, string][]; keys: Set<string> }>();
+  private insert = new Map<string, TableInsert>();
   private insCert!: Statement;   // set by setup()
   private insOther!: Statement;
   private insScan!: Statement;
@@ -79,7 +93,6 @@ class SqliteSink implements Sink {
   private pending = 0;
   private inTx = false;
   private timer: NodeJS.Timeout | null = null;
-  private params: unknown[] = [];   // reused for every row
   private failed: Error | null = null;
   private heldShard: AnyRecord | null = null;   // a shard record before its scan record
 
@@ -97,10 +110,17 @@ class SqliteSink implements Sink {
     // commit costs no fsync (an in-place journal cost twice the time per row).
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // better-sqlite3 turns foreign keys on; every row's scan_id is the row this sink inserted
+    // before it, so the check (a lookup in scans per row) can never fail and is not paid.
+    this.db.pragma('foreign_keys = OFF');
     for (const s of SCHEMA) this.db.exec(s);
     for (const [t, cols] of Object.entries(TABLES)) {
-      const st = this.db.prepare(`INSERT INTO ${t} (scan_id, ${cols.map(([c]) => q(c)).join(', ')}, extra) VALUES (?${', ?'.repeat(cols.length + 1)})`);
-      this.insert.set(t, { st, cols, keys: new Set(['type', ...cols.map(([, k]) => k)]) });
+      const row = `(?${', ?'.repeat(cols.length + 1)})`;
+      const into = `INSERT INTO ${t} (scan_id, ${cols.map(([c]) => q(c)).join(', ')}, extra) VALUES `;
+      this.insert.set(t, {
+        one: this.db.prepare(into + row), many: this.db.prepare(into + Array(ROWS_PER_INSERT).fill(row).join(', ')),
+        cols, keys: new Set(['type', ...cols.map(([, k]) => k)]), held: [], rows: 0,
+      });
     }
     this.insCert = this.db.prepare(`INSERT OR IGNORE INTO certs (sha256, ${CERT.map(([c]) => q(c)).join(', ')}, first_scan_id, first_seen_us) VALUES (?${', ?'.repeat(CERT.length + 2)})`);
     this.insOther = this.db.prepare('INSERT INTO other (scan_id, type, record) VALUES (?, ?, ?)');
@@ -121,9 +141,18 @@ class SqliteSink implements Sink {
   private commit() {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     if (!this.inTx) return;
+    for (const t of this.insert.values()) this.flushRows(t);
     this.db.exec('COMMIT');
     this.inTx = false;
     this.pending = 0;
+  }
+
+  /** The rows a table still holds, one statement each. */
+  private flushRows(t: TableInsert) {
+    const width = t.cols.length + 2;
+    for (let i = 0; i < t.rows; i++) t.one.run(t.held.slice(i * width, i * width + width));
+    t.held.length = 0;
+    t.rows = 0;
   }
 
   private closeScan() {
@@ -164,12 +193,15 @@ class SqliteSink implements Sink {
         if (t.keys.has(k) || (fp && k.charCodeAt(0) === 0x63 && k.startsWith('cert_'))) continue;
         (extra ??= {})[k] = rec[k];
       }
-      const params = this.params;
-      params.length = 0;
-      params.push(this.scanId);
-      for (const [c, k] of t.cols) params.push(value(c, rec[k]));
-      params.push(extra ? JSON.stringify(extra) : null);
-      t.st.run(params);
+      const held = t.held;
+      held.push(this.scanId);
+      for (const [c, k] of t.cols) held.push(value(c, rec[k]));
+      held.push(extra ? JSON.stringify(extra) : null);
+      if (++t.rows === ROWS_PER_INSERT) {
+        t.many.run(held);
+        held.length = 0;
+        t.rows = 0;
+      }
     }
     if (++this.pending >= BATCH_ROWS) this.commit();
     return undefined;
