@@ -32,6 +32,18 @@ const READ_BUFFER = 4 << 20;
 const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the payload
 const MAX_SEGMENT = 65535;     // the largest segment a capture shows (GRO/GSO merge up to 64 KiB)
 const MIN_RING = 32 << 20, MAX_RING = 256 << 20;
+// libpcap's TPACKET_V3 ring is made of blocks of a power of two at least one frame (snaplen plus
+// at most ~90 bytes of headers) long, and holds --buffer / frame of them: a snaplen of 16,584
+// (--max-banner 16 KiB + HEADROOM) made 32 KiB blocks and mapped 64 MiB for a 32 MiB --buffer
+// (measured in /proc/PID/smaps). The default snaplen fills its block instead.
+const FRAME_OVERHEAD = 128;
+
+/** The default snaplen: at least `need`, and a frame that fills a power-of-two block. */
+export function ringSnaplen(need: number): number {
+  let block = 4096;
+  while (block < need + FRAME_OVERHEAD) block *= 2;
+  return block - FRAME_OVERHEAD;
+}
 
 export const info: CommandInfo = {
   name: 'catch',
@@ -62,7 +74,7 @@ export const info: CommandInfo = {
     },
     { name: 'no-validate', type: 'boolean', help: 'decode captures of other tools: every SYN-ACK, RST, ICMP error, segment, marked validated: false' },
     {
-      name: 'snaplen', type: 'number', arg: 'BYTES', help: `bytes captured per packet (default: --max-banner, at most ${MAX_SEGMENT}, + ${HEADROOM})`,
+      name: 'snaplen', type: 'number', arg: 'BYTES', help: `bytes captured per packet (default: --max-banner, at most ${MAX_SEGMENT}, + ${HEADROOM}, rounded up so the ring is --buffer bytes)`,
       check: (v: number) => (Number.isInteger(v) && v >= 64 && v <= 262144 ? undefined : `'${v}' must be an integer from 64 to 262144`),
     },
     {
@@ -128,7 +140,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const srcIp6 = given.v6 !== null ? addr6(given.v6) : null;
   const maxBanner: number = opts['max-banner'];
   // Whole segments up to the limit: on veth, GRO and the sender's GSO hand over up to 64 KiB at once.
-  const snaplen: number = opts.snaplen ?? Math.max(256, Math.min(maxBanner, MAX_SEGMENT) + HEADROOM);
+  const snaplen: number = opts.snaplen ?? ringSnaplen(Math.min(maxBanner, MAX_SEGMENT) + HEADROOM);
   const ring: number = opts.buffer ?? Math.min(MAX_RING, Math.max(MIN_RING, 64 * maxBanner));
   if (opts['save-valid'] && !opts.save) throw new UsageError('--save-valid needs --save FILE');
   if (opts['no-probe'] && !opts.replies) throw new UsageError('--no-probe needs --replies FIFO');
