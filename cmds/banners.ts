@@ -24,6 +24,8 @@ import { readSegment, readSent } from '../shared/reassembly/segment';
 import { bannerRecord } from '../shared/reassembly/record';
 import { ReplyTalk } from '../shared/reassembly/talk';
 import { IdentifyJoin } from '../shared/identify-join';
+import { JarmJoin } from '../shared/jarm/join';
+import { JARM_OPTIONS, jarmLimits } from '../shared/jarm/options';
 import type { TlsResult } from '../shared/tls/client';
 import { RepliesOut } from '../shared/replies-out';
 import { httpsProbeHello } from '../shared/probes/https';
@@ -48,6 +50,7 @@ export const info: CommandInfo = {
     ...PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')),
     { name: 'identify', type: 'boolean',
       help: "hold the banners of each ip:port until the identification probes' (blast --identify: null, tls, http) are all in or --idle passes, then write them with identified_service and identified_by" },
+    ...JARM_OPTIONS,
     ...SERVICE_PROBES_OPTIONS,
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
@@ -98,6 +101,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // --identify: banners wait for their port's others here (bounded like the table), then go out together.
     const joined: AnyRecord[] = [];
     const join = opts.identify ? new IdentifyJoin(limits.maxConnections, limits.idleUs, (recs) => joined.push(...recs)) : null;
+    // The jarm probe's ten banners of a port wait here for each other, then go out as one with its JARM.
+    const jarm = new JarmJoin(jarmLimits(opts), (rec) => { if (join) join.add(rec); else joined.push(rec); });
     const writeJoined = (): Promise<void> | undefined => {
       let wait: Promise<void> | undefined;
       for (const r of joined.splice(0)) { const p = w.record(r); if (p) wait = wait ? wait.then(() => p) : p; }
@@ -110,6 +115,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
         ...(repliesOut ? { said_pending: repliesOut.pending, said_dropped: repliesOut.dropped } : {}),
+        ...(jarm.whole + jarm.partial + jarm.held > 0 ? { jarm_held_ports: jarm.held, jarm_whole_ports: jarm.whole, jarm_partial_ports: jarm.partial, jarm_evicted_ports: jarm.evicted } : {}),
         ...(join ? { identify_held_ports: join.held, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
       text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
         `${counts.identified} identified${talk ? `, ${rc.said} messages said in ${rc.conversations} conversations` : ''}${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
@@ -144,6 +150,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       services.set(svc, (services.get(svc) ?? 0) + 1);
       // A reassembled response with no hole is also complete when its protocol says it ended.
       if (out.complete === false && out.gaps === 0 && out.truncated === false && parserByName(svc)?.ended?.(out as any)) out.complete = true;
+      if (jarm.add(out)) return writeJoined();
       if (join) { join.add(out); return writeJoined(); }
       return w.record(out);
     };
@@ -161,8 +168,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
       // Record time moves the table's clock: connections idle since --idle are written first.
-      if (typeof rec.time_us === 'number') { reasm.tick(rec.time_us); join?.tick(rec.time_us); }
-      const before = drain(line);
+      if (typeof rec.time_us === 'number') { reasm.tick(rec.time_us); jarm.tick(rec.time_us); join?.tick(rec.time_us); }
+      // Joins the clock just closed (jarm, --identify) go out first.
+      const early = writeJoined();
+      const before = early ? early.then(() => drain(line)) : drain(line);
       return before ? before.then(() => handle(rec, line)) : handle(rec, line);
     };
     const handle = (rec: AnyRecord, line: number): Promise<void> | undefined => {
@@ -192,7 +201,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // End of input (or a signal): every connection still held is written, at the writer's pace.
       try {
         while (!w.closed && reasm.flushOne()) await drain(0);
+        while (!w.closed && jarm.flushOne()) await writeJoined();
         while (!w.closed && join?.flushOne()) await writeJoined();
+        if (!w.closed) await writeJoined();
       } catch (e) { if (!(e instanceof Stop)) throw e; }
     } finally {
       intr.dispose();
@@ -211,6 +222,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
     if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);
+    if (!opts.quiet && jarm.evicted) report.warn(`jarm: ${jarm.evicted} ports written before all ten answers were in because --jarm-max-ports or --jarm-max-bytes was reached`);
     if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections)`);
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');

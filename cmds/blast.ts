@@ -6,7 +6,7 @@ import { IO } from '../shared/io';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
-import { bannerValidationBits, SLOTS } from '../shared/cookie';
+import { bannerValidationBits, MIN_VARIANT_PORTS, SLOTS, VARIANTS, VARIANT_SLOT, slotOfCode } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions } from '../native/index';
@@ -69,6 +69,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (withReplies && sportCount < SLOTS && probes.length > 1) {
       throw new UsageError(`--source-port ${opts['source-port']}: fewer than ${SLOTS} ports leave no room to tell ` +
         `${probes.length} probes apart; give a wider range or one --probe`);
+    }
+    // jarm's ten connections to a port take ten groups of 16 ports (shared/cookie.ts).
+    if (probes.some((p) => slotOfCode(p.slot) === VARIANT_SLOT) && sportCount < MIN_VARIANT_PORTS) {
+      throw new UsageError(`--source-port ${opts['source-port']}: the jarm probe's ${VARIANTS} connections per port need at least ` +
+        `${MIN_VARIANT_PORTS} source ports`);
     }
     if (withReplies && bannerValidationBits(sportCount) < 32) {
       report.warn(`--source-port ${opts['source-port']}: banners will carry ${bannerValidationBits(sportCount).toFixed(1)} ` +

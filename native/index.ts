@@ -44,7 +44,7 @@ export interface SenderStats {
 
 export interface Sender {
   /** One SYN per target i < count: ips[i]:ports[i], carrying probe slot slots[i] in its source
-   *  port. With families given, target i with families[i] = 6 is the IPv6 address in
+   *  port (a probe code, slot + 16 * variant, for the jarm slot 13). With families given, target i with families[i] = 6 is the IPv6 address in
    *  addrs6[16i, 16i+16) (ips[i] unread). Returns how many were sent, from the front; the caller
    *  offers the rest again. Throws, sending nothing, for a target of a family without a source. */
   sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
@@ -59,8 +59,10 @@ export interface Sender {
   sendReplies(frames: Uint8Array, count: number): number;
   /** The payload of probe slot 0..15. When `after` is given the target's address is inserted
    *  between `before` and `after` (HTTP Host header): dotted IPv4, or IPv6 in brackets. Total
-   *  length <= 1400 with the longest address (41 bytes). */
-  setProbe(slot: number, before: Uint8Array, after?: Uint8Array): void;
+   *  length <= 1400 with the longest address (41 bytes). slot may be a probe code 13 + 16 * v
+   *  (v < 10: the jarm variants, shared/cookie.ts). fix: offsets in before of big-endian u16
+   *  lengths the address's length is added to; bare: IPv6 without brackets (a TLS server_name). */
+  setProbe(slot: number, before: Uint8Array, after?: Uint8Array, fix?: Uint16Array, bare?: boolean): void;
   /** Our source address of one family and its next hop's MAC (rebuilds that family's SYN). */
   setSource(family: 4 | 6, srcIp: string, dstMac: string, count?: number): void;
   stats(): SenderStats;
@@ -109,7 +111,7 @@ export interface Native {
    *  the source port encodes, or -1 if the port is not the keyed one (shared/cookie.ts). */
   cookies(key: Uint8Array, sportBase: number, sportCount: number,
     saddr: Uint32Array, daddr: Uint32Array, sport: Uint16Array, dport: Uint16Array, n: number,
-    isnOut: Uint32Array, slotOut: Int8Array,
+    isnOut: Uint32Array, slotOut: Int16Array,
     /** Mixed batches: entry i with families[i] = 6 takes the 16 bytes at 16i of saddr6/daddr6. */
     families?: Uint8Array, saddr6?: Uint8Array, daddr6?: Uint8Array): void;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */

@@ -6,6 +6,11 @@
 //           The slot (0..15) names the probe sent on this connection (shared/probes), so catch
 //           recovers the probe from the packet alone. With fewer than 16 source ports there are
 //           no slots: sport = base + (g mod count) and the probe is whatever blast was told.
+// Variants: slot VARIANT_SLOT (13, jarm) sends VARIANTS (10) probes to one port, each its own
+//           connection: variant v takes the group v past the keyed one,
+//           sport = base + (((g mod G) + v) mod G) * 16 + 13, so a reply names its variant
+//           v = (group - g) mod G; a probe code is slot + 16 * v. Any of the ten groups is
+//           accepted on slot 13, so its port check is log2(G / 10) bits, not log2 G (trawl.7).
 // IPv6: the same hashes over the 128-bit tuple, saddr[16] daddr[16] in place of saddr[4] daddr[4]
 // (36 and 35 bytes), so the same bits validate a reply of either family.
 // source  = first + index within a --source-ip range of count addresses (IPv6: counted in the
@@ -19,6 +24,18 @@
 import { siphash24 } from './siphash';
 
 export const SLOTS = 16;
+/** The slot whose probe (jarm) has variants, and how many. */
+export const VARIANT_SLOT = 13;
+export const VARIANTS = 10;
+/** Probe codes run from 0 to below this (13 + 16 * 9 is the last). */
+export const CODES_IN_USE = SLOTS * VARIANTS;
+/** Source ports needed for the variants to be told apart: VARIANTS groups of 16. */
+export const MIN_VARIANT_PORTS = VARIANTS * SLOTS;
+
+/** A probe code: the slot and, for VARIANT_SLOT, a variant (0 otherwise). */
+export function probeCode(slot: number, variant = 0): number { return slot + SLOTS * variant; }
+export function slotOfCode(code: number): number { return code % SLOTS; }
+export function variantOfCode(code: number): number { return Math.floor(code / SLOTS); }
 export const MAX_PROBE_LEN = 1400;
 export const DEFAULT_SPORT_BASE = 32768;
 export const DEFAULT_SPORT_COUNT = 61000 - 32768 + 1;
@@ -67,11 +84,11 @@ export function sourceIndex(key: Uint8Array, daddr: number | Uint8Array, dport: 
   return Number(siphash24(key, m) & 0xffffffffn) % count;
 }
 
-// The port of port hash g and a slot, and back: the part of the scheme both families share.
-function portOfHash(g: number, slot: number, base: number, count: number): number {
+// The port of port hash g and a probe code, and back: the part of the scheme both families share.
+function portOfHash(g: number, code: number, base: number, count: number): number {
   const groups = Math.floor(count / SLOTS);
   if (groups === 0) return base + (g % count);
-  return base + (g % groups) * SLOTS + slot;
+  return base + (((g % groups) + variantOfCode(code)) % groups) * SLOTS + slotOfCode(code);
 }
 
 function slotOfHash(g: number, sport: number, base: number, count: number): number {
@@ -79,18 +96,22 @@ function slotOfHash(g: number, sport: number, base: number, count: number): numb
   const groups = Math.floor(count / SLOTS);
   if (groups === 0) return off === (g % count) ? 0 : -1;
   if (off >= groups * SLOTS) return -1;
-  return Math.floor(off / SLOTS) === (g % groups) ? off % SLOTS : -1;
+  const slot = off % SLOTS;
+  const v = (Math.floor(off / SLOTS) + groups - (g % groups)) % groups;
+  if (slot === VARIANT_SLOT) return v < VARIANTS ? probeCode(slot, v) : -1;
+  return v === 0 ? slot : -1;
 }
 
 const outOfRange = (sport: number, base: number, count: number) => sport < base || sport >= base + count;
 
-/** The source port blast uses for a target and probe slot. */
+/** The source port blast uses for a target and probe slot (a probe code for the jarm variants). */
 export function sourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
   slot: number, base: number, count: number): number {
   return portOfHash(portHash(key, saddr, daddr, dport), slot, base, count);
 }
 
-/** The probe slot a reply's destination port encodes, or -1 when the port is not ours.
+/** The probe slot a reply's destination port encodes (the probe code, slot + 16 * variant,
+ *  on VARIANT_SLOT), or -1 when the port is not ours.
  *  With fewer than 16 ports (no slots) a valid port returns 0. */
 export function checkSourcePort(key: Uint8Array, saddr: number, daddr: number, dport: number,
   sport: number, base: number, count: number): number {
@@ -109,9 +130,10 @@ export function checkSourcePort6(key: Uint8Array, saddr: Uint8Array, daddr: Uint
   return outOfRange(sport, base, count) ? -1 : slotOfHash(portHash6(key, saddr, daddr, dport), sport, base, count);
 }
 
-/** Validation bits a banner segment carries for a source range of `count` ports. */
-export function bannerValidationBits(count: number): number {
+/** Validation bits a banner segment carries for a source range of `count` ports (on the
+ *  jarm slot, whose port check accepts any of VARIANTS groups, `variants` true). */
+export function bannerValidationBits(count: number, variants = false): number {
   const groups = Math.floor(count / SLOTS);
-  const portBits = groups === 0 ? Math.log2(count) : Math.log2(groups);
+  const portBits = groups === 0 ? Math.log2(count) : Math.log2(variants ? groups / VARIANTS : groups);
   return 32 - Math.log2(MAX_PROBE_LEN + 1) + portBits;
 }

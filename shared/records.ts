@@ -60,6 +60,8 @@ export const FIELDS = [
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'probe', kind: 'name', in: ['segment', 'banner'], by: 'catch' },
+  // The jarm probe's ten hellos, one connection each: which one this is (0..9, from the source port).
+  { name: 'probe_variant', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
   { name: 'seq', kind: 'number', in: ['open', 'segment', 'sent'], by: 'catch' },
   { name: 'ack', kind: 'number', in: ['segment', 'sent'], by: 'catch' },
   { name: 'repeat', kind: 'boolean', in: ['open'], by: 'catch' },
@@ -89,6 +91,11 @@ export const FIELDS = [
   // banners --identify: what the answers to all the identification probes of the port decide.
   { name: 'identified_service', kind: 'string', in: ['banner'], by: 'banners' },
   { name: 'identified_by', kind: 'name', in: ['banner'], by: 'banners' },
+  // The jarm probe's ten banners of a port joined into one (shared/jarm/join.ts).
+  { name: 'jarm', kind: 'string', in: ['banner'], by: 'banners' },
+  { name: 'jarm_raw', kind: 'string', in: ['banner'], by: 'banners' },
+  { name: 'jarm_partial', kind: 'boolean', in: ['banner'], by: 'banners' },
+  { name: 'jarm_missing', kind: 'string', in: ['banner'], by: 'banners' },
   { name: 'validated', kind: 'boolean', in: CAPTURED, by: 'catch' },
   { name: 'time_us', kind: 'number', in: CAPTURED, by: 'catch' },
 ] as const satisfies readonly FieldSpec[];

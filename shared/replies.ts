@@ -19,7 +19,7 @@ export const REPLY = {
   kind:        f(3, 1, 'what to send (REPLY_KINDS)'),
   length:      f(4, 2, 'bytes in the whole frame, MAC included'),
   family:      f(6, 1, '4 or 6: the addresses\' family'),
-  slot:        f(7, 1, 'probe slot (shared/cookie.ts) whose payload ACK_PROBE carries'),
+  slot:        f(7, 1, 'probe slot, or code slot + 16 * variant (shared/cookie.ts), whose payload ACK_PROBE carries'),
   writer:      f(8, 8, 'random per writing process: with counter, the nonce'),
   counter:     f(16, 8, 'per writer, from 1, +1 a frame: a reader takes each value once'),
   time:        f(24, 8, 'writer\'s clock when sealed, ms since the epoch: stale frames are refused'),

@@ -121,6 +121,24 @@ test('--pcap with --probe 443:tls,https: one SYN per probe on 443, each from the
   for (const [k, slots] of by) assert.equal(slots.sort((a, b) => a - b), k.endsWith(':443') ? [2, 10] : [1], k);
 });
 
+test('--pcap with --probe 443:tls,https,jarm: twelve SYNs on 443, the jarm ten from the ports of its ten variants', () => {
+  const pcap = path.join(dir, 'jarm.pcap');
+  const r = trawl([...base, '--pcap', pcap, '-q', '--probe', '443:tls,https,jarm'], targets(5, 443));
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  const codes = [2, 10, ...Array.from({ length: 10 }, (_, v) => 13 + 16 * v)];
+  const by = new Map<string, number[]>();
+  for (const f of readPcap(pcap)) {
+    const s = checkSyn(f.data);
+    const sa = ip4(s.src), da = ip4(s.dst);
+    const code = codes.find((k) => sourcePort(key, sa, da, s.dport, k, 32768, 61000 - 32768 + 1) === s.sport);
+    assert.ok(code !== undefined, `the source port of ${s.dst}:${s.dport} carries a probe code`);
+    by.set(s.dst, [...(by.get(s.dst) ?? []), code!]);
+  }
+  assert.is(by.size, 5);
+  for (const [k, c] of by) assert.equal(c.sort((a, b) => a - b), [...codes].sort((a, b) => a - b), k);
+});
+
 test('--syn-options and --ttl shape the SYN', () => {
   const layouts: Record<string, number[]> = { windows: [2, 1, 3, 1, 1, 4], bsd: [2, 1, 3, 4, 8], none: [] };
   for (const [name, kinds] of Object.entries(layouts)) {

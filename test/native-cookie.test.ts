@@ -64,13 +64,37 @@ test('cookies(): ISN and probe slot equal the TypeScript reference on random tup
       // Half keyed ports (must come back with their slot), half random (almost all rejected).
       sport[i] = i % 2 === 0 ? sourcePort(key, saddr[i], daddr[i], dport[i], i % SLOTS, base, count) : r() & 0xffff;
     }
-    const isnOut = new Uint32Array(n), slotOut = new Int8Array(n);
+    const isnOut = new Uint32Array(n), slotOut = new Int16Array(n);
     native.cookies(key, base, count, saddr, daddr, sport, dport, n, isnOut, slotOut);
     for (let i = 0; i < n; i++) {
       assert.is(isnOut[i], isn(key, saddr[i], daddr[i], sport[i], dport[i]), `isn ${i} (${base}+${count})`);
       const want = checkSourcePort(key, saddr[i], daddr[i], dport[i], sport[i], base, count);
       assert.is(slotOut[i], want, `slot ${i} (${base}+${count})`);
       if (i % 2 === 0) assert.is(want, count >= SLOTS ? i % SLOTS : 0, `keyed port ${i} round-trips`);
+    }
+  }
+});
+
+test('cookies(): the jarm variants (slot 13, ten groups) come back as codes equal to the TypeScript reference', () => {
+  const r = rng(4242);
+  const key = Uint8Array.from({ length: 16 }, () => r() & 0xff);
+  for (const [base, count] of [[32768, 28233], [40000, 176], [1024, 64511]]) {   // 176: eleven groups, the least where a group is refused
+    const n = 600;
+    const saddr = new Uint32Array(n), daddr = new Uint32Array(n), sport = new Uint16Array(n), dport = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      saddr[i] = r(); daddr[i] = r(); dport[i] = r() & 0xffff;
+      // Keyed variant ports, their neighbours one group on (variant 10 is refused), and slot 13 of random groups.
+      const v = i % 12;
+      const keyed = sourcePort(key, saddr[i], daddr[i], dport[i], 13 + 16 * Math.min(v, 9), base, count);
+      sport[i] = v < 10 ? keyed : v === 10 ? (keyed + 16 - base) % (Math.floor(count / 16) * 16) + base : base + 16 * (r() % Math.floor(count / 16)) + 13;
+    }
+    const isnOut = new Uint32Array(n), slotOut = new Int16Array(n);
+    native.cookies(key, base, count, saddr, daddr, sport, dport, n, isnOut, slotOut);
+    for (let i = 0; i < n; i++) {
+      const want = checkSourcePort(key, saddr[i], daddr[i], dport[i], sport[i], base, count);
+      assert.is(slotOut[i], want, `code ${i} (${base}+${count})`);
+      if (i % 12 < 10) assert.is(want, 13 + 16 * (i % 12), `variant ${i % 12} round-trips`);
+      if (i % 12 === 10) assert.is(want, -1, 'the group past variant 9 is not ours');
     }
   }
 });
@@ -103,9 +127,9 @@ test('IPv6 cookies over the 128-bit tuple: native, TypeScript and the byte layou
         : sourcePort(key, saddr[i], daddr[i], dport[i], i % SLOTS, base, count);
       sport[i] = i % 2 === 0 ? keyed : r() & 0xffff;
     }
-    const isnOut = new Uint32Array(n), slotOut = new Int8Array(n);
+    const isnOut = new Uint32Array(n), slotOut = new Int16Array(n);
     native.cookies(key, base, count, saddr, daddr, sport, dport, n, isnOut, slotOut, fam, s6, d6);
-    const refIsn = new Uint32Array(n), refSlot = new Int8Array(n);
+    const refIsn = new Uint32Array(n), refSlot = new Int16Array(n);
     referenceCookies(key, base, count)(saddr, daddr, sport, dport, n, refIsn, refSlot, fam, s6, d6);
     for (let i = 0; i < n; i++) {
       const si = s6.subarray(16 * i, 16 * i + 16), di = d6.subarray(16 * i, 16 * i + 16);
@@ -122,12 +146,12 @@ test('IPv6 cookies over the 128-bit tuple: native, TypeScript and the byte layou
 });
 
 test('siphash24/cookies: bad arguments throw naming the argument', () => {
-  const u32 = new Uint32Array(4), u16 = new Uint16Array(4), i8 = new Int8Array(4);
+  const u32 = new Uint32Array(4), u16 = new Uint16Array(4), i8 = new Int16Array(4);
   assert.throws(() => native.siphash24(new Uint8Array(15), new Uint8Array(1)), /siphash24: key must be 16 bytes/);
   assert.throws(() => (native.siphash24 as any)(KEY, 'abc'), /siphash24: msg must be a Uint8Array/);
   assert.throws(() => (native.siphash24 as any)(), /siphash24: key must be a Uint8Array/);
   assert.throws(() => native.cookies(KEY, 32768, 28233, u32, u32, u16, u16, 5, u32, i8), /cookies: n is larger than saddr.length/);
-  assert.throws(() => native.cookies(KEY, 32768, 28233, u32, u32, u16, u16, 4, u32, new Int8Array(2)), /cookies: n is larger than slotOut.length/);
+  assert.throws(() => native.cookies(KEY, 32768, 28233, u32, u32, u16, u16, 4, u32, new Int16Array(2)), /cookies: n is larger than slotOut.length/);
   assert.throws(() => (native.cookies as any)(KEY, 32768, 28233, u32, u32, u32, u16, 4, u32, i8), /cookies: sport must be a Uint16Array/);
   assert.throws(() => native.cookies(KEY, 60000, 10000, u32, u32, u16, u16, 4, u32, i8), /cookies: sportCount must be between 1 and 5536/);
   assert.throws(() => native.cookies(KEY, 1.5, 10, u32, u32, u16, u16, 4, u32, i8), /cookies: sportBase must be an integer/);

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadNative, SenderOptions } from '../native/index';
-import { isn, sourcePort, checkSourcePort } from '../shared/cookie';
+import { isn, sourcePort, checkSourcePort, probeCode, variantOfCode, VARIANTS, VARIANT_SLOT } from '../shared/cookie';
+import { JARM_SPECS, jarmHello, jarmPayload, jarmRandom } from '../shared/jarm/hellos';
 import {
   encodeReply, ReplyRequest, REPLY, REPLY_ACK_DATA, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_KINDS, REPLY_MAX_FRAME,
   REPLY_MIN_FRAME, REPLY_RST, REPLY_SYN_TSVAL,
@@ -229,6 +230,34 @@ test('sendReplies: ACK+probe (plain and Host template), ACK of data, ACK+payload
   for (const f of [ping, rst, ack, win]) assert.is(f.options.length, 0);
 });
 
+test('jarm: ten SYNs from the variants\' ports, each ACK+probe the variant\'s hello with the address in its server_name and lengths fixed; a variant claimed on another\'s port is refused', () => {
+  const file = path.join(dir, 'jarm.pcap');
+  const s = new native.Sender(opts(file));
+  const T = 0xc6120505, ip = '198.18.5.5';
+  const codes = Array.from({ length: VARIANTS }, (_, v) => probeCode(VARIANT_SLOT, v));
+  for (const c of codes) {
+    const p = jarmPayload(KEY, variantOfCode(c));
+    s.setProbe(c, p.before, p.after, Uint16Array.from(p.fix!), p.bare);
+  }
+  const n = codes.length;
+  assert.is(s.sendSyns(new Uint32Array(n).fill(T), new Uint16Array(n).fill(443), Uint8Array.from(codes), n), n);
+  assert.throws(() => s.sendSyns(Uint32Array.of(T), Uint16Array.of(443), Uint8Array.of(16 + 2), 1), /sendSyns: slots\[0\] must be 0..15, or 13 \+ 16 \* variant/);
+  const reqs = codes.map((c) => request(REPLY_ACK_PROBE, c, T, 443, 0, 0x1000 + c));
+  const forged = { ...request(REPLY_ACK_PROBE, codes[5], T, 443, 0, 1), slot: codes[3] };   // variant 5's port, variant 3 claimed
+  assert.is(s.sendReplies(frames([...reqs, forged]), n + 1), n + 1);
+  assert.is(s.stats().replies_rejected, 1);
+  s.close();
+  const all = readPcap(file).map(parse);
+  const syns = all.slice(0, n), probes = all.slice(n);
+  assert.equal(syns.map((f) => f.sport), codes.map((c) => sourcePort(KEY, SRC, T, 443, c, BASE, COUNT)));
+  assert.is(new Set(syns.map((f) => f.sport)).size, n, 'ten connections');
+  assert.is(probes.length, n);
+  probes.forEach((f, v) => {
+    assert.is(f.sport, syns[v].sport);
+    assert.is(f.payload.toString('hex'), Buffer.from(jarmHello(JARM_SPECS[v], jarmRandom(KEY, v), ip).bytes).toString('hex'), `variant ${v}`);
+  });
+});
+
 test('sendReplies: the timestamp option follows the request, whatever the SYN layout', () => {
   for (const layout of ['linux', 'windows', 'none'] as const) {
     const file = path.join(dir, `replies-${layout}.pcap`);
@@ -275,7 +304,10 @@ test('Sender: bad options and arguments throw naming them; closed sender throws'
   assert.throws(() => s.sendReplies(badLen, 1), /sendReplies: frame 0 has a bad length/);
   const badPayload = two.slice(); badPayload[REPLY_MIN_FRAME + REPLY.payload_len.at + 1] = 101;   // 101 bytes claimed, 100 there
   assert.throws(() => s.sendReplies(badPayload, 2), /sendReplies: frame 1 has a bad length/);
-  assert.throws(() => s.setProbe(16, u8), /setProbe: slot must be between 0 and 15/);
+  assert.throws(() => s.setProbe(16, u8), /setProbe: slot must be 0..15, or 13 \+ 16 \* variant/);
+  assert.throws(() => s.setProbe(160, u8), /setProbe: slot must be between 0 and 159/);
+  assert.throws(() => s.setProbe(13, u8, u8, Uint16Array.of(1)), /setProbe: fix offsets need after and must lie in before/);
+  assert.throws(() => s.setProbe(13, u8, undefined, Uint16Array.of(0)), /setProbe: fix offsets need after/);
   assert.throws(() => s.setProbe(0, new Uint8Array(1390), new Uint8Array(0)), /setProbe: probe is longer than 1400 bytes/);
   assert.throws(() => (s as any).setProbe(0, 'GET'), /setProbe: before must be a Uint8Array/);
   s.setProbe(1, new Uint8Array(1400));

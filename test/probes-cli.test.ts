@@ -35,7 +35,7 @@ test('blast: a bad probe file is refused with FILE:LINE, exit 2, nothing written
 
 test('blast: unknown probe and contradictory --probe options exit 2 naming the option', () => {
   assert.equal(blast(['--probe', 'gopher']), { code: 2, stdout: '',
-    stderr: "trawl blast: option --probe: unknown probe 'gopher' (one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, user)\n" });
+    stderr: "trawl blast: option --probe: unknown probe 'gopher' (one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, jarm, user)\n" });
   assert.equal(blast(['--probe', 'http', '--probe', 'tls']), { code: 2, stdout: '',
     stderr: 'trawl blast: --probe http and --probe tls both claim every port; map ports with --probe PORTS:NAME\n' });
   assert.equal(blast(['--sni', '10.0.0.1']), { code: 2, stdout: '',

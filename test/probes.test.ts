@@ -188,7 +188,7 @@ test('plan: defaults by port, payloads for every slot in use', () => {
   assert.is(plan.slotForPort(22), 0);
   assert.is(plan.slotForPort(6379), 3);
   // Every probe but https, starttls and ssh, the default of no port (asked for: --probe 443:https).
-  assert.equal(plan.probesInUse().map((p) => p.name), PROBES.filter((p) => !['https', 'starttls', 'ssh'].includes(p.name)).map((p) => p.name));
+  assert.equal(plan.probesInUse().map((p) => p.name), PROBES.filter((p) => !['https', 'starttls', 'ssh', 'jarm'].includes(p.name)).map((p) => p.name));
   for (const port of [1, 21, 22, 80, 443, 445, 1883, 3389, 5432, 5672, 6379, 8443, 11211]) {
     const slot = plan.slotForPort(port);
     assert.ok(plan.payload(slot));
@@ -208,7 +208,7 @@ test('plan: several probes on a port, first one first; a list for every port; a 
   assert.equal(every.slotsForPort(22), [0, 1]);
   assert.equal(every.probesInUse().map((p) => p.name), ['null', 'http']);
   assert.is(checkProbeSpec(probeNames, '443:tls,tls'), "'443:tls,tls' names a probe twice");
-  assert.is(checkProbeSpec(probeNames, '443:tls,gopher'), "unknown probe 'gopher' (one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, user)");
+  assert.is(checkProbeSpec(probeNames, '443:tls,gopher'), "unknown probe 'gopher' (one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, jarm, user)");
 });
 
 test('plan: --probe NAME forces one probe, PORTS:NAME maps ports over it', () => {
@@ -239,7 +239,7 @@ test('plan: a probe file alone is used on every port; with PORTS:user only there
 
 test('CLI: bad probe options exit 2 naming the flag or the file', async () => {
   const cases: [string[], RegExp][] = [
-    [['--probe', 'gopher'], /^trawl probetest: option --probe: unknown probe 'gopher' \(one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, user\)\n$/],
+    [['--probe', 'gopher'], /^trawl probetest: option --probe: unknown probe 'gopher' \(one of null, http, tls, redis, memcached, rdp, postgres, smb, mqtt, amqp, https, starttls, ssh, jarm, user\)\n$/],
     [['--probe', '80-70:http'], /^trawl probetest: option --probe: bad port range '80-70': ends before it starts\n$/],
     [['--probe', 'http', '--probe', 'tls'], /^trawl probetest: --probe http and --probe tls both claim every port; map ports with --probe PORTS:NAME\n$/],
     [['--probe', '80:user'], /^trawl probetest: --probe user needs --probe-file FILE\n$/],

@@ -32,7 +32,7 @@ static Napi::Value Cookies(const Napi::CallbackInfo& info) {
   const uint16_t* dport = typedArg<uint16_t>(env, info[6], napi_uint16_array, "cookies: dport", &ndp);
   uint32_t n = (uint32_t)intArg(env, info[7], 0, 0xffffffffLL, "cookies: n");
   uint32_t* isnOut = typedArg<uint32_t>(env, info[8], napi_uint32_array, "cookies: isnOut", &ni);
-  int8_t* slotOut = typedArg<int8_t>(env, info[9], napi_int8_array, "cookies: slotOut", &nsl);
+  int16_t* slotOut = typedArg<int16_t>(env, info[9], napi_int16_array, "cookies: slotOut", &nsl);
   const char* names[] = {"saddr", "daddr", "sport", "dport", "isnOut", "slotOut"};
   size_t lens[] = {ns, nd, nsp, ndp, ni, nsl};
   for (int i = 0; i < 6; i++)
@@ -52,10 +52,10 @@ static Napi::Value Cookies(const Napi::CallbackInfo& info) {
     if (fam && fam[i] == 6) {
       const uint8_t *s = saddr6 + 16 * (size_t)i, *d = daddr6 + 16 * (size_t)i;
       isnOut[i] = cookieIsn6(k, s, d, sport[i], dport[i]);
-      slotOut[i] = (int8_t)cookieCheckSport6(k, s, d, dport[i], sport[i], base, count);
+      slotOut[i] = (int16_t)cookieCheckSport6(k, s, d, dport[i], sport[i], base, count);
     } else {
       isnOut[i] = cookieIsn(k, saddr[i], daddr[i], sport[i], dport[i]);
-      slotOut[i] = (int8_t)cookieCheckSport(k, saddr[i], daddr[i], dport[i], sport[i], base, count);
+      slotOut[i] = (int16_t)cookieCheckSport(k, saddr[i], daddr[i], dport[i], sport[i], base, count);
     }
   }
   return env.Undefined();

@@ -84,7 +84,9 @@ class Sender : public Napi::ObjectWrap<Sender> {
   ~Sender() { shutdown(); }
 
  private:
-  struct Probe { std::vector<uint8_t> before, after; bool hasAfter = false; };
+  // fix: offsets in before of big-endian u16 lengths that grow by the inserted address's length
+  // (a TLS hello whose server_name is the target); bare: the IPv6 address without brackets.
+  struct Probe { std::vector<uint8_t> before, after; std::vector<uint16_t> fix; bool hasAfter = false, bare = false; };
 
   Napi::Value SendSyns(const Napi::CallbackInfo& info);
   Napi::Value SendReplies(const Napi::CallbackInfo& info);
@@ -151,7 +153,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   uint16_t probeWindow_ = 65535;   // a request's window 0 means this one
   SynTemplate syn_{};
   Syn6Template syn6_{};
-  Probe probes_[SLOTS];
+  Probe probes_[CODES];   // by probe code: slot + 16 * variant
   Lane main_, aux_;
   uint64_t repliesSent_ = 0, repliesRejected_ = 0;
   std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
@@ -439,7 +441,8 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
     if ((uint64_t)count * 16 > na) rangeError(env, "sendSyns: addrs6 must hold 16 bytes per target");
   }
   for (uint32_t i = 0; i < count; i++) {
-    if (slots[i] >= SLOTS) rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15");
+    if (slots[i] >= SLOTS && (slots[i] % SLOTS != VARIANT_SLOT || slots[i] >= CODES))
+      rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15, or 13 + 16 * variant (variant < 10)");
     int fam = t.families ? t.families[i] : 4;
     if (fam != 4 && fam != 6) rangeError(env, "sendSyns: families[" + std::to_string(i) + "] must be 4 or 6");
     if (fam == 6 ? !has6_ : !has4_)
@@ -477,7 +480,13 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
 }
 
 // The target's address as a probe's {ip} takes it: dotted IPv4, or IPv6 in brackets.
-static size_t addressText(bool v6, uint32_t a, const uint8_t* a6, uint8_t* out) {
+static size_t addressText(bool v6, uint32_t a, const uint8_t* a6, uint8_t* out, bool bare = false) {
+  if (v6 && bare) {   // without its brackets (a TLS server_name)
+    uint8_t b[64];
+    size_t n = bracketedAddr6(a6, b);
+    memcpy(out, b + 1, n - 2);
+    return n - 2;
+  }
   if (v6) return bracketedAddr6(a6, out);
   return (size_t)snprintf((char*)out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
@@ -522,7 +531,7 @@ bool Sender::replyOk(const uint8_t* r, Peer* p) const {
     keyed = cookieCheckSport(key_, p->saddr, p->daddr, dport, sport, sportBase_, sportCount_);
   }
   if (keyed < 0) return false;
-  if (kind == reply::ACK_PROBE) return seq == isn + 1 && slot < SLOTS && keyed == (sportCount_ / SLOTS ? (int)slot : 0);
+  if (kind == reply::ACK_PROBE) return seq == isn + 1 && slot < CODES && keyed == (sportCount_ / SLOTS ? (int)slot : 0);
   return (uint32_t)(seq - isn - 1) <= MAX_PROBE_LEN;
 }
 
@@ -570,8 +579,13 @@ Napi::Value Sender::SendReplies(const Napi::CallbackInfo& info) {
         size_t plen = 0;
         memcpy(payload, p.before.data(), p.before.size()); plen = p.before.size();
         if (p.hasAfter) {
-          plen += addressText(peer.v6, peer.daddr, peer.daddr6, payload + plen);
+          size_t alen = addressText(peer.v6, peer.daddr, peer.daddr6, payload + plen, p.bare);
+          plen += alen;
           memcpy(payload + plen, p.after.data(), p.after.size()); plen += p.after.size();
+          for (uint16_t o : p.fix) {   // setProbe checked o + 1 < before's length
+            uint16_t v = (uint16_t)(get16(payload + o) + alen);
+            payload[o] = (uint8_t)(v >> 8); payload[o + 1] = (uint8_t)v;
+          }
         }
         lens[k] = segment(lane, f, peer, sport, dport, seq, ack, plen ? tcpflag::PSH | tcpflag::ACK : tcpflag::ACK,
                           window, ts, payload, plen);
@@ -642,7 +656,8 @@ Napi::Value Sender::SetSource(const Napi::CallbackInfo& info) {
 Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkOpen(env, "setProbe");
-  int slot = (int)intArg(env, info[0], 0, SLOTS - 1, "setProbe: slot");
+  int slot = (int)intArg(env, info[0], 0, CODES - 1, "setProbe: slot");
+  if (slot >= SLOTS && slot % SLOTS != VARIANT_SLOT) rangeError(env, "setProbe: slot must be 0..15, or 13 + 16 * variant (variant < 10)");
   size_t nb, na = 0;
   const uint8_t* before = typedArg<uint8_t>(env, info[1], napi_uint8_array, "setProbe: before", &nb);
   const uint8_t* after = nullptr;
@@ -652,10 +667,23 @@ Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   if (total > MAX_PROBE_LEN)
     rangeError(env, "setProbe: probe is longer than " + std::to_string(MAX_PROBE_LEN) + " bytes (with the address: " +
                std::to_string(total) + ")");
+  std::vector<uint16_t> fix;
+  bool bare = false;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    size_t nfix;
+    const uint16_t* f = typedArg<uint16_t>(env, info[3], napi_uint16_array, "setProbe: fix", &nfix);
+    for (size_t i = 0; i < nfix; i++) {
+      if (!hasAfter || (size_t)f[i] + 2 > nb) rangeError(env, "setProbe: fix offsets need after and must lie in before");
+      fix.push_back(f[i]);
+    }
+  }
+  if (info.Length() > 4 && !info[4].IsUndefined()) bare = info[4].ToBoolean().Value();
   Probe& p = probes_[slot];
   p.before.assign(before, before + nb);
   p.after.assign(after ? after : before, after ? after + na : before);
   p.hasAfter = hasAfter;
+  p.fix = std::move(fix);
+  p.bare = bare;
   return env.Undefined();
 }
 

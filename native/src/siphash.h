@@ -5,6 +5,8 @@
 // sport = base + (g mod G) * 16 + slot, G = count / 16,
 //         g = low 32 bits of SipHash-2-4(key, 0x01 saddr[4] daddr[4] dport[2]);
 //         with fewer than 16 ports: base + (g mod count), slot 0.
+// Variants: the slot VARIANT_SLOT (jarm) carries a variant v < VARIANTS in the group,
+//         sport = base + ((g mod G) + v) mod G * 16 + slot; a probe code is slot + 16 * v.
 // IPv6: the same over the 128-bit tuple, saddr[16] daddr[16] (36 and 35 bytes hashed); the
 // message lengths differ from IPv4's, so no tuple of one family hashes as one of the other.
 #pragma once
@@ -49,6 +51,9 @@ inline uint64_t siphash24(const SipKey& k, const uint8_t* m, size_t len) {
 
 constexpr int SLOTS = 16;
 constexpr uint32_t MAX_PROBE_LEN = 1400;
+constexpr int VARIANT_SLOT = 13;   // the jarm probe: ten hellos, one connection each
+constexpr int VARIANTS = 10;
+constexpr int CODES = SLOTS * VARIANTS;   // probe codes slot + 16 * variant
 
 inline uint32_t cookieIsn(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport) {
   uint8_t m[12] = {
@@ -101,21 +106,26 @@ inline uint32_t cookieSrcIndex6(const SipKey& k, const uint8_t daddr[16], uint16
   return (uint32_t)siphash24(k, m, 19) % count;
 }
 
-// The source port of port hash g and a probe slot.
-inline uint16_t sportOfHash(uint32_t g, int slot, uint32_t base, uint32_t count) {
+// The source port of port hash g and a probe code (slot + 16 * variant).
+inline uint16_t sportOfHash(uint32_t g, int code, uint32_t base, uint32_t count) {
   uint32_t groups = count / SLOTS;
   if (groups == 0) return (uint16_t)(base + g % count);
-  return (uint16_t)(base + (g % groups) * SLOTS + (uint32_t)slot);
+  uint32_t slot = (uint32_t)code % SLOTS, v = (uint32_t)code / SLOTS;
+  return (uint16_t)(base + ((g % groups + v) % groups) * SLOTS + slot);
 }
 
-// The probe slot sport encodes under port hash g, or -1 when it is not the keyed port.
+// The probe code sport encodes under port hash g, or -1 when it is not the keyed port (for
+// VARIANT_SLOT: one of the VARIANTS groups from g's on).
 inline int slotOfHash(uint32_t g, uint16_t sport, uint32_t base, uint32_t count) {
   int64_t off = (int64_t)sport - (int64_t)base;
   if (off < 0 || off >= (int64_t)count) return -1;
   uint32_t groups = count / SLOTS;
   if (groups == 0) return (uint32_t)off == g % count ? 0 : -1;
   if (off >= (int64_t)(groups * SLOTS)) return -1;
-  return (uint32_t)(off / SLOTS) == g % groups ? (int)(off % SLOTS) : -1;
+  int slot = (int)(off % SLOTS);
+  uint32_t v = ((uint32_t)(off / SLOTS) + groups - g % groups) % groups;
+  if (slot == VARIANT_SLOT) return v < (uint32_t)VARIANTS ? slot + SLOTS * (int)v : -1;
+  return v == 0 ? slot : -1;
 }
 
 inline uint16_t cookieSport(const SipKey& k, uint32_t saddr, uint32_t daddr, uint16_t dport, int slot,

@@ -10,7 +10,7 @@ import { HopTarget, nextHopMac } from '../nexthop';
 import type { Sources } from '../source-ip';
 import type { AnyRecord } from '../records';
 import type { Reporter } from '../report';
-import type { ProbeInUse } from '../probes';
+import { type ProbeInUse, payloadLength } from '../probes';
 import { SLOTS } from '../cookie';
 import type { Native, Sender, SynOptions } from '../../native/index';
 import { Engine } from './engine';
@@ -87,10 +87,9 @@ export class BlastSession implements TargetSink {
     const probes = this.cfg.probes;
     const p = this.cfg.sportCount < SLOTS ? probes[0] : probes.find((x) => x.slot === slot);
     if (!p) return 0;
-    const { before, after } = p.payload;
-    if (!after) return before.length;
-    // IPv6 in brackets, as the sender writes it (shared/probes).
-    return before.length + after.length + (daddr6 ? formatIPv6(ipv6FromBytes(daddr6)).length + 2 : formatIPv4(daddr).length);
+    if (!p.payload.after) return p.payload.before.length;
+    // IPv6 in brackets unless bare, as the sender writes it (shared/probes).
+    return payloadLength(p.payload, daddr6 ? { v6: true, text: formatIPv6(ipv6FromBytes(daddr6)) } : { v6: false, text: formatIPv4(daddr) });
   }
 
   /** A canonical target from the reader's fast path. */
@@ -253,7 +252,7 @@ export class BlastSession implements TargetSink {
     // probe in use goes there.
     const probes = cfg.probes;
     if (cfg.sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);
-    else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after);
+    else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after, p.payload.fix && Uint16Array.from(p.payload.fix), p.payload.bare);
     const engine = new Engine(sender, this.replies, {
       rate: cfg.rate, maxPacketRate: cfg.maxPacketRate, trace: cfg.trace, attempts: cfg.attempts, lingerMs: this.replies ? cfg.lingerMs : 0, minBatch: 2048,
     }, undefined, this.timer);

@@ -6,7 +6,7 @@ import { isn, isn6, checkSourcePort, checkSourcePort6 } from '../cookie';
 import type { Native } from '../../native/index';
 
 export type CookieFn = (saddr: Uint32Array, daddr: Uint32Array, sport: Uint16Array, dport: Uint16Array, n: number,
-  isnOut: Uint32Array, slotOut: Int8Array, families?: Uint8Array, saddr6?: Uint8Array, daddr6?: Uint8Array) => void;
+  isnOut: Uint32Array, slotOut: Int16Array, families?: Uint8Array, saddr6?: Uint8Array, daddr6?: Uint8Array) => void;
 
 export function nativeCookies(native: Native, key: Uint8Array, base: number, count: number): CookieFn {
   return (saddr, daddr, sport, dport, n, isnOut, slotOut, families, saddr6, daddr6) =>

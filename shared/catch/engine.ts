@@ -30,7 +30,7 @@
 // IPv6 replies take the same path: a candidate's family is in cFam, its addresses in the
 // 16-byte slots of cOur6/cTarget6/cFrom6 (the IPv4 arrays hold 0), the cookie call takes both
 // families at once, and the dedup window of IPv6 keys on the whole address.
-import { MAX_PROBE_LEN } from '../cookie';
+import { MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
@@ -113,6 +113,9 @@ export class CatchEngine {
   private probeNames = probeNamesJson();
   // Slots whose probe is null: the server speaks first, and its greeting's end is an end.
   private nullSlot = Array.from({ length: this.probeNames.length }, (_, s) => this.probeNames[s] === '"null"');
+  // The jarm probe's codes: the reference reads one recv() of the answer and closes, so the first
+  // data ends the connection (the ten connections of a port hold a server no longer than that).
+  private oneReadSlot = Array.from({ length: this.probeNames.length }, (_, s) => slotOfCode(s) === VARIANT_SLOT);
   private ours: Set<number> | null;
   private ours0: number;
   private scanners = new Set<number>();   // --no-validate: senders of pure SYNs, i.e. the scanner
@@ -131,7 +134,7 @@ export class CatchEngine {
   private cTcpOff: Uint32Array; private cTcpHl: Uint8Array;
   private cPayOff: Uint32Array; private cPayLen: Uint32Array; private cPayCap: Uint32Array;
   private cHasTs: Uint8Array; private cTsval: Uint32Array; private cTsecr: Uint32Array;
-  private isn: Uint32Array; private slot: Int8Array;
+  private isn: Uint32Array; private slot: Int16Array;
   // IPv6 candidates: family per entry, addresses 16 bytes per entry; any6 when the batch has one.
   private cFam: Uint8Array; private cOur6: Uint8Array; private cTarget6: Uint8Array; private cFrom6: Uint8Array;
   private any6 = false;
@@ -148,7 +151,7 @@ export class CatchEngine {
     this.cTcpOff = new Uint32Array(m); this.cTcpHl = new Uint8Array(m);
     this.cPayOff = new Uint32Array(m); this.cPayLen = new Uint32Array(m); this.cPayCap = new Uint32Array(m);
     this.cHasTs = new Uint8Array(m); this.cTsval = new Uint32Array(m); this.cTsecr = new Uint32Array(m);
-    this.isn = new Uint32Array(m); this.slot = new Int8Array(m);
+    this.isn = new Uint32Array(m); this.slot = new Int16Array(m);
     this.cFam = new Uint8Array(m); this.cOur6 = new Uint8Array(16 * m); this.cTarget6 = new Uint8Array(16 * m);
     this.cFrom6 = new Uint8Array(16 * m);
     this.ours6 = cfg.ours6 ?? null;
@@ -506,6 +509,7 @@ export class CatchEngine {
     if (!(flags & TH_RST)) {
       if (flags & TH_FIN) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0 && offset + len >= cfg.maxBanner) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
+      else if (this.oneReadSlot[slot] && len > 0) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (this.nullSlot[slot] && this.cPayCap[j] === len &&
         greetingComplete(buf, this.cPayOff[j], len)) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0) {

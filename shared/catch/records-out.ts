@@ -144,7 +144,7 @@ export class RecordsOut {
   }
 
   /** One segment of a response: our the address it came to (after v6(), the one given there
-   *  as f), probe the JSON text of the probe's name, seq and ack the raw TCP numbers, tsval and
+   *  as f), probe the JSON text of the probe's name (and its probe_variant: catch/probe-names.ts), seq and ack the raw TCP numbers, tsval and
    *  tsecr its timestamps (-1: none), offset its place in the response (-1: unknown), data the
    *  bytes kept (len on the wire). The addresses, ack and timestamps are what a message sent
    *  back on the connection needs (banners' conversations, trawl.7). */

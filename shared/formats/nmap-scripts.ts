@@ -1,5 +1,5 @@
 // The tables nmap's ssl-cert (the leaf certificate and the chain's fingerprints) and http-title
-// scripts would write for what banners read, carried inside the port's one banner script: ndiff
+// scripts, and the community ssl-jarm script, would write for what banners read, carried inside the port's one banner script: ndiff
 // (Debian's, Python 3) cannot sort two scripts of one port, so each is a table keyed by its name.
 import type { AnyRecord } from '../records';
 import { toPem } from '../tls/cert';
@@ -40,7 +40,13 @@ function httpTitle(b: AnyRecord): string {
   return `<table key="http-title">${elem('title', b.http_title)}</table>`;
 }
 
-/** The tables of one banner record (empty when it has no certificate or title). */
+// The community ssl-jarm script's output: the fingerprint (and ours: whether a hello went unanswered).
+function sslJarm(b: AnyRecord): string {
+  if (typeof b.jarm !== 'string') return '';
+  return `<table key="ssl-jarm">${elem('jarm', b.jarm)}${b.jarm_partial === true ? elem('partial', 'true') + elem('missing', b.jarm_missing) : ''}</table>`;
+}
+
+/** The tables of one banner record (empty when it has no certificate, title or JARM). */
 export function nmapTables(b: AnyRecord): string {
-  return sslCert(b) + httpTitle(b);
+  return sslCert(b) + httpTitle(b) + sslJarm(b);
 }

@@ -2,7 +2,7 @@
 // blast follows (slot per port, payload per slot) and catch reads back (name per slot).
 import { UsageError } from '../exit';
 import { IDENTIFY_PROBES } from '../identify-join';
-import { MAX_PROBE_LEN } from '../cookie';
+import { MAX_PROBE_LEN, probeCode, slotOfCode } from '../cookie';
 import { Probe, ProbeConfig, ProbePayload, concat, ascii } from './types';
 import { nullProbe } from './null';
 import { PROBES } from './registry';
@@ -43,7 +43,17 @@ export function probeHelp(): string {
 /** The payload sent to one target: the template with its address inserted, dotted IPv4 or
  *  IPv6 in brackets (as a Host header and a URL take it; the native sender writes the same). */
 export function renderPayload(p: ProbePayload, ip: string): Uint8Array {
-  return p.after ? concat([p.before, ascii(ip.includes(':') ? `[${ip}]` : ip), p.after]) : p.before;
+  if (!p.after) return p.before;
+  const addr = ascii(ip.includes(':') && !p.bare ? `[${ip}]` : ip);
+  const out = concat([p.before, addr, p.after]);
+  for (const o of p.fix ?? []) { const v = ((out[o] << 8) | out[o + 1]) + addr.length; out[o] = (v >> 8) & 0xff; out[o + 1] = v & 0xff; }
+  return out;
+}
+
+/** The length of the payload rendered for ip (what renderPayload returns, without building it). */
+export function payloadLength(p: ProbePayload, ip: { v6: boolean; text: string }): number {
+  if (!p.after) return p.before.length;
+  return p.before.length + p.after.length + ip.text.length + (ip.v6 && !p.bare ? 2 : 0);
 }
 
 /** Bytes a payload can take on the wire (the address at its longest). */
@@ -51,6 +61,7 @@ export function maxPayloadLength(p: ProbePayload): number {
   return p.before.length + (p.after ? p.after.length + MAX_ADDRESS_LEN : 0);
 }
 
+/** slot: the probe code (slot + 16 * variant for jarm's variants, shared/cookie.ts). */
 export interface ProbeInUse { slot: number; name: string; payload: ProbePayload }
 
 export interface ProbePlan {
@@ -109,16 +120,22 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
     }
     const p = byName.get(name)!;
     if (templates.has(p.slot)) return;
-    const t = buildPayload(p, cfg);
-    templates.set(p.slot, t); names.set(p.slot, p.name);
+    for (let v = 0; v < (p.variants ?? 1); v++) {
+      templates.set(probeCode(p.slot, v), buildPayload(p, cfg, v)); names.set(probeCode(p.slot, v), p.name);
+    }
   };
   if (forced !== undefined) forced.forEach(add);
   else for (const p of PROBES) if (p === nullProbe || p.ports.length) add(p.name);
   for (const n of mapped.values()) n.forEach(add);
 
-  const slotOf = (name: string) => (name === USER_NAME ? USER_SLOT : byName.get(name)!.slot);
-  const forcedSlots = forced?.map(slotOf);
-  const mappedSlots = new Map<number, number[]>([...mapped].map(([port, n]) => [port, n.map(slotOf)]));
+  // A probe with variants takes one connection, one code, per variant.
+  const slotOf = (name: string): number[] => {
+    if (name === USER_NAME) return [USER_SLOT];
+    const p = byName.get(name)!;
+    return Array.from({ length: p.variants ?? 1 }, (_, v) => probeCode(p.slot, v));
+  };
+  const forcedSlots = forced?.flatMap(slotOf);
+  const mappedSlots = new Map<number, number[]>([...mapped].map(([port, n]) => [port, n.flatMap(slotOf)]));
   const slotsForPort = (port: number) => mappedSlots.get(port) ?? forcedSlots ?? [defaultProbeForPort(port).slot];
   return {
     slotForPort: (port) => slotsForPort(port)[0],
@@ -128,15 +145,15 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
       if (!t) throw new Error(`probe slot ${slot} is not in use`);
       return t;
     },
-    nameOfSlot: (slot) => names.get(slot) ?? probeNameOfSlot(slot),
+    nameOfSlot: (slot) => names.get(slot) ?? probeNameOfSlot(slotOfCode(slot)),
     probesInUse: () => [...templates].sort((a, b) => a[0] - b[0]).map(([slot, payload]) => ({ slot, name: names.get(slot)!, payload })),
   };
 }
 
 /** A built-in probe's template under cfg, checked against the 1400-byte budget. */
-export function buildPayload(p: Probe, cfg: ProbeConfig): ProbePayload {
-  const t = p.payload(cfg);
-  if (t.after && Buffer.from(t.after).includes('{ip}')) {
+export function buildPayload(p: Probe, cfg: ProbeConfig, variant = 0): ProbePayload {
+  const t = p.payload(cfg, variant);
+  if (t.after && !t.fix && Buffer.from(t.after).includes('{ip}')) {
     throw new UsageError(`the ${p.name} probe has more than one {ip} (one placeholder per probe)`);
   }
   const len = maxPayloadLength(t);

@@ -13,8 +13,10 @@ import { amqpProbe } from './amqp';
 import { httpsProbe } from './https';
 import { starttlsProbe } from './starttls';
 import { sshProbe } from './ssh';
+import { jarmProbe } from './jarm';
 
-/** Every built-in probe, by slot. Slots 13-14 are free for new probes; 15 is the user's. */
+/** Every built-in probe, by slot. Slot 14 is free for a new probe; 15 is the user's. */
 export const PROBES: readonly Probe[] = [
   nullProbe, httpProbe, tlsProbe, redisProbe, memcachedProbe, rdpProbe, postgresProbe, smbProbe, mqttProbe, amqpProbe, httpsProbe, starttlsProbe, sshProbe,
+  jarmProbe,
 ];

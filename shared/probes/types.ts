@@ -1,8 +1,10 @@
 // The one shape every probe module has, and the settings a payload builder may read.
 
 /** A payload template: blast sends before + the target's dotted address + after when `after`
- *  is present (native Sender.setProbe), or just `before` when it is absent. */
-export interface ProbePayload { before: Uint8Array; after?: Uint8Array }
+ *  is present (native Sender.setProbe), or just `before` when it is absent. `fix`: offsets in
+ *  `before` of big-endian u16 lengths the address's length is added to (a TLS server_name);
+ *  `bare`: an IPv6 address without its brackets. */
+export interface ProbePayload { before: Uint8Array; after?: Uint8Array; fix?: number[]; bare?: boolean }
 
 /** User settings that shape payloads (from PROBE_OPTIONS, see options.ts). */
 export interface ProbeConfig {
@@ -20,11 +22,14 @@ export interface ProbeConfig {
 export interface Probe {
   name: string;               // what --probe takes and what catch writes in banner records
   slot: number;               // 0..14, fixed: the probe identity carried in the source port
+  /** Several payloads, each its own connection (jarm: 10 on slot 13, shared/cookie.ts VARIANTS);
+   *  payload(cfg, v) builds variant v. Absent: one. */
+  variants?: number;
   description: string;        // one line for blast's and scan's --help (probeHelp)
   ports: number[];            // ports this probe is the default for (trawl-probes(7) is checked against them)
   services: string[];         // parser names (shared/parsers) of the answers expected: tests check every
                               // fixture's service against its probe's list
-  payload(cfg: ProbeConfig): ProbePayload;
+  payload(cfg: ProbeConfig, variant?: number): ProbePayload;
   /** A probe whose protocol needs a second message (the HTTP request inside TLS, STARTTLS...):
    *  the conversation of one connection to the target `ip` and `port`, which banners feeds the server's
    *  stream as it is reassembled and whose messages it asks blast to send (trawl.7
