@@ -40,6 +40,7 @@ export interface SenderStats {
   errors: number;          // sendmmsg/ring failures other than ENOBUFS back-pressure
   replies_sent: number;    // reply frames (ACK+probe, ACK of data, ACK+payload, RST) among `sent`
   replies_rejected: number; // reply requests whose cookie did not check out, or not implemented
+  resolves_sent: number;   // ARP requests and Neighbor Solicitations (sendResolves) among `sent`
 }
 
 export interface Sender {
@@ -65,6 +66,16 @@ export interface Sender {
   setProbe(slot: number, before: Uint8Array, after?: Uint8Array, fix?: Uint16Array, bare?: boolean): void;
   /** Our source address of one family and its next hop's MAC (rebuilds that family's SYN). */
   setSource(family: 4 | 6, srcIp: string, dstMac: string, count?: number): void;
+  /** The neighbour table (LAN scans): entry i < count says that frames to ips[i] (or, with
+   *  families[i] = 6, to the IPv6 address at 16i of addrs6) go to the MAC macs[6i, 6i+6)
+   *  rather than to the next hop's. Every later SYN and reply to that address looks it up in
+   *  native code. Adds or replaces entries; returns the table's size. */
+  setNeighbors(ips: Uint32Array, macs: Uint8Array, count: number, families?: Uint8Array, addrs6?: Uint8Array): number;
+  /** One ARP request (IPv4, from our first source address) or Neighbor Solicitation (IPv6,
+   *  from from6 when given, else our first IPv6 source) per entry i < count, addressed as in
+   *  sendSyns. Returns how many were sent, from the front; the caller offers the rest again.
+   *  Throws on a layer-3 link, or for a family without a source. */
+  sendResolves(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array, from6?: string): number;
   stats(): SenderStats;
   close(): void;
 }

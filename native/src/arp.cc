@@ -1,12 +1,9 @@
 // arpResolve (a raw ARP request on an AF_PACKET socket, answered off the event loop by an
-// AsyncWorker) and canRaw (may this process open AF_PACKET sockets?).
-//
-// ARP request frame (42 bytes):
-//   0 dst ff:ff:ff:ff:ff:ff  6 src  12 0x0806
-//  14 htype 1  16 ptype 0x0800  18 hlen 6  19 plen 4  20 op 1 (request)
-//  22 sender MAC  28 sender IP  32 target MAC 0  38 target IP
+// AsyncWorker) and canRaw (may this process open AF_PACKET sockets?). The request's layout is in
+// nd-frames.h.
 #include "common.h"
 #include "linksock.h"
+#include "nd-frames.h"
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <linux/if_packet.h>
@@ -37,10 +34,8 @@ class ArpWorker : public Napi::AsyncWorker {
     std::string err;
     int fd = openLinkSocket(iface_, ETH_P_ARP, "arpResolve", mac, &err);
     if (fd < 0) { SetError(err); return; }
-    uint8_t req[42];
-    memset(req, 0xff, 6); memcpy(req + 6, mac, 6); put16(req + 12, 0x0806);
-    put16(req + 14, 1); put16(req + 16, 0x0800); req[18] = 6; req[19] = 4; put16(req + 20, 1);
-    memcpy(req + 22, mac, 6); put32(req + 28, src_); memset(req + 32, 0, 6); put32(req + 38, ip_);
+    uint8_t req[ARP_LEN];
+    buildArpRequest(req, mac, src_, ip_);
     int64_t deadline = nowMs() + timeoutMs_, nextSend = 0;
     uint8_t buf[1600];
     while (true) {

@@ -1,17 +1,12 @@
 // IPv6 next hops: ndpResolve (a Neighbor Solicitation on an AF_PACKET socket, the Advertisement
 // awaited off the event loop by an AsyncWorker: the IPv6 twin of arp.cc) and neighbors (the
-// kernel's neighbour table of one family, dumped over rtnetlink).
-//
-// Neighbor Solicitation frame (86 bytes, RFC 4861 4.3):
-//   0 dst 33:33:ff:t13:t14:t15 (the target's solicited-node group)  6 src  12 0x86dd
-//  14 0x60000000  18 payload length 32  20 next header 58 (ICMPv6)  21 hop limit 255
-//  22 saddr[16]  38 daddr ff02::1:ff00:0/104 | target's last 24 bits
-//  54 type 135  55 code 0  56 checksum  58 reserved[4]  62 target[16]
-//  78 option 1 (source link-layer address) 79 length 1 (8 bytes)  80 our MAC[6]
+// kernel's neighbour table of one family, dumped over rtnetlink). The Solicitation's layout is in
+// nd-frames.h.
 // Neighbor Advertisement (what we wait for): 54 type 136 ... 62 target[16], then options; the
 // MAC is the target link-layer address option (type 2), else the frame's source MAC.
 #include "common.h"
 #include "linksock.h"
+#include "nd-frames.h"
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <linux/if_packet.h>
@@ -42,25 +37,6 @@ static std::string formatIpv6(const uint8_t a[16]) {
   char b[INET6_ADDRSTRLEN];
   inet_ntop(AF_INET6, a, b, sizeof b);
   return b;
-}
-
-constexpr size_t NS_LEN = 86;
-
-static void buildSolicitation(uint8_t* f, const uint8_t mac[6], const uint8_t src[16], const uint8_t target[16]) {
-  static const uint8_t SOLICITED[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
-  memset(f, 0, NS_LEN);
-  f[0] = 0x33; f[1] = 0x33; f[2] = 0xff; memcpy(f + 3, target + 13, 3);
-  memcpy(f + 6, mac, 6); put16(f + 12, 0x86dd);
-  uint8_t* ip = f + 14;
-  put32(ip, 0x60000000); put16(ip + 4, 32); ip[6] = 58; ip[7] = 255;
-  memcpy(ip + 8, src, 16);
-  memcpy(ip + 24, SOLICITED, 13); memcpy(ip + 37, target + 13, 3);
-  uint8_t* icmp = ip + 40;
-  icmp[0] = 135; memcpy(icmp + 8, target, 16);
-  icmp[24] = 1; icmp[25] = 1; memcpy(icmp + 26, mac, 6);
-  // Pseudo header: saddr, daddr, length 32, next header 58.
-  uint32_t s = sum16(ip + 8, 32) + 32 + 58 + sum16(icmp, 32);
-  put16(icmp + 2, fold(s));
 }
 
 // The MAC an advertisement for target carries in frame b (n bytes), or false.

@@ -3,7 +3,9 @@
 // stateless exchange (ACK+probe, ACK of data, ACK+payload, RST) whose cookies are checked again
 // before anything is sent. Both families: a batch may mix IPv4 and IPv6 targets, each patched
 // from its family's template (frame.h, frame6.h), sent from that family's source address to that
-// family's next hop; replies go to either family too.
+// family's next hop; replies go to either family too. On a LAN, each on-link target's frames go
+// to its own MAC from the neighbour table (neighbors.h) that blast fills with setNeighbors after
+// asking with sendResolves (ARP requests and Neighbor Solicitations, batched like SYNs).
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
 // >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
@@ -11,6 +13,8 @@
 // TX_RING, and why two lanes in chunks: the measurements are kept in test/bench/tx.bench.sh.
 #include "common.h"
 #include "frame6.h"
+#include "nd-frames.h"
+#include "neighbors.h"
 #include "siphash.h"
 #include "replies.h"   // generated from shared/replies.ts (native/gen-replies-h.ts)
 #include <pcap/pcap.h>
@@ -75,6 +79,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
       InstanceMethod("sendReplies", &Sender::SendReplies),
       InstanceMethod("setProbe", &Sender::SetProbe),
       InstanceMethod("setSource", &Sender::SetSource),
+      InstanceMethod("setNeighbors", &Sender::SetNeighbors),
+      InstanceMethod("sendResolves", &Sender::SendResolves),
       InstanceMethod("stats", &Sender::Stats),
       InstanceMethod("close", &Sender::Close),
     });
@@ -92,6 +98,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Napi::Value SendReplies(const Napi::CallbackInfo& info);
   Napi::Value SetProbe(const Napi::CallbackInfo& info);
   Napi::Value SetSource(const Napi::CallbackInfo& info);
+  Napi::Value SetNeighbors(const Napi::CallbackInfo& info);
+  Napi::Value SendResolves(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -152,10 +160,11 @@ class Sender : public Napi::ObjectWrap<Sender> {
   uint32_t sportBase_ = 0, sportCount_ = 0;
   uint16_t probeWindow_ = 65535;   // a request's window 0 means this one
   SynTemplate syn_{};
+  NeighborTable neighbors_;
   Syn6Template syn6_{};
   Probe probes_[CODES];   // by probe code: slot + 16 * variant
   Lane main_, aux_;
-  uint64_t repliesSent_ = 0, repliesRejected_ = 0;
+  uint64_t repliesSent_ = 0, repliesRejected_ = 0, resolvesSent_ = 0;
   std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
   // A request's address pair: IPv4 numbers, or the frame's 16-byte fields (IPv6).
   struct Peer { bool v6; uint32_t saddr, daddr; const uint8_t* saddr6; const uint8_t* daddr6; };
@@ -163,11 +172,17 @@ class Sender : public Napi::ObjectWrap<Sender> {
   // One reply segment to p's target, of p's family (frame.h, frame6.h).
   size_t segment(Lane& lane, uint8_t* f, const Peer& p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                  uint8_t flags, uint16_t window, const Timestamps& ts, const uint8_t* payload, size_t plen) {
-    if (p.v6)
-      return buildSegment6(f, srcMac_, dstMac6_, p.saddr6, p.daddr6, ttl_, sport, dport, seq, ack, flags, window,
-                           ts, payload, plen);
-    return buildSegment(f, srcMac_, dstMac_, p.saddr, p.daddr, ttl_, lane.nextId(), sport, dport, seq, ack, flags,
-                        window, ts, payload, plen);
+    size_t n;
+    if (p.v6) {
+      n = buildSegment6(f, srcMac_, dstMac6_, p.saddr6, p.daddr6, ttl_, sport, dport, seq, ack, flags, window,
+                        ts, payload, plen);
+      neighbors_.patch6(f, p.daddr6);
+    } else {
+      n = buildSegment(f, srcMac_, dstMac_, p.saddr, p.daddr, ttl_, lane.nextId(), sport, dport, seq, ack, flags,
+                       window, ts, payload, plen);
+      neighbors_.patch4(f, p.daddr);
+    }
+    return n;
   }
 
   // The helper thread (live mode only): takes the second half of a large sendSyns batch.
@@ -368,6 +383,7 @@ uint32_t Sender::synRange(Lane& lane, const Targets& t, uint32_t n) {
         source6(idx, sa);
         uint16_t sport = cookieSport6(key_, sa, daddr, dport, t.slots[j], sportBase_, sportCount_);
         patchSyn6(f, syn6_, daddr, dport, sport, cookieIsn6(key_, sa, daddr, sport, dport));
+        neighbors_.patch6(f, daddr);
         if (idx) {   // another address of the range than the template's: patch it in (saddr at 22)
           replaceChecksummed(f, 22, sa, 16, 70);
           memcpy(f + 22, sa, 16);
@@ -378,6 +394,7 @@ uint32_t Sender::synRange(Lane& lane, const Targets& t, uint32_t n) {
         uint32_t idx = cookieSrcIndex(key_, daddr, dport, srcCount_), sa = srcIp_ + idx;
         uint16_t sport = cookieSport(key_, sa, daddr, dport, t.slots[j], sportBase_, sportCount_);
         patchSyn(f, syn_, daddr, dport, sport, cookieIsn(key_, sa, daddr, sport, dport), lane.nextId());
+        neighbors_.patch4(f, daddr);
         if (idx) {   // saddr at 26, in the IP header checksum (24) and the TCP pseudo header (50)
           uint8_t b[4] = {(uint8_t)(sa >> 24), (uint8_t)(sa >> 16), (uint8_t)(sa >> 8), (uint8_t)sa};
           replaceChecksummed(f, 26, b, 4, 24);
@@ -653,6 +670,88 @@ Napi::Value Sender::SetSource(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setNeighbors(ips, macs, count[, families, addrs6]): entry i's MAC is macs[6i, 6i+6); its address
+// ips[i], or with families[i] = 6 the 16 bytes at 16i of addrs6. Adds or replaces entries.
+Napi::Value Sender::SetNeighbors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "setNeighbors");
+  size_t nIps, nMacs;
+  const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "setNeighbors: ips", &nIps);
+  const uint8_t* macs = typedArg<uint8_t>(env, info[1], napi_uint8_array, "setNeighbors: macs", &nMacs);
+  uint32_t count = (uint32_t)intArg(env, info[2], 0, 0xffffffffLL, "setNeighbors: count");
+  if (count > nIps) rangeError(env, "setNeighbors: count is larger than ips.length");
+  if ((uint64_t)count * 6 > nMacs) rangeError(env, "setNeighbors: macs must hold 6 bytes per entry");
+  const uint8_t *fam = nullptr, *addrs6 = nullptr;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    size_t nf, na;
+    fam = typedArg<uint8_t>(env, info[3], napi_uint8_array, "setNeighbors: families", &nf);
+    addrs6 = typedArg<uint8_t>(env, info[4], napi_uint8_array, "setNeighbors: addrs6", &na);
+    if (count > nf) rangeError(env, "setNeighbors: count is larger than families.length");
+    if ((uint64_t)count * 16 > na) rangeError(env, "setNeighbors: addrs6 must hold 16 bytes per entry");
+    for (uint32_t i = 0; i < count; i++)
+      if (fam[i] != 4 && fam[i] != 6) rangeError(env, "setNeighbors: families[" + std::to_string(i) + "] must be 4 or 6");
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    if (fam && fam[i] == 6) neighbors_.set6(addrs6 + 16 * (size_t)i, macs + 6 * (size_t)i);
+    else neighbors_.set4(ips[i], macs + 6 * (size_t)i);
+  }
+  return Napi::Number::New(env, (double)neighbors_.size());
+}
+
+// sendResolves(ips, count[, families, addrs6, from6]): one ARP request (IPv4, from our first
+// source address) or Neighbor Solicitation (IPv6, from from6 when given: the link-local address,
+// so the answer comes to an address the kernel owns; else our first IPv6 source) per entry.
+// Returns how many went, from the front, as sendSyns.
+Napi::Value Sender::SendResolves(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "sendResolves");
+  size_t nIps;
+  const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendResolves: ips", &nIps);
+  uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendResolves: count");
+  if (count > nIps) rangeError(env, "sendResolves: count is larger than ips.length");
+  const uint8_t *fam = nullptr, *addrs6 = nullptr;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    size_t nf, na;
+    fam = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendResolves: families", &nf);
+    addrs6 = typedArg<uint8_t>(env, info[3], napi_uint8_array, "sendResolves: addrs6", &na);
+    if (count > nf) rangeError(env, "sendResolves: count is larger than families.length");
+    if ((uint64_t)count * 16 > na) rangeError(env, "sendResolves: addrs6 must hold 16 bytes per entry");
+  }
+  uint8_t from6[16];
+  memcpy(from6, srcIp6_, 16);
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    std::string s = strArg(env, info[4], "sendResolves: from6");
+    if (!parseIpv6(s, from6)) typeError(env, "sendResolves: from6 is not an IPv6 address: " + s);
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    int f = fam ? fam[i] : 4;
+    if (f != 4 && f != 6) rangeError(env, "sendResolves: families[" + std::to_string(i) + "] must be 4 or 6");
+    if (f == 6 ? !has6_ : !has4_)
+      throw Napi::Error::New(env, "sendResolves: entry " + std::to_string(i) + " is IPv" + std::to_string(f) +
+                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
+  }
+  if (linkSkip_) throw Napi::Error::New(env, "sendResolves: a layer-3 link has no neighbours to ask");
+  Lane& lane = main_;
+  size_t lens[BATCH];
+  uint32_t total = 0;
+  while (total < count) {
+    size_t k = std::min<size_t>(BATCH, count - total);
+    for (size_t i = 0; i < k; i++) {
+      size_t j = total + i;
+      uint8_t* fr = lane.frames.data() + i * REPLY_STRIDE;
+      if (fam && fam[j] == 6) { buildSolicitation(fr, srcMac_, from6, addrs6 + 16 * j); lens[i] = NS_LEN; }
+      else { buildArpRequest(fr, srcMac_, srcIp_, ips[j]); lens[i] = ARP_LEN; }
+      lane.iov[i].iov_base = fr;
+    }
+    size_t sent = transmit(lane, k, lens);
+    total += (uint32_t)sent;
+    resolvesSent_ += sent;
+    if (sent < k) break;
+  }
+  flushPcap(env, "sendResolves");
+  return Napi::Number::New(env, total);
+}
+
 Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkOpen(env, "setProbe");
@@ -695,6 +794,7 @@ Napi::Value Sender::Stats(const Napi::CallbackInfo& info) {
   o.Set("errors", Napi::Number::New(env, (double)(main_.errors + aux_.errors)));
   o.Set("replies_sent", Napi::Number::New(env, (double)repliesSent_));
   o.Set("replies_rejected", Napi::Number::New(env, (double)repliesRejected_));
+  o.Set("resolves_sent", Napi::Number::New(env, (double)resolvesSent_));
   return o;
 }
 
