@@ -1,8 +1,10 @@
-// trawl blast: reads target records and sends each a SYN whose sequence number is the keyed cookie.
+// trawl blast: reads target records and sends each a SYN whose sequence number is the keyed cookie;
+// on-link targets whose address never answers ARP/NDP come out on stdout as unreachable records.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
 import { IO } from '../shared/io';
+import { LineWriter } from '../shared/writer';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
@@ -15,6 +17,7 @@ import { RstTimer } from '../shared/blast/rst-timer';
 import { bandwidthToRate } from '../shared/blast/rate';
 import { readTargets } from '../shared/blast/reader';
 import { BlastSession } from '../shared/blast/session';
+import type { LanResolver } from '../shared/blast/lan';
 import {
   DEFAULT_RATE, nextHopOptions, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
 } from '../shared/blast/options';
@@ -104,6 +107,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }) : null;
     // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
+    const out = new LineWriter(io.stdout);
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
@@ -111,11 +115,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
       trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
+      lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec),
     }, replies, report, timer);
     for (const p of opts.replies as string[]) replies!.open(p);
 
     const status = new Status('blast', io.stderr, () => {
-      const st = session.stats() ?? { sent: 0, replies_sent: 0, replies_rejected: 0, errors: 0, bytes: 0 };
+      const st = session.stats() ?? { sent: 0, replies_sent: 0, replies_rejected: 0, errors: 0, bytes: 0, resolves_sent: 0 };
       const e = session.engine;
       const secs = e && e.syns > 0 ? (performance.now() - e.firstSendAt) / 1000 : 0;
       const fields = {
@@ -123,6 +128,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         replies_rejected: st.replies_rejected, errors: st.errors, queued: e?.targets.count ?? 0,
         ipv6: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
         ...(replies ? requestFields(replies, timer) : {}),
+        ...(session.lan ? lanFields(session.lan, st.resolves_sent ?? 0) : {}),
       };
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
     }, { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -135,6 +141,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (!session.interrupted) throw e;
     }
     await session.finish();
+    await out.flush();
     intr.dispose();
     status.stop(true);
     replies?.close();
@@ -166,6 +173,13 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
     for (const [k, v] of Object.entries(t.stats)) f[`rst_${k}`] = v;
   }
   return f;
+}
+
+/** Status fields of the LAN pass: see trawl-blast(1) LAN SCANS. */
+function lanFields(lan: LanResolver, requests: number): Record<string, number> {
+  const s = lan.stats;
+  return { arp_requests: requests, arp_kernel: s.kernel, arp_asked: s.asked, arp_answered: s.answered, arp_silent: s.silent,
+    arp_waiting: lan.waiting, arp_unreachable: s.unreachable };
 }
 
 /** The summary line of the requests dropped, or null when none was. */

@@ -2,7 +2,9 @@
 // overrides both families; else --router-ip names the next hop of its family, or the route to
 // the target names its gateway (or the target itself when it is on the link), whose MAC comes from the kernel's neighbour table (IPv4:
 // /proc/net/arp; IPv6: rtnetlink) or, live, from an ARP request or a Neighbor Solicitation.
-// With --pcap and no entry in the table, frames carry 00:00:00:00:00:00.
+// With --pcap and no entry in the table, frames carry 00:00:00:00:00:00. On-link targets of a LAN
+// scan each go to their own MAC (shared/blast/lan.ts); the family's next hop is then the router
+// of the link's default route (routerMac), for the targets off the link.
 import { FatalError } from './exit';
 import { formatIPv4 } from './ipv4';
 import { formatIPv6, parseIPv6 } from './ipv6';
@@ -74,4 +76,13 @@ export async function nextHopMac(cfg: NextHopConfig, to: HopTarget, srcIp: strin
   const what = to.family === 4 ? 'ARP' : 'Neighbor Advertisement';
   if (given) throw new FatalError(`--router-ip ${hop}: no ${what} reply on ${cfg.iface}: is it the router's address, on this link?`);
   throw new FatalError(`no ${what} reply from next hop ${hop} on ${cfg.iface}: give --router-mac MAC`);
+}
+
+/** The MAC of the router (the gateway of iface's default route) of one family, for a LAN scan's
+ *  off-link targets; 00:00:00:00:00:00 when the link has no router (then nothing is off-link). */
+export async function routerMac(cfg: NextHopConfig, family: 4 | 6, srcIp: string, report: Reporter): Promise<string> {
+  if (!cfg.iface) return ZERO_MAC;
+  const gw = family === 4 ? routeFor(0, readRoutes(), cfg.iface)?.gateway : routeFor6(0n, readRoutes6(), cfg.iface)?.gateway;
+  if (!gw) return ZERO_MAC;
+  return nextHopMac(cfg, family === 4 ? { family, ip: 0 } : { family, ip: '::' }, srcIp, report);
 }

@@ -13,8 +13,9 @@ export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
 // tool whose output trawl reads (fmt shows it). 'reassembly' is banners writing a banner record's
-// own fields when it joins segments into one; 'banners' its service fields, added to any banner.
-type Writer = 'targets' | 'catch' | 'reassembly' | 'banners' | 'other';
+// own fields when it joins segments into one; 'banners' its service fields, added to any banner;
+// 'blast' the unreachable records of on-link targets whose address never answered ARP/NDP.
+type Writer = 'targets' | 'blast' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
 interface Kinds { string: string; number: number; boolean: boolean; strings: string | string[]; name: string | null }
@@ -49,6 +50,7 @@ export const FIELDS = [
   { name: 'from', kind: 'string', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },
+  { name: 'reason', kind: 'string', in: ['unreachable'], by: 'blast' },
   { name: 'ttl', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'window', kind: 'number', in: ['open', 'closed'], by: 'catch' },
   { name: 'ipid', kind: 'number', in: ['open', 'closed'], by: 'catch' },

@@ -4,6 +4,7 @@ import { UsageError } from '../exit';
 import { isLayer3Link, isMac } from '../netinfo';
 import { parseSource, SOURCE_IP_OPTION } from '../source-ip';
 import { SOURCE_PORT_OPTION } from '../source-port';
+import { DEFAULT_ARP_QUEUE, DEFAULT_ARP_TIMEOUT } from './lan';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
 // TCP option bytes per layout (ZMap's --probe-args): linux MSS,SACKOK,TS,NOP,WS = 20;
@@ -54,6 +55,12 @@ export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'syn-options', type: 'string', arg: 'LAYOUT', default: 'linux',
     check: (v: string) => ((SYN_OPTION_NAMES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${SYN_OPTION_NAMES.join(', ')}`),
     help: 'TCP options of the SYN: linux, windows, bsd or none' },
+  { name: 'arp-timeout', type: 'number', arg: 'S', default: DEFAULT_ARP_TIMEOUT,
+    check: (v: number) => (v >= 0.05 && v <= 60 ? undefined : 'must be from 0.05 to 60 seconds'),
+    help: 'on-link targets: wait S seconds for an ARP reply or Neighbor Advertisement (3 requests) before writing them as unreachable' },
+  { name: 'arp-queue', type: 'number', arg: 'N', default: DEFAULT_ARP_QUEUE,
+    check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 24 ? undefined : 'must be an integer from 1 to 16777216'),
+    help: 'on-link targets waiting for their MAC at most; past it reading waits (about 30 bytes each)' },
   { name: 'packet-trace', type: 'boolean', help: 'a line on stderr for every packet sent (masscan\'s --packet-trace; scan: catch\'s received ones too)' },
   { name: 'allow-special', type: 'boolean',
     help: 'also send to 0.0.0.0/8, loopback, multicast and 255.255.255.255 (refused as bad lines otherwise)' },

@@ -2,11 +2,13 @@
 // hop), feeds every target to the send loop (engine.ts), and counts what it skipped, so that
 // cmds/blast.ts is only options and glue. It is the TargetSink of reader.ts. IPv4 and IPv6
 // targets mix in one run: the first target of each family sets up that family's source and
-// next hop (shared/nexthop.ts), while the targets already queued go on being sent.
+// next hop (shared/nexthop.ts), while the targets already queued go on being sent. On-link
+// targets take the LAN pass (lan.ts) on their way to the send ring.
 import { FatalError } from '../exit';
 import { formatIPv4 } from '../ipv4';
-import { formatIPv6, ipv6FromBytes } from '../ipv6';
-import { HopTarget, nextHopMac } from '../nexthop';
+import { formatIPv6, ipv6Bytes, ipv6FromBytes, parseIPv6 } from '../ipv6';
+import { HopTarget, nextHopMac, routerMac } from '../nexthop';
+import { interfaceIpv6 } from '../netinfo';
 import type { Sources } from '../source-ip';
 import type { AnyRecord } from '../records';
 import type { Reporter } from '../report';
@@ -14,6 +16,7 @@ import { type ProbeInUse, payloadLength } from '../probes';
 import { SLOTS } from '../cookie';
 import type { Native, Sender, SynOptions } from '../../native/index';
 import { Engine } from './engine';
+import { LanResolver, LanSink, OnLink } from './lan';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
 import { newParsedTarget, parseTarget } from './targets';
@@ -44,6 +47,10 @@ export interface SessionConfig {
   slotsForPort?: (port: number) => number[];
   allowSpecial: boolean;          // send to 0.0.0.0/8, loopback, multicast, broadcast too
   onFailure: () => void;          // the sender failed (a full disk): stop the input
+  /** The LAN pass (--arp-timeout, --arp-queue), or null for none (every frame to the next hop). */
+  lan?: { timeoutMs: number; queueMax: number } | null;
+  /** Writes one record on stdout (unreachable on-link targets); a promise: wait for room. */
+  record?: (rec: Record<string, unknown>) => Promise<void> | undefined;
 }
 
 type SenderStats = ReturnType<Sender['stats']>;
@@ -71,10 +78,22 @@ export class BlastSession implements TargetSink {
   private setupError: Error | null = null;
 
   readonly allowSpecial: boolean;
+  /** The LAN pass, when the interface has on-link routes and no next hop was forced. */
+  readonly lan: LanResolver | null = null;
 
   constructor(private cfg: SessionConfig, readonly replies: RepliesQueue | null, private report: Reporter,
     readonly timer: RstTimer | null = null) {
     this.allowSpecial = cfg.allowSpecial;
+    // --router-mac and --router-ip send every frame to the one next hop they name, as before.
+    if (cfg.lan && cfg.iface && !cfg.layer3 && !cfg.routerMac && !cfg.routerIps.v4 && !cfg.routerIps.v6) {
+      const onLink = new OnLink(cfg.iface);
+      if (onLink.any) {
+        this.lan = new LanResolver(onLink, cfg.native, cfg.iface, !cfg.pcap, {
+          timeoutMs: cfg.lan.timeoutMs, queueMax: cfg.lan.queueMax, rate: cfg.rate,
+          from6: interfaceIpv6(cfg.iface).linkLocal,
+        }, this.lanSink());
+      }
+    }
     for (let p = 0; p < 65536; p++) this.slotOf[p] = cfg.sportCount < SLOTS ? 0 : cfg.slotForPort(p);
     if (cfg.slotsForPort && cfg.sportCount >= SLOTS) {
       for (let p = 0; p < 65536; p++) { const all = cfg.slotsForPort(p); if (all.length > 1) this.moreSlots.set(p, all.slice(1)); }
@@ -111,11 +130,14 @@ export class BlastSession implements TargetSink {
   /** Stops sending at once (a signal): the loop ends after its batch. */
   interrupt(): void {
     this.interrupted = true;
+    this.lan?.stop();
     this.engine?.stop();
   }
 
-  /** Input is over: waits for the loop to send what is queued (and linger for replies). */
+  /** Input is over: waits for the LAN pass to release or report every on-link target, then for
+   *  the loop to send what is queued (and linger for replies). */
   async finish(): Promise<void> {
+    if (this.lan) { await this.lan.drain(); this.lan.stop(); }
     if (!this.engine) return;
     this.engine.endInput();
     await this.loop;
@@ -131,7 +153,10 @@ export class BlastSession implements TargetSink {
   }
 
   /** The index to resume from after an interrupt, or null when every target was sent. */
-  resumeIndex(): number | null { return this.engine ? this.engine.resumeIndex() : this.count; }
+  resumeIndex(): number | null {
+    const e = this.engine ? this.engine.resumeIndex() : this.count, held = this.lan?.oldest() ?? null;
+    return held === null ? e : e === null ? held : Math.min(e, held);
+  }
 
   close(): void { this.sender?.close(); }
 
@@ -149,6 +174,7 @@ export class BlastSession implements TargetSink {
       st.replies_rejected ? `${st.replies_rejected} reply requests rejected` : '',
       st.errors ? `${st.errors} send errors` : '', this.v6 ? `${this.v6} to IPv6 targets` : '',
       this.skipped ? `${this.skipped} non-target records ignored` : '',
+      this.lan ? this.lanSummary() : '',
     ].filter(Boolean);
     return `sent ${e.syns} SYNs${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
   }
@@ -159,10 +185,11 @@ export class BlastSession implements TargetSink {
     this.count++;
     const e = this.engine;
     const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const lan = this.lan && this.lan.onLink.is4(ip) ? this.lan : null;
     // The common case, one probe on a ready engine: no closure per target.
-    if (!more && e && this.ready.has(4)) return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
-    const push = () => (more ? this.pushEach(more, (slot) => this.engine!.push(ip, port, slot, i), this.engine!.push(ip, port, this.slotOf[port], i))
-      : this.engine!.push(ip, port, this.slotOf[port], i));
+    if (!more && !lan && e && this.ready.has(4)) return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
+    const one = lan ? (slot: number) => lan.hold(4, ip, null, 0, port, slot, i) : (slot: number) => this.engine!.push(ip, port, slot, i);
+    const push = () => (more ? this.pushEach(more, one, one(this.slotOf[port])) : one(this.slotOf[port]));
     if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, push);
     return this.yieldNow(push());
   }
@@ -182,11 +209,12 @@ export class BlastSession implements TargetSink {
     this.v6++;
     const e = this.engine;
     const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
-    if (!e || !this.ready.has(6) || more) {
+    const lan = this.lan && this.lan.onLink.is6(addr) ? this.lan : null;
+    if (!e || !this.ready.has(6) || more || lan) {
       // A copy: the caller reuses addr, and the first SYN (or the others) may wait.
       const copy = addr.slice(0, 16);
-      const push = () => (more ? this.pushEach(more, (slot) => this.engine!.push6(copy, 0, port, slot, i), this.engine!.push6(copy, 0, port, this.slotOf[port], i))
-        : this.engine!.push6(copy, 0, port, this.slotOf[port], i));
+      const one = lan ? (slot: number) => lan.hold(6, 0, copy, 0, port, slot, i) : (slot: number) => this.engine!.push6(copy, 0, port, slot, i);
+      const push = () => (more ? this.pushEach(more, one, one(this.slotOf[port])) : one(this.slotOf[port]));
       if (!e || !this.ready.has(6)) return this.first({ family: 6, ip: formatIPv6(ipv6FromBytes(copy)) }, push);
       return this.yieldNow(push());
     }
@@ -226,11 +254,33 @@ export class BlastSession implements TargetSink {
       throw new FatalError(`IPv${to.family} target ${to.family === 4 ? formatIPv4(to.ip) : to.ip}: no IPv${to.family} source address` +
         `${cfg.iface ? ` on ${cfg.iface}` : ''}: give --source-ip ADDR`);
     }
-    const dstMac = await nextHopMac(cfg, to, srcIp, this.report);
+    // An on-link first target has its own MAC (the LAN pass): the family's next hop is the router.
+    const onLink = this.lan && (to.family === 4 ? this.lan.onLink.is4(to.ip) : this.lan.onLink.is6(ipv6Bytes16(to.ip)));
+    const dstMac = onLink ? await routerMac(cfg, to.family, srcIp, this.report) : await nextHopMac(cfg, to, srcIp, this.report);
     const count = (to.family === 4 ? cfg.sources.n4 : cfg.sources.n6) ?? 1;
     if (this.sender) this.sender.setSource(to.family, srcIp, dstMac, count);
     else this.open(to.family, srcIp, dstMac, count);
+    this.lan?.attach(this.sender!, to.family);
     this.ready.add(to.family);
+  }
+
+  // Where the LAN pass hands its targets: the send ring, or an unreachable record on stdout.
+  private lanSink(): LanSink {
+    return {
+      release: (family, ip, addrs6, off, port, slot, i) => (family === 4 ? this.engine!.push(ip, port, slot, i)
+        : this.engine!.push6(addrs6!, off, port, slot, i)),
+      unreachable: (family, ip, addrs6, off, port) => this.cfg.record?.({
+        type: 'unreachable', ip: family === 4 ? formatIPv4(ip) : formatIPv6(ipv6FromBytes(addrs6!, off)), port,
+        reason: family === 4 ? 'arp_timeout' : 'ndp_timeout', time_us: Date.now() * 1000,
+      }),
+    };
+  }
+
+  private lanSummary(): string {
+    const s = this.lan!.stats;
+    if (!s.kernel && !s.asked) return '';
+    return `on the link: ${s.kernel} MACs from the kernel, ${s.asked} asked, ${s.answered} answered, ${s.silent} silent ` +
+      `(${s.unreachable} targets unreachable)`;
   }
 
   // The very first target: open the sender with its family's source, start the loop.
@@ -260,4 +310,11 @@ export class BlastSession implements TargetSink {
     if (this.interrupted) engine.stop();
     this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });
   }
+}
+
+/** The 16 bytes of an IPv6 address in text. */
+function ipv6Bytes16(s: string): Uint8Array {
+  const a = new Uint8Array(16);
+  ipv6Bytes(parseIPv6(s) as bigint, a);
+  return a;
 }

@@ -69,7 +69,8 @@ export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
   if (rec.type === 'open') { p.state = 'open'; p.reason = 'syn-ack'; p.ttl = ttl; }
   else if (rec.type === 'closed' && p.state !== 'open') { p.state = 'closed'; p.reason = 'reset'; p.ttl = ttl; }
   else if (rec.type === 'unreachable' && p.state === '') {
-    p.state = 'filtered'; p.reason = icmpReason(rec.icmp_code); p.ttl = ttl;
+    // blast's on-link targets whose address never answered ARP/NDP: nothing came back at all.
+    p.state = 'filtered'; p.reason = typeof rec.reason === 'string' ? 'no-response' : icmpReason(rec.icmp_code); p.ttl = ttl;
     if (typeof rec.from === 'string') p.reason_ip = rec.from;
   } else if (rec.type === 'banner') {
     if (p.state !== 'open') { p.state = 'open'; p.reason = 'response'; p.ttl = ttl; }

@@ -1,0 +1,315 @@
+// blast's LAN pass: an on-link target (the most specific route to it on the interface has no
+// gateway) is sent to its own MAC, not to the router's. MACs come from the kernel's neighbour
+// table, else from a stateless ARP / Neighbor Solicitation pass run alongside the SYNs: a target
+// whose MAC is not known waits in a ring bounded in entries (--arp-queue; when it is full the
+// reader waits, as for the send ring, so no target is lost) while its address is asked
+// (TRIES requests spread over --arp-timeout, paced at --rate on a budget of their own); answers,
+// read from a capture in batches, go to the sender's table in one setNeighbors call per batch,
+// and the targets behind them are released to the send ring. Targets whose address stays
+// silent become unreachable records (reason arp_timeout / ndp_timeout).
+//
+// The ring is released from its head: a target waits behind older ones at most one timeout.
+// One entry per on-link address asked or learnt is kept for the run (its state and deadline),
+// so memory is bounded by the on-link addresses of the scan.
+import type { Capture, Native, Sender } from '../../native/index';
+import { parseIPv4 } from '../ipv4';
+import { ipv6Bytes, ipv6FromBytes, parseIPv6 } from '../ipv6';
+import { readRoutes, readRoutes6, Route, Route6 } from '../netinfo';
+import { newNeighborAnswer, parseNeighborAnswer } from './neighbor-answers';
+import { TokenBucket } from './rate';
+import { TargetRing } from './ring';
+
+/** Requests per silent address, spread evenly over the timeout (one lost request costs nothing). */
+export const TRIES = 3;
+const BATCH = 256;
+
+export const DEFAULT_ARP_TIMEOUT = 2;
+export const DEFAULT_ARP_QUEUE = 65536;
+
+export interface LanOptions {
+  timeoutMs: number;     // --arp-timeout
+  queueMax: number;      // --arp-queue: targets waiting for their MAC at most
+  rate: number;          // requests per second (--rate)
+  from6: string | null;  // the link-local address solicitations go out from
+  now?: () => number;
+}
+
+/** Where released targets go: the send ring, or an unreachable record. */
+export interface LanSink {
+  release(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined;
+  unreachable(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number): Promise<void> | undefined;
+}
+
+/** The status and summary counters of the pass. */
+export interface LanStats {
+  kernel: number;       // on-link addresses whose MAC the kernel's table gave
+  asked: number;        // addresses asked by ARP or NDP
+  answered: number;     // of them, answered
+  silent: number;       // of them, silent until the timeout
+  unreachable: number;  // targets written as unreachable records
+}
+
+/** Which targets are on the link: the interface's routes, most specific first. */
+export class OnLink {
+  private r4: Route[];
+  private r6: Route6[];
+  constructor(iface: string, routes4: Route[] = readRoutes(), routes6: Route6[] = readRoutes6()) {
+    this.r4 = routes4.filter((r) => r.iface === iface).sort((a, b) => b.mask - a.mask || a.metric - b.metric);
+    this.r6 = routes6.filter((r) => r.iface === iface).sort((a, b) => b.prefix - a.prefix || a.metric - b.metric);
+  }
+  /** Any on-link route at all (else there is nothing for the pass to do). */
+  get any(): boolean { return this.r4.some((r) => !r.gateway) || this.r6.some((r) => !r.gateway); }
+  is4(ip: number): boolean {
+    for (const r of this.r4) if (((ip & r.mask) >>> 0) === r.dest) return !r.gateway;
+    return false;
+  }
+  is6(a: Uint8Array, off = 0): boolean {
+    if (!this.r6.length) return false;
+    const v = ipv6FromBytes(a, off);
+    for (const r of this.r6) {
+      if (r.prefix === 0 || (v >> BigInt(128 - r.prefix)) === (r.dest >> BigInt(128 - r.prefix))) return !r.gateway;
+    }
+    return false;
+  }
+}
+
+const ASKING = 0, KNOWN = 1, FAILED = 2;
+interface Neighbor { state: number; family: 4 | 6; ip: number; ip6: Uint8Array | null; deadline: number; nextAsk: number; tries: number }
+
+const key6 = (a: Uint8Array, off: number) => Buffer.from(a.buffer, a.byteOffset + off, 16).toString('latin1');
+
+export class LanResolver {
+  readonly stats: LanStats = { kernel: 0, asked: 0, answered: 0, silent: 0, unreachable: 0 };
+  readonly held: TargetRing;
+  private sender: Sender | null = null;
+  private capture: Capture | null = null;
+  private neighbors = new Map<number | string, Neighbor>();
+  private asks: Neighbor[] = [];       // in due order: each ask puts the address back at the end
+  private askHead = 0;
+  private bucket: TokenBucket;
+  private now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private spaceFn: (() => void) | null = null;
+  private drainFns: (() => void)[] = [];
+  private ans = newNeighborAnswer();
+  // Batches handed to the sender (requests, table entries) and the capture's buffers.
+  private bIps = new Uint32Array(BATCH);
+  private bFam = new Uint8Array(BATCH);
+  private b6 = new Uint8Array(16 * BATCH);
+  private bMac = new Uint8Array(6 * BATCH);
+  private cBuf = new Uint8Array(BATCH * 128);
+  private cMeta = new Uint32Array(3 * BATCH);
+  private cTimes = new Float64Array(BATCH);
+
+  constructor(readonly onLink: OnLink, private native: Native, private iface: string, private live: boolean,
+    private opts: LanOptions, private sink: LanSink) {
+    this.now = opts.now ?? (() => performance.now());
+    this.bucket = new TokenBucket(opts.rate, this.now);
+    this.held = new TargetRing(Math.min(1024, opts.queueMax), opts.queueMax);
+  }
+
+  /** The sender is open with a source of this family: learn the kernel's on-link neighbours. */
+  attach(sender: Sender, family: 4 | 6): void {
+    this.sender = sender;
+    // NUD states whose address may be used (linux/neighbour.h): REACHABLE, STALE, DELAY, PROBE,
+    // NOARP, PERMANENT.
+    const VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x80;
+    let n = 0;
+    const flush = () => { if (n) this.setNeighbors(n); n = 0; };
+    for (const e of this.native.neighbors(family)) {
+      if (e.iface !== this.iface || !(e.state & VALID)) continue;
+      const mac = e.mac.split(':').map((h) => parseInt(h, 16));
+      if (family === 4) {
+        const ip = parseIPv4(e.ip);
+        if (typeof ip !== 'number' || !this.onLink.is4(ip) || this.neighbors.has(ip)) continue;
+        this.neighbors.set(ip, { state: KNOWN, family, ip, ip6: null, deadline: 0, nextAsk: 0, tries: 0 });
+        this.bIps[n] = ip; this.bFam[n] = 4;
+      } else {
+        const v = parseIPv6(e.ip);
+        if (typeof v !== 'bigint') continue;
+        const a = new Uint8Array(16);
+        ipv6Bytes(v, a);
+        if (!this.onLink.is6(a) || this.neighbors.has(key6(a, 0))) continue;
+        this.neighbors.set(key6(a, 0), { state: KNOWN, family, ip: 0, ip6: a, deadline: 0, nextAsk: 0, tries: 0 });
+        this.b6.set(a, 16 * n); this.bFam[n] = 6;
+      }
+      this.bMac.set(mac, 6 * n);
+      this.stats.kernel++;
+      if (++n === BATCH) flush();
+    }
+    flush();
+  }
+
+  /** Targets waiting for their MAC. */
+  get waiting(): number { return this.held.count; }
+
+  /** The index i of the oldest target still waiting, or null. */
+  oldest(): number | null { return this.held.count ? this.held.tag[this.held.head] : null; }
+
+  /** An on-link target: sent at once when its MAC is known, written as unreachable when its
+   *  address was silent, else held until one or the other. A promise: the ring is full, wait. */
+  hold(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined {
+    const key = family === 4 ? ip : key6(addrs6!, off);
+    let n = this.neighbors.get(key);
+    if (n && n.state === KNOWN && this.held.count === 0) return this.sink.release(family, ip, addrs6, off, port, slot, i);
+    if (n && n.state === FAILED) { this.stats.unreachable++; return this.sink.unreachable(family, ip, addrs6, off, port); }
+    if (!n) {
+      const t = this.now();
+      n = { state: ASKING, family, ip, ip6: family === 6 ? addrs6!.slice(off, off + 16) : null, deadline: t + this.opts.timeoutMs, nextAsk: t, tries: 0 };
+      this.neighbors.set(key, n);
+      this.asks.push(n);
+      this.stats.asked++;
+    }
+    const ok = family === 4 ? this.held.push(ip, port, slot, 0, i) : this.held.push6(addrs6!, off, port, slot, 0, i);
+    if (!ok) throw new Error('hold on a full ring');
+    this.schedule(0);
+    if (this.held.full) return new Promise<void>((r) => { this.spaceFn = r; });
+    return undefined;
+  }
+
+  /** Resolves once no target waits (each sent or written as unreachable). */
+  drain(): Promise<void> {
+    if (this.held.count === 0 || this.stopped) return Promise.resolve();
+    this.schedule(0);
+    return new Promise<void>((r) => this.drainFns.push(r));
+  }
+
+  /** Stops asking and releasing (a signal, the end): what waits stays for resumeIndex. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.capture?.close();
+    this.capture = null;
+    if (this.spaceFn) { const f = this.spaceFn; this.spaceFn = null; f(); }
+    for (const f of this.drainFns.splice(0)) f();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = this.again || ms === 0; return; }
+    if (this.timer) { if (ms > 0) return; clearTimeout(this.timer); }
+    this.timer = setTimeout(() => { this.timer = null; void this.pump(); }, Math.max(0, ms));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.stopped || !this.sender) return;
+    this.running = true;
+    this.again = false;
+    try {
+      this.openCapture();
+      this.readAnswers();
+      this.ask(this.now());
+      await this.release();
+    } finally { this.running = false; }
+    if (this.stopped) return;
+    if (this.held.count === 0) for (const f of this.drainFns.splice(0)) f();
+    if (this.again) { this.schedule(0); return; }
+    // Next: the first ask due (or the next token for it), or the deadline of the oldest target.
+    const t = this.now();
+    let next = Infinity;
+    while (this.askHead < this.asks.length && this.asks[this.askHead].state !== ASKING) this.askHead++;
+    if (this.askHead < this.asks.length) next = Math.max(this.asks[this.askHead].nextAsk, t + this.bucket.waitMs());
+    if (this.held.count) {
+      const n = this.neighborAt(this.held.head);
+      next = Math.min(next, n.state === ASKING ? n.deadline : t);
+    }
+    // Answers wake the pump through the capture; without one (--pcap), only the deadlines do.
+    if (next < Infinity) this.schedule(Math.max(1, next - t));
+  }
+
+  private openCapture(): void {
+    if (this.capture || !this.live) return;
+    // Incoming ARP and ICMPv6 only; answers are small, so is the ring.
+    this.capture = new this.native.Capture({ iface: this.iface, filter: 'arp or icmp6', direction: 'in', snaplen: 128, bufferBytes: 1 << 20 });
+    this.capture.onReadable(() => this.schedule(0));
+  }
+
+  // Answers in the capture: each for an address being asked fills one entry of the batch that
+  // goes to the sender's table.
+  private readAnswers(): void {
+    const c = this.capture;
+    if (!c) return;
+    let k: number;
+    let n = 0;
+    while ((k = c.read(this.cBuf, this.cMeta, this.cTimes, BATCH)) > 0) {
+      for (let j = 0; j < k; j++) {
+        const off = this.cMeta[3 * j], len = this.cMeta[3 * j + 1];
+        const a = this.ans;
+        if (!parseNeighborAnswer(this.cBuf.subarray(off, off + len), a)) continue;
+        const nb = this.neighbors.get(a.family === 4 ? a.ip : key6(a.ip6, 0));
+        if (!nb || nb.state !== ASKING) continue;
+        nb.state = KNOWN;
+        this.stats.answered++;
+        this.bFam[n] = a.family;
+        if (a.family === 4) this.bIps[n] = a.ip; else this.b6.set(a.ip6, 16 * n);
+        this.bMac.set(a.mac, 6 * n);
+        n++;
+      }
+      this.setNeighbors(n);
+      n = 0;
+      if (k < BATCH) break;
+    }
+  }
+
+  private setNeighbors(n: number): void {
+    if (n > 0) this.sender!.setNeighbors(this.bIps, this.bMac, n, this.bFam, this.b6);
+  }
+
+  // Requests that are due, within the budget: one sender call per batch.
+  private ask(t: number): void {
+    let budget = this.bucket.available(BATCH);
+    let n = 0;
+    while (budget > 0 && this.askHead < this.asks.length) {
+      const nb = this.asks[this.askHead];
+      if (nb.state !== ASKING || nb.tries >= TRIES) { this.askHead++; continue; }
+      if (nb.nextAsk > t) break;
+      this.askHead++;
+      nb.tries++;
+      nb.nextAsk = t + this.opts.timeoutMs / TRIES;
+      if (nb.tries < TRIES) this.asks.push(nb);
+      this.bFam[n] = nb.family;
+      if (nb.family === 4) this.bIps[n] = nb.ip; else this.b6.set(nb.ip6!, 16 * n);
+      n++; budget--;
+    }
+    // The entries before askHead are done with: drop them now and then.
+    if (this.askHead > 4096 && this.askHead * 2 > this.asks.length) { this.asks = this.asks.slice(this.askHead); this.askHead = 0; }
+    if (n === 0) return;
+    // A request the kernel did not take (ENOBUFS) is a lost request: the next try covers it.
+    const k = this.sender!.sendResolves(this.bIps, n, this.bFam, this.b6, this.opts.from6 ?? undefined);
+    this.bucket.spend(k);
+  }
+
+  private neighborAt(p: number): Neighbor {
+    const h = this.held;
+    const fam = h.families ? h.families[p] : 4;
+    return this.neighbors.get(fam === 4 ? h.ips[p] : key6(h.addrs6!, 16 * p))!;
+  }
+
+  // From the head of the ring: targets whose MAC is known go to the send ring, those whose
+  // address stayed silent past its deadline become records; the first still being asked stops it.
+  private async release(): Promise<void> {
+    const h = this.held;
+    const t = this.now();
+    while (h.count > 0 && !this.stopped) {
+      const p = h.head;
+      const nb = this.neighborAt(p);
+      if (nb.state === ASKING) {
+        if (t < nb.deadline) break;
+        nb.state = FAILED;
+        this.stats.silent++;
+      }
+      const fam = h.families ? h.families[p] as 4 | 6 : 4;
+      let w: Promise<void> | undefined;
+      // The sink copies the entry before the ring lets go of it.
+      if (nb.state === KNOWN) w = this.sink.release(fam, h.ips[p], h.addrs6, 16 * p, h.ports[p], h.slots[p], h.tag[p]);
+      else { this.stats.unreachable++; w = this.sink.unreachable(fam, h.ips[p], h.addrs6, 16 * p, h.ports[p]); }
+      h.drop(1);
+      if (this.spaceFn && h.count <= h.capacity / 2) { const f = this.spaceFn; this.spaceFn = null; f(); }
+      if (w) await w;
+    }
+  }
+}
