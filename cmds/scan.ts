@@ -231,6 +231,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // first) and the scan record head the results: fmt reads them from a file before its
       // stdin; without fmt they go to stdout before the first record.
       const heads = (shard ? shard.line : '') + scanLine;
+      // blast's own records (on-link targets that never answered ARP/NDP: unreachable) go to a
+      // file, read after the capture's records: by fmt as its last input, else copied at the end.
+      const blastOut = path.join(dir, 'blast.ndjson');
+      fs.writeFileSync(blastOut, '', { mode: 0o600 });
       let out: Readable = catchStage.child.stdout!;
       if (limits.counts) out = out.pipe(limits.counter());
       const down: Stage[] = [];
@@ -250,7 +254,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         const head = path.join(dir, 'head.ndjson');
         fs.writeFileSync(head, heads);
         const s = startStage('fmt', [...opts['output-format'].flatMap((f: string) => ['-o', f]), ...(opts['open-only'] ? ['--open-only'] : []),
-          head, '-'], io.stderr, out);
+          head, '-', blastOut], io.stderr, out);
         down.push(s); out = s.child.stdout!;
       }
       stages.push(...down);
@@ -276,11 +280,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (interrupted || outClosed) return pipelineCode([], interrupted);
       const targets = startStage('targets',
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...progress], errOf('targets'));
+      const blastFd = fs.openSync(blastOut, 'a');
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
         ...(withReplies ? ['--replies', fifo, '--linger', String(linger)] : []),
         ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
-      ], blastErr, targets.child.stdout!);
+      ], blastErr, targets.child.stdout!, blastFd);
+      fs.closeSync(blastFd);
       stages.unshift(targets, blast);
       limits.start();
       if (interrupted || outClosed) stopSenders();
@@ -293,6 +299,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const codes: number[] = [];
       for (const s of stages) codes.push(await s.exit);
       await piped;
+      if (!opts['output-format'].length && !outClosed) {
+        const rest = fs.readFileSync(blastOut);
+        if (rest.length) await new Promise<void>((r) => { io.stdout.write(rest, () => r()); });
+      }
       const order = ['targets', 'blast', 'catch', 'banners', 'fmt'];
       const byOrder = order.map((n) => { const k = stages.findIndex((s) => s.name === n); return k < 0 ? 0 : codes[k]; });
       // A limit stopped targets and blast with SIGINT: their 130 is the limit's, not a failure.

@@ -17,18 +17,20 @@ export interface Stage { name: string; child: ChildProcess; exit: Promise<number
 /** Set in a stage's environment: the pid of the scan that started it. */
 export const PARENT_ENV = 'TRAWL_SCAN_PID';
 
-/** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:").
+/** Starts `trawl name ...args`; stderr goes to err (their messages already say "trawl name:"),
+ *  stdout to a pipe (child.stdout) or to the file descriptor given (then child.stdout is null).
  *  A stdin stream (the previous stage's stdout) is handed over as a file descriptor, so the data
  *  flows from child to child without passing through scan (a hop that cost 15% of the send rate
  *  when targets fed blast through scan's event loop). */
-export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | Readable = 'ignore'): Stage {
+export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | Readable = 'ignore',
+  stdout: 'pipe' | number = 'pipe'): Stage {
   // Each stage in a process group of its own: a terminal's Ctrl-C (SIGINT to the whole
   // foreground group) reaches scan alone, which stops the stages in pipeline order so every
   // record reaches the output (when each stage got it at once, fmt stopped reading before catch
   // flushed, and a second SIGINT from scan killed blast before its resume line). A stage ends
   // itself when scan is gone (watchParent), so no SYNs go out after a kill -9 of scan.
   const child = spawn(process.execPath, [MAIN, name, ...args], {
-    stdio: [stdin, 'pipe', 'pipe'], detached: true, env: { ...process.env, [PARENT_ENV]: String(process.pid) },
+    stdio: [stdin, stdout, 'pipe'], detached: true, env: { ...process.env, [PARENT_ENV]: String(process.pid) },
   });
   // The child holds its own copy now; ours would keep the pipe open after the child exits.
   if (typeof stdin !== 'string') stdin.destroy();
