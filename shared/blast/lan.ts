@@ -124,7 +124,8 @@ export class LanResolver {
       const mac = e.mac.split(':').map((h) => parseInt(h, 16));
       if (family === 4) {
         const ip = parseIPv4(e.ip);
-        if (typeof ip !== 'number' || !this.onLink.is4(ip) || this.neighbors.has(ip)) continue;
+        // Multicast entries (NOARP, a computed MAC) are no host's.
+        if (typeof ip !== 'number' || ip >>> 28 === 14 || !this.onLink.is4(ip) || this.neighbors.has(ip)) continue;
         this.neighbors.set(ip, { state: KNOWN, family, ip, ip6: null, deadline: 0, nextAsk: 0, tries: 0 });
         this.bIps[n] = ip; this.bFam[n] = 4;
       } else {
@@ -132,7 +133,7 @@ export class LanResolver {
         if (typeof v !== 'bigint') continue;
         const a = new Uint8Array(16);
         ipv6Bytes(v, a);
-        if (!this.onLink.is6(a) || this.neighbors.has(key6(a, 0))) continue;
+        if (a[0] === 0xff || !this.onLink.is6(a) || this.neighbors.has(key6(a, 0))) continue;
         this.neighbors.set(key6(a, 0), { state: KNOWN, family, ip: 0, ip6: a, deadline: 0, nextAsk: 0, tries: 0 });
         this.b6.set(a, 16 * n); this.bFam[n] = 6;
       }
@@ -154,7 +155,9 @@ export class LanResolver {
   hold(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined {
     const key = family === 4 ? ip : key6(addrs6!, off);
     let n = this.neighbors.get(key);
-    if (n && n.state === KNOWN && this.held.count === 0) return this.sink.release(family, ip, addrs6, off, port, slot, i);
+    // Known: straight to the send ring, past older targets still waiting (resumeIndex takes the
+    // oldest of both, so the order does not matter).
+    if (n && n.state === KNOWN) return this.sink.release(family, ip, addrs6, off, port, slot, i);
     if (n && n.state === FAILED) { this.stats.unreachable++; return this.sink.unreachable(family, ip, addrs6, off, port); }
     if (!n) {
       const t = this.now();
