@@ -178,7 +178,7 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
 /** Status fields of the LAN pass: see trawl-blast(1) LAN SCANS. */
 function lanFields(lan: LanResolver, requests: number): Record<string, number> {
   const s = lan.stats;
-  return { arp_requests: requests, arp_kernel: s.kernel, arp_asked: s.asked, arp_answered: s.answered, arp_silent: s.silent,
+  return { arp_targets: s.targets, arp_requests: requests, arp_kernel: s.kernel, arp_asked: s.asked, arp_answered: s.answered, arp_silent: s.silent,
     arp_waiting: lan.waiting, arp_unreachable: s.unreachable };
 }
 

@@ -84,5 +84,12 @@ export async function routerMac(cfg: NextHopConfig, family: 4 | 6, srcIp: string
   if (!cfg.iface) return ZERO_MAC;
   const gw = family === 4 ? routeFor(0, readRoutes(), cfg.iface)?.gateway : routeFor6(0n, readRoutes6(), cfg.iface)?.gateway;
   if (!gw) return ZERO_MAC;
-  return nextHopMac(cfg, family === 4 ? { family, ip: 0 } : { family, ip: '::' }, srcIp, report);
+  try {
+    return await nextHopMac(cfg, family === 4 ? { family, ip: 0 } : { family, ip: '::' }, srcIp, report);
+  } catch (e) {
+    // A silent router must not stop the scan of the link itself.
+    if (!(e instanceof FatalError)) throw e;
+    report.warn(`${e.message}: on-link targets go on, off-link IPv${family} targets go to ${ZERO_MAC}`);
+    return ZERO_MAC;
+  }
 }

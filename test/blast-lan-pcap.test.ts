@@ -53,7 +53,7 @@ test('blast --pcap: kernel neighbours get their MAC, off-link targets the router
     { type: 'unreachable', ip: '10.250.0.13', port: 80, reason: 'arp_timeout' },
     { type: 'unreachable', ip: 'fd00:250::d', port: 80, reason: 'ndp_timeout' },
   ]);
-  assert.match(r.stderr, /sent 5 SYNs .*on the link: 4 MACs from the kernel, 2 asked, 0 answered, 2 silent \(2 targets unreachable\)/);
+  assert.match(r.stderr, /sent 5 SYNs .*, 5 targets on the link: 4 MACs from the kernel, 2 addresses asked, 0 answered, 2 silent, 2 targets unreachable\)/);
   const frames = readPcapFile(pcap).map((f) => Buffer.from(f.data));
   const syns = frames.filter((f) => f.readUInt16BE(12) !== 0x0806 && !(f.readUInt16BE(12) === 0x86dd && f[20] === 58));
   assert.is(syns.length, 5);

@@ -42,6 +42,7 @@ export interface LanSink {
 
 /** The status and summary counters of the pass. */
 export interface LanStats {
+  targets: number;      // on-link targets seen
   kernel: number;       // on-link addresses whose MAC the kernel's table gave
   asked: number;        // addresses asked by ARP or NDP
   answered: number;     // of them, answered
@@ -79,7 +80,7 @@ interface Neighbor { state: number; family: 4 | 6; ip: number; ip6: Uint8Array |
 const key6 = (a: Uint8Array, off: number) => Buffer.from(a.buffer, a.byteOffset + off, 16).toString('latin1');
 
 export class LanResolver {
-  readonly stats: LanStats = { kernel: 0, asked: 0, answered: 0, silent: 0, unreachable: 0 };
+  readonly stats: LanStats = { targets: 0, kernel: 0, asked: 0, answered: 0, silent: 0, unreachable: 0 };
   readonly held: TargetRing;
   private sender: Sender | null = null;
   private capture: Capture | null = null;
@@ -155,6 +156,7 @@ export class LanResolver {
   hold(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined {
     const key = family === 4 ? ip : key6(addrs6!, off);
     let n = this.neighbors.get(key);
+    this.stats.targets++;
     // Known: straight to the send ring, past older targets still waiting (resumeIndex takes the
     // oldest of both, so the order does not matter).
     if (n && n.state === KNOWN) return this.sink.release(family, ip, addrs6, off, port, slot, i);

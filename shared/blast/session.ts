@@ -278,9 +278,9 @@ export class BlastSession implements TargetSink {
 
   private lanSummary(): string {
     const s = this.lan!.stats;
-    if (!s.kernel && !s.asked) return '';
-    return `on the link: ${s.kernel} MACs from the kernel, ${s.asked} asked, ${s.answered} answered, ${s.silent} silent ` +
-      `(${s.unreachable} targets unreachable)`;
+    if (!s.targets) return '';
+    return `${s.targets} targets on the link: ${s.kernel} MACs from the kernel, ${s.asked} addresses asked, ${s.answered} answered, ` +
+      `${s.silent} silent, ${s.unreachable} targets unreachable`;
   }
 
   // The very first target: open the sender with its family's source, start the loop.
