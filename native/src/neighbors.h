@@ -3,6 +3,9 @@
 // for every SYN and reply frame, whose destination MAC it replaces. Empty, it costs one branch
 // per frame: a scan with no on-link target sends every frame to the router as before.
 // Written only by the JavaScript thread between batches, read by both send lanes during one.
+// Cost, measured (sendSyns into a pcap on /dev/null, 1 M IPv4 SYNs in batches of 4096): 14 M SYNs/s
+// with the table empty, 10 M/s with 65,536 entries every target hits, about 30 ns a lookup; a
+// sendmmsg socket takes about 1 M/s, so a LAN scan loses a few percent at most.
 #pragma once
 #include <array>
 #include <cstdint>
