@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newNeighborAnswer, parseNeighborAnswer } from '../shared/blast/neighbor-answers';
 import { LanResolver, OnLink, TRIES } from '../shared/blast/lan';
+import { Engine } from '../shared/blast/engine';
 import { ipToU32, inetChecksum, u32ToIp } from './packets';
 import { a6 } from './packets6';
 import type { Route, Route6 } from '../shared/netinfo';
@@ -183,6 +184,28 @@ test('the queue is bounded: the reader waits until targets leave it', async () =
   await r.drain();
   assert.is(r.stats.unreachable, 2);
   r.stop();
+});
+
+test('two producers (the reader and the LAN pass) on a full send ring both wait, none throws, nothing is lost', async () => {
+  const sent: number[] = [];
+  const sender = {
+    sendSyns(ips: Uint32Array, _p: Uint16Array, _s: Uint8Array, n: number) { for (let k = 0; k < n; k++) sent.push(ips[k]); return n; },
+    sendReplies: () => 0,
+    stats: () => ({ sent: sent.length, replies_sent: 0, replies_rejected: 0, errors: 0, bytes: 0 }),
+  };
+  const e = new Engine(sender, null, { rate: 20000, maxBatch: 256 });   // a ring of 1024
+  const loop = e.run();
+  const produce = async (from: number, n: number) => {
+    for (let k = 0; k < n; k++) {
+      const w = k % 2 ? e.push(from + k, 80, 0, from + k) : e.push6(a6(`fd00:${from ? 1 : 0}::${k.toString(16)}`), 0, 80, 0, from + k);
+      if (w) await w;
+    }
+  };
+  await Promise.all([produce(0, 3000), produce(100000, 3000)]);
+  e.endInput();
+  await loop;
+  assert.is(e.failure, null);
+  assert.is(e.syns, 6000);
 });
 
 test.run();

@@ -53,7 +53,8 @@ export class Engine {
   private bucket: TokenBucket | null = null;   // probes
   private all: TokenBucket | null = null;      // every packet
   private wakeFn: (() => void) | null = null;
-  private spaceFn: (() => void) | null = null;
+  // Producers waiting for room: the reader, and the LAN pass releasing the targets it held.
+  private spaceFns: (() => void)[] = [];
   private opts: EngineOptions;
 
   // RSTs taken from the timer and not yet accepted by the sender (back-pressure).
@@ -90,6 +91,8 @@ export class Engine {
   /** Queues one IPv4 target; returns a promise when the caller must wait for room (stdin backpressure). */
   push(ip: number, port: number, slot: number, i: number): Promise<void> | undefined {
     if (this.failure) return undefined;   // the input is being stopped; nothing more goes out
+    // Full: another producer (the LAN pass) filled it since this one was told there was room.
+    if (this.targets.full) return this.stopped ? undefined : this.room()!.then(() => this.push(ip, port, slot, i));
     const wasEmpty = this.targets.count === 0;
     if (!this.targets.push(ip, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
     return this.pushed(wasEmpty);
@@ -98,6 +101,11 @@ export class Engine {
   /** Queues one IPv6 target (the 16 bytes of addr from off), as push. */
   push6(addr: Uint8Array, off: number, port: number, slot: number, i: number): Promise<void> | undefined {
     if (this.failure) return undefined;
+    if (this.targets.full) {
+      if (this.stopped) return undefined;
+      const copy = addr.slice(off, off + 16);   // the caller reuses addr
+      return this.room()!.then(() => this.push6(copy, 0, port, slot, i));
+    }
     const wasEmpty = this.targets.count === 0;
     if (!this.targets.push6(addr, off, port, slot, this.opts.attempts - 1, i)) throw new Error('push on a full ring');
     return this.pushed(wasEmpty);
@@ -105,7 +113,12 @@ export class Engine {
 
   private pushed(wasEmpty: boolean): Promise<void> | undefined {
     if (wasEmpty || this.targets.count === this.opts.minBatch) this.wake();
-    if (this.targets.full) return new Promise<void>((r) => { this.spaceFn = r; });
+    return this.room();
+  }
+
+  /** A promise when the ring is full: wait for it before the next push. */
+  room(): Promise<void> | undefined {
+    if (this.targets.full && !this.stopped) return new Promise<void>((r) => { this.spaceFns.push(r); });
     return undefined;
   }
 
@@ -114,7 +127,7 @@ export class Engine {
   stop(): void {
     this.stopped = true;
     this.wake();
-    if (this.spaceFn) { const f = this.spaceFn; this.spaceFn = null; f(); }
+    for (const f of this.spaceFns.splice(0)) f();
   }
 
   /** Wakes the loop (new targets, new reply requests, input end, stop). */
@@ -209,7 +222,7 @@ export class Engine {
           if (this.syns === 0) this.firstSendAt = t;
           this.lastSendAt = t;
           tg.drop(k); this.syns += k;
-          if (this.spaceFn && tg.count <= tg.capacity / 2) { const f = this.spaceFn; this.spaceFn = null; f(); }
+          if (this.spaceFns.length && tg.count <= tg.capacity / 2) for (const f of this.spaceFns.splice(0)) f();
         }
         offered += n; took += k;
       }

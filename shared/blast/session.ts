@@ -267,6 +267,7 @@ export class BlastSession implements TargetSink {
   // Where the LAN pass hands its targets: the send ring, or an unreachable record on stdout.
   private lanSink(): LanSink {
     return {
+      // The reader pushes to the same ring: the engine waits for room when it is full (two producers).
       release: (family, ip, addrs6, off, port, slot, i) => (family === 4 ? this.engine!.push(ip, port, slot, i)
         : this.engine!.push6(addrs6!, off, port, slot, i)),
       unreachable: (family, ip, addrs6, off, port) => this.cfg.record?.({
