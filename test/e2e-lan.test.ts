@@ -50,10 +50,11 @@ test('scan of an on-link /29 and /125 with four hosts and an off-link /30: every
   }
 });
 
-test('the same LAN through fmt: hosts up, the empty addresses filtered with reason no-response', () => {
+test('the whole /24 through fmt: the four hosts up, the other 252 addresses (ours too) down, filtered with reason no-response', () => {
   if (!isRoot) { console.log('  (skipped: needs root)'); return; }
-  const r = inNs(`${NAME}-s`, '$TRAWL scan 10.250.0.8/29 -p 80 --arp-timeout 0.3 --rate 2000 --cooldown 1 -q -oX -', { timeout: 60000 });
+  const r = inNs(`${NAME}-s`, '$TRAWL scan 10.250.0.0/24 -p 80 --arp-timeout 0.3 --rate 2000 --cooldown 1 -q -oX -', { timeout: 60000 });
   assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, '<hosts up="4" down="252" total="256"/>');
   for (const k of HOSTS) assert.match(r.stdout, new RegExp(`<address addr="${v4(k).replace(/\./g, '\\.')}"[^]*?<port protocol="tcp" portid="80"><state state="open"`));
   assert.match(r.stdout, /<address addr="10\.250\.0\.13"[^]*?<state state="filtered" reason="no-response"/);
 });

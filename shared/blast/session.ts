@@ -165,7 +165,8 @@ export class BlastSession implements TargetSink {
     const e = this.engine, st = this.stats();
     if (!e || !st) return null;
     const secs = (e.lastSendAt - e.firstSendAt) / 1000;
-    const pps = secs > 0 ? Math.round((st.sent - 1) / secs) : 0;
+    // ARP requests and Neighbor Solicitations go out on their own budget: not in the SYNs' rate.
+    const pps = secs > 0 ? Math.round((st.sent - (st.resolves_sent ?? 0) - 1) / secs) : 0;
     const rs = this.timer?.stats;
     const extra = [
       e.resent ? `${e.resent} repeats` : '', st.replies_sent ? `${st.replies_sent} replies` : '',
