@@ -45,6 +45,32 @@ export function signatureAlgorithm(der: Uint8Array): string | undefined {
  * cert_version. Bytes X509Certificate cannot parse keep what the DER reader finds plus cert_error.
  */
 export function certificateFields(der: Uint8Array): Fields {
+  // The same certificate comes back from many hosts (a CDN's, a vendor's default): OpenSSL's parse
+  // and self-signature check, most of a TLS banner's cost, are done once per DER (a bounded memo).
+  const key = der.length <= MEMO_MAX_DER ? Buffer.from(der.buffer, der.byteOffset, der.length).toString('latin1') : null;
+  const known = key === null ? undefined : memo.get(key);
+  if (known) return copyFields(known);
+  const f = readCertificate(der);
+  if (key !== null) {
+    if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);
+    memo.set(key, copyFields(f));
+  }
+  return f;
+}
+
+// The memo's bounds: 512 certificates of at most 8 KiB, so at most 4 MiB of keys plus their fields.
+const MEMO_ENTRIES = 512;
+const MEMO_MAX_DER = 8192;
+const memo = new Map<string, Fields>();
+
+// Fields are handed to callers that add to them: each gets its own object and lists.
+function copyFields(f: Fields): Fields {
+  const out: Fields = {};
+  for (const k in f) { const v = f[k]; out[k] = Array.isArray(v) ? v.slice() : v; }
+  return out;
+}
+
+function readCertificate(der: Uint8Array): Fields {
   const f = certFields(der, false);
   const alg = signatureAlgorithm(der);
   if (alg) f.cert_sig_alg = alg;
