@@ -32,6 +32,9 @@ import { httpsProbeHello } from '../shared/probes/https';
 import { starttlsProbeHello } from '../shared/probes/starttls';
 import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
 import { DEFAULT_RST_IDLE } from '../shared/catch/options';
+import { runPool } from '../shared/jobs/pool';
+
+const MAX_JOBS = 64;
 
 export const info: CommandInfo = {
   name: 'banners',
@@ -55,6 +58,9 @@ export const info: CommandInfo = {
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
       help: 'bytes shown in unknown_preview for unidentified banners' },
+    { name: 'jobs', type: 'number', arg: 'N', default: 1,
+      check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= MAX_JOBS ? undefined : `must be an integer from 1 to ${MAX_JOBS}`),
+      help: 'worker threads parsing banners, each given every record of the ip:ports it owns (input order is kept per ip:port, not across them)' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     CONF_OPTION,
@@ -87,6 +93,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts.sni && !opts['key-file']) throw new UsageError('--sni is only used with --key-file (to recompute the tls probe\'s ClientHello)');
     if (opts.replies && !opts['key-file']) throw new UsageError('--replies needs --key-file (the requests are sealed with the scan key, and the TLS keys come from it)');
     const key = opts['key-file'] ? readKeyFile(opts['key-file']) : undefined;
+    // Options checked, files read: from here on, with --jobs, the workers do the work (each runs
+    // this same body over its share; io.share says it is one).
+    if (opts.jobs > 1 && !io.share) {
+      const workerArgv = argv.filter((a) => !/^--status-ndjson(=.*)?$/.test(a));
+      return runPool({ cmd: 'banners', argv: workerArgv, jobs: opts.jobs, quiet: opts.quiet, statusNdjson: opts['status-ndjson'] === true }, io, report);
+    }
     const tls: TlsProbeHello | undefined = key ? tlsProbeHello(key, opts.sni || undefined) : undefined;
     const https: TlsProbeHello | undefined = key ? httpsProbeHello(key, opts.sni || undefined) : undefined;
     const starttls: TlsProbeHello | undefined = key ? starttlsProbeHello(key, opts.sni || undefined) : undefined;
@@ -195,7 +207,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
 
     let read = { bad: 0 };
-    const reading = readAnyRecords(io.stdin, report, onRecord).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
+    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
       // End of input (or a signal): every connection still held is written, at the writer's pace.

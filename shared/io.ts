@@ -7,7 +7,12 @@ export interface IO {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
+  /** Set when stdin is one worker's share of a larger input (banners --jobs, shared/jobs). */
+  share?: Share;
 }
+
+/** A worker's share of its router's input: the router's number of the worker's n-th line. */
+export interface Share { lineOf(n: number): number }
 
 // Node's process.stdout on a file or device is a SyncWriteStream, which ignores short writes:
 // on a full disk the tail of a chunk was dropped with no error (fmt -o xml exited 0 with a

@@ -79,6 +79,9 @@ export interface ReadOptions {
   // line into records, an error string, or null for a line that holds no record (a header).
   // Replaces JSON.parse + adapt; the line limit, numbering and error reports stay the same.
   line?: (line: string) => AnyRecord | AnyRecord[] | string | null;
+  // The line number a message and onRecord give for the n-th line read, when this input is a
+  // share of a larger one (banners --jobs: a worker's lines are the router's lines m1, m2, ...).
+  lineOf?: (n: number) => number;
 }
 
 export interface ReadCounts { lines: number; records: number; bad: number }
@@ -151,13 +154,15 @@ export async function readRecords(
   const name = opts.name ?? 'stdin';
   const max = opts.maxLine ?? DEFAULT_MAX_LINE;
   const adapt = opts.adapt ?? requireType;
+  const lineOf = opts.lineOf ?? ((n: number) => n);
   const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
   const bad = (line: string, why: string) => {
     counts.bad++;
-    report.error(`${name}:${counts.lines}: ${why}: ${quoteInput(line)}`);
+    report.error(`${name}:${lineOf(counts.lines)}: ${why}: ${quoteInput(line)}`);
   };
-  counts.lines = await readLines(input, max, (line, n, tooLong): Promise<void> | void => {
-    counts.lines = n;
+  counts.lines = await readLines(input, max, (line, i, tooLong): Promise<void> | void => {
+    counts.lines = i;
+    const n = lineOf(i);
     if (tooLong) return bad(line, `line longer than ${max} bytes`);
     if (line.trim() === '') return;
     const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
