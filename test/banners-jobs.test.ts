@@ -5,7 +5,12 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, trawl } from './helpers';
+import { Readable } from 'stream';
 import { routeHash, routeOf } from '../shared/jobs/route';
+import { readByteLines } from '../shared/jobs/byte-lines';
+
+const bytes = (s: string) => Buffer.from(s);
+const rh = (s: string) => routeHash(bytes(s), 0, bytes(s).length);
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'banners');
 const FIXTURES = fs.readdirSync(DIR).filter((f) => f.endsWith('.bin')).sort().map((f) => fs.readFileSync(path.join(DIR, f)));
@@ -67,7 +72,7 @@ test("--jobs keeps each ip:port's records in input order", () => {
   assert.is(seen.size, 200);
   for (const [ip, ns] of seen) assert.equal(ns, [0, 1, 2], ip);
   // Both jobs got work: the key spreads ip:ports.
-  const jobs = new Set(recs.map((x) => routeOf(JSON.stringify(x), 2)));
+  const jobs = new Set(recs.map((x) => { const b = bytes(JSON.stringify(x)); return routeOf(b, 0, b.length, 2); }));
   assert.equal([...jobs].sort(), [0, 1]);
 });
 
@@ -100,12 +105,26 @@ test('--jobs takes 1 to 64 workers; anything else is a usage error', () => {
 });
 
 test('the route key: the same ip and port give the same hash whatever else the line holds', () => {
-  const a = routeHash('{"type":"open","ip":"198.18.0.1","port":443,"ttl":64}');
-  assert.is(routeHash('{"type":"banner","ip":"198.18.0.1","port":443,"data":"AAAA","sport":9}'), a);
-  assert.is.not(routeHash('{"type":"banner","ip":"198.18.0.1","port":444}'), a);
-  assert.is(routeHash('{"type":"status","cmd":"catch"}'), -1);
+  const a = rh('{"type":"open","ip":"198.18.0.1","port":443,"ttl":64}');
+  assert.is(rh('{"type":"banner","ip":"198.18.0.1","port":443,"data":"AAAA","sport":9}'), a);
+  assert.is.not(rh('{"type":"banner","ip":"198.18.0.1","port":444}'), a);
+  assert.is(rh('{"type":"status","cmd":"catch"}'), -1);
   // A quoted key inside a string value is escaped in JSON text, so it is never taken for one.
-  assert.is(routeHash('{"type":"x","note":"\\"ip\\":\\"1.2.3.4\\"","ip":"198.18.0.1","port":443}'), a);
+  assert.is(rh('{"type":"x","note":"\\"ip\\":\\"1.2.3.4\\"","ip":"198.18.0.1","port":443}'), a);
+});
+
+test("the router's line splitter: lines across chunks, CRLF, a last line without newline, a line over the limit skipped and named", async () => {
+  const chunks = ['{"a":1}\n{"b"', ':2}\r\n\n', 'x'.repeat(40), 'y'.repeat(40), '\n{"c":3}\n', 'z'.repeat(33), '\n{"d":4}'];
+  const got: string[] = [];
+  const long: number[] = [];
+  const n = await readByteLines(Readable.from(chunks.map((c) => Buffer.from(c))), 32, {
+    line: (buf, s, e, i) => { got.push(`${i}:${buf.subarray(s, e).toString()}`); },
+    tooLong: (i) => { long.push(i); },
+    pause: () => null,
+  });
+  assert.equal(got, ['1:{"a":1}', '2:{"b":2}\r', '5:{"c":3}', '7:{"d":4}']);
+  assert.equal(long, [4, 6]);
+  assert.is(n, 7);
 });
 
 test.run();

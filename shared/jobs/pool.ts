@@ -6,7 +6,8 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { IO } from '../io';
 import type { Reporter } from '../report';
-import { DEFAULT_MAX_LINE, readLines } from '../ndjson-reader';
+import { DEFAULT_MAX_LINE } from '../ndjson-reader';
+import { readByteLines } from './byte-lines';
 import { quoteInput } from '../quote';
 import { LineWriter } from '../writer';
 import { Status } from '../status';
@@ -48,7 +49,7 @@ export async function runPool(opts: PoolOptions, io: IO, report: Reporter): Prom
     if (!ending) { failed ??= new Error(`job ${j + 1} ended before its input (status ${code})`); quit(); resumeReading?.(); }
     if (--running === 0) finish();
   };
-  const batches = Array.from({ length: opts.jobs }, () => ({ parts: [] as string[], nums: [] as number[], bytes: 0 }));
+  const batches = Array.from({ length: opts.jobs }, () => ({ parts: [] as Buffer[], nums: [] as number[], bytes: 0 }));
 
   for (let j = 0; j < opts.jobs; j++) {
     const wk = new Worker(path.join(__dirname, 'worker.js'), { workerData: { cmd: opts.cmd, argv: opts.argv } });
@@ -68,12 +69,15 @@ export async function runPool(opts: PoolOptions, io: IO, report: Reporter): Prom
     workers.push(wk);
   }
 
+  // One message per batch: the lines copied into memory of their own, transferred (not cloned).
   const send = (j: number) => {
     const b = batches[j];
     if (b.bytes === 0) return;
-    const text = b.parts.join('');
-    workers[j].postMessage({ lines: text, nums: Float64Array.from(b.nums) });
-    inFlight += text.length;
+    const out = Buffer.allocUnsafeSlow(b.bytes);
+    let o = 0;
+    for (const part of b.parts) { o += part.copy(out, o); out[o++] = 10; }
+    workers[j].postMessage({ lines: out, nums: Float64Array.from(b.nums) }, [out.buffer as ArrayBuffer]);
+    inFlight += b.bytes;
     b.parts = []; b.nums = []; b.bytes = 0;
   };
 
@@ -83,23 +87,30 @@ export async function runPool(opts: PoolOptions, io: IO, report: Reporter): Prom
   }), { quiet: opts.quiet, ndjson: opts.statusNdjson }).start();
   const intr = catchInterrupts();
 
-  const reading = readLines(io.stdin, DEFAULT_MAX_LINE, (line, n, tooLong): Promise<void> | void => {
-    if (w.closed || intr.signal || failed) throw new Stop();
-    lines = n;
-    if (tooLong) { bad++; report.error(`stdin:${n}: line longer than ${DEFAULT_MAX_LINE} bytes: ${quoteInput(line)}`); return; }
-    if (line.trim() === '') return;
-    // The other formats banners reads (masscan -oJ/-oX, grepable, ZMap CSV) hold state across
-    // lines: such an input goes whole to one job.
-    if (ndjson === null) {
-      ndjson = line.trimStart().startsWith('{');
-      if (!ndjson && !opts.quiet) report.warn('--jobs: the input is not NDJSON (its first line does not start with {): one job reads it all');
-    }
-    const j = ndjson ? routeOf(line, opts.jobs) : 0;
-    const b = batches[j];
-    b.parts.push(line, '\n'); b.nums.push(n); b.bytes += line.length + 1;
-    routed++;
-    if (b.bytes >= BATCH) send(j);
-    if (inFlight > IN_FLIGHT) return new Promise<void>((resolve) => { resumeReading = resolve; });
+  const reading = readByteLines(io.stdin, DEFAULT_MAX_LINE, {
+    line(buf, start, end, n) {
+      if (w.closed || intr.signal || failed) throw new Stop();
+      lines = n;
+      // The other formats banners reads (masscan -oJ/-oX, grepable, ZMap CSV) hold state across
+      // lines: such an input goes whole to one job.
+      if (ndjson === null) {
+        let k = start;
+        while (k < end && (buf[k] === 32 || buf[k] === 9 || buf[k] === 13)) k++;
+        if (k === end) return;
+        ndjson = buf[k] === 123;   // {
+        if (!ndjson && !opts.quiet) report.warn('--jobs: the input is not NDJSON (its first line does not start with {): one job reads it all');
+      }
+      const j = ndjson ? routeOf(buf, start, end, opts.jobs) : 0;
+      const b = batches[j];
+      b.parts.push(buf.subarray(start, end)); b.nums.push(n); b.bytes += end - start + 1;
+      routed++;
+      if (b.bytes >= BATCH) send(j);
+    },
+    tooLong(n, head) {
+      lines = n; bad++;
+      report.error(`stdin:${n}: line longer than ${DEFAULT_MAX_LINE} bytes: ${quoteInput(head.toString('latin1'))}`);
+    },
+    pause: () => (inFlight > IN_FLIGHT ? new Promise<void>((resolve) => { resumeReading = resolve; }) : null),
   }).catch((e) => { if (!(e instanceof Stop)) throw e; });
 
   try {

@@ -1,8 +1,8 @@
 // A worker thread of banners --jobs (shared/jobs/pool.ts runs it): the command's own run() over
 // the lines the router sends it, its output and diagnostics sent back as messages.
 //
-// Messages from the router: { lines: string, nums: Float64Array } (whole lines, each ending in a
-// newline, and the router's line number of each), { end: true }, { ack: true } (one output chunk
+// Messages from the router: { lines: Uint8Array, nums: Float64Array } (whole lines, each ending
+// in a newline, and the router's line number of each), { end: true }, { ack: true } (one output chunk
 // written). To the router: { credit: bytes } (lines handed to the reader: the router may send
 // more), { out: string | Uint8Array }, { err: string }, { done: exit code }.
 import { parentPort, workerData } from 'worker_threads';
@@ -24,7 +24,7 @@ function lineOf(n: number): number {
 }
 
 // Lines wait here until the reader wants them; each handed over returns its bytes as credit.
-const queue: string[] = [];
+const queue: Buffer[] = [];
 let wanting = false, ended = false;
 const give = () => {
   while (queue.length) {
@@ -45,12 +45,12 @@ const stdout = new Writable({
 });
 const stderr = new Writable({ write(chunk: Buffer | string, _enc, cb) { port.postMessage({ err: chunk.toString() }); cb(); } });
 
-port.on('message', (m: { lines?: string; nums?: Float64Array; end?: boolean; ack?: boolean }) => {
+port.on('message', (m: { lines?: Uint8Array; nums?: Float64Array; end?: boolean; ack?: boolean }) => {
   if (m.ack) { done.shift()?.(); return; }
   if (m.lines !== undefined) {
     runs.push({ first: linesIn + 1, nums: m.nums! });
     linesIn += m.nums!.length;
-    queue.push(m.lines);
+    queue.push(Buffer.from(m.lines.buffer, m.lines.byteOffset, m.lines.length));
   }
   if (m.end) ended = true;
   if (wanting) { wanting = false; give(); }
