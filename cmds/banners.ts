@@ -112,7 +112,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const reasm = new Reassembler(limits, (f) => finished.push(f), talk);
     // --identify: banners wait for their port's others here (bounded like the table), then go out together.
     const joined: AnyRecord[] = [];
-    const join = opts.identify ? new IdentifyJoin(limits.maxConnections, limits.idleUs, (recs) => joined.push(...recs)) : null;
+    const join = opts.identify ? new IdentifyJoin(limits.maxConnections, limits.idleUs, (recs) => joined.push(...recs), limits.maxBytes) : null;
     // The jarm probe's ten banners of a port wait here for each other, then go out as one with its JARM.
     const jarm = new JarmJoin(jarmLimits(opts), (rec) => { if (join) join.add(rec); else joined.push(rec); });
     const writeJoined = (): Promise<void> | undefined => {
@@ -128,7 +128,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
         ...(repliesOut ? { said_pending: repliesOut.pending, said_dropped: repliesOut.dropped } : {}),
         ...(jarm.whole + jarm.partial + jarm.held > 0 ? { jarm_held_ports: jarm.held, jarm_whole_ports: jarm.whole, jarm_partial_ports: jarm.partial, jarm_evicted_ports: jarm.evicted } : {}),
-        ...(join ? { identify_held_ports: join.held, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
+        ...(join ? { identify_held_ports: join.held, identify_held_bytes: join.bytes, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
       text: `${counts.banners} banners (${rc.connections} from ${rc.segments} segments, ${reasm.held.connections} held), ` +
         `${counts.identified} identified${talk ? `, ${rc.said} messages said in ${rc.conversations} conversations` : ''}${probes ? `, ${counts.nmap} nmap matches (${Math.round(cost.nmapNs / 1e6)} ms)` : ''}, ${counts.passed} other records`,
     }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -235,7 +235,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
     if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);
     if (!opts.quiet && jarm.evicted) report.warn(`jarm: ${jarm.evicted} ports written before all ten answers were in because --jarm-max-ports or --jarm-max-bytes was reached`);
-    if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections)`);
+    if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections) or their banners held --max-bytes`);
     if (!opts.quiet && opts['status-ndjson'] !== true && (io.stderr as any).isTTY) {
       const top = [...services].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, n]) => `${s} ${n}`).join(', ');
       report.info(`${counts.banners} banners${top ? ` (${top})` : ''}, ${counts.passed} other records`);

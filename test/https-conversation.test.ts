@@ -180,6 +180,24 @@ test('with conversations on, a connection whose probe does not converse still en
   assert.is(done[0].end, 'complete');
 });
 
+test("what a conversation keeps counts in --max-bytes: held_bytes grows with the talker's, and over the bound the connection goes early", () => {
+  const done: Finished[] = [];
+  // A talker that keeps ten times what it is fed (as a TLS client may buffer a handshake and a response).
+  let kept = 0;
+  const talker = { push: (b: Uint8Array) => { kept += 10 * b.length; return null; }, done: false, get heldBytes() { return kept; } };
+  const talk = { talker: () => talker, send: () => { throw new Error('nothing to send'); } };
+  const r = new Reassembler({ maxBanner: 1 << 20, maxConnections: 16, maxBytes: 5000, idleUs: 5e6 }, (f) => done.push(f), talk);
+  const seg = (o: number, n: number) => readSegment({ type: 'segment', ip: '198.18.0.9', port: 443, sport: 40003, probe: 'https', seq: 1001 + o, offset: o, len: n,
+    flags: 'PA', data: Buffer.alloc(n, 0x17).toString('base64'), time_us: 1 + o }) as Segment;
+  r.segment(seg(0, 100));
+  assert.is(r.held.bytes, 100 + 1000);
+  r.segment(seg(100, 500));
+  assert.is(done.length, 1, 'over 5000 held bytes (600 of stream + 6000 kept by the talker) the connection is written early');
+  assert.is(done[0].end, 'evicted');
+  assert.is(r.held.bytes, 0);
+  assert.is(r.counters.evicted_bytes, 1);
+});
+
 test('a segment whose reply fields are bad is named and skipped (exit 3); the records around it come through', async () => {
   const good = (sport: number, t: number) => JSON.stringify({ type: 'segment', ip: '198.18.0.9', port: 22, sport, our_ip: '198.19.0.1', ack: 5, probe: 'null',
     seq: 1001, offset: 0, len: 21, flags: 'FPA', data: Buffer.from('SSH-2.0-OpenSSH_9.2\r\n').toString('base64'), time_us: t });

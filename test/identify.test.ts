@@ -40,6 +40,20 @@ test('join: written when the third probe answers, or after --idle of record time
   assert.is(j.held, 0);
 });
 
+test('join: the banners waiting hold at most maxBytes of data; over it, the port waiting longest goes early, counted', () => {
+  const out: AnyRecord[][] = [];
+  const j = new IdentifyJoin(100, 5e6, (r) => out.push(r), 1000);
+  const rec = (ip: string, probe: string, t: number, n: number) => ({ type: 'banner', ip, port: 80, probe, service: 'http', time_us: t, data: 'A'.repeat(n) });
+  j.add(rec('a', 'http', 1, 400)); j.add(rec('b', 'http', 2, 400));
+  assert.is(j.bytes, 800); assert.is(out.length, 0);
+  j.add(rec('c', 'http', 3, 400));             // 1200 > 1000: a, waiting longest, goes
+  assert.is(j.evicted, 1); assert.equal(out.map((r) => r[0].ip), ['a']); assert.is(j.bytes, 800);
+  j.add(rec('b', 'tls', 4, 100)); j.add(rec('b', 'null', 5, 100));   // b whole: out, its bytes freed
+  assert.equal(out.map((r) => r[0].ip), ['a', 'b']); assert.is(j.bytes, 400);
+  while (j.flushOne());
+  assert.is(j.bytes, 0); assert.is(j.held, 0);
+});
+
 test('banners --identify: every banner of a port comes out once, together, with the decision; other records pass at once', async () => {
   const input = [
     banner('198.18.0.1', 443, 'http', 'HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n', 1_000_001),

@@ -46,6 +46,8 @@ export class TlsTalker implements Talker {
 
   follow(bytes: Uint8Array): void { this.reader?.push(bytes); }
 
+  get heldBytes(): number { return (this.client ?? this.reader)?.heldBytes ?? 0; }
+
   push(bytes: Uint8Array): Uint8Array | null {
     const c = this.client;
     if (!c) return null;

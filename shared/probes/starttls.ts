@@ -58,6 +58,7 @@ export class StarttlsTalker implements Talker {
   constructor(private hello: Uint8Array | null, port: number) { this.proto = BY_PORT[port]; }
 
   get done(): boolean { return this.over; }
+  get heldBytes(): number { return this.text.length; }
   get protocol(): MailProto | undefined { return this.proto; }
 
   push(bytes: Uint8Array): Uint8Array | null {

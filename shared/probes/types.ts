@@ -51,6 +51,9 @@ export interface Talker {
    *  again. Absent: nothing to follow. */
   follow?(bytes: Uint8Array): void;
   readonly read?: unknown;
+  /** Bytes it keeps of its own (buffered handshake, decrypted response): the reassembly table
+   *  counts them against --max-bytes with the stream's. Absent: none worth counting. */
+  readonly heldBytes?: number;
 }
 
 /** The bytes of an ASCII/Latin-1 string. */

@@ -50,6 +50,8 @@ interface Conn {
   talker?: Talker | null;
   /** The talker, done talking, that goes on reading the stream (Talker.follow). */
   follower?: Talker;
+  /** What the talker or follower held when last counted in the table's bytes. */
+  talkBytes?: number;
 }
 
 const U32 = 0x100000000;
@@ -181,6 +183,13 @@ export class Reassembler {
     // which becomes the follower when done: each byte is read once.
     if (c.follower && st.contiguous > contig) c.follower.follow!(st.slice(contig, st.contiguous));
     if (c.talker && st.contiguous > contig && !st.rst) this.converse(c, s, isn, contig);
+    // What a conversation keeps (a TLS handshake, the response it decrypts) counts like the stream.
+    if (c.talkBytes !== undefined || c.talker || c.follower) {
+      const h = (c.talker ?? c.follower)?.heldBytes ?? 0;
+      this.bytes += h - (c.talkBytes ?? 0);
+      c.talkBytes = h;
+      if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
+    }
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
@@ -232,7 +241,7 @@ export class Reassembler {
     // An idle connection whose FIN came but whose holes were never filled still ended with a FIN.
     if (end === 'idle' && c.stream.finAt !== undefined) end = 'fin';
     this.conns.delete(key);
-    this.bytes -= c.stream.held + (c.sent?.data.length ?? 0);
+    this.bytes -= c.stream.held + (c.sent?.data.length ?? 0) + (c.talkBytes ?? 0);
     // Once the response is whole up to its FIN, reset or the limit, nothing more belongs to it: later
     // segments are late. After an idle wait or an eviction (holes and all) they may still come, and
     // start a banner of their own (its hole at the start reported in gaps) rather than be lost.

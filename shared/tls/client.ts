@@ -128,6 +128,10 @@ export class TlsClient {
     }
   }
 
+  /** Bytes this client holds: records not yet whole, a handshake message not yet whole, and the
+   *  decrypted response's buffer (its capacity, which is what it costs). */
+  get heldBytes(): number { return this.pending.length + this.hsBuf.length + this.app.length; }
+
   /** Feeds the next bytes of the server's stream; returns the result so far. */
   push(chunk: Uint8Array): TlsResult {
     const r = this.result;
