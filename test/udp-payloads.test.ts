@@ -25,7 +25,7 @@ test('slots are unique, 0..14, names unique; every port has a default', () => {
   for (const s of slots) assert.ok(s >= 0 && s <= 14, `slot ${s}`);
   assert.equal(UDP_PAYLOADS.map((m) => [m.name, m.slot]), [
     ['dns-version', 0], ['dns', 1], ['ntp', 2], ['snmp-v1', 3], ['snmp-v2c', 4], ['ssdp', 5],
-    ['netbios', 6], ['memcached', 7], ['mdns', 8],
+    ['netbios', 6], ['memcached', 7], ['mdns', 8], ['snmp-v3', 9],
   ]);
   assert.is(udpPayloadForPort(53)!.name, 'dns-version');
   assert.is(udpPayloadForPort(161)!.name, 'snmp-v1');
@@ -69,6 +69,12 @@ test('snmp-v1 and snmp-v2c: exact bytes for public, long communities in long for
   assert.is(hex(long.bytes.subarray(0, 12)), '3081ec' + '020101' + '0481c8' + '636363');
   assert.is(hex(long.bytes.subarray(long.id!.offset - 2, long.id!.offset + 4)), '020400000000');
   assert.is(hex(long.bytes.subarray(203 + 3 + 3, 203 + 3 + 3 + 2)), 'a01c');
+});
+
+test('snmp-v3: exact bytes, the msgID a positive 3-byte INTEGER around the cookie', () => {
+  assert.is(hex(bytes('snmp-v3')), '303b' + '020103' + '3010' + '020301' + '0000' + '020300ffe3' + '040104' + '020103' +
+    '0410300e' + '040002010002010004000400' + '0400' + '3012' + '04000400' + 'a00c' + '02024a69' + '020100' + '020100' + '3000');
+  assert.equal(mod('snmp-v3').payload(CFG).id, { offset: 10, len: 2 });
 });
 
 test('ssdp: exact text, no id', () => {
@@ -119,6 +125,8 @@ test('echoed() gives back the cookie bits from each server answer', () => {
       const m = mod(name), len = m.payload(CFG).id!.len;
       assert.is(m.echoed!(answer(name, cookie)), idBits(cookie, len), `${name} ${cookie.toString(16)}`);
     }
+    // net-snmp's report echoes the msgID as it came (0x01xxxx is minimal already).
+    assert.is(mod('snmp-v3').echoed!(stamped(mod('snmp-v3'), cookie)), cookie & 0xffff, `snmp-v3 ${cookie.toString(16)}`);
     for (const name of ['snmp-v1', 'snmp-v2c']) {
       assert.is(mod(name).echoed!(snmpResponse(cookie)), cookie >>> 0, `${name} ${cookie.toString(16)}`);
       // Our own request, echoed unchanged (a non-minimal 4-byte INTEGER), reads the same.
@@ -138,6 +146,8 @@ test('echoed() refuses what is not its protocol', () => {
   for (let n = 0; n < r.length; n++) if (snmp(r.subarray(0, n)) !== null) assert.unreachable(`truncated at ${n} read an id`);
   assert.is(snmp(Uint8Array.of(0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 2, 1, 1)), null, 'huge length');
   assert.is(snmp(Uint8Array.of(0x30, 0x80, 2, 1, 1, 0, 0)), null, 'indefinite length');
+  assert.is(mod('snmp-v3').echoed!(r), null, 'a v2c message has no msgID');
+  assert.is(snmp(bytes('snmp-v3')), null, 'a v3 message has no community');
 });
 
 test.run();

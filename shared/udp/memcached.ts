@@ -16,7 +16,7 @@ export const memcachedUdp: UdpModule = {
   slot: 7,
   description: 'memcached UDP `version` (the server version)',
   ports: [11211],
-  services: ['memcached-udp'],
+  services: ['memcached'],
   payload: () => ({ bytes: VERSION, id: { offset: 0, len: 2 } }),
   echoed: (a) => (a.length >= MEMCACHED_FRAME ? (a[0] << 8) | a[1] : null),
 };

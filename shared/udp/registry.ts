@@ -2,7 +2,7 @@
 import { UdpModule } from './types';
 import { dnsQueryUdp, dnsVersionUdp } from './dns';
 import { ntpUdp } from './ntp';
-import { snmpV1Udp, snmpV2cUdp } from './snmp';
+import { snmpV1Udp, snmpV2cUdp, snmpV3Udp } from './snmp';
 import { ssdpUdp } from './ssdp';
 import { netbiosUdp } from './netbios';
 import { memcachedUdp } from './memcached';
@@ -10,7 +10,7 @@ import { mdnsUdp } from './mdns';
 
 /** Every built-in UDP payload, by slot. Slot 15 is the user's --udp-payloads file. */
 export const UDP_PAYLOADS: readonly UdpModule[] = [
-  dnsVersionUdp, dnsQueryUdp, ntpUdp, snmpV1Udp, snmpV2cUdp, ssdpUdp, netbiosUdp, memcachedUdp, mdnsUdp,
+  dnsVersionUdp, dnsQueryUdp, ntpUdp, snmpV1Udp, snmpV2cUdp, ssdpUdp, netbiosUdp, memcachedUdp, mdnsUdp, snmpV3Udp,
 ];
 
 export function udpPayloadByName(name: string): UdpModule | undefined {

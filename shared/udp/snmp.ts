@@ -65,3 +65,51 @@ export const snmpV2cUdp: UdpModule = {
   payload: (cfg) => getRequest(1, cfg),
   echoed: snmpRequestId,
 };
+
+// SNMPv3 (RFC 3412, 3414 4) engine discovery: a reportable, unauthenticated GetRequest with an
+// empty engine ID; the agent answers with a Report carrying its authoritative engine ID, boots
+// and time (and usmStatsUnknownEngineIDs). msgID must stay in 0..2^31-1, so it is a 3-byte
+// INTEGER 01 XX XX whose low 16 bits are the cookie's (always positive and minimal: echoed alike).
+//
+//   30 3B  SEQUENCE
+//     02 01 03                    msgVersion 3
+//     30 10  HeaderData
+//       02 03 01 ID[2]            msgID: 0x01xxxx
+//       02 03 00 FF E3            msgMaxSize 65507
+//       04 01 04                  msgFlags: reportable, no auth, no priv
+//       02 01 03                  msgSecurityModel: USM
+//     04 10 30 0E                 msgSecurityParameters: UsmSecurityParameters
+//       04 00  02 01 00  02 01 00 engine ID "", boots 0, time 0
+//       04 00  04 00  04 00       user name, auth and priv parameters ""
+//     30 12  ScopedPDU
+//       04 00  04 00              contextEngineID "", contextName ""
+//       A0 0C  02 02 4A 69  02 01 00  02 01 00  30 00   GetRequest, request-id 0x4a69, no varbinds
+const V3_DISCOVERY = tlv(0x30,
+  [0x02, 1, 3],
+  tlv(0x30, [0x02, 3, 1, 0, 0], [0x02, 3, 0, 0xff, 0xe3], [0x04, 1, 4], [0x02, 1, 3]),
+  tlv(0x04, tlv(0x30, [0x04, 0], [0x02, 1, 0], [0x02, 1, 0], [0x04, 0], [0x04, 0], [0x04, 0])),
+  tlv(0x30, [0x04, 0], [0x04, 0], tlv(0xa0, [0x02, 2, 0x4a, 0x69], [0x02, 1, 0], [0x02, 1, 0], [0x30, 0])));
+
+/** The msgID of an SNMPv3 message (its low 32 bits), or null when it is not one. */
+export function snmpV3MsgId(answer: Uint8Array): number | null {
+  const msg = readTlv(answer, 0, answer.length);
+  if (!msg || msg.tag !== 0x30) return null;
+  const version = readTlv(answer, msg.start, msg.end);
+  if (!version || version.tag !== 0x02 || version.end - version.start !== 1 || answer[version.start] !== 3) return null;
+  const header = readTlv(answer, version.end, msg.end);
+  if (!header || header.tag !== 0x30) return null;
+  const id = readTlv(answer, header.start, header.end);
+  if (!id || id.tag !== 0x02) return null;
+  const v = low32(answer, id);
+  return v === null ? null : v & 0xffff;
+}
+
+export const snmpV3Udp: UdpModule = {
+  name: 'snmp-v3',
+  slot: 9,
+  description: 'SNMPv3 engine discovery (a Report with the agent\'s engine ID, boots and time)',
+  ports: [161],
+  services: ['snmp'],
+  payload: () => ({ bytes: V3_DISCOVERY, id: { offset: 10, len: 2 } }),
+  echoed: snmpV3MsgId,
+};
