@@ -146,8 +146,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // its nmap rules to compile, in slices that let a signal in.
     const banner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (probes) {
-        const { probe, port, sent } = nmapChoice(rec, probes);
-        if (!probes.ready(probe, port, sent)) return probes.prepareChain(probe, port, () => intr.signal !== null, sent).then(() => enriched(rec, line));
+        const { probe, port, sent, proto } = nmapChoice(rec, probes);
+        if (!probes.ready(probe, port, sent, proto)) return probes.prepareChain(probe, port, () => intr.signal !== null, sent, proto).then(() => enriched(rec, line));
       }
       return enriched(rec, line);
     };

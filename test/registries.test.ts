@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './helpers';
 import { PROBES, USER_NAME, USER_SLOT } from '../shared/probes';
-import { PARSERS, UNKNOWN, identify } from '../shared/parsers';
+import { PARSERS, UDP_PARSERS, UNKNOWN, identify } from '../shared/parsers';
+import { UDP_PAYLOADS } from '../shared/udp/registry';
 import { http } from '../shared/parsers/http';
 import './declared-fields';
 
@@ -53,7 +54,7 @@ test('trawl-banners(1) documents every field each parser declares, and only thos
     }
     for (const n of names) byName.set(n, words);
   }
-  for (const p of [...PARSERS, UNKNOWN]) {
+  for (const p of [...PARSERS, ...UDP_PARSERS, UNKNOWN]) {
     const words = byName.get(p.name);
     assert.ok(words, `trawl-banners(1) FIELDS has no entry for ${p.name}`);
     for (const f of p.fields) assert.ok(words!.has(f), `trawl-banners(1) does not document ${f} (declared by ${p.name})`);
@@ -67,6 +68,14 @@ test('each probe expects answers from services the parsers name', () => {
   for (const p of PROBES) {
     assert.ok(p.services.length > 0, `${p.name} expects no service`);
     for (const s of p.services) assert.ok(names.has(s), `probe ${p.name} expects ${s}, which no parser names`);
+  }
+});
+
+test('each UDP payload module expects answers from services the UDP parsers name', () => {
+  const names = new Set(UDP_PARSERS.map((p) => p.name));
+  for (const m of UDP_PAYLOADS) {
+    assert.ok(m.services.length > 0, `${m.name} expects no service`);
+    for (const s of m.services) assert.ok(names.has(s), `UDP payload ${m.name} expects ${s}, which no UDP parser names`);
   }
 });
 

@@ -1,6 +1,6 @@
 // Turns one `banner` record into the same record plus `service` and its fields, or says why it is bad.
 import { AnyRecord, setField } from '../records';
-import { PARSERS, identify } from './index';
+import { PARSERS, UDP_PARSERS, identify, identifyUdp } from './index';
 import { Fields, ParseContext, parseAll } from './types';
 import { http, DEFAULT_MAX_BODY } from './http';
 import { readTls, TlsResult } from '../tls/client';
@@ -64,7 +64,7 @@ function isOurs(key: string, prefixes: Set<string>): boolean {
   return u > 0 && prefixes.has(key.slice(0, u));
 }
 
-const PREFIXES = new Set([...PARSERS.map((p) => p.name), 'unknown', 'cert', 'nmap']);
+const PREFIXES = new Set([...PARSERS.map((p) => p.name), ...UDP_PARSERS.map((p) => p.name), 'unknown', 'cert', 'nmap']);
 const SCHEMA = new Set<string>(SERVICE_FIELDS);
 
 export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
@@ -74,6 +74,11 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   if (rec.probe !== undefined && rec.probe !== null && typeof rec.probe !== 'string') return 'banner "probe" is not a string';
   if (rec.port !== undefined && (typeof rec.port !== 'number' || !Number.isInteger(rec.port))) return 'banner "port" is not an integer';
   if (rec.sent_data !== undefined && (typeof rec.sent_data !== 'string' || !decodeBase64(rec.sent_data))) return 'banner "sent_data" is not valid base64';
+  // A banner of a protocol banners has no parsers for is refused, never read as TCP's.
+  if (rec.proto !== undefined && rec.proto !== 'tcp' && rec.proto !== 'udp') {
+    return `banner "proto" ${JSON.stringify(rec.proto)?.slice(0, 40)} is neither tcp nor udp (banners parses those answers only)`;
+  }
+  if (rec.proto === 'udp') return enrichUdp(rec, data, opts);
   // A record replayed from another tool's capture names no probe (null): nmap's rules are then
   // chosen by the bytes its scanner sent, else by port, and the record says which (nmap_probe_from).
   const { probe, port, sent } = nmapChoice(rec, opts.probes);
@@ -128,6 +133,33 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   return out;
 }
 
+/** A UDP answer (one datagram, catch's `banner` with proto udp): the parsers its probe's payload
+ *  module names, and nmap's `Probe UDP` rules. */
+function enrichUdp(rec: AnyRecord, data: Uint8Array, opts: EnrichOptions): AnyRecord {
+  const { probe, port } = nmapChoice(rec, opts.probes);
+  const { service, fields } = identifyUdp(data, probe, port, opts.previewBytes);
+  const out: AnyRecord = { type: 'banner' };
+  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
+  out.service = service;
+  Object.assign(out, fields);
+  const own = DESCRIBE[service]?.(fields) ?? {};
+  let nmap: ServiceFields | null = null;
+  if (opts.probes) {
+    const t0 = opts.cost ? process.hrtime.bigint() : 0n;
+    const m = opts.probes.match(data, probe, port, null, 'udp');
+    if (opts.cost) opts.cost.nmapNs += Number(process.hrtime.bigint() - t0);
+    if (m) {
+      const { schema, rest } = fromNmap(m);
+      if (service === 'unknown' && typeof m.nmap_service === 'string') out.service = m.nmap_service;
+      Object.assign(out, rest);
+      if (m.nmap_softmatch !== true) nmap = schema;
+    }
+  }
+  const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
+  for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
+  return out;
+}
+
 /** The HTTP response of an https banner: the server's stream read as our TLS client (shared/tls)
  *  read it, its application data parsed by the http parser, with tls_app_data_len (bytes
  *  decrypted) and tls_app_error when the records after the flight did not decrypt; undefined
@@ -164,16 +196,17 @@ function starttlsFields(split: StarttlsSplit, tls: ParseContext['tls'], ctx: Par
  * the nmap probe its scanner's first bytes were (sent_data, joined by banners from catch's
  * `sent` records), if any.
  */
-export function nmapChoice(rec: AnyRecord, probes: ServiceProbes | null | undefined): { probe: string | null; port: number; sent: string | null } {
+export function nmapChoice(rec: AnyRecord, probes: ServiceProbes | null | undefined): { probe: string | null; port: number; sent: string | null; proto: 'tcp' | 'udp' } {
+  const proto = rec.proto === 'udp' ? 'udp' : 'tcp';
   // A starttls banner starts as the server's greeting: nmap's NULL probe is the one that saw it.
   const probe = rec.probe === 'starttls' ? 'null' : typeof rec.probe === 'string' ? rec.probe : null;
   const port = typeof rec.port === 'number' ? rec.port : 0;
   let sent: string | null = null;
-  if (probe === null && probes && typeof rec.sent_data === 'string' && rec.sent_data !== '') {
+  if (probe === null && proto === 'tcp' && probes && typeof rec.sent_data === 'string' && rec.sent_data !== '') {
     const bytes = decodeBase64(rec.sent_data);
     if (bytes) sent = probes.sentProbe(bytes);
   }
-  return { probe, port, sent };
+  return { probe, port, sent, proto };
 }
 
 /** The service fields a record already carries, as merge() takes them. */

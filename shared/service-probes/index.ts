@@ -41,6 +41,25 @@ export const PROBE_MAP: ReadonlyMap<string, string[]> = new Map([
   ['user', ['NULL']],
 ]);
 
+/**
+ * The same for UDP answers (banner records with proto udp), by trawl's UDP payload module
+ * (shared/udp/registry.ts): the nmap UDP probes that ask the same. A UDP answer to a payload
+ * without a module (--udp-payloads) gets the UDP probes nmap sends to its port. nmap has no NULL
+ * probe for UDP, so UDP chains end with their fallbacks.
+ */
+export const UDP_PROBE_MAP: ReadonlyMap<string, string[]> = new Map([
+  ['dns-version', ['DNSVersionBindReq']],
+  ['dns', ['DNSStatusRequest', 'DNSVersionBindReq']],
+  ['ntp', ['NTPRequest']],
+  ['snmp-v1', ['SNMPv1public']],
+  ['snmp-v2c', ['SNMPv1public']],
+  ['snmp-v3', ['SNMPv3GetRequest']],
+  ['ssdp', []],
+  ['netbios', ['NBTStat']],
+  ['memcached', ['memcached']],
+  ['mdns', ['DNS-SD']],
+]);
+
 /** Steps the backtracker may take for one rule on one banner, and for all rules on one banner. */
 export const RULE_STEPS = 50_000;
 export const BANNER_STEPS = 200_000;
@@ -88,7 +107,8 @@ export const SENT_MIN_SHARED = 8;
 
 /** The chain a banner gets: its trawl probe's (unknown names: NULL's); when null, the nmap probe
  *  the bytes sent chose (sentProbe()), else its port's. */
-function chainKey(trawlProbe: string | null, port: number, sent: string | null): string {
+function chainKey(trawlProbe: string | null, port: number, sent: string | null, proto: Proto = 'tcp'): string {
+  if (proto === 'udp') return trawlProbe !== null && UDP_PROBE_MAP.has(trawlProbe) ? `udp:${trawlProbe}` : `udp-port:${port}`;
   if (trawlProbe === null) return sent === null ? `port:${port}` : `sent:${sent}`;
   return PROBE_MAP.has(trawlProbe) ? trawlProbe : 'null';
 }
@@ -101,8 +121,12 @@ function compileRe2(source: string): RE2 | null {
   try { return new RE2(source); } catch { return null; }
 }
 
+/** The transport a banner came over: its nmap probes are that protocol's. */
+export type Proto = 'tcp' | 'udp';
+
 export class ServiceProbes {
   private probes = new Map<string, Probe>();
+  private udp = new Map<string, Probe>();
   private chains = new Map<string, Probe[]>();
   private reported = new Set<Rule>();
   readonly stats: ProbesStats = { rules: 0, converted: 0, skipped: 0, reasons: new Map(), re2: 0, backtracked: 0, gaveUp: 0, setFailures: 0 };
@@ -113,6 +137,7 @@ export class ServiceProbes {
 
   constructor(text: string) {
     for (const def of parseProbesFile(text)) {
+      if (def.protocol === 'UDP') { this.udp.set(def.name, { def, chunks: null }); continue; }
       if (def.protocol !== 'TCP') continue;
       this.stats.rules += def.rules.length;
       this.probes.set(def.name, { def, chunks: null });
@@ -181,8 +206,8 @@ export class ServiceProbes {
    * NULL and then the probes nmap itself sends to its port (the `ports` lines, up to nmap's
    * default rarity 7, in file order).
    */
-  chain(trawlProbe: string | null, port = 0, sent: string | null = null): Probe[] {
-    const key = chainKey(trawlProbe, port, sent);
+  chain(trawlProbe: string | null, port = 0, sent: string | null = null, proto: Proto = 'tcp'): Probe[] {
+    const key = chainKey(trawlProbe, port, sent, proto);
     let c = this.chains.get(key);
     if (c) return c;
     c = this.chainProbes(key);
@@ -193,6 +218,7 @@ export class ServiceProbes {
   }
 
   private chainProbes(key: string): Probe[] {
+    if (key.startsWith('udp')) return this.udpChain(key);
     const names: string[] = [];
     const add = (n: string) => { if (!names.includes(n) && this.probes.has(n)) names.push(n); };
     if (key.startsWith('sent:')) add(key.slice(5));
@@ -206,8 +232,22 @@ export class ServiceProbes {
     return names.map((n) => this.probes.get(n)!);
   }
 
+  /** A UDP chain: the module's nmap probes (or those nmap sends to the port), their fallbacks. */
+  private udpChain(key: string): Probe[] {
+    const names: string[] = [];
+    const add = (n: string) => { if (!names.includes(n) && this.udp.has(n)) names.push(n); };
+    if (key.startsWith('udp-port:')) {
+      const port = Number(key.slice(9));
+      for (const p of this.udp.values()) if (p.def.rarity <= DEFAULT_RARITY && p.def.ports.includes(port)) add(p.def.name);
+    } else for (const n of UDP_PROBE_MAP.get(key.slice(4))!) add(n);
+    for (const n of [...names]) for (const f of this.udp.get(n)!.def.fallback) add(f);
+    return names.map((n) => this.udp.get(n)!);
+  }
+
   /** Whether a banner of this trawl probe can be matched without compiling first. */
-  ready(trawlProbe: string | null, port = 0, sent: string | null = null): boolean { return this.chains.has(chainKey(trawlProbe, port, sent)); }
+  ready(trawlProbe: string | null, port = 0, sent: string | null = null, proto: Proto = 'tcp'): boolean {
+    return this.chains.has(chainKey(trawlProbe, port, sent, proto));
+  }
 
   /**
    * The nmap probe the scanner's first bytes (another tool's capture: trawl.7 `sent_data`) were:
@@ -216,7 +256,7 @@ export class ServiceProbes {
    * is GetRequest's `GET / HTTP/1.0\r\n\r\n` up to its last line); the first in the file on a
    * tie; null when none does (a ClientHello other than nmap's, say).
    */
-  sentProbe(sent: Uint8Array): string | null {
+  sentProbe(sent: Uint8Array): string | null {   // TCP probes only: `sent` records are TCP's
     let best: string | null = null, bestLen = 0;
     for (const p of this.probes.values()) {
       const q = p.def.data;
@@ -233,8 +273,8 @@ export class ServiceProbes {
    * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
    * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
    */
-  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean, sent: string | null = null): Promise<void> {
-    const key = chainKey(trawlProbe, port, sent);
+  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean, sent: string | null = null, proto: Proto = 'tcp'): Promise<void> {
+    const key = chainKey(trawlProbe, port, sent, proto);
     for (const p of this.chainProbes(key)) {
       if (p.chunks) continue;
       const steps = this.preparing(p);
@@ -245,7 +285,7 @@ export class ServiceProbes {
         if (p.chunks) break;           // compiled meanwhile by a synchronous chain()
       }
     }
-    this.chain(trawlProbe, port, sent);
+    this.chain(trawlProbe, port, sent, proto);
   }
 
   /** The probe's rules that can match, in file order: one RE2.Set pass per chunk, or each rule's filter. */
@@ -296,7 +336,7 @@ export class ServiceProbes {
   execRule(line: number, data: Uint8Array): (string | undefined)[] | null {
     if (!this.byLine) {
       this.byLine = new Map();
-      for (const p of this.probes.values()) for (const ch of (p.chunks ??= this.prepare(p))) for (const r of ch.rules) this.byLine.set(r.def.line, r);
+      for (const p of [...this.probes.values(), ...this.udp.values()]) for (const ch of (p.chunks ??= this.prepare(p))) for (const r of ch.rules) this.byLine.set(r.def.line, r);
     }
     const r = this.byLine.get(line);
     if (!r) return null;
@@ -307,13 +347,13 @@ export class ServiceProbes {
 
   /** Fields for a banner: nmap_service etc. from the first hard match, or the first softmatch's
    *  service. sent: the nmap probe sentProbe() found in the bytes sent (for trawlProbe null). */
-  match(data: Uint8Array, trawlProbe: string | null, port = 0, sent: string | null = null): Fields | null {
+  match(data: Uint8Array, trawlProbe: string | null, port = 0, sent: string | null = null, proto: Proto = 'tcp'): Fields | null {
     if (data.length === 0) return null;
     const s = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
     const buf = Buffer.from(s, 'utf8');        // each byte one code point, as RE2 reads the patterns
     this.steps = BANNER_STEPS;
     let soft: Fields | null = null;
-    for (const p of this.chain(trawlProbe, port, sent)) {
+    for (const p of this.chain(trawlProbe, port, sent, proto)) {
       for (const r of this.candidates(p, buf, s)) {
         if (soft && r.def.soft) continue;
         const m = this.groups(r, data, buf, s);
