@@ -1,6 +1,7 @@
 // trawl catch: captures replies (live or from a pcap), validates them statelessly against the
-// key, writes open/closed/unreachable/segment records and asks blast for the packets that keep
-// each response coming and then close it: ACK+probe, ACKs of data, RSTs now and later.
+// key, writes open/closed/unreachable/segment records (alive for ICMP echo replies) and asks
+// blast for the packets that keep each response coming and then close it: ACK+probe, ACKs of
+// data, RSTs now and later.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { IO, queuedStdout } from '../shared/io';
@@ -10,7 +11,7 @@ import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageE
 import { catchInterrupts } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
-import { bannerValidationBits } from '../shared/cookie';
+import { bannerValidationBits, EchoCookie } from '../shared/cookie';
 import { parsePortRange, PortRange, SOURCE_PORT_OPTION } from '../shared/source-port';
 import { parseIPv4 } from '../shared/ipv4';
 import { parseSources, SOURCE_IP_OPTION } from '../shared/source-ip';
@@ -105,6 +106,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
     s += `; ${c.reanswer} SYN-ACKs answered again, ${c.repeat} repeated connections, ${c.beyond_limit} segments past --max-banner`;
   }
   if (c.sent) s += `; ${c.sent} segments the scanner sent`;
+  if (c.alive) s += `; ${c.alive} hosts alive (echo replies)`;
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
   if (c.ns) s += `; neighbor solicitations ${c.ns}, ${c.na_replies} answered`;
   if (replies) {
@@ -197,6 +199,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const engine = new CatchEngine({
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
     maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ours6Count: srcIp6 ? n6 : 1, ndp,
+    echo: validate ? new EchoCookie(key!) : null,
     probe: !opts['no-probe'], rst: !opts['no-rst'], idleMs: Math.round(opts['rst-idle'] * 1000),
     trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined,
   }, MAX_BATCH);

@@ -41,6 +41,7 @@ export interface SenderStats {
   replies_sent: number;    // reply frames (ACK+probe, ACK of data, ACK+payload, RST) among `sent`
   replies_rejected: number; // reply requests whose cookie did not check out, or not implemented
   resolves_sent: number;   // ARP requests and Neighbor Solicitations (sendResolves) among `sent`
+  echoes_sent: number;     // ICMP echo requests (sendEchoes) among `sent`
 }
 
 export interface Sender {
@@ -76,6 +77,11 @@ export interface Sender {
    *  sendSyns. Returns how many were sent, from the front; the caller offers the rest again.
    *  Throws on a layer-3 link, or for a family without a source. */
   sendResolves(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array, from6?: string): number;
+  /** One ICMP echo request (ICMPv6 for families[i] = 6) per target i < count, addressed as in
+   *  sendSyns: identifier, sequence and the payload's tag from the echo cookie, the payload
+   *  holding the send time (native/src/frame-icmp.h, shared/cookie.ts). Returns how many were
+   *  sent, from the front. Throws, sending nothing, for a family without a source. */
+  sendEchoes(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array): number;
   stats(): SenderStats;
   close(): void;
 }

@@ -21,7 +21,15 @@
 // A banner segment must ack ISN+1+d with 0 <= d <= MAX_PROBE_LEN: d is the probe length the
 // server acknowledged (0 when it spoke first), 32 - log2(MAX_PROBE_LEN+1) bits from the ack,
 // plus log2 G from the port: 32.3 bits with the default 32768-61000 range (see man/trawl.7).
-import { siphash24 } from './siphash';
+// ICMP echo (targets with proto "icmp": trawl targets --ping; native/src/frame-icmp.h is the C++ twin):
+//   identifier << 16 | sequence = low 32 bits of SipHash-2-4(key, 0x03 saddr daddr)
+//   payload = time[8] tag[8]: time the send time in microseconds since the epoch (big-endian),
+//             tag = SipHash-2-4(key, 0x04 saddr daddr time[8]) (64 bits, big-endian)
+//   saddr our address (a --source-ip range's index: sourceIndex with port 0), daddr the
+//   target's, 4 or 16 bytes. A reply must come from daddr to saddr with the identifier and
+//   sequence of that pair (32 bits) and echo a payload whose tag matches its time (64 bits):
+//   the time cannot be forged, so the round-trip time (capture time - time) is stateless.
+import { SipHash, siphash24 } from './siphash';
 
 export const SLOTS = 16;
 /** The slot whose probe (jarm) has variants, and how many. */
@@ -137,3 +145,47 @@ export function bannerValidationBits(count: number, variants = false): number {
   const portBits = groups === 0 ? Math.log2(count) : Math.log2(variants ? groups / VARIANTS : groups);
   return 32 - Math.log2(MAX_PROBE_LEN + 1) + portBits;
 }
+
+/** The ICMP echo cookie of one key: identifier and sequence, and the payload's tag. Addresses
+ *  are 4 (IPv4) or 16 bytes at an offset of any buffer (a captured packet's own fields). */
+export class EchoCookie {
+  private h: SipHash;
+  private m = new Uint8Array(41);
+  constructor(key: Uint8Array) { this.h = new SipHash(key); }
+
+  private pair(tag: number, s: Uint8Array, so: number, d: Uint8Array, dO: number, alen: number): number {
+    const m = this.m;
+    m[0] = tag;
+    for (let k = 0; k < alen; k++) { m[1 + k] = s[so + k]; m[1 + alen + k] = d[dO + k]; }
+    return 1 + 2 * alen;
+  }
+
+  /** identifier << 16 | sequence of the echo request saddr -> daddr. */
+  idSeq(s: Uint8Array, so: number, d: Uint8Array, dO: number, alen: 4 | 16): number {
+    this.h.hash(this.m, 0, this.pair(3, s, so, d, dO, alen));
+    return this.h.lo;
+  }
+
+  /** Whether the 16 bytes at p[po] (time, tag) are a payload blast made for saddr -> daddr. */
+  payloadOk(s: Uint8Array, so: number, d: Uint8Array, dO: number, alen: 4 | 16, p: Uint8Array, po: number): boolean {
+    const n = this.pair(4, s, so, d, dO, alen), m = this.m;
+    for (let k = 0; k < 8; k++) m[n + k] = p[po + k];
+    this.h.hash(m, 0, n + 8);
+    return be32(p, po + 8) === this.h.hi && be32(p, po + 12) === this.h.lo;
+  }
+
+  /** The 16 payload bytes of the request saddr -> daddr sent at timeUs (tests; blast's are native). */
+  payload(s: Uint8Array, so: number, d: Uint8Array, dO: number, alen: 4 | 16, timeUs: number): Uint8Array {
+    const out = new Uint8Array(16), n = this.pair(4, s, so, d, dO, alen), m = this.m;
+    u32be(out, 0, Math.floor(timeUs / 2 ** 32)); u32be(out, 4, timeUs >>> 0);
+    for (let k = 0; k < 8; k++) m[n + k] = out[k];
+    this.h.hash(m, 0, n + 8);
+    u32be(out, 8, this.h.hi); u32be(out, 12, this.h.lo);
+    return out;
+  }
+}
+
+/** The send time (microseconds) in an echo payload's first 8 bytes. */
+export function echoTime(p: Uint8Array, po: number): number { return be32(p, po) * 2 ** 32 + be32(p, po + 4); }
+
+function be32(b: Uint8Array, o: number): number { return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0; }

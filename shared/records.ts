@@ -8,13 +8,14 @@
 // times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
 
-export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'sent', 'banner'] as const;
+export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'sent', 'banner', 'alive'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
 // tool whose output trawl reads (fmt shows it). 'reassembly' is banners writing a banner record's
 // own fields when it joins segments into one; 'banners' its service fields, added to any banner;
-// 'blast' the unreachable records of on-link targets whose address never answered ARP/NDP.
+// 'blast' the unreachable records of on-link targets whose address never answered ARP/NDP, and
+// the alive records of its ARP/NDP scan (--arp); catch writes those of echo replies (--ping).
 type Writer = 'targets' | 'blast' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
@@ -31,12 +32,14 @@ const REPLIES = ['open', 'closed', 'unreachable', 'segment', 'banner'] as const;
 // What catch writes of a capture: the replies, and (--no-validate) the bytes the scanner sent.
 const CAPTURED = [...REPLIES, 'sent'] as const;
 const ADDRESSED = ['target', ...CAPTURED] as const;
+// A host that answered an ICMP echo request (catch) or an ARP request / Neighbor Solicitation (blast --arp).
+const ALIVE = ['alive'] as const;
 
 export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
-  { name: 'ip', kind: 'string', in: ADDRESSED, by: 'catch' },
+  { name: 'ip', kind: 'string', in: [...ADDRESSED, ...ALIVE], by: 'catch' },
   { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
-  { name: 'proto', kind: 'string', in: REPLIES, by: 'other' },
+  { name: 'proto', kind: 'string', in: [...REPLIES, ...ALIVE], by: 'other' },
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },
   { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
@@ -51,7 +54,12 @@ export const FIELDS = [
   { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'reason', kind: 'string', in: ['unreachable'], by: 'blast' },
-  { name: 'ttl', kind: 'number', in: CAPTURED, by: 'catch' },
+  { name: 'ttl', kind: 'number', in: [...CAPTURED, ...ALIVE], by: 'catch' },
+  // alive: the echo's round-trip time (from the send time its payload carries back), and an
+  // ARP/NDP answer's MAC and the MAC's vendor (the IEEE OUI list of Debian's ieee-data).
+  { name: 'rtt_us', kind: 'number', in: ALIVE, by: 'catch' },
+  { name: 'mac', kind: 'string', in: ALIVE, by: 'blast' },
+  { name: 'vendor', kind: 'string', in: ALIVE, by: 'blast' },
   { name: 'window', kind: 'number', in: ['open', 'closed'], by: 'catch' },
   { name: 'ipid', kind: 'number', in: ['open', 'closed'], by: 'catch' },
   { name: 'tsval', kind: 'number', in: ['open', 'segment'], by: 'catch' },
@@ -98,8 +106,8 @@ export const FIELDS = [
   { name: 'jarm_raw', kind: 'string', in: ['banner'], by: 'banners' },
   { name: 'jarm_partial', kind: 'boolean', in: ['banner'], by: 'banners' },
   { name: 'jarm_missing', kind: 'string', in: ['banner'], by: 'banners' },
-  { name: 'validated', kind: 'boolean', in: CAPTURED, by: 'catch' },
-  { name: 'time_us', kind: 'number', in: CAPTURED, by: 'catch' },
+  { name: 'validated', kind: 'boolean', in: [...CAPTURED, ...ALIVE], by: 'catch' },
+  { name: 'time_us', kind: 'number', in: [...CAPTURED, ...ALIVE], by: 'catch' },
 ] as const satisfies readonly FieldSpec[];
 
 type Spec = typeof FIELDS[number];

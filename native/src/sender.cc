@@ -13,6 +13,7 @@
 // TX_RING, and why two lanes in chunks: the measurements are kept in test/bench/tx.bench.sh.
 #include "common.h"
 #include "frame6.h"
+#include "frame-icmp.h"
 #include "nd-frames.h"
 #include "neighbors.h"
 #include "siphash.h"
@@ -81,6 +82,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
       InstanceMethod("setSource", &Sender::SetSource),
       InstanceMethod("setNeighbors", &Sender::SetNeighbors),
       InstanceMethod("sendResolves", &Sender::SendResolves),
+      InstanceMethod("sendEchoes", &Sender::SendEchoes),
       InstanceMethod("stats", &Sender::Stats),
       InstanceMethod("close", &Sender::Close),
     });
@@ -100,6 +102,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Napi::Value SetSource(const Napi::CallbackInfo& info);
   Napi::Value SetNeighbors(const Napi::CallbackInfo& info);
   Napi::Value SendResolves(const Napi::CallbackInfo& info);
+  Napi::Value SendEchoes(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -162,9 +165,11 @@ class Sender : public Napi::ObjectWrap<Sender> {
   SynTemplate syn_{};
   NeighborTable neighbors_;
   Syn6Template syn6_{};
+  EchoTemplate echo_{};     // ICMP echo requests (frame-icmp.h)
+  Echo6Template echo6_{};
   Probe probes_[CODES];   // by probe code: slot + 16 * variant
   Lane main_, aux_;
-  uint64_t repliesSent_ = 0, repliesRejected_ = 0, resolvesSent_ = 0;
+  uint64_t repliesSent_ = 0, repliesRejected_ = 0, resolvesSent_ = 0, echoesSent_ = 0;
   std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
   // A request's address pair: IPv4 numbers, or the frame's 16-byte fields (IPv6).
   struct Peer { bool v6; uint32_t saddr, daddr; const uint8_t* saddr6; const uint8_t* daddr6; };
@@ -646,6 +651,7 @@ void Sender::setSource(Napi::Env env, int family, const std::string& ip, const s
     if (count - 1 > 0xffffffffu - srcIp_) rangeError(env, w + ": the range of " + std::to_string(count) + " addresses runs past 255.255.255.255");
     srcCount_ = count;
     buildSynTemplate(&syn_, srcMac_, dstMac_, srcIp_, ttl_, layout_);
+    buildEchoTemplate(&echo_, srcMac_, dstMac_, srcIp_, ttl_);
     has4_ = true;
   } else {
     if (!parseIpv6(ip, srcIp6_)) typeError(env, w + " is not an IPv6 address: " + ip);
@@ -654,6 +660,7 @@ void Sender::setSource(Napi::Env env, int family, const std::string& ip, const s
     if (count - 1 > 0xffffffffu - low) rangeError(env, w + ": an IPv6 range may only vary the last 32 bits");
     srcCount6_ = count;
     buildSyn6Template(&syn6_, srcMac_, dstMac6_, srcIp6_, ttl_, layout_);
+    buildEcho6Template(&echo6_, srcMac_, dstMac6_, srcIp6_, ttl_);
     has6_ = true;
   }
 }
@@ -752,6 +759,66 @@ Napi::Value Sender::SendResolves(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, total);
 }
 
+// sendEchoes(ips, count[, families, addrs6]): one ICMP echo request per target, addressed as in
+// sendSyns, each from the target's keyed address of a --source-ip range (sourceIndex with port 0)
+// and to its neighbour's MAC on a LAN; identifier, sequence and payload from the echo cookie
+// (frame-icmp.h), the send time read once per batch of BATCH. Returns how many went, from the front.
+Napi::Value Sender::SendEchoes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "sendEchoes");
+  size_t nIps;
+  const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendEchoes: ips", &nIps);
+  uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendEchoes: count");
+  if (count > nIps) rangeError(env, "sendEchoes: count is larger than ips.length");
+  const uint8_t *fam = nullptr, *addrs6 = nullptr;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    size_t nf, na;
+    fam = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendEchoes: families", &nf);
+    addrs6 = typedArg<uint8_t>(env, info[3], napi_uint8_array, "sendEchoes: addrs6", &na);
+    if (count > nf) rangeError(env, "sendEchoes: count is larger than families.length");
+    if ((uint64_t)count * 16 > na) rangeError(env, "sendEchoes: addrs6 must hold 16 bytes per target");
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    int f = fam ? fam[i] : 4;
+    if (f != 4 && f != 6) rangeError(env, "sendEchoes: families[" + std::to_string(i) + "] must be 4 or 6");
+    if (f == 6 ? !has6_ : !has4_)
+      throw Napi::Error::New(env, "sendEchoes: target " + std::to_string(i) + " is IPv" + std::to_string(f) +
+                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
+  }
+  Lane& lane = main_;
+  size_t lens[BATCH];
+  uint32_t total = 0;
+  while (total < count) {
+    size_t k = std::min<size_t>(BATCH, count - total);
+    struct timeval tv; gettimeofday(&tv, nullptr);
+    uint64_t now = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+    for (size_t i = 0; i < k; i++) {
+      size_t j = total + i;
+      uint8_t* f = lane.frames.data() + i * REPLY_STRIDE;
+      if (fam && fam[j] == 6) {
+        const uint8_t* daddr = addrs6 + 16 * j;
+        uint8_t sa[16];
+        source6(cookieSrcIndex6(key_, daddr, 0, srcCount6_), sa);
+        patchEcho6(f, echo6_, key_, sa, daddr, now);
+        neighbors_.patch6(f, daddr);
+        lens[i] = ECHO6_LEN;
+      } else {
+        uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, 0, srcCount_);
+        patchEcho(f, echo_, key_, sa, daddr, lane.nextId(), now);
+        neighbors_.patch4(f, daddr);
+        lens[i] = ECHO_LEN;
+      }
+      lane.iov[i].iov_base = f;
+    }
+    size_t sent = transmit(lane, k, lens);
+    total += (uint32_t)sent;
+    echoesSent_ += sent;
+    if (sent < k) break;
+  }
+  flushPcap(env, "sendEchoes");
+  return Napi::Number::New(env, total);
+}
+
 Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkOpen(env, "setProbe");
@@ -795,6 +862,7 @@ Napi::Value Sender::Stats(const Napi::CallbackInfo& info) {
   o.Set("replies_sent", Napi::Number::New(env, (double)repliesSent_));
   o.Set("replies_rejected", Napi::Number::New(env, (double)repliesRejected_));
   o.Set("resolves_sent", Napi::Number::New(env, (double)resolvesSent_));
+  o.Set("echoes_sent", Napi::Number::New(env, (double)echoesSent_));
   return o;
 }
 

@@ -3,6 +3,8 @@
 // --rate counts probes (SYNs and their repeats), as every peer's --rate does, so the replies
 // that banners need come on top of it; --max-packet-rate, when given, caps every packet.
 // When it ends, every RST still waiting is sent at once: every connection we caused is closed.
+// ICMP echo targets (proto icmp) wait in the same rings with port 0 (no TCP target has it) and
+// go out through sendEchoes, a run of them per call: --rate and --attempts count them as SYNs.
 import { REPLY_MIN_FRAME } from '../replies';
 import { TokenBucket } from './rate';
 import { replyLines, synLines } from './trace';
@@ -14,6 +16,7 @@ import { RstTimer } from './rst-timer';
 export interface BatchSender {
   sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
     families?: Uint8Array, addrs6?: Uint8Array): number;
+  sendEchoes?(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array): number;
   sendReplies(requests: Uint8Array, count: number): number;
   stats(): { sent: number; replies_sent: number; replies_rejected: number; errors: number; bytes: number };
 }
@@ -281,9 +284,18 @@ export class Engine {
 
   // The first n entries of ring from its head as one sender call (views, no copy; the family
   // arrays only when the ring holds IPv6 targets).
+  // A mixed run goes as far as the first entry of the other kind (echo: port 0); the loop offers
+  // the rest at once, as after back-pressure.
   private sendRun(r: TargetRing, n: number): number {
-    const h = r.head;
-    return this.sender.sendSyns(r.ips.subarray(h), r.ports.subarray(h), r.slots.subarray(h), n,
+    const h = r.head, ports = r.ports, echo = ports[h] === 0;
+    let m = 1;
+    if (echo) while (m < n && ports[h + m] === 0) m++;
+    else while (m < n && ports[h + m] !== 0) m++;
+    if (echo) {
+      if (!this.sender.sendEchoes) throw new Error('this sender cannot send ICMP echo requests');
+      return this.sender.sendEchoes(r.ips.subarray(h), m, r.families?.subarray(h), r.addrs6?.subarray(16 * h));
+    }
+    return this.sender.sendSyns(r.ips.subarray(h), r.ports.subarray(h), r.slots.subarray(h), m,
       r.families?.subarray(h), r.addrs6?.subarray(16 * h));
   }
 

@@ -48,7 +48,7 @@ export const SEND_OPTIONS: OptionSpec[] = [
     help: 'rate as bits per second on the wire (10M, 1G), instead of --rate' },
   { name: 'attempts', type: 'number', arg: 'N', default: 1,
     check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 16 ? undefined : 'must be an integer from 1 to 16'),
-    help: 'send each SYN N times, at least 1 s apart' },
+    help: 'send each SYN (or ICMP echo request) N times, at least 1 s apart' },
   { name: 'ttl', type: 'number', arg: 'N', default: 255,
     check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 255 ? undefined : 'must be an integer from 1 to 255'),
     help: 'IP time to live of the SYNs' },

@@ -19,7 +19,7 @@ import { Engine } from './engine';
 import { LanResolver, LanSink, OnLink } from './lan';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
-import { newParsedTarget, parseTarget } from './targets';
+import { newParsedTarget, parseEchoTarget, parseTarget } from './targets';
 import type { TargetSink } from './reader';
 
 export interface SessionConfig {
@@ -64,6 +64,7 @@ export class BlastSession implements TargetSink {
   v6 = 0;
   skipped = 0;
   badTargets = 0;
+  echoes = 0;   // of count, ICMP echo targets (proto icmp)
   private loop: Promise<void> | null = null;
   private sinceYield = 0;
   private parsed = newParsedTarget();
@@ -121,7 +122,8 @@ export class BlastSession implements TargetSink {
     if (this.interrupted) return undefined;
     if (rec.type !== 'target') { this.skipped++; return undefined; }
     const t = this.parsed;
-    const r = parseTarget(rec, t, this.cfg.allowSpecial);
+    const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial) : parseTarget(rec, t, this.cfg.allowSpecial);
+    if (r === 0 && t.port === 0) this.echoes++;
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
     if (t.family === 4) return this.accept(t.ip, t.port, t.i);
     return this.accept6(t.ip6, t.port, t.i);
@@ -177,7 +179,8 @@ export class BlastSession implements TargetSink {
       this.skipped ? `${this.skipped} non-target records ignored` : '',
       this.lan ? this.lanSummary() : '',
     ].filter(Boolean);
-    return `sent ${e.syns} SYNs${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
+    const what = this.echoes === 0 ? 'SYNs' : this.echoes === this.count ? 'echo requests' : 'SYNs and echo requests';
+    return `sent ${e.syns} ${what}${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
   }
 
   // Every IPv4 target, whichever path decoded it, ends here.
@@ -272,7 +275,8 @@ export class BlastSession implements TargetSink {
       release: (family, ip, addrs6, off, port, slot, i) => (family === 4 ? this.engine!.push(ip, port, slot, i)
         : this.engine!.push6(addrs6!, off, port, slot, i)),
       unreachable: (family, ip, addrs6, off, port) => this.cfg.record?.({
-        type: 'unreachable', ip: family === 4 ? formatIPv4(ip) : formatIPv6(ipv6FromBytes(addrs6!, off)), port,
+        type: 'unreachable', ip: family === 4 ? formatIPv4(ip) : formatIPv6(ipv6FromBytes(addrs6!, off)),
+        ...(port === 0 ? { proto: 'icmp' } : { port }),   // port 0: an echo target
         reason: family === 4 ? 'arp_timeout' : 'ndp_timeout', time_us: Date.now() * 1000,
       }),
     };

@@ -31,6 +31,15 @@ export function specialAddress6(a: Uint8Array): string | null {
   return null;
 }
 
+/** An ICMP echo target (proto "icmp": an address, no port): as parseTarget, with port 0 in out
+ *  (the send ring's mark of an echo target). */
+export function parseEchoTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
+  if (rec.port !== undefined) return 'an "icmp" target has no "port" (ICMP echo has none)';
+  const r = parseTarget({ ...rec, port: 1 }, out, allowSpecial);
+  if (r === 0) out.port = 0;
+  return r;
+}
+
 /** Fills out with the target (0), or returns an error message for a bad one. */
 export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
   const ip = rec.ip, port = rec.port, i = rec.i;

@@ -18,7 +18,8 @@ export function synLines(r: TargetRing, k: number, repeat: boolean): string {
   for (let j = 0; j < k; j++) {
     const h = r.head + j;
     const ip = r.families?.[h] === 6 ? v6(r.addrs6!.subarray(16 * h, 16 * h + 16)) : formatIPv4(r.ips[h]);
-    s += `SENT ${t} syn > ${ip}:${r.ports[h]}${repeat ? ' (repeat)' : ''}\n`;
+    // Port 0: an ICMP echo target (proto icmp), which has no port.
+    s += `SENT ${t} ${r.ports[h] === 0 ? `echo > ${ip}` : `syn > ${ip}:${r.ports[h]}`}${repeat ? ' (repeat)' : ''}\n`;
   }
   return s;
 }

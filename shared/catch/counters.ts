@@ -5,6 +5,7 @@ export class Counters {
   // records written (repeat: the open record of a second connection on a port already reported)
   open = 0; closed = 0; unreachable = 0; segment = 0; repeat = 0;
   sent = 0;           // --no-validate: the scanner's data segments (another tool's probes)
+  alive = 0;          // echo replies (proto icmp targets): alive records
   // valid but no record: a retransmitted SYN-ACK (answer again), a segment wholly past
   // --max-banner (reset again)
   reanswer = 0; beyond_limit = 0;
@@ -30,7 +31,7 @@ export class Counters {
   requests = 0; requests_dropped = 0;
   req_probe = 0; req_ack = 0; req_rst = 0; req_rst_later = 0;
 
-  get valid(): number { return this.open + this.closed + this.unreachable + this.segment + this.sent + this.repeat + this.reanswer + this.beyond_limit; }
+  get valid(): number { return this.open + this.closed + this.unreachable + this.segment + this.sent + this.alive + this.repeat + this.reanswer + this.beyond_limit; }
   get rejected(): number {
     return this.malformed + this.fragment + this.not_ip + this.other + this.not_ours + this.other_address + this.wrong_port +
       this.bad_cookie + this.no_data + this.duplicate;

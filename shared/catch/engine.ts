@@ -30,13 +30,15 @@
 // IPv6 replies take the same path: a candidate's family is in cFam, its addresses in the
 // 16-byte slots of cOur6/cTarget6/cFrom6 (the IPv4 arrays hold 0), the cookie call takes both
 // families at once, and the dedup window of IPv6 keys on the whole address.
-import { MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
+// ICMP echo replies (proto icmp targets) are checked one by one as they are decoded (echoReply): their
+// cookie is the identifier, sequence and payload tag of shared/cookie.ts, not a port and an ISN.
+import { EchoCookie, echoTime, MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
   encodeReply, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_MIN_FRAME, REPLY_RST, REPLY_RST_LATER,
 } from '../replies';
-import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, Decoded, decodePacket,
+import { D_ARP, D_ECHO, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
 import { findTimestamps, flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
@@ -72,6 +74,7 @@ export interface EngineConfig {
   idleMs: number;                 // a connection's RST waits this long after its last segment
   arp: ArpResponder | null;
   ndp?: NdpResponder | null;
+  echo?: EchoCookie | null;       // the key's echo cookie (required to validate echo replies)
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
 }
 
@@ -87,7 +90,9 @@ export const SENT_MAX = 512;
 const MAX_OTHER_ADDRS = 8;   // addresses of other_address replies remembered, for the warning
 // Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN. Segments
 // are keyed exactly (checkExact) by a hash of their seq, length and flags.
-const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3, DK_SENT = 4;
+const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3, DK_SENT = 4, DK_ALIVE = 5;
+/** Bytes of blast's echo payload: send time and tag (shared/cookie.ts). */
+const ECHO_PAYLOAD = 16;
 const MAX_SCANNER_ADDRS = 64;
 
 export class CatchEngine {
@@ -215,6 +220,7 @@ export class CatchEngine {
       else if (r === D_ICMP) this.icmpCandidate(i, d, buf);
       else if (r === D_ARP) this.arp(buf, d);
       else if (r === D_NS) this.ns(buf, d);
+      else if (r === D_ECHO) this.echoReply(i, d, buf, times);
       else if (r === D_MALFORMED) c.malformed++;
       else if (r === D_FRAGMENT) c.fragment++;
       else if (r === D_NOT_IP) c.not_ip++;
@@ -236,6 +242,8 @@ export class CatchEngine {
       if (this.counters.valid !== before) this.validIdx[this.validCount++] = this.cIdx[j];
     }
     tr?.print(cfg.trace!, times);
+    // Echo replies took their place in the first pass: --save keeps the capture's order.
+    if (this.validCount > 1) this.validIdx.subarray(0, this.validCount).sort();
     return this.out.take();
   }
 
@@ -314,6 +322,40 @@ export class CatchEngine {
     this.cSport[j] = d.sport; this.cDport[j] = d.dport;
     this.cSeq[j] = d.seq; this.cFrom[j] = d.saddr; this.cIcmp[j] = (d.icmpType << 8) | d.icmpCode;
     this.cTtl[j] = d.ttl;
+  }
+
+  // An echo reply: to our address, from the target, with the identifier and sequence of that
+  // pair and a payload whose tag matches its send time; the round-trip time is the capture time
+  // less that (none when the clocks disagree: a replayed capture older than the scan cannot be).
+  // Anything else is counted (not_ours, bad_cookie) and dropped; one record per target in the
+  // dedup window (the answer to a repeat, --attempts, is a duplicate).
+  private echoReply(i: number, d: Decoded, buf: Uint8Array, times: Float64Array) {
+    const c = this.counters, cfg = this.cfg, v6 = d.family === 6;
+    if (v6 ? !this.isOurs6(buf, d.d6) : !this.isOurs(d.daddr)) { c.not_ours++; return; }
+    const t = d.echoOff;
+    let rtt = -1;
+    if (cfg.validate) {
+      const e = cfg.echo;
+      if (!e || d.echoLen < 8 + ECHO_PAYLOAD) { c.bad_cookie++; return; }
+      const alen = v6 ? 16 : 4, from = v6 ? d.s6 : d.l3 + 12, to = v6 ? d.d6 : d.l3 + 16;
+      const idSeq = ((buf[t + 4] << 24) | (buf[t + 5] << 16) | (buf[t + 6] << 8) | buf[t + 7]) >>> 0;
+      if (e.idSeq(buf, to, buf, from, alen) !== idSeq || !e.payloadOk(buf, to, buf, from, alen, buf, t + 8)) {
+        c.bad_cookie++; return;
+      }
+      const r = Math.round(times[i] - echoTime(buf, t + 8));
+      if (r >= 0) rtt = r;
+    }
+    let seen: number;
+    if (!v6) seen = this.dedup.check(DK_ALIVE, d.saddr, 0, 0);
+    else {
+      if (!this.dedup6) this.dedup6 = new DedupWindow(cfg.dedupWindow, true);
+      seen = this.dedup6.check6(DK_ALIVE, buf, d.s6, 0, 0);
+    }
+    if (seen !== DEDUP_NEW) { c.duplicate++; return; }
+    c.alive++;
+    this.validIdx[this.validCount++] = i;
+    if (v6) this.out.v6(buf, d.s6);
+    this.out.alive(d.saddr, d.ttl, rtt, times[i], cfg.validate);
   }
 
   private arp(buf: Uint8Array, d: Decoded) {

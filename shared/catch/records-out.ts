@@ -16,7 +16,8 @@ const start = (type: RecordType) => lit(`{"type":"${type}","ip":"`);
 const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${open}`);
 const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
 const T_OPEN = start('open'), T_CLOSED = start('closed'), T_SEGMENT = start('segment'), T_UNREACH = start('unreachable');
-const T_SENT = start('sent'), F_ACK = key('ack');
+const T_SENT = start('sent'), F_ACK = key('ack'), T_ALIVE = start('alive');
+const F_PROTO_ICMP = lit('","proto":"icmp"'), F_RTT = key('rtt_us');
 const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
 const F_TSVAL = key('tsval'), F_TSECR = key('tsecr'), F_OUR_IP = key('our_ip', ',', '"'), F_ZERO = fixed('zero_window', 'true');
 const F_SEQ = key('seq'), F_REPEAT = fixed('repeat', 'true'), F_OFFSET = key('offset');
@@ -140,6 +141,17 @@ export class RecordsOut {
     o.lit(F_ICMP_TYPE); o.uint(icmpType);
     o.lit(F_ICMP_CODE); o.uint(icmpCode);
     o.lit(F_TTL); o.uint(ttl);
+    this.tail(time, validated);
+  }
+
+  /** An echo reply (proto icmp): its TTL and the round-trip time (rtt < 0: unknown). */
+  alive(ip: number, ttl: number, rtt: number, time: number, validated: boolean): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    o.lit(T_ALIVE); o.pos = this.addr(o.buf, o.pos, ip);
+    o.lit(F_PROTO_ICMP);
+    o.lit(F_TTL); o.uint(ttl);
+    if (rtt >= 0) { o.lit(F_RTT); o.uint53(rtt); }
     this.tail(time, validated);
   }
 

@@ -13,7 +13,8 @@ export function hostGrepable(h: HostGroup): string {
     return `${p.port}/${p.state}/${p.proto}//${grepField(name)}//${grepField(versionText(p))}/`;
   });
   const head = `Host: ${h.ip} ()`;
-  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}\n${head}\tPorts: ${ports.join(', ')}\n`;
+  // A host found by a ping alone: its Status line only, as nmap -sn -oG writes.
+  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}\n${ports.length ? `${head}\tPorts: ${ports.join(', ')}\n` : ''}`;
 }
 
 export const grepable: FormatModule = {

@@ -27,17 +27,28 @@ export interface PortEntry {
   banners?: string[];
 }
 
+/** How a host answered a ping (alive records: ICMP echo, ARP, NDP), in nmap's words. */
+export interface HostAlive {
+  reason: string;         // echo-reply, arp-response, nd-response
+  ttl: number;
+  rtt_us?: number;
+  mac?: string;           // ARP/NDP answers
+  vendor?: string;
+}
+
 export interface HostGroup {
   ip: string;
   first_us: number;
   last_us: number;
   ports: PortEntry[];      // few per host: a list is smaller than a Map and as fast
+  alive?: HostAlive;
 }
 
 /** Ports a single host may collect before it is emitted anyway (a host answering every port). */
 export const MAX_PORTS_PER_HOST = 1024;
 
-const RESULT_TYPES = new Set(['open', 'closed', 'unreachable', 'banner']);
+const RESULT_TYPES = new Set(['open', 'closed', 'unreachable', 'banner', 'alive']);
+const ALIVE_REASON: Record<string, string> = { icmp: 'echo-reply', arp: 'arp-response', ndp: 'nd-response' };
 
 // ICMP destination-unreachable codes in nmap's reason words.
 function icmpReason(code: unknown): string {
@@ -54,6 +65,7 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Folds one result record into a host; returns false for records that are not results. */
 export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
+  if (rec.type === 'alive') return addAlive(h, rec);
   if (!RESULT_TYPES.has(rec.type) || typeof rec.port !== 'number') return false;
   const proto = typeof rec.proto === 'string' ? rec.proto : 'tcp';
   const t = typeof rec.time_us === 'number' ? rec.time_us : 0;
@@ -90,6 +102,28 @@ export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
   return true;
 }
 
+// An alive record (no port): the first answer names the reason; an ARP/NDP answer adds the MAC.
+function addAlive(h: HostGroup, rec: AnyRecord): boolean {
+  const t = typeof rec.time_us === 'number' ? rec.time_us : 0;
+  if (t && (!h.first_us || t < h.first_us)) h.first_us = t;
+  if (t > h.last_us) h.last_us = t;
+  const a = h.alive ??= {
+    reason: (typeof rec.proto === 'string' && Object.hasOwn(ALIVE_REASON, rec.proto) ? ALIVE_REASON[rec.proto] : 'response'),
+    ttl: typeof rec.ttl === 'number' ? rec.ttl : 0,
+  };
+  if (typeof rec.rtt_us === 'number' && a.rtt_us === undefined) a.rtt_us = rec.rtt_us;
+  a.mac = str(rec.mac) ?? a.mac;
+  a.vendor = str(rec.vendor) ?? a.vendor;
+  return true;
+}
+
+/** Why a host is up, in nmap's words: its first open port's reason, else its ping answer's,
+ *  else its first port's (null when nothing is known). */
+export function upReason(h: HostGroup, ports: PortEntry[]): { reason: string; ttl: number } | null {
+  const open = ports.find((p) => p.state === 'open');
+  return open ?? h.alive ?? ports[0] ?? null;
+}
+
 export function newHost(ip: string): HostGroup {
   return { ip, first_us: 0, last_us: 0, ports: [] };
 }
@@ -99,8 +133,9 @@ export function sortedPorts(h: HostGroup): PortEntry[] {
   return h.ports.slice().sort((a, b) => a.port - b.port || (a.proto < b.proto ? -1 : 1));
 }
 
-/** A host is up when something it sent proves it: any port answer, or an ICMP error from itself. */
+/** A host is up when something it sent proves it: a ping answer, any port answer, or an ICMP error from itself. */
 export function hostUp(h: HostGroup): boolean {
+  if (h.alive) return true;
   for (const p of h.ports) if (p.state !== 'filtered' || p.reason_ip === h.ip) return true;
   return false;
 }

@@ -3,7 +3,7 @@
 import type { FormatModule } from './types';
 import { parseIPv4 } from '../ipv4';
 
-const ANSWERS = new Set(['open', 'closed', 'banner']);
+const ANSWERS = new Set(['open', 'closed', 'banner', 'alive']);
 
 export const hosts: FormatModule = {
   name: 'hosts',

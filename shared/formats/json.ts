@@ -10,6 +10,8 @@ export function hostJson(h: HostGroup): object {
     status: hostUp(h) ? 'up' : 'down',
     first_us: h.first_us,
     last_us: h.last_us,
+    // A ping's answer (alive records): nmap's reason word, its ttl, rtt and the MAC of ARP/NDP.
+    ...(h.alive ? { alive: h.alive } : {}),
     ports: sortedPorts(h).map((p) => ({
       port: p.port, proto: p.proto, state: p.state, reason: p.reason, ttl: p.ttl,
       ...(p.reason_ip ? { reason_ip: p.reason_ip } : {}),

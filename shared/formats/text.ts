@@ -5,7 +5,7 @@ import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes } from './escape';
 import { ctime } from './fields';
-import { Grouper, HostGroup, HostTally, PortEntry, hostUp, sortedPorts } from './group';
+import { Grouper, HostGroup, HostTally, PortEntry, hostUp, sortedPorts, upReason } from './group';
 import { headerArgs, nmapService, nmapServiceText, versionText } from './nmap-names';
 import { VERSION } from '../version';
 
@@ -71,9 +71,14 @@ export function hostText(h: HostGroup): string {
   const w = [0, 1, 2].map((i) => Math.max(['PORT', 'STATE', 'SERVICE'][i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `${r[0].padEnd(w[0])} ${r[1].padEnd(w[1])} ${r[3] ? r[2].padEnd(w[2]) + ' ' + r[3] : r[2]}`.trimEnd() + '\n';
   const withVersion = rows.some((r) => r[3]);
-  const first = ports.find((p) => p.state === 'open') ?? ports[0];
+  const first = upReason(h, ports) ?? { reason: 'no-response', ttl: 0 };
+  const a = h.alive;
+  const latency = a?.rtt_us !== undefined ? ` (${(a.rtt_us / 1e6).toFixed(5)}s latency)` : '';
   let s = `Nmap scan report for ${h.ip}\n`;
-  s += hostUp(h) ? `Host is up, received ${first.reason}${first.ttl ? ` ttl ${first.ttl}` : ''}.\n` : 'Host seems down (only routers answered).\n';
+  s += hostUp(h) ? `Host is up, received ${first.reason}${first.ttl ? ` ttl ${first.ttl}` : ''}${latency}.\n` : 'Host seems down (only routers answered).\n';
+  if (a?.mac) s += `MAC Address: ${safe(a.mac.toUpperCase())}${a.vendor ? ` (${safe(a.vendor)})` : ''}\n`;
+  // A host found by a ping alone (nmap -sn): no port table.
+  if (!ports.length) return s + '\n';
   s += '\n' + line(['PORT', 'STATE', 'SERVICE', withVersion ? 'VERSION' : '']);
   ports.forEach((p, i) => {
     s += line(rows[i]);

@@ -6,7 +6,7 @@ import type { AnyRecord } from '../records';
 import type { FormatModule } from './types';
 import { bannerBytes, escapeBytes, xmlEscape as x } from './escape';
 import { ctime } from './fields';
-import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry } from './group';
+import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry, upReason } from './group';
 import { headerArgs, nmapService } from './nmap-names';
 import { nmapTables } from './nmap-scripts';
 import { VERSION } from '../version';
@@ -48,12 +48,17 @@ function port(p: PortEntry): string {
 export function hostXml(h: HostGroup): string {
   const ports = sortedPorts(h);
   const up = hostUp(h);
-  const first = ports.find((p) => p.state === 'open') ?? ports[0];
+  const first = upReason(h, ports) ?? { reason: 'no-response', ttl: 0 };
   const v6 = h.ip.includes(':');
+  const a = h.alive;
+  // A host found by a ping alone (nmap -sn) has no <ports>; an ARP/NDP answer gives its MAC.
+  const mac = a?.mac ? `<address addr="${x(a.mac.toUpperCase())}" addrtype="mac"${a.vendor ? ` vendor="${x(a.vendor)}"` : ''}/>\n` : '';
   return `<host starttime="${Math.floor(h.first_us / 1e6)}" endtime="${Math.floor(h.last_us / 1e6)}">` +
     `<status state="${up ? 'up' : 'down'}" reason="${first.reason}" reason_ttl="${first.ttl}"/>\n` +
-    `<address addr="${x(h.ip)}" addrtype="${v6 ? 'ipv6' : 'ipv4'}"/>\n<hostnames>\n</hostnames>\n` +
-    `<ports>${ports.map(port).join('')}</ports>\n</host>\n`;
+    `<address addr="${x(h.ip)}" addrtype="${v6 ? 'ipv6' : 'ipv4'}"/>\n${mac}<hostnames>\n</hostnames>\n` +
+    (ports.length ? `<ports>${ports.map(port).join('')}</ports>\n` : '') +
+    (a?.rtt_us !== undefined ? `<times srtt="${a.rtt_us}" rttvar="${a.rtt_us}" to="${Math.max(100000, 4 * a.rtt_us)}"/>\n` : '') +
+    '</host>\n';
 }
 
 export const xml: FormatModule = {

@@ -12,6 +12,8 @@
 // ICMPv6 0 type 1 code 2 csum 4 rest[4] 8 type 1 (destination unreachable): the quoted IPv6
 //        header (with extensions) + 8 bytes of TCP; type 135 (Neighbor Solicitation): 8
 //        target[16] 24 options, type 1 = the asker's link-layer address (RFC 4861 4.3)
+// Echo reply (ICMP type 0, ICMPv6 type 129, code 0): 0 type 1 code 2 csum 4 identifier 6 sequence
+//        8 payload (blast's: time[8] tag[8], shared/cookie.ts)
 // ARP    0 htype 2 ptype 4 hlen 5 plen 6 op 8 sha[6] 14 spa[4] 18 tha[6] 24 tpa[4]
 import { be16, be32, ipHeaderChecksumOk } from './ipv4';
 import { DLT_EN10MB, L3_ARP, L3_IPV4, L3_IPV6, L3_TRUNCATED, linkDecode } from './link';
@@ -20,6 +22,7 @@ export const D_TCP = 1;
 export const D_ICMP = 2;          // destination unreachable quoting a TCP segment (ICMP or ICMPv6)
 export const D_ARP = 3;           // an ARP request (op 1) for IPv4 over Ethernet
 export const D_NS = 4;            // an IPv6 Neighbor Solicitation (hop limit 255, code 0)
+export const D_ECHO = 5;          // an ICMP or ICMPv6 echo reply (code 0)
 export const D_MALFORMED = -1;    // truncated, bad lengths, bad IP header checksum
 export const D_NOT_IP = -2;       // other ethertypes, ARP replies
 export const D_FRAGMENT = -3;     // an IP fragment: the TCP header may not be in it
@@ -46,6 +49,8 @@ export class Decoded {
   payOff = 0; payLen = 0; payCap = 0;
   // ICMP: the quoted SYN's addresses
   icmpType = 0; icmpCode = 0; qSaddr = 0; qDaddr = 0;
+  // Echo reply: the ICMP header's offset and the bytes of the message held from it
+  echoOff = 0; echoLen = 0;
   // ARP
   arpSpa = 0; arpTpa = 0; arpShaOff = 0;
 }
@@ -83,6 +88,7 @@ export function decodePacket(lt: number, b: Uint8Array, off: number, cap: number
   if (proto === 1) {
     if (have - hl < 8) return D_MALFORMED;
     const type = b[t];
+    if (type === 0 && b[t + 1] === 0) { d.echoOff = t; d.echoLen = have - hl; return D_ECHO; }
     if (type !== 3) return D_OTHER;
     d.icmpType = type; d.icmpCode = b[t + 1];
     const q = t + 8;                     // the quoted IP header
@@ -162,6 +168,7 @@ function decodeIpv6(lt: number, b: Uint8Array, off: number, ip: number, end: num
     }
     return D_NS;
   }
+  if (type === 129 && b[t + 1] === 0) { d.echoOff = t; d.echoLen = have - hl; return D_ECHO; }
   if (type !== 1) return D_OTHER;
   d.icmpType = type; d.icmpCode = b[t + 1];
   const q = t + 8, qhave = have - hl - 8;           // the quoted packet, as much as was quoted
