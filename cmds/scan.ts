@@ -110,6 +110,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
 
     const ports = collectPorts(opts);
+    // blast sends TCP SYNs only so far: a UDP or ICMP port would be refused line by line.
+    if (ports.some((k) => k >= 65536)) throw new UsageError('-p U:/I:, --udp and --ping: trawl scan sends TCP only so far (trawl targets writes UDP and ICMP target records)');
 
     let canRaw = false;
     try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { Readable } from 'stream';
 import { readTargets } from '../shared/blast/reader';
 import { parseIPv4 } from '../shared/ipv4';
+import { newParsedTarget, parseTarget } from '../shared/blast/targets';
 
 const ip4 = (s: string) => parseIPv4(s) as number;
 
@@ -64,4 +65,15 @@ test('bad lines: same messages as the shared reader; over-long lines skipped wit
   assert.is(r.counts.bad, 2);
 });
 
+
+test('a UDP or ICMP target never takes the fast path, and parseTarget refuses it (never a SYN)', async () => {
+  const udp = '{"type":"target","ip":"198.18.0.1","port":53,"proto":"udp","i":0}';
+  const icmp = '{"type":"target","ip":"198.18.0.1","proto":"icmp","i":1}';
+  const { got } = await read([`${udp}\n${icmp}\n`]);
+  assert.equal(got, [`slow ${udp} @1`, `slow ${icmp} @2`]);
+  const t = newParsedTarget();
+  assert.is(parseTarget(JSON.parse(udp), t), 'target "proto" "udp": blast sends TCP SYNs only: not sent');
+  assert.is(parseTarget(JSON.parse(icmp), t), 'target "proto" "icmp": blast sends TCP SYNs only: not sent');
+  assert.is(parseTarget({ type: 'target', ip: '198.18.0.1', port: 80, proto: 'tcp' }, t), 0);
+});
 test.run();

@@ -38,6 +38,29 @@ test('without --seed a seed is printed, and repeating it repeats the order', () 
   assert.is(trawl(['targets', '198.18.0.0/26', '-p', '22,80', '-q']).stderr, '');
 });
 
+test('-p T:80,U:53,U:161-162,I:echo: every (proto, port) pair once; TCP records unchanged, UDP and ICMP carry proto', () => {
+  const r = trawl(['targets', '198.18.0.0/31', '-p', 'T:80,U:53,U:161-162,I:echo', '--seed', '1']);
+  assert.equal([r.stderr, r.code], ['', 0]);
+  const recs = lines(r.stdout);
+  const got = new Set(recs.map((x) => `${x.ip} ${x.proto ?? 'tcp'} ${x.port ?? '-'}`));
+  const want = new Set<string>();
+  for (const a of ['198.18.0.0', '198.18.0.1']) for (const t of ['tcp 80', 'udp 53', 'udp 161', 'udp 162', 'icmp -']) want.add(`${a} ${t}`);
+  assert.equal(got, want);
+  assert.equal(recs.length, 10);
+  for (const x of recs) if (x.port === 80) assert.not.ok('proto' in x);
+  const line = r.stdout.split('\n').find((l) => l.includes('"udp"'))!;
+  assert.match(line, /^\{"type":"target","ip":"198\.18\.0\.[01]","port":(53|161|162),"proto":"udp","i":\d+\}$/);
+  assert.match(r.stdout, /\{"type":"target","ip":"198\.18\.0\.[01]","proto":"icmp","i":\d+\}/);
+});
+
+test('--top-ports 3 --udp and -p U:top-3 name nmap\'s three most frequent UDP ports (631, 161, 137)', () => {
+  for (const args of [['--top-ports', '3', '--udp'], ['-p', 'U:top-3']]) {
+    const r = trawl(['targets', '198.18.0.1', ...args, '--seed', '1']);
+    assert.equal(r.code, 0);
+    assert.equal(new Set(lines(r.stdout).map((x) => `${x.proto}/${x.port}`)), new Set(['udp/631', 'udp/161', 'udp/137']));
+  }
+});
+
 test('0.0.0.0/0 -p 443 --count prints 3702258432', () => {
   const r = trawl(['targets', '0.0.0.0/0', '-p', '443', '--count']);
   assert.equal([r.stdout, r.stderr, r.code], ['3702258432\n', '', 0]);
@@ -139,8 +162,10 @@ const bad: [string, string[], string][] = [
   ['range ending before it starts', ['198.18.0.9-198.18.0.1', '-p', '80'], `${E}range '198.18.0.9-198.18.0.1': range ends before it starts\n`],
   ['bad prefix', ['2001:db8::/129', '-p', '80'], `${E}range '2001:db8::/129': bad prefix length '/129' (0-128)\n`],
   ['bad port', ['198.18.0.0/24', '-p', '80,70000'], `${E}option -p: bad port '70000': ports go up to 65535\n`],
-  ['port not a number', ['198.18.0.0/24', '-p', 'http'], `${E}option -p: bad port 'http' (want N, N-M, -M, N- or -, 0-65535)\n`],
-  ['UDP ports', ['198.18.0.0/24', '-p', 'T:80,U:53'], `${E}option -p: 'U:53': UDP ports (U:) are not supported: trawl scans TCP only\n`],
+  ['port not a number', ['198.18.0.0/24', '-p', 'http'], `${E}option -p: bad port 'http' (want N, N-M, -M, N- or -, 0-65535, or top-N)\n`],
+  ['SCTP ports', ['198.18.0.0/24', '-p', 'T:80,S:53'], `${E}option -p: 'S:53': SCTP ports (S:) are not supported: trawl scans TCP (T:), UDP (U:) and ICMP echo (I:echo)\n`],
+  ['bad ICMP target', ['198.18.0.0/24', '-p', 'I:timestamp'], `${E}option -p: bad ICMP target 'I:timestamp' (I:echo is the one trawl sends)\n`],
+  ['--udp without --top-ports', ['198.18.0.0/24', '-p', '80', '--udp'], `${E}--udp goes with --top-ports N (for other UDP ports: -p U:PORTS)\n`],
   ['bad last octet', ['198.18.0.1-256', '-p', '80'], `${E}range '198.18.0.1-256': bad last octet '256' in '198.18.0.1-256' (0-255, no leading zero)\n`],
   ['bracketed IPv4', ['[198.18.0.1]', '-p', '80'], `${E}range '[198.18.0.1]': '[198.18.0.1]' is not a bracketed IPv6 address\n`],
   ['ZMap fields on the command line', ['198.18.0.0/24', '-p', '80', '--exclude', '198.18.0.0/28,comment'], `${E}--exclude 'comment': 'comment' is not a dotted-quad IPv4 address\n`],
@@ -156,7 +181,7 @@ const bad: [string, string[], string][] = [
   ['bad shard', ['198.18.0.0/24', '-p', '80', '--shard', '3/2', '--seed', '1'], `${E}option --shard: '3/2' needs 1 <= I <= N\n`],
   ['bad seed', ['198.18.0.0/24', '-p', '80', '--seed', '18446744073709551616'], `${E}option --seed: '18446744073709551616' is not a whole number from 0 to 2^64-1\n`],
   ['bad resume index', ['198.18.0.0/24', '-p', '80', '--resume-index', 'x'], `${E}option --resume-index: 'x' is not a whole number >= 0\n`],
-  ['no ports', ['198.18.0.0/24'], `${E}no ports: give -p PORTS or --top-ports N\n`],
+  ['no ports', ['198.18.0.0/24'], `${E}no ports: give -p PORTS, --top-ports N or --ping\n`],
   ['no ranges', ['-p', '80'], `${E}no ranges: give RANGE arguments or -iL FILE\n`],
   ['over 10^9 addresses without --exclude-file', ['0.0.0.0/0', '-p', '80'],
     `${E}3702258432 addresses is more than 10^9 (a scan of a large part of the Internet): give --exclude-file FILE with the networks that asked not to be scanned (--exclude-file /dev/null to go ahead without one)\n`],

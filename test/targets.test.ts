@@ -281,7 +281,7 @@ test('IPv6 sets beyond 2^53 targets: exact indices on the BigInt path', () => {
   for (const l of lines) {
     const t = JSON.parse(l);
     const i = BigInt(l.slice(l.lastIndexOf(':') + 1, -1));
-    assert.equal(s.targetAt(i), { ip: t.ip, port: t.port, i });
+    assert.equal(s.targetAt(i), { ip: t.ip, port: t.port, proto: 'tcp', i });
     const ip = t.ip as string;
     const v = parseIPv6(ip) as bigint;
     assert.ok(v >> 61n === (parseIPv6('fe80::') as bigint) >> 61n, ip);
@@ -333,7 +333,7 @@ test('IPv6 intervals crossing 32-bit word boundaries: the fast path adds with ca
   assert.is(got.length, want.size);
   assert.equal(new Set(got.map(key)), want);
   const s = new TargetStream(sp, new Permutation(sp.total, 4n), { first: 0n, step: 1n, limit: Infinity });
-  for (const t of got) assert.equal(s.targetAt(BigInt(t.i)), { ip: t.ip, port: t.port, i: BigInt(t.i) });
+  for (const t of got) assert.equal(s.targetAt(BigInt(t.i)), { ip: t.ip, port: t.port, proto: 'tcp', i: BigInt(t.i) });
 });
 
 test('range files: comments, blanks, commas; a bad entry names FILE:LINE and the token', () => {

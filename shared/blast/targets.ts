@@ -43,6 +43,8 @@ export function parseEchoTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial 
 /** Fills out with the target (0), or returns an error message for a bad one. */
 export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
   const ip = rec.ip, port = rec.port, i = rec.i;
+  // A UDP or ICMP target must never go out as a SYN (trawl.7: unknown protos are refused).
+  if (rec.proto !== undefined && rec.proto !== 'tcp') return `target "proto" ${JSON.stringify(String(rec.proto).slice(0, 20))}: blast sends TCP SYNs only: not sent`;
   if (typeof ip !== 'string') return 'target has no "ip" string';
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return 'target "port" is not an integer from 1 to 65535';
   if (i !== undefined && (typeof i !== 'number' || !Number.isInteger(i) || i < 0)) return 'target "i" is not a non-negative integer';

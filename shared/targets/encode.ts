@@ -1,7 +1,8 @@
 // Byte-level writers for target records, so the hot loop builds no per-record strings:
-// {"type":"target","ip":"198.18.0.7","port":80,"i":0}
+// {"type":"target","ip":"198.18.0.7","port":80,"i":0} (UDP: "port":53,"proto":"udp"; ICMP echo: "proto":"icmp", no port)
 import { longestZeroRun } from '../ipv6';
 import { putIp } from '../ascii';
+import { PROTO_NAMES, portOfKey, protoOfKey } from './ports';
 
 // Constant parts are written byte by byte with literal values: V8 compiles those to plain
 // stores, about five times faster than a copy loop over a 23-byte array.
@@ -15,36 +16,34 @@ export function writePrefix(b: Uint8Array, p: number): number {
   return p + 23;
 }
 
-/** `","port":` */
-export function writePortKey(b: Uint8Array, p: number): number {
-  b[p] = 34; b[p + 1] = 44; b[p + 2] = 34; b[p + 3] = 112; b[p + 4] = 111; b[p + 5] = 114;
-  b[p + 6] = 116; b[p + 7] = 34; b[p + 8] = 58;
-  return p + 9;
-}
-
 /** `,"i":` */
 export function writeIndexKey(b: Uint8Array, p: number): number {
   b[p] = 44; b[p + 1] = 34; b[p + 2] = 105; b[p + 3] = 34; b[p + 4] = 58;
   return p + 5;
 }
 
-/** The decimal digits of each port of the scan, five slots per port index, and their lengths. */
+/**
+ * What follows the address of each port key of the scan, ready to copy: `","port":80` for TCP,
+ * `","port":53,"proto":"udp"` for UDP, `","proto":"icmp"` for the ICMP echo target (no port).
+ * At most 32 bytes a key.
+ */
 export class PortDigits {
   readonly digits: Uint8Array;
   readonly len: Uint8Array;
 
-  constructor(ports: number[]) {
-    this.digits = new Uint8Array(ports.length * 5);
-    this.len = new Uint8Array(ports.length);
-    ports.forEach((port, j) => {
-      const s = String(port);
+  constructor(keys: number[]) {
+    this.digits = new Uint8Array(keys.length * 32);
+    this.len = new Uint8Array(keys.length);
+    keys.forEach((key, j) => {
+      const proto = PROTO_NAMES[protoOfKey(key)];
+      const s = proto === 'icmp' ? '","proto":"icmp"' : `","port":${portOfKey(key)}${proto === 'tcp' ? '' : `,"proto":"${proto}"`}`;
       this.len[j] = s.length;
-      for (let k = 0; k < s.length; k++) this.digits[j * 5 + k] = s.charCodeAt(k);
+      for (let k = 0; k < s.length; k++) this.digits[j * 32 + k] = s.charCodeAt(k);
     });
   }
 
   write(b: Uint8Array, p: number, j: number): number {
-    const d = this.digits, base = j * 5, len = this.len[j];
+    const d = this.digits, base = j * 32, len = this.len[j];
     for (let k = 0; k < len; k++) b[p + k] = d[base + k];
     return p + len;
   }

@@ -4,11 +4,12 @@ import { formatIPv4 } from '../ipv4';
 import { formatIPv6 } from '../ipv6';
 import { Permutation, MAX_NUMBER_N } from './permutation';
 import { TargetSpace } from './space';
-import { AsciiCounter, PortDigits, writeIndexKey, writeIPv6, writePortKey, writePrefix } from './encode';
+import { AsciiCounter, PortDigits, writeIndexKey, writeIPv6, writePrefix } from './encode';
 import { putIp, putUint53 } from '../ascii';
+import { PROTO_NAMES, ProtoName, portOfKey, protoOfKey } from './ports';
 
 export const BATCH = 8192;
-const MAX_RECORD = 128; // 23 + 39 (IPv6) + 16 (port) + 20 (index) + 2, rounded up
+const MAX_RECORD = 128; // 23 + 39 (IPv6) + 32 (port and proto) + 5 + 20 (index) + 2, rounded up
 
 export interface StreamOptions {
   first: bigint;        // the first index to emit (already on this shard's residue)
@@ -16,7 +17,8 @@ export interface StreamOptions {
   limit: number;        // records to emit at most (Infinity for no limit)
 }
 
-export interface Target { ip: string; port: number; i: bigint }
+/** One target; port 0 and proto 'icmp' for an ICMP echo target. */
+export interface Target { ip: string; port: number; proto: ProtoName; i: bigint }
 
 export class TargetStream {
   readonly fast: boolean;
@@ -90,7 +92,6 @@ export class TargetStream {
       p = writePrefix(buf, p);
       if (ai < A4) p = putIp(buf, p, oneV4 >= 0 ? oneV4 + ai : sp.v4At(ai));
       else { sp.v6WordsAt(ai - A4, w6); p = writeIPv6(buf, p, w6[0], w6[1], w6[2], w6[3]); }
-      p = writePortKey(buf, p);
       p = pd.write(buf, p, pi);
       p = writeIndexKey(buf, p);
       if (counter) { p = counter.write(buf, p); counter.add(step); } else p = putUint53(buf, p, i);
@@ -118,7 +119,6 @@ export class TargetStream {
         const v = sp.v6At(ai - A4);
         p = writeIPv6(buf, p, Number(v >> 96n), Number((v >> 64n) & M), Number((v >> 32n) & M), Number(v & M));
       }
-      p = writePortKey(buf, p);
       p = pd.write(buf, p, Number(x / A));
       p = writeIndexKey(buf, p);
       const digits = i.toString();
@@ -136,9 +136,9 @@ export class TargetStream {
     const sp = this.space;
     const x = sp.total <= BigInt(MAX_NUMBER_N) ? BigInt(this.perm.shuffle(Number(i))) : this.perm.shuffleBig(i);
     const ai = x % sp.addresses;
-    const port = sp.ports[Number(x / sp.addresses)];
+    const key = sp.ports[Number(x / sp.addresses)];
     const A4 = BigInt(sp.v4Count);
     const ip = ai < A4 ? formatIPv4(sp.v4At(Number(ai))) : formatIPv6(sp.v6At(ai - A4));
-    return { ip, port, i };
+    return { ip, port: portOfKey(key), proto: PROTO_NAMES[protoOfKey(key)], i };
   }
 }

@@ -4,9 +4,11 @@ import type { OptionSpec } from '../args';
 import { TOP_TCP_PORTS } from './top-ports';
 
 export const TARGET_OPTIONS: OptionSpec[] = [
-  { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100' },
-  { name: 'top-ports', type: 'number', arg: 'N', help: `the N TCP ports most often found open (1-${TOP_TCP_PORTS.length}, nmap's frequency data)`,
+  { name: 'ports', short: 'p', type: 'list', arg: 'PORTS', help: 'ports to scan: 80,443,8000-8100; T:80,U:53,U:161-162 (TCP, UDP), U:top-N, I:echo (ICMP echo)' },
+  { name: 'top-ports', type: 'number', arg: 'N', help: `the N TCP ports (UDP with --udp) most often found open (1-${TOP_TCP_PORTS.length}, nmap's frequency data)`,
     check: (n: number) => (Number.isInteger(n) && n >= 1 && n <= TOP_TCP_PORTS.length ? undefined : `'${n}' is not a whole number from 1 to ${TOP_TCP_PORTS.length}`) },
+  { name: 'udp', type: 'boolean', help: '--top-ports counts UDP ports (nmap\'s UDP frequencies) instead of TCP' },
+  { name: 'ping', type: 'boolean', help: 'add an ICMP echo target (no port) per address, as -p I:echo' },
   { name: 'include-file', short: 'iL', aliases: ['includefile'], type: 'list', arg: 'FILE', help: 'read ranges from FILE, one or more per line, # comments ("-" for stdin)' },
   { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave out these ranges' },
   { name: 'exclude-file', aliases: ['excludefile'], type: 'list', arg: 'FILE', help: 'leave out the ranges in FILE (ZMap blocklist / masscan exclude.conf format)' },
