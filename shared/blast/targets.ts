@@ -35,7 +35,7 @@ export function specialAddress6(a: Uint8Array): string | null {
  *  (the send ring's mark of an echo target). */
 export function parseEchoTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
   if (rec.port !== undefined) return 'an "icmp" target has no "port" (ICMP echo has none)';
-  const r = parseTarget({ ...rec, port: 1 }, out, allowSpecial);
+  const r = parseTarget({ ...rec, port: 1, proto: undefined }, out, allowSpecial);
   if (r === 0) out.port = 0;
   return r;
 }
