@@ -127,6 +127,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         sent: st.sent, syns: e?.syns ?? 0, repeats: e?.resent ?? 0, replies: st.replies_sent,
         replies_rejected: st.replies_rejected, errors: st.errors, queued: e?.targets.count ?? 0,
         ipv6: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
+        ...(session.walkTotal ? { total: session.walkTotal } : {}),
         ...(replies ? requestFields(replies, timer) : {}),
         ...(session.lan ? lanFields(session.lan, st.resolves_sent ?? 0) : {}),
       };

@@ -26,7 +26,7 @@ import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
 import { statusTap } from '../shared/scan/status-tap';
 import { parseShard } from '../shared/targets/plan';
 import type { ShardRecord } from '../shared/shard-record';
-import { collectPorts } from '../shared/targets/ports';
+import { collectPorts, ICMP_ECHO_KEY } from '../shared/targets/ports';
 import { scanRecord } from '../shared/scan/record';
 import { ScanLimits } from '../shared/scan/limits';
 import { installKernelRstRule, KernelRstRule, ruleScript } from '../shared/scan/kernel-rst';
@@ -280,8 +280,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       });
 
       if (interrupted || outClosed) return pipelineCode([], interrupted);
+      // One walk record instead of a line per target: blast expands it (trawl.7 walk), except for
+      // UDP ports, which blast takes as target records only.
+      const walk = ports.every((k) => k < 65536 || k === ICMP_ECHO_KEY) ? ['--walk'] : [];
       const targets = startStage('targets',
-        [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...progress], errOf('targets'));
+        [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...walk, ...progress], errOf('targets'));
       const blastFd = fs.openSync(blastOut, 'a');
       const blast = startStage('blast', [
         ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),

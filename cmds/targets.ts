@@ -17,6 +17,7 @@ import { TargetSpace } from '../shared/targets/space';
 import { TARGET_OPTIONS } from '../shared/targets/options';
 import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../shared/targets/plan';
 import { planHash, shardLine } from '../shared/shard-record';
+import { MAX_WALK_LINE, walkLine, walkRefusal } from '../shared/targets/walk';
 
 // masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
 const SAFE_ADDRESSES = 1_000_000_000n;
@@ -31,6 +32,7 @@ export const info: CommandInfo = {
     ...TARGET_OPTIONS,
     { name: 'count', type: 'boolean', help: 'print the number of targets this run would emit, and nothing else' },
     { name: 'plan', type: 'boolean', help: 'print the shard record of this run (seed, plan hash, shard; see trawl(7)), and nothing else' },
+    { name: 'walk', type: 'boolean', help: 'print one walk record (the whole run: ranges, ports, seed, shard; see trawl(7)) that blast expands itself, instead of a record per target' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     CONF_OPTION,
@@ -105,6 +107,19 @@ export function run(argv: string[], io?: IO): Promise<number> {
       return EXIT_OK;
     }
     if ('from' in shard && !opts.quiet) report.info(`shard ${shard.index}/${shard.of} (${shard.from})`);
+    if (opts.walk) {
+      const line = walkLine({ set, ports, seed, shard, resume, targets: Number(emit) }, planHash(set, ports, limit), space.total);
+      const refused = walkRefusal(space, shard) ?? (line.length > MAX_WALK_LINE ? `more than ${MAX_WALK_LINE} bytes of ranges` : null);
+      if (!refused) {
+        const w = new LineWriter(io.stdout);
+        const p = w.bytes(Buffer.from(line));
+        if (p) await p;
+        await w.end();
+        if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+        return EXIT_OK;
+      }
+      if (!opts.quiet) report.info(`--walk: ${refused}: writing a record per target`);
+    }
 
     const stream = new TargetStream(space, new Permutation(space.total, seed), { first, step: shard.of, limit });
     const w = new LineWriter(io.stdout);

@@ -8,7 +8,7 @@
 // times as integer microseconds since the Unix epoch, raw bytes as base64.
 export interface AnyRecord { type: string; [key: string]: unknown }
 
-export const RECORD_TYPES = ['target', 'shard', 'open', 'closed', 'unreachable', 'segment', 'sent', 'banner', 'alive'] as const;
+export const RECORD_TYPES = ['target', 'shard', 'walk', 'open', 'closed', 'unreachable', 'segment', 'sent', 'banner', 'alive'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
 
 // Who writes a field: a trawl command (targets: also scan --shard's shard record), or another
@@ -44,13 +44,16 @@ export const FIELDS = [
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },
   { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
-  { name: 'seed', kind: 'string', in: ['shard'], by: 'targets' },
-  { name: 'plan', kind: 'string', in: ['shard'], by: 'targets' },
-  { name: 'shard', kind: 'number', in: ['shard'], by: 'targets' },
-  { name: 'shards', kind: 'number', in: ['shard'], by: 'targets' },
-  { name: 'resume_index', kind: 'number', in: ['shard'], by: 'targets' },
-  { name: 'targets', kind: 'number', in: ['shard'], by: 'targets' },
-  { name: 'total', kind: 'number', in: ['shard'], by: 'targets' },
+  { name: 'seed', kind: 'string', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'plan', kind: 'string', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'shard', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'shards', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'resume_index', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'targets', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
+  { name: 'total', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
+  // A walk record's address set and port keys, for blast to expand (shared/targets/walk.ts).
+  { name: 'ranges', kind: 'strings', in: ['walk'], by: 'targets' },
+  { name: 'ports', kind: 'string', in: ['walk'], by: 'targets' },
   { name: 'from', kind: 'string', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_type', kind: 'number', in: ['unreachable'], by: 'catch' },
   { name: 'icmp_code', kind: 'number', in: ['unreachable'], by: 'catch' },

@@ -19,7 +19,9 @@ import { Engine } from './engine';
 import { LanResolver, LanSink, OnLink } from './lan';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
-import { newParsedTarget, parseEchoTarget, parseTarget } from './targets';
+import { newParsedTarget, parseEchoTarget, parseTarget, walkSendRefusal } from './targets';
+import { parseWalk, TargetWalk, WalkPlan } from '../targets/walk';
+import { ICMP_ECHO_KEY } from '../targets/ports';
 import type { TargetSink } from './reader';
 
 export interface SessionConfig {
@@ -65,6 +67,8 @@ export class BlastSession implements TargetSink {
   skipped = 0;
   badTargets = 0;
   echoes = 0;   // of count, ICMP echo targets (proto icmp)
+  /** Targets of the walk records read so far (shared/targets/walk.ts): the run's total. */
+  walkTotal = 0;
   private loop: Promise<void> | null = null;
   private sinceYield = 0;
   private parsed = newParsedTarget();
@@ -120,6 +124,7 @@ export class BlastSession implements TargetSink {
   /** Any other record: a target in another spelling is checked and sent, the rest counted. */
   record(rec: AnyRecord, line: number): void | Promise<void> {
     if (this.interrupted) return undefined;
+    if (rec.type === 'walk') return this.walk(rec, line);
     if (rec.type !== 'target') { this.skipped++; return undefined; }
     const t = this.parsed;
     const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial) : parseTarget(rec, t, this.cfg.allowSpecial);
@@ -127,6 +132,29 @@ export class BlastSession implements TargetSink {
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
     if (t.family === 4) return this.accept(t.ip, t.port, t.i);
     return this.accept6(t.ip6, t.port, t.i);
+  }
+
+  /** A walk record: every target of its plan, walked here in batches (no line per target). */
+  private async walk(rec: AnyRecord, line: number): Promise<void> {
+    const plan = parseWalk(rec);
+    const why = typeof plan === 'string' ? plan : walkSendRefusal(plan, this.cfg.allowSpecial);
+    if (why) { this.badTargets++; this.report.error(`stdin:${line}: ${why}: not sent`); return; }
+    const w = new TargetWalk(plan as WalkPlan);
+    this.walkTotal += w.remaining;
+    const B = 2048;
+    const fam = new Uint8Array(B), ips = new Uint32Array(B), a6 = new Uint8Array(B * 16), keys = new Uint32Array(B), idx = new Float64Array(B);
+    for (;;) {
+      const n = this.interrupted ? 0 : w.fill(B, fam, ips, a6, keys, idx);
+      if (n === 0) return;
+      for (let k = 0; k < n; k++) {
+        if (this.interrupted) return;
+        // An echo target is port 0 in the send ring (parseEchoTarget).
+        const key = keys[k], port = key === ICMP_ECHO_KEY ? 0 : key;
+        if (port === 0) this.echoes++;
+        const r = fam[k] === 4 ? this.accept(ips[k], port, idx[k]) : this.accept6(a6.subarray(k * 16, k * 16 + 16), port, idx[k]);
+        if (r) await r;
+      }
+    }
   }
 
   /** Stops sending at once (a signal): the loop ends after its batch. */

@@ -2,6 +2,9 @@
 import { AnyRecord } from '../records';
 import { parseIPv4 } from '../ipv4';
 import { ipv6Bytes, parseIPv6 } from '../ipv6';
+import type { WalkPlan } from '../targets/walk';
+import { ICMP_ECHO_KEY, portOfKey } from '../targets/ports';
+import type { Interval } from '../targets/intervals';
 
 /** A checked target: family 4 with ip, or family 6 with its 16 bytes in ip6. */
 export interface ParsedTarget { family: 4 | 6; ip: number; ip6: Uint8Array; port: number; i: number }
@@ -64,4 +67,29 @@ export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = fa
   if (why) return `target "ip" ${ip} ${why}: not sent (--allow-special sends it)`;
   out.port = port; out.i = i === undefined ? -1 : i;
   return 0;
+}
+
+// The blocks specialAddress and specialAddress6 refuse, as intervals (first, last, why).
+const SPECIAL4: [bigint, bigint, string][] = [
+  [0n, 0xffffffn, 'holds 0.0.0.0/8 (this network)'], [0x7f000000n, 0x7fffffffn, 'holds loopback addresses (127.0.0.0/8)'],
+  [0xe0000000n, 0xefffffffn, 'holds multicast addresses (224.0.0.0/4)'], [0xffffffffn, 0xffffffffn, 'holds the broadcast address'],
+];
+const SPECIAL6: [bigint, bigint, string][] = [
+  [0n, 1n, 'holds the unspecified or loopback address (:: or ::1)'], [0xffffn << 32n, (0xffffn << 32n) | 0xffffffffn, 'holds IPv4-mapped addresses (::ffff:0:0/96)'],
+  [0xffn << 120n, (1n << 128n) - 1n, 'holds multicast addresses (ff00::/8)'],
+];
+
+function overlap(list: Interval[], blocks: [bigint, bigint, string][]): string | null {
+  for (const iv of list) for (const [a, b, why] of blocks) if (iv.first <= b && iv.last >= a) return why;
+  return null;
+}
+
+/** Why blast does not send a walk record's targets (as parseTarget for one target), or 0: a
+ *  range holding special addresses (unless --allow-special), a UDP port (not sent yet). */
+export function walkSendRefusal(p: WalkPlan, allowSpecial: boolean): string | 0 {
+  const udp = p.ports.find((k) => k >= 65536 && k !== ICMP_ECHO_KEY);
+  if (udp !== undefined) return `walk "ports" U:${portOfKey(udp)}: blast sends TCP SYNs and ICMP echo requests only: give UDP ports as target records`;
+  if (allowSpecial) return 0;
+  const why = overlap(p.set.v4, SPECIAL4) ?? overlap(p.set.v6, SPECIAL6);
+  return why ? `walk "ranges" ${why} (--allow-special sends them)` : 0;
 }

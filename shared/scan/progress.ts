@@ -36,7 +36,8 @@ export class ScanProgress {
   /** The merged fields and the live line. */
   sample(): { fields: StatusFields; text: string } {
     const t = this.latest.targets ?? {}, b = this.latest.blast ?? {}, c = this.latest.catch ?? {};
-    const total = t.total ?? 0, syns = b.syns ?? 0, sent = b.sent ?? 0, pps = b.pps ?? 0;
+    // A walk record (targets --walk) leaves the total to blast, which expands it.
+    const total = t.total ?? b.total ?? 0, syns = b.syns ?? 0, sent = b.sent ?? 0, pps = b.pps ?? 0;
     // blast's pps is every packet over its time so far; the SYNs' share of it is their rate,
     // until the cooldown (where it only falls) starts.
     if (!this.sentAt) this.sendingPps = sent > 0 ? Math.round((pps * syns) / sent) : 0;
@@ -76,7 +77,7 @@ export class ScanProgress {
     return statusTap(this.err, (rec) => {
       this.latest[stage] = rec;
       // The cooldown starts when blast has sent the last target.
-      const total = this.latest.targets?.total ?? 0;
+      const total = this.latest.targets?.total ?? this.latest.blast?.total ?? 0;
       if (stage === 'blast' && !this.sentAt && total > 0 && (rec.syns ?? 0) >= total) {
         this.sample();
         this.sentAt = this.now();

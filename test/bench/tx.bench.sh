@@ -162,6 +162,9 @@ fi
 # batching and the rate loop included). --limit ends it by itself after N targets.
 measure "trawl targets | blast" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q |
   node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
+# The same targets as one walk record that blast expands itself (what trawl scan sends it).
+measure "trawl targets --walk | blast" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q --walk |
+  node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
 # zmap 2.x scans one port: 16 probes per address of the /15 give 2.1 M SYNs.
 measure "zmap" zmap -i v0 -S 198.18.0.1 -G "$BMAC" -p 80 -P 16 -B 100G -C /dev/null -b /dev/null \
   -c 0 -q -o /dev/null 198.18.0.0/15
@@ -170,7 +173,7 @@ measure "masscan" masscan 198.18.0.0/15 -p1-16 --rate 100000000 --adapter v0 --a
 done
 echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
-  "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" "trawl targets | blast" zmap masscan; do
+  "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" "trawl targets | blast" "trawl targets --walk | blast" zmap masscan; do
   [ -n "${PPS[$k]:-}" ] || continue
   printf '  %-26s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
@@ -180,10 +183,13 @@ peer=$(( z > m ? z : m ))
 ceiling=$(( cm > cr ? cm : cr ))
 trawl=${PPS["trawl Sender (linux opts)"]:-0}
 pipe=${PPS["trawl targets | blast"]:-0}
-awk -v t="$trawl" -v q="$pipe" -v p="$peer" -v c="$ceiling" 'BEGIN {
+walk=${PPS["trawl targets --walk | blast"]:-0}
+awk -v t="$trawl" -v q="$pipe" -v w="$walk" -v p="$peer" -v c="$ceiling" 'BEGIN {
   printf "  trawl Sender / faster peer: %.2fx (goal >= 1.0x)   trawl Sender: %.3f M/s (goal >= 1.0)   trawl Sender / 2-thread C ceiling: %.0f%%\n",
     (p > 0 ? t / p : 0), t / 1e6, (c > 0 ? 100 * t / c : 0)
   printf "  trawl targets | blast / faster peer: %.2fx   pipeline: %.3f M/s   pipeline / 2-thread C ceiling: %.0f%%\n",
-    (p > 0 ? q / p : 0), q / 1e6, (c > 0 ? 100 * q / c : 0) }'
+    (p > 0 ? q / p : 0), q / 1e6, (c > 0 ? 100 * q / c : 0)
+  if (w > 0) printf "  walk form / trawl Sender: %.0f%% (goal >= 95%%)   walk form / faster peer: %.2fx (goal >= 2x)   walk: %.3f M/s\n",
+    (t > 0 ? 100 * w / t : 0), (p > 0 ? w / p : 0), w / 1e6 }'
 awk -v t="$trawl" -v s="${PPS["trawl Sender IPv6"]:-0}" 'BEGIN { if (t > 0 && s > 0)
   printf "  trawl Sender IPv6 / IPv4: %.2f (goal >= 0.90: IPv6 SYNs/s within 10%% of IPv4)\n", s / t }'
