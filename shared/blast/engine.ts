@@ -301,6 +301,9 @@ export class Engine {
 
   // Sent entries with attempts left go to the retry ring, due retryDelayMs from now.
   private requeue(ring: TargetRing, k: number, t: number): void {
+    // One attempt (the default) leaves nothing to requeue: no pass over the batch (measured: this
+    // loop was 18% of blast's time at 4 M targets/s into --pcap /dev/null).
+    if (this.opts.attempts <= 1) return;
     const due = t + this.opts.retryDelayMs;
     for (let j = 0; j < k; j++) {
       const p = (ring.head + j) % ring.capacity;

@@ -141,11 +141,16 @@ export class BlastSession implements TargetSink {
     if (why) { this.badTargets++; this.report.error(`stdin:${line}: ${why}: not sent`); return; }
     const w = new TargetWalk(plan as WalkPlan);
     this.walkTotal += w.remaining;
-    const B = 2048;
+    // A batch the size of the engine's (maxBatch), and one turn of the event loop per batch
+    // rather than yieldNow's one per 256 targets: the send loop then finds whole batches in the
+    // ring (measured into --pcap /dev/null at --rate max: 742 targets per send call with 256,
+    // and 4.5 -> 5.3 M SYNs/s).
+    const B = 4096;
     const fam = new Uint8Array(B), ips = new Uint32Array(B), a6 = new Uint8Array(B * 16), keys = new Uint32Array(B), idx = new Float64Array(B);
     for (;;) {
       const n = this.interrupted ? 0 : w.fill(B, fam, ips, a6, keys, idx);
       if (n === 0) return;
+      this.sinceYield = -n;
       for (let k = 0; k < n; k++) {
         if (this.interrupted) return;
         // An echo target is port 0 in the send ring (parseEchoTarget).
@@ -154,6 +159,7 @@ export class BlastSession implements TargetSink {
         const r = fam[k] === 4 ? this.accept(ips[k], port, idx[k]) : this.accept6(a6.subarray(k * 16, k * 16 + 16), port, idx[k]);
         if (r) await r;
       }
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
 
