@@ -70,15 +70,16 @@ export const FIELDS = [
   { name: 'sack_ok', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
-  { name: 'probe', kind: 'name', in: ['segment', 'banner'], by: 'catch' },
+  // open: a UDP answer (proto udp) names its payload and carries the datagram (len, truncated, data).
+  { name: 'probe', kind: 'name', in: ['open', 'segment', 'banner'], by: 'catch' },
   // The jarm probe's ten hellos, one connection each: which one this is (0..9, from the source port).
   { name: 'probe_variant', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
   { name: 'seq', kind: 'number', in: ['open', 'segment', 'sent'], by: 'catch' },
   { name: 'ack', kind: 'number', in: ['segment', 'sent'], by: 'catch' },
   { name: 'repeat', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'offset', kind: 'number', in: ['segment'], by: 'catch' },
-  { name: 'len', kind: 'number', in: ['segment', 'sent', 'banner'], by: 'catch' },
-  { name: 'truncated', kind: 'boolean', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'len', kind: 'number', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'truncated', kind: 'boolean', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
   { name: 'complete', kind: 'boolean', in: ['banner'], by: 'reassembly' },
   { name: 'gaps', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'gap_ranges', kind: 'string', in: ['banner'], by: 'reassembly' },
@@ -86,7 +87,7 @@ export const FIELDS = [
   { name: 'end', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'conflicts', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'flags', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
-  { name: 'data', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'data', kind: 'string', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
   { name: 'sent_data', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
   // The service fields (trawl.7 "Service fields"): trawl banners fills them from its parsers and
