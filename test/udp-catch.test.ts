@@ -12,6 +12,8 @@ import * as path from 'path';
 import { trawl, lines } from './helpers';
 import { pcapFile, PcapFrame, readPcapFile } from './packets';
 import { checkUdp, Datagram, udpAnswer, udpUnreachable } from './udp-frames';
+import { D_ICMP_UDP, D_MALFORMED, D_OTHER, D_UDP, Decoded, decodePacket } from '../shared/packet/decode';
+import { DLT_EN10MB } from '../shared/packet/link';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-udp-catch-'));
 const keyFile = path.join(dir, 'k');
@@ -141,6 +143,30 @@ test('catch --pcap: UDP answers validated by the keyed port and the echoed id; 0
   const u = trawl(['catch', '--pcap', file, '--no-validate', '-q']);
   assert.is(u.code, 0, u.stderr);
   assert.is(lines(u.stdout).filter((x) => x.proto === 'udp' && x.type === 'open').length, 0);
+});
+
+test('decode: UDP answers and quotes cut anywhere are malformed or other, never read past the cut', () => {
+  const s = sent();
+  const dns = s.get('198.18.0.53:53')!, dns6 = s.get('2001:db8::53:53')!;
+  const frames = [udpAnswer(dns.d, dnsAnswer(dns.d.payload)), udpAnswer(dns6.d, dnsAnswer(dns6.d.payload)),
+    udpUnreachable(dns.d, dns.frame), udpUnreachable(dns6.d, dns6.frame)];
+  const whole = [D_UDP, D_UDP, D_ICMP_UDP, D_ICMP_UDP];
+  frames.forEach((f, k) => {
+    assert.is(decodePacket(DLT_EN10MB, f, 0, f.length, f.length, new Decoded()), whole[k]);
+    for (let cut = 0; cut < f.length; cut++) {
+      // A guard byte after the cut: reading it would make a difference the test would see.
+      const buf = new Uint8Array(cut + 1); buf.set(f.subarray(0, cut)); buf[cut] = 0xee;
+      const d = new Decoded();
+      const r = decodePacket(DLT_EN10MB, buf, 0, cut, cut, d);
+      assert.ok(r === D_MALFORMED || r === D_OTHER || r === -2, `frame ${k} cut at ${cut}: ${r}`);
+    }
+    // Cut by the snapshot length (wire length kept): the held part only.
+    for (let cut = 14 + 48; cut < f.length; cut++) {
+      const d = new Decoded();
+      const r = decodePacket(DLT_EN10MB, f.subarray(0, cut), 0, cut, f.length, d);
+      if (r === D_UDP || r === D_ICMP_UDP) assert.ok(d.payOff + d.payCap <= cut, `frame ${k} snap ${cut}: payload within the capture`);
+    }
+  });
 });
 
 test.run();

@@ -82,10 +82,10 @@ export class UdpCatch {
     const slot = this.slot(v6, d.daddr, d.saddr, b, d.d6, d.s6, d.sport, d.dport);
     if (slot < 0) { c.wrong_port++; return false; }
     const m = this.slots[slot]!.module;
-    if (m?.echoed) {
-      const p = m.payload({ snmpCommunity: DEFAULT_SNMP_COMMUNITY });
+    const sent = this.slots[slot]!.sent;
+    if (m?.echoed && sent?.id) {
       const got = m.echoed(b.subarray(d.payOff, d.payOff + d.payCap));
-      const want = idBits(this.cookie(v6, d.daddr, d.saddr, b, d.d6, d.s6, d.dport, d.sport), p.id!.len);
+      const want = idBits(this.cookie(v6, d.daddr, d.saddr, b, d.d6, d.s6, d.dport, d.sport), sent.id.len);
       if (got === null || got !== want) { c.bad_cookie++; return false; }
     }
     if (this.seen(DK_UDP_OPEN, v6, d.saddr, b, d.s6, d.sport, d.dport)) { c.duplicate++; return false; }
