@@ -18,6 +18,9 @@
 # the namespace (a local route, not an address) from the address of its way out, not the one
 # asked: these are bound to UDP_ADDR (default 198.18.253.1) and UDP_ADDR6 (2001:db8:1::fd01),
 # which "up" adds to the namespace's lo, and their answers come from the address scanned.
+# UDP_NET=CIDR (the UDP benchmark): every address of CIDR, which the caller added to lo, is
+# served too: named listens on each, snmpd on the wildcard (it answers from the address asked,
+# IP_PKTINFO); ntpd, which holds at most 1024 sockets, on the first /23 of it (NTPD_NET=).
 # Every daemon listens on 0.0.0.0 and :: inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 and 2001:db8:1::/112 local); the optional ones
 # on IPv4 only. Configuration, keys, logs and pid files
@@ -300,8 +303,10 @@ up_openssl() {
 
 # The UDP daemons' own addresses on the namespace's lo (once).
 udp_addrs() {
-  nsx ip addr show dev lo | grep -q " $UDP_ADDR/32 " || nsx ip addr add "$UDP_ADDR/32" dev lo
-  nsx ip -6 addr show dev lo | grep -q " $UDP_ADDR6/128 " || nsx ip -6 addr add "$UDP_ADDR6/128" dev lo nodad
+  # Captured, not piped into grep -q: with thousands of addresses ip would die of SIGPIPE.
+  local have; have=$(nsx ip addr show dev lo)
+  [[ $have == *" $UDP_ADDR/32 "* ]] || nsx ip addr add "$UDP_ADDR/32" dev lo
+  [[ $have == *" $UDP_ADDR6/128 "* ]] || nsx ip -6 addr add "$UDP_ADDR6/128" dev lo nodad
 }
 
 # Waits until a UDP daemon has its socket on PORT (ss inside NS), as wait_port for TCP.
@@ -309,7 +314,7 @@ wait_udp() {
   local port=$1 name=$2 i
   for i in $(seq 1 100); do
     kill -0 "$(cat "$dir/$name.bg.pid")" 2>/dev/null || break
-    if nsx ss -Hlun "sport = :$port" | grep -q .; then return 0; fi
+    if [ -n "$(nsx ss -Hlun "sport = :$port")" ]; then return 0; fi   # not | grep -q: ss would die of SIGPIPE
     sleep 0.1
   done
   echo "$0: $name did not bind UDP port $port; its log:" >&2
@@ -323,11 +328,20 @@ up_named() {
   cat >"$dir/named/named.conf" <<CONF
 options {
   directory "$dir/named"; pid-file "$dir/named.pid"; session-keyfile "$dir/named/session.key";
-  managed-keys-directory "$dir/named"; listen-on port 53 { $UDP_ADDR; }; listen-on-v6 port 53 { $UDP_ADDR6; };
+  managed-keys-directory "$dir/named"; listen-on port 53 { $UDP_ADDR; ${UDP_NET:+$UDP_NET;} }; listen-on-v6 port 53 { $UDP_ADDR6; };
   recursion no; allow-query { any; }; dnssec-validation no; rate-limit { responses-per-second 0; };
 };
 controls { };
-zone "example.com" { type primary; file "$dir/named/example.com.zone"; };
+view "default" in {
+  zone "example.com" { type primary; file "$dir/named/example.com.zone"; };
+};
+// BIND's built-in CHAOS view (_bind, which cannot be redefined) answers version.bind at 3
+// responses a second per client network (its rate-limit): this one, matched first, does not
+// (one named serving a whole benchmark range would look like answers lost).
+view "chaos" chaos {
+  recursion no;
+  zone "version.bind" chaos { type primary; database "_builtin version"; };
+};
 CONF
   cat >"$dir/named/example.com.zone" <<'ZONE'
 $TTL 300
@@ -351,6 +365,13 @@ driftfile $dir/ntp.drift
 disable ntp kernel
 restrict default nomodify nopeer noquery
 CONF
+  if [ -n "${UDP_NET:-}" ]; then
+    # ntpd waits on select(): FD_SETSIZE (1024) sockets at most, one per address, and a second
+    # ntpd cannot start beside it (the wildcard socket): the first /23 of UDP_NET is served.
+    local net; net=$(python3 -c 'import ipaddress, sys; n = ipaddress.ip_network(sys.argv[1]); print(n if n.prefixlen >= 23 else next(n.subnets(new_prefix=23)))' "$UDP_NET")
+    printf 'interface ignore all\ninterface listen %s\ninterface listen %s\ninterface listen %s\n' "$net" "$UDP_ADDR" "$UDP_ADDR6" >>"$dir/ntp.conf"
+    echo "NTPD_NET=$net"
+  fi
   start ntpd ntpd -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid"
   wait_udp 123 ntpd
   echo "NTPD_VERSION=$(ntpd --version 2>&1 | sed -n '1s/^ntpd ntpsec-\([^ ]*\).*/\1/p')"
@@ -358,10 +379,12 @@ CONF
 
 up_snmpd() {
   udp_addrs
+  local v4="udp:$UDP_ADDR:161"
+  [ -z "${UDP_NET:-}" ] || v4=udp:161
   cat >"$dir/snmpd.conf" <<CONF
 rocommunity public default
 rocommunity6 public default
-agentaddress udp:$UDP_ADDR:161,udp6:[$UDP_ADDR6]:161
+agentaddress $v4,udp6:[$UDP_ADDR6]:161
 CONF
   start snmpd snmpd -f -Lo -C -c "$dir/snmpd.conf" -p "$dir/snmpd.pid"
   wait_udp 161 snmpd
