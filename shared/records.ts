@@ -39,7 +39,7 @@ export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
   { name: 'ip', kind: 'string', in: [...ADDRESSED, ...ALIVE], by: 'catch' },
   { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
-  // tcp when absent; targets writes udp and icmp (trawl.7 proto).
+  // tcp when absent; targets writes udp and icmp, catch udp on the replies to UDP targets (trawl.7 proto).
   { name: 'proto', kind: 'string', in: ['target', ...REPLIES, ...ALIVE], by: 'other' },
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },
