@@ -25,7 +25,7 @@ import {
 import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
-import { buildUdpPlan, UDP_OPTIONS } from '../shared/udp/plan';
+import { buildUdpPlan, UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
 
 export const info: CommandInfo = {
   name: 'blast',
@@ -54,7 +54,7 @@ export const info: CommandInfo = {
     ECHO_OPTION,
     HELP_OPTION,
   ],
-  notes: probeHelp(),
+  notes: probeHelp() + udpHelp(),
 };
 
 const RAW_HINT = 'sending raw packets needs CAP_NET_RAW: run as root, or grant it to node with ' +

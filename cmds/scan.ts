@@ -13,7 +13,7 @@ import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, PROBES, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { nextHopOptions, SEND_OPTIONS } from '../shared/blast/options';
-import { UDP_OPTIONS } from '../shared/udp/plan';
+import { UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { pickInterface } from '../shared/netinfo';
@@ -70,7 +70,7 @@ export const info: CommandInfo = {
     ECHO_OPTION,
     HELP_OPTION,
   ],
-  notes: probeHelp(),
+  notes: probeHelp() + udpHelp(),
 };
 
 const SEND_NAMES = SEND_OPTIONS.map((o) => o.name).filter((n) => n !== 'interface' && n !== 'source-ip' && n !== 'source-port');

@@ -28,6 +28,17 @@ export function udpNameOfSlot(slot: number): string | undefined {
   return UDP_PAYLOADS.find((m) => m.slot === slot)?.name;
 }
 
+/** The UDP payload list blast's and scan's --help print, from the registry: name, slot, ports, what it sends. */
+export function udpHelp(): string {
+  const rows: [string, number, string][] = UDP_PAYLOADS.map((m) => {
+    const own = m.ports.filter((p) => udpPayloadForPort(p) === m);   // the ports it is the default of
+    return [m.name, m.slot, `${own.length ? `(${own.join(',')}) ` : ''}${m.description}`];
+  });
+  rows.push([UDP_EMPTY_NAME, UDP_EMPTY_SLOT, 'an empty datagram (ports no payload has)'], [UDP_USER_NAME, UDP_USER_SLOT, 'the --udp-payloads file\'s payload of the port']);
+  return 'UDP payloads (--probe U:PORTS:NAME; default by port, trawl-blast(1) UDP):\n' +
+    rows.map(([name, slot, what]) => `  ${name.padEnd(11)} slot ${String(slot).padEnd(3)}${what}\n`).join('');
+}
+
 /** Every name --probe U:PORTS:NAME takes. */
 export const UDP_PROBE_NAMES: readonly string[] = [...UDP_PAYLOADS.map((m) => m.name), UDP_EMPTY_NAME, UDP_USER_NAME];
 
