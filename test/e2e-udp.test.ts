@@ -5,6 +5,7 @@
 // sysDescr its uname, memcached's `memcached -V`), and a closed UDP port reported closed from the
 // target kernel's ICMP (ICMPv6) port unreachable. The daemons are bound to real addresses on the
 // target's lo (servers.sh UDP_ADDR): AnyIP addresses would have them answer from another address.
+// An nft reject (ICMP admin prohibited) makes an unreachable record.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -12,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { isRoot, lines, ROOT } from './helpers';
-import { testbedUp, testbedDown, inNs, testbedName, Testbed } from './testbed';
+import { testbedUp, testbedDown, inNs, nftIn, testbedName, Testbed } from './testbed';
 
 const name = testbedName('eudp');
 const SERVERS_SH = path.join(ROOT, 'test', 'servers.sh');
@@ -124,6 +125,34 @@ test('trawl scan -p U:... --banners: the same through scan, --probe U:161:snmp-v
     b.probe = 'snmp-v1';   // check() expects the default payload's name
   }
   check(recs, [ADDR, ADDR6]);
+});
+
+test('an ICMP error other than port unreachable (nft reject: admin prohibited) is an unreachable record, both families', () => {
+  assert.is(setupError, '');
+  if (!tb) return skip();
+  nftIn(tb.targetNs, `table inet eudp { chain in { type filter hook input priority 0; policy accept;
+    ip daddr 198.18.254.0/24 udp dport 53 reject with icmp type admin-prohibited
+    ip6 daddr 2001:db8:1::fe00/120 udp dport 53 reject with icmpv6 type admin-prohibited
+  }
+}`);
+  const key = path.join(dir, 'u.key');
+  const targets = ['198.18.254.1', '2001:db8:1::fe01'].map((ip) => JSON.stringify({ type: 'target', ip, port: 53, proto: 'udp' })).join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'u.targets'), targets);
+  const r = inNs(tb.scanNs, `set -e
+    $TRAWL key --force ${key}
+    ( $TRAWL catch -i ${tb.scanIf} --key-file ${key} --idle 2 -q > ${dir}/u.ndjson ) &
+    catch_pid=$!
+    sleep 1
+    $TRAWL blast --key-file ${key} --rate 100 -q < ${dir}/u.targets
+    wait $catch_pid`);
+  spawnSync('ip', ['netns', 'exec', tb.targetNs, 'nft', 'delete', 'table', 'inet', 'eudp']);
+  assert.is(r.code, 0, r.stderr);
+  const recs = lines(fs.readFileSync(path.join(dir, 'u.ndjson'), 'utf8'));
+  const u4 = recs.find((x) => x.ip === '198.18.254.1'), u6 = recs.find((x) => x.ip === '2001:db8:1::fe01');
+  assert.ok(u4 && u6, JSON.stringify(recs));
+  assert.equal([u4.type, u4.proto, u4.port, u4.icmp_type, u4.icmp_code], ['unreachable', 'udp', 53, 3, 13]);
+  assert.equal([u6.type, u6.proto, u6.port, u6.icmp_type, u6.icmp_code], ['unreachable', 'udp', 53, 1, 1]);
+  assert.is(recs.length, 2);
 });
 
 test.run();
