@@ -1,5 +1,5 @@
 // trawl banners: joins catch's segment records (and the scanner's first bytes, `sent` records) into
-// one banner record per connection (bounded reassembly), adds `service` and protocol fields to banner records, passes every other record through.
+// one banner record per connection (bounded reassembly), makes a UDP answer's open record a banner too, adds `service` and protocol fields to banner records, passes every other record through.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -202,6 +202,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
         if (rec.type === 'open') reasm.open(rec);
         counts.passed++;
         wait = w.record(rec);
+        // A UDP answer (catch's open record with proto udp) carries its datagram: its banner
+        // follows it, read by the payload's parsers.
+        if (rec.type === 'open' && rec.proto === 'udp' && rec.data !== undefined) {
+          const b: AnyRecord = { ...rec, type: 'banner' };
+          wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
+        }
       }
       return wait ? wait.then(() => drain(line)) : drain(line);
     };

@@ -1,4 +1,5 @@
-// trawl blast: reads target records and sends each a SYN whose sequence number is the keyed cookie;
+// trawl blast: reads target records and sends each a SYN whose sequence number is the keyed cookie
+// (a UDP target a datagram with its port's payload, an ICMP echo target an echo request);
 // on-link targets whose address never answers ARP/NDP come out on stdout as unreachable records.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
@@ -24,6 +25,7 @@ import {
 import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
+import { buildUdpPlan, UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
 
 export const info: CommandInfo = {
   name: 'blast',
@@ -45,13 +47,14 @@ export const info: CommandInfo = {
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'with --replies: keep answering requests S seconds after the last SYN' },
     ...PROBE_OPTIONS,
+    ...UDP_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     CONF_OPTION,
     ECHO_OPTION,
     HELP_OPTION,
   ],
-  notes: probeHelp(),
+  notes: probeHelp() + udpHelp(),
 };
 
 const RAW_HINT = 'sending raw packets needs CAP_NET_RAW: run as root, or grant it to node with ' +
@@ -67,6 +70,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const { base: sportBase, count: sportCount } = parsePortRange(opts['source-port']) as PortRange;
     const plan = buildProbePlan(opts, key);
     const probes = plan.probesInUse();
+    const udp = buildUdpPlan(opts);
     // Probes and banner validation matter only when catch asks for probes (--replies).
     const withReplies = opts.replies.length > 0;
     if (withReplies && sportCount < SLOTS && probes.length > 1) {
@@ -115,7 +119,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
-      lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec),
+      lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec), udp,
     }, replies, report, timer);
     for (const p of opts.replies as string[]) replies!.open(p);
 

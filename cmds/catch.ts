@@ -107,6 +107,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
   }
   if (c.sent) s += `; ${c.sent} segments the scanner sent`;
   if (c.alive) s += `; ${c.alive} hosts alive (echo replies)`;
+  if (c.udp_open + c.udp_closed + c.udp_unreachable) s += `; udp ${c.udp_open} open, ${c.udp_closed} closed, ${c.udp_unreachable} unreachable`;
   if (c.arp) s += `; arp ${c.arp} requests, ${c.arp_replies} answered`;
   if (c.ns) s += `; neighbor solicitations ${c.ns}, ${c.na_replies} answered`;
   if (replies) {
@@ -199,7 +200,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const engine = new CatchEngine({
     validate, ours, sportBase: range.base, sportCount: range.count, portFilter: validate || portGiven,
     maxBanner, dedupWindow: opts['dedup-window'], cookies, replies: replies !== null, arp, ours6, ours6Count: srcIp6 ? n6 : 1, ndp,
-    echo: validate ? new EchoCookie(key!) : null,
+    echo: validate ? new EchoCookie(key!) : null, udpKey: validate ? key : null,
     probe: !opts['no-probe'], rst: !opts['no-rst'], idleMs: Math.round(opts['rst-idle'] * 1000),
     trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined,
   }, MAX_BATCH);
@@ -212,6 +213,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     fields: {
       received: c.received, valid: c.valid, rejected: c.rejected, open: c.open, closed: c.closed,
       unreachable: c.unreachable, segment: c.segment, duplicate: c.duplicate, kernel_drops: drops(),
+      udp_open: c.udp_open, udp_closed: c.udp_closed, udp_unreachable: c.udp_unreachable,
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
     },
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,

@@ -13,6 +13,7 @@ import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, PROBES, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { nextHopOptions, SEND_OPTIONS } from '../shared/blast/options';
+import { UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { pickInterface } from '../shared/netinfo';
@@ -62,13 +63,14 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
     ...SERVICE_PROBES_OPTIONS,
     ...PROBE_OPTIONS,
+    ...UDP_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     CONF_OPTION,
     ECHO_OPTION,
     HELP_OPTION,
   ],
-  notes: probeHelp(),
+  notes: probeHelp() + udpHelp(),
 };
 
 const SEND_NAMES = SEND_OPTIONS.map((o) => o.name).filter((n) => n !== 'interface' && n !== 'source-ip' && n !== 'source-port');
@@ -110,8 +112,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
 
     const ports = collectPorts(opts);
-    // blast sends TCP SYNs only so far: a UDP or ICMP port would be refused line by line.
-    if (ports.some((k) => k >= 65536)) throw new UsageError('-p U:/I:, --udp and --ping: trawl scan sends TCP only so far (trawl targets writes UDP and ICMP target records)');
+    // blast sends TCP SYNs and UDP datagrams here: an ICMP target would be refused line by line.
+    if (ports.some((k) => k >= 2 * 65536)) throw new UsageError('-p I: and --ping: trawl scan sends TCP and UDP only so far (trawl targets writes ICMP target records)');
 
     let canRaw = false;
     try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }
@@ -280,14 +282,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       });
 
       if (interrupted || outClosed) return pipelineCode([], interrupted);
-      // One walk record instead of a line per target: blast expands it (trawl.7 walk), except for
-      // UDP ports, which blast takes as target records only.
-      const walk = ports.every((k) => k < 65536 || k === ICMP_ECHO_KEY) ? ['--walk'] : [];
+      // One walk record instead of a line per target: blast expands it (trawl.7 walk) for TCP,
+      // UDP and echo targets.
+      const walk = ports.every((k) => k < 2 * 65536 || k === ICMP_ECHO_KEY) ? ['--walk'] : [];
       const targets = startStage('targets',
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...walk, ...progress], errOf('targets'));
       const blastFd = fs.openSync(blastOut, 'a');
       const blast = startStage('blast', [
-        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS),
+        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS), ...passThrough(opts, UDP_OPTIONS),
         ...(withReplies ? ['--replies', fifo, '--linger', String(linger)] : []),
         ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
       ], blastErr, targets.child.stdout!, blastFd);

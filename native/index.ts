@@ -42,6 +42,7 @@ export interface SenderStats {
   replies_rejected: number; // reply requests whose cookie did not check out, or not implemented
   resolves_sent: number;   // ARP requests and Neighbor Solicitations (sendResolves) among `sent`
   echoes_sent: number;     // ICMP echo requests (sendEchoes) among `sent`
+  udp_sent: number;        // UDP datagrams (sendUdp) among `sent`
 }
 
 export interface Sender {
@@ -82,6 +83,17 @@ export interface Sender {
    *  holding the send time (native/src/frame-icmp.h, shared/cookie.ts). Returns how many were
    *  sent, from the front. Throws, sending nothing, for a family without a source. */
   sendEchoes(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array): number;
+  /** The payload of UDP slot 0..15 (shared/udp), at most 1400 bytes: the cookie's low idLen (2
+   *  or 4) bytes go at idOffset, big-endian (idOffset -1, idLen 0: nothing echoed). Slot 15
+   *  (--udp-payloads) has one payload per port: port given there and only there. */
+  setUdpPayload(slot: number, bytes: Uint8Array, idOffset: number, idLen: number, port?: number): void;
+  /** One UDP datagram per target i < count, addressed as in sendSyns, its source port keyed for
+   *  UDP slot slots[i] & 15 as a SYN's for that slot, its payload that slot's (slot 15: the
+   *  port's) with cookie isn(saddr, daddr, sport, dport) in the id field (native/src/frame-udp.h).
+   *  Returns how many were sent, from the front. Throws, sending nothing, for a slot or port
+   *  without a payload or a family without a source. */
+  sendUdp(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
+    families?: Uint8Array, addrs6?: Uint8Array): number;
   stats(): SenderStats;
   close(): void;
 }

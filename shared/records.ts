@@ -39,7 +39,7 @@ export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
   { name: 'ip', kind: 'string', in: [...ADDRESSED, ...ALIVE], by: 'catch' },
   { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
-  // tcp when absent; targets writes udp and icmp (trawl.7 proto).
+  // tcp when absent; targets writes udp and icmp, catch udp on the replies to UDP targets (trawl.7 proto).
   { name: 'proto', kind: 'string', in: ['target', ...REPLIES, ...ALIVE], by: 'other' },
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },
@@ -73,15 +73,16 @@ export const FIELDS = [
   { name: 'sack_ok', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
-  { name: 'probe', kind: 'name', in: ['segment', 'banner'], by: 'catch' },
+  // open: a UDP answer (proto udp) names its payload and carries the datagram (len, truncated, data).
+  { name: 'probe', kind: 'name', in: ['open', 'segment', 'banner'], by: 'catch' },
   // The jarm probe's ten hellos, one connection each: which one this is (0..9, from the source port).
   { name: 'probe_variant', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
   { name: 'seq', kind: 'number', in: ['open', 'segment', 'sent'], by: 'catch' },
   { name: 'ack', kind: 'number', in: ['segment', 'sent'], by: 'catch' },
   { name: 'repeat', kind: 'boolean', in: ['open'], by: 'catch' },
   { name: 'offset', kind: 'number', in: ['segment'], by: 'catch' },
-  { name: 'len', kind: 'number', in: ['segment', 'sent', 'banner'], by: 'catch' },
-  { name: 'truncated', kind: 'boolean', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'len', kind: 'number', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'truncated', kind: 'boolean', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
   { name: 'complete', kind: 'boolean', in: ['banner'], by: 'reassembly' },
   { name: 'gaps', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'gap_ranges', kind: 'string', in: ['banner'], by: 'reassembly' },
@@ -89,7 +90,7 @@ export const FIELDS = [
   { name: 'end', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'conflicts', kind: 'number', in: ['banner'], by: 'reassembly' },
   { name: 'flags', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
-  { name: 'data', kind: 'string', in: ['segment', 'sent', 'banner'], by: 'catch' },
+  { name: 'data', kind: 'string', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
   { name: 'sent_data', kind: 'string', in: ['banner'], by: 'reassembly' },
   { name: 'service', kind: 'string', in: ['banner'], by: 'banners' },
   // The service fields (trawl.7 "Service fields"): trawl banners fills them from its parsers and

@@ -16,7 +16,7 @@ import { DEFAULT_SPORT_BASE, DEFAULT_SPORT_COUNT } from '../shared/cookie';
 import { decodeFrames } from './requests';
 import { REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_RST } from '../shared/replies';
 import { tsStamp } from '../shared/catch/ts-stamp';
-import { D_FRAGMENT, D_ICMP, D_MALFORMED, D_NS, D_OTHER, D_TCP, Decoded, decodePacket } from '../shared/packet/decode';
+import { D_FRAGMENT, D_ICMP, D_MALFORMED, D_NS, D_OTHER, D_TCP, D_UDP, Decoded, decodePacket } from '../shared/packet/decode';
 import { DLT_EN10MB, DLT_IPV6, DLT_LINUX_SLL, DLT_NULL, DLT_RAW } from '../shared/packet/link';
 import { inetChecksum } from './packets';
 import { trawl } from './helpers';
@@ -151,8 +151,9 @@ test('extension header lengths are checked: past the payload, or a chain longer 
   assert.is(dec(chain), D_MALFORMED);
   const short = base.slice(); short[4] = 0; short[5] = 4;   // payload length 4: the header does not fit
   assert.is(dec(short.subarray(0, 44)), D_MALFORMED);
-  const udp = ipv6({ src: T, dst: US, ext: [{ type: 0 }] }, 17, new Uint8Array(8));
-  assert.is(dec(udp), D_OTHER);
+  // UDP behind an extension header: found; its length field must cover its header.
+  assert.is(dec(ipv6({ src: T, dst: US, ext: [{ type: 0 }] }, 17, new Uint8Array(8))), D_MALFORMED);
+  assert.is(dec(ipv6({ src: T, dst: US, ext: [{ type: 0 }] }, 17, Uint8Array.of(0, 53, 0x9c, 0x41, 0, 8, 0, 0))), D_UDP);
   assert.is(dec(ipv6({ src: T, dst: US }, 59, new Uint8Array(0))), D_OTHER, 'no next header');
 });
 

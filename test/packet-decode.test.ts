@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from './packets';
-import { D_ARP, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_OTHER, D_TCP, Decoded, decodePacket } from '../shared/packet/decode';
+import { D_ARP, D_FRAGMENT, D_ICMP, D_ICMP_UDP, D_MALFORMED, D_NOT_IP, D_OTHER, D_TCP, D_UDP, Decoded, decodePacket } from '../shared/packet/decode';
 import { DLT_EN10MB, DLT_IPV4, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_LOOP, DLT_NULL, DLT_RAW } from '../shared/packet/link';
 import { parseTcpOptions, TcpOptions, flagString, kindsString } from '../shared/packet/tcp-options';
 import { formatIPv4, parseIPv4 } from '../shared/ipv4';
@@ -76,12 +76,14 @@ test('ICMP port unreachable: the quoted SYN tuple and seq', () => {
   assert.is(d.icmpType, 3); assert.is(d.icmpCode, 1); assert.is(d.ttl, 250);
   // Time exceeded and echo replies are not ours to report.
   assert.is(dec(DLT_EN10MB, P.ether(P.icmpError({ src: T, dst: US, type: 11, code: 0 }, syn))).r, D_OTHER);
-  // A quoted UDP packet is not one of our SYNs.
-  const udp = P.ipv4({ src: US, dst: T, proto: 17 }, new Uint8Array(8));
-  assert.is(dec(DLT_EN10MB, P.ether(P.icmpError({ src: T, dst: US }, udp))).r, D_OTHER);
+  // A quoted UDP datagram is not one of our SYNs: D_ICMP_UDP, its ports as sent.
+  const udp = P.ipv4({ src: US, dst: T, proto: 17 }, Uint8Array.of(0x9c, 0x41, 0, 53, 0, 8, 0, 0));
+  const q = dec(DLT_EN10MB, P.ether(P.icmpError({ src: T, dst: US }, udp)));
+  assert.is(q.r, D_ICMP_UDP);
+  assert.is(q.d.sport, 40001); assert.is(q.d.dport, 53); assert.is(q.d.payCap, 0);
 });
 
-test('rejects: bad IP checksum, fragments, IPv6, UDP, bad TCP data offset', () => {
+test('rejects: bad IP checksum, fragments, IPv6, bad UDP lengths, other protocols, bad TCP data offset', () => {
   const bad = P.ipv4({ src: T, dst: US, proto: 6, badChecksum: true }, P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA' }).subarray(20));
   assert.is(dec(DLT_RAW, bad).r, D_MALFORMED);
   assert.is(dec(DLT_RAW, P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA', fragment: 0x2000 })).r, D_FRAGMENT);
@@ -91,7 +93,13 @@ test('rejects: bad IP checksum, fragments, IPv6, UDP, bad TCP data offset', () =
   assert.is(dec(DLT_EN10MB, P.ether(new Uint8Array(40), { type: 0x86dd })).r, D_MALFORMED);
   assert.is(dec(DLT_RAW, Uint8Array.from([0x60, ...new Uint8Array(39)])).r, D_MALFORMED);
   assert.is(dec(DLT_EN10MB, P.ether(new Uint8Array(28), { type: 0x88cc })).r, D_NOT_IP);
-  assert.is(dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 17 }, new Uint8Array(8))).r, D_OTHER);
+  // UDP: its length field must cover its header and lie within the packet.
+  assert.is(dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 17 }, new Uint8Array(8))).r, D_MALFORMED);
+  assert.is(dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 17 }, Uint8Array.of(0, 53, 0x9c, 0x41, 0, 12, 0, 0, 1, 2))).r, D_MALFORMED);
+  const u = dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 17 }, Uint8Array.of(0, 53, 0x9c, 0x41, 0, 10, 0, 0, 1, 2, 0)));
+  assert.is(u.r, D_UDP);
+  assert.is(u.d.sport, 53); assert.is(u.d.dport, 40001); assert.is(u.d.payLen, 2); assert.is(u.d.payCap, 2);
+  assert.is(dec(DLT_RAW, P.ipv4({ src: T, dst: US, proto: 47 }, new Uint8Array(8))).r, D_OTHER);
   const doff = P.tcp({ src: T, dst: US, sport: 1, dport: 2, seq: 0, ack: 0, flags: 'SA' });
   doff[20 + 12] = 0x40;   // data offset 4 words: below the minimum
   assert.is(dec(DLT_RAW, doff).r, D_MALFORMED);

@@ -25,17 +25,17 @@ test('catch --packet-trace: a line per packet, in capture order, with what it wa
   const trace = r.stderr.split('\n').filter((l) => l.startsWith('RCVD '));
   assert.is(trace.length, 11, 'one line per packet of the 11');
   assert.equal(trace.map((l) => l.replace(/^RCVD \d+\.\d{6} /, '')), [
-    'udp, icmp or other ip: other',
-    'udp, icmp or other ip: other',
-    'udp, icmp or other ip: other',
+    'icmp or other ip: other',
+    'icmp or other ip: other',
+    'icmp or other ip: other',
     'arp who-has 198.18.0.100 tell 198.18.0.1: arp',
     'not ip: not_ip',
     'tcp 198.18.0.1:2222 > 198.18.0.100:35824 SA seq 2340701200 ack 1002422851 len 0: open',
     'tcp 198.18.0.1:2223 > 198.18.0.100:57936 RA seq 0 ack 2777602842 len 0: closed',
     'tcp 198.18.0.1:2222 > 198.18.0.100:35824 PA seq 2340701201 ack 1002422851 len 17: segment',
     'ndp neighbor solicitation: ns',
-    'udp, icmp or other ip: other',
-    'udp, icmp or other ip: other',
+    'icmp or other ip: other',
+    'icmp or other ip: other',
   ]);
   const times = trace.map((l) => Number(l.split(' ')[1]));
   assert.equal(times, [...times].sort((a, b) => a - b));

@@ -11,6 +11,16 @@
 # speaking only TLS 1.0 (4430), only TLS 1.1 (4431), and TLS 1.3 with P-384 only (4432: the tls
 # probe offers P-384 but sends x25519 and P-256 key shares only, so it gets a HelloRetryRequest),
 # and -www with an ECDSA P-256 certificate (4433: a status page over TLS 1.2 or 1.3).
+# UDP services, also only when named: named (bind9, 53: version.bind as BIND says it, authoritative
+# for example.com), ntpd (ntpsec, 123: no sources, the host's clock never touched), snmpd
+# (net-snmp, 161: community public, sysDescr its default, the uname), memcached_udp (memcached
+# with UDP on, 11211 both). A daemon bound to 0.0.0.0 answers a datagram to an AnyIP address of
+# the namespace (a local route, not an address) from the address of its way out, not the one
+# asked: these are bound to UDP_ADDR (default 198.18.253.1) and UDP_ADDR6 (2001:db8:1::fd01),
+# which "up" adds to the namespace's lo, and their answers come from the address scanned.
+# UDP_NET=CIDR (the UDP benchmark): every address of CIDR, which the caller added to lo, is
+# served too: named listens on each, snmpd on the wildcard (it answers from the address asked,
+# IP_PKTINFO); ntpd, which holds at most 1024 sockets, on the first /23 of it (NTPD_NET=).
 # Every daemon listens on 0.0.0.0 and :: inside NS, so it answers on every address the namespace
 # owns (testbed.sh makes all of 198.18.0.0/16 and 2001:db8:1::/112 local); the optional ones
 # on IPv4 only. Configuration, keys, logs and pid files
@@ -24,12 +34,13 @@
 # with what the banners say: NGINX_VERSION=1.22.1 OPENSSH_VERSION=9.2p1 ...
 set -Eeuo pipefail   # -E: the ERR trap that stops what was started also fires inside functions
 
-usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot|postgres|mosquitto|openssl]... | down NS DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up NS DIR [nginx|sshd|vsftpd|exim|redis|memcached|dovecot|postgres|mosquitto|openssl|named|ntpd|snmpd|memcached_udp]... | down NS DIR" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 cmd=$1 ns=$2 dir=$3
 shift 3
 ALL="nginx sshd vsftpd exim redis memcached dovecot"
-OPTIONAL="postgres mosquitto openssl"
+OPTIONAL="postgres mosquitto openssl named ntpd snmpd memcached_udp"
+UDP_ADDR=${UDP_ADDR:-198.18.253.1} UDP_ADDR6=${UDP_ADDR6:-2001:db8:1::fd01}
 
 nsx() { ip netns exec "$ns" "$@"; }
 upstream() { dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/-[^-]*$//'; }
@@ -288,6 +299,105 @@ up_openssl() {
   start openssl-www openssl s_server -quiet -naccept 1000000 -cert "$dir/s_server_ec.crt" -key "$dir/s_server_ec.key" -accept 4433 -www
   wait_port 4430 openssl-tls10; wait_port 4431 openssl-tls11; wait_port 4432 openssl-hrr; wait_port 4433 openssl-www
   echo "OPENSSL_VERSION=$(openssl version | awk '{ print $2 }')"
+}
+
+# The UDP daemons' own addresses on the namespace's lo (once).
+udp_addrs() {
+  # Captured, not piped into grep -q: with thousands of addresses ip would die of SIGPIPE.
+  local have; have=$(nsx ip addr show dev lo)
+  [[ $have == *" $UDP_ADDR/32 "* ]] || nsx ip addr add "$UDP_ADDR/32" dev lo
+  [[ $have == *" $UDP_ADDR6/128 "* ]] || nsx ip -6 addr add "$UDP_ADDR6/128" dev lo nodad
+}
+
+# Waits until a UDP daemon has its socket on PORT (ss inside NS), as wait_port for TCP.
+wait_udp() {
+  local port=$1 name=$2 i
+  for i in $(seq 1 100); do
+    kill -0 "$(cat "$dir/$name.bg.pid")" 2>/dev/null || break
+    if [ -n "$(nsx ss -Hlun "sport = :$port")" ]; then return 0; fi   # not | grep -q: ss would die of SIGPIPE
+    sleep 0.1
+  done
+  echo "$0: $name did not bind UDP port $port; its log:" >&2
+  tail -n 20 "$dir/$name.log" >&2 2>/dev/null || true
+  return 1
+}
+
+up_named() {
+  udp_addrs
+  mkdir -p "$dir/named"
+  cat >"$dir/named/named.conf" <<CONF
+options {
+  directory "$dir/named"; pid-file "$dir/named.pid"; session-keyfile "$dir/named/session.key";
+  managed-keys-directory "$dir/named"; listen-on port 53 { $UDP_ADDR; ${UDP_NET:+$UDP_NET;} }; listen-on-v6 port 53 { $UDP_ADDR6; };
+  recursion no; allow-query { any; }; dnssec-validation no; rate-limit { responses-per-second 0; };
+};
+controls { };
+view "default" in {
+  zone "example.com" { type primary; file "$dir/named/example.com.zone"; };
+};
+// BIND's built-in CHAOS view (_bind, which cannot be redefined) answers version.bind at 3
+// responses a second per client network (its rate-limit): this one, matched first, does not
+// (one named serving a whole benchmark range would look like answers lost).
+view "chaos" chaos {
+  recursion no;
+  zone "version.bind" chaos { type primary; database "_builtin version"; };
+};
+CONF
+  cat >"$dir/named/example.com.zone" <<'ZONE'
+$TTL 300
+@ IN SOA ns.example.com. hostmaster.example.com. 2026120501 3600 600 86400 300
+@ IN NS ns.example.com.
+@ IN A 192.0.2.10
+ns IN A 192.0.2.53
+ZONE
+  # -g: foreground, logging to its stderr (DIR/named.log); as root, as the other test daemons.
+  start named named -g -c "$dir/named/named.conf"
+  wait_udp 53 named
+  # named -v: "BIND 9.18.49-1~deb12u3-Debian (Extended Support Version) <id:>"; version.bind says the second word.
+  echo "NAMED_VERSION=$(named -v | awk '{ print $2 }')"
+}
+
+up_ntpd() {
+  udp_addrs
+  # No sources; the discipline and the kernel loop off: namespaces share the host's clock.
+  cat >"$dir/ntp.conf" <<CONF
+driftfile $dir/ntp.drift
+disable ntp kernel
+restrict default nomodify nopeer noquery
+CONF
+  if [ -n "${UDP_NET:-}" ]; then
+    # ntpd waits on select(): FD_SETSIZE (1024) sockets at most, one per address, and a second
+    # ntpd cannot start beside it (the wildcard socket): the first /23 of UDP_NET is served.
+    local net; net=$(python3 -c 'import ipaddress, sys; n = ipaddress.ip_network(sys.argv[1]); print(n if n.prefixlen >= 23 else next(n.subnets(new_prefix=23)))' "$UDP_NET")
+    printf 'interface ignore all\ninterface listen %s\ninterface listen %s\ninterface listen %s\n' "$net" "$UDP_ADDR" "$UDP_ADDR6" >>"$dir/ntp.conf"
+    echo "NTPD_NET=$net"
+  fi
+  start ntpd ntpd -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid"
+  wait_udp 123 ntpd
+  echo "NTPD_VERSION=$(ntpd --version 2>&1 | sed -n '1s/^ntpd ntpsec-\([^ ]*\).*/\1/p')"
+}
+
+up_snmpd() {
+  udp_addrs
+  local v4="udp:$UDP_ADDR:161"
+  [ -z "${UDP_NET:-}" ] || v4=udp:161
+  cat >"$dir/snmpd.conf" <<CONF
+rocommunity public default
+rocommunity6 public default
+agentaddress $v4,udp6:[$UDP_ADDR6]:161
+CONF
+  start snmpd snmpd -f -Lo -C -c "$dir/snmpd.conf" -p "$dir/snmpd.pid"
+  wait_udp 161 snmpd
+  echo "SNMPD_VERSION=$(snmpd -v | sed -n 's/^NET-SNMP version: *//p')"
+  echo "SNMPD_UNAME=$(uname -s -n -r)"
+}
+
+up_memcached_udp() {
+  udp_addrs
+  # UDP is off by default since memcached 1.5.6.
+  start memcached_udp memcached -u nobody -l "$UDP_ADDR,[$UDP_ADDR6]" -p 11211 -U 11211 -c 10000
+  wait_udp 11211 memcached_udp
+  echo "MEMCACHED_VERSION=$(memcached -V | sed 's/^memcached //')"
 }
 
 up() {

@@ -74,8 +74,8 @@ test('targets --walk: more than 2^52 targets goes out as records, with a note', 
   assert.equal(lines(r.stdout).map((t) => t.type), ['target', 'target', 'target']);
 });
 
-test('blast sends the same SYNs from a walk as from the records', () => {
-  const spec = ['198.18.0.0/22', '2001:db8::/120', '--exclude', '198.18.1.0/25', '-p', '80,443', '--seed', '11', '--shard', '2/2'];
+test('blast sends the same SYNs and UDP datagrams from a walk as from the records', () => {
+  const spec = ['198.18.0.0/22', '2001:db8::/120', '--exclude', '198.18.1.0/25', '-p', '80,443,U:53', '--seed', '11', '--shard', '2/2'];
   const syns = (walk: boolean) => {
     const pcap = path.join(dir, `s${walk}.pcap`);
     const t = trawl(['targets', ...spec, '-q', ...(walk ? ['--walk'] : [])]);
@@ -85,8 +85,13 @@ test('blast sends the same SYNs from a walk as from the records', () => {
     return readPcapFile(pcap).map((f) => { const d = Buffer.from(f.data); if (d.readUInt16BE(12) === 0x0800) d.fill(0, 18, 20).fill(0, 24, 26); return d.toString('hex'); });
   };
   const a = syns(false), b = syns(true);
-  assert.is(a.length, 1024 - 128 + 256);
+  assert.is(a.length, ((1024 - 128 + 256) * 3) / 2);
   assert.equal(b, a);
+  // Fewer than 16 source ports cannot carry a UDP payload's slot: the walk is refused, as the records are.
+  const w = trawl(['targets', ...spec, '--walk']).stdout;
+  const r = trawl(['blast', ...SEND, '--source-port', '40000', '--pcap', path.join(dir, 'few.pcap')], w);
+  assert.is(r.code, 3);
+  assert.match(r.stderr, /stdin:1: walk "ports" U:53: UDP needs a --source-port range of at least 16 ports/);
 });
 
 test('blast refuses a bad walk, naming its line, and sends the good lines around it (exit 3)', () => {
@@ -95,7 +100,6 @@ test('blast refuses a bad walk, naming its line, and sends the good lines around
   const bad = [
     [{ ...walk, ranges: ['198.18.0.8-198.18.0.9', '198.18.0.0-198.18.0.3'] }, /walk "ranges" are not sorted/],
     [{ ...walk, ranges: ['127.0.0.0-127.0.0.3'] }, /walk "ranges" holds loopback addresses \(127\.0\.0\.0\/8\) \(--allow-special sends them\): not sent/],
-    [{ ...walk, ports: '80,U:53' }, /walk "ports" U:53: blast sends TCP SYNs and ICMP echo requests only/],
     [{ ...walk, ports: '80,80' }, /names a port twice/],
     [{ ...walk, shard: 3, shards: 2 }, /walk "shard" is above "shards"/],
     [{ ...walk, seed: 7 }, /walk "seed" is not a decimal string/],

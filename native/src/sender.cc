@@ -6,6 +6,7 @@
 // family's next hop; replies go to either family too. On a LAN, each on-link target's frames go
 // to its own MAC from the neighbour table (neighbors.h) that blast fills with setNeighbors after
 // asking with sendResolves (ARP requests and Neighbor Solicitations, batched like SYNs).
+// UDP datagrams (sendUdp, frame-udp.h) and ICMP echo requests (sendEchoes) take the same paths.
 //
 // Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
 // >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
@@ -14,6 +15,7 @@
 #include "common.h"
 #include "frame6.h"
 #include "frame-icmp.h"
+#include "frame-udp.h"
 #include "nd-frames.h"
 #include "neighbors.h"
 #include "siphash.h"
@@ -34,6 +36,7 @@
 #include <mutex>
 #include <condition_variable>
 #include <atomic>
+#include <unordered_map>
 
 namespace trawl {
 
@@ -49,6 +52,7 @@ constexpr size_t SYN_STRIDE = 128;
 static_assert(MAX_SYN_LEN <= SYN_STRIDE && MAX_SYN6_LEN <= SYN_STRIDE, "a SYN fits its stride");
 constexpr size_t REPLY_STRIDE = 1536;   // room for any reply frame: headers, TS option, 1400 bytes
 static_assert(HDR6_LEN + 12 + reply::MAX_PAYLOAD <= REPLY_STRIDE, "a reply frame of either family fits its stride");
+static_assert(UDP6_HDR + MAX_PROBE_LEN <= REPLY_STRIDE, "a UDP datagram of either family fits its stride");
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
 constexpr int SNDBUF_BYTES = 4 << 20;
@@ -83,6 +87,8 @@ class Sender : public Napi::ObjectWrap<Sender> {
       InstanceMethod("setNeighbors", &Sender::SetNeighbors),
       InstanceMethod("sendResolves", &Sender::SendResolves),
       InstanceMethod("sendEchoes", &Sender::SendEchoes),
+      InstanceMethod("setUdpPayload", &Sender::SetUdpPayload),
+      InstanceMethod("sendUdp", &Sender::SendUdp),
       InstanceMethod("stats", &Sender::Stats),
       InstanceMethod("close", &Sender::Close),
     });
@@ -103,6 +109,13 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Napi::Value SetNeighbors(const Napi::CallbackInfo& info);
   Napi::Value SendResolves(const Napi::CallbackInfo& info);
   Napi::Value SendEchoes(const Napi::CallbackInfo& info);
+  Napi::Value SetUdpPayload(const Napi::CallbackInfo& info);
+  Napi::Value SendUdp(const Napi::CallbackInfo& info);
+  const UdpPayload* udpPayload(uint8_t slot, uint16_t port) const {
+    if (slot != UDP_USER_SLOT) return udp_[slot].set ? &udp_[slot] : nullptr;
+    auto it = udpUser_.find(port);
+    return it == udpUser_.end() ? nullptr : &it->second;
+  }
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -167,9 +180,11 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Syn6Template syn6_{};
   EchoTemplate echo_{};     // ICMP echo requests (frame-icmp.h)
   Echo6Template echo6_{};
+  UdpPayload udp_[UDP_SLOTS];                         // UDP payloads by slot (frame-udp.h) ...
+  std::unordered_map<uint16_t, UdpPayload> udpUser_;  // ... and slot 15's, by port (--udp-payloads)
   Probe probes_[CODES];   // by probe code: slot + 16 * variant
   Lane main_, aux_;
-  uint64_t repliesSent_ = 0, repliesRejected_ = 0, resolvesSent_ = 0, echoesSent_ = 0;
+  uint64_t repliesSent_ = 0, repliesRejected_ = 0, resolvesSent_ = 0, echoesSent_ = 0, udpSent_ = 0;
   std::vector<size_t> frameAt_;  // sendReplies: where each frame of the call starts
   // A request's address pair: IPv4 numbers, or the frame's 16-byte fields (IPv6).
   struct Peer { bool v6; uint32_t saddr, daddr; const uint8_t* saddr6; const uint8_t* daddr6; };
@@ -819,6 +834,103 @@ Napi::Value Sender::SendEchoes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, total);
 }
 
+// setUdpPayload(slot, bytes, idOffset, idLen[, port]): the payload of UDP slot 0..15, its id
+// field (idOffset -1 and idLen 0: none) zeroed and filled per datagram with the cookie's low
+// idLen bytes (frame-udp.h). Slot 15 (--udp-payloads) takes one payload per port: port is
+// required there and refused elsewhere.
+Napi::Value Sender::SetUdpPayload(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "setUdpPayload");
+  int slot = (int)intArg(env, info[0], 0, UDP_SLOTS - 1, "setUdpPayload: slot");
+  size_t n;
+  const uint8_t* b = typedArg<uint8_t>(env, info[1], napi_uint8_array, "setUdpPayload: bytes", &n);
+  if (n > MAX_PROBE_LEN) rangeError(env, "setUdpPayload: payload is longer than " + std::to_string(MAX_PROBE_LEN) + " bytes");
+  int off = (int)intArg(env, info[2], -1, MAX_PROBE_LEN, "setUdpPayload: idOffset");
+  int len = (int)intArg(env, info[3], 0, 4, "setUdpPayload: idLen");
+  if (off < 0 ? len != 0 : ((len != 2 && len != 4) || (size_t)off + (size_t)len > n))
+    rangeError(env, "setUdpPayload: the id field must be 2 or 4 bytes inside the payload (or idOffset -1, idLen 0)");
+  bool hasPort = info.Length() > 4 && !info[4].IsUndefined();
+  if (hasPort != (slot == UDP_USER_SLOT)) rangeError(env, "setUdpPayload: a port is given for slot 15, and for it only");
+  if (hasPort) {
+    uint16_t port = (uint16_t)intArg(env, info[4], 1, 65535, "setUdpPayload: port");
+    setUdpPayload(&udpUser_[port], b, n, off, len);
+  } else setUdpPayload(&udp_[slot], b, n, off, len);
+  return env.Undefined();
+}
+
+// sendUdp(ips, ports, slots, count[, families, addrs6]): one datagram per target, addressed as in
+// sendSyns (source address of a --source-ip range, neighbour MACs), its source port keyed for the
+// payload slot slots[i] & 15 exactly as a SYN's for that slot (blast's ring marks UDP entries with
+// the high bits), its payload that slot's (slot 15: the port's) with the cookie in its id field.
+// Throws, sending nothing, for a slot (or port) without a payload or a family without a source.
+// Returns how many went, from the front.
+Napi::Value Sender::SendUdp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkOpen(env, "sendUdp");
+  size_t nIps, nPorts, nSlots;
+  const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendUdp: ips", &nIps);
+  const uint16_t* ports = typedArg<uint16_t>(env, info[1], napi_uint16_array, "sendUdp: ports", &nPorts);
+  const uint8_t* slots = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendUdp: slots", &nSlots);
+  uint32_t count = (uint32_t)intArg(env, info[3], 0, 0xffffffffLL, "sendUdp: count");
+  if (count > nIps) rangeError(env, "sendUdp: count is larger than ips.length");
+  if (count > nPorts) rangeError(env, "sendUdp: count is larger than ports.length");
+  if (count > nSlots) rangeError(env, "sendUdp: count is larger than slots.length");
+  const uint8_t *fam = nullptr, *addrs6 = nullptr;
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    size_t nf, na;
+    fam = typedArg<uint8_t>(env, info[4], napi_uint8_array, "sendUdp: families", &nf);
+    addrs6 = typedArg<uint8_t>(env, info[5], napi_uint8_array, "sendUdp: addrs6", &na);
+    if (count > nf) rangeError(env, "sendUdp: count is larger than families.length");
+    if ((uint64_t)count * 16 > na) rangeError(env, "sendUdp: addrs6 must hold 16 bytes per target");
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    int f = fam ? fam[i] : 4;
+    if (f != 4 && f != 6) rangeError(env, "sendUdp: families[" + std::to_string(i) + "] must be 4 or 6");
+    if (f == 6 ? !has6_ : !has4_)
+      throw Napi::Error::New(env, "sendUdp: target " + std::to_string(i) + " is IPv" + std::to_string(f) +
+                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
+    if (!udpPayload(slots[i] & 15, ports[i]))
+      rangeError(env, "sendUdp: target " + std::to_string(i) + ": no payload for UDP slot " + std::to_string(slots[i] & 15) +
+                 ((slots[i] & 15) == UDP_USER_SLOT ? " and port " + std::to_string(ports[i]) : std::string()) + " (setUdpPayload)");
+  }
+  uint8_t mac4[12], mac6[12];
+  memcpy(mac4, dstMac_, 6); memcpy(mac4 + 6, srcMac_, 6);
+  memcpy(mac6, dstMac6_, 6); memcpy(mac6 + 6, srcMac_, 6);
+  Lane& lane = main_;
+  size_t lens[BATCH];
+  uint32_t total = 0;
+  while (total < count) {
+    size_t k = std::min<size_t>(BATCH, count - total);
+    for (size_t i = 0; i < k; i++) {
+      size_t j = total + i;
+      uint16_t dport = ports[j];
+      uint8_t slot = slots[j] & 15;
+      const UdpPayload& p = *udpPayload(slot, dport);
+      uint8_t* f = lane.frames.data() + i * REPLY_STRIDE;
+      if (fam && fam[j] == 6) {
+        const uint8_t* daddr = addrs6 + 16 * j;
+        uint8_t sa[16];
+        source6(cookieSrcIndex6(key_, daddr, dport, srcCount6_), sa);
+        uint16_t sport = cookieSport6(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
+        lens[i] = buildUdp6(f, mac6, sa, daddr, sport, dport, ttl_, p, cookieIsn6(key_, sa, daddr, sport, dport));
+        neighbors_.patch6(f, daddr);
+      } else {
+        uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, dport, srcCount_);
+        uint16_t sport = cookieSport(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
+        lens[i] = buildUdp4(f, mac4, sa, daddr, sport, dport, ttl_, lane.nextId(), p, cookieIsn(key_, sa, daddr, sport, dport));
+        neighbors_.patch4(f, daddr);
+      }
+      lane.iov[i].iov_base = f;
+    }
+    size_t sent = transmit(lane, k, lens);
+    total += (uint32_t)sent;
+    udpSent_ += sent;
+    if (sent < k) break;
+  }
+  flushPcap(env, "sendUdp");
+  return Napi::Number::New(env, total);
+}
+
 Napi::Value Sender::SetProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkOpen(env, "setProbe");
@@ -863,6 +975,7 @@ Napi::Value Sender::Stats(const Napi::CallbackInfo& info) {
   o.Set("replies_rejected", Napi::Number::New(env, (double)repliesRejected_));
   o.Set("resolves_sent", Napi::Number::New(env, (double)resolvesSent_));
   o.Set("echoes_sent", Napi::Number::New(env, (double)echoesSent_));
+  o.Set("udp_sent", Napi::Number::New(env, (double)udpSent_));
   return o;
 }
 

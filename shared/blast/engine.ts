@@ -5,18 +5,23 @@
 // When it ends, every RST still waiting is sent at once: every connection we caused is closed.
 // ICMP echo targets (proto icmp) wait in the same rings with port 0 (no TCP target has it) and
 // go out through sendEchoes, a run of them per call: --rate and --attempts count them as SYNs.
+// UDP targets (proto udp) carry their payload slot marked with UDP_RING_MARK and go out through
+// sendUdp the same way: every datagram, repeats included, is a probe of the rate.
 import { REPLY_MIN_FRAME } from '../replies';
 import { TokenBucket } from './rate';
 import { replyLines, synLines } from './trace';
 import { TargetRing } from './ring';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
+import { UDP_RING_MARK } from '../udp/plan';
 
 /** The part of the native Sender the loop drives (a mock implements it in tests). */
 export interface BatchSender {
   sendSyns(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
     families?: Uint8Array, addrs6?: Uint8Array): number;
   sendEchoes?(ips: Uint32Array, count: number, families?: Uint8Array, addrs6?: Uint8Array): number;
+  sendUdp?(ips: Uint32Array, ports: Uint16Array, slots: Uint8Array, count: number,
+    families?: Uint8Array, addrs6?: Uint8Array): number;
   sendReplies(requests: Uint8Array, count: number): number;
   stats(): { sent: number; replies_sent: number; replies_rejected: number; errors: number; bytes: number };
 }
@@ -287,13 +292,20 @@ export class Engine {
   // A mixed run goes as far as the first entry of the other kind (echo: port 0); the loop offers
   // the rest at once, as after back-pressure.
   private sendRun(r: TargetRing, n: number): number {
-    const h = r.head, ports = r.ports, echo = ports[h] === 0;
+    const h = r.head, ports = r.ports, slots = r.slots;
+    // 0 echo (port 0), 1 UDP (marked slot), 2 TCP
+    const kind = (k: number) => (ports[k] === 0 ? 0 : slots[k] >= UDP_RING_MARK ? 1 : 2);
+    const first = kind(h);
     let m = 1;
-    if (echo) while (m < n && ports[h + m] === 0) m++;
-    else while (m < n && ports[h + m] !== 0) m++;
-    if (echo) {
+    while (m < n && kind(h + m) === first) m++;
+    if (first === 0) {
       if (!this.sender.sendEchoes) throw new Error('this sender cannot send ICMP echo requests');
       return this.sender.sendEchoes(r.ips.subarray(h), m, r.families?.subarray(h), r.addrs6?.subarray(16 * h));
+    }
+    if (first === 1) {
+      if (!this.sender.sendUdp) throw new Error('this sender cannot send UDP datagrams');
+      return this.sender.sendUdp(r.ips.subarray(h), r.ports.subarray(h), r.slots.subarray(h), m,
+        r.families?.subarray(h), r.addrs6?.subarray(16 * h));
     }
     return this.sender.sendSyns(r.ips.subarray(h), r.ports.subarray(h), r.slots.subarray(h), m,
       r.families?.subarray(h), r.addrs6?.subarray(16 * h));

@@ -37,7 +37,7 @@ export interface LanOptions {
 /** Where released targets go: the send ring, or an unreachable record. */
 export interface LanSink {
   release(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined;
-  unreachable(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number): Promise<void> | undefined;
+  unreachable(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number): Promise<void> | undefined;
 }
 
 /** The status and summary counters of the pass. */
@@ -160,7 +160,7 @@ export class LanResolver {
     // Known: straight to the send ring, past older targets still waiting (resumeIndex takes the
     // oldest of both, so the order does not matter).
     if (n && n.state === KNOWN) return this.sink.release(family, ip, addrs6, off, port, slot, i);
-    if (n && n.state === FAILED) { this.stats.unreachable++; return this.sink.unreachable(family, ip, addrs6, off, port); }
+    if (n && n.state === FAILED) { this.stats.unreachable++; return this.sink.unreachable(family, ip, addrs6, off, port, slot); }
     if (!n) {
       const t = this.now();
       n = { state: ASKING, family, ip, ip6: family === 6 ? addrs6!.slice(off, off + 16) : null, deadline: t + this.opts.timeoutMs, nextAsk: t, tries: 0 };
@@ -311,7 +311,7 @@ export class LanResolver {
       let w: Promise<void> | undefined;
       // The sink copies the entry before the ring lets go of it.
       if (nb.state === KNOWN) w = this.sink.release(fam, h.ips[p], h.addrs6, 16 * p, h.ports[p], h.slots[p], h.tag[p]);
-      else { this.stats.unreachable++; w = this.sink.unreachable(fam, h.ips[p], h.addrs6, 16 * p, h.ports[p]); }
+      else { this.stats.unreachable++; w = this.sink.unreachable(fam, h.ips[p], h.addrs6, 16 * p, h.ports[p], h.slots[p]); }
       h.drop(1);
       if (this.spaceFn && h.count <= h.capacity / 2) { const f = this.spaceFn; this.spaceFn = null; f(); }
       if (w) await w;

@@ -23,6 +23,8 @@ import { newParsedTarget, parseEchoTarget, parseTarget, walkSendRefusal } from '
 import { parseWalk, TargetWalk, WalkPlan } from '../targets/walk';
 import { ICMP_ECHO_KEY } from '../targets/ports';
 import type { TargetSink } from './reader';
+import { parseUdpTarget, udpRingSlots } from './udp';
+import { UDP_RING_MARK, type UdpPlan } from '../udp/plan';
 
 export interface SessionConfig {
   native: Native;
@@ -51,6 +53,8 @@ export interface SessionConfig {
   onFailure: () => void;          // the sender failed (a full disk): stop the input
   /** The LAN pass (--arp-timeout, --arp-queue), or null for none (every frame to the next hop). */
   lan?: { timeoutMs: number; queueMax: number } | null;
+  /** UDP payloads (proto udp targets: shared/udp/plan.ts); absent: UDP targets are refused by line. */
+  udp?: UdpPlan | null;
   /** Writes one record on stdout (unreachable on-link targets); a promise: wait for room. */
   record?: (rec: Record<string, unknown>) => Promise<void> | undefined;
 }
@@ -69,6 +73,8 @@ export class BlastSession implements TargetSink {
   echoes = 0;   // of count, ICMP echo targets (proto icmp)
   /** Targets of the walk records read so far (shared/targets/walk.ts): the run's total. */
   walkTotal = 0;
+  udp = 0;      // of count, UDP targets (proto udp)
+  private udpSlots: Uint8Array | null = null;   // UDP port -> ring slot (udp.ts)
   private loop: Promise<void> | null = null;
   private sinceYield = 0;
   private parsed = newParsedTarget();
@@ -126,18 +132,26 @@ export class BlastSession implements TargetSink {
     if (this.interrupted) return undefined;
     if (rec.type === 'walk') return this.walk(rec, line);
     if (rec.type !== 'target') { this.skipped++; return undefined; }
-    const t = this.parsed;
-    const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial) : parseTarget(rec, t, this.cfg.allowSpecial);
+    const t = this.parsed, udp = rec.proto === 'udp';
+    const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial)
+      : udp ? (this.cfg.udp ? parseUdpTarget(rec, t, this.cfg.sportCount, this.cfg.allowSpecial) : 'this blast sends no UDP: not sent')
+      : parseTarget(rec, t, this.cfg.allowSpecial);
     if (r === 0 && t.port === 0) this.echoes++;
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
-    if (t.family === 4) return this.accept(t.ip, t.port, t.i);
-    return this.accept6(t.ip6, t.port, t.i);
+    let slot = -1;
+    if (udp) {
+      this.udp++;
+      this.udpSlots ??= udpRingSlots(this.cfg.udp!);
+      slot = this.udpSlots[t.port];
+    }
+    if (t.family === 4) return this.accept(t.ip, t.port, t.i, slot);
+    return this.accept6(t.ip6, t.port, t.i, slot);
   }
 
   /** A walk record: every target of its plan, walked here in batches (no line per target). */
   private async walk(rec: AnyRecord, line: number): Promise<void> {
     const plan = parseWalk(rec);
-    const why = typeof plan === 'string' ? plan : walkSendRefusal(plan, this.cfg.allowSpecial);
+    const why = typeof plan === 'string' ? plan : walkSendRefusal(plan, this.cfg.allowSpecial, !!this.cfg.udp, this.cfg.sportCount);
     if (why) { this.badTargets++; this.report.error(`stdin:${line}: ${why}: not sent`); return; }
     const w = new TargetWalk(plan as WalkPlan);
     this.walkTotal += w.remaining;
@@ -153,10 +167,18 @@ export class BlastSession implements TargetSink {
       this.sinceYield = -n;
       for (let k = 0; k < n; k++) {
         if (this.interrupted) return;
-        // An echo target is port 0 in the send ring (parseEchoTarget).
-        const key = keys[k], port = key === ICMP_ECHO_KEY ? 0 : key;
-        if (port === 0) this.echoes++;
-        const r = fam[k] === 4 ? this.accept(ips[k], port, idx[k]) : this.accept6(a6.subarray(k * 16, k * 16 + 16), port, idx[k]);
+        // An echo target is port 0 in the send ring (parseEchoTarget); a UDP one has its payload's
+        // ring slot (udp.ts).
+        const key = keys[k];
+        let port = key, slot = -1;
+        if (key === ICMP_ECHO_KEY) { port = 0; this.echoes++; }
+        else if (key >= 65536) {
+          port = key - 65536;
+          this.udp++;
+          this.udpSlots ??= udpRingSlots(this.cfg.udp!);
+          slot = this.udpSlots[port];
+        }
+        const r = fam[k] === 4 ? this.accept(ips[k], port, idx[k], slot) : this.accept6(a6.subarray(k * 16, k * 16 + 16), port, idx[k], slot);
         if (r) await r;
       }
       await new Promise<void>((r) => setImmediate(r));
@@ -213,21 +235,25 @@ export class BlastSession implements TargetSink {
       this.skipped ? `${this.skipped} non-target records ignored` : '',
       this.lan ? this.lanSummary() : '',
     ].filter(Boolean);
-    const what = this.echoes === 0 ? 'SYNs' : this.echoes === this.count ? 'echo requests' : 'SYNs and echo requests';
+    const kinds = [this.count - this.echoes - this.udp > 0 ? 'SYNs' : '', this.udp ? 'UDP datagrams' : '', this.echoes ? 'echo requests' : '']
+      .filter(Boolean);
+    const what = kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]}` : kinds[0] ?? 'SYNs';
     return `sent ${e.syns} ${what}${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
   }
 
   // Every IPv4 target, whichever path decoded it, ends here.
-  private accept(ip: number, port: number, index: number): void | Promise<void> {
+  // udpSlot: a UDP target's ring slot (udp.ts), -1 for TCP and echo targets.
+  private accept(ip: number, port: number, index: number, udpSlot = -1): void | Promise<void> {
     const i = index >= 0 ? index : this.count;
     this.count++;
     const e = this.engine;
-    const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const more = udpSlot < 0 && this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const slot0 = udpSlot < 0 ? this.slotOf[port] : udpSlot;
     const lan = this.lan && this.lan.onLink.is4(ip) ? this.lan : null;
     // The common case, one probe on a ready engine: no closure per target.
-    if (!more && !lan && e && this.ready.has(4)) return this.yieldNow(e.push(ip, port, this.slotOf[port], i));
+    if (!more && !lan && e && this.ready.has(4)) return this.yieldNow(e.push(ip, port, slot0, i));
     const one = lan ? (slot: number) => lan.hold(4, ip, null, 0, port, slot, i) : (slot: number) => this.engine!.push(ip, port, slot, i);
-    const push = () => (more ? this.pushEach(more, one, one(this.slotOf[port])) : one(this.slotOf[port]));
+    const push = () => (more ? this.pushEach(more, one, one(slot0)) : one(slot0));
     if (!e || !this.ready.has(4)) return this.first({ family: 4, ip }, push);
     return this.yieldNow(push());
   }
@@ -241,22 +267,23 @@ export class BlastSession implements TargetSink {
   }
 
   // Every IPv6 target ends here (addr is reused by the caller: the ring copies it).
-  private accept6(addr: Uint8Array, port: number, index: number): void | Promise<void> {
+  private accept6(addr: Uint8Array, port: number, index: number, udpSlot = -1): void | Promise<void> {
     const i = index >= 0 ? index : this.count;
     this.count++;
     this.v6++;
     const e = this.engine;
-    const more = this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const more = udpSlot < 0 && this.moreSlots.size ? this.moreSlots.get(port) : undefined;
+    const slot0 = udpSlot < 0 ? this.slotOf[port] : udpSlot;
     const lan = this.lan && this.lan.onLink.is6(addr) ? this.lan : null;
     if (!e || !this.ready.has(6) || more || lan) {
       // A copy: the caller reuses addr, and the first SYN (or the others) may wait.
       const copy = addr.slice(0, 16);
       const one = lan ? (slot: number) => lan.hold(6, 0, copy, 0, port, slot, i) : (slot: number) => this.engine!.push6(copy, 0, port, slot, i);
-      const push = () => (more ? this.pushEach(more, one, one(this.slotOf[port])) : one(this.slotOf[port]));
+      const push = () => (more ? this.pushEach(more, one, one(slot0)) : one(slot0));
       if (!e || !this.ready.has(6)) return this.first({ family: 6, ip: formatIPv6(ipv6FromBytes(copy)) }, push);
       return this.yieldNow(push());
     }
-    return this.yieldNow(e.push6(addr, 0, port, this.slotOf[port], i));
+    return this.yieldNow(e.push6(addr, 0, port, slot0, i));
   }
 
   private yieldNow(p: Promise<void> | undefined): void | Promise<void> {
@@ -308,9 +335,10 @@ export class BlastSession implements TargetSink {
       // The reader pushes to the same ring: the engine waits for room when it is full (two producers).
       release: (family, ip, addrs6, off, port, slot, i) => (family === 4 ? this.engine!.push(ip, port, slot, i)
         : this.engine!.push6(addrs6!, off, port, slot, i)),
-      unreachable: (family, ip, addrs6, off, port) => this.cfg.record?.({
+      unreachable: (family, ip, addrs6, off, port, slot) => this.cfg.record?.({
         type: 'unreachable', ip: family === 4 ? formatIPv4(ip) : formatIPv6(ipv6FromBytes(addrs6!, off)),
-        ...(port === 0 ? { proto: 'icmp' } : { port }),   // port 0: an echo target
+        // port 0: an echo target; a marked slot: a UDP one
+        ...(port === 0 ? { proto: 'icmp' } : slot >= UDP_RING_MARK ? { port, proto: 'udp' } : { port }),
         reason: family === 4 ? 'arp_timeout' : 'ndp_timeout', time_us: Date.now() * 1000,
       }),
     };
@@ -343,6 +371,8 @@ export class BlastSession implements TargetSink {
     const probes = cfg.probes;
     if (cfg.sportCount < SLOTS) sender.setProbe(0, probes[0].payload.before, probes[0].payload.after);
     else for (const p of probes) sender.setProbe(p.slot, p.payload.before, p.payload.after, p.payload.fix && Uint16Array.from(p.payload.fix), p.payload.bare);
+    // Every UDP payload, once: a UDP target's slot picks one (slot 15: by port) in native code.
+    if (cfg.udp) for (const u of cfg.udp.payloads()) sender.setUdpPayload(u.slot, u.payload.bytes, u.payload.id?.offset ?? -1, u.payload.id?.len ?? 0, u.port);
     const engine = new Engine(sender, this.replies, {
       rate: cfg.rate, maxPacketRate: cfg.maxPacketRate, trace: cfg.trace, attempts: cfg.attempts, lingerMs: this.replies ? cfg.lingerMs : 0, minBatch: 2048,
     }, undefined, this.timer);

@@ -5,6 +5,7 @@ import { ipv6Bytes, parseIPv6 } from '../ipv6';
 import type { WalkPlan } from '../targets/walk';
 import { ICMP_ECHO_KEY, portOfKey } from '../targets/ports';
 import type { Interval } from '../targets/intervals';
+import { SLOTS } from '../cookie';
 
 /** A checked target: family 4 with ip, or family 6 with its 16 bytes in ip6. */
 export interface ParsedTarget { family: 4 | 6; ip: number; ip6: Uint8Array; port: number; i: number }
@@ -84,11 +85,15 @@ function overlap(list: Interval[], blocks: [bigint, bigint, string][]): string |
   return null;
 }
 
-/** Why blast does not send a walk record's targets (as parseTarget for one target), or 0: a
- *  range holding special addresses (unless --allow-special), a UDP port (not sent yet). */
-export function walkSendRefusal(p: WalkPlan, allowSpecial: boolean): string | 0 {
-  const udp = p.ports.find((k) => k >= 65536 && k !== ICMP_ECHO_KEY);
-  if (udp !== undefined) return `walk "ports" U:${portOfKey(udp)}: blast sends TCP SYNs and ICMP echo requests only: give UDP ports as target records`;
+/** Why blast does not send a walk record's targets (as parseTarget and parseUdpTarget for one
+ *  target), or 0: a range holding special addresses (unless --allow-special), UDP ports when
+ *  this blast has no UDP payloads or too few source ports to carry their slots. */
+export function walkSendRefusal(p: WalkPlan, allowSpecial: boolean, udp: boolean, sportCount: number): string | 0 {
+  const k = p.ports.find((key) => key >= 65536 && key < 2 * 65536);
+  if (k !== undefined && !udp) return `walk "ports" U:${portOfKey(k)}: this blast sends no UDP`;
+  if (k !== undefined && sportCount < SLOTS) return `walk "ports" U:${portOfKey(k)}: UDP needs a --source-port range of at least ${SLOTS} ports (the payload's slot is in the port)`;
+  const other = p.ports.find((key) => key >= 2 * 65536 && key !== ICMP_ECHO_KEY);
+  if (other !== undefined) return `walk "ports": a port key blast cannot send from a walk (${other})`;
   if (allowSpecial) return 0;
   const why = overlap(p.set.v4, SPECIAL4) ?? overlap(p.set.v6, SPECIAL6);
   return why ? `walk "ranges" ${why} (--allow-special sends them)` : 0;

@@ -5,6 +5,7 @@ import { decodeReply, REPLY_KINDS, replyLength } from '../replies';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import type { TargetRing } from './ring';
+import { UDP_RING_MARK } from '../udp/plan';
 
 const KIND_NAME = new Map<number, string>(Object.entries(REPLY_KINDS).map(([k, x]) => [x.n, k.toLowerCase().replace(/_/g, '+')]));
 // When the batch call returned: the kernel has the packets (its own timestamps are in a capture).
@@ -18,8 +19,9 @@ export function synLines(r: TargetRing, k: number, repeat: boolean): string {
   for (let j = 0; j < k; j++) {
     const h = r.head + j;
     const ip = r.families?.[h] === 6 ? v6(r.addrs6!.subarray(16 * h, 16 * h + 16)) : formatIPv4(r.ips[h]);
-    // Port 0: an ICMP echo target (proto icmp), which has no port.
-    s += `SENT ${t} ${r.ports[h] === 0 ? `echo > ${ip}` : `syn > ${ip}:${r.ports[h]}`}${repeat ? ' (repeat)' : ''}\n`;
+    // Port 0: an ICMP echo target (proto icmp), which has no port; a marked slot: a UDP datagram.
+    const what = r.ports[h] === 0 ? `echo > ${ip}` : r.slots[h] >= UDP_RING_MARK ? `udp > ${ip}:${r.ports[h]}` : `syn > ${ip}:${r.ports[h]}`;
+    s += `SENT ${t} ${what}${repeat ? ' (repeat)' : ''}\n`;
   }
   return s;
 }

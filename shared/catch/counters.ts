@@ -6,6 +6,8 @@ export class Counters {
   open = 0; closed = 0; unreachable = 0; segment = 0; repeat = 0;
   sent = 0;           // --no-validate: the scanner's data segments (another tool's probes)
   alive = 0;          // echo replies (proto icmp targets): alive records
+  // of open, closed and unreachable: the records of UDP targets (answers, ICMP quoting our datagrams)
+  udp_open = 0; udp_closed = 0; udp_unreachable = 0;
   // valid but no record: a retransmitted SYN-ACK (answer again), a segment wholly past
   // --max-banner (reset again)
   reanswer = 0; beyond_limit = 0;
@@ -13,7 +15,8 @@ export class Counters {
   malformed = 0;      // truncated or inconsistent headers, bad IP checksum
   fragment = 0;       // IP fragments
   not_ip = 0;         // other ethertypes, ARP other than requests
-  other = 0;          // UDP, ICMP other than unreachable, our own SYNs, flags we do not act on
+  other = 0;          // other protocols, ICMP other than unreachable, our own SYNs, flags we do not act on,
+                      // UDP under --no-validate
   not_ours = 0;       // addressed to another host
   other_address = 0;  // a SYN-ACK or RST whose cookie checks out, to an address not ours: blast
                       // sent from an address catch was not told (--source-ip)

@@ -32,13 +32,14 @@
 // families at once, and the dedup window of IPv6 keys on the whole address.
 // ICMP echo replies (proto icmp targets) are checked one by one as they are decoded (echoReply): their
 // cookie is the identifier, sequence and payload tag of shared/cookie.ts, not a port and an ISN.
+// UDP answers and ICMP errors quoting our datagrams (proto udp targets) likewise, by udp.ts.
 import { EchoCookie, echoTime, MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
   encodeReply, ReplyRequest, REPLY_ACK_DATA, REPLY_ACK_PROBE, REPLY_F_TS, REPLY_MIN_FRAME, REPLY_RST, REPLY_RST_LATER,
 } from '../replies';
-import { D_ARP, D_ECHO, D_FRAGMENT, D_ICMP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, Decoded, decodePacket,
+import { D_ARP, D_ECHO, D_FRAGMENT, D_ICMP, D_ICMP_UDP, D_MALFORMED, D_NOT_IP, D_NS, D_TCP, D_UDP, Decoded, decodePacket,
   TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../packet/decode';
 import { findTimestamps, flagString, parseTcpOptions, TcpOptions } from '../packet/tcp-options';
 import { arpReply } from '../packet/arp';
@@ -51,6 +52,7 @@ import { RecordsOut } from './records-out';
 import { tsOffset, tsStamp } from './ts-stamp';
 import { describe, snapshot, traceLine, verdict } from './trace';
 import { greetingComplete } from '../greeting';
+import { UdpCatch } from './udp';
 
 export interface ArpResponder { ip: number; count?: number; mac: Uint8Array; inject(frame: Uint8Array): void }
 /** The IPv6 twin of ArpResponder: answers Neighbor Solicitations for ip6 (16 bytes). */
@@ -75,6 +77,7 @@ export interface EngineConfig {
   arp: ArpResponder | null;
   ndp?: NdpResponder | null;
   echo?: EchoCookie | null;       // the key's echo cookie (required to validate echo replies)
+  udpKey?: Uint8Array | null;     // the key, to validate UDP answers (catch/udp.ts); absent: UDP is other
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
 }
 
@@ -129,6 +132,7 @@ export class CatchEngine {
   private validLast = 0;
   // other_address replies by address: IPv4 as a number, IPv6 as latin1 text of its 16 bytes.
   private others = new Map<number | string, number>();
+  private udp: UdpCatch | null;
 
   // Candidate replies of the batch, structure of arrays.
   private n = 0;
@@ -162,6 +166,10 @@ export class CatchEngine {
     this.ours6 = cfg.ours6 ?? null;
     this.replyBuf = new Uint8Array(m * REPLY_MIN_FRAME);   // one request per packet at most
     this.validIdx = new Uint32Array(m);
+    this.udp = cfg.validate && cfg.udpKey ? new UdpCatch(cfg.udpKey, cfg.sportBase, cfg.sportCount, this.counters, this.out, {
+      ours: (a) => this.isOurs(a), ours6: (b, o) => this.isOurs6(b, o), dedup: this.dedup,
+      dedup6: () => (this.dedup6 ??= new DedupWindow(cfg.dedupWindow, true)),
+    }) : null;
   }
 
   /** Packets that produced a record or a request since the last call (for --idle). */
@@ -221,6 +229,9 @@ export class CatchEngine {
       else if (r === D_ARP) this.arp(buf, d);
       else if (r === D_NS) this.ns(buf, d);
       else if (r === D_ECHO) this.echoReply(i, d, buf, times);
+      else if ((r === D_UDP || r === D_ICMP_UDP) && this.udp) {
+        if (r === D_UDP ? this.udp.answer(d, buf, times[i]) : this.udp.icmp(d, buf, times[i])) this.validIdx[this.validCount++] = i;
+      }
       else if (r === D_MALFORMED) c.malformed++;
       else if (r === D_FRAGMENT) c.fragment++;
       else if (r === D_NOT_IP) c.not_ip++;

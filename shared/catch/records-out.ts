@@ -1,4 +1,5 @@
-// catch's records as NDJSON bytes: open, closed, unreachable, segment and sent, each field in the
+// catch's records as NDJSON bytes: open, closed, unreachable, segment and sent (and the UDP
+// answers' open, closed and unreachable with proto udp), each field in the
 // record table's order (shared/records.ts, documented in trawl.7), written by hand into one reused buffer (ascii-out.ts) because at a
 // million records a second JSON.stringify and string ropes cost more than the whole decode.
 // The engine decides what to write; this module only knows how a record is spelled. Addresses
@@ -17,7 +18,8 @@ const key = (name: FieldName, lead = ',', open = '') => lit(`${lead}"${name}":${
 const fixed = (name: FieldName, value: string) => lit(`,"${name}":${value}`);
 const T_OPEN = start('open'), T_CLOSED = start('closed'), T_SEGMENT = start('segment'), T_UNREACH = start('unreachable');
 const T_SENT = start('sent'), F_ACK = key('ack'), T_ALIVE = start('alive');
-const F_PROTO_ICMP = lit('","proto":"icmp"'), F_RTT = key('rtt_us');
+const F_PROTO_ICMP = lit('","proto":"icmp"'), F_RTT = key('rtt_us'), F_PROTO_UDP = fixed('proto', '"udp"');
+const F_UDP_DATA = key('data', ',', '"');   // after len or truncated, not after a string
 const F_PORT = key('port', '",'), F_SPORT = key('sport'), F_TTL = key('ttl'), F_WINDOW = key('window'), F_IPID = key('ipid');
 const F_TSVAL = key('tsval'), F_TSECR = key('tsecr'), F_OUR_IP = key('our_ip', ',', '"'), F_ZERO = fixed('zero_window', 'true');
 const F_SEQ = key('seq'), F_REPEAT = fixed('repeat', 'true'), F_OFFSET = key('offset');
@@ -198,6 +200,52 @@ export class RecordsOut {
     o.lit(F_FLAGS); o.str(flags);
     o.lit(F_DATA); o.str(b64); o.byte(34);
     this.tail(time, false);
+  }
+
+  // type, ip, port, proto udp and sport: the start of every UDP record (catch/udp.ts).
+  private udpHead(type: Lit, ip: number, port: number, sport: number): void {
+    const o = this.out;
+    o.lit(type); o.pos = this.addr(o.buf, o.pos, ip);
+    o.lit(F_PORT); o.uint(port); o.lit(F_PROTO_UDP);
+    o.lit(F_SPORT); o.uint(sport);
+  }
+
+  /** An answer to a UDP datagram (always validated): probe the JSON text of its payload's
+   *  name, data the payload held (len on the wire). */
+  udpOpen(ip: number, port: number, sport: number, ttl: number, probe: string, len: number, data: Buffer, time: number): void {
+    const o = this.out, b64 = data.toString('base64');
+    o.reserve(RECORD_MAX + probe.length + b64.length);
+    this.udpHead(T_OPEN, ip, port, sport);
+    o.lit(F_TTL); o.uint(ttl);
+    o.lit(F_PROBE); o.str(probe);
+    o.lit(F_LEN); o.uint(len);
+    if (data.length < len) o.lit(F_TRUNCATED);
+    o.lit(F_UDP_DATA); o.str(b64); o.byte(34);
+    this.tail(time, true);
+  }
+
+  /** ICMP port unreachable quoting our datagram: the port is closed. */
+  udpClosed(ip: number, port: number, sport: number, ttl: number, time: number): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    this.udpHead(T_CLOSED, ip, port, sport);
+    o.lit(F_TTL); o.uint(ttl);
+    this.tail(time, true);
+  }
+
+  /** Another destination unreachable quoting our datagram, from `from` (after v6(): its f). */
+  udpUnreachable(ip: number, port: number, sport: number, from: number, icmpType: number, icmpCode: number, ttl: number,
+    time: number): void {
+    const o = this.out;
+    o.reserve(RECORD_MAX);
+    const f6 = this.f6;
+    this.udpHead(T_UNREACH, ip, port, sport);
+    o.lit(F_FROM);
+    if (f6) { o.pos = putAddr6(o.buf, o.pos, f6, this.f6Off); this.f6 = null; } else o.ip(from);
+    o.lit(F_ICMP_TYPE); o.uint(icmpType);
+    o.lit(F_ICMP_CODE); o.uint(icmpCode);
+    o.lit(F_TTL); o.uint(ttl);
+    this.tail(time, true);
   }
 }
 

@@ -82,7 +82,7 @@ export function ifaceFacts(iface: string): IfaceFacts {
   return { mac, ipv4: addrs, ipv6: all.filter((a) => a.family === 'IPv6').map((a) => addr6(a.address)) };
 }
 
-/** libpcap filter for a live capture: replies to our address(es) and ports, ICMP errors, and
+/** libpcap filter for a live capture: replies (TCP and UDP) to our address(es) and ports, ICMP errors, and
  *  ARP requests for the address we answer for; for IPv6, everything to our addresses that is not
  *  TCP right after the fixed header (ICMPv6 and extension header chains, which BPF's `tcp`
  *  does not follow), and Neighbor Solicitations for the address we answer for (sent to its
@@ -93,12 +93,14 @@ export function ifaceFacts(iface: string): IfaceFacts {
  *  agree: the host's own connections' handshakes to our ports are all that comes in besides. */
 export function captureFilter(ours: number[], base: number, count: number, arpFor: number | null,
   ours6: Uint8Array[] = [], ndpFor: Uint8Array | null = null, count6 = 1, others = false): string {
-  const ports = `tcp dst portrange ${base}-${base + count - 1}`;
+  const range = `${base}-${base + count - 1}`;
+  // UDP answers come to our keyed source ports too (proto udp targets).
+  const ports = `tcp dst portrange ${range}`, ourPorts = `${ports} or udp dst portrange ${range}`;
   const parts: string[] = [];
   // A --source-ip range's addresses are consecutive: its runs go in as a few networks.
   const v4 = runs(ours.map(BigInt).sort((a, b) => (a < b ? -1 : 1)).map((a) => [a, 1n] as [bigint, bigint]))
     .flatMap(([a, n]) => cidrs(a, n, 32)).map(([a, len]) => `dst ${len === 32 ? 'host' : 'net'} ${formatIPv4(Number(a))}${len === 32 ? '' : `/${len}`}`);
-  if (ours.length) parts.push(`((${v4.join(' or ')}) and (${ports} or icmp))`);
+  if (ours.length) parts.push(`((${v4.join(' or ')}) and (${ourPorts} or icmp))`);
   if (ours6.length) {
     const v6 = ours6.flatMap((a, k) => cidrs(ipv6FromBytes(a), k === 0 ? BigInt(count6) : 1n, 128))
       .map(([a, len]) => `dst ${len === 128 ? 'host' : 'net'} ${formatIPv6(a)}${len === 128 ? '' : `/${len}`}`);

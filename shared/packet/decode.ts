@@ -8,9 +8,11 @@
 //        hop-by-hop (0), routing (43), destination options (60) are skipped; a fragment
 //        header (44) makes the packet a fragment
 // TCP    0 sport 2 dport 4 seq 8 ack 12 doff<<4 13 flags 14 window 16 csum 18 urg 20 options
+// UDP    0 sport 2 dport 4 length (header included) 6 csum 8 payload
 // ICMP   0 type 1 code 2 csum 4 rest[4] 8 quoted IPv4 header (with options) + 8 bytes of TCP
+//        or UDP (and, for UDP, as much of its payload as the sender quoted)
 // ICMPv6 0 type 1 code 2 csum 4 rest[4] 8 type 1 (destination unreachable): the quoted IPv6
-//        header (with extensions) + 8 bytes of TCP; type 135 (Neighbor Solicitation): 8
+//        header (with extensions) + 8 bytes of TCP or UDP; type 135 (Neighbor Solicitation): 8
 //        target[16] 24 options, type 1 = the asker's link-layer address (RFC 4861 4.3)
 // Echo reply (ICMP type 0, ICMPv6 type 129, code 0): 0 type 1 code 2 csum 4 identifier 6 sequence
 //        8 payload (blast's: time[8] tag[8], shared/cookie.ts)
@@ -23,10 +25,13 @@ export const D_ICMP = 2;          // destination unreachable quoting a TCP segme
 export const D_ARP = 3;           // an ARP request (op 1) for IPv4 over Ethernet
 export const D_NS = 4;            // an IPv6 Neighbor Solicitation (hop limit 255, code 0)
 export const D_ECHO = 5;          // an ICMP or ICMPv6 echo reply (code 0)
+export const D_UDP = 6;           // a UDP datagram (payload at payOff, payLen long, payCap held)
+export const D_ICMP_UDP = 7;      // destination unreachable quoting a UDP datagram: its ports in
+                                  // sport/dport, the quoted payload at payOff (payCap bytes)
 export const D_MALFORMED = -1;    // truncated, bad lengths, bad IP header checksum
 export const D_NOT_IP = -2;       // other ethertypes, ARP replies
 export const D_FRAGMENT = -3;     // an IP fragment: the TCP header may not be in it
-export const D_OTHER = -4;        // UDP, other ICMP types, ICMP quoting a non-TCP packet
+export const D_OTHER = -4;        // other protocols, other ICMP types, ICMP quoting neither TCP nor UDP
 
 // Extension headers walked before the upper layer, at most (a longer chain is malformed).
 const MAX_EXTENSIONS = 8;
@@ -85,6 +90,7 @@ export function decodePacket(lt: number, b: Uint8Array, off: number, cap: number
   const proto = b[ip + 9];
   const t = ip + hl;
   if (proto === 6) return decodeTcp(b, t, tot - hl, have - hl, d);
+  if (proto === 17) return decodeUdp(b, t, tot - hl, have - hl, d);
   if (proto === 1) {
     if (have - hl < 8) return D_MALFORMED;
     const type = b[t];
@@ -96,11 +102,12 @@ export function decodePacket(lt: number, b: Uint8Array, off: number, cap: number
     if ((b[q] >> 4) !== 4) return D_OTHER;
     const qhl = (b[q] & 15) * 4;
     if (qhl < 20 || have - hl - 8 < qhl + 8) return D_MALFORMED;
-    if (b[q + 9] !== 6) return D_OTHER;
+    if (b[q + 9] !== 6 && b[q + 9] !== 17) return D_OTHER;
     d.qSaddr = be32(b, q + 12); d.qDaddr = be32(b, q + 16);
     const qt = q + qhl;
     d.sport = be16(b, qt); d.dport = be16(b, qt + 2); d.seq = be32(b, qt + 4);
-    return D_ICMP;
+    if (b[q + 9] === 6) return D_ICMP;
+    return quotedUdp(qt, have - hl - 8 - qhl, d);
   }
   return D_OTHER;
 }
@@ -116,6 +123,26 @@ function decodeTcp(b: Uint8Array, t: number, len: number, have: number, d: Decod
   d.flags = b[t + 13]; d.window = be16(b, t + 14);
   d.payOff = t + thl; d.payLen = len - thl; d.payCap = have - thl;
   return D_TCP;
+}
+
+// The UDP datagram at t: len bytes long in the packet, have of them captured. Its length field
+// must lie within the packet (what follows it is padding).
+function decodeUdp(b: Uint8Array, t: number, len: number, have: number, d: Decoded): number {
+  if (len < 8 || have < 8) return D_MALFORMED;
+  const ulen = be16(b, t + 4);
+  if (ulen < 8 || ulen > len) return D_MALFORMED;
+  d.sport = be16(b, t); d.dport = be16(b, t + 2);
+  d.payOff = t + 8; d.payLen = ulen - 8; d.payCap = Math.min(have, ulen) - 8;
+  return D_UDP;
+}
+
+// A quoted UDP datagram at qt, qhave bytes of it quoted (8 at least, checked by the caller): the
+// payload held is what was quoted, within the datagram's own length.
+function quotedUdp(qt: number, qhave: number, d: Decoded): number {
+  d.payOff = qt + 8;
+  d.payLen = Math.max(0, ((d.seq >>> 16) & 0xffff) - 8);
+  d.payCap = Math.max(0, Math.min(qhave, d.payLen + 8) - 8);
+  return D_ICMP_UDP;
 }
 
 // Walks the extension headers after the fixed IPv6 header at ip, within the first `have` bytes
@@ -152,6 +179,7 @@ function decodeIpv6(lt: number, b: Uint8Array, off: number, ip: number, end: num
   if (nh < 0) return nh;
   const hl = extEnd, t = ip + hl;
   if (nh === 6) return decodeTcp(b, t, tot - hl, have - hl, d);
+  if (nh === 17) return decodeUdp(b, t, tot - hl, have - hl, d);
   if (nh !== 58) return D_OTHER;
   if (have - hl < 8) return D_MALFORMED;
   const type = b[t];
@@ -176,12 +204,12 @@ function decodeIpv6(lt: number, b: Uint8Array, off: number, ip: number, end: num
   if ((b[q] >> 4) !== 6) return D_OTHER;
   const qnh = skipExtensions(b, q, qhave);
   if (qnh === D_MALFORMED) return D_MALFORMED;
-  if (qnh !== 6) return D_OTHER;
+  if (qnh !== 6 && qnh !== 17) return D_OTHER;
   const qt = q + extEnd;
   if (qhave - extEnd < 8) return D_MALFORMED;
   d.q6s = q + 8; d.q6d = q + 24;
   d.sport = be16(b, qt); d.dport = be16(b, qt + 2); d.seq = be32(b, qt + 4);
-  return D_ICMP;
+  return qnh === 6 ? D_ICMP : quotedUdp(qt, qhave - extEnd, d);
 }
 
 function decodeArp(b: Uint8Array, a: number, end: number, d: Decoded): number {

@@ -7,6 +7,7 @@ import { Probe, ProbeConfig, ProbePayload, concat, ascii } from './types';
 import { nullProbe } from './null';
 import { PROBES } from './registry';
 import { parsePortList, probeConfig } from './options';
+import { isUdpProbeSpec } from '../udp/plan';
 import { MAX_ADDRESS_LEN, USER_NAME, USER_SLOT, readProbeFile } from './user';
 
 export type { Probe, ProbeConfig, ProbePayload } from './types';
@@ -87,6 +88,7 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
   let forced: string[] | undefined;
   const mapped = new Map<number, string[]>();
   for (const s of specs) {
+    if (isUdpProbeSpec(s)) continue;   // a UDP payload: shared/udp/plan.ts
     const c = s.lastIndexOf(':');
     if (c < 0) {
       if (forced !== undefined && forced.join(',') !== s) {

@@ -6,6 +6,7 @@ import { PROBES } from './registry';
 import { USER_NAME } from './user';
 import { parsePorts } from '../targets/ports';
 import { VERSION } from '../version';
+import { checkUdpProbeSpec, isUdpProbeSpec } from '../udp/plan';
 
 export const DEFAULT_USER_AGENT = `trawl/${VERSION}`;
 
@@ -14,6 +15,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;   // RFC 9110 token: methods and 
 /** Checks one --probe value: NAMES, or PORTS:NAMES with PORTS like 80,8000-8100 and NAMES one
  *  probe or several, comma separated (each its own connection). */
 export function checkProbeSpec(names: readonly string[], v: string): string | undefined {
+  if (isUdpProbeSpec(v)) return checkUdpProbeSpec(v);   // U:PORTS:NAME: a UDP payload (shared/udp/plan.ts)
   const c = v.lastIndexOf(':');
   const list = (c < 0 ? v : v.slice(c + 1)).split(',');
   for (const name of list) if (!names.includes(name)) return `unknown probe '${name}' (one of ${names.join(', ')})`;
@@ -41,7 +43,7 @@ export const probeNames: readonly string[] = [...PROBES.map((p) => p.name), USER
 
 export const PROBE_OPTIONS: OptionSpec[] = [
   { name: 'probe', type: 'list', arg: '[PORTS:]NAME[,NAME...]', check: (v: string) => checkProbeSpec(probeNames, v),
-    help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); several names: one connection each (443:tls,https); default: by port (trawl-probes(7))' },
+    help: 'probe NAME on every port, or on PORTS (80,8000-8100:http); several names: one connection each (443:tls,https); U:PORTS:NAME a UDP payload (U:53:dns); default: by port (trawl-probes(7))' },
   { name: 'identify', type: 'boolean',
     help: 'LZR-style identification: null, http and tls on every port (each its own connection); banners --identify decides the service' },
   { name: 'probe-file', type: 'string', arg: 'FILE',
