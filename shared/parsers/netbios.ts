@@ -47,8 +47,9 @@ export const netbios: Parser = {
   ports: [137],
   fields: ['netbios_name', 'netbios_workgroup', 'netbios_names', 'netbios_mac'],
   detect(b, probe, port) {
-    // A response with one answer whose name is the 32-byte encoded label.
-    if (b.length >= 13 + 32 && b[2] & 0x80 && b[12] === 0x20) return 2;
+    // A response whose answer is named by one 32-byte encoded label and typed NBSTAT (0x21): a
+    // signature, so it beats the DNS parser, which reads the same header as well.
+    if (b.length >= 13 + 32 && b[2] & 0x80 && b[12] === 0x20) return b.length >= 48 && b[45] === 0 && b[46] === 0 && b[47] === 0x21 ? 3 : 2;
     return probe === 'netbios' || this.ports.includes(port) ? 1 : 0;
   },
   start: () => new BufferedSession(parseNetbios, 4096),
