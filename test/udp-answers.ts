@@ -20,10 +20,10 @@ export const SSDP_ANSWER = Buffer.from(
   'SERVER: Debian/12 UPnP/1.1 MiniUPnPd/2.3.3\r\nLOCATION: http://198.18.0.9:5000/rootDesc.xml\r\n' +
   'OPT: "http://schemas.upnp.org/upnp/cp/UPnP/1.0/"; ns=01\r\n01-NLS: 1\r\nBOOTID.UPNP.ORG: 1\r\nCONFIGID.UPNP.ORG: 1337\r\n\r\n', 'latin1');
 
-/** A NetBIOS node status response (RFC 1002 4.2.18) as Samba's nmbd sends it: ID, flags 0x8400
- *  (response, authoritative), one answer named "*", NBSTAT IN, TTL 0, the name table (15-byte
- *  names padded with spaces, suffix, flags: 0x0400 active, 0x8000 group), then the 46 bytes of
- *  statistics whose first 6 are the unit ID (the MAC; nmbd writes zeros, Windows its MAC). */
+/** A NetBIOS node status response (RFC 1002 4.2.18) as Windows and Samba's nmbd send it: ID,
+ *  flags 0x8400 (response, authoritative), one answer named "*", NBSTAT IN, TTL 0, the name
+ *  table (15-byte names padded with spaces, suffix, flags: 0x0400 active, 0x8000 group), then
+ *  the 46 bytes of statistics whose first 6 are the unit ID (Windows' MAC; nmbd writes zeros). */
 export function nbstatAnswer(id: number, names: [string, number, boolean][], mac: number[]): Uint8Array {
   const table = names.flatMap(([n, suffix, group]) =>
     [...Buffer.from(n.padEnd(15, ' '), 'latin1'), suffix, group ? 0x84 : 0x04, 0]);
@@ -34,10 +34,12 @@ export function nbstatAnswer(id: number, names: [string, number, boolean][], mac
     0, 0x21, 0, 1, 0, 0, 0, 0, rdata.length >> 8, rdata.length & 0xff, ...rdata,
   ]);
 }
-export const NBSTAT_ANSWER = nbstatAnswer(0x1234, [
+const NB_NAMES: [string, number, boolean][] = [
   ['TRAWLHOST', 0x00, false], ['TRAWLHOST', 0x03, false], ['TRAWLHOST', 0x20, false],
   ['WORKGROUP', 0x00, true], ['WORKGROUP', 0x1e, true],
-], [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+];
+export const NBSTAT_ANSWER = nbstatAnswer(0x1234, NB_NAMES, [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+export const NBSTAT_SAMBA = nbstatAnswer(0x4321, NB_NAMES, [0, 0, 0, 0, 0, 0]);
 
 /** An SNMP GetResponse carrying an error (RFC 1157 4.1.2, RFC 3416 4.2.1), as agents send when the
  *  community reaches no view holding sysDescr: v1 noSuchName(2) at index 1, the varbind echoed. */
@@ -59,6 +61,7 @@ export const ANSWERS: UdpAnswer[] = [
   { name: 'memcached', probe: 'memcached', port: 11211, bytes: fixture('memcached'), service: 'memcached' },
   { name: 'ssdp (built)', probe: 'ssdp', port: 1900, bytes: new Uint8Array(SSDP_ANSWER), service: 'ssdp' },
   { name: 'netbios (built)', probe: 'netbios', port: 137, bytes: NBSTAT_ANSWER, service: 'netbios' },
+  { name: 'netbios samba (built)', probe: 'netbios', port: 137, bytes: NBSTAT_SAMBA, service: 'netbios' },
   { name: 'snmp-v1 error (built)', probe: 'snmp-v1', port: 161, bytes: snmpError(0, 'private', 2), service: 'snmp' },
 ];
 /** The open record catch writes for a UDP answer. */

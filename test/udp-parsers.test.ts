@@ -190,7 +190,7 @@ test('trawl banners: a UDP open record with bad data is named by its line, the o
 });
 
 test('--service-probes: nmap\'s UDP rules on the real answers give what nmap -sV would', async () => {
-  const names = ['dns-version', 'ntp', 'snmp-v1', 'snmp-v2c', 'snmp-v3', 'memcached', 'dns-a'];
+  const names = ['dns-version', 'ntp', 'snmp-v1', 'snmp-v2c', 'snmp-v3', 'memcached', 'dns-a', 'netbios (built)', 'netbios samba (built)'];
   const input = names.map((n) => udpOpen(answer(n)));
   const r = await runInProcess('banners', ['--service-probes', NMAP], ndjson(input));
   assert.is(r.code, 0, r.stderr);
@@ -207,10 +207,19 @@ test('--service-probes: nmap\'s UDP rules on the real answers give what nmap -sV
   assert.equal([by('ntp').product, by('ntp').version, by('ntp').info, by('ntp').nmap_probe], ['NTP', 'v4', 'unsynchronized', 'NTPRequest']);
   // SNMPv1public: match snmp ...public\xa2 p/SNMPv1 server/ i/public/
   assert.equal([by('snmp-v1').product, by('snmp-v1').info, by('snmp-v1').nmap_probe], ['SNMPv1 server', 'public', 'SNMPv1public']);
-  // nmap's SNMP rules want version 0 (v1) and its own v3 msgID "Ji"; memcached's, the answer to
-  // `stats`: none match ours, and the parser's fields stand.
-  for (const n of ['snmp-v2c', 'snmp-v3', 'memcached', 'dns-a']) assert.is(by(n).nmap_probe, undefined, n);
-  assert.equal([by('snmp-v2c').product, by('snmp-v3').product, by('memcached').version], ['SNMPv2c server', 'net-snmp', '1.6.18']);
+  // SNMPv3GetRequest's rules anchor on nmap's msgID "Ji" and NBTStat's on its ID 0x80f0: matched
+  // against the answer with nmap's ID put back (shared/parsers/udp-nmap.ts); the engine ID's
+  // enterprise 8072 is net-snmp's.
+  const v3 = by('snmp-v3');
+  assert.equal([v3.product, v3.nmap_probe, v3.cpe], ['net-snmp', 'SNMPv3GetRequest', ['cpe:/a:net-snmp:net-snmp']]);
+  assert.match(String(v3.snmp_engine_id), /^80001f88/, 'the parser reads the bytes as they came');
+  const win = by('netbios (built)'), samba = by('netbios samba (built)');
+  assert.equal([win.product, win.info, win.hostname, win.os, win.nmap_service], ['Microsoft Windows netbios-ns', 'workgroup: WORKGROUP', 'TRAWLHOST', 'Windows', 'netbios-ns']);
+  assert.equal([samba.product, samba.info, samba.hostname, samba.cpe], ['Samba nmbd netbios-ns', 'workgroup: WORKGROUP', 'TRAWLHOST', ['cpe:/a:samba:samba']]);
+  // nmap's SNMP rules want version 0 (v1); memcached's, the answer to `stats`: none match ours,
+  // and the parser's fields stand.
+  for (const n of ['snmp-v2c', 'memcached', 'dns-a']) assert.is(by(n).nmap_probe, undefined, n);
+  assert.equal([by('snmp-v2c').product, by('memcached').version], ['SNMPv2c server', '1.6.18']);
 });
 
 test.run();

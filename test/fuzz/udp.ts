@@ -10,6 +10,7 @@ import { identifyUdp } from '../../shared/parsers';
 import { Fields } from '../../shared/parsers/types';
 import { MAX_FIELD } from '../../shared/parsers/text';
 import { enrichBanner } from '../../shared/parsers/banner';
+import { asNmapSent } from '../../shared/parsers/udp-nmap';
 import type { ServiceProbes } from '../../shared/service-probes';
 import { ANSWERS, UdpAnswer, nbstatAnswer } from '../udp-answers';
 import { Rng, Summary, newSummary } from './common';
@@ -160,6 +161,8 @@ function runCase(c: Case, probes: ServiceProbes | null): void {
     if (bad) throw new Error(`probe ${probe}: ${bad}`);
     if (JSON.stringify(JSON.parse(JSON.stringify(r.fields))) !== JSON.stringify(r.fields)) throw new Error('fields do not round-trip through JSON');
   }
+  // What nmap's rules are given (the echoed ID set back to nmap's): never longer than the answer.
+  if (asNmapSent(c.bytes, c.answer.probe).length > c.bytes.length) throw new Error('asNmapSent grew the answer');
   const rec = { type: 'banner', ip: '198.18.0.1', port: c.answer.port, proto: 'udp', probe: c.answer.probe, data: Buffer.from(c.bytes).toString('base64') };
   const out = enrichBanner(rec, { probes });
   if (typeof out === 'string') throw new Error(`enrichBanner refused it: ${out}`);
