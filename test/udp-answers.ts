@@ -1,10 +1,10 @@
 // The UDP answers the parser tests and fuzzers share: the fixtures captured from real daemons
-// (test/fixtures/udp/capture.sh: named, ntpd, snmpd, memcached) and, for protocols without a daemon
+// (test/fixtures/udp/capture.sh: named, ntpd, snmpd, memcached; capture-snmp-access.sh: snmpd's
+// answers to a community without the view) and, for protocols without a daemon
 // here, answers built byte by byte from their specs; and the open record catch writes for one.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './helpers';
-import { tlv } from '../shared/udp/ber';
 import { encodeNbName } from '../shared/udp/netbios';
 
 export const UDP_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'udp');
@@ -41,14 +41,6 @@ const NB_NAMES: [string, number, boolean][] = [
 export const NBSTAT_ANSWER = nbstatAnswer(0x1234, NB_NAMES, [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
 export const NBSTAT_SAMBA = nbstatAnswer(0x4321, NB_NAMES, [0, 0, 0, 0, 0, 0]);
 
-/** An SNMP GetResponse carrying an error (RFC 1157 4.1.2, RFC 3416 4.2.1), as agents send when the
- *  community reaches no view holding sysDescr: v1 noSuchName(2) at index 1, the varbind echoed. */
-export function snmpError(version: 0 | 1, community: string, status: number): Uint8Array {
-  const vb = tlv(0x30, tlv(0x30, tlv(0x06, [0x2b, 6, 1, 2, 1, 1, 1, 0]), [0x05, 0]));
-  return tlv(0x30, [0x02, 1, version], tlv(0x04, Buffer.from(community)),
-    tlv(0xa2, [0x02, 4, 0x12, 0x34, 0x56, 0x78], [0x02, 1, status], [0x02, 1, 1], vb));
-}
-
 /** Every answer of these tests: fixture or built, the probe that drew it, its port. */
 export const ANSWERS: UdpAnswer[] = [
   { name: 'dns-version', probe: 'dns-version', port: 53, bytes: fixture('dns-version'), service: 'dns' },
@@ -62,7 +54,9 @@ export const ANSWERS: UdpAnswer[] = [
   { name: 'ssdp (built)', probe: 'ssdp', port: 1900, bytes: new Uint8Array(SSDP_ANSWER), service: 'ssdp' },
   { name: 'netbios (built)', probe: 'netbios', port: 137, bytes: NBSTAT_ANSWER, service: 'netbios' },
   { name: 'netbios samba (built)', probe: 'netbios', port: 137, bytes: NBSTAT_SAMBA, service: 'netbios' },
-  { name: 'snmp-v1 error (built)', probe: 'snmp-v1', port: 161, bytes: snmpError(0, 'private', 2), service: 'snmp' },
+  // snmpd asked with a community whose view lacks sysDescr (capture-snmp-access.sh).
+  { name: 'snmp-v1-noview', probe: 'snmp-v1', port: 161, bytes: fixture('snmp-v1-noview'), service: 'snmp' },
+  { name: 'snmp-v2c-noview', probe: 'snmp-v2c', port: 161, bytes: fixture('snmp-v2c-noview'), service: 'snmp' },
 ];
 /** The open record catch writes for a UDP answer. */
 export function udpOpen(a: { probe: string; port: number; bytes: Uint8Array }, ip = '198.18.0.9', extra: object = {}) {
