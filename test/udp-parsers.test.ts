@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { lines, runInProcess } from './helpers';
+import { lines, runInProcess, trawl } from './helpers';
 import { identifyUdp, UDP_PARSERS } from '../shared/parsers';
 import { Fields, parseAll } from '../shared/parsers/types';
 import { udpPayloadByName } from '../shared/udp/registry';
@@ -167,6 +167,18 @@ test('trawl banners on catch\'s UDP open records: the open record without its by
   const again = await runInProcess('banners', ['--no-service-probes'], r.stdout);
   assert.is(again.code, 0);
   assert.equal(lines(again.stdout), out);
+});
+
+test('trawl banners --jobs 2: the same records, each open before its banner', () => {
+  const input = ndjson(ANSWERS.flatMap((a, i) => [udpOpen(a, `198.18.3.${i + 1}`), udpOpen(a, `198.18.4.${i + 1}`)]));
+  const one = trawl(['banners', '--no-service-probes'], input), two = trawl(['banners', '--no-service-probes', '--jobs', '2'], input);
+  assert.is(two.code, 0, two.stderr);
+  assert.equal(lines(two.stdout).map((r) => JSON.stringify(r)).sort(), lines(one.stdout).map((r) => JSON.stringify(r)).sort());
+  const out = lines(two.stdout);
+  for (const b of out.filter((r) => r.type === 'banner')) {
+    const open = out.findIndex((r) => r.type === 'open' && r.ip === b.ip);
+    assert.ok(open >= 0 && open < out.indexOf(b), `${b.ip}: open first`);
+  }
 });
 
 test('trawl banners: a UDP banner record (the older shape) is read alike; closed UDP and bytes-less opens pass through', async () => {
