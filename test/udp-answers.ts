@@ -41,6 +41,17 @@ const NB_NAMES: [string, number, boolean][] = [
 export const NBSTAT_ANSWER = nbstatAnswer(0x1234, NB_NAMES, [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
 export const NBSTAT_SAMBA = nbstatAnswer(0x4321, NB_NAMES, [0, 0, 0, 0, 0, 0]);
 
+/** An mDNS answer to a legacy unicast query (RFC 6762 6.7) as Avahi sends it: our ID, flags
+ *  0x8400 (response, authoritative), the question repeated, TTLs of at most 10 s; the DNS-SD
+ *  service list (RFC 6763 9) as two PTR records, their names compressed against the question's
+ *  "local" (offset 35). */
+export const MDNS_ANSWER = Uint8Array.from([
+  0x56, 0x78, 0x84, 0x00, 0, 1, 0, 2, 0, 0, 0, 0,
+  9, ...Buffer.from('_services'), 7, ...Buffer.from('_dns-sd'), 4, ...Buffer.from('_udp'), 5, ...Buffer.from('local'), 0, 0, 12, 0, 1,
+  0xc0, 12, 0, 12, 0, 1, 0, 0, 0, 10, 0, 13, 5, ...Buffer.from('_http'), 4, ...Buffer.from('_tcp'), 0xc0, 35,
+  0xc0, 12, 0, 12, 0, 1, 0, 0, 0, 10, 0, 12, 4, ...Buffer.from('_ssh'), 4, ...Buffer.from('_tcp'), 0xc0, 35,
+]);
+
 /** Every answer of these tests: fixture or built, the probe that drew it, its port. */
 export const ANSWERS: UdpAnswer[] = [
   { name: 'dns-version', probe: 'dns-version', port: 53, bytes: fixture('dns-version'), service: 'dns' },
@@ -51,6 +62,7 @@ export const ANSWERS: UdpAnswer[] = [
   { name: 'snmp-v2c-negative', probe: 'snmp-v2c', port: 161, bytes: fixture('snmp-v2c-negative'), service: 'snmp' },
   { name: 'snmp-v3', probe: 'snmp-v3', port: 161, bytes: fixture('snmp-v3'), service: 'snmp' },
   { name: 'memcached', probe: 'memcached', port: 11211, bytes: fixture('memcached'), service: 'memcached' },
+  { name: 'mdns (built)', probe: 'mdns', port: 5353, bytes: MDNS_ANSWER, service: 'dns' },
   { name: 'ssdp (built)', probe: 'ssdp', port: 1900, bytes: new Uint8Array(SSDP_ANSWER), service: 'ssdp' },
   { name: 'netbios (built)', probe: 'netbios', port: 137, bytes: NBSTAT_ANSWER, service: 'netbios' },
   { name: 'netbios samba (built)', probe: 'netbios', port: 137, bytes: NBSTAT_SAMBA, service: 'netbios' },

@@ -42,6 +42,13 @@ test('DNS A query: the zone named serves, answer as dig prints it, recursion not
   assert.is(f.dns_version, undefined);
 });
 
+test('mDNS (built): a legacy unicast answer read as DNS, the DNS-SD service list as PTR answers', () => {
+  const f = fields('mdns (built)');
+  assert.is(f.dns_flags, 'qr aa');
+  assert.is(f.dns_question, '_services._dns-sd._udp.local. IN PTR');
+  assert.equal(f.dns_answers, ['_services._dns-sd._udp.local. 10 IN PTR _http._tcp.local.', '_services._dns-sd._udp.local. 10 IN PTR _ssh._tcp.local.']);
+});
+
 test('NTP: version 4, server mode, stratum, refid, root delay and dispersion as the bytes say', () => {
   const b = answer('ntp').bytes;
   const f = fields('ntp');
@@ -204,7 +211,7 @@ test('trawl banners: a UDP open record with bad data is named by its line, the o
 });
 
 test('--service-probes: nmap\'s UDP rules on the real answers give what nmap -sV would', async () => {
-  const names = ['dns-version', 'ntp', 'snmp-v1', 'snmp-v2c', 'snmp-v3', 'memcached', 'dns-a', 'netbios (built)', 'netbios samba (built)'];
+  const names = ['dns-version', 'ntp', 'snmp-v1', 'snmp-v2c', 'snmp-v3', 'memcached', 'dns-a', 'netbios (built)', 'netbios samba (built)', 'mdns (built)'];
   const input = names.map((n) => udpOpen(answer(n)));
   const r = await runInProcess('banners', ['--service-probes', NMAP], ndjson(input));
   assert.is(r.code, 0, r.stderr);
@@ -230,6 +237,9 @@ test('--service-probes: nmap\'s UDP rules on the real answers give what nmap -sV
   const win = by('netbios (built)'), samba = by('netbios samba (built)');
   assert.equal([win.product, win.info, win.hostname, win.os, win.nmap_service], ['Microsoft Windows netbios-ns', 'workgroup: WORKGROUP', 'TRAWLHOST', 'Windows', 'netbios-ns']);
   assert.equal([samba.product, samba.info, samba.hostname, samba.cpe], ['Samba nmbd netbios-ns', 'workgroup: WORKGROUP', 'TRAWLHOST', ['cpe:/a:samba:samba']]);
+  // DNS-SD: match mdns m|^\0\0\x84\0\0\x01..\0\0\0\0\x09_services...| (its ID 0 put back).
+  const md = by('mdns (built)');
+  assert.equal([md.nmap_service, md.nmap_probe, md.product, md.service], ['mdns', 'DNS-SD', 'DNS-based service discovery', 'dns']);
   // nmap's SNMP rules want version 0 (v1); memcached's, the answer to `stats`: none match ours,
   // and the parser's fields stand.
   for (const n of ['snmp-v2c', 'memcached', 'dns-a']) assert.is(by(n).nmap_probe, undefined, n);

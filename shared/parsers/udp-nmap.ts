@@ -1,5 +1,5 @@
 // A UDP answer as nmap's rules expect to see it. nmap's Probe UDP requests carry fixed IDs that
-// the server copies back (NBTStat's transaction ID 0x80f0, DNSVersionBindReq's 0x0006,
+// the server copies back (NBTStat's transaction ID 0x80f0, DNSVersionBindReq's 0x0006, DNS-SD's 0,
 // SNMPv3GetRequest's msgID 0x4a69 as a 2-byte INTEGER, memcached's request ID 1), and its match
 // rules are written on those bytes (29 NetBIOS and 21 SNMPv3 rules anchor on them); trawl's
 // requests carry the cookie there instead. So, for nmap's rules only, the echoed field of an
@@ -12,6 +12,7 @@ import { readTlv, tlv } from '../udp/ber';
 /** Bytes [offset, ...] nmap's request of the same question has in the field the answer echoes. */
 const FIXED_ID: Record<string, [number, number[]]> = {
   'dns-version': [0, [0x00, 0x06]],
+  mdns: [0, [0x00, 0x00]],
   netbios: [0, [0x80, 0xf0]],
   memcached: [0, [0x00, 0x01]],
 };
