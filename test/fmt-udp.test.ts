@@ -108,6 +108,19 @@ test('csv: the proto column tells udp from tcp; json ports carry proto, reason a
     '161/udp open udp-response', '11211/udp open udp-response']);
 });
 
+test('read back: fmt\'s -oX of UDP results, read by fmt, gives the same grepable ports and -oX port lines', () => {
+  const x = fmt('xml');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-fmt-udp-')), 'scan.xml');
+  fs.writeFileSync(file, x);
+  const again = trawl(['fmt', '-o', 'grepable', file]);
+  assert.is(again.code, 0, again.stderr);
+  const ports = (s: string) => s.split('\n').find((l) => l.includes('\tPorts: '));
+  assert.is(ports(again.stdout), ports(fmt('grepable')));
+  const xml2 = trawl(['fmt', '-o', 'xml', file]).stdout;
+  const states = (s: string) => [...s.matchAll(/<port protocol="(\w+)" portid="(\d+)"><state [^>]*>/g)].map((m) => m[0]);
+  assert.equal(states(xml2), states(x));
+});
+
 test('catch\'s records straight to fmt (no banners): udp ports open and closed, service from the port table', () => {
   const ports = fmt('grepable', ndjson(catchOut)).split('\n').find((l) => l.includes('\tPorts: '))!.split('\tPorts: ')[1].split(', ');
   assert.equal(ports, ['53/open/tcp//domain///', '53/open/udp//domain///', '123/open/udp//ntp///', '137/closed/udp//netbios-ns///', '161/open/udp//snmp///', '11211/open/udp/////']);   // /etc/services has no 11211
