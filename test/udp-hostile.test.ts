@@ -18,7 +18,7 @@ const CRAFTED = crafted();
 function check(name: string, cases: Iterable<Case>) {
   const log: string[] = [];
   const sum = runCases(cases, null, (s) => log.push(s));
-  console.log(`  ${summaryLine(name, sum, 'real answers')}`);
+  console.log(`  ${summaryLine(name, sum, 'answers, captured and built')}`);
   assert.equal(log.slice(0, 3), []);
   assert.is(sum.crashes + sum.hangs, 0);
   return sum;

@@ -12,5 +12,5 @@ const probes = fs.existsSync(NMAP) ? ServiceProbes.fromFile(NMAP) : null;
 probes?.prepareAll();
 let shown = 0;
 const sum = runCases(randomCases(Math.round(200_000 * scale), new Rng(seed)), probes, (s) => { if (shown++ < 5) console.log(s); });
-console.log(summaryLine('udp', sum, 'real answers mutated'));
+console.log(summaryLine('udp', sum, 'answers mutated, captured and built'));
 process.exit(sum.crashes || sum.hangs ? 1 : 0);
