@@ -1,5 +1,6 @@
 // trawl banners: joins catch's segment records (and the scanner's first bytes, `sent` records) into
-// one banner record per connection (bounded reassembly), makes a UDP answer's open record a banner too, adds `service` and protocol fields to banner records, passes every other record through.
+// one banner record per connection (bounded reassembly), adds `service` and protocol fields to banner records (and to a UDP
+// open record's datagram), passes every other record through.
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -198,16 +199,19 @@ export function run(argv: string[], io?: IO): Promise<number> {
         if (typeof s === 'string') rejected(line, s, rec);
         else reasm.sent(s);
       } else if (rec.type === 'banner') wait = banner(rec, line);
-      else {
+      else if (rec.type === 'open' && rec.proto === 'udp' && typeof rec.data === 'string') {
+        // catch's UDP answer is one record, the port's state and the datagram: the state goes on
+        // as an open record without the bytes, the bytes as a banner record (as TCP's open and
+        // banner), so readers count both alike and a second run of banners finds nothing to redo.
+        const { data: _bytes, ...open } = rec;
+        counts.passed++;
+        const first = w.record(open);
+        const b: AnyRecord = { ...rec, type: 'banner' };
+        wait = first ? first.then(() => banner(b, line)) : banner(b, line);
+      } else {
         if (rec.type === 'open') reasm.open(rec);
         counts.passed++;
         wait = w.record(rec);
-        // A UDP answer (catch's open record with proto udp) carries its datagram: its banner
-        // follows it, read by the payload's parsers.
-        if (rec.type === 'open' && rec.proto === 'udp' && rec.data !== undefined) {
-          const b: AnyRecord = { ...rec, type: 'banner' };
-          wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
-        }
       }
       return wait ? wait.then(() => drain(line)) : drain(line);
     };

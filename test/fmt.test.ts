@@ -88,14 +88,15 @@ test('json parses back: hosts grouped with their ports and banners, bytes lossle
 
 test('csv parses back with python csv: header, quoting, hostile cells intact', () => {
   const rows = pyCsv(fixture('expected.csv'));
-  assert.equal(rows[0], ['type', 'ip', 'port', 'sport', 'ttl', 'time_us', 'service', 'product', 'version', 'banner']);
+  assert.equal(rows[0], ['type', 'ip', 'port', 'proto', 'sport', 'ttl', 'time_us', 'service', 'product', 'version', 'banner']);
   assert.is(rows.length, 13);
-  for (const r of rows) assert.is(r.length, 10);
+  for (const r of rows) assert.is(r.length, 11);
   const http = rows.find((r) => r[0] === 'banner' && r[2] === '80')!;
-  assert.is(http[7], 'Evil/1.0, "x" <y>\tz');
-  assert.ok(http[9].startsWith('HTTP/1.0 200 OK\\x0d\\x0aServer: x]]><script>alert(1)</script>&amp;"q"\'s\\x00'));
+  assert.is(http[3], 'tcp', 'a record without proto is tcp');
+  assert.is(http[8], 'Evil/1.0, "x" <y>\tz');
+  assert.ok(http[10].startsWith('HTTP/1.0 200 OK\\x0d\\x0aServer: x]]><script>alert(1)</script>&amp;"q"\'s\\x00'));
   // Without --csv-formula-escape, cells stay as they are.
-  assert.ok(rows.some((r) => r[9] === "=cmd|'/C calc'!A0\\x0d\\x0a"));
+  assert.ok(rows.some((r) => r[10] === "=cmd|'/C calc'!A0\\x0d\\x0a"));
 });
 
 test('--csv-formula-escape quotes = + - @ leading cells, --fields picks columns', () => {

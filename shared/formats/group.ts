@@ -78,14 +78,16 @@ export function addToHost(h: HostGroup, rec: AnyRecord): boolean {
     h.ports.push(p);
   }
   // open beats closed beats filtered: a SYN-ACK is proof, an RST or ICMP error after it is noise.
-  if (rec.type === 'open') { p.state = 'open'; p.reason = 'syn-ack'; p.ttl = ttl; }
-  else if (rec.type === 'closed' && p.state !== 'open') { p.state = 'closed'; p.reason = 'reset'; p.ttl = ttl; }
+  // UDP in nmap -sU's words: an answer is udp-response, an ICMP port unreachable port-unreach.
+  const udp = proto === 'udp';
+  if (rec.type === 'open') { p.state = 'open'; p.reason = udp ? 'udp-response' : 'syn-ack'; p.ttl = ttl; }
+  else if (rec.type === 'closed' && p.state !== 'open') { p.state = 'closed'; p.reason = udp ? 'port-unreach' : 'reset'; p.ttl = ttl; }
   else if (rec.type === 'unreachable' && p.state === '') {
     // blast's on-link targets whose address never answered ARP/NDP: nothing came back at all.
     p.state = 'filtered'; p.reason = typeof rec.reason === 'string' ? 'no-response' : icmpReason(rec.icmp_code); p.ttl = ttl;
     if (typeof rec.from === 'string') p.reason_ip = rec.from;
   } else if (rec.type === 'banner') {
-    if (p.state !== 'open') { p.state = 'open'; p.reason = 'response'; p.ttl = ttl; }
+    if (p.state !== 'open') { p.state = 'open'; p.reason = udp ? 'udp-response' : 'response'; p.ttl = ttl; }
     p.service = str(rec.service) ?? p.service;
     p.product = str(rec.product) ?? p.product;
     p.version = str(rec.version) ?? p.version;

@@ -9,6 +9,8 @@ import { serviceName } from './services';
 // trawl's service names where nmap-service-probes uses another word.
 const NMAP_WORD: Record<string, string> = {
   tls: 'ssl', rdp: 'ms-wbt-server', smb: 'microsoft-ds', postgres: 'postgresql',
+  // The UDP parsers' (nmap-service-probes' and nmap-services' names).
+  dns: 'domain', netbios: 'netbios-ns', ssdp: 'upnp',
 };
 
 /** trawl's name for a service nmap's output names ("ssl" is tls; a tunnel ssl/http is tls too). */

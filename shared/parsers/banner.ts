@@ -10,6 +10,7 @@ import { cleanString } from './text';
 import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
+import { asNmapSent } from './udp-nmap';
 
 // The base64 alphabet as a table: a loop over it checks a banner's data in a third of the regex's
 // time (/^[A-Za-z0-9+/]*={0,2}$/, 5% of banners' profile).
@@ -146,7 +147,7 @@ function enrichUdp(rec: AnyRecord, data: Uint8Array, opts: EnrichOptions): AnyRe
   let nmap: ServiceFields | null = null;
   if (opts.probes) {
     const t0 = opts.cost ? process.hrtime.bigint() : 0n;
-    const m = opts.probes.match(data, probe, port, null, 'udp');
+    const m = opts.probes.match(asNmapSent(data, probe), probe, port, null, 'udp');
     if (opts.cost) opts.cost.nmapNs += Number(process.hrtime.bigint() - t0);
     if (m) {
       const { schema, rest } = fromNmap(m);

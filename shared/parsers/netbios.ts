@@ -9,6 +9,9 @@
 import { Fields, Parser, BufferedSession } from './types';
 import { cleanString } from './text';
 
+// A list field holds at most 64 items (NUM_NAMES is a byte: up to 255); hosts register a dozen.
+const MAX_NAMES = 64;
+
 function parseNetbios(b: Uint8Array): Fields {
   const f: Fields = {};
   if (b.length < 12 || !(b[2] & 0x80) || ((b[6] << 8) | b[7]) === 0) return f;
@@ -26,7 +29,9 @@ function parseNetbios(b: Uint8Array): Fields {
   if (p >= end) return f;
   const count = b[p++];
   const names: string[] = [];
-  for (let i = 0; i < count && p + 18 <= end; i++, p += 18) {
+  let read = 0;
+  for (; read < count && p + 18 <= end; read++, p += 18) {
+    if (names.length === MAX_NAMES) continue;    // walked over to the MAC, not kept
     let name = '';
     for (let k = 0; k < 15; k++) name += String.fromCharCode(b[p + k]);
     name = cleanString(name.replace(/[\x00 ]+$/, ''));
@@ -36,7 +41,7 @@ function parseNetbios(b: Uint8Array): Fields {
     if (suffix === 0 && group && f.netbios_workgroup === undefined) f.netbios_workgroup = name;
   }
   if (names.length) f.netbios_names = names;
-  if (p + 6 <= end && names.length === count) {
+  if (p + 6 <= end && read === count) {
     f.netbios_mac = Array.from(b.subarray(p, p + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
   }
   return f;
@@ -47,9 +52,10 @@ export const netbios: Parser = {
   ports: [137],
   fields: ['netbios_name', 'netbios_workgroup', 'netbios_names', 'netbios_mac'],
   detect(b, probe, port) {
-    // A response with one answer whose name is the 32-byte encoded label.
-    if (b.length >= 13 + 32 && b[2] & 0x80 && b[12] === 0x20) return 2;
+    // A response whose answer is named by one 32-byte encoded label and typed NBSTAT (0x21): a
+    // signature, so it beats the DNS parser, which reads the same header as well.
+    if (b.length >= 13 + 32 && b[2] & 0x80 && b[12] === 0x20) return b.length >= 48 && b[45] === 0 && b[46] === 0 && b[47] === 0x21 ? 3 : 2;
     return probe === 'netbios' || this.ports.includes(port) ? 1 : 0;
   },
-  start: () => new BufferedSession(parseNetbios, 4096),
+  start: () => new BufferedSession(parseNetbios, 8192),   // 255 names of 18 bytes and the statistics fit
 };

@@ -2,6 +2,7 @@
 // cpe (a list), filled from each parser's protocol fields and from nmap's match rules, with one
 // precedence rule. Protocol fields stay under their own prefixes (ssh_software, http_server...).
 import type { Fields } from './types';
+import { UDP_DESCRIBE } from './service-udp';
 
 export interface ServiceFields {
   product?: string;
@@ -43,6 +44,7 @@ export const DESCRIBE: Record<string, (f: Fields) => ServiceFields> = {
   postgres: (f) => (f.postgres_protocol !== undefined || f.postgres_severity !== undefined ? { product: 'PostgreSQL', ...(s(f.postgres_version) ? { version: s(f.postgres_version) } : {}) } : {}),
   vnc: (f) => (s(f.vnc_version) ? { info: `protocol ${f.vnc_version}` } : {}),
   amqp: (f) => (s(f.amqp_product) ? { product: s(f.amqp_product), ...(s(f.amqp_product_version) ? { version: s(f.amqp_product_version) } : {}) } : {}),
+  ...UDP_DESCRIBE,
 };
 
 // nmap's template fields as the matcher returns them, to the schema's names.
