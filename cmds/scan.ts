@@ -26,7 +26,7 @@ import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
 import { statusTap } from '../shared/scan/status-tap';
 import { parseShard } from '../shared/targets/plan';
 import type { ShardRecord } from '../shared/shard-record';
-import { collectPorts } from '../shared/targets/ports';
+import { collectPorts, PROTO_UDP, protoOfKey } from '../shared/targets/ports';
 import { scanRecord } from '../shared/scan/record';
 import { ScanLimits } from '../shared/scan/limits';
 import { installKernelRstRule, KernelRstRule, ruleScript } from '../shared/scan/kernel-rst';
@@ -92,7 +92,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
     if (opts.iflist) return printIflist(io);
     if (opts._.length === 0 && !opts['include-file'].length) throw new UsageError('give at least one RANGE (or -iL FILE)');
-    if (!opts.ports.length && opts['top-ports'] === undefined) throw new UsageError('give -p PORTS or --top-ports N');
+    if (!opts.ports.length && opts['top-ports'] === undefined && !opts.ping) throw new UsageError('give -p PORTS, --top-ports N or --ping');
     for (const need of ['targets', 'blast', 'catch']) {
       if (!commandAvailable(need)) throw new FatalError(`trawl ${need} is not in this build: scan needs it`);
     }
@@ -110,8 +110,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
 
     const ports = collectPorts(opts);
-    // blast sends TCP SYNs only so far: a UDP or ICMP port would be refused line by line.
-    if (ports.some((k) => k >= 65536)) throw new UsageError('-p U:/I:, --udp and --ping: trawl scan sends TCP only so far (trawl targets writes UDP and ICMP target records)');
+    // blast sends TCP SYNs and ICMP echo requests (I:echo, --ping) so far: a UDP port would be
+    // refused line by line.
+    if (ports.some((k) => protoOfKey(k) === PROTO_UDP)) throw new UsageError('-p U: and --udp: trawl scan sends TCP and ICMP echo only so far (trawl targets writes UDP target records)');
 
     let canRaw = false;
     try { canRaw = loadNative().canRaw(); } catch (e) { throw new FatalError((e as Error).message); }

@@ -31,9 +31,22 @@ export function portRanges(ports: readonly number[]): string {
   return out.join(',');
 }
 
+/** Port keys (shared/targets/ports.ts: proto * 65536 + port) in -p's own syntax: TCP ranges
+ *  bare, then U: and its ranges, then I:echo ("22,80,U:53,161,I:echo"), so the scan record reads
+ *  back as the -p that made it. */
+export function portKeyRanges(keys: readonly number[]): string {
+  const by: number[][] = [[], [], []];
+  for (const k of keys) by[Math.min(2, Math.floor(k / 65536))].push(k % 65536);
+  const out: string[] = [];
+  if (by[0].length) out.push(portRanges(by[0]));
+  if (by[1].length) out.push(`U:${portRanges(by[1])}`);
+  if (by[2].length) out.push('I:echo');
+  return out.join(',');
+}
+
 /** The record `trawl scan` writes first. */
 export function scanRecord(argv: readonly string[], ports: readonly number[], seed: string | null, startUs: number): AnyRecord {
-  return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
+  return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portKeyRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
 }
 
 /** The run a `scan` record describes, or null when it is not one fmt can use. */
