@@ -179,7 +179,7 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
 function lanFields(lan: LanResolver, requests: number): Record<string, number> {
   const s = lan.stats;
   return { arp_targets: s.targets, arp_requests: requests, arp_kernel: s.kernel, arp_asked: s.asked, arp_answered: s.answered, arp_silent: s.silent,
-    arp_waiting: lan.waiting, arp_unreachable: s.unreachable };
+    arp_waiting: lan.waiting, arp_unreachable: s.unreachable, arp_scanned: s.scanned, arp_alive: s.alive, arp_foreign: s.foreign };
 }
 
 /** The summary line of the requests dropped, or null when none was. */

@@ -22,14 +22,15 @@ const fmt = (o: string) => {
   return r.stdout;
 };
 
-test('list: one open line per alive record, port 0 of its proto (masscan --ping / --arpscan)', () => {
-  assert.equal(fmt('list').split('\n').slice(1, 4), [
-    'open icmp 0 198.18.0.5 1796417058', 'open arp 0 10.250.0.11 1796417058', 'open icmp 0 198.18.0.5 1796417058']);
+test('list: one open line per alive record, port 0 of its proto (masscan --ping / --arpscan), an ARP answer\'s MAC as a banner line', () => {
+  assert.equal(fmt('list').split('\n').slice(1, 5), [
+    'open icmp 0 198.18.0.5 1796417058', 'open arp 0 10.250.0.11 1796417058', 'banner arp 0 10.250.0.11 1796417058 mac 02:aa:00:00:00:11 (Acme Ltd)',
+    'open icmp 0 198.18.0.5 1796417058']);
 });
 
-test('grepable: a Status: Up line per host and no Ports line', () => {
+test('grepable: a Status: Up line per host (an ARP answer\'s MAC on it) and no Ports line', () => {
   const lines = fmt('grepable').split('\n').filter((l) => l.startsWith('Host:'));
-  assert.equal(lines.sort(), ['Host: 10.250.0.11 ()\tStatus: Up', 'Host: 198.18.0.5 ()\tStatus: Up']);
+  assert.equal(lines.sort(), ['Host: 10.250.0.11 ()\tStatus: Up\tMAC: 02:AA:00:00:00:11 (Acme Ltd)', 'Host: 198.18.0.5 ()\tStatus: Up']);
 });
 
 test('text: Host is up with the reason, ttl and latency; the MAC and vendor of an ARP answer; no port table', () => {

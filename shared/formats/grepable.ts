@@ -7,14 +7,20 @@ import { Grouper, HostGroup, HostTally, hostUp, sortedPorts } from './group';
 import { headerArgs, nmapService, nmapServiceText, versionText } from './nmap-names';
 import { VERSION } from '../version';
 
+// A MAC or vendor in a field: no tab, newline or other control character (they split lines and fields).
+const macField = (s: string) => s.replace(/[\x00-\x1f\x7f\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 export function hostGrepable(h: HostGroup): string {
   const ports = sortedPorts(h).map((p) => {
     const name = nmapServiceText(nmapService(p));
     return `${p.port}/${p.state}/${p.proto}//${grepField(name)}//${grepField(versionText(p))}/`;
   });
   const head = `Host: ${h.ip} ()`;
-  // A host found by a ping alone: its Status line only, as nmap -sn -oG writes.
-  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}\n${ports.length ? `${head}\tPorts: ${ports.join(', ')}\n` : ''}`;
+  // A host found by a ping alone: its Status line only, as nmap -sn -oG writes; an ARP/NDP
+  // answer's MAC follows on it as a field of its own (nmap's -oG has none: trawl's addition).
+  const a = h.alive;
+  const mac = a?.mac ? `\tMAC: ${macField(a.mac.toUpperCase())}${a.vendor ? ` (${macField(a.vendor)})` : ''}` : '';
+  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}${mac}\n${ports.length ? `${head}\tPorts: ${ports.join(', ')}\n` : ''}`;
 }
 
 export const grepable: FormatModule = {

@@ -33,14 +33,15 @@ export function portRanges(ports: readonly number[]): string {
 
 /** Port keys (shared/targets/ports.ts: proto * 65536 + port) in -p's own syntax: TCP ranges
  *  bare, then U: and its ranges, then I:echo ("22,80,U:53,161,I:echo"), so the scan record reads
- *  back as the -p that made it. */
+ *  back as the -p that made it; then "arp" for --arp (which -p has no syntax for). */
 export function portKeyRanges(keys: readonly number[]): string {
-  const by: number[][] = [[], [], []];
-  for (const k of keys) by[Math.min(2, Math.floor(k / 65536))].push(k % 65536);
+  const by: number[][] = [[], [], [], []];
+  for (const k of keys) by[Math.min(3, Math.floor(k / 65536))].push(k % 65536);
   const out: string[] = [];
   if (by[0].length) out.push(portRanges(by[0]));
   if (by[1].length) out.push(`U:${portRanges(by[1])}`);
   if (by[2].length) out.push('I:echo');
+  if (by[3].length) out.push('arp');
   return out.join(',');
 }
 
