@@ -119,7 +119,9 @@ export class BlastSession implements TargetSink {
 
   /** A canonical target from the reader's fast path. */
   target(ip: number, port: number, i: number): void | Promise<void> {
-    return this.interrupted ? undefined : this.accept(ip, port, i);
+    if (this.interrupted) return undefined;
+    if (port === 0) this.echoes++;   // the reader's echo target
+    return this.accept(ip, port, i);
   }
 
   /** Any other record: a target in another spelling is checked and sent, the rest counted. */
