@@ -61,4 +61,21 @@ test('hosts and json: each address once; json keeps the ping answer', () => {
   assert.equal([a.status, a.alive], ['up', { reason: 'arp-response', ttl: 0, mac: '02:aa:00:00:00:11', vendor: 'Acme Ltd' }]);
 });
 
+test('a ping or ARP sweep\'s scan record: no TCP scaninfo in xml (valid against nmap.dtd), no Ports scanned line in grepable, as nmap -sn; a mixed one lists its TCP ports only', () => {
+  const run = (ports: string, nports: number) => JSON.stringify({ type: 'scan', args: 'trawl scan 10.250.0.0/24 --arp', ports, nports, seed: '1', time_us: T }) + '\n' + input;
+  const xml = trawl(['fmt', '-o', 'xml'], run('I:echo,arp', 2));
+  assert.is(xml.code, 0, xml.stderr);
+  assert.not.match(xml.stdout, /<scaninfo/);
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-fmt-alive-')), 'a.xml');
+  fs.writeFileSync(f, xml.stdout);
+  const v = spawnSync('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', f], { encoding: 'utf8' });
+  assert.is(v.status, 0, v.stderr);
+  fs.rmSync(path.dirname(f), { recursive: true });
+  const g = trawl(['fmt', '-o', 'grepable'], run('I:echo,arp', 2));
+  assert.not.match(g.stdout, /Ports scanned/);
+  const mixed = trawl(['fmt', '-o', 'xml'], run('22,80-81,I:echo', 4));
+  assert.match(mixed.stdout, '<scaninfo type="syn" protocol="tcp" numservices="3" services="22,80-81"/>');
+  assert.match(trawl(['fmt', '-o', 'grepable'], run('22,80-81,I:echo', 4)).stdout, '# Ports scanned: TCP(3;22,80-81)\n');
+});
+
 test.run();

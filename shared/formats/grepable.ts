@@ -2,6 +2,7 @@
 // port/state/protocol/owner/service/rpc/version/ so the usual grep, cut and awk recipes work.
 import type { FormatModule } from './types';
 import { grepField } from './escape';
+import { tcpPorts } from '../scan/record';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts } from './group';
 import { headerArgs, nmapService, nmapServiceText, versionText } from './nmap-names';
@@ -32,7 +33,10 @@ export const grepable: FormatModule = {
     return {
       header(first) {
         const args = headerArgs(ctx).replace(/[\r\n]/g, ' ');
-        const ports = ctx.run ? `# Ports scanned: TCP(${ctx.run.nports};${ctx.run.ports})\n` : '# the input has no scan record: the command line is fmt\'s own\n';
+        // The TCP ports; none (a ping or ARP sweep): no line, as nmap -sn writes.
+        const tcp = tcpPorts(ctx.run?.ports ?? '');
+        const ports = !ctx.run ? '# the input has no scan record: the command line is fmt\'s own\n'
+          : tcp.count || !ctx.run.nports ? `# Ports scanned: TCP(${tcp.count};${tcp.list})\n` : '';
         return `# trawl ${VERSION} scan initiated ${ctime(t.begin(first, ctx.run?.start_us))} as: ${args}\n${ports}`;
       },
       record: (rec) => t.write(g.add(rec), hostGrepable),

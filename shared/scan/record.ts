@@ -45,6 +45,20 @@ export function portKeyRanges(keys: readonly number[]): string {
   return out.join(',');
 }
 
+/** The TCP part of a scan record's ports (portKeyRanges' text: TCP ranges come first, before
+ *  any U:, I:echo or arp), and how many ports it holds: what nmap's TCP scaninfo lists. */
+export function tcpPorts(ports: string): { list: string; count: number } {
+  const out: string[] = [];
+  let count = 0;
+  for (const tok of ports.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(tok);
+    if (!m) break;
+    out.push(tok);
+    count += (m[2] !== undefined ? Number(m[2]) : Number(m[1])) - Number(m[1]) + 1;
+  }
+  return { list: out.join(','), count };
+}
+
 /** The record `trawl scan` writes first. */
 export function scanRecord(argv: readonly string[], ports: readonly number[], seed: string | null, startUs: number): AnyRecord {
   return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portKeyRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
