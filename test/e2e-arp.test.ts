@@ -70,4 +70,19 @@ test('the same scan through fmt: -oX has the MAC address line with its vendor, -
   }
 });
 
+test('--ping --arp on the link: each host alive by echo (sent to its own MAC) and by ARP/NDP, the empty addresses unreachable for the echo only', () => {
+  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
+  const r = inNs(`${NAME}-s`, '$TRAWL scan 10.250.0.8/29 fd00:250::8/125 --ping --arp -i lan0 --arp-timeout 0.3 --rate 2000 --cooldown 0.5 -q', { timeout: 60000 });
+  assert.is(r.code, 0, r.stderr);
+  const recs = lines(r.stdout).slice(1);
+  const of = (type: string, proto: string) => recs.filter((x) => x.type === type && x.proto === proto).map((x) => x.ip).sort();
+  const hosts4 = HOSTS.map(v4), hosts6 = HOSTS.map(v6);
+  assert.equal(of('alive', 'icmp'), [...hosts4, ...hosts6].sort());
+  assert.equal(of('alive', 'arp'), hosts4.sort());
+  assert.equal(of('alive', 'ndp'), hosts6.sort());
+  const empty = ['10.250.0.8', '10.250.0.13', '10.250.0.14', '10.250.0.15', 'fd00:250::8', 'fd00:250::d', 'fd00:250::e', 'fd00:250::f'];
+  assert.equal(of('unreachable', 'icmp'), empty.sort());
+  assert.is(recs.length, 8 + 4 + 4 + 8);
+});
+
 test.run();
