@@ -179,6 +179,31 @@ test('the LAN pass over replayed answers: alive only for addresses asked and ans
   r.stop();
 });
 
+test('an address silent for earlier targets and answering the ARP scan later: alive, and its later targets are sent', async () => {
+  const sender = { setNeighbors: () => 0, sendResolves: (_i: Uint32Array, n: number) => n };
+  const native = { neighbors: () => [], Capture: MockCapture };
+  const alive: Record<string, unknown>[] = [], released: number[] = [], unreachable: number[] = [];
+  const ol = new OnLink('lan0', [R('10.250.0.0', 24)] as any, []);
+  const r = new LanResolver(ol, native as any, 'lan0', true, { timeoutMs: 60, queueMax: 100, rate: 1000, from6: null, ours }, {
+    release: (_f, _ip, _a, _o, port) => { released.push(port); return undefined; },
+    unreachable: (_f, _ip, _a, _o, port) => { unreachable.push(port); return undefined; },
+    alive: (rec) => { alive.push(rec); },
+  });
+  r.attach(sender as any, 4);
+  const ip = ipToU32('10.250.0.12');
+  r.hold(4, ip, null, 0, 80, 0, 0);
+  await r.drain();
+  assert.equal([released, unreachable], [[], [80]], 'silent: unreachable');
+  r.scanAddress(4, ip, null, 0, 1);
+  await sleep(10);
+  MockCapture.last!.push(arp('10.250.0.12', '02:fa:00:00:01:0c'));
+  await r.drain();
+  assert.equal(alive.map((x) => x.ip), ['10.250.0.12']);
+  r.hold(4, ip, null, 0, 443, 0, 2);
+  assert.equal([released, unreachable], [[443], [80]], 'now known: sent');
+  r.stop();
+});
+
 test('blast: an arp target with a port, off the link, or with the LAN pass off is a bad line (exit 3), never sent as anything else', () => {
   const key = path.join(dir, 'k');
   fs.writeFileSync(key, '000102030405060708090a0b0c0d0e0f\n', { mode: 0o600 });

@@ -305,8 +305,10 @@ export class LanResolver {
         if (!parseNeighborAnswer(frame, a)) continue;
         const nb = this.neighbors.get(a.family === 4 ? a.ip : key6(a.ip6, 0));
         if (!nb) continue;
-        if (nb.want && !nb.heard && nb.tries > 0) this.scanAnswer(nb, frame, this.cTimes[j]);
-        if (nb.state !== ASKING) continue;
+        // An ARP scan's answer also teaches the table an address that was silent for earlier
+        // targets (those are already written as unreachable; later ones are sent).
+        const heard = nb.want && !nb.heard && nb.tries > 0 && this.scanAnswer(nb, frame, this.cTimes[j]);
+        if (nb.state !== ASKING && !(heard && nb.state === FAILED)) continue;
         nb.state = KNOWN;
         this.stats.answered++;
         this.bFam[n] = a.family;
@@ -322,13 +324,14 @@ export class LanResolver {
 
   // An answer for an address of the ARP scan: alive when addressed to us (arp-scan.ts). The
   // round-trip time is had only when one request was out (a later one would make it ambiguous).
-  private scanAnswer(nb: Neighbor, frame: Uint8Array, timeUs: number): void {
+  private scanAnswer(nb: Neighbor, frame: Uint8Array, timeUs: number): boolean {
     const ours = this.opts.ours;
-    if (!ours || !answersUs(frame, nb.family, ours)) { this.stats.foreign++; return; }
+    if (!ours || !answersUs(frame, nb.family, ours)) { this.stats.foreign++; return false; }
     nb.heard = true;
     this.stats.alive++;
     const rtt = nb.tries === 1 && nb.firstAskUs !== undefined && timeUs >= nb.firstAskUs ? timeUs - nb.firstAskUs : -1;
     this.sink.alive?.(aliveRecord(this.ans, rtt, timeUs, this.opts.ouiFile));
+    return true;
   }
 
   // ARP scan addresses from the head: answered, or silent past their time (no record).
