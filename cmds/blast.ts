@@ -158,7 +158,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (failure) throw new FatalError(failure);
       return EXIT_INTERRUPTED;
     }
-    if (!session.engine && !opts.quiet) report.warn('no target records on stdin: nothing sent');
+    if (session.offLink) report.error(`${session.offLink} arp targets not asked: ${session.offLinkWhy}`);
+    if (!session.engine && !session.offLink && !opts.quiet) report.warn('no target records on stdin: nothing sent');
     // Forged, replayed or garbled requests are rejected input, as bad target lines are.
     return read.bad + session.badTargets + (replies ? replies.rejected : 0) > 0 ? EXIT_REJECTED : EXIT_OK;
   });

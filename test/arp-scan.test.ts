@@ -212,8 +212,16 @@ test('blast: an arp target with a port, off the link, or with the LAN pass off i
   const r = trawl(['blast', '--pcap', path.join(dir, 'x.pcap'), '--key-file', key, '--source-ip', '198.19.0.1', '--router-mac', '02:00:00:00:00:0b'], input);
   assert.is(r.code, 3, r.stderr);
   assert.match(r.stderr, /stdin:1: an "arp" target has no "port"/);
-  assert.match(r.stderr, /stdin:2: arp target 198\.18\.0\.2: .*: not asked/);
+  assert.match(r.stderr, /stdin:2: arp target 198\.18\.0\.2: .*: not asked\n/);
+  assert.match(r.stderr, /\n.*: 1 arp targets not asked: the LAN pass is off \(--router-mac or --router-ip\)\n/);
   assert.is(r.stdout, '');
+  // A whole range off the link: ten lines named, the rest counted.
+  const many = Array.from({ length: 30 }, (_, i) => JSON.stringify({ type: 'target', ip: `198.18.1.${i}`, proto: 'arp', i }) + '\n').join('');
+  const m = trawl(['blast', '--pcap', path.join(dir, 'x.pcap'), '--key-file', key, '--source-ip', '198.19.0.1', '--router-mac', '02:00:00:00:00:0b'], many);
+  assert.is(m.code, 3);
+  assert.is(m.stderr.split('\n').filter((l) => /: not asked/.test(l) && /^trawl blast: stdin:/.test(l)).length, 10);
+  assert.match(m.stderr, /\(more such lines are counted in the summary, not named\)\n/);
+  assert.match(m.stderr, /: 30 arp targets not asked: the LAN pass is off/);
 });
 
 test('blast --pcap in a namespace: an ARP request / Neighbor Solicitation per arp target, byte for byte, the kernel\'s neighbours asked too', () => {

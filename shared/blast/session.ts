@@ -69,6 +69,8 @@ export class BlastSession implements TargetSink {
   badTargets = 0;
   echoes = 0;   // of count, ICMP echo targets (proto icmp)
   arps = 0;     // of count, ARP targets (proto arp: the ARP scan, asked by the LAN pass)
+  offLink = 0;  // arp targets refused: not on the link (in badTargets too)
+  offLinkWhy = '';
   private loop: Promise<void> | null = null;
   private openedAt = 0;   // performance.now() when the sender opened (an ARP scan's time)
   private sinceYield = 0;
@@ -145,8 +147,15 @@ export class BlastSession implements TargetSink {
     if (r === 0) {
       const on = this.lan && (t.family === 4 ? this.lan.onLink.is4(t.ip) : this.lan.onLink.is6(t.ip6));
       if (!on) {
-        r = `arp target ${rec.ip}: ${this.lan ? `not on the link of ${cfg.iface} (no route without a gateway covers it)`
-          : cfg.layer3 ? `${cfg.iface} carries bare IP packets: no neighbours to ask` : cfg.iface ? 'the LAN pass is off (--router-mac or --router-ip)' : 'no interface'}: not asked`;
+        this.badTargets++;
+        this.offLinkWhy = this.lan ? `not on the link of ${cfg.iface} (no route without a gateway covers it)`
+          : cfg.layer3 ? `${cfg.iface} carries bare IP packets: no neighbours to ask` : cfg.iface ? 'the LAN pass is off (--router-mac or --router-ip)' : 'no interface';
+        // A whole range off the link would be a line each: the first few are named, the rest counted.
+        if (++this.offLink <= MAX_OFF_LINK_NAMED) {
+          this.report.error(`stdin:${line}: arp target ${rec.ip}: ${this.offLinkWhy}: not asked` +
+            `${this.offLink === MAX_OFF_LINK_NAMED ? ` (more such lines are counted in the summary, not named)` : ''}`);
+        }
+        return undefined;
       }
     }
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
@@ -360,6 +369,9 @@ export class BlastSession implements TargetSink {
     this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });
   }
 }
+
+/** Off-link arp targets named on stderr before the rest are only counted. */
+const MAX_OFF_LINK_NAMED = 10;
 
 /** Our side of the link, for the ARP scan's check of answers (arp-scan.ts). */
 function ours(cfg: SessionConfig, from6: string | null): Ours {
