@@ -70,7 +70,7 @@ test('--echo writes what was given, defaults commented out, arguments first', ()
       'range = 10.0.0.0/30',
       'range = 10.0.1.0/30',
       'ports = 80',
-      '# top-ports =',
+      '# top-ports =', '# udp = false', '# ping = false', '# arp = false',
       '# include-file =',
       '# exclude =',
       'exclude-file = ex.txt',
