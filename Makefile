@@ -11,7 +11,7 @@ NPM_NATIVE_ENV := npm_config_build_from_source=true $(if $(NODEDIR),npm_config_n
 APT_BUILD := libpcap-dev g++ make python3
 APT_TEST := libpcap-dev iproute2 nftables groff man-db libxml2-utils tcpdump ethtool nmap masscan libcap2-bin \
 	nginx-light openssl openssh-server vsftpd exim4-daemon-light redis-server memcached dovecot-imapd dovecot-pop3d postgresql mosquitto xsltproc ndiff \
-	slurmctld slurmd slurm-client munge parallel python3-yaml sqlite3 chromium bind9 ntpsec snmpd
+	slurmctld slurmd slurm-client munge parallel python3-yaml sqlite3 chromium bind9 ntpsec snmpd ieee-data
 APT_BENCH := masscan zmap nmap iproute2 time tcpdump nftables jq sqlite3 bind9 ntpsec snmpd python3
 
 .PHONY: all build deps sysdeps native ts test demo bench fuzz clean test-deps bench-deps install uninstall

@@ -163,7 +163,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (failure) throw new FatalError(failure);
       return EXIT_INTERRUPTED;
     }
-    if (!session.engine && !opts.quiet) report.warn('no target records on stdin: nothing sent');
+    if (session.offLink) report.error(`${session.offLink} arp targets not asked: ${session.offLinkWhy}`);
+    if (!session.engine && !session.offLink && !opts.quiet) report.warn('no target records on stdin: nothing sent');
     // Forged, replayed or garbled requests are rejected input, as bad target lines are.
     return read.bad + session.badTargets + (replies ? replies.rejected : 0) > 0 ? EXIT_REJECTED : EXIT_OK;
   });
@@ -184,7 +185,7 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
 function lanFields(lan: LanResolver, requests: number): Record<string, number> {
   const s = lan.stats;
   return { arp_targets: s.targets, arp_requests: requests, arp_kernel: s.kernel, arp_asked: s.asked, arp_answered: s.answered, arp_silent: s.silent,
-    arp_waiting: lan.waiting, arp_unreachable: s.unreachable };
+    arp_waiting: lan.waiting, arp_unreachable: s.unreachable, arp_scanned: s.scanned, arp_alive: s.alive, arp_foreign: s.foreign };
 }
 
 /** The summary line of the requests dropped, or null when none was. */

@@ -212,11 +212,11 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   const status = new Status('catch', io.stderr, () => ({
     fields: {
       received: c.received, valid: c.valid, rejected: c.rejected, open: c.open, closed: c.closed,
-      unreachable: c.unreachable, segment: c.segment, duplicate: c.duplicate, kernel_drops: drops(),
+      unreachable: c.unreachable, segment: c.segment, alive: c.alive, duplicate: c.duplicate, kernel_drops: drops(),
       udp_open: c.udp_open, udp_closed: c.udp_closed, udp_unreachable: c.udp_unreachable,
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
     },
-    text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${drops()} kernel drops`,
+    text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${c.alive ? `${c.alive} alive, ` : ''}${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
   // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch

@@ -15,7 +15,7 @@ export type RecordType = typeof RECORD_TYPES[number];
 // tool whose output trawl reads (fmt shows it). 'reassembly' is banners writing a banner record's
 // own fields when it joins segments into one; 'banners' its service fields, added to any banner;
 // 'blast' the unreachable records of on-link targets whose address never answered ARP/NDP, and
-// the alive records of its ARP/NDP scan (--arp); catch writes those of echo replies (--ping).
+// the alive records of its ARP/NDP scan (arp targets, --arp); catch writes those of echo replies (--ping).
 type Writer = 'targets' | 'blast' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
@@ -32,14 +32,14 @@ const REPLIES = ['open', 'closed', 'unreachable', 'segment', 'banner'] as const;
 // What catch writes of a capture: the replies, and (--no-validate) the bytes the scanner sent.
 const CAPTURED = [...REPLIES, 'sent'] as const;
 const ADDRESSED = ['target', ...CAPTURED] as const;
-// A host that answered an ICMP echo request (catch) or an ARP request / Neighbor Solicitation (blast --arp).
+// A host that answered an ICMP echo request (catch) or an ARP request / Neighbor Solicitation (blast, arp targets).
 const ALIVE = ['alive'] as const;
 
 export const FIELDS = [
   { name: 'type', kind: 'string', in: RECORD_TYPES, by: 'catch' },
   { name: 'ip', kind: 'string', in: [...ADDRESSED, ...ALIVE], by: 'catch' },
   { name: 'port', kind: 'number', in: ADDRESSED, by: 'catch' },
-  // tcp when absent; targets writes udp and icmp, catch udp on the replies to UDP targets (trawl.7 proto).
+  // tcp when absent; targets writes udp, icmp and arp, catch udp on the replies to UDP targets (trawl.7 proto).
   { name: 'proto', kind: 'string', in: ['target', ...REPLIES, ...ALIVE], by: 'other' },
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },

@@ -163,7 +163,7 @@ test('the resolver: kernel MACs at once, one request per address, answers into t
   assert.is(m.asked.filter((a) => a === '10.250.0.11').length, TRIES);
   hold('10.250.0.11', 443, 6);
   assert.equal(unreachable, ['10.250.0.11:80', '10.250.0.11:443'], 'a silent address: at once the next time');
-  assert.equal(r.stats, { targets: 7, kernel: 1, asked: 3, answered: 2, silent: 1, unreachable: 2 });
+  assert.equal(r.stats, { targets: 7, kernel: 1, asked: 3, answered: 2, silent: 1, unreachable: 2, scanned: 0, alive: 0, foreign: 0 });
   r.stop();
   assert.ok(MockCapture.last!.closed);
 });

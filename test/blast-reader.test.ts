@@ -66,11 +66,14 @@ test('bad lines: same messages as the shared reader; over-long lines skipped wit
 });
 
 
-test('a UDP or ICMP target never takes the fast path, and parseTarget refuses it (never a SYN)', async () => {
+test('a UDP or ARP target never takes the fast path, an ICMP echo one only as port 0, and parseTarget refuses them (never a SYN)', async () => {
   const udp = '{"type":"target","ip":"198.18.0.1","port":53,"proto":"udp","i":0}';
   const icmp = '{"type":"target","ip":"198.18.0.1","proto":"icmp","i":1}';
-  const { got } = await read([`${udp}\n${icmp}\n`]);
-  assert.equal(got, [`slow ${udp} @1`, `slow ${icmp} @2`]);
+  const arp = '{"type":"target","ip":"198.18.0.1","proto":"arp","i":2}';
+  const icmpPort = '{"type":"target","ip":"198.18.0.1","proto":"icmp","port":7,"i":3}';
+  const icmpSpace = '{"type":"target","ip":"198.18.0.1","proto":"icmp","i":4 }';
+  const { got } = await read([`${udp}\n${icmp}\n${arp}\n${icmpPort}\n${icmpSpace}\n`]);
+  assert.equal(got, [`slow ${udp} @1`, `fast ${ip4('198.18.0.1')} 0 1 @2`, `slow ${arp} @3`, `slow ${icmpPort} @4`, `slow ${JSON.stringify(JSON.parse(icmpSpace))} @5`]);
   const t = newParsedTarget();
   assert.is(parseTarget(JSON.parse(udp), t), 'target "proto" "udp": blast sends TCP SYNs only: not sent');
   assert.is(parseTarget(JSON.parse(icmp), t), 'target "proto" "icmp": blast sends TCP SYNs only: not sent');

@@ -8,7 +8,7 @@ import { ScanProgress } from '../shared/scan/progress';
 test('usage errors: exit 2, one message naming what is wrong, nothing on stdout', () => {
   const cases: [string[], string][] = [
     [['scan', '-p', '80'], 'trawl scan: give at least one RANGE (or -iL FILE)\n'],
-    [['scan', '198.18.0.0/24'], 'trawl scan: give -p PORTS or --top-ports N\n'],
+    [['scan', '198.18.0.0/24'], 'trawl scan: give -p PORTS, --top-ports N, --ping or --arp\n'],
     [['scan', '198.18.0.0/24', '-p', '80', '-o', 'bogus'],
       "trawl scan: option -o: unknown format 'bogus' (one of ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite, live)\n"],
     [['scan', '198.18.0.0/24', '-p', '80', '--cooldown=-1'], 'trawl scan: option --cooldown: must be from 0 to 3600 seconds\n'],
@@ -44,6 +44,28 @@ test('progress: a stage\'s status records feed the live line, its other lines pa
   sink.end('SYNs\n');
   await new Promise((r) => sink.on('finish', r));
   assert.is(text, '\r\x1b[2Ktrawl blast: sent 5 SYNs\n');
+});
+
+test('progress of a ping and ARP scan: arp targets asked count as sent, echo replies and ARP answers as alive', async () => {
+  const err = new PassThrough();
+  err.resume();
+  let t = 0;
+  const p = new ScanProgress(err, { cooldown: 2, now: () => t });
+  const feed = async (stage: string, rec: object) => {
+    const s = p.sink(stage);
+    s.end(JSON.stringify({ type: 'status', cmd: stage, ...rec }) + '\n');
+    await new Promise((r) => s.on('finish', r));
+  };
+  await feed('targets', { total: 20 });
+  await feed('blast', { syns: 10, sent: 10, pps: 100, arp_scanned: 4, arp_alive: 3 });
+  await feed('catch', { alive: 7 });
+  let s = p.sample();
+  assert.equal([s.fields.syns, s.fields.percent, s.fields.alive, s.fields.phase], [14, 70, 10, 'sending']);
+  assert.match(s.text, /  10 alive  /);
+  t = 1000;
+  await feed('blast', { syns: 10, sent: 10, pps: 100, arp_scanned: 10, arp_alive: 6 });
+  s = p.sample();
+  assert.equal([s.fields.syns, s.fields.percent, s.fields.alive, s.fields.phase], [20, 100, 13, 'cooldown']);
 });
 
 test.run();

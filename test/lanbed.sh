@@ -5,11 +5,12 @@
 # (a small python listener that greets with "220 lan host K" and closes). With --router K, host
 # K is also the scanner's router to 198.18.0.0/24, local on its lo (so off-link targets answer
 # through it). Nothing leaves these namespaces; down removes them. Prints NAME=VALUE lines
-# (SCAN_NS, SCAN_IF, HOST_MAC_k) on up.
-#   lanbed.sh up NAME --hosts N [--ports "P..."] [--router K] | down NAME
+# (SCAN_NS, SCAN_IF, HOST_MAC_k) on up. --mac K=MAC gives host K that MAC instead of
+# 02:fa:00:00:01:0K (a vendor's OUI, for the ARP scan's vendor field).
+#   lanbed.sh up NAME --hosts N [--ports "P..."] [--router K] [--mac K=MAC]... | down NAME
 set -euo pipefail
 
-usage() { echo "usage: $0 up NAME --hosts N [--ports \"P...\"] [--router K] | down NAME" >&2; exit 2; }
+usage() { echo "usage: $0 up NAME --hosts N [--ports \"P...\"] [--router K] [--mac K=MAC]... | down NAME" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 name=$2
 shift 2
@@ -60,11 +61,13 @@ plug() {
 
 up() {
   local hosts=0 ports="" router=0
+  local -A macs=()
   while [ $# -gt 0 ]; do
     case $1 in
       --router) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]?$ ]] || usage; router=$2; shift 2 ;;
       --hosts) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]?$ ]] || usage; hosts=$2; shift 2 ;;
       --ports) [ $# -ge 2 ] || usage; ports=$2; shift 2 ;;
+      --mac) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]?=([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || usage; macs[${2%%=*}]=${2#*=}; shift 2 ;;
       *) echo "$0: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -83,7 +86,7 @@ up() {
   local k
   for ((k = 1; k <= hosts; k++)); do
     local ns="$name-h$k" mac
-    mac=$(printf '02:fa:00:00:01:%02x' "$k")
+    mac=${macs[$k]:-$(printf '02:fa:00:00:01:%02x' "$k")}
     ip netns add "$ns"
     plug "$ns" lan0 "$mac" "h$k"
     ip -n "$ns" addr add "10.250.0.$((8 + k))/24" dev lan0

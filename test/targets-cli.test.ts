@@ -53,6 +53,20 @@ test('-p T:80,U:53,U:161-162,I:echo: every (proto, port) pair once; TCP records 
   assert.match(r.stdout, /\{"type":"target","ip":"198\.18\.0\.[01]","proto":"icmp","i":\d+\}/);
 });
 
+test('--arp (--arpscan): one arp target per address, no port, beside the ping and the ports; IPv6 too', () => {
+  for (const flag of ['--arp', '--arpscan']) {
+    const r = trawl(['targets', '10.250.0.8/30', 'fd00:250::8/127', flag, '--ping', '-p', '80', '--seed', '1']);
+    assert.equal([r.stderr, r.code], ['', 0]);
+    const recs = lines(r.stdout);
+    const arp = recs.filter((x) => x.proto === 'arp');
+    assert.equal(arp.map((x) => x.ip).sort(), ['10.250.0.10', '10.250.0.11', '10.250.0.8', '10.250.0.9', 'fd00:250::8', 'fd00:250::9']);
+    for (const x of arp) assert.equal(Object.keys(x), ['type', 'ip', 'proto', 'i']);
+    assert.is(recs.length, 18);
+  }
+  const only = trawl(['targets', '10.250.0.9', '--arp', '--seed', '1']);
+  assert.is(only.stdout, '{"type":"target","ip":"10.250.0.9","proto":"arp","i":0}\n');
+});
+
 test('--top-ports 3 --udp and -p U:top-3 name nmap\'s three most frequent UDP ports (631, 161, 137)', () => {
   for (const args of [['--top-ports', '3', '--udp'], ['-p', 'U:top-3']]) {
     const r = trawl(['targets', '198.18.0.1', ...args, '--seed', '1']);
@@ -181,7 +195,7 @@ const bad: [string, string[], string][] = [
   ['bad shard', ['198.18.0.0/24', '-p', '80', '--shard', '3/2', '--seed', '1'], `${E}option --shard: '3/2' needs 1 <= I <= N\n`],
   ['bad seed', ['198.18.0.0/24', '-p', '80', '--seed', '18446744073709551616'], `${E}option --seed: '18446744073709551616' is not a whole number from 0 to 2^64-1\n`],
   ['bad resume index', ['198.18.0.0/24', '-p', '80', '--resume-index', 'x'], `${E}option --resume-index: 'x' is not a whole number >= 0\n`],
-  ['no ports', ['198.18.0.0/24'], `${E}no ports: give -p PORTS, --top-ports N or --ping\n`],
+  ['no ports', ['198.18.0.0/24'], `${E}no ports: give -p PORTS, --top-ports N, --ping or --arp\n`],
   ['no ranges', ['-p', '80'], `${E}no ranges: give RANGE arguments or -iL FILE\n`],
   ['over 10^9 addresses without --exclude-file', ['0.0.0.0/0', '-p', '80'],
     `${E}3702258432 addresses is more than 10^9 (a scan of a large part of the Internet): give --exclude-file FILE with the networks that asked not to be scanned (--exclude-file /dev/null to go ahead without one)\n`],

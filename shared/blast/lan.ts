@@ -11,11 +11,17 @@
 // The ring is released from its head: a target waits behind older ones at most one timeout.
 // One entry per on-link address asked or learnt is kept for the run (its state and deadline),
 // so memory is bounded by the on-link addresses of the scan.
+//
+// The ARP scan (targets with proto "arp", scanAddress) rides on the same pass: its addresses are
+// asked even when the kernel knows them (TRIES requests within the timeout, then given up, no
+// record), and the first answer addressed to us (arp-scan.ts) becomes an alive record. They wait
+// in a queue of their own, bounded by --arp-queue as the ring is.
 import type { Capture, Native, Sender } from '../../native/index';
 import { parseIPv4 } from '../ipv4';
 import { ipv6Bytes, ipv6FromBytes, parseIPv6 } from '../ipv6';
 import { readRoutes, readRoutes6, Route, Route6 } from '../netinfo';
 import { newNeighborAnswer, parseNeighborAnswer } from './neighbor-answers';
+import { aliveRecord, answersUs, Ours } from './arp-scan';
 import { TokenBucket } from './rate';
 import { TargetRing } from './ring';
 
@@ -31,6 +37,8 @@ export interface LanOptions {
   queueMax: number;      // --arp-queue: targets waiting for their MAC at most
   rate: number;          // requests per second (--rate)
   from6: string | null;  // the link-local address solicitations go out from
+  ours?: Ours;           // where answers to our requests are addressed (the ARP scan checks it)
+  ouiFile?: string;      // the OUI list for vendors (tests)
   now?: () => number;
 }
 
@@ -38,6 +46,8 @@ export interface LanOptions {
 export interface LanSink {
   release(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number, i: number): Promise<void> | undefined;
   unreachable(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, port: number, slot: number): Promise<void> | undefined;
+  /** An ARP scan's answer: its alive record. */
+  alive?(rec: Record<string, unknown>): void;
 }
 
 /** The status and summary counters of the pass. */
@@ -48,6 +58,9 @@ export interface LanStats {
   answered: number;     // of them, answered
   silent: number;       // of them, silent until the timeout
   unreachable: number;  // targets written as unreachable records
+  scanned: number;      // ARP scan: addresses of arp targets
+  alive: number;        // of them, answered (alive records)
+  foreign: number;      // answers for a scanned address not addressed to us (not counted alive)
 }
 
 /** Which targets are on the link: the interface's routes, most specific first. */
@@ -75,18 +88,28 @@ export class OnLink {
 }
 
 const ASKING = 0, KNOWN = 1, FAILED = 2;
-interface Neighbor { state: number; family: 4 | 6; ip: number; ip6: Uint8Array | null; deadline: number; nextAsk: number; tries: number }
+interface Neighbor {
+  state: number; family: 4 | 6; ip: number; ip6: Uint8Array | null; deadline: number; nextAsk: number; tries: number;
+  // ARP scan: wanted (an arp target), answered, given up at wantUntil; the wall time (us) of the
+  // first request and the target's index.
+  want?: boolean; heard?: boolean; wantUntil?: number; firstAskUs?: number; i?: number;
+}
+
+/** Whether the address still has requests to go: resolving it, or scanning it. */
+const active = (nb: Neighbor) => nb.state === ASKING || (nb.want === true && !nb.heard);
 
 const key6 = (a: Uint8Array, off: number) => Buffer.from(a.buffer, a.byteOffset + off, 16).toString('latin1');
 
 export class LanResolver {
-  readonly stats: LanStats = { targets: 0, kernel: 0, asked: 0, answered: 0, silent: 0, unreachable: 0 };
+  readonly stats: LanStats = { targets: 0, kernel: 0, asked: 0, answered: 0, silent: 0, unreachable: 0, scanned: 0, alive: 0, foreign: 0 };
   readonly held: TargetRing;
   private sender: Sender | null = null;
   private capture: Capture | null = null;
   private neighbors = new Map<number | string, Neighbor>();
   private asks: Neighbor[] = [];       // in due order: each ask puts the address back at the end
   private askHead = 0;
+  private wants: Neighbor[] = [];      // the ARP scan's addresses still to be answered, in order
+  private wantHead = 0;
   private bucket: TokenBucket;
   private now: () => number;
   private timer: NodeJS.Timeout | null = null;
@@ -145,11 +168,43 @@ export class LanResolver {
     flush();
   }
 
-  /** Targets waiting for their MAC. */
-  get waiting(): number { return this.held.count; }
+  /** Targets waiting for their MAC, and ARP scan addresses waiting for an answer. */
+  get waiting(): number { return this.held.count + this.wantsPending; }
+
+  private get wantsPending(): number { return this.wants.length - this.wantHead; }
 
   /** The index i of the oldest target still waiting, or null. */
-  oldest(): number | null { return this.held.count ? this.held.tag[this.held.head] : null; }
+  oldest(): number | null {
+    const h = this.held.count ? this.held.tag[this.held.head] : null;
+    const w = this.wantsPending ? this.wants[this.wantHead].i ?? null : null;
+    return h === null ? w : w === null ? h : Math.min(h, w);
+  }
+
+  /** An arp target (index i): the address is asked, even when its MAC is known, and its answer
+   *  becomes an alive record; silence makes none. A promise: the queue is full, wait. */
+  scanAddress(family: 4 | 6, ip: number, addrs6: Uint8Array | null, off: number, i: number): Promise<void> | undefined {
+    const key = family === 4 ? ip : key6(addrs6!, off);
+    let n = this.neighbors.get(key);
+    const t = this.now();
+    if (n && n.want) return undefined;   // the same address twice (overlapping ranges): asked once
+    this.stats.scanned++;
+    if (!n) {
+      n = { state: ASKING, family, ip, ip6: family === 6 ? addrs6!.slice(off, off + 16) : null, deadline: t + this.opts.timeoutMs, nextAsk: t, tries: 0 };
+      this.neighbors.set(key, n);
+      this.asks.push(n);
+      this.stats.asked++;
+    } else if (n.state !== ASKING) {
+      // Known (the kernel's table, an earlier answer) or silent before: asked anew.
+      n.tries = 0; n.nextAsk = t;
+      this.asks.push(n);
+    }
+    n.want = true; n.i = i;
+    n.wantUntil = n.state === ASKING ? n.deadline : t + this.opts.timeoutMs;
+    this.wants.push(n);
+    this.schedule(0);
+    if (this.wantsPending >= this.opts.queueMax) return new Promise<void>((r) => { this.spaceFn = r; });
+    return undefined;
+  }
 
   /** An on-link target: sent at once when its MAC is known, written as unreachable when its
    *  address was silent, else held until one or the other. A promise: the ring is full, wait. */
@@ -177,7 +232,7 @@ export class LanResolver {
 
   /** Resolves once no target waits (each sent or written as unreachable). */
   drain(): Promise<void> {
-    if (this.held.count === 0 || this.stopped) return Promise.resolve();
+    if ((this.held.count === 0 && this.wantsPending === 0) || this.stopped) return Promise.resolve();
     this.schedule(0);
     return new Promise<void>((r) => this.drainFns.push(r));
   }
@@ -209,19 +264,21 @@ export class LanResolver {
       this.readAnswers();
       this.ask(this.now());
       await this.release();
+      this.expireWants(this.now());
     } finally { this.running = false; }
     if (this.stopped) return;
-    if (this.held.count === 0) for (const f of this.drainFns.splice(0)) f();
+    if (this.held.count === 0 && this.wantsPending === 0) for (const f of this.drainFns.splice(0)) f();
     if (this.again) { this.schedule(0); return; }
     // Next: the first ask due (or the next token for it), or the deadline of the oldest target.
     const t = this.now();
     let next = Infinity;
-    while (this.askHead < this.asks.length && this.asks[this.askHead].state !== ASKING) this.askHead++;
+    while (this.askHead < this.asks.length && !active(this.asks[this.askHead])) this.askHead++;
     if (this.askHead < this.asks.length) next = Math.max(this.asks[this.askHead].nextAsk, t + this.bucket.waitMs());
     if (this.held.count) {
       const n = this.neighborAt(this.held.head);
       next = Math.min(next, n.state === ASKING ? n.deadline : t);
     }
+    if (this.wantsPending) next = Math.min(next, this.wants[this.wantHead].wantUntil!);
     // Answers wake the pump through the capture; without one (--pcap), only the deadlines do.
     if (next < Infinity) this.schedule(Math.max(1, next - t));
   }
@@ -244,9 +301,14 @@ export class LanResolver {
       for (let j = 0; j < k; j++) {
         const off = this.cMeta[3 * j], len = this.cMeta[3 * j + 1];
         const a = this.ans;
-        if (!parseNeighborAnswer(this.cBuf.subarray(off, off + len), a)) continue;
+        const frame = this.cBuf.subarray(off, off + len);
+        if (!parseNeighborAnswer(frame, a)) continue;
         const nb = this.neighbors.get(a.family === 4 ? a.ip : key6(a.ip6, 0));
-        if (!nb || nb.state !== ASKING) continue;
+        if (!nb) continue;
+        // An ARP scan's answer also teaches the table an address that was silent for earlier
+        // targets (those are already written as unreachable; later ones are sent).
+        const heard = nb.want && !nb.heard && nb.tries > 0 && this.scanAnswer(nb, frame, this.cTimes[j]);
+        if (nb.state !== ASKING && !(heard && nb.state === FAILED)) continue;
         nb.state = KNOWN;
         this.stats.answered++;
         this.bFam[n] = a.family;
@@ -260,6 +322,29 @@ export class LanResolver {
     }
   }
 
+  // An answer for an address of the ARP scan: alive when addressed to us (arp-scan.ts). The
+  // round-trip time is had only when one request was out (a later one would make it ambiguous).
+  private scanAnswer(nb: Neighbor, frame: Uint8Array, timeUs: number): boolean {
+    const ours = this.opts.ours;
+    if (!ours || !answersUs(frame, nb.family, ours)) { this.stats.foreign++; return false; }
+    nb.heard = true;
+    this.stats.alive++;
+    const rtt = nb.tries === 1 && nb.firstAskUs !== undefined && timeUs >= nb.firstAskUs ? timeUs - nb.firstAskUs : -1;
+    this.sink.alive?.(aliveRecord(this.ans, rtt, timeUs, this.opts.ouiFile));
+    return true;
+  }
+
+  // ARP scan addresses from the head: answered, or silent past their time (no record).
+  private expireWants(t: number): void {
+    while (this.wantHead < this.wants.length) {
+      const w = this.wants[this.wantHead];
+      if (!w.heard && t < w.wantUntil!) break;
+      this.wantHead++;
+    }
+    if (this.wantHead > 4096 && this.wantHead * 2 > this.wants.length) { this.wants = this.wants.slice(this.wantHead); this.wantHead = 0; }
+    if (this.spaceFn && this.wantsPending <= this.opts.queueMax / 2 && !this.held.full) { const f = this.spaceFn; this.spaceFn = null; f(); }
+  }
+
   private setNeighbors(n: number): void {
     if (n > 0) this.sender!.setNeighbors(this.bIps, this.bMac, n, this.bFam, this.b6);
   }
@@ -268,11 +353,13 @@ export class LanResolver {
   private ask(t: number): void {
     let budget = this.bucket.available(BATCH);
     let n = 0;
+    let wall = 0;
     while (budget > 0 && this.askHead < this.asks.length) {
       const nb = this.asks[this.askHead];
-      if (nb.state !== ASKING || nb.tries >= TRIES) { this.askHead++; continue; }
+      if (!active(nb) || nb.tries >= TRIES) { this.askHead++; continue; }
       if (nb.nextAsk > t) break;
       this.askHead++;
+      if (nb.want && nb.tries === 0) nb.firstAskUs = wall || (wall = Date.now() * 1000);
       nb.tries++;
       nb.nextAsk = t + this.opts.timeoutMs / TRIES;
       if (nb.tries < TRIES) this.asks.push(nb);

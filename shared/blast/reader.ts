@@ -5,7 +5,9 @@
 // Why a second reader: blast must parse a target per packet, and split2 + JSON.parse peaked at
 // 0.35 M lines/s on this machine, a third of what the sender can do. The fast path recognises
 // exactly {"type":"target","ip":"A.B.C.D","port":N,"i":N} (the canonical form, keys in that
-// order, no spaces) without making a string, and checks what it reads as strictly as the slow
+// order, no spaces), and the ICMP echo target {"type":"target","ip":"A.B.C.D","proto":"icmp","i":N}
+// as port 0 (an echo sweep on the slow path cost blast 3 times the CPU: 0.36 M lines/s against
+// 2.2 M), without making a string, and checks what it reads as strictly as the slow
 // path does; everything else (other key orders, spaces, IPv6, bad lines) falls through to it.
 import type { Readable } from 'stream';
 import type { Reporter } from '../report';
@@ -15,7 +17,7 @@ import { DEFAULT_MAX_LINE, parseLine } from '../ndjson-reader';
 import { specialAddress } from './targets';
 
 export interface TargetSink {
-  /** A canonical IPv4 target; may return a promise to pause reading. */
+  /** A canonical IPv4 target (port 0: an ICMP echo target); may return a promise to pause reading. */
   target(ip: number, port: number, i: number, line: number): void | Promise<void>;
   /** Any other good JSON record. */
   record(rec: AnyRecord, line: number): void | Promise<void>;
@@ -28,6 +30,7 @@ export interface TargetCounts { lines: number; bad: number }
 
 const PREFIX = Buffer.from('{"type":"target","ip":"');
 const PORT = Buffer.from('","port":');
+const ECHO = Buffer.from('","proto":"icmp"');
 const IKEY = Buffer.from(',"i":');
 
 function match(b: Buffer, o: number, lit: Buffer): boolean {
@@ -39,7 +42,8 @@ function match(b: Buffer, o: number, lit: Buffer): boolean {
 // Decoded fields of the last fast-path line.
 let fIp = 0, fPort = 0, fI = 0;
 
-/** true when b[s, e) is a canonical target line with a valid IPv4 address and port 1-65535. */
+/** true when b[s, e) is a canonical target line with a valid IPv4 address and port 1-65535,
+ *  or a canonical ICMP echo target (port 0). */
 function fast(b: Buffer, s: number, e: number): boolean {
   if (!match(b, s, PREFIX)) return false;
   let o = s + PREFIX.length;
@@ -57,12 +61,17 @@ function fast(b: Buffer, s: number, e: number): boolean {
   }
   if (dots !== 3 || digits === 0) return false;
   fIp = v * 256 + part;
-  if (!match(b, o, PORT)) return false;
-  o += PORT.length;
-  let port = 0, pd = 0;
-  for (; o < e && b[o] >= 48 && b[o] <= 57; o++) { port = port * 10 + (b[o] - 48); if (++pd > 5) return false; }
-  if (pd === 0 || port < 1 || port > 65535 || (pd > 1 && b[o - pd] === 48)) return false;
-  fPort = port;
+  if (match(b, o, ECHO)) {
+    o += ECHO.length;
+    fPort = 0;
+  } else {
+    if (!match(b, o, PORT)) return false;
+    o += PORT.length;
+    let port = 0, pd = 0;
+    for (; o < e && b[o] >= 48 && b[o] <= 57; o++) { port = port * 10 + (b[o] - 48); if (++pd > 5) return false; }
+    if (pd === 0 || port < 1 || port > 65535 || (pd > 1 && b[o - pd] === 48)) return false;
+    fPort = port;
+  }
   if (!match(b, o, IKEY)) return false;
   o += IKEY.length;
   let i = 0, id = 0;

@@ -17,11 +17,14 @@ import { SLOTS } from '../cookie';
 import type { Native, Sender, SynOptions } from '../../native/index';
 import { Engine } from './engine';
 import { LanResolver, LanSink, OnLink } from './lan';
+import type { Ours } from './arp-scan';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
-import { newParsedTarget, parseEchoTarget, parseTarget, walkSendRefusal } from './targets';
+import { newParsedTarget, parseArpTarget, parseEchoTarget, parseTarget, walkSendRefusal } from './targets';
 import { parseWalk, TargetWalk, WalkPlan } from '../targets/walk';
 import { ICMP_ECHO_KEY } from '../targets/ports';
+import { parseMac } from '../packet/arp';
+import { parseIPv4 } from '../ipv4';
 import type { TargetSink } from './reader';
 import { parseUdpTarget, udpRingSlots } from './udp';
 import { UDP_RING_MARK, type UdpPlan } from '../udp/plan';
@@ -75,7 +78,11 @@ export class BlastSession implements TargetSink {
   walkTotal = 0;
   udp = 0;      // of count, UDP targets (proto udp)
   private udpSlots: Uint8Array | null = null;   // UDP port -> ring slot (udp.ts)
+  arps = 0;     // of count, ARP targets (proto arp: the ARP scan, asked by the LAN pass)
+  offLink = 0;  // arp targets refused: not on the link (in badTargets too)
+  offLinkWhy = '';
   private loop: Promise<void> | null = null;
+  private openedAt = 0;   // performance.now() when the sender opened (an ARP scan's time)
   private sinceYield = 0;
   private parsed = newParsedTarget();
   private slotOf = new Uint8Array(65536);
@@ -99,9 +106,9 @@ export class BlastSession implements TargetSink {
     if (cfg.lan && cfg.iface && !cfg.layer3 && !cfg.routerMac && !cfg.routerIps.v4 && !cfg.routerIps.v6) {
       const onLink = new OnLink(cfg.iface);
       if (onLink.any) {
+        const from6 = interfaceIpv6(cfg.iface).linkLocal;
         this.lan = new LanResolver(onLink, cfg.native, cfg.iface, !cfg.pcap, {
-          timeoutMs: cfg.lan.timeoutMs, queueMax: cfg.lan.queueMax, rate: cfg.rate,
-          from6: interfaceIpv6(cfg.iface).linkLocal,
+          timeoutMs: cfg.lan.timeoutMs, queueMax: cfg.lan.queueMax, rate: cfg.rate, from6, ours: ours(cfg, from6),
         }, this.lanSink());
       }
     }
@@ -124,7 +131,9 @@ export class BlastSession implements TargetSink {
 
   /** A canonical target from the reader's fast path. */
   target(ip: number, port: number, i: number): void | Promise<void> {
-    return this.interrupted ? undefined : this.accept(ip, port, i);
+    if (this.interrupted) return undefined;
+    if (port === 0) this.echoes++;   // the reader's echo target
+    return this.accept(ip, port, i);
   }
 
   /** Any other record: a target in another spelling is checked and sent, the rest counted. */
@@ -133,6 +142,7 @@ export class BlastSession implements TargetSink {
     if (rec.type === 'walk') return this.walk(rec, line);
     if (rec.type !== 'target') { this.skipped++; return undefined; }
     const t = this.parsed, udp = rec.proto === 'udp';
+    if (rec.proto === 'arp') return this.arpTarget(rec, line);
     const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial)
       : udp ? (this.cfg.udp ? parseUdpTarget(rec, t, this.cfg.sportCount, this.cfg.allowSpecial) : 'this blast sends no UDP: not sent')
       : parseTarget(rec, t, this.cfg.allowSpecial);
@@ -185,6 +195,38 @@ export class BlastSession implements TargetSink {
     }
   }
 
+  // An arp target: its address is asked by the LAN pass (on-link addresses only), and an answer
+  // is an alive record; nothing goes to the send ring.
+  private arpTarget(rec: AnyRecord, line: number): void | Promise<void> {
+    const t = this.parsed, cfg = this.cfg;
+    let r = parseArpTarget(rec, t, cfg.allowSpecial);
+    if (r === 0) {
+      const on = this.lan && (t.family === 4 ? this.lan.onLink.is4(t.ip) : this.lan.onLink.is6(t.ip6));
+      if (!on) {
+        this.badTargets++;
+        this.offLinkWhy = this.lan ? `not on the link of ${cfg.iface} (no route without a gateway covers it)`
+          : cfg.layer3 ? `${cfg.iface} carries bare IP packets: no neighbours to ask` : cfg.iface ? 'the LAN pass is off (--router-mac or --router-ip)' : 'no interface';
+        // A whole range off the link would be a line each: the first few are named, the rest counted.
+        if (++this.offLink <= MAX_OFF_LINK_NAMED) {
+          this.report.error(`stdin:${line}: arp target ${rec.ip}: ${this.offLinkWhy}: not asked` +
+            `${this.offLink === MAX_OFF_LINK_NAMED ? ` (more such lines are counted in the summary, not named)` : ''}`);
+        }
+        return undefined;
+      }
+    }
+    if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
+    const i = t.i >= 0 ? t.i : this.count;
+    this.count++;
+    this.arps++;
+    const lan = this.lan!;
+    if (t.family === 6) this.v6++;
+    // A copy: the parsed target is reused by the next line while this one may wait.
+    const fam = t.family, ip = t.ip, copy = fam === 6 ? t.ip6.slice(0, 16) : null;
+    const ask = () => lan.scanAddress(fam, ip, copy, 0, i);
+    if (!this.engine || !this.ready.has(fam)) return this.first(fam === 4 ? { family: 4, ip } : { family: 6, ip: formatIPv6(ipv6FromBytes(copy!)) }, ask);
+    return this.yieldNow(ask());
+  }
+
   /** Stops sending at once (a signal): the loop ends after its batch. */
   interrupt(): void {
     this.interrupted = true;
@@ -235,7 +277,9 @@ export class BlastSession implements TargetSink {
       this.skipped ? `${this.skipped} non-target records ignored` : '',
       this.lan ? this.lanSummary() : '',
     ].filter(Boolean);
-    const kinds = [this.count - this.echoes - this.udp > 0 ? 'SYNs' : '', this.udp ? 'UDP datagrams' : '', this.echoes ? 'echo requests' : '']
+    if (this.arps) extra.unshift(this.arpSummary());
+    if (this.arps === this.count) return `${this.arpSummary()} in ${((performance.now() - this.openedAt) / 1000).toFixed(2)} s`;
+    const kinds = [this.count - this.echoes - this.udp - this.arps > 0 ? 'SYNs' : '', this.udp ? 'UDP datagrams' : '', this.echoes ? 'echo requests' : '']
       .filter(Boolean);
     const what = kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]}` : kinds[0] ?? 'SYNs';
     return `sent ${e.syns} ${what}${extra.length ? ` (${extra.join(', ')})` : ''} in ${secs.toFixed(2)} s, ${pps} packets/s`;
@@ -341,7 +385,14 @@ export class BlastSession implements TargetSink {
         ...(port === 0 ? { proto: 'icmp' } : slot >= UDP_RING_MARK ? { port, proto: 'udp' } : { port }),
         reason: family === 4 ? 'arp_timeout' : 'ndp_timeout', time_us: Date.now() * 1000,
       }),
+      alive: (rec) => { void this.cfg.record?.(rec); },
     };
+  }
+
+  private arpSummary(): string {
+    const s = this.lan!.stats, st = this.stats();
+    return `ARP scan: ${s.scanned} addresses asked (${st?.resolves_sent ?? 0} ARP/NDP requests in all), ${s.alive} alive` +
+      `${s.foreign ? `, ${s.foreign} answers not addressed to us ignored` : ''}`;
   }
 
   private lanSummary(): string {
@@ -366,6 +417,7 @@ export class BlastSession implements TargetSink {
       throw new FatalError(`${cfg.pcap ? `--pcap ${cfg.pcap}` : `-i ${cfg.iface}`}: ${(e as Error).message}`);
     }
     this.sender = sender;
+    this.openedAt = performance.now();
     // Fewer than 16 source ports carry no slot: every connection is slot 0, so the one
     // probe in use goes there.
     const probes = cfg.probes;
@@ -380,6 +432,19 @@ export class BlastSession implements TargetSink {
     if (this.interrupted) engine.stop();
     this.loop = engine.run().then(() => { if (engine.failure) this.cfg.onFailure(); });
   }
+}
+
+/** Off-link arp targets named on stderr before the rest are only counted. */
+const MAX_OFF_LINK_NAMED = 10;
+
+/** Our side of the link, for the ARP scan's check of answers (arp-scan.ts). */
+function ours(cfg: SessionConfig, from6: string | null): Ours {
+  const ip4 = cfg.sources.v4 ? parseIPv4(cfg.sources.v4) : null;
+  return {
+    mac: parseMac(cfg.srcMac) ?? new Uint8Array(6),
+    ip4: typeof ip4 === 'number' ? ip4 : null,
+    ip6: [from6, cfg.sources.v6].filter((a): a is string => !!a).map(ipv6Bytes16),
+  };
 }
 
 /** The 16 bytes of an IPv6 address in text. */

@@ -44,6 +44,14 @@ export function parseEchoTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial 
   return r;
 }
 
+/** An ARP target (proto "arp": an address on the link, no port): as parseEchoTarget. */
+export function parseArpTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
+  if (rec.port !== undefined) return 'an "arp" target has no "port" (ARP asks an address)';
+  const r = parseTarget({ ...rec, port: 1, proto: undefined }, out, allowSpecial);
+  if (r === 0) out.port = 0;
+  return r;
+}
+
 /** Fills out with the target (0), or returns an error message for a bad one. */
 export function parseTarget(rec: AnyRecord, out: ParsedTarget, allowSpecial = false): string | 0 {
   const ip = rec.ip, port = rec.port, i = rec.i;

@@ -2,10 +2,14 @@
 // port/state/protocol/owner/service/rpc/version/ so the usual grep, cut and awk recipes work.
 import type { FormatModule } from './types';
 import { grepField } from './escape';
+import { tcpPorts } from '../scan/record';
 import { ctime } from './fields';
 import { Grouper, HostGroup, HostTally, hostUp, sortedPorts } from './group';
 import { headerArgs, nmapService, nmapServiceText, versionText } from './nmap-names';
 import { VERSION } from '../version';
+
+// A MAC or vendor in a field: no tab, newline or other control character (they split lines and fields).
+const macField = (s: string) => s.replace(/[\x00-\x1f\x7f\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 export function hostGrepable(h: HostGroup): string {
   const ports = sortedPorts(h).map((p) => {
@@ -13,8 +17,11 @@ export function hostGrepable(h: HostGroup): string {
     return `${p.port}/${p.state}/${p.proto}//${grepField(name)}//${grepField(versionText(p))}/`;
   });
   const head = `Host: ${h.ip} ()`;
-  // A host found by a ping alone: its Status line only, as nmap -sn -oG writes.
-  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}\n${ports.length ? `${head}\tPorts: ${ports.join(', ')}\n` : ''}`;
+  // A host found by a ping alone: its Status line only, as nmap -sn -oG writes; an ARP/NDP
+  // answer's MAC follows on it as a field of its own (nmap's -oG has none: trawl's addition).
+  const a = h.alive;
+  const mac = a?.mac ? `\tMAC: ${macField(a.mac.toUpperCase())}${a.vendor ? ` (${macField(a.vendor)})` : ''}` : '';
+  return `${head}\tStatus: ${hostUp(h) ? 'Up' : 'Down'}${mac}\n${ports.length ? `${head}\tPorts: ${ports.join(', ')}\n` : ''}`;
 }
 
 export const grepable: FormatModule = {
@@ -26,7 +33,10 @@ export const grepable: FormatModule = {
     return {
       header(first) {
         const args = headerArgs(ctx).replace(/[\r\n]/g, ' ');
-        const ports = ctx.run ? `# Ports scanned: TCP(${ctx.run.nports};${ctx.run.ports})\n` : '# the input has no scan record: the command line is fmt\'s own\n';
+        // The TCP ports; none (a ping or ARP sweep): no line, as nmap -sn writes.
+        const tcp = tcpPorts(ctx.run?.ports ?? '');
+        const ports = !ctx.run ? '# the input has no scan record: the command line is fmt\'s own\n'
+          : tcp.count || !ctx.run.nports ? `# Ports scanned: TCP(${tcp.count};${tcp.list})\n` : '';
         return `# trawl ${VERSION} scan initiated ${ctime(t.begin(first, ctx.run?.start_us))} as: ${args}\n${ports}`;
       },
       record: (rec) => t.write(g.add(rec), hostGrepable),

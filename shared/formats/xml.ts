@@ -10,6 +10,7 @@ import { Grouper, HostGroup, HostTally, hostUp, sortedPorts, PortEntry, upReason
 import { headerArgs, nmapService } from './nmap-names';
 import { nmapTables } from './nmap-scripts';
 import { VERSION } from '../version';
+import { tcpPorts } from '../scan/record';
 
 
 function service(p: PortEntry): string {
@@ -71,12 +72,15 @@ export const xml: FormatModule = {
       header(first) {
         const start = t.begin(first, ctx.run?.start_us);
         const run = ctx.run;
+        const tcp = tcpPorts(run?.ports ?? '');
         const note = run ? '' : '<!-- the input has no scan record: args are fmt\'s own and the scanned ports are unknown -->\n';
         return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n' +
           '<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n' +
           `<!-- trawl ${VERSION} fmt: nmap-style XML; scanner="nmap" because nmap.dtd allows no other -->\n` + note +
           `<nmaprun scanner="nmap" args="${x(headerArgs(ctx))}" start="${start}" startstr="${ctime(start)}" version="trawl-${VERSION}" xmloutputversion="1.05">\n` +
-          `<scaninfo type="syn" protocol="tcp" numservices="${run?.nports ?? 0}" services="${x(run?.ports ?? '')}"/>\n<verbose level="0"/>\n<debugging level="0"/>\n`;
+          // The TCP ports only; a scan with none (a ping or ARP sweep) has no scaninfo, as nmap -sn writes.
+          (tcp.count || !run?.nports ? `<scaninfo type="syn" protocol="tcp" numservices="${tcp.count}" services="${x(tcp.list)}"/>\n` : '') +
+          '<verbose level="0"/>\n<debugging level="0"/>\n';
       },
       record: (rec) => t.write(g.add(rec), hostXml),
       *drain() { for (const h of g.drain()) yield t.write([h], hostXml); },

@@ -36,8 +36,9 @@ export class ScanProgress {
   /** The merged fields and the live line. */
   sample(): { fields: StatusFields; text: string } {
     const t = this.latest.targets ?? {}, b = this.latest.blast ?? {}, c = this.latest.catch ?? {};
-    // A walk record (targets --walk) leaves the total to blast, which expands it.
-    const total = t.total ?? b.total ?? 0, syns = b.syns ?? 0, sent = b.sent ?? 0, pps = b.pps ?? 0;
+    // A walk record (targets --walk) leaves the total to blast, which expands it; an ARP scan's
+    // targets are asked by blast's LAN pass, not sent as SYNs: they count as sent.
+    const total = t.total ?? b.total ?? 0, syns = (b.syns ?? 0) + (b.arp_scanned ?? 0), sent = b.sent ?? 0, pps = b.pps ?? 0;
     // blast's pps is every packet over its time so far; the SYNs' share of it is their rate,
     // until the cooldown (where it only falls) starts.
     if (!this.sentAt) this.sendingPps = sent > 0 ? Math.round((pps * syns) / sent) : 0;
@@ -47,16 +48,18 @@ export class ScanProgress {
     const coolLeft = this.finished ? 0 : this.sentAt ? Math.max(0, cooldown - (this.now() - this.sentAt) / 1000) : cooldown;
     const eta = total > 0 && syns < total ? (synPps > 0 ? (total - syns) / synPps + cooldown : -1) : coolLeft;
     const open = c.open ?? 0, closed = c.closed ?? 0, drops = c.kernel_drops ?? 0;
+    // Hosts up: echo replies (catch) and ARP/NDP answers (blast).
+    const alive = (c.alive ?? 0) + (b.arp_alive ?? 0);
     const hit = syns > 0 ? Math.round((open / syns) * 10000) / 100 : 0;
     const fields: StatusFields = {
       total, syns, percent, eta_s: eta < 0 ? -1 : Math.round(eta), phase: this.sentAt ? 'cooldown' : 'sending',
-      syn_pps: synPps, pps, open, closed, segment: c.segment ?? 0, hit_rate: hit, kernel_drops: drops,
+      syn_pps: synPps, pps, open, closed, segment: c.segment ?? 0, hit_rate: hit, alive, kernel_drops: drops,
     };
     const elapsed = clock((this.now() - this.started) / 1000);
     const where = this.sentAt ? `100%  cooldown ${clock(coolLeft)} left`
       : total > 0 ? `${percent.toFixed(2)}%  ${eta < 0 ? '-:--:--' : clock(eta)} left` : '';
     const text = [elapsed, where, `${group(synPps)} SYNs/s (${group(pps)} pkt/s)`, `${group(open)} open (${hit.toFixed(2)}%)`,
-      `${group(closed)} closed`, ...(c.segment ? [`${group(c.segment)} segments`] : []), `${group(drops)} drops`]
+      `${group(closed)} closed`, ...(c.segment ? [`${group(c.segment)} segments`] : []), ...(alive ? [`${group(alive)} alive`] : []), `${group(drops)} drops`]
       .filter(Boolean).join('  ');
     return { fields, text };
   }
@@ -78,7 +81,7 @@ export class ScanProgress {
       this.latest[stage] = rec;
       // The cooldown starts when blast has sent the last target.
       const total = this.latest.targets?.total ?? this.latest.blast?.total ?? 0;
-      if (stage === 'blast' && !this.sentAt && total > 0 && (rec.syns ?? 0) >= total) {
+      if (stage === 'blast' && !this.sentAt && total > 0 && (rec.syns ?? 0) + (rec.arp_scanned ?? 0) >= total) {
         this.sample();
         this.sentAt = this.now();
       }

@@ -31,9 +31,37 @@ export function portRanges(ports: readonly number[]): string {
   return out.join(',');
 }
 
+/** Port keys (shared/targets/ports.ts: proto * 65536 + port) in -p's own syntax: TCP ranges
+ *  bare, then U: and its ranges, then I:echo ("22,80,U:53,161,I:echo"), so the scan record reads
+ *  back as the -p that made it; then "arp" for --arp (which -p has no syntax for). */
+export function portKeyRanges(keys: readonly number[]): string {
+  const by: number[][] = [[], [], [], []];
+  for (const k of keys) by[Math.min(3, Math.floor(k / 65536))].push(k % 65536);
+  const out: string[] = [];
+  if (by[0].length) out.push(portRanges(by[0]));
+  if (by[1].length) out.push(`U:${portRanges(by[1])}`);
+  if (by[2].length) out.push('I:echo');
+  if (by[3].length) out.push('arp');
+  return out.join(',');
+}
+
+/** The TCP part of a scan record's ports (portKeyRanges' text: TCP ranges come first, before
+ *  any U:, I:echo or arp), and how many ports it holds: what nmap's TCP scaninfo lists. */
+export function tcpPorts(ports: string): { list: string; count: number } {
+  const out: string[] = [];
+  let count = 0;
+  for (const tok of ports.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(tok);
+    if (!m) break;
+    out.push(tok);
+    count += (m[2] !== undefined ? Number(m[2]) : Number(m[1])) - Number(m[1]) + 1;
+  }
+  return { list: out.join(','), count };
+}
+
 /** The record `trawl scan` writes first. */
 export function scanRecord(argv: readonly string[], ports: readonly number[], seed: string | null, startUs: number): AnyRecord {
-  return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
+  return { type: 'scan', args: ['trawl', 'scan', ...argv].map(shellQuote).join(' '), ports: portKeyRanges(ports), nports: new Set(ports).size, seed, time_us: startUs };
 }
 
 /** The run a `scan` record describes, or null when it is not one fmt can use. */

@@ -1,5 +1,5 @@
 // Byte-level writers for target records, so the hot loop builds no per-record strings:
-// {"type":"target","ip":"198.18.0.7","port":80,"i":0} (UDP: "port":53,"proto":"udp"; ICMP echo: "proto":"icmp", no port)
+// {"type":"target","ip":"198.18.0.7","port":80,"i":0} (UDP: "port":53,"proto":"udp"; ICMP echo: "proto":"icmp", ARP: "proto":"arp", no port)
 import { longestZeroRun } from '../ipv6';
 import { putIp } from '../ascii';
 import { PROTO_NAMES, portOfKey, protoOfKey } from './ports';
@@ -24,7 +24,8 @@ export function writeIndexKey(b: Uint8Array, p: number): number {
 
 /**
  * What follows the address of each port key of the scan, ready to copy: `","port":80` for TCP,
- * `","port":53,"proto":"udp"` for UDP, `","proto":"icmp"` for the ICMP echo target (no port).
+ * `","port":53,"proto":"udp"` for UDP, `","proto":"icmp"` for the ICMP echo target and
+ * `","proto":"arp"` for the ARP target (no port).
  * At most 32 bytes a key.
  */
 export class PortDigits {
@@ -36,7 +37,7 @@ export class PortDigits {
     this.len = new Uint8Array(keys.length);
     keys.forEach((key, j) => {
       const proto = PROTO_NAMES[protoOfKey(key)];
-      const s = proto === 'icmp' ? '","proto":"icmp"' : `","port":${portOfKey(key)}${proto === 'tcp' ? '' : `,"proto":"${proto}"`}`;
+      const s = proto === 'icmp' || proto === 'arp' ? `","proto":"${proto}"` : `","port":${portOfKey(key)}${proto === 'tcp' ? '' : `,"proto":"${proto}"`}`;
       this.len[j] = s.length;
       for (let k = 0; k < s.length; k++) this.digits[j * 32 + k] = s.charCodeAt(k);
     });

@@ -17,7 +17,7 @@ export interface StreamOptions {
   limit: number;        // records to emit at most (Infinity for no limit)
 }
 
-/** One target; port 0 and proto 'icmp' for an ICMP echo target. */
+/** One target; port 0 and proto 'icmp' or 'arp' for an ICMP echo or ARP target. */
 export interface Target { ip: string; port: number; proto: ProtoName; i: bigint }
 
 export class TargetStream {

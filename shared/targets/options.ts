@@ -9,6 +9,7 @@ export const TARGET_OPTIONS: OptionSpec[] = [
     check: (n: number) => (Number.isInteger(n) && n >= 1 && n <= TOP_TCP_PORTS.length ? undefined : `'${n}' is not a whole number from 1 to ${TOP_TCP_PORTS.length}`) },
   { name: 'udp', type: 'boolean', help: '--top-ports counts UDP ports (nmap\'s UDP frequencies) instead of TCP' },
   { name: 'ping', type: 'boolean', help: 'add an ICMP echo target (no port) per address, as -p I:echo' },
+  { name: 'arp', aliases: ['arpscan'], type: 'boolean', help: 'add an ARP target (no port) per address: blast asks it on the link (ARP, IPv6: NDP) and writes alive records with the MAC' },
   { name: 'include-file', short: 'iL', aliases: ['includefile'], type: 'list', arg: 'FILE', help: 'read ranges from FILE, one or more per line, # comments ("-" for stdin)' },
   { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave out these ranges' },
   { name: 'exclude-file', aliases: ['excludefile'], type: 'list', arg: 'FILE', help: 'leave out the ranges in FILE (ZMap blocklist / masscan exclude.conf format)' },

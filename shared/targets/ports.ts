@@ -2,18 +2,21 @@
 // (protocol and port in one number); --top-ports from nmap's frequency tables.
 //
 // A port key is proto * 65536 + port: TCP ports are their own keys (so a TCP-only scan's plan,
-// order and records are what they were before UDP), UDP ports 65536 + port, and the one ICMP
-// echo target ICMP_ECHO_KEY (no port). Ascending keys put TCP first, then UDP, then ICMP.
+// order and records are what they were before UDP), UDP ports 65536 + port, the one ICMP
+// echo target ICMP_ECHO_KEY and the one ARP target ARP_KEY (neither has a port). Ascending keys
+// put TCP first, then UDP, then ICMP, then ARP.
 import { TOP_TCP_PORTS } from './top-ports';
 import { TOP_UDP_PORTS } from './top-udp-ports';
 import { UsageError } from '../exit';
 
-export const PROTO_TCP = 0, PROTO_UDP = 1, PROTO_ICMP = 2;
-/** The `proto` field of each protocol number; TCP records carry none (absent means tcp). */
-export const PROTO_NAMES = ['tcp', 'udp', 'icmp'] as const;
+export const PROTO_TCP = 0, PROTO_UDP = 1, PROTO_ICMP = 2, PROTO_ARP = 3;
+/** The `proto` field of each protocol number; TCP records carry none (absent means tcp). An
+ *  arp target asks the address on the link: ARP for IPv4, a Neighbor Solicitation for IPv6. */
+export const PROTO_NAMES = ['tcp', 'udp', 'icmp', 'arp'] as const;
 export type ProtoName = typeof PROTO_NAMES[number];
 export const ICMP_ECHO_KEY = PROTO_ICMP * 65536;
-const KEYS = 3 * 65536;
+export const ARP_KEY = PROTO_ARP * 65536;
+const KEYS = 4 * 65536;
 
 export function portKey(proto: number, port: number): number { return proto * 65536 + port; }
 export function protoOfKey(key: number): number { return Math.floor(key / 65536); }
@@ -79,7 +82,7 @@ export function portSet(include: number[], exclude: number[]): number[] {
   return out;
 }
 
-/** The port keys -p, --top-ports (--udp), --ping and --exclude-ports name (targets' options;
+/** The port keys -p, --top-ports (--udp), --ping, --arp and --exclude-ports name (targets' options;
  *  scan records them too). */
 export function collectPorts(opts: Record<string, any>): number[] {
   const include: number[] = [];
@@ -91,7 +94,8 @@ export function collectPorts(opts: Record<string, any>): number[] {
   if (opts.udp && opts['top-ports'] === undefined) throw new UsageError('--udp goes with --top-ports N (for other UDP ports: -p U:PORTS)');
   if (opts['top-ports'] !== undefined) for (const x of topPorts(opts['top-ports'], !!opts.udp)) include.push(x);
   if (opts.ping) include.push(ICMP_ECHO_KEY);
-  if (include.length === 0) throw new UsageError('no ports: give -p PORTS, --top-ports N or --ping');
+  if (opts.arp) include.push(ARP_KEY);
+  if (include.length === 0) throw new UsageError('no ports: give -p PORTS, --top-ports N, --ping or --arp');
   const exclude: number[] = [];
   for (const spec of opts['exclude-ports'] as string[]) {
     const p = parsePorts(spec);
