@@ -136,6 +136,27 @@ class Sender : public Napi::ObjectWrap<Sender> {
   void checkOpen(Napi::Env env, const char* fn) {
     if (closed_) throw Napi::Error::New(env, std::string(fn) + ": sender is closed");
   }
+  // The optional (families, addrs6) arguments at info[at], info[at + 1] of a call over count
+  // targets, checked, and each target's family against the sources set (what says "target" or
+  // "entry" in the messages). Absent: every target is IPv4, and *fam and *addrs6 stay null.
+  void familyArgs(Napi::Env env, const Napi::CallbackInfo& info, size_t at, uint32_t count, const std::string& fn,
+                  const char* what, const uint8_t** fam, const uint8_t** addrs6) {
+    *fam = nullptr; *addrs6 = nullptr;
+    if (info.Length() > at && !info[at].IsUndefined()) {
+      size_t nf, na;
+      *fam = typedArg<uint8_t>(env, info[at], napi_uint8_array, fn + ": families", &nf);
+      *addrs6 = typedArg<uint8_t>(env, info[at + 1], napi_uint8_array, fn + ": addrs6", &na);
+      if (count > nf) rangeError(env, fn + ": count is larger than families.length");
+      if ((uint64_t)count * 16 > na) rangeError(env, fn + ": addrs6 must hold 16 bytes per " + what);
+    }
+    for (uint32_t i = 0; i < count; i++) {
+      int f = *fam ? (*fam)[i] : 4;
+      if (f != 4 && f != 6) rangeError(env, fn + ": families[" + std::to_string(i) + "] must be 4 or 6");
+      if (f == 6 ? !has6_ : !has4_)
+        throw Napi::Error::New(env, fn + ": " + what + " " + std::to_string(i) + " is IPv" + std::to_string(f) +
+                               " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
+    }
+  }
   // Each call's frames reach the file before it returns; a full disk is an error, not silence.
   void flushPcap(Napi::Env env, const char* fn) {
     if (!dumper_) return;
@@ -470,22 +491,11 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
   if (count > nPorts) rangeError(env, "sendSyns: count is larger than ports.length");
   if (count > nSlots) rangeError(env, "sendSyns: count is larger than slots.length");
   Targets t{ips, ports, slots, nullptr, nullptr};
-  if (info.Length() > 4 && !info[4].IsUndefined()) {
-    size_t nf, na;
-    t.families = typedArg<uint8_t>(env, info[4], napi_uint8_array, "sendSyns: families", &nf);
-    t.addrs6 = typedArg<uint8_t>(env, info[5], napi_uint8_array, "sendSyns: addrs6", &na);
-    if (count > nf) rangeError(env, "sendSyns: count is larger than families.length");
-    if ((uint64_t)count * 16 > na) rangeError(env, "sendSyns: addrs6 must hold 16 bytes per target");
-  }
   for (uint32_t i = 0; i < count; i++) {
     if (slots[i] >= SLOTS && (slots[i] % SLOTS != VARIANT_SLOT || slots[i] >= CODES))
       rangeError(env, "sendSyns: slots[" + std::to_string(i) + "] must be 0..15, or 13 + 16 * variant (variant < 10)");
-    int fam = t.families ? t.families[i] : 4;
-    if (fam != 4 && fam != 6) rangeError(env, "sendSyns: families[" + std::to_string(i) + "] must be 4 or 6");
-    if (fam == 6 ? !has6_ : !has4_)
-      throw Napi::Error::New(env, "sendSyns: target " + std::to_string(i) + " is IPv" + std::to_string(fam) +
-                             " but the sender has no IPv" + std::to_string(fam) + " source (setSource)");
   }
+  familyArgs(env, info, 4, count, "sendSyns", "target", &t.families, &t.addrs6);
   uint32_t sent;
   if (live_ && aux_.fd >= 0 && count >= SPLIT_MIN) {
     // Two lanes in parallel, taking chunks of the batch in turn. The count returned is the
@@ -731,26 +741,13 @@ Napi::Value Sender::SendResolves(const Napi::CallbackInfo& info) {
   const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendResolves: ips", &nIps);
   uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendResolves: count");
   if (count > nIps) rangeError(env, "sendResolves: count is larger than ips.length");
-  const uint8_t *fam = nullptr, *addrs6 = nullptr;
-  if (info.Length() > 2 && !info[2].IsUndefined()) {
-    size_t nf, na;
-    fam = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendResolves: families", &nf);
-    addrs6 = typedArg<uint8_t>(env, info[3], napi_uint8_array, "sendResolves: addrs6", &na);
-    if (count > nf) rangeError(env, "sendResolves: count is larger than families.length");
-    if ((uint64_t)count * 16 > na) rangeError(env, "sendResolves: addrs6 must hold 16 bytes per entry");
-  }
+  const uint8_t *fam, *addrs6;
+  familyArgs(env, info, 2, count, "sendResolves", "entry", &fam, &addrs6);
   uint8_t from6[16];
   memcpy(from6, srcIp6_, 16);
   if (info.Length() > 4 && !info[4].IsUndefined()) {
     std::string s = strArg(env, info[4], "sendResolves: from6");
     if (!parseIpv6(s, from6)) typeError(env, "sendResolves: from6 is not an IPv6 address: " + s);
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    int f = fam ? fam[i] : 4;
-    if (f != 4 && f != 6) rangeError(env, "sendResolves: families[" + std::to_string(i) + "] must be 4 or 6");
-    if (f == 6 ? !has6_ : !has4_)
-      throw Napi::Error::New(env, "sendResolves: entry " + std::to_string(i) + " is IPv" + std::to_string(f) +
-                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
   }
   if (linkSkip_) throw Napi::Error::New(env, "sendResolves: a layer-3 link has no neighbours to ask");
   Lane& lane = main_;
@@ -785,21 +782,8 @@ Napi::Value Sender::SendEchoes(const Napi::CallbackInfo& info) {
   const uint32_t* ips = typedArg<uint32_t>(env, info[0], napi_uint32_array, "sendEchoes: ips", &nIps);
   uint32_t count = (uint32_t)intArg(env, info[1], 0, 0xffffffffLL, "sendEchoes: count");
   if (count > nIps) rangeError(env, "sendEchoes: count is larger than ips.length");
-  const uint8_t *fam = nullptr, *addrs6 = nullptr;
-  if (info.Length() > 2 && !info[2].IsUndefined()) {
-    size_t nf, na;
-    fam = typedArg<uint8_t>(env, info[2], napi_uint8_array, "sendEchoes: families", &nf);
-    addrs6 = typedArg<uint8_t>(env, info[3], napi_uint8_array, "sendEchoes: addrs6", &na);
-    if (count > nf) rangeError(env, "sendEchoes: count is larger than families.length");
-    if ((uint64_t)count * 16 > na) rangeError(env, "sendEchoes: addrs6 must hold 16 bytes per target");
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    int f = fam ? fam[i] : 4;
-    if (f != 4 && f != 6) rangeError(env, "sendEchoes: families[" + std::to_string(i) + "] must be 4 or 6");
-    if (f == 6 ? !has6_ : !has4_)
-      throw Napi::Error::New(env, "sendEchoes: target " + std::to_string(i) + " is IPv" + std::to_string(f) +
-                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
-  }
+  const uint8_t *fam, *addrs6;
+  familyArgs(env, info, 2, count, "sendEchoes", "target", &fam, &addrs6);
   Lane& lane = main_;
   size_t lens[BATCH];
   uint32_t total = 0;
@@ -875,20 +859,9 @@ Napi::Value Sender::SendUdp(const Napi::CallbackInfo& info) {
   if (count > nIps) rangeError(env, "sendUdp: count is larger than ips.length");
   if (count > nPorts) rangeError(env, "sendUdp: count is larger than ports.length");
   if (count > nSlots) rangeError(env, "sendUdp: count is larger than slots.length");
-  const uint8_t *fam = nullptr, *addrs6 = nullptr;
-  if (info.Length() > 4 && !info[4].IsUndefined()) {
-    size_t nf, na;
-    fam = typedArg<uint8_t>(env, info[4], napi_uint8_array, "sendUdp: families", &nf);
-    addrs6 = typedArg<uint8_t>(env, info[5], napi_uint8_array, "sendUdp: addrs6", &na);
-    if (count > nf) rangeError(env, "sendUdp: count is larger than families.length");
-    if ((uint64_t)count * 16 > na) rangeError(env, "sendUdp: addrs6 must hold 16 bytes per target");
-  }
+  const uint8_t *fam, *addrs6;
+  familyArgs(env, info, 4, count, "sendUdp", "target", &fam, &addrs6);
   for (uint32_t i = 0; i < count; i++) {
-    int f = fam ? fam[i] : 4;
-    if (f != 4 && f != 6) rangeError(env, "sendUdp: families[" + std::to_string(i) + "] must be 4 or 6");
-    if (f == 6 ? !has6_ : !has4_)
-      throw Napi::Error::New(env, "sendUdp: target " + std::to_string(i) + " is IPv" + std::to_string(f) +
-                             " but the sender has no IPv" + std::to_string(f) + " source (setSource)");
     if (!udpPayload(slots[i] & 15, ports[i]))
       rangeError(env, "sendUdp: target " + std::to_string(i) + ": no payload for UDP slot " + std::to_string(slots[i] & 15) +
                  ((slots[i] & 15) == UDP_USER_SLOT ? " and port " + std::to_string(ports[i]) : std::string()) + " (setUdpPayload)");
