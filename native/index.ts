@@ -151,6 +151,8 @@ export interface Native {
   neighbors(family: 4 | 6): { ip: string; mac: string; iface: string; state: number }[];
   /** true when this process may open AF_PACKET sockets (CAP_NET_RAW). */
   canRaw(): boolean;
+  /** F_SETPIPE_SZ on fd: the size the kernel gave, or -errno. */
+  setPipeSize(fd: number, bytes: number): number;
   /** REPLY_LAYOUT_ID of the shared/replies.ts the module was built from (native/gen/replies.h). */
   replyLayout: string;
   Sender: new (opts: SenderOptions) => Sender;

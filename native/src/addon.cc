@@ -1,11 +1,24 @@
 // Module entry: siphash24 and the batch cookie check (catch's hot path), plus the registration
-// of Sender, Capture, arpResolve, ndpResolve, neighbors and canRaw, and the replies layout it was built with. The
+// of Sender, Capture, arpResolve, ndpResolve, neighbors and canRaw, setPipeSize, and the replies layout it was built with. The
 // typed surface is native/index.ts.
+#include <fcntl.h>
+#include <cerrno>
 #include "common.h"
 #include "siphash.h"
 #include "replies.h"
 
 namespace trawl {
+
+// setPipeSize(fd, bytes): F_SETPIPE_SZ on a pipe or FIFO, the size the kernel gave (it rounds up
+// to a power of two pages), or -errno (EPERM past /proc/sys/fs/pipe-max-size without
+// CAP_SYS_RESOURCE; EBUSY below what the pipe holds). Node has no fcntl.
+static Napi::Value SetPipeSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = (int)intArg(env, info[0], 0, 0x7fffffffLL, "setPipeSize: fd");
+  int bytes = (int)intArg(env, info[1], 4096, 1LL << 30, "setPipeSize: bytes");
+  int r = fcntl(fd, F_SETPIPE_SZ, bytes);
+  return Napi::Number::New(env, r < 0 ? -errno : r);
+}
 
 static Napi::Value Siphash24(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -68,6 +81,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ndpResolve", Napi::Function::New(env, ndpResolve, "ndpResolve"));
   exports.Set("neighbors", Napi::Function::New(env, neighbors, "neighbors"));
   exports.Set("canRaw", Napi::Function::New(env, canRaw, "canRaw"));
+  exports.Set("setPipeSize", Napi::Function::New(env, SetPipeSize, "setPipeSize"));
   exports.Set("replyLayout", Napi::String::New(env, reply::LAYOUT_ID));
   initSender(env, exports);
   initCapture(env, exports);

@@ -33,6 +33,8 @@ export interface RepliesOptions {
   /** Sees each authenticated frame before it is queued (the timed RST queue); false keeps it
    *  out of the send queue. */
   route: ((b: Uint8Array, off: number) => boolean) | null;
+  /** Called with each FIFO's descriptor once open: blast grows the pipe (native setPipeSize). */
+  grow?: (fd: number) => void;
 }
 
 const DEFAULTS: RepliesOptions = {
@@ -73,6 +75,7 @@ export class RepliesQueue {
   open(path: string): void {
     let fd: number;
     try { fd = openRepliesFifo(path); } catch (e) { this.close(); throw e; }
+    this.opts.grow?.(fd);
     const src = new Source(path);
     src.sock = new net.Socket({ fd, readable: true, writable: false });
     src.sock.on('data', (d: Buffer) => this.add(d, src));
