@@ -121,6 +121,29 @@ class Sender : public Napi::ObjectWrap<Sender> {
 
   int openSocket(Napi::Env env);
   size_t transmit(Lane& lane, size_t n, const size_t* lens);
+  // One frame per entry, built into the main lane BATCH at a time and handed to transmit():
+  // frame(j, i, f) writes entry j's frame at f (i: its place in the batch, 0 opens a batch) and
+  // returns its length. Adds what went to *counter; returns how many went, from the front (a
+  // full kernel queue ends the call there).
+  template <typename Frame>
+  uint32_t sendEach(uint32_t count, uint64_t* counter, Frame frame) {
+    Lane& lane = main_;
+    size_t lens[BATCH];
+    uint32_t total = 0;
+    while (total < count) {
+      size_t k = std::min<size_t>(BATCH, count - total);
+      for (size_t i = 0; i < k; i++) {
+        uint8_t* f = lane.frames.data() + i * REPLY_STRIDE;
+        lens[i] = frame(total + i, i, f);
+        lane.iov[i].iov_base = f;
+      }
+      size_t sent = transmit(lane, k, lens);
+      total += (uint32_t)sent;
+      *counter += sent;
+      if (sent < k) break;
+    }
+    return total;
+  }
   // One sendSyns batch: families and addrs6 are null when every target is IPv4.
   struct Targets {
     const uint32_t* ips; const uint16_t* ports; const uint8_t* slots; const uint8_t* families; const uint8_t* addrs6;
@@ -750,23 +773,11 @@ Napi::Value Sender::SendResolves(const Napi::CallbackInfo& info) {
     if (!parseIpv6(s, from6)) typeError(env, "sendResolves: from6 is not an IPv6 address: " + s);
   }
   if (linkSkip_) throw Napi::Error::New(env, "sendResolves: a layer-3 link has no neighbours to ask");
-  Lane& lane = main_;
-  size_t lens[BATCH];
-  uint32_t total = 0;
-  while (total < count) {
-    size_t k = std::min<size_t>(BATCH, count - total);
-    for (size_t i = 0; i < k; i++) {
-      size_t j = total + i;
-      uint8_t* fr = lane.frames.data() + i * REPLY_STRIDE;
-      if (fam && fam[j] == 6) { buildSolicitation(fr, srcMac_, from6, addrs6 + 16 * j); lens[i] = NS_LEN; }
-      else { buildArpRequest(fr, srcMac_, srcIp_, ips[j]); lens[i] = ARP_LEN; }
-      lane.iov[i].iov_base = fr;
-    }
-    size_t sent = transmit(lane, k, lens);
-    total += (uint32_t)sent;
-    resolvesSent_ += sent;
-    if (sent < k) break;
-  }
+  uint32_t total = sendEach(count, &resolvesSent_, [&](size_t j, size_t, uint8_t* fr) -> size_t {
+    if (fam && fam[j] == 6) { buildSolicitation(fr, srcMac_, from6, addrs6 + 16 * j); return NS_LEN; }
+    buildArpRequest(fr, srcMac_, srcIp_, ips[j]);
+    return ARP_LEN;
+  });
   flushPcap(env, "sendResolves");
   return Napi::Number::New(env, total);
 }
@@ -784,36 +795,22 @@ Napi::Value Sender::SendEchoes(const Napi::CallbackInfo& info) {
   if (count > nIps) rangeError(env, "sendEchoes: count is larger than ips.length");
   const uint8_t *fam, *addrs6;
   familyArgs(env, info, 2, count, "sendEchoes", "target", &fam, &addrs6);
-  Lane& lane = main_;
-  size_t lens[BATCH];
-  uint32_t total = 0;
-  while (total < count) {
-    size_t k = std::min<size_t>(BATCH, count - total);
-    struct timeval tv; gettimeofday(&tv, nullptr);
-    uint64_t now = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-    for (size_t i = 0; i < k; i++) {
-      size_t j = total + i;
-      uint8_t* f = lane.frames.data() + i * REPLY_STRIDE;
-      if (fam && fam[j] == 6) {
-        const uint8_t* daddr = addrs6 + 16 * j;
-        uint8_t sa[16];
-        source6(cookieSrcIndex6(key_, daddr, 0, srcCount6_), sa);
-        patchEcho6(f, echo6_, key_, sa, daddr, now);
-        neighbors_.patch6(f, daddr);
-        lens[i] = ECHO6_LEN;
-      } else {
-        uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, 0, srcCount_);
-        patchEcho(f, echo_, key_, sa, daddr, lane.nextId(), now);
-        neighbors_.patch4(f, daddr);
-        lens[i] = ECHO_LEN;
-      }
-      lane.iov[i].iov_base = f;
+  uint64_t now = 0;
+  uint32_t total = sendEach(count, &echoesSent_, [&](size_t j, size_t i, uint8_t* f) -> size_t {
+    if (i == 0) { struct timeval tv; gettimeofday(&tv, nullptr); now = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec; }
+    if (fam && fam[j] == 6) {
+      const uint8_t* daddr = addrs6 + 16 * j;
+      uint8_t sa[16];
+      source6(cookieSrcIndex6(key_, daddr, 0, srcCount6_), sa);
+      patchEcho6(f, echo6_, key_, sa, daddr, now);
+      neighbors_.patch6(f, daddr);
+      return ECHO6_LEN;
     }
-    size_t sent = transmit(lane, k, lens);
-    total += (uint32_t)sent;
-    echoesSent_ += sent;
-    if (sent < k) break;
-  }
+    uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, 0, srcCount_);
+    patchEcho(f, echo_, key_, sa, daddr, main_.nextId(), now);
+    neighbors_.patch4(f, daddr);
+    return ECHO_LEN;
+  });
   flushPcap(env, "sendEchoes");
   return Napi::Number::New(env, total);
 }
@@ -869,37 +866,25 @@ Napi::Value Sender::SendUdp(const Napi::CallbackInfo& info) {
   uint8_t mac4[12], mac6[12];
   memcpy(mac4, dstMac_, 6); memcpy(mac4 + 6, srcMac_, 6);
   memcpy(mac6, dstMac6_, 6); memcpy(mac6 + 6, srcMac_, 6);
-  Lane& lane = main_;
-  size_t lens[BATCH];
-  uint32_t total = 0;
-  while (total < count) {
-    size_t k = std::min<size_t>(BATCH, count - total);
-    for (size_t i = 0; i < k; i++) {
-      size_t j = total + i;
-      uint16_t dport = ports[j];
-      uint8_t slot = slots[j] & 15;
-      const UdpPayload& p = *udpPayload(slot, dport);
-      uint8_t* f = lane.frames.data() + i * REPLY_STRIDE;
-      if (fam && fam[j] == 6) {
-        const uint8_t* daddr = addrs6 + 16 * j;
-        uint8_t sa[16];
-        source6(cookieSrcIndex6(key_, daddr, dport, srcCount6_), sa);
-        uint16_t sport = cookieSport6(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
-        lens[i] = buildUdp6(f, mac6, sa, daddr, sport, dport, ttl_, p, cookieIsn6(key_, sa, daddr, sport, dport));
-        neighbors_.patch6(f, daddr);
-      } else {
-        uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, dport, srcCount_);
-        uint16_t sport = cookieSport(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
-        lens[i] = buildUdp4(f, mac4, sa, daddr, sport, dport, ttl_, lane.nextId(), p, cookieIsn(key_, sa, daddr, sport, dport));
-        neighbors_.patch4(f, daddr);
-      }
-      lane.iov[i].iov_base = f;
+  uint32_t total = sendEach(count, &udpSent_, [&](size_t j, size_t, uint8_t* f) -> size_t {
+    uint16_t dport = ports[j];
+    uint8_t slot = slots[j] & 15;
+    const UdpPayload& p = *udpPayload(slot, dport);
+    if (fam && fam[j] == 6) {
+      const uint8_t* daddr = addrs6 + 16 * j;
+      uint8_t sa[16];
+      source6(cookieSrcIndex6(key_, daddr, dport, srcCount6_), sa);
+      uint16_t sport = cookieSport6(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
+      size_t len = buildUdp6(f, mac6, sa, daddr, sport, dport, ttl_, p, cookieIsn6(key_, sa, daddr, sport, dport));
+      neighbors_.patch6(f, daddr);
+      return len;
     }
-    size_t sent = transmit(lane, k, lens);
-    total += (uint32_t)sent;
-    udpSent_ += sent;
-    if (sent < k) break;
-  }
+    uint32_t daddr = ips[j], sa = srcIp_ + cookieSrcIndex(key_, daddr, dport, srcCount_);
+    uint16_t sport = cookieSport(key_, sa, daddr, dport, slot, sportBase_, sportCount_);
+    size_t len = buildUdp4(f, mac4, sa, daddr, sport, dport, ttl_, main_.nextId(), p, cookieIsn(key_, sa, daddr, sport, dport));
+    neighbors_.patch4(f, daddr);
+    return len;
+  });
   flushPcap(env, "sendUdp");
   return Napi::Number::New(env, total);
 }
