@@ -8,6 +8,7 @@
 # RATE (default 100000 pps) and COOLDOWN (default 2 s) can be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source test/bench/lib.sh   # now, secs, ratio
 RATE=${RATE:-100000}
 COOLDOWN=${COOLDOWN:-2}
 TRAWL="$(command -v node) $PWD/dist/shared/main.js"
@@ -34,8 +35,6 @@ observe_stop() {
   seen=${ts% *}; send_s=${ts#* }
   drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$work/tcpdump.err")
 }
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 
 declare -A FOUND SEND WALL OWN CMD SEEN
 run_tool() {  # name, command...
@@ -83,7 +82,6 @@ for t in trawl zmap masscan; do
   printf '%-8s %8s %10.3f%% %11s %9s  %s\n' "$t" "${FOUND[$t]}" "$(awk -v n="${FOUND[$t]}" 'BEGIN{print n*100/65536}')" \
     "${SEND[$t]}" "${WALL[$t]}" "${OWN[$t]:-} (${SEEN[$t]})"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 echo
 echo "sending time trawl/zmap: $(ratio "${SEND[trawl]}" "${SEND[zmap]}") (goal <= 1.00); trawl/masscan: $(ratio "${SEND[trawl]}" "${SEND[masscan]}")"
 echo "wall time    trawl/zmap: $(ratio "${WALL[trawl]}" "${WALL[zmap]}"); trawl/masscan: $(ratio "${WALL[trawl]}" "${WALL[masscan]}")"

@@ -7,6 +7,7 @@
 # RATE (default 100000 pps) and COOLDOWN (default 2 s) can be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source test/bench/lib.sh   # now, secs, ratio
 RATE=${RATE:-100000}
 COOLDOWN=${COOLDOWN:-2}
 TRAWL="$(command -v node) $PWD/dist/shared/main.js"
@@ -31,8 +32,6 @@ observe_stop() {
   local ts; ts=$(tcpdump -nn -tt -r "$work/syn.pcap" 2>/dev/null | awk 'NR==1{f=$1} {l=$1; n++} END{printf "%d %.3f", n, l-f}')
   syns=${ts% *}; send_s=${ts#* }
 }
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 
 declare -A FOUND SEND WALL CMD SYNS
 run_tool() {
@@ -59,7 +58,6 @@ printf '%-8s %8s %11s %9s  %s\n' tool open "send (s)" "wall (s)" "SYNs seen"
 for t in trawl masscan; do
   printf '%-8s %8s %11s %9s  %s\n' "$t" "${FOUND[$t]}" "${SEND[$t]}" "${WALL[$t]}" "${SYNS[$t]}"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 echo
 echo "sending time trawl/masscan: $(ratio "${SEND[trawl]}" "${SEND[masscan]}") (goal <= 1.00)"
 echo "wall time    trawl/masscan: $(ratio "${WALL[trawl]}" "${WALL[masscan]}")"

@@ -63,7 +63,6 @@ observe_stop() {
 udpstat() {
   ip netns exec "$TARGET_NS" awk -v k="$1" '/^Udp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/snmp
 }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 
 declare -A F53 F123 F161 SEND WALL SEEN LOST CMD ANS
 run_tool() {  # name, command...
@@ -109,7 +108,6 @@ for t in trawl masscan zmap; do
     "$(( F53[$t] + F123[$t] + F161[$t] ))" "${ANS[$t]}" "${SEND[$t]}" "${WALL[$t]}" "${SEEN[$t]}, ${LOST[$t]}"
 done
 echo "(answered: distinct address:port the daemons answered during the tool's run, seen at the target's veth)"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 faster=$(awk -v a="${SEND[masscan]}" -v b="${SEND[zmap]}" 'BEGIN{print (a < b ? a : b)}')
 echo
 found=$(( F53[trawl] + F123[trawl] + F161[trawl] ))
