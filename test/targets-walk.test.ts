@@ -101,6 +101,7 @@ test('blast refuses a bad walk, naming its line, and sends the good lines around
     [{ ...walk, ranges: ['198.18.0.8-198.18.0.9', '198.18.0.0-198.18.0.3'] }, /walk "ranges" are not sorted/],
     [{ ...walk, ranges: ['127.0.0.0-127.0.0.3'] }, /walk "ranges" holds loopback addresses \(127\.0\.0\.0\/8\) \(--allow-special sends them\): not sent/],
     [{ ...walk, ports: '80,80' }, /names a port twice/],
+    [{ ...walk, ranges: ['2001:db8::-2001:db8:ffff::'] }, /walk of more than 2\^52 targets/],
     [{ ...walk, shard: 3, shards: 2 }, /walk "shard" is above "shards"/],
     [{ ...walk, seed: 7 }, /walk "seed" is not a decimal string/],
   ] as const;

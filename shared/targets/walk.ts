@@ -5,7 +5,7 @@
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6 } from '../ipv6';
 import { AddressSet } from './build';
-import { Interval, normalize } from './intervals';
+import { Interval, normalize, size } from './intervals';
 import { MAX_NUMBER_N, Permutation } from './permutation';
 import { ICMP_ECHO_KEY, PROTO_ICMP, PROTO_TCP, PROTO_UDP, portKey, portOfKey, protoOfKey } from './ports';
 import { parseRange } from './ranges';
@@ -89,6 +89,10 @@ export function parseWalk(rec: AnyRecord): WalkPlan | string {
     else return `walk "ports": ${JSON.stringify(t.slice(0, 20))} is not a port (80, U:53 or I:echo)`;
   }
   if (new Set(ports).size !== ports.length) return 'walk "ports" names a port twice';
+  // As walkRefusal: larger sets are written as target records, and TargetWalk walks on doubles.
+  if ((size(v4) + size(v6)) * BigInt(ports.length) > BigInt(MAX_NUMBER_N) || (shards as number) > MAX_NUMBER_N) {
+    return 'walk of more than 2^52 targets (trawl targets writes such sets as target records)';
+  }
   return {
     set: { v4, v6, warnings: [] }, ports, seed: BigInt(rec.seed),
     shard: { index: BigInt(shard as number), of: BigInt(shards as number) }, resume: BigInt(resume as number), targets: targets as number,
