@@ -220,15 +220,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // are not missed. targets is started only when blast can read it at once: Node's
       // child_process drains and drops the unread stdout of a child that has exited.
       const save = [...(opts.save ? ['--save', opts.save] : []), ...(opts['packet-trace'] ? ['--packet-trace'] : [])];
-      // A ping or ARP scan, and a scan without --banners, captures no payload (no connection is
-      // ACKed): catch's snaplen then makes 4 KiB ring blocks, 8 times as many as the default's
-      // 32 KiB in the same --buffer. libpcap retires a block after a short timeout however full,
-      // so at 100 kpps the count of blocks is what bounds a stall (measured: a /16 echo sweep on
-      // a loaded machine lost replies to kernel drops in 4 of 7 runs, 28 to 6,244 of 65,536, and
-      // in 1 of 7 with this, 670; an IPv6 SYN scan of a /112 at 100 kpps on a quiet machine lost
-      // 529 to 6,413 SYN-ACKs with 32 KiB blocks, none in 4 runs with 4 KiB ones).
-      const noPayload = !opts.banners || ports.every((k) => protoOfKey(k) >= PROTO_ICMP);
-      const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress, ...(noPayload ? ['--snaplen', '3968'] : [])], errOf('catch'));
+      // A ping or ARP scan alone captures no payload: catch's snaplen then makes 4 KiB ring
+      // blocks, 8 times as many as the default's 32 KiB in the same --buffer. libpcap retires a
+      // block after a short timeout however full, so at 100 kpps the count of blocks is what
+      // bounds a stall (measured: a /16 echo sweep on a loaded machine lost replies to kernel
+      // drops in 4 of 7 runs, 28 to 6,244 of 65,536, and in 1 of 7 with this, 670). A SYN scan
+      // without --banners gets the same from catch itself (--no-probe).
+      const hostsOnly = ports.every((k) => protoOfKey(k) >= PROTO_ICMP);
+      const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress, ...(hostsOnly ? ['--snaplen', '3968'] : [])], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });
