@@ -22,6 +22,7 @@ import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/ca
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/replies-out';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
+import { DEDUP_BYTES_PER_KEY, DEFAULT_DEDUP_WINDOW } from '../shared/catch/dedup';
 import {
   addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
 } from '../shared/catch/source';
@@ -65,7 +66,8 @@ export const info: CommandInfo = {
       check: (v: number) => (v > 0 && v <= 3600 ? undefined : `'${v}' must be above 0 and at most 3600`),
     },
     {
-      name: 'dedup-window', type: 'number', arg: 'N', default: 262144, help: 'remember the last N replies to drop retransmissions (about 66 bytes each; 130 more for IPv6)',
+      name: 'dedup-window', type: 'number', arg: 'N', default: DEFAULT_DEDUP_WINDOW,
+      help: `remember the last N replies to drop retransmissions (${DEDUP_BYTES_PER_KEY} bytes each, allocated at start, touched as replies come; 130 more for IPv6)`,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
     },
     MAX_BANNER_OPTION,
