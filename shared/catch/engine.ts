@@ -33,7 +33,7 @@
 // ICMP echo replies (proto icmp targets) are checked one by one as they are decoded (echoReply): their
 // cookie is the identifier, sequence and payload tag of shared/cookie.ts, not a port and an ISN.
 // UDP answers and ICMP errors quoting our datagrams (proto udp targets) likewise, by udp.ts.
-import { EchoCookie, echoTime, MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
+import { EchoCookie, echoTime, MAX_PROBE_LEN } from '../cookie';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
@@ -47,7 +47,7 @@ import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
-import { probeNamesJson } from './probe-names';
+import { ProbeSlots, probeSlots } from './probe-names';
 import { RecordsOut } from './records-out';
 import { tsOffset, tsStamp } from './ts-stamp';
 import { describe, snapshot, traceLine, verdict } from './trace';
@@ -118,12 +118,7 @@ export class CatchEngine {
   private ts = new Uint32Array(2);
   private dedup: DedupWindow;
   private dedup6: DedupWindow | null = null;   // made at the first IPv6 reply
-  private probeNames = probeNamesJson();
-  // Slots whose probe is null: the server speaks first, and its greeting's end is an end.
-  private nullSlot = Array.from({ length: this.probeNames.length }, (_, s) => this.probeNames[s] === '"null"');
-  // The jarm probe's codes: the reference reads one recv() of the answer and closes, so the first
-  // data ends the connection (the ten connections of a port hold a server no longer than that).
-  private oneReadSlot = Array.from({ length: this.probeNames.length }, (_, s) => slotOfCode(s) === VARIANT_SLOT);
+  private probes: ProbeSlots | null = null;   // at the first segment (probe-names.ts)
   private ours: Set<number> | null;
   private ours0: number;
   private scanners = new Set<number>();   // --no-validate: senders of pure SYNs, i.e. the scanner
@@ -559,11 +554,12 @@ export class CatchEngine {
     const end = (this.cSeq[j] + len + (flags & TH_FIN ? 1 : 0)) >>> 0;
     // Our timestamp repeats the one the server echoed: its TS.Recent, so PAWS lets it in.
     const tsval = hasTs ? this.cTsecr[j] : -1;
+    const probes = this.probes ??= probeSlots();
     if (!(flags & TH_RST)) {
       if (flags & TH_FIN) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0 && offset + len >= cfg.maxBanner) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
-      else if (this.oneReadSlot[slot] && len > 0) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
-      else if (this.nullSlot[slot] && this.cPayCap[j] === len &&
+      else if (probes.oneRead[slot] && len > 0) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
+      else if (probes.nullSlot[slot] && this.cPayCap[j] === len &&
         greetingComplete(buf, this.cPayOff[j], len)) this.request(REPLY_RST, slot, j, ours, end, tsval, 0, 0);
       else if (offset >= 0) {
         // Keep the right edge of the window at most one segment past the limit: the server
@@ -574,7 +570,7 @@ export class CatchEngine {
     }
     if (offset >= cfg.maxBanner) { c.beyond_limit++; return; }
     const keep = offset >= 0 ? Math.min(this.cPayCap[j], cfg.maxBanner - offset) : this.cPayCap[j];
-    this.segmentRecord(j, buf, times, this.probeNames[slot], offset, keep, true);
+    this.segmentRecord(j, buf, times, probes.names[slot], offset, keep, true);
   }
 
   private decideUnvalidated(j: number, buf: Uint8Array, times: Float64Array): void {
