@@ -15,12 +15,11 @@ import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions } from '../native/index';
 import { DROP_TEXT, RepliesQueue, REQUEST_DROPS } from '../shared/blast/replies';
 import { RstTimer } from '../shared/blast/rst-timer';
-import { bandwidthToRate } from '../shared/blast/rate';
 import { readTargets } from '../shared/blast/reader';
 import { BlastSession } from '../shared/blast/session';
 import type { LanResolver } from '../shared/blast/lan';
 import {
-  DEFAULT_RATE, nextHopOptions, parseBandwidth, parseRate, SEND_OPTIONS, SYN_BASE_FRAME, SYN_OPTION_BYTES,
+  nextHopOptions, parseRate, SEND_OPTIONS, sendRate,
 } from '../shared/blast/options';
 import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
@@ -88,10 +87,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       report.warn(`--source-port ${opts['source-port']}: banners will carry ${bannerValidationBits(sportCount).toFixed(1)} ` +
         'bits of validation, fewer than 32 (see trawl(7))');
     }
-    const frame = SYN_BASE_FRAME + SYN_OPTION_BYTES[opts['syn-options']];
-    const rate = opts.bandwidth !== undefined
-      ? bandwidthToRate(parseBandwidth(opts.bandwidth) as number, frame)
-      : opts.rate !== undefined ? parseRate(opts.rate) as number : DEFAULT_RATE;
+    const rate = sendRate(opts);
 
     let native: Native;
     try { native = loadNative(); } catch (e) { throw new FatalError((e as Error).message); }

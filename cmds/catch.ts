@@ -2,7 +2,7 @@
 // key, writes open/closed/unreachable/segment records (alive for ICMP echo replies) and asks
 // blast for the packets that keep each response coming and then close it: ACK+probe, ACKs of
 // data, RSTs now and later.
-import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
+import { checkBy, CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { IO, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
@@ -28,23 +28,46 @@ import {
 } from '../shared/catch/source';
 import { CaptureSave } from '../shared/catch/save';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
+import { DEFAULT_RATE, parseRate } from '../shared/blast/options';
 
 const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
 const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the payload
 const MAX_SEGMENT = 65535;     // the largest segment a capture shows (GRO/GSO merge up to 64 KiB)
-const MIN_RING = 32 << 20, MAX_RING = 256 << 20;
-// libpcap's TPACKET_V3 ring is made of blocks of a power of two at least one frame (snaplen plus
-// at most ~90 bytes of headers) long, and holds --buffer / frame of them: a snaplen of 16,584
+// libpcap's ring in immediate mode is TPACKET_V2 (PACKET_VERSION 1 in strace): one packet per
+// frame whatever its length, frames in blocks of a power of two at least one frame (snaplen plus
+// at most ~90 bytes of headers) long, --buffer / frame of them: a snaplen of 16,584
 // (--max-banner 16 KiB + HEADROOM) made 32 KiB blocks and mapped 64 MiB for a 32 MiB --buffer
 // (measured in /proc/PID/smaps). The default snaplen fills its block instead.
 const FRAME_OVERHEAD = 128;
+// The kernel maps the whole ring at once and every page of it is resident from the start (an
+// idle catch with the former fixed 32 MiB ring had an RSS of 88 MB, 33 MB of it the ring), so
+// it is sized by --rate: RING_SECONDS of packets at that rate, from MIN_RING (and MIN_FRAMES)
+// to MAX_RING. A quarter of a second is the burst blast may send after a stall of its own (its
+// token bucket catches up 250 ms), and the stall of catch's reading it absorbs: an IPv6 SYN
+// scan of a /112 at 100 kpps on a loaded 2-core machine (load 3) lost 2,557 to 28,667
+// SYN-ACKs to a full ring in 4 of 7 runs with 8,192 or 10,000 frames (82 or 100 ms), none in
+// 5 with 25,000 (an earlier measurement: 529 to 6,413 lost with 1,024 frames).
+export const RING_SECONDS = 0.25;
+export const MIN_RING = 4 << 20, MAX_RING = 256 << 20, MIN_FRAMES = 64;
 
 /** The default snaplen: at least `need`, and a frame that fills a power-of-two block. */
 export function ringSnaplen(need: number): number {
   let block = 4096;
   while (block < need + FRAME_OVERHEAD) block *= 2;
   return block - FRAME_OVERHEAD;
+}
+
+/** The default ring for packets of up to snaplen bytes arriving at rate per second. */
+export function ringBytes(rate: number, snaplen: number): number {
+  const frame = snaplen + FRAME_OVERHEAD;
+  const frames = Math.max(MIN_FRAMES, Math.ceil(Math.min(rate, 1e9) * RING_SECONDS));
+  return Math.min(MAX_RING, Math.max(MIN_RING, frames * frame));
+}
+
+/** How many packets a ring of bytes holds at snaplen (about: libpcap's headers vary a little). */
+export function ringFrames(bytes: number, snaplen: number): number {
+  return Math.floor(bytes / (snaplen + FRAME_OVERHEAD));
 }
 
 export const info: CommandInfo = {
@@ -81,7 +104,11 @@ export const info: CommandInfo = {
       check: (v: number) => (Number.isInteger(v) && v >= 64 && v <= 262144 ? undefined : `'${v}' must be an integer from 64 to 262144`),
     },
     {
-      name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: 64 x --max-banner, from ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
+      name: 'rate', type: 'string', arg: 'PPS', check: checkBy(parseRate),
+      help: `packets per second to expect (blast's --rate; scan passes its own): the ring holds ${RING_SECONDS} s of them (default: ${DEFAULT_RATE}, blast's)`,
+    },
+    {
+      name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: --rate x ${RING_SECONDS} s frames, from ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
       check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
     },
     {
@@ -100,7 +127,7 @@ export const info: CommandInfo = {
   ],
 };
 
-function summary(c: Counters, drops: number, replies: RepliesOut | null): string {
+function summary(c: Counters, drops: number, replies: RepliesOut | null, ring: string): string {
   const rej = REJECT_REASONS.filter((r) => c[r] > 0).map((r) => `${r} ${c[r]}`).join(', ');
   let s = `${c.received} packets: ${c.open} open, ${c.closed} closed, ${c.unreachable} unreachable, ${c.segment} segments` +
     ` (${c.offset} with offset); rejected ${c.rejected}${rej ? ` (${rej})` : ''}`;
@@ -116,7 +143,7 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null): string
     s += `; requests ${replies.written} written (${c.req_probe} probes, ${c.req_ack} ACKs, ${c.req_rst} RSTs, ` +
       `${c.req_rst_later} idle RSTs), ${replies.dropped + c.requests_dropped} dropped`;
   }
-  s += `; kernel drops ${drops}`;
+  s += `; ${ring}kernel drops ${drops}`;
   return s;
 }
 
@@ -149,7 +176,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   // bytes), 8 times as many frames in the ring (an IPv6 SYN scan of a /112 at 100 kpps lost 529
   // to 6,413 SYN-ACKs to a full ring with 32 KiB frames, none in 4 runs with 4 KiB ones).
   const snaplen: number = opts.snaplen ?? ringSnaplen(opts['no-probe'] ? 0 : Math.min(maxBanner, MAX_SEGMENT) + HEADROOM);
-  const ring: number = opts.buffer ?? Math.min(MAX_RING, Math.max(MIN_RING, 64 * maxBanner));
+  const ring: number = opts.buffer ?? ringBytes(opts.rate !== undefined ? parseRate(opts.rate) as number : DEFAULT_RATE, snaplen);
   if (opts['save-valid'] && !opts.save) throw new UsageError('--save-valid needs --save FILE');
   if (opts['no-probe'] && !opts.replies) throw new UsageError('--no-probe needs --replies FIFO');
   const native = tryNative();
@@ -220,6 +247,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       unreachable: c.unreachable, segment: c.segment, alive: c.alive, duplicate: c.duplicate, kernel_drops: drops(),
       udp_open: c.udp_open, udp_closed: c.udp_closed, udp_unreachable: c.udp_unreachable,
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
+      ...(iface ? { ring_bytes: ring, ring_packets: ringFrames(ring, snaplen) } : {}),
     },
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${c.alive ? `${c.alive} alive, ` : ''}${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -295,10 +323,16 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   src.close();
   await w.end();
   if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
-  if (!opts.quiet) report.info(summary(c, kdrops, replies));
+  if (!opts.quiet) report.info(summary(c, kdrops, replies, iface ? `${ringText(ring, snaplen)}, ` : ''));
   if (c.other_address > 0 && !opts.quiet) report.warn(otherAddressText(engine, notOurs));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
   return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
+}
+
+/** The ring as the summary says it: "ring of 1024 packets (4 MiB)". */
+function ringText(bytes: number, snaplen: number): string {
+  const mib = bytes / (1 << 20);
+  return `ring of ${ringFrames(bytes, snaplen)} packets (${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB)`;
 }
 
 /** What valid replies to addresses not ours mean, and what to do: they answer SYNs blast sent

@@ -12,7 +12,7 @@ import { newKey, writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
 import { PROBE_OPTIONS, PROBES, probeHelp } from '../shared/probes';
 import { loadNative } from '../native/index';
-import { nextHopOptions, SEND_OPTIONS } from '../shared/blast/options';
+import { nextHopOptions, SEND_OPTIONS, sendRate } from '../shared/blast/options';
 import { UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
@@ -221,13 +221,15 @@ export function run(argv: string[], io?: IO): Promise<number> {
       // child_process drains and drops the unread stdout of a child that has exited.
       const save = [...(opts.save ? ['--save', opts.save] : []), ...(opts['packet-trace'] ? ['--packet-trace'] : [])];
       // A ping or ARP scan alone captures no payload: catch's snaplen then makes 4 KiB ring
-      // blocks, 8 times as many as the default's 32 KiB in the same --buffer. libpcap retires a
-      // block after a short timeout however full, so at 100 kpps the count of blocks is what
-      // bounds a stall (measured: a /16 echo sweep on a loaded machine lost replies to kernel
+      // frames, 8 times as many as the default's 32 KiB in the same --buffer. A frame holds one
+      // packet however short (TPACKET_V2, as catch is in immediate mode), so at 100 kpps the
+      // count of frames is what bounds a stall (measured: a /16 echo sweep on a loaded machine lost replies to kernel
       // drops in 4 of 7 runs, 28 to 6,244 of 65,536, and in 1 of 7 with this, 670). A SYN scan
       // without --banners gets the same from catch itself (--no-probe).
       const hostsOnly = ports.every((k) => protoOfKey(k) >= PROTO_ICMP);
-      const catchStage = startStage('catch', [...common, ...catchReplies, ...save, ...progress, ...(hostsOnly ? ['--snaplen', '3968'] : [])], errOf('catch'));
+      // catch sizes its capture ring by the rate blast sends at.
+      const catchRate = ['--rate', String(sendRate(opts)).replace('Infinity', 'max')];
+      const catchStage = startStage('catch', [...common, ...catchRate, ...catchReplies, ...save, ...progress, ...(hostsOnly ? ['--snaplen', '3968'] : [])], errOf('catch'));
       stages.push(catchStage);
       let catchDone = false;
       void catchStage.exit.then(() => { catchDone = true; });

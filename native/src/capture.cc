@@ -1,11 +1,11 @@
-// Capture: libpcap live (TPACKET_V3 ring sized by us, immediate mode, nonblocking, BPF filter,
+// Capture: libpcap live (ring sized by us, immediate mode, so TPACKET_V2: one packet a frame; nonblocking, BPF filter,
 // wake-ups through a libuv poll on the pcap fd) or offline (pcap and pcapng, "-" = stdin);
 // packets are copied in batches into buffers the caller allocates.
 //
 // Ring sizing: with veth's GSO/GRO offloads on (the default) libpcap sizes every ring slot for
 // 64 KiB frames, so its default 2 MiB ring holds ~32 packets and bursts of replies are lost. We
-// set the snapshot length (default 2048: headers plus a first banner segment) and the buffer
-// (default 64 MiB), which gives tens of thousands of slots.
+// set the snapshot length and the buffer (catch sizes it from its --rate), which gives
+// thousands of slots. The kernel makes the whole ring resident when it is mapped.
 #include "common.h"
 #include <pcap/pcap.h>
 #include <uv.h>

@@ -5,6 +5,7 @@ import { isLayer3Link, isMac } from '../netinfo';
 import { parseSource, SOURCE_IP_OPTION } from '../source-ip';
 import { SOURCE_PORT_OPTION } from '../source-port';
 import { DEFAULT_ARP_QUEUE, DEFAULT_ARP_TIMEOUT } from './lan';
+import { bandwidthToRate } from './rate';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
 // TCP option bytes per layout (ZMap's --probe-args): linux MSS,SACKOK,TS,NOP,WS = 20;
@@ -21,6 +22,15 @@ export function parseRate(s: string): number | string {
   if (Number.isNaN(v)) return `'${s}' is not a rate (a number such as 1000, 10k, 1e6, or max)`;
   if (!(v > 0)) return 'the rate must be above 0 (or max)';
   return v;
+}
+
+/** The SYN rate blast sends at for its (or scan's) options: --bandwidth over the SYN's frame,
+ *  --rate, or the default. */
+export function sendRate(opts: Record<string, any>): number {
+  if (opts.bandwidth !== undefined) {
+    return bandwidthToRate(parseBandwidth(opts.bandwidth) as number, SYN_BASE_FRAME + SYN_OPTION_BYTES[opts['syn-options']]);
+  }
+  return opts.rate !== undefined ? parseRate(opts.rate) as number : DEFAULT_RATE;
 }
 
 /** --bandwidth: bits per second with an optional k/M/G suffix and "b" or "bps", as ZMap's -B. */
