@@ -97,6 +97,14 @@ export class AsciiOut {
 
   /** A copy of the bytes written so far (the writer may hold it), and a fresh start. */
   take(): Uint8Array {
+    // A batch of spelled records alone (the common one) is copied once, straight from its run.
+    if (this.pos === 0 && this.run !== null) {
+      const r = this.run, n = this.runEnd - this.runStart;
+      this.run = null;
+      const out = Buffer.allocUnsafeSlow(n);
+      out.set(r.subarray(this.runStart, this.runEnd));
+      return out;
+    }
     this.flushRun();
     const n = this.pos;
     this.pos = 0;

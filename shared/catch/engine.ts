@@ -534,7 +534,8 @@ export class CatchEngine {
       // reported is a second connection (blast --attempts): probe it too, and write its open
       // record again with repeat, so its segments can be joined through its seq.
       const srv1 = (this.cSeq[j] + 1) >>> 0;
-      const ts = this.cHasTs[j] ? tsStamp(this.cSeq[j], this.isn[j]) : -1;
+      // (No requests without --replies: a replay's stamps would be computed for nothing.)
+      const ts = cfg.replies && this.cHasTs[j] ? tsStamp(this.cSeq[j], this.isn[j]) : -1;
       if (this.cWindow[j] === 0 || !cfg.probe) this.request(REPLY_RST, slot, j, isn1, srv1, ts, 0, 0);
       else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1, ts, Math.min(MAX_WINDOW, cfg.maxBanner + WINDOW_SLACK), cfg.idleMs);
       if (seen === DEDUP_SAME) { c.reanswer++; return; }
