@@ -207,7 +207,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     echo: validate ? new EchoCookie(key!) : null, udpKey: validate ? key : null,
     probe: !opts['no-probe'], rst: !opts['no-rst'], idleMs: Math.round(opts['rst-idle'] * 1000),
     trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined,
-    synAcks: validate && native ? nativeSynAcks(native, key!, range.base, range.count, ours) : null,
+    synAcks: validate && native ? nativeSynAcks(native, key!, range.base, range.count, ours, ours6, srcIp6 ? n6 : 1) : null,
   }, MAX_BATCH);
   const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 

@@ -92,6 +92,8 @@ export interface EngineConfig {
 export const WINDOW_SLACK = 1460;
 const MAX_WINDOW = 65535;         // no window scaling: shift 0 in our SYN (native/src/frame.h)
 
+// The fast path's columns of one value an entry (the family's last); the IPv6 addresses follow.
+const FAST_SCALARS = 21;
 const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4, K_STRAY = 5, K_SENT = 6;
 /** Bytes of a scanner's data segment written in its `sent` record (len says how many it had):
  *  what nmap's probe strings are compared with (banners keeps as many). */
@@ -177,7 +179,7 @@ export class CatchEngine {
     this.ours6 = cfg.ours6 ?? null;
     this.cols = [this.cOur, this.cTarget, this.cSport, this.cDport, this.cSeq, this.cAck, this.cFlags, this.cWindow, this.cTtl,
       this.cIpid, this.cTcpOff, this.cTcpHl, this.cPayOff, this.cPayLen, this.cPayCap, this.cHasTs, this.cTsval, this.cTsecr,
-      this.isn, this.slot];
+      this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6];
     const f = cfg.synAcks && cfg.validate ? m : 0;   // 512 bytes of text a packet: the longest open record
     this.fast = new Uint8Array(f); this.fastText = new Uint8Array(512 * f); this.fastSpans = new Uint32Array(2 * f);
     this.cText = new Int32Array(m);
@@ -289,8 +291,13 @@ export class CatchEngine {
   // Packet i, taken by the fast path: its fields are at index i of the columns, and go to j.
   private fastCandidate(i: number): void {
     const j = this.n++;
-    if (j !== i) { const cols = this.cols; for (let k = 0; k < cols.length; k++) cols[k][j] = cols[k][i]; }
-    this.cIdx[j] = i; this.cKind[j] = K_SYNACK; this.cFam[j] = 4; this.cText[j] = i;
+    if (j !== i) {
+      const cols = this.cols;
+      for (let k = 0; k < FAST_SCALARS; k++) cols[k][j] = cols[k][i];
+      if (this.cFam[j] === 6) { copy16(this.cOur6, 16 * i, this.cOur6, 16 * j); copy16(this.cTarget6, 16 * i, this.cTarget6, 16 * j); }
+    }
+    if (this.cFam[j] === 6) this.any6 = true;
+    this.cIdx[j] = i; this.cKind[j] = K_SYNACK; this.cText[j] = i;
   }
 
   private tcpCandidate(i: number, d: Decoded, buf: Uint8Array) {
