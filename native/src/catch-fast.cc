@@ -196,11 +196,42 @@ struct Text {
 };
 
 const char* const KIND_NAMES[9] = {"eol", "nop", "mss", "ws", "sack", nullptr, nullptr, nullptr, "ts"};
+const uint8_t KIND_LEN[9] = {3, 3, 3, 2, 4, 0, 0, 0, 2};
+
+// The mss, wscale, sack_ok and options fields of the last option layout spelled (a scan meets a
+// handful of layouts, one per server OS; RecordsOut keeps them the same way): reused while the
+// next SYN-ACK's layout is the same.
+struct OptBlock {
+  int n = -1; uint16_t kinds[MAX_KINDS + 2]; long mss, wscale; bool sackOk;
+  uint8_t text[MAX_KINDS * 6 + 96]; size_t len = 0;
+  const uint8_t* get(const Options& op) {
+    if (op.n != n || op.mss != mss || op.wscale != wscale || op.sackOk != sackOk ||
+        memcmp(op.kinds, kinds, sizeof(uint16_t) * (size_t)op.n) != 0) {
+      n = op.n; mss = op.mss; wscale = op.wscale; sackOk = op.sackOk;
+      memcpy(kinds, op.kinds, sizeof(uint16_t) * (size_t)op.n);
+      Text t{text};
+      if (op.mss >= 0) { t.lit(",\"mss\":"); t.uint((uint32_t)op.mss); }
+      if (op.wscale >= 0) { t.lit(",\"wscale\":"); t.uint((uint32_t)op.wscale); }
+      if (op.sackOk) t.lit(",\"sack_ok\":true");
+      t.lit(",\"options\":\"");
+      for (int i = 0; i < op.n; i++) {
+        if (i) *t.p++ = ',';
+        uint16_t k = op.kinds[i];
+        if (k == KIND_BAD) t.lit("bad");
+        else if (k < 9 && KIND_NAMES[k]) t.lit(KIND_NAMES[k], KIND_LEN[k]);
+        else t.uint(k);
+      }
+      *t.p++ = '"';
+      len = (size_t)(t.p - text);
+    }
+    return text;
+  }
+};
 
 // RecordsOut.open for a validated record that is not a repeat: the engine writes repeats itself.
 // ip6: the IPv6 target's 16 bytes (then ip is not read, and there is no ipid), or null.
 inline uint8_t* openRecord(uint8_t* p, uint32_t ip, const uint8_t* ip6, uint16_t port, uint16_t sport, uint8_t ttl,
-                           uint16_t win, uint16_t ipid, const Options& op, uint32_t seq, uint64_t time) {
+                           uint16_t win, uint16_t ipid, const Options& op, OptBlock& ob, uint32_t seq, uint64_t time) {
   Text t{p};
   t.lit("{\"type\":\"open\",\"ip\":\"");
   if (ip6) t.ip6(ip6); else t.ip(ip);
@@ -210,17 +241,8 @@ inline uint8_t* openRecord(uint8_t* p, uint32_t ip, const uint8_t* ip6, uint16_t
   t.lit(",\"window\":"); t.uint(win);
   if (!ip6) { t.lit(",\"ipid\":"); t.uint(ipid); }
   if (op.tsval >= 0) { t.lit(",\"tsval\":"); t.uint((uint32_t)op.tsval); }
-  if (op.mss >= 0) { t.lit(",\"mss\":"); t.uint((uint32_t)op.mss); }
-  if (op.wscale >= 0) { t.lit(",\"wscale\":"); t.uint((uint32_t)op.wscale); }
-  if (op.sackOk) t.lit(",\"sack_ok\":true");
-  t.lit(",\"options\":\"");
-  for (int i = 0; i < op.n; i++) {
-    if (i) *t.p++ = ',';
-    uint16_t k = op.kinds[i];
-    const char* name = k == KIND_BAD ? "bad" : k < 9 ? KIND_NAMES[k] : nullptr;
-    if (name) t.lit(name, strlen(name)); else t.uint(k);
-  }
-  *t.p++ = '"';
+  const uint8_t* block = ob.get(op);
+  t.lit((const char*)block, ob.len);
   if (win == 0) t.lit(",\"zero_window\":true");
   t.lit(",\"seq\":"); t.uint(seq);
   t.lit(",\"time_us\":"); t.uint53(time);
@@ -289,6 +311,7 @@ static Napi::Value SynAcks(const Napi::CallbackInfo& info) {
   auto* cFam = (uint8_t*)col[C_FAM]; auto* cOur6 = (uint8_t*)col[C_OUR6]; auto* cTarget6 = (uint8_t*)col[C_TARGET6];
 
   SipKey k = sipKey(key);
+  OptBlock ob;
   size_t tp = 0;
   uint32_t taken = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -363,7 +386,7 @@ static Napi::Value SynAcks(const Napi::CallbackInfo& info) {
     Options op;
     parseOptions(buf, t + 20, t + thl, op);
     spans[2 * i] = (uint32_t)tp;
-    tp = (size_t)(openRecord(text + tp, saddr, v6 ? s6 : nullptr, sport, dport, ttl, win, ipid, op, seq, (uint64_t)tm) - text);
+    tp = (size_t)(openRecord(text + tp, saddr, v6 ? s6 : nullptr, sport, dport, ttl, win, ipid, op, ob, seq, (uint64_t)tm) - text);
     spans[2 * i + 1] = (uint32_t)tp;
     fast[i] = 1;
     taken++;
