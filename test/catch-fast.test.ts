@@ -1,6 +1,6 @@
 // catch's native fast path (native/src/catch-fast.cc) against the TypeScript reference it
-// replaces for valid IPv4 SYN-ACKs: per packet, the fields it decodes and the open record it
-// spells equal what shared/packet/decode.ts, tcp-options.ts, cookie.ts and RecordsOut make of
+// replaces for valid SYN-ACKs (IPv4 and IPv6): per packet, the fields it decodes and the open
+// record it spells equal what shared/packet/decode.ts, tcp-options.ts, cookie.ts and RecordsOut make of
 // the same bytes, and it takes nothing the reference would not make a valid SYN-ACK candidate;
 // per batch, the engine's records, requests, counters and --save indices are byte-identical with
 // it and without it; end to end, `catch --pcap` prints the same stdout and stderr either way

@@ -1,6 +1,6 @@
 // catch's fast path (issue 17): the packets of a batch that are valid SYN-ACKs to us (IPv4, and
-// IPv6 with TCP right after the fixed header),
-// decoded, cookie-checked and their open record spelled in one pass, the C++ twin of
+// IPv6 with TCP right after the fixed header), decoded, cookie-checked and their open record
+// spelled in one pass, the C++ twin of
 // shared/packet/decode.ts + shared/packet/tcp-options.ts + shared/catch/cookies.ts +
 // RecordsOut.open (shared/catch/records-out.ts), which stay the reference: test/catch-fast.test.ts
 // runs catch with this path on and off and compares every byte. A packet is taken only when the

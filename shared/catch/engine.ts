@@ -33,7 +33,7 @@
 // ICMP echo replies (proto icmp targets) are checked one by one as they are decoded (echoReply): their
 // cookie is the identifier, sequence and payload tag of shared/cookie.ts, not a port and an ISN.
 // UDP answers and ICMP errors quoting our datagrams (proto udp targets) likewise, by udp.ts.
-// Valid IPv4 SYN-ACKs, the bulk of a scan, may come already decoded and cookie-checked from the
+// Valid SYN-ACKs, the bulk of a scan, may come already decoded and cookie-checked from the
 // native fast path (fast-path.ts): they join the candidates in their place, and their open
 // record comes spelled; the decisions are the same for them as for any candidate.
 import { EchoCookie, echoTime, MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
@@ -84,7 +84,7 @@ export interface EngineConfig {
   echo?: EchoCookie | null;       // the key's echo cookie (required to validate echo replies)
   udpKey?: Uint8Array | null;     // the key, to validate UDP answers (catch/udp.ts); absent: UDP is other
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
-  synAcks?: SynAckFn | null;      // the native fast path for valid IPv4 SYN-ACKs (fast-path.ts; validate only)
+  synAcks?: SynAckFn | null;      // the native fast path for valid SYN-ACKs (fast-path.ts; validate only)
 }
 
 /** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
