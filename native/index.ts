@@ -133,6 +133,14 @@ export interface Capture {
   close(): void;
 }
 
+/** The engine's candidate columns synAcks fills: our address, the target's, our port, the
+ *  target's, seq, ack, flags, window, ttl, ipid, TCP header offset and length, payload offset,
+ *  length on the wire and captured, has timestamps, TSval, TSecr, ISN, probe slot, family (4 or
+ *  6), and our and the target's IPv6 addresses (16 bytes an entry; the IPv4 columns hold 0). */
+export type SynAckColumns = [Uint32Array, Uint32Array, Uint16Array, Uint16Array, Uint32Array, Uint32Array, Uint8Array,
+  Uint16Array, Uint8Array, Uint16Array, Uint32Array, Uint8Array, Uint32Array, Uint32Array, Uint32Array, Uint8Array,
+  Uint32Array, Uint32Array, Uint32Array, Int16Array, Uint8Array, Uint8Array, Uint8Array];
+
 export interface Native {
   siphash24(key: Uint8Array, msg: Uint8Array): bigint;
   /** Batch cookie check for replies (catch's hot path), one entry per i < n, with the SYN's
@@ -143,6 +151,18 @@ export interface Native {
     isnOut: Uint32Array, slotOut: Int16Array,
     /** Mixed batches: entry i with families[i] = 6 takes the 16 bytes at 16i of saddr6/daddr6. */
     families?: Uint8Array, saddr6?: Uint8Array, daddr6?: Uint8Array): void;
+  /** catch's fast path (native/src/catch-fast.cc): the packets i < n of a batch (Capture.read's
+   *  shape) that are valid SYN-ACKs to us - to an address in ours (IPv4, sorted ascending; empty:
+   *  any) or ours6 (16 bytes each, the first starting a range of ours6Count addresses; -1: any),
+   *  to a keyed port, ack = ISN+1 - decoded as the engine's candidate i: fast[i] = 1, the
+   *  fields at index i of each column of cols (SynAckColumns' order), and the open record the
+   *  engine would write for it (validated, not a repeat) at text[spans[2i], spans[2i+1]), records
+   *  back to back in packet order. Every other packet gets fast[i] = 0 and is left to the
+   *  TypeScript decoder, which stays the reference. Returns how many were taken. */
+  synAcks(key: Uint8Array, sportBase: number, sportCount: number, ours: Uint32Array, ours6: Uint8Array, ours6Count: number,
+    linktype: number,
+    buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number, cols: SynAckColumns,
+    text: Uint8Array, spans: Uint32Array, fast: Uint8Array): number;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
   /** Resolves ipv6's MAC by a Neighbor Solicitation on iface (from srcIp), or null after timeoutMs. */

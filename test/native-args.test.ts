@@ -39,6 +39,9 @@ test('every function and method survives garbage arguments', () => {
       const a = pick(i), b = pick(i * 7 + 1), d = pick(i * 13 + 2), e = pick(i * 17 + 3);
       call('siphash24', () => n.siphash24(a, b));
       call('cookies', () => n.cookies(a, b, d, e, a, b, d, e, a, b));
+      call('synAcks', () => n.synAcks(a, b, d, e, a, b, d, e, a, b, d, e, a, b, d));
+      call('synAcks', () => n.synAcks(key, 32768, 100, new Uint32Array(0), new Uint8Array(0), -1, 1, new Uint8Array(64), Uint32Array.of(60, 40, 40),
+        new Float64Array(1), 1, Array.from({ length: 23 }, (_, k) => pick(i + k)), new Uint8Array(512), new Uint32Array(2), new Uint8Array(1)));
       call('canRaw', () => n.canRaw(a));
       call('arpResolve', () => { const p = n.arpResolve(a, b, d, e); if (p) p.catch(() => {}); });
       call('Sender', () => new n.Sender(a));
@@ -61,7 +64,7 @@ test('every function and method survives garbage arguments', () => {
   assert.is(r.stderr, '');
   assert.is(r.status, 0);
   const out = JSON.parse(r.stdout);
-  assert.is(out.calls, 1500 * 14);
+  assert.is(out.calls, 1500 * 16);
   assert.ok(out.threw > out.calls / 2, 'most garbage is refused');
   assert.equal(out.bad, [], 'every error names its function');
 });

@@ -1,5 +1,5 @@
 // Module entry: siphash24 and the batch cookie check (catch's hot path), plus the registration
-// of Sender, Capture, arpResolve, ndpResolve, neighbors and canRaw, setPipeSize, and the replies layout it was built with. The
+// of Sender, Capture, synAcks (catch-fast.cc), arpResolve, ndpResolve, neighbors and canRaw, setPipeSize, and the replies layout it was built with. The
 // typed surface is native/index.ts.
 #include <fcntl.h>
 #include <cerrno>
@@ -85,6 +85,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("replyLayout", Napi::String::New(env, reply::LAYOUT_ID));
   initSender(env, exports);
   initCapture(env, exports);
+  initCatchFast(env, exports);
   return exports;
 }
 

@@ -38,8 +38,32 @@ export class AsciiOut {
   dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   pos = 0;
 
+  // Records spelled elsewhere (span()) wait here as one run of bytes, copied in one go when
+  // anything else is written or the batch is taken.
+  private run: Uint8Array | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+
+  /** Appends b[start, end): consecutive spans of one buffer are copied as one. b must not change
+   *  before the next take(). */
+  span(b: Uint8Array, start: number, end: number): void {
+    if (this.run === b && this.runEnd === start) { this.runEnd = end; return; }
+    this.flushRun();
+    this.run = b; this.runStart = start; this.runEnd = end;
+  }
+
+  private flushRun(): void {
+    const r = this.run;
+    if (r === null) return;
+    this.run = null;
+    this.reserve(this.runEnd - this.runStart);
+    this.buf.set(r.subarray(this.runStart, this.runEnd), this.pos);
+    this.pos += this.runEnd - this.runStart;
+  }
+
   /** Makes room for n more bytes. */
   reserve(n: number): void {
+    if (this.run !== null) this.flushRun();
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
@@ -73,6 +97,15 @@ export class AsciiOut {
 
   /** A copy of the bytes written so far (the writer may hold it), and a fresh start. */
   take(): Uint8Array {
+    // A batch of spelled records alone (the common one) is copied once, straight from its run.
+    if (this.pos === 0 && this.run !== null) {
+      const r = this.run, n = this.runEnd - this.runStart;
+      this.run = null;
+      const out = Buffer.allocUnsafeSlow(n);
+      out.set(r.subarray(this.runStart, this.runEnd));
+      return out;
+    }
+    this.flushRun();
     const n = this.pos;
     this.pos = 0;
     if (n === 0) return EMPTY;

@@ -33,7 +33,10 @@
 // ICMP echo replies (proto icmp targets) are checked one by one as they are decoded (echoReply): their
 // cookie is the identifier, sequence and payload tag of shared/cookie.ts, not a port and an ISN.
 // UDP answers and ICMP errors quoting our datagrams (proto udp targets) likewise, by udp.ts.
-import { EchoCookie, echoTime, MAX_PROBE_LEN } from '../cookie';
+// Valid SYN-ACKs, the bulk of a scan, may come already decoded and cookie-checked from the
+// native fast path (fast-path.ts): they join the candidates in their place, and their open
+// record comes spelled; the decisions are the same for them as for any candidate.
+import { EchoCookie, echoTime, MAX_PROBE_LEN, VARIANT_SLOT, slotOfCode } from '../cookie';
 import { formatIPv4 } from '../ipv4';
 import { formatIPv6, ipv6FromBytes } from '../ipv6';
 import {
@@ -46,6 +49,8 @@ import { arpReply } from '../packet/arp';
 import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
+import type { SynAckColumns } from '../../native/index';
+import { SynAckFn } from './fast-path';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { ProbeSlots, probeSlots } from './probe-names';
 import { RecordsOut } from './records-out';
@@ -79,6 +84,7 @@ export interface EngineConfig {
   echo?: EchoCookie | null;       // the key's echo cookie (required to validate echo replies)
   udpKey?: Uint8Array | null;     // the key, to validate UDP answers (catch/udp.ts); absent: UDP is other
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
+  synAcks?: SynAckFn | null;      // the native fast path for valid SYN-ACKs (fast-path.ts; validate only)
 }
 
 /** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
@@ -86,6 +92,8 @@ export interface EngineConfig {
 export const WINDOW_SLACK = 1460;
 const MAX_WINDOW = 65535;         // no window scaling: shift 0 in our SYN (native/src/frame.h)
 
+// The fast path's columns of one value an entry (the family's last); the IPv6 addresses follow.
+const FAST_SCALARS = 21;
 const K_SYNACK = 1, K_RST = 2, K_DATA = 3, K_ICMP = 4, K_STRAY = 5, K_SENT = 6;
 /** Bytes of a scanner's data segment written in its `sent` record (len says how many it had):
  *  what nmap's probe strings are compared with (banners keeps as many). */
@@ -142,6 +150,11 @@ export class CatchEngine {
   // IPv6 candidates: family per entry, addresses 16 bytes per entry; any6 when the batch has one.
   private cFam: Uint8Array; private cOur6: Uint8Array; private cTarget6: Uint8Array; private cFrom6: Uint8Array;
   private any6 = false;
+  // The fast path's output (fast-path.ts): fast[i] = 1 for a packet it took, whose candidate
+  // fields it wrote at index i of cols (the arrays above) and whose open record lies at
+  // fastText[fastSpans[2i], fastSpans[2i+1]); cText[j] = that i for candidate j, or -1.
+  private cols: SynAckColumns;
+  private fast: Uint8Array; private fastText: Uint8Array; private fastSpans: Uint32Array; private cText: Int32Array;
 
   constructor(private cfg: EngineConfig, maxBatch: number) {
     this.dedup = new DedupWindow(cfg.dedupWindow);
@@ -159,6 +172,12 @@ export class CatchEngine {
     this.cFam = new Uint8Array(m); this.cOur6 = new Uint8Array(16 * m); this.cTarget6 = new Uint8Array(16 * m);
     this.cFrom6 = new Uint8Array(16 * m);
     this.ours6 = cfg.ours6 ?? null;
+    this.cols = [this.cOur, this.cTarget, this.cSport, this.cDport, this.cSeq, this.cAck, this.cFlags, this.cWindow, this.cTtl,
+      this.cIpid, this.cTcpOff, this.cTcpHl, this.cPayOff, this.cPayLen, this.cPayCap, this.cHasTs, this.cTsval, this.cTsecr,
+      this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6];
+    const f = cfg.synAcks && cfg.validate ? m : 0;   // 512 bytes of text a packet: the longest open record
+    this.fast = new Uint8Array(f); this.fastText = new Uint8Array(512 * f); this.fastSpans = new Uint32Array(2 * f);
+    this.cText = new Int32Array(m);
     this.replyBuf = new Uint8Array(m * REPLY_MIN_FRAME);   // one request per packet at most
     this.validIdx = new Uint32Array(m);
     this.udp = cfg.validate && cfg.udpKey ? new UdpCatch(cfg.udpKey, cfg.sportBase, cfg.sportCount, this.counters, this.out, {
@@ -214,7 +233,13 @@ export class CatchEngine {
     this.replyBytes = 0;
     this.validCount = 0;
     const tr = cfg.trace ? new BatchTrace(n, c) : null;
+    // The fast path first (not under --packet-trace, which describes every packet from the
+    // TypeScript decoder): the packets it took only join the candidates below, in their place.
+    const fastFn = tr === null && cfg.validate ? cfg.synAcks : null;
+    const nf = fastFn ? fastFn(lt, buf, meta, times, n, this.cols, this.fastText, this.fastSpans, this.fast) : 0;
+    const fast = this.fast;
     for (let i = 0; i < n; i++) {
+      if (nf !== 0 && fast[i] === 1) { this.fastCandidate(i); continue; }
       tr?.before();
       const n0 = this.n;
       const r = decodePacket(lt, buf, meta[3 * i], meta[3 * i + 1], meta[3 * i + 2], d);
@@ -231,14 +256,18 @@ export class CatchEngine {
       else if (r === D_FRAGMENT) c.fragment++;
       else if (r === D_NOT_IP) c.not_ip++;
       else c.other++;
+      if (this.n > n0) this.cText[n0] = -1;
       tr?.after(i, this.n > n0);
     }
     const k = this.n;
     if (k === 0) { tr?.print(cfg.trace!, times); return this.out.take(); }
-    if (cfg.validate) {
+    // The fast path checked its candidates' cookies; the call is for the others (and gives the
+    // same answer for the fast ones).
+    if (cfg.validate && k > nf) {
       if (this.any6) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6);
       else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
     }
+    const firstPass = this.validCount;
     for (let j = 0; j < k; j++) {
       const before = this.counters.valid;
       tr?.before();
@@ -248,9 +277,22 @@ export class CatchEngine {
       if (this.counters.valid !== before) this.validIdx[this.validCount++] = this.cIdx[j];
     }
     tr?.print(cfg.trace!, times);
-    // Echo replies took their place in the first pass: --save keeps the capture's order.
-    if (this.validCount > 1) this.validIdx.subarray(0, this.validCount).sort();
+    // Echo replies and UDP answers took their place in the first pass, candidates theirs in
+    // order after them: --save keeps the capture's order.
+    if (firstPass > 0 && this.validCount > firstPass) this.validIdx.subarray(0, this.validCount).sort();
     return this.out.take();
+  }
+
+  // Packet i, taken by the fast path: its fields are at index i of the columns, and go to j.
+  private fastCandidate(i: number): void {
+    const j = this.n++;
+    if (j !== i) {
+      const cols = this.cols;
+      for (let k = 0; k < FAST_SCALARS; k++) cols[k][j] = cols[k][i];
+      if (this.cFam[j] === 6) { copy16(this.cOur6, 16 * i, this.cOur6, 16 * j); copy16(this.cTarget6, 16 * i, this.cTarget6, 16 * j); }
+    }
+    if (this.cFam[j] === 6) this.any6 = true;
+    this.cIdx[j] = i; this.cKind[j] = K_SYNACK; this.cText[j] = i;
   }
 
   private tcpCandidate(i: number, d: Decoded, buf: Uint8Array) {
@@ -409,6 +451,12 @@ export class CatchEngine {
   }
 
   private openRecord(j: number, buf: Uint8Array, times: Float64Array, repeat: boolean, validated: boolean): void {
+    const f = this.cText[j];
+    if (f >= 0 && !repeat && validated) {
+      this.counters.open++;
+      this.out.span(this.fastText, this.fastSpans[2 * f], this.fastSpans[2 * f + 1]);
+      return;
+    }
     const op = parseTcpOptions(buf, this.cTcpOff[j] + 20, this.cTcpOff[j] + this.cTcpHl[j], this.opts);
     if (repeat) this.counters.repeat++; else this.counters.open++;
     this.v6Out(j);
@@ -488,7 +536,8 @@ export class CatchEngine {
       // reported is a second connection (blast --attempts): probe it too, and write its open
       // record again with repeat, so its segments can be joined through its seq.
       const srv1 = (this.cSeq[j] + 1) >>> 0;
-      const ts = this.cHasTs[j] ? tsStamp(this.cSeq[j], this.isn[j]) : -1;
+      // (No requests without --replies: a replay's stamps would be computed for nothing.)
+      const ts = cfg.replies && this.cHasTs[j] ? tsStamp(this.cSeq[j], this.isn[j]) : -1;
       if (this.cWindow[j] === 0 || !cfg.probe) this.request(REPLY_RST, slot, j, isn1, srv1, ts, 0, 0);
       else this.request(REPLY_ACK_PROBE, slot, j, isn1, srv1, ts, Math.min(MAX_WINDOW, cfg.maxBanner + WINDOW_SLACK), cfg.idleMs);
       if (seen === DEDUP_SAME) { c.reanswer++; return; }

@@ -56,6 +56,10 @@ export class RecordsOut {
   private optK2 = new Int32Array(OPT_CACHE);
   private optFrag: Uint8Array[] = new Array(OPT_CACHE).fill(new Uint8Array(0));
 
+  /** A record spelled elsewhere (catch-fast.cc's open records): b[start, end), which must not
+   *  change before take(). */
+  span(b: Uint8Array, start: number, end: number): void { this.out.span(b, start, end); }
+
   /** The records written since the last call, as bytes the caller may keep (empty if none). */
   take(): Uint8Array { return this.out.take(); }
 

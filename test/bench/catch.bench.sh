@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # catch --pcap throughput and memory: 0.1 M and 1 M valid SYN-ACKs (Linux option layout, one per
-# target, cookies made with the scan key) replayed to /dev/null, timed with peak RSS, side by side
-# with tcpdump reading the same file (-r F -w /dev/null) as the ratio. Goals (issue 3): >= 1 M
-# packets/s, peak RSS < 150 MB and flat from 0.1 M to 1 M. Then (issue 17, root only) the RSS
-# of an idle live catch: goal < 64 MB.
+# target, cookies made with the scan key) replayed to /dev/null, timed with peak RSS; beside it
+# the same catch with its native fast path off (TRAWL_NO_FAST=1: every packet through the
+# TypeScript decoder), and tcpdump on the same file both ways: reading it (-w /dev/null) and
+# decoding it to text (-nn > /dev/null). Goals: >= 1 M packets/s, peak RSS < 150 MB and flat
+# from 0.1 M to 1 M (issue 3); >= 2 M packets/s and faster than tcpdump -nn (issue 17).
+# tcpdump -nn slows down as the distinct connections of a file add up (5 s for the 0.1 M file,
+# over 3 minutes for the 1 M one on the machine of issue 17): CATCH_BENCH_NN_MAX=100000 skips
+# it for larger files.
+# Then (issue 17, root only) the RSS of an idle live catch: goal < 64 MB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRAWL="node dist/shared/main.js"
@@ -61,27 +66,42 @@ measure() {
   awk '{ print $1, $2 + $3, $4 }' "$work/time"
 }
 
+# row N TOOL WALL CPU RSS_KB [TRAWL_WALL TRAWL_CPU]: one line of the table; with trawl's
+# figures, how many times faster trawl was (wall, and CPU when the tool took 10 ms or more).
+row() {
+  awk -v n="$1" -v tool="$2" -v w="$3" -v c="$4" -v rss="$5" -v tw="${6:-}" -v tc="${7:-}" 'BEGIN {
+    pw = w > 0 ? n / w : 0; pc = c > 0 ? n / c : 0;
+    xw = (tw != "" && tw > 0) ? sprintf("%.2fx", w / tw) : "-";
+    xc = (tc != "" && tc > 0 && c >= 0.01) ? sprintf("%.2fx", c / tc) : "-";
+    printf "%-8d %-28s %7.2f %7.2f %10.0f %10.0f %7.1f %9s %9s\n", n, tool, w, c, pw, pc, rss / 1024, xw, xc }'
+}
+
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall figures suffer on a busy machine; CPU figures less)"
-printf '%-9s %8s %8s %10s %10s %8s %10s %10s %8s %8s\n' packets wall_s cpu_s pps_wall pps_cpu rss_MB tcpdump_s td_pps ratio ratio_cpu
+printf '%-8s %-28s %7s %7s %10s %10s %7s %9s %9s\n' packets command wall_s cpu_s pps_wall pps_cpu rss_MB trawl_x trawl_xcpu
 for n in 100000 1000000; do
-  gen "$n" "$work/synack-$n.pcap"
-  read -r ts tcpu trss < <(measure $TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q)
-  got=$($TRAWL catch --pcap "$work/synack-$n.pcap" --key-file "$work/k.key" -q | wc -l)
+  f="$work/synack-$n.pcap"
+  gen "$n" "$f"
+  read -r ts tcpu trss < <(measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
+  got=$($TRAWL catch --pcap "$f" --key-file "$work/k.key" -q | wc -l)
   [ "$got" -eq "$n" ] || { echo "catch reported $got of $n open ports"; exit 1; }
+  row "$n" "trawl catch" "$ts" "$tcpu" "$trss"
+  read -r w c r < <(TRAWL_NO_FAST=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
+  row "$n" "trawl catch TRAWL_NO_FAST=1" "$w" "$c" "$r" "$ts" "$tcpu"
   if command -v tcpdump > /dev/null; then
-    read -r dts dcpu _ < <(measure tcpdump -r "$work/synack-$n.pcap" -w /dev/null)
+    read -r w c r < <(measure tcpdump -r "$f" -w /dev/null)
+    row "$n" "tcpdump -w /dev/null" "$w" "$c" "$r" "$ts" "$tcpu"
+    if [ "$n" -le "${CATCH_BENCH_NN_MAX:-$n}" ]; then
+      read -r w c r < <(measure tcpdump -r "$f" -nn)
+      row "$n" "tcpdump -nn > /dev/null" "$w" "$c" "$r" "$ts" "$tcpu"
+    fi
   else
-    dts=0; dcpu=0; echo "tcpdump is not installed (apt-get install tcpdump): no peer figure"
+    echo "tcpdump is not installed (apt-get install tcpdump): no peer figure"
   fi
-  awk -v n="$n" -v ts="$ts" -v tc="$tcpu" -v rss="$trss" -v dts="$dts" -v dc="$dcpu" 'BEGIN {
-    tp = ts > 0 ? n / ts : 0; cp = tc > 0 ? n / tc : 0; dp = dts > 0 ? n / dts : 0; dcp = dc > 0 ? n / dc : 0;
-    rc = dcp > 0 ? sprintf("%.3fx", cp / dcp) : "-";   # tcpdump under 10 ms of CPU: no ratio
-    printf "%-9d %8.2f %8.2f %10.0f %10.0f %8.1f %10.2f %10.0f %7.3fx %8s\n", n, ts, tc, tp, cp, rss / 1024, dts, dp,
-      (dp > 0 ? tp / dp : 0), rc }'
-  rm -f "$work/synack-$n.pcap"
+  rm -f "$f"
 done
 echo "(trawl: catch --pcap F --key-file K -q > /dev/null, every packet a valid SYN-ACK, all reported;"
-echo " tcpdump: tcpdump -r F -w /dev/null; times from /usr/bin/time, node start-up included; cpu = user + sys)"
+echo " tcpdump: tcpdump -r F -w /dev/null and tcpdump -r F -nn > /dev/null; times from /usr/bin/time, node"
+echo " start-up included; cpu = user + sys; trawl_x = the command's time / trawl catch's: > 1 means trawl is faster)"
 
 # Idle live catch (issue 17): `catch -i` on one end of a veth pair in a namespace of its own,
 # nothing arriving, its RSS read after 3 s from /proc/PID/status, and its parts from

@@ -1,0 +1,24 @@
+// catch's fast path: one native call per batch (native/src/catch-fast.cc) takes the packets that
+// are valid SYN-ACKs to us (IPv4, and IPv6 without extension headers) - the bulk of a scan's replies - decodes them into the engine's
+// candidate columns, checks their cookies and spells their open records; the engine decides on
+// them as on any candidate (dedup, requests, counters) and writes the spelled record. Everything
+// else goes through the TypeScript decoder (shared/packet/decode.ts), which stays the reference:
+// test/catch-fast.test.ts runs catch with the path on and off and compares every byte.
+// TRAWL_NO_FAST=1 turns it off (tests; TRAWL_NO_NATIVE=1 turns off the whole module).
+import type { Native, SynAckColumns } from '../../native/index';
+
+export type SynAckFn = (lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number,
+  cols: SynAckColumns, text: Uint8Array, spans: Uint32Array, fast: Uint8Array) => number;
+
+/** The fast path of a validating catch: ours and ours6 are our addresses as the engine takes them
+ *  (EngineConfig: null or an empty IPv4 list = any; ours6[0] starts a range of ours6Count). */
+export function nativeSynAcks(native: Native, key: Uint8Array, base: number, count: number, ours: number[] | null,
+  ours6: Uint8Array[] | null = null, ours6Count = 1): SynAckFn | null {
+  if (process.env.TRAWL_NO_FAST === '1') return null;
+  const o = Uint32Array.from(ours ?? []).sort();
+  const o6 = new Uint8Array(16 * (ours6?.length ?? 0));
+  ours6?.forEach((a, k) => o6.set(a, 16 * k));
+  const c6 = ours6 === null ? -1 : ours6Count;
+  return (lt, buf, meta, times, n, cols, text, spans, fast) =>
+    native.synAcks(key, base, count, o, o6, c6, lt, buf, meta, times, n, cols, text, spans, fast);
+}
