@@ -113,7 +113,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // Named targets' probes (a target record's `name`): built when catch asks for them.
     const named = withReplies ? namedProbes(opts, key, probes, sportCount, out) : null;
     const replies = withReplies ? new RepliesQueue(key, {
-      maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
+      // The sent records of named probes leave before the probes do (one write a read of the
+      // FIFOs): banners must have a name before the answer to it, which comes after the probe.
+      maxAgeMs: opts['replies-max-age'] * 1000, onData: () => { if (named?.wrote()) void out.flush(); session.engine?.wake(); },
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
       // A named target's ACK_PROBE becomes an ACK_PAYLOAD of its own probe, then goes where the
       // request would have gone (the RST timer arms past its payload).

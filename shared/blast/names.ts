@@ -129,10 +129,18 @@ export interface NamedProbe { name: string; payload(name: string): ProbePayload 
  */
 export class NamedProbes {
   private out = new Uint8Array(REPLY_MAX_FRAME);
+  private unflushed = false;
 
   /** bySlot: the probes that carry names by the slot of their requests (one probe, slot 0, when
    *  the source ports carry none). */
   constructor(readonly table: NameTable, private bySlot: Map<number, NamedProbe>, private sent: (s: NamedSend) => void) {}
+
+  /** True once after probes were rewritten (their sent records are to be flushed). */
+  wrote(): boolean {
+    const w = this.unflushed;
+    this.unflushed = false;
+    return w;
+  }
 
   rewrite(b: Uint8Array, off: number): Uint8Array | null {
     if (this.table.size === 0 || b[off + REPLY.kind.at] !== REPLY_ACK_PROBE) return null;
@@ -147,6 +155,7 @@ export class NamedProbes {
     if (payload.length > Math.min(MAX_PROBE_LEN, REPLY_MAX_PAYLOAD)) { this.table.stats.too_long++; return null; }
     const len = encodeReply({ ...r, kind: REPLY_ACK_PAYLOAD, payload }, this.out, 0);
     this.table.stats.used++;
+    this.unflushed = true;
     this.sent({ ip, port: r.dport, sport: r.sport, seq: r.seq, ack: r.ack, name, probe: probe.name, data: payload });
     return this.out.subarray(0, len);
   }

@@ -178,7 +178,7 @@ export class Reassembler {
       const sent = this.takeSent(key, s.tuple);
       c = { meta: sent?.name !== undefined ? { ...s.meta, name: sent.name } : s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent };
       // Only a connection that converses gets the field (null once done): the others keep their end detector.
-      const t = this.talk?.talker(s.meta);
+      const t = this.talk?.talker(c.meta);
       if (t) { c.talker = t; this.counters.conversations++; }
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
