@@ -19,6 +19,9 @@ import { httpsProbe, httpsProbeHello } from '../shared/probes/https';
 import { httpProbe } from '../shared/probes/http';
 import { parseIPv4 } from '../shared/ipv4';
 import { writeKeyFile } from '../shared/key';
+import { Finished, Reassembler } from '../shared/reassembly/table';
+import { readSegment, readSent, Segment, Sent } from '../shared/reassembly/segment';
+import { bannerRecord } from '../shared/reassembly/record';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i);
 const cfg = probeConfig({ sni: 'default.example', 'http-host': 'default.example' }, KEY);
@@ -174,6 +177,28 @@ test('blast: a target record with a bad name is named by line and not sent; the 
   assert.is(r.code, 3, r.stderr);
   assert.match(r.stderr, /stdin:2: target "name" "bad\.\.example" is not a host name .*empty label.*: not sent/);
   assert.match(r.stderr, /sent 2 SYNs/);
+});
+
+test('banners: blast\'s sent record names the connection (its talker and its banner); one after the first segment still names the banner, counted', () => {
+  const done: Finished[] = [];
+  const told: unknown[] = [];
+  const talk = { talker: (m: any) => { told.push(m.name); return { push: () => null, done: false }; }, send: () => { throw new Error('nothing to send'); } };
+  const r = new Reassembler({ maxBanner: 1 << 20, maxConnections: 16, maxBytes: 1 << 24, idleUs: 5e6 }, (f) => done.push(f), talk);
+  const sent = (sport: number) => readSent({ type: 'sent', ip: '198.18.0.7', port: 443, sport, seq: 1001, ack: 5001, len: 3, flags: 'PA',
+    data: Buffer.from('abc').toString('base64'), name: 'vhost-a.example', probe: 'https', time_us: 1 }) as Sent;
+  const seg = (sport: number, flags: string) => readSegment({ type: 'segment', ip: '198.18.0.7', port: 443, sport, probe: 'https', seq: 5001, ack: 1004,
+    offset: 0, len: 5, flags, data: Buffer.from('hello').toString('base64'), time_us: 2 }) as Segment;
+  r.sent(sent(40001));
+  r.segment(seg(40001, 'FPA'));
+  r.segment(seg(40002, 'PA'));
+  r.sent(sent(40002));
+  r.flushOne();
+  assert.equal(told, ['vhost-a.example', undefined], 'the talker of the first saw the name; the second began without it');
+  assert.is(r.counters.name_late, 1);
+  const b = done.map(bannerRecord);
+  assert.equal(b.map((x) => [x.sport, x.name]), [[40001, 'vhost-a.example'], [40002, 'vhost-a.example']]);
+  assert.ok(b.every((x) => x.sent_data === undefined), 'our own probe\'s bytes are not sent_data');
+  assert.match(readSent({ type: 'sent', ip: '198.18.0.7', port: 443, sport: 1, seq: 1, len: 0, data: '', name: 'x..y' }) as string, /sent "name" "x\.\.y" is not a host name/);
 });
 
 test.run();
