@@ -102,10 +102,10 @@ test('the name table: oldest out first past its entries or bytes, and after its 
   assert.is(t.stats.expired, 2);
   assert.is(t.get(NameTable.key4(2, 443)), 'again.example');
   assert.is(t.size, 1);
-  const b = new NameTable({ maxEntries: 100, maxBytes: 3 * (80 + 10), ttlMs: 1e9 }, () => 0);
+  const b = new NameTable({ maxEntries: 100, maxBytes: 3 * (160 + 10), ttlMs: 1e9 }, () => 0);
   for (let i = 0; i < 5; i++) b.add(NameTable.key4(i, 443), `n${i}.example`);
   assert.is(b.size, 3, 'three 10-character names fit the bytes');
-  assert.is(b.bytes, 3 * 90);
+  assert.is(b.bytes, 3 * 170);
   assert.is(b.stats.evicted, 2);
   assert.is(new NameTable().get(NameTable.key4(1, 1)), undefined);
 });
