@@ -97,6 +97,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
     if (opts.iflist) return printIflist(io);
     if (opts._.length === 0 && !opts['include-file'].length && opts.hitlist === undefined) throw new UsageError('give at least one RANGE (or -iL FILE, or --hitlist FILE)');
+    if (opts.hitlist === '-') throw new UsageError('--hitlist -: scan does not pass its standard input on; give the file');
     if (!opts.ports.length && opts['top-ports'] === undefined && !opts.ping && !opts.arp) throw new UsageError('give -p PORTS, --top-ports N, --ping or --arp');
     for (const need of ['targets', 'blast', 'catch']) {
       if (!commandAvailable(need)) throw new FatalError(`trawl ${need} is not in this build: scan needs it`);
