@@ -146,6 +146,22 @@ test('a named target\'s ACK_PROBE becomes an ACK_PAYLOAD of the hello with its S
     [['198.18.0.7', 443, 40001, 1001, 5001, 'vhost-a.example', 'tls'], ['198.18.0.7', 443, 40001, 1001, 5001, 'vhost-a.example', 'https']]);
 });
 
+test('an IPv6 named target: the table keys its 16 bytes, the sent record its RFC 5952 text', () => {
+  const t = new NameTable();
+  const a = new Uint8Array(16); a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8; a[15] = 7;
+  t.add(NameTable.key6(a, 0, 443), 'six.example');
+  const sent: any[] = [];
+  const np = new NamedProbes(t, new Map([[httpsProbe.slot, { name: 'https', payload: (n: string) => httpsProbe.named!(cfg, n) }]]), (x) => sent.push(x));
+  const other = a.slice(); other[15] = 8;
+  assert.is(np.rewrite(ask({ slot: httpsProbe.slot, family: 6, daddr6: other, saddr6: a }), 0), null, 'another address');
+  const out = np.rewrite(ask({ slot: httpsProbe.slot, family: 6, daddr6: a, saddr6: other }), 0);
+  const r = decodeReply(out!, 0);
+  assert.is(r.family, 6);
+  assert.equal(Array.from(r.daddr6!), Array.from(a));
+  assert.is(sniOf(r.payload!), 'six.example');
+  assert.is(sent[0].ip, '2001:db8::7');
+});
+
 test('a named target\'s http probe carries its name as Host', () => {
   const { np } = named();
   const out = np.rewrite(ask({ slot: httpProbe.slot, dport: 80 }), 0);
