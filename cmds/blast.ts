@@ -26,7 +26,7 @@ import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { buildUdpPlan, UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
-import { NAME_OPTIONS, nameLimits, NamedProbe, NamedProbes, NameTable } from '../shared/blast/names';
+import { NAME_OPTIONS, nameLimits, NamedProbe, NamedProbes, NameTable, SENT_BACKLOG } from '../shared/blast/names';
 import { probeByName, probeConfig } from '../shared/probes';
 
 const PIPE_BYTES = 1 << 20;
@@ -111,7 +111,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const out = new LineWriter(io.stdout);
     const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr, daddr6) => session.probeLength(slot, daddr, daddr6)) : null;
     // Named targets' probes (a target record's `name`): built when catch asks for them.
-    const named = withReplies ? namedProbes(opts, key, probes, sportCount, out) : null;
+    const named = withReplies ? namedProbes(opts, key, probes, sportCount, out, () => io.stdout.writableLength < SENT_BACKLOG) : null;
     const replies = withReplies ? new RepliesQueue(key, {
       // The sent records of named probes leave before the probes do (one write a read of the
       // FIFOs): banners must have a name before the answer to it, which comes after the probe.
@@ -208,7 +208,7 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
 /** The probes of the plan that carry a target's name, by the slot of their requests, and the
  *  table of names; each probe built for a name goes out on stdout as a sent record too. */
 function namedProbes(opts: Record<string, any>, key: Uint8Array, probes: { slot: number; name: string }[], sportCount: number,
-  out: LineWriter): NamedProbes {
+  out: LineWriter, room: () => boolean): NamedProbes {
   const cfg = probeConfig(opts, key);
   const bySlot = new Map<number, NamedProbe>();
   // Fewer than 16 source ports carry no slot: every request is slot 0, the first probe's.
@@ -221,7 +221,7 @@ function namedProbes(opts: Record<string, any>, key: Uint8Array, probes: { slot:
       type: 'sent', ip: s.ip, port: s.port, sport: s.sport, seq: s.seq, ack: s.ack, len: s.data.length, flags: 'PA',
       data: Buffer.from(s.data).toString('base64'), name: s.name, probe: s.probe, time_us: Date.now() * 1000,
     });
-  });
+  }, room);
 }
 
 /** Status fields of the name table (--name-table). */
@@ -233,7 +233,8 @@ function nameFields(t: NameTable): Record<string, number> {
 function nameSummary(t: NameTable): string {
   const s = t.stats, lost = s.evicted + s.expired;
   return `${s.added} target names, ${s.used} probes sent with their target's name` +
-    (lost || s.too_long ? ` (${s.evicted} names evicted and ${s.expired} expired before their probe, ${s.too_long} too long: ` +
+    (lost || s.too_long || s.backlog ? ` (${s.evicted} names evicted and ${s.expired} expired before their probe, ${s.too_long} too long, ` +
+      `${s.backlog} with standard output too far behind: ` +
       'those went with the default probe; see --name-table)' : '');
 }
 

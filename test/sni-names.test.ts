@@ -177,6 +177,11 @@ test('what is not rewritten: another kind, a target without a name, a probe with
   assert.is(np.rewrite(ask({ slot: 3 }), 0), null, 'a slot without a named probe');
   assert.is(new NamedProbes(new NameTable(), new Map(), () => {}).rewrite(ask({}), 0), null);
   assert.is(sent.length, 0);
+  // No room on stdout for the sent record: the default probe, counted.
+  const full = new NamedProbes(np.table, new Map([[tlsProbe.slot, { name: 'tls', payload: (n: string) => tlsProbe.named!(cfg, n) }]]), () => sent.push(1), () => false);
+  assert.is(full.rewrite(ask({}), 0), null);
+  assert.is(np.table.stats.backlog, 1);
+  assert.is(sent.length, 0);
 });
 
 test('blast: a target record with a bad name is named by line and not sent; the good ones are (exit 3)', async () => {

@@ -10,7 +10,7 @@
 // The table is bounded by entries, bytes and age (--name-table, --name-table-bytes, --name-ttl):
 // past a limit the oldest name goes first, counted. A target whose name is gone gets its
 // slot's default probe (--sni, --http-host or none) and no sent record: its banner has no
-// `name`. Nothing here runs for a scan without named targets: the route hook returns at once
+// `name`. So does one whose sent record finds stdout SENT_BACKLOG bytes behind (counted). Nothing here runs for a scan without named targets: the route hook returns at once
 // while the table is empty.
 import { decodeReply, encodeReply, REPLY, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_MAX_FRAME, REPLY_MAX_PAYLOAD } from '../replies';
 import { formatIPv4 } from '../ipv4';
@@ -57,6 +57,7 @@ export interface NameStats {
   expired: number;   // dropped for age
   used: number;      // probes sent with their target's name
   too_long: number;  // a name whose probe would pass the 1,400 bytes a connection may carry: default probe
+  backlog: number;   // no room on stdout for the sent record (its reader is behind): default probe
 }
 
 interface Entry { name: string; at: number; cost: number }
@@ -64,7 +65,7 @@ interface Entry { name: string; at: number; cost: number }
 export class NameTable {
   private m = new Map<number | string, Entry>();
   bytes = 0;
-  readonly stats: NameStats = { added: 0, evicted: 0, expired: 0, used: 0, too_long: 0 };
+  readonly stats: NameStats = { added: 0, evicted: 0, expired: 0, used: 0, too_long: 0, backlog: 0 };
 
   constructor(readonly limits: NameLimits = DEFAULT_NAME_LIMITS, private now: () => number = Date.now) {}
 
@@ -115,6 +116,9 @@ export class NameTable {
   }
 }
 
+/** Bytes of sent records blast lets wait on stdout at most (about 2,000 records of a hello). */
+export const SENT_BACKLOG = 4 << 20;
+
 /** What a named probe becomes: the sent record's fields. */
 export interface NamedSend {
   ip: string; port: number; sport: number; seq: number; ack: number; name: string; probe: string; data: Uint8Array;
@@ -136,7 +140,10 @@ export class NamedProbes {
 
   /** bySlot: the probes that carry names by the slot of their requests (one probe, slot 0, when
    *  the source ports carry none). */
-  constructor(readonly table: NameTable, private bySlot: Map<number, NamedProbe>, private sent: (s: NamedSend) => void) {}
+  /** room: whether a sent record can be written now; without room (stdout's reader is behind
+   *  by SENT_BACKLOG bytes) the probe goes without its name rather than the records pile up. */
+  constructor(readonly table: NameTable, private bySlot: Map<number, NamedProbe>, private sent: (s: NamedSend) => void,
+    private room: () => boolean = () => true) {}
 
   /** True once after probes were rewritten (their sent records are to be flushed). */
   wrote(): boolean {
@@ -153,6 +160,7 @@ export class NamedProbes {
     const v6 = r.family === 6;
     const name = this.table.get(v6 ? NameTable.key6(r.daddr6!, 0, r.dport) : NameTable.key4(r.daddr, r.dport));
     if (name === undefined) return null;
+    if (!this.room()) { this.table.stats.backlog++; return null; }
     const ip = v6 ? formatIPv6(ipv6FromBytes(r.daddr6!)) : formatIPv4(r.daddr);
     const payload = renderPayload(probe.payload(name), ip);
     if (payload.length > Math.min(MAX_PROBE_LEN, REPLY_MAX_PAYLOAD)) { this.table.stats.too_long++; return null; }

@@ -151,7 +151,6 @@ export class BlastSession implements TargetSink {
     const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial)
       : udp ? (this.cfg.udp ? parseUdpTarget(rec, t, this.cfg.sportCount, this.cfg.allowSpecial) : 'this blast sends no UDP: not sent')
       : parseTarget(rec, t, this.cfg.allowSpecial);
-    if (r === 0 && t.port === 0) this.echoes++;
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
     // A named target (the record path only: a walk record and the fast path carry no names).
     // A bad name is refused with the target: sent without it, its banner would be the
@@ -162,6 +161,7 @@ export class BlastSession implements TargetSink {
       const names = this.cfg.names;
       if (names && !udp && t.port !== 0) names.add(t.family === 4 ? NameTable.key4(t.ip, t.port) : NameTable.key6(t.ip6, 0, t.port), rec.name as string);
     }
+    if (t.port === 0) this.echoes++;
     let slot = -1;
     if (udp) {
       this.udp++;
