@@ -154,7 +154,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls, https, starttls, maxBody: limits.maxBanner, read: reads.get(rec) });
+      // A named target's banner (the name from blast's sent record): its hello had the name's SNI.
+      const named = key && typeof rec.name === 'string' ? namedHellos(key, rec.name) : null;
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls: named?.tls ?? tls, https: named?.https ?? https, starttls,
+        maxBody: limits.maxBanner, read: reads.get(rec) });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
       const svc = out.service as string;
@@ -257,4 +260,12 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     return read.bad + bad > 0 ? EXIT_REJECTED : EXIT_OK;
   });
+}
+
+/** The tls and https probes' hellos as blast built them for a named target (shared/blast/names.ts):
+ *  the same key, the target's name as SNI. The last name's are kept (a name's banners come together). */
+let lastNamed: { key: Uint8Array; name: string; tls: TlsProbeHello; https: TlsProbeHello } | null = null;
+function namedHellos(key: Uint8Array, name: string): { tls: TlsProbeHello; https: TlsProbeHello } {
+  if (lastNamed?.key !== key || lastNamed.name !== name) lastNamed = { key, name, tls: tlsProbeHello(key, name), https: httpsProbeHello(key, name) };
+  return lastNamed;
 }

@@ -25,6 +25,8 @@ import { interfaceMac, isLayer3Link, pickInterface } from '../shared/netinfo';
 import { parseSources } from '../shared/source-ip';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { buildUdpPlan, UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
+import { NAME_OPTIONS, nameLimits, NamedProbe, NamedProbes, NameTable, SENT_BACKLOG } from '../shared/blast/names';
+import { probeByName, probeConfig } from '../shared/probes';
 
 const PIPE_BYTES = 1 << 20;
 
@@ -48,6 +50,7 @@ export const info: CommandInfo = {
       check: (v: number) => (v >= 0 && v <= 3600 ? undefined : 'must be from 0 to 3600 seconds'),
       help: 'with --replies: keep answering requests S seconds after the last SYN' },
     ...PROBE_OPTIONS,
+    ...NAME_OPTIONS,
     ...UDP_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
@@ -101,11 +104,23 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // A tun (VPN) link carries bare IP packets: no Ethernet header, no next hop's MAC to find.
     const layer3 = !!iface && isLayer3Link(iface);
     const routerIps = nextHopOptions(opts, iface);
+    const out = new LineWriter(io.stdout);
     const timer = withReplies ? new RstTimer(opts['rst-queue'], (slot, daddr, daddr6) => session.probeLength(slot, daddr, daddr6)) : null;
+    // Named targets' probes (a target record's `name`): built when catch asks for them.
+    const named = withReplies ? namedProbes(opts, key, probes, sportCount, out, () => io.stdout.writableLength < SENT_BACKLOG) : null;
     const replies = withReplies ? new RepliesQueue(key, {
-      maxAgeMs: opts['replies-max-age'] * 1000, onData: () => session.engine?.wake(),
+      // The sent records of named probes leave before the probes do (one write a read of the
+      // FIFOs): banners must have a name before the answer to it, which comes after the probe.
+      maxAgeMs: opts['replies-max-age'] * 1000, onData: () => { if (named?.wrote()) void out.flush(); session.engine?.wake(); },
       onDrop: (why, path) => report.warn(`--replies ${path}: ${DROP_TEXT[why]}: dropped (counted in the summary)`),
-      route: (b, off) => timer!.route(b, off),
+      // A named target's ACK_PROBE becomes an ACK_PAYLOAD of its own probe, then goes where the
+      // request would have gone (the RST timer arms past its payload).
+      route: (b, off) => {
+        const own = named?.rewrite(b, off);
+        if (!own) return timer!.route(b, off);
+        if (timer!.route(own, 0)) replies!.putOwn(own);
+        return false;
+      },
       // A 64 KiB pipe holds about 680 requests, which catch fills between two of blast's reads
       // while SYNs go out: an IPv6 scan of a /112 at 100 kpps lost 23,000 of 65,536 RST
       // requests at catch's end. 1 MiB is what an unprivileged process may ask (pipe-max-size);
@@ -114,7 +129,6 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }) : null;
     // A signal, or a sender error (a full disk under --pcap), stops reading and sending.
     const stop = () => { session.interrupt(); io.stdin.destroy(new Error('interrupted')); };
-    const out = new LineWriter(io.stdout);
     const session: BlastSession = new BlastSession({
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
@@ -123,6 +137,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
       lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec), udp,
+      names: named?.table ?? null,
     }, replies, report, timer);
     for (const p of opts.replies as string[]) replies!.open(p);
 
@@ -136,6 +151,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
         ipv6: session.v6, pps: secs > 0 ? Math.round(st.sent / secs) : 0,
         ...(session.walkTotal ? { total: session.walkTotal } : {}),
         ...(replies ? requestFields(replies, timer) : {}),
+        ...(named && named.table.stats.added ? nameFields(named.table) : {}),
         ...(session.lan ? lanFields(session.lan, st.resolves_sent ?? 0) : {}),
       };
       return { fields, text: `${fields.syns} SYNs, ${fields.replies} replies, ${fields.pps} pps` };
@@ -156,6 +172,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const summary = session.summary();
     session.close();
     if (summary && !opts.quiet) report.info(summary);
+    if (named && named.table.stats.added && !opts.quiet) report.info(nameSummary(named.table));
     const dropped = replies ? requestSummary(replies) : null;
     if (dropped && !opts.quiet) report.info(dropped);
     if (session.interrupted) {
@@ -182,6 +199,39 @@ function requestFields(q: RepliesQueue, t: RstTimer | null): Record<string, numb
     for (const [k, v] of Object.entries(t.stats)) f[`rst_${k}`] = v;
   }
   return f;
+}
+
+/** The probes of the plan that carry a target's name, by the slot of their requests, and the
+ *  table of names; each probe built for a name goes out on stdout as a sent record too. */
+function namedProbes(opts: Record<string, any>, key: Uint8Array, probes: { slot: number; name: string }[], sportCount: number,
+  out: LineWriter, room: () => boolean): NamedProbes {
+  const cfg = probeConfig(opts, key);
+  const bySlot = new Map<number, NamedProbe>();
+  // Fewer than 16 source ports carry no slot: every request is slot 0, the first probe's.
+  for (const p of sportCount < SLOTS ? probes.slice(0, 1) : probes) {
+    const def = probeByName(p.name);
+    if (def?.named) bySlot.set(sportCount < SLOTS ? 0 : p.slot, { name: p.name, payload: (name) => def.named!(cfg, name) });
+  }
+  return new NamedProbes(new NameTable(nameLimits(opts)), bySlot, (s) => {
+    void out.record({
+      type: 'sent', ip: s.ip, port: s.port, sport: s.sport, seq: s.seq, ack: s.ack, len: s.data.length, flags: 'PA',
+      data: Buffer.from(s.data).toString('base64'), name: s.name, probe: s.probe, time_us: Date.now() * 1000,
+    });
+  }, room);
+}
+
+/** Status fields of the name table (--name-table). */
+function nameFields(t: NameTable): Record<string, number> {
+  return { names_held: t.size, names_held_bytes: t.bytes, ...Object.fromEntries(Object.entries(t.stats).map(([k, v]) => [`names_${k}`, v])) };
+}
+
+/** The closing line of the named targets. */
+function nameSummary(t: NameTable): string {
+  const s = t.stats, lost = s.evicted + s.expired;
+  return `${s.added} target names, ${s.used} probes sent with their target's name` +
+    (lost || s.too_long || s.backlog ? ` (${s.evicted} names evicted and ${s.expired} expired before their probe, ${s.too_long} too long, ` +
+      `${s.backlog} with standard output too far behind: ` +
+      'those went with the default probe; see --name-table)' : '');
 }
 
 /** Status fields of the LAN pass: see trawl-blast(1) LAN SCANS. */

@@ -34,6 +34,8 @@ import { installKernelRstRule, KernelRstRule, ruleScript } from '../shared/scan/
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
 import { randomBytes } from 'crypto';
+import { LineMerge } from '../shared/scan/merge-lines';
+import { NAME_OPTIONS } from '../shared/blast/names';
 
 export const info: CommandInfo = {
   name: 'scan',
@@ -63,6 +65,7 @@ export const info: CommandInfo = {
     { name: 'key-file', type: 'string', arg: 'FILE', help: 'use this key instead of a fresh one (to check replies later)' },
     ...SERVICE_PROBES_OPTIONS,
     ...PROBE_OPTIONS,
+    ...NAME_OPTIONS,
     ...UDP_OPTIONS,
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
@@ -93,7 +96,8 @@ function passThrough(opts: Record<string, any>, specs: OptionSpec[], names?: str
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, expandOutputFlags(argv), io, async (opts, io, report) => {
     if (opts.iflist) return printIflist(io);
-    if (opts._.length === 0 && !opts['include-file'].length) throw new UsageError('give at least one RANGE (or -iL FILE)');
+    if (opts._.length === 0 && !opts['include-file'].length && opts.hitlist === undefined) throw new UsageError('give at least one RANGE (or -iL FILE, or --hitlist FILE)');
+    if (opts.hitlist === '-') throw new UsageError('--hitlist -: scan does not pass its standard input on; give the file');
     if (!opts.ports.length && opts['top-ports'] === undefined && !opts.ping && !opts.arp) throw new UsageError('give -p PORTS, --top-ports N, --ping or --arp');
     for (const need of ['targets', 'blast', 'catch']) {
       if (!commandAvailable(need)) throw new FatalError(`trawl ${need} is not in this build: scan needs it`);
@@ -249,6 +253,11 @@ export function run(argv: string[], io?: IO): Promise<number> {
       let out: Readable = catchStage.child.stdout!;
       if (limits.counts) out = out.pipe(limits.counter());
       const down: Stage[] = [];
+      // A --hitlist's names: blast writes a sent record for each probe it built for a name, which
+      // banners needs with catch's records (to rebuild that probe's hello and request): both go
+      // to banners, a whole line at a time.
+      const merge = opts.banners && opts.hitlist !== undefined && withReplies ? new LineMerge() : null;
+      if (merge) merge.add(out);
       if (opts.banners) {
         // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
         // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
@@ -258,7 +267,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
           '--max-banner', String(opts['max-banner']),
           ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : []),
           ...(opts.identify ? ['--identify'] : [])];
-        const s = startStage('banners', args, io.stderr, out);
+        const s = startStage('banners', args, io.stderr, merge ? 'pipe' : out);
+        if (merge) merge.out.pipe(s.child.stdin!);
         down.push(s); out = s.child.stdout!;
       }
       if (opts['output-format'].length) {
@@ -294,13 +304,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const walk = ports.every((k) => k < 2 * 65536 || k === ICMP_ECHO_KEY) ? ['--walk'] : [];
       const targets = startStage('targets',
         [...opts._, ...passThrough(opts, TARGET_OPTIONS), ...walk, ...progress], errOf('targets'));
-      const blastFd = fs.openSync(blastOut, 'a');
+      const blastFd = merge ? 'pipe' : fs.openSync(blastOut, 'a');
       const blast = startStage('blast', [
-        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS), ...passThrough(opts, UDP_OPTIONS),
+        ...common, ...passThrough(opts, SEND_OPTIONS, SEND_NAMES), ...passThrough(opts, PROBE_OPTIONS), ...passThrough(opts, NAME_OPTIONS), ...passThrough(opts, UDP_OPTIONS),
         ...(withReplies ? ['--replies', fifo, '--linger', String(linger)] : []),
         ...(tapStatus && !progress.includes('--status-ndjson') ? [...progress, '--status-ndjson'] : progress),
       ], blastErr, targets.child.stdout!, blastFd);
-      fs.closeSync(blastFd);
+      if (typeof blastFd === 'number') fs.closeSync(blastFd);
+      if (merge) { merge.add(blast.child.stdout!); merge.end(); }
       stages.unshift(targets, blast);
       limits.start();
       if (interrupted || outClosed) stopSenders();

@@ -18,6 +18,13 @@ import { TARGET_OPTIONS } from '../shared/targets/options';
 import { firstIndex, parseIndex, parseSeed, parseShard, shardCount } from '../shared/targets/plan';
 import { planHash, shardLine } from '../shared/shard-record';
 import { MAX_WALK_LINE, walkLine, walkRefusal } from '../shared/targets/walk';
+import { excluded, hitlistRecords, parseHitlistLine } from '../shared/targets/hitlist';
+import { normalize } from '../shared/targets/intervals';
+import { readLines } from '../shared/ndjson-reader';
+import { quoteInput } from '../shared/quote';
+import { EXIT_REJECTED } from '../shared/exit';
+import type { Reporter } from '../shared/report';
+import * as fs from 'fs';
 
 // masscan's rule: more than this many addresses needs an exclude file (or a --limit below it).
 const SAFE_ADDRESSES = 1_000_000_000n;
@@ -62,6 +69,7 @@ function human(n: number): string {
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, async (opts, io, report) => {
     const ports = collectPorts(opts);
+    if (opts.hitlist !== undefined) return runHitlist(opts, ports, io, report);
     const { includes, excludes } = await collectRanges(opts, io.stdin, report.warn);
     const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);
     const resume = opts['resume-index'] === undefined ? 0n : parseIndex(opts['resume-index'], '--resume-index');
@@ -162,4 +170,59 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     return EXIT_OK;
   });
+}
+
+/** --hitlist FILE: a record per address and port in the file's order (shared/targets/hitlist.ts).
+ *  A bad line is named and skipped; the run goes on and exits 3. */
+async function runHitlist(opts: Record<string, any>, ports: number[], io: IO, report: Reporter): Promise<number> {
+  if (opts._.length || opts['include-file'].length) throw new UsageError('--hitlist takes the place of RANGE arguments and -iL: give one or the other');
+  if (opts.plan) throw new UsageError('--plan describes a ranges\' order: a --hitlist has none (its order is the file\'s)');
+  if (opts.seed !== undefined && !opts.quiet) report.info('--hitlist keeps the order of its file: --seed does not change it');
+  if (ports.length === 0) throw new UsageError('empty target set: every port is excluded');
+  const excludes: Range[] = [];
+  for (const a of opts.exclude as string[]) for (const r of parseRangeArg(a, '--exclude')) excludes.push(r);
+  for (const f of opts['exclude-file'] as string[]) for (const r of await readRangeFile(f, io.stdin, report.warn)) excludes.push(r);
+  const ex4 = normalize(excludes.filter((r) => !r.v6)), ex6 = normalize(excludes.filter((r) => r.v6));
+  const shard = opts.shard === undefined ? { index: 1n, of: 1n } : parseShard(opts.shard);
+  if (opts.shard !== undefined && opts.seed === undefined) throw new UsageError('--shard needs --seed: every shard must use the same order');
+  const first = Number(firstIndex(opts['resume-index'] === undefined ? 0n : parseIndex(opts['resume-index'], '--resume-index'), shard));
+  const step = Number(shard.of), limit: number = opts.limit ?? Infinity;
+  const file: string = opts.hitlist, where = file === '-' ? 'stdin' : file;
+  let input: import('stream').Readable = io.stdin;
+  if (file !== '-') {
+    try { input = fs.createReadStream('', { fd: fs.openSync(file, 'r') }); } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const w = new LineWriter(io.stdout);
+  let i = 0, produced = 0, bad = 0, dropped = 0;
+  const intr = catchInterrupts();
+  try {
+    await readLines(input, 1 << 16, (line, n, tooLong) => {
+      if (w.closed || intr.signal || produced >= limit) return undefined;
+      const e = tooLong ? 'line longer than 65536 bytes' : parseHitlistLine(line);
+      if (typeof e === 'string') { bad++; report.error(`${where}:${n}: ${e}: ${quoteInput(line)}`); return undefined; }
+      if (e === null) return undefined;
+      if (excluded(e, ex4, ex6)) { dropped++; i += ports.length; return undefined; }
+      let wait: Promise<void> | undefined;
+      const recs = hitlistRecords(e, ports, i);
+      for (let k = 0; k < recs.length && produced < limit; k++, i++) {
+        if (i < first || (i - first) % step !== 0) continue;
+        produced++;
+        if (!opts.count) { const p = w.line(recs[k]); if (p) wait = p; }
+      }
+      return wait;
+    });
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally { intr.dispose(); }
+  if (opts.count) io.stdout.write(`${produced}\n`);
+  await w.end();
+  if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+  if (dropped && !opts.quiet) report.info(`--hitlist: ${dropped} addresses excluded`);
+  if (intr.signal) {
+    report.info(`interrupted after ${produced} targets; resume with --resume-index ${i}`);
+    return EXIT_INTERRUPTED;
+  }
+  return bad > 0 ? EXIT_REJECTED : EXIT_OK;
 }

@@ -16,6 +16,7 @@ export type RecordType = typeof RECORD_TYPES[number];
 // own fields when it joins segments into one; 'banners' its service fields, added to any banner;
 // 'blast' the unreachable records of on-link targets whose address never answered ARP/NDP, and
 // the alive records of its ARP/NDP scan (arp targets, --arp); catch writes those of echo replies (--ping).
+// blast also writes a sent record (catch's fields) for each probe it built for a named target.
 type Writer = 'targets' | 'blast' | 'catch' | 'reassembly' | 'banners' | 'other';
 
 // JSON value kinds: 'strings' is one string or a list of them; 'name' a string or null.
@@ -44,6 +45,9 @@ export const FIELDS = [
   { name: 'sport', kind: 'number', in: CAPTURED, by: 'catch' },
   { name: 'our_ip', kind: 'string', in: ['segment'], by: 'catch' },
   { name: 'i', kind: 'number', in: ['target'], by: 'targets' },
+  // A target's host name (its TLS SNI and HTTP Host, shared/targets/name.ts): on the target, on
+  // blast's sent record of the probe built for it, and on the banner of its answer.
+  { name: 'name', kind: 'string', in: ['target', 'sent', 'banner'], by: 'targets' },
   { name: 'seed', kind: 'string', in: ['shard', 'walk'], by: 'targets' },
   { name: 'plan', kind: 'string', in: ['shard', 'walk'], by: 'targets' },
   { name: 'shard', kind: 'number', in: ['shard', 'walk'], by: 'targets' },
@@ -74,7 +78,7 @@ export const FIELDS = [
   { name: 'options', kind: 'string', in: ['open'], by: 'catch' },
   { name: 'zero_window', kind: 'boolean', in: ['open'], by: 'catch' },
   // open: a UDP answer (proto udp) names its payload and carries the datagram (len, truncated, data).
-  { name: 'probe', kind: 'name', in: ['open', 'segment', 'banner'], by: 'catch' },
+  { name: 'probe', kind: 'name', in: ['open', 'segment', 'sent', 'banner'], by: 'catch' },
   // The jarm probe's ten hellos, one connection each: which one this is (0..9, from the source port).
   { name: 'probe_variant', kind: 'number', in: ['segment', 'banner'], by: 'catch' },
   { name: 'seq', kind: 'number', in: ['open', 'segment', 'sent'], by: 'catch' },

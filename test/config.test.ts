@@ -72,6 +72,7 @@ test('--echo writes what was given, defaults commented out, arguments first', ()
       'ports = 80',
       '# top-ports =', '# udp = false', '# ping = false', '# arp = false',
       '# include-file =',
+      '# hitlist =',
       '# exclude =',
       'exclude-file = ex.txt',
       '# exclude-ports =',

@@ -7,7 +7,7 @@ import { ScanProgress } from '../shared/scan/progress';
 
 test('usage errors: exit 2, one message naming what is wrong, nothing on stdout', () => {
   const cases: [string[], string][] = [
-    [['scan', '-p', '80'], 'trawl scan: give at least one RANGE (or -iL FILE)\n'],
+    [['scan', '-p', '80'], 'trawl scan: give at least one RANGE (or -iL FILE, or --hitlist FILE)\n'],
     [['scan', '198.18.0.0/24'], 'trawl scan: give -p PORTS, --top-ports N, --ping or --arp\n'],
     [['scan', '198.18.0.0/24', '-p', '80', '-o', 'bogus'],
       "trawl scan: option -o: unknown format 'bogus' (one of ndjson, text, list, grepable, xml, json, csv, hosts, certs, report, sqlite, live)\n"],

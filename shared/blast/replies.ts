@@ -156,6 +156,14 @@ export class RepliesQueue {
     this.received++;
   }
 
+  /** Queues a frame blast built itself in place of a request its route took (a named target's
+   *  probe, shared/blast/names.ts): unsealed, as the sender checks cookies, not MACs. */
+  putOwn(frame: Uint8Array): void {
+    const src = this.sources[0] ?? new Source('(blast)');
+    this.put(frame, 0, frame.length, src);
+    this.received--;   // the request it replaces was counted when taken
+  }
+
   /** Frames readable from the head in one piece (all of them: the queue is kept contiguous). */
   contiguous(): number { return this.count; }
   /** The queued frames, back to back, as sendReplies takes them. */

@@ -28,6 +28,8 @@ import { parseIPv4 } from '../ipv4';
 import type { TargetSink } from './reader';
 import { parseUdpTarget, udpRingSlots } from './udp';
 import { UDP_RING_MARK, type UdpPlan } from '../udp/plan';
+import { checkTargetName } from '../targets/name';
+import { NameTable } from './names';
 
 export interface SessionConfig {
   native: Native;
@@ -58,6 +60,9 @@ export interface SessionConfig {
   lan?: { timeoutMs: number; queueMax: number } | null;
   /** UDP payloads (proto udp targets: shared/udp/plan.ts); absent: UDP targets are refused by line. */
   udp?: UdpPlan | null;
+  /** The names of named targets (a target record's `name`), kept until their probe is asked
+   *  for (names.ts); absent: names are checked but not kept (no probe is sent without --replies). */
+  names?: NameTable | null;
   /** Writes one record on stdout (unreachable on-link targets); a promise: wait for room. */
   record?: (rec: Record<string, unknown>) => Promise<void> | undefined;
 }
@@ -146,8 +151,17 @@ export class BlastSession implements TargetSink {
     const r = rec.proto === 'icmp' ? parseEchoTarget(rec, t, this.cfg.allowSpecial)
       : udp ? (this.cfg.udp ? parseUdpTarget(rec, t, this.cfg.sportCount, this.cfg.allowSpecial) : 'this blast sends no UDP: not sent')
       : parseTarget(rec, t, this.cfg.allowSpecial);
-    if (r === 0 && t.port === 0) this.echoes++;
     if (typeof r === 'string') { this.badTargets++; this.report.error(`stdin:${line}: ${r}`); return undefined; }
+    // A named target (the record path only: a walk record and the fast path carry no names).
+    // A bad name is refused with the target: sent without it, its banner would be the
+    // address's default site under the name's line.
+    if (rec.name !== undefined) {
+      const bad = checkTargetName(rec.name);
+      if (bad) { this.badTargets++; this.report.error(`stdin:${line}: ${bad}: not sent`); return undefined; }
+      const names = this.cfg.names;
+      if (names && !udp && t.port !== 0) names.add(t.family === 4 ? NameTable.key4(t.ip, t.port) : NameTable.key6(t.ip6, 0, t.port), rec.name as string);
+    }
+    if (t.port === 0) this.echoes++;
     let slot = -1;
     if (udp) {
       this.udp++;

@@ -1,6 +1,6 @@
 // The HTTP probe: one request whose Host header is the target's address (masscan-ng's
 // --dynamic-set-host) unless --http-host names a fixed one.
-import { Probe, ProbeConfig, templateAt } from './types';
+import { namedConfig, Probe, ProbeConfig, templateAt } from './types';
 
 /** Request line and headers in the order sent; user headers replace a default of the same name. */
 export function httpRequestText(cfg: ProbeConfig): string {
@@ -29,4 +29,5 @@ export const httpProbe: Probe = {
   ports: [80, 81, 591, 2375, 3000, 5984, 8000, 8008, 8080, 8081, 8088, 8888, 9200],
   services: ['http'],
   payload: (cfg) => templateAt(httpRequestText(cfg)),
+  named: (cfg, name) => templateAt(httpRequestText(namedConfig(cfg, name))),
 };

@@ -11,7 +11,7 @@ import { TlsClient } from '../tls/client';
 import { MAX_PROBE_LEN } from '../cookie';
 import { httpRequestText } from './http';
 import type { TlsProbeHello } from './tls';
-import { ascii, Probe, ProbeConfig, Talker } from './types';
+import { ascii, namedConfig, Probe, ProbeConfig, Talker } from './types';
 
 /** The secrets and the ClientHello the https probe sends under a scan key and server name. */
 export function httpsProbeHello(key: Uint8Array, sni?: string): TlsProbeHello {
@@ -83,6 +83,8 @@ export const httpsProbe: Probe = {
     if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
     return { before: httpsProbeHello(cfg.key, cfg.sni).hello };
   },
+  // The name is the SNI of the hello and the Host of the request inside (namedConfig, converse).
+  named(cfg: ProbeConfig, name: string) { return this.payload(namedConfig(cfg, name)); },
   converse(cfg: ProbeConfig, ip: string): Talker {
     if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
     return new TlsTalker(httpsProbeHello(cfg.key, cfg.sni), httpsRequest(cfg, ip));

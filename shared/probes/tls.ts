@@ -5,7 +5,7 @@
 import { UsageError } from '../exit';
 import { ClientSecrets, clientSecrets } from '../tls/secrets';
 import { clientHello } from '../tls/hello';
-import { Probe, ProbeConfig } from './types';
+import { namedConfig, Probe, ProbeConfig } from './types';
 
 export interface TlsProbeHello { secrets: ClientSecrets; hello: Uint8Array }
 
@@ -25,4 +25,5 @@ export const tlsProbe: Probe = {
     if (!cfg.key) throw new UsageError('the tls probe needs the scan key (its key shares come from it)');
     return { before: tlsProbeHello(cfg.key, cfg.sni).hello };
   },
+  named(cfg: ProbeConfig, name: string) { return this.payload(namedConfig(cfg, name)); },
 };

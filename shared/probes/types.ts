@@ -30,6 +30,12 @@ export interface Probe {
   services: string[];         // parser names (shared/parsers) of the answers expected: tests check every
                               // fixture's service against its probe's list
   payload(cfg: ProbeConfig, variant?: number): ProbePayload;
+  /** A probe that carries a host name (the TLS server_name, the HTTP Host): its payload for a
+   *  target record's `name` (trawl.7), which takes the place of --sni and --http-host for that
+   *  target. blast builds it when the target's reply request comes (shared/blast/names.ts), and
+   *  banners, which reads the name from blast's sent record, builds the same bytes. Absent: the
+   *  probe sends the same bytes whatever the target's name. */
+  named?(cfg: ProbeConfig, name: string): ProbePayload;
   /** A probe whose protocol needs a second message (the HTTP request inside TLS, STARTTLS...):
    *  the conversation of one connection to the target `ip` and `port`, which banners feeds the server's
    *  stream as it is reassembled and whose messages it asks blast to send (trawl.7
@@ -54,6 +60,11 @@ export interface Talker {
   /** Bytes it keeps of its own (buffered handshake, decrypted response): the reassembly table
    *  counts them against --max-bytes with the stream's. Absent: none worth counting. */
   readonly heldBytes?: number;
+}
+
+/** cfg for one target of a host name: the name is its SNI and its Host (over --sni, --http-host). */
+export function namedConfig(cfg: ProbeConfig, name: string): ProbeConfig {
+  return { ...cfg, sni: name, httpHost: name };
 }
 
 /** The bytes of an ASCII/Latin-1 string. */

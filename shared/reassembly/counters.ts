@@ -23,6 +23,9 @@ export class ReassemblyCounters {
    *  connections that never answered go quietly after --idle. */
   sent = 0;
   sent_forgotten = 0;
+  /** blast's names (a named target's sent record) that came after their connection's first
+   *  segment: the banner has the name, but a conversation had begun with the default hello. */
+  name_late = 0;
   /** Conversations (banners --replies): connections that had one, messages sent, messages that
    *  could not be (a segment record without our_ip and ack, from an older catch), and talkers
    *  that stopped without their message (a version or suite they cannot finish, a server error). */
@@ -39,7 +42,7 @@ export class ReassemblyCounters {
       segments: this.segments, connections: this.connections, ...Object.fromEntries(Object.entries(this.ends).map(([e, n]) => [`end_${e}`, n])),
       evicted_entries: this.evicted_entries,
       evicted_bytes: this.evicted_bytes, late_segments: this.late, unjoined_segments: this.unjoined,
-      refused_segments: this.refused, opens_forgotten: this.opens_forgotten, sent_segments: this.sent, sent_forgotten: this.sent_forgotten,
+      refused_segments: this.refused, opens_forgotten: this.opens_forgotten, sent_segments: this.sent, sent_forgotten: this.sent_forgotten, name_late: this.name_late,
       conversations: this.conversations, said: this.said, unsaid: this.unsaid, talk_failed: this.talk_failed,
       peak_connections: this.peak_connections, peak_bytes: this.peak_bytes,
     };

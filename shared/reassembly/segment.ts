@@ -1,4 +1,5 @@
 // Reads one `segment` or `sent` record (man/trawl.7) into the values the reassembler needs, or says why it is bad.
+import { checkTargetName } from '../targets/name';
 import type { AnyRecord } from '../records';
 import { decodeBase64 } from '../parsers/banner';
 
@@ -90,6 +91,8 @@ export interface Sent {
   /** At most SENT_KEEP bytes. */
   data: Uint8Array;
   time?: number;
+  /** blast's own probe for a named target (shared/blast/names.ts): the target's name. */
+  name?: string;
 }
 
 export function readSent(rec: AnyRecord): Sent | string {
@@ -98,7 +101,12 @@ export function readSent(rec: AnyRecord): Sent | string {
   const raw = typeof rec.data === 'string' ? decodeBase64(rec.data) : null;
   if (!raw) return 'sent "data" is not valid base64';
   if (raw.length > rec.len) return `sent "data" holds ${raw.length} bytes, more than its "len" ${rec.len}`;
+  if (rec.name !== undefined) {
+    const bad = checkTargetName(rec.name);
+    if (bad) return `sent ${bad.replace(/^target /, '')}`;
+  }
   // Copied, so the record's decoded string is not kept alive past SENT_KEEP bytes.
   return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, ack: rec.ack as number | undefined, len: rec.len,
-    data: Uint8Array.from(raw.subarray(0, SENT_KEEP)), time: rec.time_us as number | undefined };
+    data: Uint8Array.from(raw.subarray(0, SENT_KEEP)), time: rec.time_us as number | undefined,
+    ...(rec.name !== undefined ? { name: rec.name as string } : {}) };
 }

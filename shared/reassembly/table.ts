@@ -32,7 +32,7 @@ export interface Finished {
 }
 
 /** The scanner's bytes on one connection: from seq, joined while in order, at most SENT_KEEP. */
-interface SentBytes { seq: number; data: Uint8Array; whole: boolean }
+interface SentBytes { seq: number; data: Uint8Array; whole: boolean; name?: string }
 
 /** Conversations (trawl.7 CONVERSATIONS): which connections have one, and where their messages go. */
 export interface Conversations {
@@ -91,9 +91,18 @@ export class Reassembler {
     if (s.time !== undefined) this.tick(s.time);
     this.counters.sent++;
     const key = s.ack !== undefined ? `${s.tuple}|${(s.ack - 1 + U32) % U32}` : s.tuple;
+    // blast's record of a named target's probe: only the name is kept (the bytes are our own
+    // probe's, rebuilt from it); it names the banner and the conversation's hello and request.
+    if (s.name !== undefined) s = { ...s, data: new Uint8Array(0), len: 0 };
     const c = this.conns.get(key);
     if (c) {
       const before = c.sent?.data.length ?? 0;
+      // A name after the first segment: the banner still gets it, but a conversation already
+      // begun was given the default hello (counted; blast's record normally comes first).
+      if (s.name !== undefined && c.meta.name === undefined) {
+        c.meta.name = s.name;
+        if (c.talker !== undefined) this.counters.name_late++;
+      }
       c.sent = joinSent(c.sent, s);
       this.bytes += c.sent.data.length - before;
     } else {
@@ -166,9 +175,10 @@ export class Reassembler {
         this.counters.evicted_entries++;
         this.finish(o.key, o.v, 'evicted');
       }
-      c = { meta: s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent: this.takeSent(key, s.tuple) };
+      const sent = this.takeSent(key, s.tuple);
+      c = { meta: sent?.name !== undefined ? { ...s.meta, name: sent.name } : s.meta, time: s.time, stream: new Stream(this.limits.maxBanner), sent };
       // Only a connection that converses gets the field (null once done): the others keep their end detector.
-      const t = this.talk?.talker(s.meta);
+      const t = this.talk?.talker(c.meta);
       if (t) { c.talker = t; this.counters.conversations++; }
       if (this.conns.size + 1 > this.counters.peak_connections) this.counters.peak_connections = this.conns.size + 1;
     } else if (s.time !== undefined && (c.time === undefined || s.time < c.time)) c.time = s.time;
@@ -252,13 +262,14 @@ export class Reassembler {
     }
     this.counters.connections++;
     this.counters.ends[end]++;
-    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data, read: c.follower?.read });
+    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data.length ? c.sent.data : undefined, read: c.follower?.read });
   }
 }
 
 /** The scanner's bytes with one more `sent` segment: the first one, or its continuation. */
 function joinSent(had: SentBytes | undefined, s: Sent): SentBytes {
-  if (!had) return { seq: s.seq, data: s.data, whole: s.data.length === s.len };
+  if (!had) return { seq: s.seq, data: s.data, whole: s.data.length === s.len, name: s.name };
+  if (s.name !== undefined) return { ...had, name: s.name };
   const room = SENT_KEEP - had.data.length;
   if (!had.whole || room <= 0 || s.seq !== (had.seq + had.data.length) % U32) return had;
   const add = s.data.subarray(0, room);

@@ -10,7 +10,7 @@ import { RepliesOut } from '../replies-out';
 import { parseIPv4 } from '../ipv4';
 import { ipv6Bytes, parseIPv6 } from '../ipv6';
 import { probeByName } from '../probes';
-import type { ProbeConfig, Talker } from '../probes/types';
+import { namedConfig, type ProbeConfig, type Talker } from '../probes/types';
 import type { Conversations } from './table';
 import type { Segment } from './segment';
 
@@ -26,7 +26,9 @@ export class ReplyTalk implements Conversations {
   talker(meta: AnyRecord): Talker | null {
     const p = typeof meta.probe === 'string' ? probeByName(meta.probe) : undefined;
     if (!p?.converse || typeof meta.ip !== 'string' || typeof meta.port !== 'number') return null;
-    return p.converse(this.cfg, meta.ip, meta.port);
+    // A named target's (blast's sent record, joined by the table): its name is the SNI and Host.
+    const cfg = typeof meta.name === 'string' && p.named ? namedConfig(this.cfg, meta.name) : this.cfg;
+    return p.converse(cfg, meta.ip, meta.port);
   }
 
   send(s: Segment, next: number, payload: Uint8Array): void {

@@ -11,6 +11,7 @@ export const TARGET_OPTIONS: OptionSpec[] = [
   { name: 'ping', type: 'boolean', help: 'add an ICMP echo target (no port) per address, as -p I:echo' },
   { name: 'arp', aliases: ['arpscan'], type: 'boolean', help: 'add an ARP target (no port) per address: blast asks it on the link (ARP, IPv6: NDP) and writes alive records with the MAC' },
   { name: 'include-file', short: 'iL', aliases: ['includefile'], type: 'list', arg: 'FILE', help: 'read ranges from FILE, one or more per line, # comments ("-" for stdin)' },
+  { name: 'hitlist', type: 'string', arg: 'FILE', help: 'targets from FILE in its order: a line per address, with an optional host name (ADDR,NAME or NAME,ADDR or ADDR NAME; zgrab2\'s ip,name,tag) that the TCP targets carry as TLS SNI and HTTP Host; instead of ranges ("-" for stdin)' },
   { name: 'exclude', type: 'list', arg: 'RANGES', help: 'leave out these ranges' },
   { name: 'exclude-file', aliases: ['excludefile'], type: 'list', arg: 'FILE', help: 'leave out the ranges in FILE (ZMap blocklist / masscan exclude.conf format)' },
   { name: 'exclude-ports', type: 'list', arg: 'PORTS', help: 'leave out these ports' },

@@ -10,7 +10,8 @@ import { parseIPv6 } from '../ipv6';
 /** An inclusive interval of one family; IPv4 values also fit in a BigInt so set code is shared. */
 export interface Range { v6: boolean; first: bigint; last: bigint; text: string }
 
-function parseAddr(s: string): { v6: boolean; v: bigint } | string {
+/** One address, IPv4 or IPv6 (bracketed or not), as a range end takes it. */
+export function parseAddr(s: string): { v6: boolean; v: bigint } | string {
   // masscan's brackets ([1::1], [1::1]/126, [1::1]-[2::3]) are for IPv6 only, as in URLs.
   if (s.startsWith('[') && s.endsWith(']')) {
     const v = parseIPv6(s.slice(1, -1));
