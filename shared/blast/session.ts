@@ -14,7 +14,7 @@ import type { AnyRecord } from '../records';
 import type { Reporter } from '../report';
 import { type ProbeInUse, payloadLength } from '../probes';
 import { SLOTS } from '../cookie';
-import type { Native, Sender, SynOptions } from '../../native/index';
+import type { Native, Sender, SynOptions, TxEngineName } from '../../native/index';
 import { Engine } from './engine';
 import { LanResolver, LanSink, OnLink } from './lan';
 import type { Ours } from './arp-scan';
@@ -46,6 +46,7 @@ export interface SessionConfig {
   trace?: (line: string) => void; // --packet-trace
   ttl: number;
   synOptions: SynOptions;
+  engine?: TxEngineName;          // --engine (default: the Sender's)
   attempts: number;
   lingerMs: number;
   probes: ProbeInUse[];
@@ -411,7 +412,7 @@ export class BlastSession implements TargetSink {
         iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
         ...(family === 4 ? { srcIp, srcCount: count } : { srcIp6: srcIp, srcCount6: count }),
         ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
-        ...(cfg.layer3 ? { linkHeader: false } : {}),
+        ...(cfg.layer3 ? { linkHeader: false } : {}), ...(cfg.engine ? { engine: cfg.engine } : {}),
       });
     } catch (e) {
       throw new FatalError(`${cfg.pcap ? `--pcap ${cfg.pcap}` : `-i ${cfg.iface}`}: ${(e as Error).message}`);

@@ -43,7 +43,9 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "tx bench: needs root (network namespaces)"; exit 1; }
 
 ip netns add "$A"; ip netns add "$B"
-ip link add "txa$$" netns "$A" type veth peer name "txb$$" netns "$B"
+# Two queues each way: the xdp engine binds each lane to a queue of its own (the other engines
+# and senders do not care: veth's transmit is lockless whatever the queue).
+ip link add "txa$$" netns "$A" numtxqueues 2 numrxqueues 2 type veth peer name "txb$$" netns "$B" numtxqueues 2 numrxqueues 2
 ip -n "$A" link set "txa$$" name v0; ip -n "$B" link set "txb$$" name v0
 for ns in "$A" "$B"; do
   ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -88,7 +90,8 @@ for (let i = 0; i < N; i++) {
   ips[i] = 0xc6120000 + (i % 131072); ports[i] = 1 + Math.floor(i / 131072);
   if (v6) { const a = 16 * i; addrs.set([0x20, 0x01, 0x0d, 0xb8, 0, 1], a); addrs[a + 13] = (i % 131072) >> 16; addrs[a + 14] = (i >> 8) & 255; addrs[a + 15] = i & 255; }
 }
-const s = new n.Sender({ iface: 'v0', srcMac: '$AMAC', dstMac: '$BMAC', ...(v6 ? { srcIp6: '2001:db8::1' } : { srcIp: '198.18.0.1' }), ttl: 64,
+// TX_ENGINE=sendmmsg|tx-ring|xdp picks the engine (default: the Sender's).
+const s = new n.Sender({ iface: 'v0', ...(process.env.TX_ENGINE ? { engine: process.env.TX_ENGINE } : {}), srcMac: '$AMAC', dstMac: '$BMAC', ...(v6 ? { srcIp6: '2001:db8::1' } : { srcIp: '198.18.0.1' }), ttl: 64,
   synOptions: process.argv[2] || 'linux', lanes: Number(process.argv[3] || 2), key: require('crypto').randomBytes(16), sportBase: 32768, sportCount: 28233 });
 let done = 0;
 while (done < N) {
@@ -98,6 +101,8 @@ while (done < N) {
 }
 const st = s.stats(); s.close();
 if (st.errors) console.error('send errors:', st.errors);
+if (process.env.TX_ENGINE && (st.engine.split(' ')[0] !== process.env.TX_ENGINE || st.lanes !== Number(process.argv[3] || 2)))
+  console.error('ran as', st.engine, 'with', st.lanes, 'lanes');
 JS
 
 declare -A PPS CPU
@@ -155,6 +160,11 @@ measure "trawl Sender (linux opts)" node "$tmp/trawl-send.js" linux
 measure "trawl Sender (no opts)"   node "$tmp/trawl-send.js" none
 measure "trawl Sender (1 lane)"    node "$tmp/trawl-send.js" linux 1
 measure "trawl Sender IPv6"         node "$tmp/trawl-send.js" linux 2 v6
+# Each transmit engine of the Sender (native/src/tx-engine.h) on one and two lanes.
+for engine in sendmmsg tx-ring xdp; do
+  measure "trawl $engine, 1 lane"  env TX_ENGINE=$engine node "$tmp/trawl-send.js" linux 1
+  measure "trawl $engine, 2 lanes" env TX_ENGINE=$engine node "$tmp/trawl-send.js" linux 2
+done
 if [ -n "${TX_BENCH_ALT_NODE:-}" ]; then
   measure "trawl Sender (alt build)" env ALT_NODE="$TX_BENCH_ALT_NODE" node "$tmp/trawl-send.js" linux
 fi
@@ -173,7 +183,9 @@ measure "masscan" masscan 198.18.0.0/15 -p1-16 --rate 100000000 --adapter v0 --a
 done
 echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
-  "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" "trawl targets | blast" "trawl targets --walk | blast" zmap masscan; do
+  "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" \
+  "trawl sendmmsg, 1 lane" "trawl sendmmsg, 2 lanes" "trawl tx-ring, 1 lane" "trawl tx-ring, 2 lanes" "trawl xdp, 1 lane" "trawl xdp, 2 lanes" \
+  "trawl targets | blast" "trawl targets --walk | blast" zmap masscan; do
   [ -n "${PPS[$k]:-}" ] || continue
   printf '  %-26s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
