@@ -123,7 +123,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
       maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0,
-      trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, engine: opts.engine as TxEngineName,
+      trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, engine: opts.engine as TxEngineName | undefined,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
       lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec), udp,

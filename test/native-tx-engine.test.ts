@@ -181,6 +181,35 @@ catch (e) { console.log(e.message); }`;
       'packet\'s protocol named, which only sendmmsg does; another engine may: sendmmsg or xdp');
   });
 
+  test('blast without --engine sends through xdp, and with sendmmsg, saying why, where xdp cannot start', async () => {
+    const keyFile = path.join(dir, 'key0');
+    assert.is(trawl(['key', keyFile]).code, 0);
+    const input = Array.from({ length: 20 }, (_, i) => JSON.stringify({ type: 'target', ip: `198.18.2.${i}`, port: 80 })).join('\n') + '\n';
+    // A Sender in the same namespace holds queue 0 with AF_XDP while the second blast runs.
+    const SCRIPT = `
+const N = require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).loadNative();
+const { execFileSync } = require('child_process');
+const run = (args) => require('child_process').spawnSync(process.execPath, [${JSON.stringify(path.join(ROOT, 'dist', 'shared', 'main.js'))}, 'blast', '-i', '${IF_A}',
+  '--source-ip', '198.18.0.1', '--router-mac', '${macB}', '--key-file', '${keyFile}', '--rate', 'max', ...args], { input: process.argv[1], encoding: 'utf8' });
+const free = run([]);
+const held = new N.Sender({ iface: '${IF_A}', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', srcIp: '198.18.0.1', ttl: 64, synOptions: 'linux',
+  key: new Uint8Array(16), sportBase: 32768, sportCount: 28233, engine: 'xdp', lanes: 1 });
+const busy = run([]), chosen = run(['--engine', 'xdp']);
+held.close();
+console.log(JSON.stringify([free, busy, chosen].map((r) => ({ status: r.status, stderr: r.stderr }))));`;
+    const { frames, result } = await capture('blast-default', () => spawnSync('ip', ['netns', 'exec', NS_A, process.execPath, '-e', SCRIPT, input], { encoding: 'utf8' }));
+    assert.is(result.status, 0, result.stderr);
+    const [free, busy, chosen] = JSON.parse(result.stdout);
+    assert.is(free.status, 0);
+    assert.match(free.stderr, /^trawl blast: sent 20 SYNs in [^\n]*\n$/, 'no warning: xdp started');
+    assert.is(busy.status, 0);
+    assert.match(busy.stderr, `trawl blast: warning: Sender: the xdp engine cannot start on ${IF_A}: bind to queue 0 of the interface ` +
+      '(another AF_XDP socket holds that queue): Device or resource busy; another engine may: sendmmsg or tx-ring: sending with sendmmsg (--engine chooses)\n');
+    assert.is(chosen.status, 1, 'an engine chosen is not swapped for another');
+    assert.match(chosen.stderr, `trawl blast: -i ${IF_A}: Sender: the xdp engine cannot start on ${IF_A}: bind to queue 0`);
+    assert.is(frames.length, 40, 'both runs that could send sent every SYN');
+  });
+
   test('blast --engine xdp sends every target its SYN through AF_XDP', async () => {
     const keyFile = path.join(dir, 'key');
     assert.is(trawl(['key', keyFile]).code, 0);

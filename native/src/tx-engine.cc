@@ -147,7 +147,7 @@ class RingTx : public TxEngine {
     bool kicked = false;
     while (put < n) {
       uint8_t* s = ring_ + (size_t)head_ * SLOT;
-      if (loadAcquire(status(s)) != TP_STATUS_AVAILABLE) {
+      if (loadAcquire(status(s)) & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING)) {   // still the kernel's
         if (kicked) break;    // still full after a kick: back-pressure
         kick(errors, true);   // the ring has come round to frames not yet done: wait for them
         kicked = true;
@@ -286,8 +286,9 @@ class XdpTx : public TxEngine {
     cqAddr_ = (uint64_t*)(cqMap_ + off.cr.desc);
     struct sockaddr_xdp sa;
     memset(&sa, 0, sizeof sa);
-    // No mode flag: zero-copy where the driver supports it, copy (SKB) mode elsewhere (veth).
-    sa.sxdp_family = AF_XDP; sa.sxdp_ifindex = (uint32_t)ifindex; sa.sxdp_queue_id = (uint32_t)queue_;
+    // Copy (SKB) mode, the mode measured (veth has no other): zero-copy would have the driver
+    // reconfigure the queue under the kernel's own traffic, and is untested here.
+    sa.sxdp_family = AF_XDP; sa.sxdp_flags = XDP_COPY; sa.sxdp_ifindex = (uint32_t)ifindex; sa.sxdp_queue_id = (uint32_t)queue_;
     if (bind(fd_, (struct sockaddr*)&sa, sizeof sa) < 0) {
       int e = errno;
       throw fail("bind to queue " + std::to_string(queue_) + " of the interface" +

@@ -6,7 +6,7 @@
 //             same socket options, one send(2) per batch
 //   xdp       copied into the UMEM of an AF_XDP socket bound to one queue of the interface
 //             (TX ring + completion ring; no BPF program is needed to transmit), one
-//             sendto(2) kick per batch; copy (SKB) mode on veth, zero-copy where the driver has it
+//             sendto(2) kick per batch; copy (SKB) mode
 // Which is fastest, as test/bench/tx.bench.sh measured it, is written in sender.cc.
 #pragma once
 #include <sys/uio.h>

@@ -14,9 +14,10 @@ export const SYN_OPTION_BYTES: Record<string, number> = { linux: 20, windows: 12
 export const SYN_BASE_FRAME = 14 + 20 + 20;
 
 export const DEFAULT_RATE = 100;
-/** --engine's default: the fastest of test/bench/tx.bench.sh's runs on two lanes (figures in
- *  native/src/sender.cc and trawl-blast(1)). */
-export const DEFAULT_ENGINE: TxEngineName = 'sendmmsg';
+/** Without --engine: the fastest of test/bench/tx.bench.sh's runs on two lanes (figures in
+ *  native/src/sender.cc and trawl-blast(1)), and sendmmsg where it cannot start (shared/blast/session.ts). */
+export const DEFAULT_ENGINE: TxEngineName = 'xdp';
+export const FALLBACK_ENGINE: TxEngineName = 'sendmmsg';
 
 /** --rate: a positive number (1e6, 10k, 2M) or "max". */
 export function parseRate(s: string): number | string {
@@ -59,9 +60,9 @@ export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'syn-options', type: 'string', arg: 'LAYOUT', default: 'linux',
     check: (v: string) => ((SYN_OPTION_NAMES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${SYN_OPTION_NAMES.join(', ')}`),
     help: 'TCP options of the SYN: linux, windows, bsd or none' },
-  { name: 'engine', type: 'string', arg: 'ENGINE', default: DEFAULT_ENGINE,
+  { name: 'engine', type: 'string', arg: 'ENGINE',
     check: (v: string) => ((TX_ENGINES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${TX_ENGINES.join(', ')}`),
-    help: 'how frames reach the kernel: sendmmsg, tx-ring (PACKET_TX_RING) or xdp (AF_XDP)' },
+    help: `how frames reach the kernel: sendmmsg, tx-ring (PACKET_TX_RING) or xdp (AF_XDP) (default: ${DEFAULT_ENGINE}, ${FALLBACK_ENGINE} where it cannot start)` },
   { name: 'arp-timeout', type: 'number', arg: 'S', default: DEFAULT_ARP_TIMEOUT,
     check: (v: number) => (v >= 0.05 && v <= 60 ? undefined : 'must be from 0.05 to 60 seconds'),
     help: 'on-link targets: wait S seconds for an ARP reply or Neighbor Advertisement (3 requests) before writing them as unreachable' },

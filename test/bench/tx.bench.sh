@@ -9,6 +9,23 @@
 # each is kept). Prints packets/s and trawl's ratio to the faster peer.
 # Goal (issue 3): trawl >= 1.0x the faster peer and >= 1.0 M packets/s.
 #
+# Transmit engines (issue 17, native/src/tx-engine.h): the Sender's rows "trawl ENGINE, 1 lane"
+# and ", 2 lanes" (TX_ENGINE=... for trawl-send.js). Best of 5 interleaved rounds at nice -10,
+# load average 3.4-3.7 (other jobs on the 2 cores), kernel 6.18, veth with 2 queues:
+#   engine     1 lane              2 lanes
+#   sendmmsg   2.352 M/s 0.45 us   3.554 M/s 0.48 us     (CPU us per delivered packet)
+#   tx-ring    1.905 M/s 0.54 us   3.909 M/s 0.53 us     (TPACKET_V3)
+#   xdp        3.408 M/s 0.32 us   6.410 M/s 0.33 us     (AF_XDP copy mode)
+#   C sendmmsg 2.668 M/s 0.37 us   4.993 M/s 0.38 us     C TX_RING (V2) 2.099 / 2.607 M/s
+# Rates swing by 2x between rounds here; CPU per packet is steady, and xdp's was the lowest in
+# every round (0.32-0.44 us; sendmmsg 0.45-0.68, tx-ring 0.53-0.71): one sendto() per batch
+# with no per-message header, against sendmmsg's per-message sendmsg work. So blast's default
+# is xdp, with sendmmsg where xdp cannot start. On a single-queue veth (TX_BENCH_QUEUES=1, best
+# of 2): sendmmsg 2.197 / 4.131 M/s, xdp 3.149 M/s on its one lane.
+# In one round of the five, tx-ring on 1 lane delivered 1,825,045 of 2,000,000 SYNs with no
+# error reported; 12 runs of 1 M SYNs afterwards (at nice -10 beside two busy loops) lost none.
+# The loss printed now names the veth's drops during the run, to tell where.
+#
 # Why native/src/sender.cc sends as it does (sendmmsg on a blocking AF_PACKET socket, batches
 # of 256 frames, two lanes taking chunks), as this bench measured it (2 M SYNs into a veth drop
 # sink, best of 2 rounds, this 2-core machine at load average ~1.7): the minimal C sender reached 0.395 M
@@ -43,9 +60,10 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "tx bench: needs root (network namespaces)"; exit 1; }
 
 ip netns add "$A"; ip netns add "$B"
-# Two queues each way: the xdp engine binds each lane to a queue of its own (the other engines
-# and senders do not care: veth's transmit is lockless whatever the queue).
-ip link add "txa$$" netns "$A" numtxqueues 2 numrxqueues 2 type veth peer name "txb$$" netns "$B" numtxqueues 2 numrxqueues 2
+# Two queues each way (TX_BENCH_QUEUES): the xdp engine binds each lane to a queue of its own,
+# and runs one lane on a single-queue veth.
+Q=${TX_BENCH_QUEUES:-2}
+ip link add "txa$$" netns "$A" numtxqueues "$Q" numrxqueues "$Q" type veth peer name "txb$$" netns "$B" numtxqueues "$Q" numrxqueues "$Q"
 ip -n "$A" link set "txa$$" name v0; ip -n "$B" link set "txb$$" name v0
 for ns in "$A" "$B"; do
   ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -107,6 +125,8 @@ JS
 
 declare -A PPS CPU
 rx() { ip netns exec "$B" cat /sys/class/net/v0/statistics/rx_packets; }
+# Frames our veth dropped for lack of room at the far end (each sender must send them again).
+txdrop() { ip netns exec "$A" cat /sys/class/net/v0/statistics/tx_dropped; }
 # measure NAME CMD...: runs CMD in the sender namespace with the sampler in the far one. A sender
 # that lingers after its last packet (masscan waits for replies however --wait is set) is ended
 # once all N packets have arrived. Keeps the best rate over the rounds.
@@ -118,6 +138,7 @@ measure() {
   local sp=$! base
   sleep 0.3
   base=$(rx)
+  local drop0; drop0=$(txdrop)
   rm -f "$tmp/cpu"
   ip netns exec "$A" nice -n "$NICE" /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" > "$tmp/out" 2>&1 &
   local cp=$! waited=0 rc=0
@@ -132,7 +153,7 @@ measure() {
   sleep 0.3
   kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
   read -r got secs < "$tmp/sample"
-  if [ "$got" -lt "$N" ]; then echo "  $name: only $got packets arrived (exit $rc): $(tail -c 300 "$tmp/out")"; fi
+  if [ "$got" -lt "$N" ]; then echo "  $name: only $got packets arrived (exit $rc, $(( $(txdrop) - drop0 )) dropped at the veth): $(tail -c 300 "$tmp/out")"; fi
   local pps cpu
   pps=$(awk -v g="$got" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? g / s : 0) }')
   # CPU time (user + system, all threads) per delivered packet: steadier than the rate on a
@@ -149,7 +170,7 @@ ROUNDS=${TX_BENCH_ROUNDS:-2}
 # TX_BENCH_NICE=-10 gives every measured sender the same head start over other jobs on a shared
 # machine (default 0: as is).
 NICE=${TX_BENCH_NICE:-0}
-echo "tx: $N SYNs into a veth drop sink, counted at the far end ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), nice $NICE), best of $ROUNDS rounds"
+echo "tx: $N SYNs into a veth drop sink ($Q queues), counted at the far end ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), nice $NICE), best of $ROUNDS rounds"
 for round in $(seq "$ROUNDS"); do
 echo " round $round"
 measure "C sendmmsg, 1 thread"  "$tmp/txceiling" v0 "$N" 1 mmsg "$AMAC" "$BMAC"
@@ -203,5 +224,10 @@ awk -v t="$trawl" -v q="$pipe" -v w="$walk" -v p="$peer" -v c="$ceiling" 'BEGIN 
     (p > 0 ? q / p : 0), q / 1e6, (c > 0 ? 100 * q / c : 0)
   if (w > 0) printf "  walk form / trawl Sender: %.0f%% (goal >= 95%%)   walk form / faster peer: %.2fx (goal >= 2x)   walk: %.3f M/s\n",
     (t > 0 ? 100 * w / t : 0), (p > 0 ? w / p : 0), w / 1e6 }'
+for l in "1 lane" "2 lanes"; do
+  best=""; bp=0
+  for e in sendmmsg tx-ring xdp; do p=${PPS["trawl $e, $l"]:-0}; if [ "$p" -gt "$bp" ]; then bp=$p; best=$e; fi; done
+  if [ -n "$best" ]; then printf '  fastest engine on %s: %s (%.3f M packets/s)\n' "$l" "$best" "$(awk -v p="$bp" 'BEGIN{print p/1e6}')"; fi
+done
 awk -v t="$trawl" -v s="${PPS["trawl Sender IPv6"]:-0}" 'BEGIN { if (t > 0 && s > 0)
   printf "  trawl Sender IPv6 / IPv4: %.2f (goal >= 0.90: IPv6 SYNs/s within 10%% of IPv4)\n", s / t }'
