@@ -21,7 +21,10 @@
 # every round (0.32-0.44 us; sendmmsg 0.45-0.68, tx-ring 0.53-0.71): one sendto() per batch
 # with no per-message header, against sendmmsg's per-message sendmsg work. So blast's default
 # is xdp, with sendmmsg where xdp cannot start. On a single-queue veth (TX_BENCH_QUEUES=1, best
-# of 2): sendmmsg 2.197 / 4.131 M/s, xdp 3.149 M/s on its one lane.
+# of 2): sendmmsg 2.197 / 4.131 M/s, xdp 3.149 M/s on its one lane. A later run (3 rounds, the
+# machine busier): 1 lane xdp 1.985 M/s 0.47 us, sendmmsg 1.585 M/s 0.61 us; 2 lanes sendmmsg
+# 2.832 M/s 0.72 us, xdp 2.469 M/s 0.42 us, tx-ring 1.653 M/s 0.82 us; the whole pipeline
+# trawl targets | blast 0.930 M/s 1.19 us with xdp, 0.707 M/s 1.51 us with --engine sendmmsg.
 # In one round of the five, tx-ring on 1 lane delivered 1,825,045 of 2,000,000 SYNs with no
 # error reported; 12 runs of 1 M SYNs afterwards (at nice -10 beside two busy loops) lost none.
 # The loss printed now names the veth's drops during the run, to tell where.
@@ -162,7 +165,7 @@ measure() {
   cpu=${cpu:-?}
   if [ "$pps" -gt "${PPS[$name]:-0}" ]; then PPS[$name]=$pps; fi
   if [ -z "${CPU[$name]:-}" ] || awk -v a="$cpu" -v b="${CPU[$name]}" 'BEGIN { exit !(a < b) }'; then CPU[$name]=$cpu; fi
-  printf '  %-26s %9d packets in %6.3f s  %8.3f M packets/s  %6s CPU us/packet\n' "$name" "$got" "$secs" \
+  printf '  %-30s %9d packets in %6.3f s  %8.3f M packets/s  %6s CPU us/packet\n' "$name" "$got" "$secs" \
     "$(awk -v p="$pps" 'BEGIN{print p/1e6}')" "$cpu"
 }
 
@@ -193,6 +196,9 @@ fi
 # batching and the rate loop included). --limit ends it by itself after N targets.
 measure "trawl targets | blast" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q |
   node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
+# The same with the engine before xdp became blast's default.
+measure "trawl targets | blast sendmmsg" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q |
+  node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q --engine sendmmsg"
 # The same targets as one walk record that blast expands itself (what trawl scan sends it).
 measure "trawl targets --walk | blast" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q --walk |
   node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
@@ -206,9 +212,9 @@ echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
   "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" \
   "trawl sendmmsg, 1 lane" "trawl sendmmsg, 2 lanes" "trawl tx-ring, 1 lane" "trawl tx-ring, 2 lanes" "trawl xdp, 1 lane" "trawl xdp, 2 lanes" \
-  "trawl targets | blast" "trawl targets --walk | blast" zmap masscan; do
+  "trawl targets | blast" "trawl targets | blast sendmmsg" "trawl targets --walk | blast" zmap masscan; do
   [ -n "${PPS[$k]:-}" ] || continue
-  printf '  %-26s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
+  printf '  %-30s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
 
 z=${PPS[zmap]:-0} m=${PPS[masscan]:-0} cm=${PPS["C sendmmsg, 2 threads"]:-0} cr=${PPS["C TX_RING, 2 threads"]:-0}
