@@ -26,8 +26,11 @@
 # 2.832 M/s 0.72 us, xdp 2.469 M/s 0.42 us, tx-ring 1.653 M/s 0.82 us; the whole pipeline
 # trawl targets | blast 0.930 M/s 1.19 us with xdp, 0.707 M/s 1.51 us with --engine sendmmsg.
 # In one round of the five, tx-ring on 1 lane delivered 1,825,045 of 2,000,000 SYNs with no
-# error reported; 12 runs of 1 M SYNs afterwards (at nice -10 beside two busy loops) lost none.
-# The loss printed now names the veth's drops during the run, to tell where.
+# error reported (a build that still read a slot's status by equality); 12 runs of 1 M SYNs
+# afterwards (at nice -10 beside two busy loops) and 8 more rounds of this bench lost none. The
+# loss printed now names the veth's drops during the run, to tell where, should it come back.
+# The Sender's default (sendmmsg) against the build before the engines (TX_BENCH_ALT_NODE, best
+# of 4): 1.538 M/s 0.58-0.68 us against 1.634 M/s 0.61-0.68 us, within this machine's noise.
 #
 # Why native/src/sender.cc sends as it does (sendmmsg on a blocking AF_PACKET socket, batches
 # of 256 frames, two lanes taking chunks), as this bench measured it (2 M SYNs into a veth drop
@@ -212,7 +215,7 @@ echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
   "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" \
   "trawl sendmmsg, 1 lane" "trawl sendmmsg, 2 lanes" "trawl tx-ring, 1 lane" "trawl tx-ring, 2 lanes" "trawl xdp, 1 lane" "trawl xdp, 2 lanes" \
-  "trawl targets | blast" "trawl targets | blast sendmmsg" "trawl targets --walk | blast" zmap masscan; do
+  "trawl Sender (alt build)" "trawl targets | blast" "trawl targets | blast sendmmsg" "trawl targets --walk | blast" zmap masscan; do
   [ -n "${PPS[$k]:-}" ] || continue
   printf '  %-30s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
