@@ -210,6 +210,26 @@ console.log(JSON.stringify([free, busy, chosen].map((r) => ({ status: r.status, 
     assert.is(frames.length, 40, 'both runs that could send sent every SYN');
   });
 
+  test('scan passes --engine to blast: an engine chosen that cannot start ends the scan, named', () => {
+    sh(`ip -n ${NS_A} addr add 198.18.0.1/24 dev ${IF_A}`);
+    const SCRIPT = `
+const N = require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).loadNative();
+const held = new N.Sender({ iface: '${IF_A}', srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', srcIp: '198.18.0.1', ttl: 64,
+  synOptions: 'linux', key: new Uint8Array(16), sportBase: 32768, sportCount: 28233, engine: 'xdp', lanes: 1 });
+const r = require('child_process').spawnSync(process.execPath, [${JSON.stringify(path.join(ROOT, 'dist', 'shared', 'main.js'))}, 'scan', '198.18.0.8/30',
+  '-p', '80', '-i', '${IF_A}', '--router-mac', '${macB}', '--engine', 'xdp', '--wait', '1'], { encoding: 'utf8', timeout: 60000 });
+held.close();
+console.log(JSON.stringify({ status: r.status, stderr: r.stderr }));`;
+    try {
+      const r = spawnSync('ip', ['netns', 'exec', NS_A, process.execPath, '-e', SCRIPT], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      const scan = JSON.parse(r.stdout);
+      assert.is(scan.status, 1);
+      assert.match(scan.stderr, `trawl blast: -i ${IF_A}: Sender: the xdp engine cannot start on ${IF_A}: bind to queue 0 of the interface ` +
+        '(another AF_XDP socket holds that queue)');
+    } finally { sh(`ip -n ${NS_A} addr del 198.18.0.1/24 dev ${IF_A}`); }
+  });
+
   test('blast --engine xdp sends every target its SYN through AF_XDP', async () => {
     const keyFile = path.join(dir, 'key');
     assert.is(trawl(['key', keyFile]).code, 0);

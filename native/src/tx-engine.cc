@@ -289,8 +289,14 @@ class XdpTx : public TxEngine {
     // Copy (SKB) mode, the mode measured (veth has no other): zero-copy would have the driver
     // reconfigure the queue under the kernel's own traffic, and is untested here.
     sa.sxdp_family = AF_XDP; sa.sxdp_flags = XDP_COPY; sa.sxdp_ifindex = (uint32_t)ifindex; sa.sxdp_queue_id = (uint32_t)queue_;
-    if (bind(fd_, (struct sockaddr*)&sa, sizeof sa) < 0) {
-      int e = errno;
+    // A socket closed a moment ago (the last blast's) lets go of its queue in a kernel work
+    // item, after close() has returned: EBUSY for a while. A second before saying so.
+    int r, e = 0;
+    for (int tries = 0; (r = bind(fd_, (struct sockaddr*)&sa, sizeof sa)) < 0 && (e = errno) == EBUSY && tries < 100; tries++) {
+      struct timespec t{0, 10000000};
+      nanosleep(&t, nullptr);
+    }
+    if (r < 0) {
       throw fail("bind to queue " + std::to_string(queue_) + " of the interface" +
                  (e == EBUSY ? " (another AF_XDP socket holds that queue)" : e == EINVAL ? " (no such queue?)" : ""), e);
     }
