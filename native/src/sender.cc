@@ -13,16 +13,17 @@
 // SYNs are shared by the calling thread and one helper thread, each with its own socket (xdp:
 // its own queue), taking chunks of 256 in turn (`lanes: 1` turns the helper off). Why two lanes
 // in chunks: the measurements are kept in test/bench/tx.bench.sh. The engines as it measured
-// them (2 M SYNs into a veth drop sink, best of 5 rounds, 2 cores at load ~3.5, kernel 6.18):
+// them (2 M SYNs into a veth drop sink, 2 cores shared with other jobs, kernel 6.18; four runs
+// side by side, the table is in the bench), best of the first run's 5 rounds:
 //   sendmmsg  2.352 M packets/s on 1 lane, 3.554 M on 2; 0.45-0.48 CPU us per packet
 //   tx-ring   1.905 M and 3.909 M; 0.53-0.54 us (TPACKET_V3; copying into the ring and its
-//             completion bookkeeping cost more than the sendmmsg headers they save)
-//   xdp       3.408 M and 6.410 M; 0.32-0.33 us (copy mode; lowest CPU per packet in every round)
-// The rates swing 2x between rounds on this shared machine (a later, busier run had sendmmsg
-// ahead on 2 lanes, 2.832 M against 2.469 M, at 0.72 us against xdp's 0.42); the CPU per packet
-// keeps its order, and blast's pipeline went 0.930 M/s with xdp, 0.707 M/s with sendmmsg. The
-// Sender's own default stays sendmmsg (it needs nothing beyond CAP_NET_RAW and works on any
-// link); blast defaults to xdp and falls back to sendmmsg where xdp cannot start.
+//             slot bookkeeping cost more than the sendmmsg headers they save; never fastest)
+//   xdp       3.408 M and 6.410 M; 0.32-0.33 us (copy mode, one sendto() per batch)
+// xdp was fastest in 3 of the 4 runs on either lane count, and blast's pipeline went faster
+// with it in all 3 that measured it (1.297 against 0.981 M/s in one). The rates swing 2x
+// between rounds here. The Sender's own default stays sendmmsg (it needs nothing beyond
+// CAP_NET_RAW and works on any link); blast defaults to xdp and falls back to sendmmsg where
+// xdp cannot start.
 #include "common.h"
 #include "frame6.h"
 #include "frame-icmp.h"
@@ -67,7 +68,6 @@ static_assert(HDR6_LEN + 12 + reply::MAX_PAYLOAD <= REPLY_STRIDE, "a reply frame
 static_assert(UDP6_HDR + MAX_PROBE_LEN <= REPLY_STRIDE, "a UDP datagram of either family fits its stride");
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
-constexpr int SNDBUF_BYTES = 4 << 20;
 constexpr int PCAP_SNAPLEN = 65535;
 // The longest text a probe's {ip} may become: an IPv6 address in brackets (frame6.h), 41 bytes
 // (shared/probes/user.ts MAX_ADDRESS_LEN).

@@ -10,22 +10,21 @@
 # Goal (issue 3): trawl >= 1.0x the faster peer and >= 1.0 M packets/s.
 #
 # Transmit engines (issue 17, native/src/tx-engine.h): the Sender's rows "trawl ENGINE, 1 lane"
-# and ", 2 lanes" (TX_ENGINE=... for trawl-send.js). Best of 5 interleaved rounds at nice -10,
-# load average 3.4-3.7 (other jobs on the 2 cores), kernel 6.18, veth with 2 queues:
-#   engine     1 lane              2 lanes
-#   sendmmsg   2.352 M/s 0.45 us   3.554 M/s 0.48 us     (CPU us per delivered packet)
-#   tx-ring    1.905 M/s 0.54 us   3.909 M/s 0.53 us     (TPACKET_V3)
-#   xdp        3.408 M/s 0.32 us   6.410 M/s 0.33 us     (AF_XDP copy mode)
-#   C sendmmsg 2.668 M/s 0.37 us   4.993 M/s 0.38 us     C TX_RING (V2) 2.099 / 2.607 M/s
-# Rates swing by 2x between rounds here; CPU per packet is steady, and xdp's was the lowest in
-# every round (0.32-0.44 us; sendmmsg 0.45-0.68, tx-ring 0.53-0.71): one sendto() per batch
-# with no per-message header, against sendmmsg's per-message sendmsg work. So blast's default
-# is xdp, with sendmmsg where xdp cannot start. On a single-queue veth (TX_BENCH_QUEUES=1, best
-# of 2): sendmmsg 2.197 / 4.131 M/s, xdp 3.149 M/s on its one lane. A later run (3 rounds, the
-# machine busier): 1 lane xdp 1.985 M/s 0.47 us, sendmmsg 1.585 M/s 0.61 us; 2 lanes sendmmsg
-# 2.832 M/s 0.72 us, xdp 2.469 M/s 0.42 us, tx-ring 1.653 M/s 0.82 us; the whole pipeline
-# trawl targets | blast 0.930 M/s 1.19 us with xdp, 0.707 M/s 1.51 us with --engine sendmmsg.
-# In one round of the five, tx-ring on 1 lane delivered 1,825,045 of 2,000,000 SYNs with no
+# and ", 2 lanes" (TX_ENGINE=... for trawl-send.js), kernel 6.18, veth with 2 queues, nice -10,
+# other jobs on the 2 cores. Best of each run, M packets/s and CPU us per delivered packet:
+#   run (rounds)    sendmmsg 1 / 2 lanes     tx-ring 1 / 2 lanes      xdp 1 / 2 lanes
+#   A (5)           2.352 .45  3.554 .48     1.905 .54  3.909 .53     3.408 .32  6.410 .33
+#   B (3)           1.585 .61  2.832 .72     1.422 .70  1.653 .82     1.985 .47  2.469 .42
+#   C (3, all rows) 1.709 .65  3.006 .69     1.345 .79  1.943 1.04    1.362 .80  3.256 .64
+#   D (3)           1.012 1.05 2.448 .85     1.302 .82  2.092 .96     2.124 .51  3.748 .57
+# (C sendmmsg on 2 threads: 4.993, 2.880, 2.036, 2.110.) xdp was fastest on 2 lanes in 3 runs
+# of 4 and on 1 lane in 3 of 4, usually with the least CPU per packet: one sendto() per batch
+# (Linux >= 6.17 lets it take the whole ring), no per-message header. The pipeline as users run
+# it, trawl targets | blast: 0.930, 1.297, 1.066 M/s with xdp (blast's default) against 0.707,
+# 0.981, 0.971 with --engine sendmmsg (runs B, C, D). tx-ring (TPACKET_V3) was never fastest.
+# Rates swing 2x between rounds here, so only runs side by side compare. On a single-queue veth
+# (TX_BENCH_QUEUES=1, best of 2) sendmmsg 2.197 / 4.131 M/s, xdp 3.149 M/s on its one lane.
+# In one round of run A, tx-ring on 1 lane delivered 1,825,045 of 2,000,000 SYNs with no
 # error reported (a build that still read a slot's status by equality); 12 runs of 1 M SYNs
 # afterwards (at nice -10 beside two busy loops) and 8 more rounds of this bench lost none. The
 # loss printed now names the veth's drops during the run, to tell where, should it come back.
