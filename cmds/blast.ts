@@ -12,7 +12,7 @@ import { catchInterrupts } from '../shared/signals';
 import { bannerValidationBits, MIN_VARIANT_PORTS, SLOTS, VARIANTS, VARIANT_SLOT, slotOfCode } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
-import { loadNative, Native, SynOptions } from '../native/index';
+import { loadNative, Native, SynOptions, TxEngineName } from '../native/index';
 import { DROP_TEXT, RepliesQueue, REQUEST_DROPS } from '../shared/blast/replies';
 import { RstTimer } from '../shared/blast/rst-timer';
 import { readTargets } from '../shared/blast/reader';
@@ -133,7 +133,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       native, key, iface, pcap, sources, srcMac: (iface && interfaceMac(iface)) || '00:00:00:00:00:00',
       routerMac: opts['router-mac'], routerIps, layer3, sportBase, sportCount, rate,
       maxPacketRate: opts['max-packet-rate'] !== undefined ? parseRate(opts['max-packet-rate']) as number : 0,
-      trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions,
+      trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined, ttl: opts.ttl, synOptions: opts['syn-options'] as SynOptions, engine: opts.engine as TxEngineName | undefined,
       attempts: opts.attempts, lingerMs: opts.linger * 1000, probes,
       slotForPort: plan.slotForPort, slotsForPort: plan.slotsForPort, allowSpecial: opts['allow-special'], onFailure: stop,
       lan: { timeoutMs: opts['arp-timeout'] * 1000, queueMax: opts['arp-queue'] }, record: (rec) => out.record(rec), udp,

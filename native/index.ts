@@ -7,6 +7,9 @@ import * as path from 'path';
 import { REPLY_LAYOUT_ID } from '../shared/replies';
 
 export type SynOptions = 'linux' | 'windows' | 'bsd' | 'none';
+/** How a lane's frames reach the kernel (native/src/tx-engine.h); the figures are in sender.cc. */
+export const TX_ENGINES = ['sendmmsg', 'tx-ring', 'xdp'] as const;
+export type TxEngineName = typeof TX_ENGINES[number];
 
 export interface SenderOptions {
   iface?: string;          // send on this interface through AF_PACKET (needs CAP_NET_RAW) ...
@@ -24,7 +27,10 @@ export interface SenderOptions {
   sportBase: number;       // source port range (shared/cookie.ts)
   sportCount: number;
   probeWindow?: number;    // window of replies whose request says 0 (default 65535; catch sizes its own)
-  lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2)
+  lanes?: 1 | 2;           // live: sockets/threads sendSyns spreads a batch of >= 2048 over (default 2;
+                           // xdp: 1 on an interface with one TX queue, each lane binds its own)
+  engine?: TxEngineName;   // live: sendmmsg (default), tx-ring (PACKET_TX_RING) or xdp (AF_XDP); one
+                           // that cannot start throws an Error with code 'EENGINE' naming why
   linkHeader?: boolean;    // false: a layer-3 link (tun, WireGuard, PPP): no Ethernet header sent
                            // (the MACs are ignored), the pcap file is DLT_RAW (default true)
 }
@@ -43,6 +49,8 @@ export interface SenderStats {
   resolves_sent: number;   // ARP requests and Neighbor Solicitations (sendResolves) among `sent`
   echoes_sent: number;     // ICMP echo requests (sendEchoes) among `sent`
   udp_sent: number;        // UDP datagrams (sendUdp) among `sent`
+  engine?: string;         // live: the engine and how it runs ("tx-ring (TPACKET_V3)", "xdp (copy mode, queue 0)")
+  lanes?: number;          // live: lanes in use
 }
 
 export interface Sender {

@@ -8,10 +8,22 @@
 // asking with sendResolves (ARP requests and Neighbor Solicitations, batched like SYNs).
 // UDP datagrams (sendUdp, frame-udp.h) and ICMP echo requests (sendEchoes) take the same paths.
 //
-// Transmit path: sendmmsg on a blocking AF_PACKET socket, batches of 256 frames; batches of
-// >= 2048 SYNs are shared by the calling thread and one helper thread, each with its own socket,
-// taking chunks of 256 in turn (`lanes: 1` turns the helper off). Why sendmmsg rather than a
-// TX_RING, and why two lanes in chunks: the measurements are kept in test/bench/tx.bench.sh.
+// Transmit path: batches of 256 frames handed to the kernel by the lane's engine (tx-engine.h:
+// sendmmsg on a blocking AF_PACKET socket, the default here; tx-ring; xdp); batches of >= 2048
+// SYNs are shared by the calling thread and one helper thread, each with its own socket (xdp:
+// its own queue), taking chunks of 256 in turn (`lanes: 1` turns the helper off). Why two lanes
+// in chunks: the measurements are kept in test/bench/tx.bench.sh. The engines as it measured
+// them (2 M SYNs into a veth drop sink, 2 cores shared with other jobs, kernel 6.18; four runs
+// side by side, the table is in the bench), best of the first run's 5 rounds:
+//   sendmmsg  2.352 M packets/s on 1 lane, 3.554 M on 2; 0.45-0.48 CPU us per packet
+//   tx-ring   1.905 M and 3.909 M; 0.53-0.54 us (TPACKET_V3; copying into the ring and its
+//             slot bookkeeping cost more than the sendmmsg headers they save; never fastest)
+//   xdp       3.408 M and 6.410 M; 0.32-0.33 us (copy mode, one sendto() per batch)
+// xdp was fastest in 3 of the 4 runs on either lane count, and blast's pipeline went faster
+// with it in all 3 that measured it (1.297 against 0.981 M/s in one). The rates swing 2x
+// between rounds here. The Sender's own default stays sendmmsg (it needs nothing beyond
+// CAP_NET_RAW and works on any link); blast defaults to xdp and falls back to sendmmsg where
+// xdp cannot start.
 #include "common.h"
 #include "frame6.h"
 #include "frame-icmp.h"
@@ -19,6 +31,7 @@
 #include "nd-frames.h"
 #include "neighbors.h"
 #include "siphash.h"
+#include "tx-engine.h"
 #include "replies.h"   // generated from shared/replies.ts (native/gen-replies-h.ts)
 #include <pcap/pcap.h>
 #include <sys/socket.h>
@@ -55,21 +68,19 @@ static_assert(HDR6_LEN + 12 + reply::MAX_PAYLOAD <= REPLY_STRIDE, "a reply frame
 static_assert(UDP6_HDR + MAX_PROBE_LEN <= REPLY_STRIDE, "a UDP datagram of either family fits its stride");
 // Split sendSyns between two threads only for batches worth a thread wake-up.
 constexpr uint32_t SPLIT_MIN = 2048;
-constexpr int SNDBUF_BYTES = 4 << 20;
 constexpr int PCAP_SNAPLEN = 65535;
 // The longest text a probe's {ip} may become: an IPv6 address in brackets (frame6.h), 41 bytes
 // (shared/probes/user.ts MAX_ADDRESS_LEN).
 constexpr size_t MAX_ADDRESS_LEN = MAX_ADDRESS6_LEN;
 
-// One transmit lane: a socket (or the pcap dumper) plus its frame buffers.
+// One transmit lane: its engine's socket (or the pcap dumper) plus its frame buffers.
 struct Lane {
-  int fd = -1;
+  std::unique_ptr<TxEngine> tx;
   std::vector<uint8_t> frames;
-  std::vector<struct mmsghdr> msgs;
   std::vector<struct iovec> iov;
   uint64_t rng;
   uint64_t sent = 0, bytes = 0, errors = 0;
-  Lane() : frames(BATCH * REPLY_STRIDE), msgs(BATCH), iov(BATCH) {}
+  Lane() : frames(BATCH * REPLY_STRIDE), iov(BATCH) {}
   uint16_t nextId() {  // xorshift64: a random IP ID per packet, no clock or state shared
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
     return (uint16_t)(rng >> 32);
@@ -119,7 +130,7 @@ class Sender : public Napi::ObjectWrap<Sender> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  int openSocket(Napi::Env env);
+  std::unique_ptr<TxEngine> openLane(Napi::Env env, const std::string& iface, int queue);
   size_t transmit(Lane& lane, size_t n, const size_t* lens);
   // One frame per entry, built into the main lane BATCH at a time and handed to transmit():
   // frame(j, i, f) writes entry j's frame at f (i: its place in the batch, 0 opens a batch) and
@@ -198,9 +209,10 @@ class Sender : public Napi::ObjectWrap<Sender> {
   pcap_dumper_t* dumper_ = nullptr;
   // 0 on Ethernet; ETH_HLEN on a layer-3 link (tun, WireGuard, PPP: options.linkHeader false),
   // where the frames, built with their Ethernet header as everywhere, leave from the IP header
-  // on and the pcap file is DLT_RAW. sllIp_/sllIp6_ name each packet's protocol to the kernel.
+  // on and the pcap file is DLT_RAW (the sendmmsg engine names each packet's protocol).
   size_t linkSkip_ = 0;
-  struct sockaddr_ll sllIp_, sllIp6_;
+  TxKind engine_ = TxKind::Mmsg;
+  int lanes_ = 1;
   uint8_t srcMac_[6], dstMac_[6];
   uint32_t srcIp_ = 0;
   // IPv6: our address and the next hop's MAC, when the sender has an IPv6 source.
@@ -273,30 +285,25 @@ static uint64_t seedRng() {
   return s ? s : 0x9e3779b97f4a7c15ULL;
 }
 
-int Sender::openSocket(Napi::Env env) {
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);  // protocol 0: this socket never receives
-  if (fd < 0) {
-    int e = errno;
-    Napi::Error err = Napi::Error::New(env, e == EPERM || e == EACCES
-      ? "Sender: opening an AF_PACKET socket needs CAP_NET_RAW (run as root, or "
-        "setcap cap_net_raw+ep on the node binary)"
-      : std::string("Sender: socket(AF_PACKET): ") + strerror(e));
-    err.Set("code", Napi::String::New(env, e == EPERM || e == EACCES ? "EPERM" : "ESOCKET"));
+// One lane's engine on the interface (queue: the lane's number). A missing privilege says how
+// to get it (code EPERM); any other failure names the engine and what failed (code EENGINE).
+std::unique_ptr<TxEngine> Sender::openLane(Napi::Env env, const std::string& iface, int queue) {
+  try {
+    return openTx(engine_, ifindex_, queue, linkSkip_ != 0);
+  } catch (const TxOpenError& e) {
+    bool perm = e.err == EPERM || e.err == EACCES;
+    std::string others;
+    for (TxKind k : {TxKind::Mmsg, TxKind::Ring, TxKind::Xdp})
+      if (k != engine_) others += std::string(others.empty() ? "" : " or ") + txKindName(k);
+    Napi::Error err = Napi::Error::New(env, perm && e.what.rfind("socket(", 0) == 0
+      ? std::string("Sender: opening ") + (engine_ == TxKind::Xdp ? "an AF_XDP" : "an AF_PACKET") +
+        " socket needs CAP_NET_RAW (run as root, or setcap cap_net_raw+ep on the node binary)"
+      : std::string("Sender: the ") + txKindName(engine_) + " engine cannot start on " + iface + ": " + e.what +
+        (e.err ? std::string(": ") + strerror(e.err) : std::string()) + "; another engine may: " + others);
+    err.Set("code", Napi::String::New(env, perm ? "EPERM" : "EENGINE"));
+    err.Set("engine", Napi::String::New(env, txKindName(engine_)));
     throw err;
   }
-  struct sockaddr_ll sll;
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET; sll.sll_ifindex = ifindex_; sll.sll_protocol = 0;
-  int one = 1;
-  if (bind(fd, (struct sockaddr*)&sll, sizeof sll) < 0) {
-    int e = errno; ::close(fd);
-    throw Napi::Error::New(env, std::string("Sender: bind to interface: ") + strerror(e));
-  }
-  // Bypass the qdisc: the scanner paces itself, and the qdisc lock costs on every packet.
-  setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
-  int sndbuf = SNDBUF_BYTES;
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-  return fd;
 }
 
 Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) {
@@ -338,6 +345,10 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
     if (!o.Get("linkHeader").IsBoolean()) typeError(env, "Sender: options.linkHeader must be a boolean");
     if (!o.Get("linkHeader").As<Napi::Boolean>().Value()) linkSkip_ = ETH_HLEN;
   }
+  if (o.Has("engine") && !o.Get("engine").IsUndefined()) {   // checked in pcap mode too, unused there
+    std::string e = strArg(env, o.Get("engine"), "Sender: options.engine");
+    if (!parseTxKind(e, &engine_)) typeError(env, "Sender: options.engine must be sendmmsg, tx-ring or xdp: " + e);
+  }
   main_.rng = seedRng();
   aux_.rng = seedRng() ^ 0x5851f42d4c957f2dULL;
 
@@ -361,17 +372,15 @@ Sender::Sender(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sender>(info) 
   int lanes = 2;
   if (o.Has("lanes") && !o.Get("lanes").IsUndefined())
     lanes = (int)intArg(env, o.Get("lanes"), 1, 2, "Sender: options.lanes");
+  // AF_XDP binds each lane to a queue of its own: one lane on a single-queue interface.
+  if (engine_ == TxKind::Xdp && lanes == 2 && txQueues(ifindex_) < 2) lanes = 1;
   live_ = true;
-  for (struct sockaddr_ll* a : {&sllIp_, &sllIp6_}) {
-    memset(a, 0, sizeof *a);
-    a->sll_family = AF_PACKET; a->sll_ifindex = ifindex_;
-    a->sll_protocol = htons(a == &sllIp_ ? ETH_P_IP : ETH_P_IPV6);
-  }
-  main_.fd = openSocket(env);
+  main_.tx = openLane(env, iface, 0);
   if (lanes == 2) {
-    try { aux_.fd = openSocket(env); } catch (...) { ::close(main_.fd); main_.fd = -1; throw; }
+    try { aux_.tx = openLane(env, iface, 1); } catch (...) { main_.tx.reset(); throw; }
     helper_ = std::thread([this] { helperLoop(); });
   }
+  lanes_ = lanes;
 }
 
 void Sender::shutdown() {
@@ -382,9 +391,10 @@ void Sender::shutdown() {
     cv_.notify_all();
     helper_.join();
   }
-  if (main_.fd >= 0) ::close(main_.fd);
-  if (aux_.fd >= 0) ::close(aux_.fd);
-  main_.fd = aux_.fd = -1;
+  for (Lane* l : {&main_, &aux_}) {
+    if (l->tx) l->tx->drain();   // a ring may still hold frames the kernel pushed back
+    l->tx.reset();
+  }
   if (dumper_) pcap_dump_close(dumper_);
   if (dead_) pcap_close(dead_);
   dumper_ = nullptr; dead_ = nullptr;
@@ -405,28 +415,11 @@ size_t Sender::transmit(Lane& lane, size_t n, const size_t* lens) {
     return n;
   }
   for (size_t i = 0; i < n; i++) {
-    memset(&lane.msgs[i], 0, sizeof(struct mmsghdr));
-    lane.msgs[i].msg_hdr.msg_iov = &lane.iov[i];
-    lane.msgs[i].msg_hdr.msg_iovlen = 1;
-    if (linkSkip_) {   // layer 3: from the IP header, its protocol said in the address
-      uint8_t* ip = (uint8_t*)lane.iov[i].iov_base + ETH_HLEN;
-      lane.iov[i].iov_base = ip;
-      lane.msgs[i].msg_hdr.msg_name = (ip[0] >> 4) == 6 ? &sllIp6_ : &sllIp_;
-      lane.msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_ll);
-    }
+    if (linkSkip_) lane.iov[i].iov_base = (uint8_t*)lane.iov[i].iov_base + ETH_HLEN;  // layer 3: from the IP header
     lane.iov[i].iov_len = lens[i] - linkSkip_;
   }
-  size_t done = 0;
-  while (done < n) {
-    int r = sendmmsg(lane.fd, &lane.msgs[done], (unsigned)(n - done), 0);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno != ENOBUFS && errno != EAGAIN) lane.errors++;
-      break;  // back-pressure (or an error): the caller offers the rest again
-    }
-    for (int i = 0; i < r; i++) lane.bytes += lens[done + i] - linkSkip_;
-    done += (size_t)r;
-  }
+  size_t done = lane.tx->send(lane.iov.data(), n, &lane.errors);
+  for (size_t i = 0; i < done; i++) lane.bytes += lens[i] - linkSkip_;
   lane.sent += done;
   return done;
 }
@@ -520,7 +513,7 @@ Napi::Value Sender::SendSyns(const Napi::CallbackInfo& info) {
   }
   familyArgs(env, info, 4, count, "sendSyns", "target", &t.families, &t.addrs6);
   uint32_t sent;
-  if (live_ && aux_.fd >= 0 && count >= SPLIT_MIN) {
+  if (live_ && aux_.tx && count >= SPLIT_MIN) {
     // Two lanes in parallel, taking chunks of the batch in turn. The count returned is the
     // prefix of whole chunks sent, plus the part of the first short one. Chunks beyond it that the
     // other lane did send are offered again by the caller: a duplicate SYN is harmless (same
@@ -934,6 +927,11 @@ Napi::Value Sender::Stats(const Napi::CallbackInfo& info) {
   o.Set("resolves_sent", Napi::Number::New(env, (double)resolvesSent_));
   o.Set("echoes_sent", Napi::Number::New(env, (double)echoesSent_));
   o.Set("udp_sent", Napi::Number::New(env, (double)udpSent_));
+  if (live_) {
+    std::string how = main_.tx ? main_.tx->detail() : std::string();
+    o.Set("engine", Napi::String::New(env, std::string(txKindName(engine_)) + (how.empty() ? "" : " (" + how + ")")));
+    o.Set("lanes", Napi::Number::New(env, lanes_));
+  }
   return o;
 }
 

@@ -6,6 +6,7 @@ import { parseSource, SOURCE_IP_OPTION } from '../source-ip';
 import { SOURCE_PORT_OPTION } from '../source-port';
 import { DEFAULT_ARP_QUEUE, DEFAULT_ARP_TIMEOUT } from './lan';
 import { bandwidthToRate } from './rate';
+import { TX_ENGINES, TxEngineName } from '../../native/index';
 
 export const SYN_OPTION_NAMES = ['linux', 'windows', 'bsd', 'none'] as const;
 // TCP option bytes per layout (ZMap's --probe-args): linux MSS,SACKOK,TS,NOP,WS = 20;
@@ -14,6 +15,10 @@ export const SYN_OPTION_BYTES: Record<string, number> = { linux: 20, windows: 12
 export const SYN_BASE_FRAME = 14 + 20 + 20;
 
 export const DEFAULT_RATE = 100;
+/** Without --engine: the fastest of test/bench/tx.bench.sh's runs on two lanes (figures in
+ *  native/src/sender.cc and trawl-blast(1)), and sendmmsg where it cannot start (shared/blast/session.ts). */
+export const DEFAULT_ENGINE: TxEngineName = 'xdp';
+export const FALLBACK_ENGINE: TxEngineName = 'sendmmsg';
 
 /** --rate: a positive number (1e6, 10k, 2M) or "max". */
 export function parseRate(s: string): number | string {
@@ -65,6 +70,9 @@ export const SEND_OPTIONS: OptionSpec[] = [
   { name: 'syn-options', type: 'string', arg: 'LAYOUT', default: 'linux',
     check: (v: string) => ((SYN_OPTION_NAMES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${SYN_OPTION_NAMES.join(', ')}`),
     help: 'TCP options of the SYN: linux, windows, bsd or none' },
+  { name: 'engine', type: 'string', arg: 'ENGINE',
+    check: (v: string) => ((TX_ENGINES as readonly string[]).includes(v) ? undefined : `'${v}' is not one of ${TX_ENGINES.join(', ')}`),
+    help: `how frames reach the kernel: sendmmsg, tx-ring (PACKET_TX_RING) or xdp (AF_XDP) (default: ${DEFAULT_ENGINE}, ${FALLBACK_ENGINE} where it cannot start)` },
   { name: 'arp-timeout', type: 'number', arg: 'S', default: DEFAULT_ARP_TIMEOUT,
     check: (v: number) => (v >= 0.05 && v <= 60 ? undefined : 'must be from 0.05 to 60 seconds'),
     help: 'on-link targets: wait S seconds for an ARP reply or Neighbor Advertisement (3 requests) before writing them as unreachable' },

@@ -14,12 +14,13 @@ import type { AnyRecord } from '../records';
 import type { Reporter } from '../report';
 import { type ProbeInUse, payloadLength } from '../probes';
 import { SLOTS } from '../cookie';
-import type { Native, Sender, SynOptions } from '../../native/index';
+import type { Native, Sender, SynOptions, TxEngineName } from '../../native/index';
 import { Engine } from './engine';
 import { LanResolver, LanSink, OnLink } from './lan';
 import type { Ours } from './arp-scan';
 import { RepliesQueue } from './replies';
 import { RstTimer } from './rst-timer';
+import { DEFAULT_ENGINE, FALLBACK_ENGINE } from './options';
 import { newParsedTarget, parseArpTarget, parseEchoTarget, parseTarget, walkSendRefusal } from './targets';
 import { parseWalk, TargetWalk, WalkPlan } from '../targets/walk';
 import { ICMP_ECHO_KEY } from '../targets/ports';
@@ -48,6 +49,7 @@ export interface SessionConfig {
   trace?: (line: string) => void; // --packet-trace
   ttl: number;
   synOptions: SynOptions;
+  engine?: TxEngineName;          // --engine; absent: DEFAULT_ENGINE, FALLBACK_ENGINE where it cannot start
   attempts: number;
   lingerMs: number;
   probes: ProbeInUse[];
@@ -420,13 +422,21 @@ export class BlastSession implements TargetSink {
   private open(family: 4 | 6, srcIp: string, dstMac: string, count: number): void {
     const cfg = this.cfg;
     let sender: Sender;
+    const make = (engine: TxEngineName) => new cfg.native.Sender({
+      iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
+      ...(family === 4 ? { srcIp, srcCount: count } : { srcIp6: srcIp, srcCount6: count }),
+      ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
+      ...(cfg.layer3 ? { linkHeader: false } : {}), engine,
+    });
     try {
-      sender = new cfg.native.Sender({
-        iface: cfg.pcap ? undefined : cfg.iface, pcapFile: cfg.pcap, srcMac: cfg.srcMac, dstMac,
-        ...(family === 4 ? { srcIp, srcCount: count } : { srcIp6: srcIp, srcCount6: count }),
-        ttl: cfg.ttl, synOptions: cfg.synOptions, key: cfg.key, sportBase: cfg.sportBase, sportCount: cfg.sportCount,
-        ...(cfg.layer3 ? { linkHeader: false } : {}),
-      });
+      try {
+        // A layer-3 link (tun) takes sendmmsg only (native/src/tx-engine.h).
+        sender = make(cfg.engine ?? (cfg.layer3 ? FALLBACK_ENGINE : DEFAULT_ENGINE));
+      } catch (e) {
+        if (cfg.engine || (e as { code?: string }).code !== 'EENGINE') throw e;
+        this.report.warn(`${(e as Error).message}: sending with ${FALLBACK_ENGINE} (--engine chooses)`);
+        sender = make(FALLBACK_ENGINE);
+      }
     } catch (e) {
       throw new FatalError(`${cfg.pcap ? `--pcap ${cfg.pcap}` : `-i ${cfg.iface}`}: ${(e as Error).message}`);
     }
