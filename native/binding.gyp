@@ -3,7 +3,7 @@
 {
   "targets": [{
     "target_name": "trawl_native",
-    "sources": ["src/addon.cc", "src/frame.cc", "src/frame6.cc", "src/frame-icmp.cc", "src/sender.cc", "src/tx-engine.cc", "src/capture.cc", "src/catch-fast.cc", "src/arp.cc", "src/ndp.cc"],
+    "sources": ["src/addon.cc", "src/frame.cc", "src/frame6.cc", "src/frame-icmp.cc", "src/sender.cc", "src/tx-engine.cc", "src/capture.cc", "src/catch-fast.cc", "src/arp.cc", "src/ndp.cc", "src/walk.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "gen"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
     "cflags!": ["-fno-exceptions"],

@@ -171,6 +171,11 @@ export interface Native {
     linktype: number,
     buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number, cols: SynAckColumns,
     text: Uint8Array, spans: Uint32Array, fast: Uint8Array): number;
+  /** blast's walk in native code (native/src/walk.cc), the fast path of TargetWalk.fill
+   *  (shared/targets/walk.ts: WalkFillFn's arguments); how many targets were filled. */
+  walkFill(rounds: Int32Array, dims: Float64Array, v4Start: Float64Array, v4Base: Float64Array,
+    v6Words: Float64Array, v6Base: Float64Array, ports: Uint32Array, i: number, step: number, end: number, max: number,
+    families: Uint8Array, ips: Uint32Array, addrs6: Uint8Array, keys: Uint32Array, idx: Float64Array): number;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
   /** Resolves ipv6's MAC by a Neighbor Solicitation on iface (from srcIp), or null after timeoutMs. */

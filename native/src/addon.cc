@@ -86,6 +86,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initSender(env, exports);
   initCapture(env, exports);
   initCatchFast(env, exports);
+  initWalk(env, exports);
   return exports;
 }
 

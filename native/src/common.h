@@ -110,6 +110,7 @@ inline uint16_t fold(uint32_t s) {
 void initSender(Napi::Env env, Napi::Object exports);
 void initCapture(Napi::Env env, Napi::Object exports);
 void initCatchFast(Napi::Env env, Napi::Object exports);
+void initWalk(Napi::Env env, Napi::Object exports);
 Napi::Value arpResolve(const Napi::CallbackInfo& info);
 Napi::Value ndpResolve(const Napi::CallbackInfo& info);
 Napi::Value neighbors(const Napi::CallbackInfo& info);

@@ -119,6 +119,19 @@ export class Engine {
     return this.pushed(wasEmpty);
   }
 
+  /** Queues entries from..to of a walk batch (TargetRing.pushMany) as far as there is room;
+   *  how many were taken (all of them once the input is being stopped: nothing more goes out).
+   *  Then room() says whether to wait before the rest. */
+  pushMany(fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, ports: Uint32Array, slotOf: Uint8Array, idx: Float64Array,
+    from: number, to: number, v6: boolean): number {
+    if (this.failure || (this.stopped && this.targets.full)) return to - from;
+    const before = this.targets.count;
+    const n = this.targets.pushMany(fam, ips, a6, ports, slotOf, idx, from, to, this.opts.attempts - 1, v6);
+    const min = this.opts.minBatch;
+    if (n > 0 && (before === 0 || (before < min && before + n >= min))) this.wake();
+    return n;
+  }
+
   private pushed(wasEmpty: boolean): Promise<void> | undefined {
     if (wasEmpty || this.targets.count === this.opts.minBatch) this.wake();
     return this.room();

@@ -49,6 +49,41 @@ export class TargetRing {
     return true;
   }
 
+  /**
+   * Appends entries from..to of a walk batch (TargetWalk.fill's arrays; ports the TCP ports,
+   * slots by port) as far as there is room, with typed-array copies rather than a call per
+   * target; how many were appended. Room is the ring's current capacity (it does not grow).
+   */
+  pushMany(fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, ports: Uint32Array, slotOf: Uint8Array, idx: Float64Array,
+    from: number, to: number, left: number, v6: boolean): number {
+    const n = Math.min(to - from, this.capacity - this.count);
+    if (n <= 0) return 0;
+    if (v6 && !this.families) {
+      this.families = new Uint8Array(this.capacity).fill(4);
+      this.addrs6 = new Uint8Array(16 * this.capacity);
+    }
+    let at = (this.head + this.count) % this.capacity;
+    for (let done = 0; done < n;) {
+      const len = Math.min(n - done, this.capacity - at), a = from + done, b = a + len;
+      this.ips.set(ips.subarray(a, b), at);
+      this.ports.set(ports.subarray(a, b), at);   // port keys below 65536: the ports themselves
+      for (let k = 0; k < len; k++) this.slots[at + k] = slotOf[ports[a + k]];
+      this.left.fill(left, at, at + len);
+      this.tag.set(idx.subarray(a, b), at);
+      if (this.families) {
+        this.families.set(fam.subarray(a, b), at);
+        if (v6) {
+          this.addrs6!.set(a6.subarray(16 * a, 16 * b), 16 * at);
+          for (let k = 0; k < len; k++) if (fam[a + k] === 6) this.ips[at + k] = 0;   // as push6
+        }
+      }
+      done += len;
+      at = (at + len) % this.capacity;
+    }
+    this.count += n;
+    return n;
+  }
+
   /** Appends a copy of entry p of ring `from` (a retry), with its attempts left and tag. */
   pushFrom(from: TargetRing, p: number, left: number, tag: number): boolean {
     if (from.families && from.families[p] === 6) return this.push6(from.addrs6!, 16 * p, from.ports[p], from.slots[p], left, tag);

@@ -180,7 +180,11 @@ export class BlastSession implements TargetSink {
     const why = typeof plan === 'string' ? plan : walkSendRefusal(plan, this.cfg.allowSpecial, !!this.cfg.udp, this.cfg.sportCount);
     if (why) { this.badTargets++; this.report.error(`stdin:${line}: ${why}: not sent`); return; }
     const w = new TargetWalk(plan as WalkPlan);
+    if (process.env.TRAWL_NO_NATIVE_WALK !== '1') w.useNative(this.cfg.native.walkFill);
     this.walkTotal += w.remaining;
+    // TCP ports only (UDP and echo targets take their own ring slots, one by one).
+    const tcp = (plan as WalkPlan).ports.every((key) => key < 65536);
+    const has4 = (plan as WalkPlan).set.v4.length > 0, has6 = (plan as WalkPlan).set.v6.length > 0;
     // A batch the size of the engine's (maxBatch), and one turn of the event loop per batch
     // rather than yieldNow's one per 256 targets: the send loop then finds whole batches in the
     // ring (measured into --pcap /dev/null at --rate max: 742 targets per send call with 256,
@@ -191,6 +195,11 @@ export class BlastSession implements TargetSink {
       const n = this.interrupted ? 0 : w.fill(B, fam, ips, a6, keys, idx);
       if (n === 0) return;
       this.sinceYield = -n;
+      if (tcp && this.bulkReady(has4, has6, fam, ips, a6, n)) {
+        if (!await this.pushBatch(fam, ips, a6, keys, idx, n, has6)) return;
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
       for (let k = 0; k < n; k++) {
         if (this.interrupted) return;
         // An echo target is port 0 in the send ring (parseEchoTarget); a UDP one has its payload's
@@ -209,6 +218,32 @@ export class BlastSession implements TargetSink {
       }
       await new Promise<void>((r) => setImmediate(r));
     }
+  }
+
+  // Whether a walk batch may go to the ring in bulk: one probe per port, the engine ready for
+  // its families, and no target on the link (those wait for the LAN pass, one by one).
+  private bulkReady(has4: boolean, has6: boolean, fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, n: number): boolean {
+    if (!this.engine || this.moreSlots.size || (has4 && !this.ready.has(4)) || (has6 && !this.ready.has(6))) return false;
+    const on = this.lan?.onLink;
+    if (on) {
+      for (let k = 0; k < n; k++) if (fam[k] === 4 ? on.is4(ips[k]) : on.is6(a6.subarray(16 * k, 16 * k + 16))) return false;
+    }
+    return true;
+  }
+
+  // A walk batch into the send ring in bulk, waiting for room as push does; false once
+  // interrupted. Counted as accept() counts the targets it takes.
+  private async pushBatch(fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, ports: Uint32Array, idx: Float64Array, n: number, v6: boolean): Promise<boolean> {
+    const e = this.engine!;
+    for (let k = 0; k < n;) {
+      if (this.interrupted) return false;
+      const m = e.pushMany(fam, ips, a6, ports, this.slotOf, idx, k, n, v6);
+      this.count += m;
+      if (v6) for (let j = k; j < k + m; j++) if (fam[j] === 6) this.v6++;
+      k += m;
+      if (k < n) { const r = e.room(); if (r) await r; }
+    }
+    return true;
   }
 
   // An arp target: its address is asked by the LAN pass (on-link addresses only), and an answer

@@ -104,6 +104,15 @@ export class Permutation {
     return a * R + L;
   }
 
+  /** The round keys as the native walk takes them (native/src/walk.cc): the four multipliers,
+   *  then the four xors. */
+  roundKeys(): Int32Array {
+    const k = new Int32Array(2 * ROUNDS);
+    k.set(this.mul, 0);
+    k.set(this.xor, ROUNDS);
+    return k;
+  }
+
   /** The fast path: valid when n <= MAX_NUMBER_N and 0 <= m < n. */
   shuffle(m: number): number {
     const n = this.nNum;

@@ -20,9 +20,10 @@ export class TargetSpace {
   readonly v6Start: bigint[];
   readonly v6Base: bigint[];
   readonly v6Count: bigint;
-  /** The same starts as four 32-bit words each, and the bases as doubles, for the fast path. */
-  private readonly v6Words: Float64Array;
-  private readonly v6BaseNum: Float64Array;
+  /** The same starts as four 32-bit words each, and the bases as doubles, for the fast paths
+   *  (v6WordsAt and the native walk). */
+  readonly v6Words: Float64Array;
+  readonly v6BaseNum: Float64Array;
   /** IPv4 then IPv6 addresses. */
   readonly addresses: bigint;
   readonly ports: number[];

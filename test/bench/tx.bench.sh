@@ -204,6 +204,10 @@ measure "trawl targets | blast sendmmsg" bash -c "node dist/shared/main.js targe
 # The same targets as one walk record that blast expands itself (what trawl scan sends it).
 measure "trawl targets --walk | blast" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q --walk |
   node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
+# The walk as it was before native/src/walk.cc: TargetWalk.fill and a ring push per target in
+# JavaScript (TRAWL_NO_NATIVE_WALK=1), beside the native walk above.
+measure "trawl targets --walk | blast (JS walk)" bash -c "node dist/shared/main.js targets 198.18.0.0/15 -p 1-16 --seed 1 --limit $N -q --walk |
+  TRAWL_NO_NATIVE_WALK=1 node dist/shared/main.js blast -i v0 --source-ip 198.18.0.1 --router-mac $BMAC --key-file $tmp/key --rate max -q"
 # zmap 2.x scans one port: 16 probes per address of the /15 give 2.1 M SYNs.
 measure "zmap" zmap -i v0 -S 198.18.0.1 -G "$BMAC" -p 80 -P 16 -B 100G -C /dev/null -b /dev/null \
   -c 0 -q -o /dev/null 198.18.0.0/15
@@ -214,7 +218,7 @@ echo " best:"
 for k in "C sendmmsg, 1 thread" "C sendmmsg, 2 threads" "C TX_RING, 1 thread" "C TX_RING, 2 threads" \
   "trawl Sender (linux opts)" "trawl Sender (no opts)" "trawl Sender (1 lane)" "trawl Sender IPv6" \
   "trawl sendmmsg, 1 lane" "trawl sendmmsg, 2 lanes" "trawl tx-ring, 1 lane" "trawl tx-ring, 2 lanes" "trawl xdp, 1 lane" "trawl xdp, 2 lanes" \
-  "trawl Sender (alt build)" "trawl targets | blast" "trawl targets | blast sendmmsg" "trawl targets --walk | blast" zmap masscan; do
+  "trawl Sender (alt build)" "trawl targets | blast" "trawl targets | blast sendmmsg" "trawl targets --walk | blast" "trawl targets --walk | blast (JS walk)" zmap masscan; do
   [ -n "${PPS[$k]:-}" ] || continue
   printf '  %-30s %8.3f M packets/s  %6s CPU us/packet\n' "$k" "$(awk -v p="${PPS[$k]}" 'BEGIN{print p/1e6}')" "${CPU[$k]}"
 done
