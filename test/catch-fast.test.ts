@@ -18,6 +18,7 @@ import { CatchEngine, EngineConfig } from '../shared/catch/engine';
 import { nativeCookies } from '../shared/catch/cookies';
 import { nativeSynAcks } from '../shared/catch/fast-path';
 import { RecordsOut } from '../shared/catch/records-out';
+import { DedupWindow } from '../shared/catch/dedup';
 import { checkSourcePort, checkSourcePort6, isn as isnOf, isn6 as isn6Of } from '../shared/cookie';
 import { D_TCP, Decoded, decodePacket, TH_ACK, TH_RST, TH_SYN } from '../shared/packet/decode';
 import { findTimestamps, parseTcpOptions, TcpOptions } from '../shared/packet/tcp-options';
@@ -277,5 +278,21 @@ for (const [name, link] of Object.entries(LINKS)) {
     }
   });
 }
+
+test('dedupPrefetch fetches the slot where the duplicate window probes each IPv4 key (a hint that would silently stop helping if the two hashes parted)', () => {
+  const native = loadNative();
+  for (const size of [1 << 17, 1000, 3]) {
+    const w = new DedupWindow(size), cur = w.current, n = 5000;
+    const targets = new Uint32Array(n), sports = new Uint16Array(n), dports = new Uint16Array(n), fam = new Uint8Array(n).fill(4), out = new Uint32Array(n);
+    for (let j = 0; j < n; j++) { targets[j] = (0xc6120000 + j * 2654435761) >>> 0; sports[j] = 32768 + j * 7; dports[j] = 1 + (j % 1000); }
+    fam[7] = 6;
+    native.dedupPrefetch(cur.table, cur.slots, 0, targets, sports, dports, fam, n, out);
+    for (let j = 0; j < n; j++) {
+      const want = fam[j] === 6 ? 0xffffffff : w.slotOf(0, targets[j], ((dports[j] << 16) | sports[j]) >>> 0);
+      if (out[j] !== want) assert.unreachable(`window ${size}, key ${j}: native slot ${out[j]}, the window's ${want}`);
+    }
+  }
+  assert.throws(() => native.dedupPrefetch(new Uint32Array(8), 4, 0, new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint8Array(1), 1), /shorter/);
+});
 
 test.run();

@@ -394,8 +394,43 @@ static Napi::Value SynAcks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, taken);
 }
 
+// dedupPrefetch(table, slots, kind, targets, sports, dports, families, n[, out]): a hint, nothing
+// more (out, for tests: the slot of each candidate, IPv6 ones 0xffffffff).
+// The duplicate window (shared/catch/dedup.ts) is a 4 MiB table at its default size, so each new
+// reply's first probe of it misses the cache, one miss after another, in JavaScript, which cannot
+// prefetch. Here the slot of each IPv4 candidate of a batch (its key as DedupWindow.check makes
+// it: hash(), range()) is prefetched at once, so the misses overlap before the engine's decide
+// loop reads them. A slot computed differently (a rounding of range()'s double product) only
+// fetches a useless line: the window's answers never depend on this.
+static Napi::Value DedupPrefetch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t nt, n1, n2, n3, nf;
+  const uint32_t* table = typedArg<uint32_t>(env, info[0], napi_uint32_array, "dedupPrefetch: table", &nt);
+  uint64_t slots = (uint64_t)intArg(env, info[1], 1, 1LL << 30, "dedupPrefetch: slots");
+  uint32_t kind = (uint32_t)intArg(env, info[2], 0, 255, "dedupPrefetch: kind");
+  const uint32_t* targets = typedArg<uint32_t>(env, info[3], napi_uint32_array, "dedupPrefetch: targets", &n1);
+  const uint16_t* sports = typedArg<uint16_t>(env, info[4], napi_uint16_array, "dedupPrefetch: sports", &n2);
+  const uint16_t* dports = typedArg<uint16_t>(env, info[5], napi_uint16_array, "dedupPrefetch: dports", &n3);
+  const uint8_t* fam = typedArg<uint8_t>(env, info[6], napi_uint8_array, "dedupPrefetch: families", &nf);
+  size_t n = (size_t)intArg(env, info[7], 0, 1 << 24, "dedupPrefetch: n");
+  size_t no = 0;
+  uint32_t* out = info.Length() > 8 ? typedArg<uint32_t>(env, info[8], napi_uint32_array, "dedupPrefetch: out", &no) : nullptr;
+  if (n > n1 || n > n2 || n > n3 || n > nf || nt < 4 * slots || (out && no < n)) rangeError(env, "dedupPrefetch: an array is shorter than n or the table than its slots");
+  for (size_t j = 0; j < n; j++) {
+    if (fam[j] == 6) { if (out) out[j] = 0xffffffffu; continue; }
+    uint32_t ports = ((uint32_t)dports[j] << 16) | sports[j];
+    uint32_t h = ((targets[j] ^ 0x9e3779b9u) * 0x85ebca6bu) ^ ((ports + kind * 0x27d4eb2fu) * 0xc2b2ae35u);
+    h ^= h >> 15; h *= 0x2c1b3c6du; h ^= h >> 12; h *= 0x297a2d39u; h ^= h >> 15;
+    uint64_t slot = ((uint64_t)h * slots) >> 32;
+    if (out) out[j] = (uint32_t)slot;
+    __builtin_prefetch(table + 4 * slot, 1);
+  }
+  return env.Undefined();
+}
+
 void initCatchFast(Napi::Env env, Napi::Object exports) {
   exports.Set("synAcks", Napi::Function::New(env, SynAcks, "synAcks"));
+  exports.Set("dedupPrefetch", Napi::Function::New(env, DedupPrefetch, "dedupPrefetch"));
 }
 
 }  // namespace trawl

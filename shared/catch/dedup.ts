@@ -75,6 +75,14 @@ export class DedupWindow {
     b[c >>> 5] |= 1 << (c & 31);
   }
 
+  /** The current generation's table and its slot count: where a new key's probe starts (for
+   *  native prefetching, catch-fast.cc's dedupPrefetch; IPv4 windows only). */
+  get current(): { table: Uint32Array; slots: number } { return { table: this.gens[this.cur], slots: this.slots }; }
+
+  /** The slot where the probe for an IPv4 key starts (test/catch-fast.test.ts checks the native
+   *  prefetch fetches that one). */
+  slotOf(kind: number, ip: number, ports: number): number { return DedupWindow.range(this.hash(kind, ip >>> 0, ports >>> 0), this.slots); }
+
   /** Bytes held by the tables. */
   get bytes(): number { return (this.gens[0].byteLength + this.blooms[0].byteLength) * 2; }
 

@@ -50,7 +50,7 @@ import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import type { SynAckColumns } from '../../native/index';
-import { SynAckFn } from './fast-path';
+import { DedupPrefetchFn, SynAckFn } from './fast-path';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { ProbeSlots, probeSlots } from './probe-names';
 import { RecordsOut } from './records-out';
@@ -85,6 +85,7 @@ export interface EngineConfig {
   udpKey?: Uint8Array | null;     // the key, to validate UDP answers (catch/udp.ts); absent: UDP is other
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
   synAcks?: SynAckFn | null;      // the native fast path for valid SYN-ACKs (fast-path.ts; validate only)
+  dedupPrefetch?: DedupPrefetchFn | null;   // prefetches the duplicate window's slots of a batch (fast-path.ts)
 }
 
 /** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
@@ -267,6 +268,8 @@ export class CatchEngine {
       if (this.any6) cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot, this.cFam, this.cOur6, this.cTarget6);
       else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
     }
+    // The window's slots of the SYN-ACKs' keys, fetched together (they would miss one by one).
+    if (cfg.dedupPrefetch) { const cur = this.dedup.current; cfg.dedupPrefetch(cur.table, cur.slots, DK_OPEN, this.cTarget, this.cSport, this.cDport, this.cFam, k); }
     const firstPass = this.validCount;
     for (let j = 0; j < k; j++) {
       const before = this.counters.valid;

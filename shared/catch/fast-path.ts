@@ -22,3 +22,13 @@ export function nativeSynAcks(native: Native, key: Uint8Array, base: number, cou
   return (lt, buf, meta, times, n, cols, text, spans, fast) =>
     native.synAcks(key, base, count, o, o6, c6, lt, buf, meta, times, n, cols, text, spans, fast);
 }
+
+export type DedupPrefetchFn = (table: Uint32Array, slots: number, kind: number, targets: Uint32Array, sports: Uint16Array,
+  dports: Uint16Array, families: Uint8Array, n: number) => void;
+
+/** The duplicate window's prefetch (native/src/catch-fast.cc: dedupPrefetch), or null under
+ *  TRAWL_NO_FAST=1 or TRAWL_NO_PREFETCH=1 (A/B runs). */
+export function nativeDedupPrefetch(native: Native): DedupPrefetchFn | null {
+  if (process.env.TRAWL_NO_FAST === '1' || process.env.TRAWL_NO_PREFETCH === '1') return null;
+  return (table, slots, kind, targets, sports, dports, families, n) => native.dedupPrefetch(table, slots, kind, targets, sports, dports, families, n);
+}

@@ -2,12 +2,13 @@
 # catch --pcap throughput and memory: 0.1 M and 1 M valid SYN-ACKs (Linux option layout, one per
 # target, cookies made with the scan key) replayed to /dev/null, timed with peak RSS; beside it
 # the same catch with its native fast path off (TRAWL_NO_FAST=1: every packet through the
-# TypeScript decoder), and tcpdump on the same file both ways: reading it (-w /dev/null) and
+# TypeScript decoder), the same catch without the duplicate window's prefetch (TRAWL_NO_PREFETCH=1),
+# and tcpdump on the same file both ways: reading it (-w /dev/null) and
 # decoding it to text (-nn > /dev/null). Goals: >= 1 M packets/s, peak RSS < 150 MB and flat
 # from 0.1 M to 1 M (issue 3); >= 2 M packets/s and faster than tcpdump -nn (issue 17).
 # tcpdump -nn slows down as the distinct connections of a file add up (5 s for the 0.1 M file,
 # over 3 minutes for the 1 M one on the machine of issue 17): CATCH_BENCH_NN_MAX=100000 skips
-# it for larger files.
+# it for larger files. CATCH_BENCH_SIZES="1000000 3000000" replays other sizes.
 # Then (issue 17, root only) the RSS of an idle live catch: goal < 64 MB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,13 +79,15 @@ row() {
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall figures suffer on a busy machine; CPU figures less)"
 printf '%-8s %-28s %7s %7s %10s %10s %7s %9s %9s\n' packets command wall_s cpu_s pps_wall pps_cpu rss_MB trawl_x trawl_xcpu
-for n in 100000 1000000; do
+for n in ${CATCH_BENCH_SIZES:-100000 1000000}; do
   f="$work/synack-$n.pcap"
   gen "$n" "$f"
   read -r ts tcpu trss < <(measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
   got=$($TRAWL catch --pcap "$f" --key-file "$work/k.key" -q | wc -l)
   [ "$got" -eq "$n" ] || { echo "catch reported $got of $n open ports"; exit 1; }
   row "$n" "trawl catch" "$ts" "$tcpu" "$trss"
+  read -r w c r < <(TRAWL_NO_PREFETCH=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
+  row "$n" "trawl catch TRAWL_NO_PREFETCH=1" "$w" "$c" "$r" "$ts" "$tcpu"
   read -r w c r < <(TRAWL_NO_FAST=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
   row "$n" "trawl catch TRAWL_NO_FAST=1" "$w" "$c" "$r" "$ts" "$tcpu"
   if command -v tcpdump > /dev/null; then
