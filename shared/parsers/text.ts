@@ -13,7 +13,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  */
 export function clean(b: Uint8Array, start = 0, end = b.length): string {
   const s = Math.max(0, start), e = Math.min(b.length, end, s + MAX_FIELD * 4);
-  return e <= s ? '' : cleanString(utf8.decode(b.subarray(s, e)));
+  if (e <= s) return '';
+  // Buffer's UTF-8 decoder replaces bad sequences as TextDecoder does (checked on 200k random
+  // byte strings) at a fraction of the cost per call; TextDecoder still takes a leading BOM, which
+  // it drops.
+  if (b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) return cleanString(utf8.decode(b.subarray(s, e)));
+  return cleanString(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'));
 }
 
 /** A JS string (already decoded) cleaned the same way. */
