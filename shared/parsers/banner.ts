@@ -49,6 +49,13 @@ export interface EnrichOptions {
 
 /** Decodes strict base64 (padding optional, as long as the length is possible), or null; `own`: not in Buffer's shared pool. */
 export function decodeBase64(s: string, own = false): Buffer | null {
+  // The usual case, checked natively: padded base64 that encodes back to itself is valid (one
+  // decode and one encode cost a third of the character loop; banners' profile). Anything else
+  // (no padding, spare bits set, not base64) takes the loop.
+  if (!own && (s.length & 3) === 0) {
+    const b = Buffer.from(s, 'base64');
+    if (b.toString('base64') === s) return b;
+  }
   if (s.length % 4 === 1 || !isBase64(s)) return null;
   const eq = s.indexOf('=');
   if (eq >= 0 && (s.length % 4 !== 0)) return null;
@@ -98,10 +105,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
     const inner = httpsResponse(data, https, ctx);
     if (inner) { service = 'https'; Object.assign(fields, inner); }
   }
-  const out: AnyRecord = { type: 'banner' };
-  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
-  out.service = service;
-  Object.assign(out, fields);
+  const out = withFields(rec, service, fields);
   // A certificate that came without its TLS bytes (masscan's X509 records carry only the DER):
   // read it too, so every certificate gets the same fields.
   if (typeof rec.cert_der === 'string' && out.cert_der === undefined) {
@@ -131,6 +135,27 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
   // knew better, under the same rule: product, version and info only together.
   const merged = merge(fromRecord(rec), merge(own, nmap)) as Record<string, unknown>;
   for (const k of SERVICE_FIELDS) if (merged[k] !== undefined) out[k] = merged[k];
+  return out;
+}
+
+/** The banner record out: type, the record's own keys in their order (less those an earlier run
+ *  of banners added), service, the parsers' fields. */
+function withFields(rec: AnyRecord, service: string, fields: Fields): AnyRecord {
+  const keys = Object.keys(rec);
+  let clean = true;
+  for (const k of keys) if (k !== 'type' && isOurs(k, PREFIXES)) { clean = false; break; }
+  if (clean) {
+    // A record fresh from catch or reassembly (the usual case): built by spreading, twice as fast
+    // as key-by-key stores, which leave a record this size in dictionary mode. The same keys in
+    // the same order: `type` keeps its first place when the spread gives it again.
+    const out: AnyRecord = { type: 'banner', ...(rec as Record<string, unknown>), service, ...fields };
+    if (out.type !== 'banner') out.type = 'banner';
+    return out;
+  }
+  const out: AnyRecord = { type: 'banner' };
+  for (const k of keys) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
+  out.service = service;
+  Object.assign(out, fields);
   return out;
 }
 

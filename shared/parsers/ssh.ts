@@ -86,7 +86,11 @@ export const ssh: Parser = {
   detect(b, _probe, port) {
     if (agreesWith(b, 'SSH-')) return 3;
     // Identification after a pre-banner: look only in the first line breaks.
-    for (let i = 0; i + 4 < Math.min(b.length, 1024); i++) if (b[i] === 0x0a && agreesWith(b.subarray(i + 1), 'SSH-') && b.length > i + 4) return 2;
+    // (newlines found by Buffer's indexOf: this runs on every banner of every other protocol)
+    const n = Math.min(b.length, 1024), buf = Buffer.from(b.buffer, b.byteOffset, n);
+    for (let i = buf.indexOf(0x0a); i >= 0 && i + 4 < n; i = buf.indexOf(0x0a, i + 1)) {
+      if (b[i + 1] === 0x53 && b[i + 2] === 0x53 && b[i + 3] === 0x48 && b[i + 4] === 0x2d) return 2;   // SSH-
+    }
     return this.ports.includes(port) ? 1 : 0;
   },
   start: () => {

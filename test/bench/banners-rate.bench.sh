@@ -8,6 +8,17 @@
 # changed per record), so the certificate memo of shared/tls/cert.ts cannot help.
 # Goals: >= 100 k records/s without probes and >= 50 k/s with nmap's file on one core, and
 # near-linear with --jobs (on this 2-core machine the jobs share the cores with the router).
+# Figures (branch banners-speed, 2026-12-05, 2 cores shared with other work, load 2.9-3.5): CPU
+# seconds for 200k records, the smallest of 1-2 runs interleaved with main's build and jq:
+#   as captured, --no-service-probes   main 7.04-7.05  this 5.63-6.05  jq 5.17-5.90  (0.73-0.84x -> 0.85-1.05x jq)
+#   as captured, nmap's file           main 13.75-18.63  this 11.56-16.83  (0.36-0.37x -> 0.41-0.43x jq)
+#   unique certificates, no probes     main 13.84  this 11.09  jq 5.20  (0.38x -> 0.47x jq)
+#   unique certificates, nmap's file   main 20.72  this 15.84  jq 4.76  (0.23x -> 0.30x jq)
+# Where the time goes now (--cpu-prof over 40k records, no probes): JSON.stringify of the records
+# out 11%, GC 6%, JSON.parse 4%, reading 4%, the parsers and the record built ~60%; with nmap's
+# file add compiling the rules (about 1.3 s per process, and per --jobs worker) and RE2.Set passes
+# (~9 us per banner; an HTTP response meets GetRequest's 4,425 rules that start with H); with
+# unique certificates, node's X509Certificate (~20%) and the self-signature check (~3%).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BANNERS_RATE_RECORDS:-200000}
