@@ -12,10 +12,10 @@ import { BLOB, BOOL, CERT, INT, TABLES } from './sqlite-schema';
 import { CannotOpen, Op, SqliteWriter } from './sqlite-writer';
 
 // Rows go to the writer in messages of up to this many; reading stops while more than
-// MAX_IN_FLIGHT messages wait in the writer (about 8 MB of rows), so memory stays bounded when
+// MAX_IN_FLIGHT messages wait in the writer (about 2 MB of rows), so memory stays bounded when
 // the disk is slower than the input.
 const ROWS_PER_MESSAGE = 2048;
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = 4;
 // Rows held here reach the writer within this, so a live pipeline's rows are visible within
 // about the writer's COMMIT_MS and this.
 const FLUSH_MS = 250;
