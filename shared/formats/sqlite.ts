@@ -1,7 +1,9 @@
 // sqlite: the scan in an SQLite database (better-sqlite3, embedded), in the tables of
 // sqlite-schema.ts, so several scans live in one file and SQL compares them (queries in
 // trawl-fmt(1)). This thread maps records to rows; a worker thread (sqlite-writer.ts) inserts
-// them in batched transactions, so parsing and SQLite run on two cores; indexes are built at the end.
+// them in batched transactions, so parsing and SQLite run on two cores (on a machine with one,
+// the writer runs in this thread); indexes are built at the end.
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { AnyRecord } from '../records';
@@ -50,7 +52,8 @@ const CERT_KEYS = CERT.map(([, k]) => k);
 const CERT_KINDS = CERT.map(([c]) => kindOf(c));
 
 class SqliteSink implements Sink {
-  private worker: Worker;
+  private worker!: Worker;
+  private inline: SqliteWriter | null = null;   // one thread: the writer in this one
   private held = new Map<string, Held>();
   private certs: unknown[] = [];
   private nCerts = 0;
@@ -72,12 +75,16 @@ class SqliteSink implements Sink {
     try { require.resolve('better-sqlite3'); } catch (e) { throw new FatalError(`-o sqlite needs better-sqlite3 (npm ci): ${(e as Error).message}`); }
     // The file is opened and its schema created here, before any input is read, so a bad path
     // or a full disk (the schema is the first write) is said at once, as for every output.
-    try { new SqliteWriter(file, ctx.args).close(); } catch (e) {
+    let w: SqliteWriter;
+    try { w = new SqliteWriter(file, ctx.args); } catch (e) {
       throw new FatalError(`${e instanceof CannotOpen ? 'cannot write' : 'writing'} ${file}: ${(e as Error).message}`);
     }
     for (const [t, cols] of Object.entries(TABLES)) {
       this.held.set(t, { keys: cols.map(([, k]) => k), kinds: cols.map(([c]) => kindOf(c)), own: new Set(['type', ...cols.map(([, k]) => k)]), flat: [], n: 0 });
     }
+    // On one core the worker would only add the cost of sending rows (a tenth of the CPU time).
+    if (os.availableParallelism() < 2) { this.inline = w; return; }
+    w.close();
     this.worker = new Worker(path.join(__dirname, 'sqlite-writer.js'), { workerData: { sqliteFile: file, formattedBy: ctx.args } });
     // The worker holds the process only while a write waits for it or the sink finishes.
     this.worker.unref();
@@ -108,6 +115,7 @@ class SqliteSink implements Sink {
     ops.push(...after);
     this.rows = 0;
     if (!ops.length) return;
+    if (this.inline) { this.inline.apply(ops); this.failed ??= this.inline.failed; return; }
     this.worker.postMessage(ops);
     this.inFlight++;
   }
@@ -168,14 +176,19 @@ class SqliteSink implements Sink {
 
   /** A promise while the writer is too far behind: reading waits for it. */
   private backpressure(): Promise<void> | undefined {
-    if (this.inFlight < MAX_IN_FLIGHT) return undefined;
+    if (this.inline || this.inFlight < MAX_IN_FLIGHT) return undefined;
     this.worker.ref();
     return new Promise<void>((resolve) => { this.resume = resolve; }).then(() => { if (this.failed) throw this.failed; });
   }
 
   async finish(): Promise<void> {
-    if (this.failed) { void this.worker.terminate(); throw this.failed; }
+    if (this.failed) { void this.worker?.terminate(); throw this.failed; }
     if (this.heldShard) this.startScan(null);   // a shard record and nothing else
+    if (this.inline) {
+      this.send([...this.closeScan(), { op: 'finish' }]);
+      if (this.failed) throw this.failed;
+      return;
+    }
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     this.worker.ref();
     this.send([...this.closeScan(), { op: 'finish' }]);
