@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { FatalError } from '../exit';
 import { asShardRecord, shardLine, ShardRecord } from '../shard-record';
-import { INDEXES, SCHEMA } from '../formats/sqlite';
+import { INDEXES, SCHEMA } from '../formats/sqlite-schema';
 import type { Part } from './check';
 import type { AnyRecord } from '../records';
 

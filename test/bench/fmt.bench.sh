@@ -2,8 +2,9 @@
 # make bench: records/s through `trawl fmt -o xml` and `-o csv` on 1 M generated records, peak
 # RSS at 0.1 M and 1 M (must stay flat, under 100 MB), side by side with `jq -c .` on the same
 # input as a ratio; then -o text, -o report and -o sqlite on the same 1 M records, sqlite side by
-# side with `sqlite3 .import` of the same rows as CSV (goal: at least as fast), the report's
-# peak RSS under 150 MB.
+# side with `sqlite3 .import` of the same rows as CSV into the same tables with the same indexes
+# (goal: at least as fast), the report's peak RSS under 150 MB.
+# FMT_BENCH_ONLY="sqlite" (or "text report"...) runs only those rows of the second part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TRAWL="node dist/shared/main.js"
@@ -28,7 +29,8 @@ gen() {
     }
     flush();' "$1"
 }
-gen 100000 > "$dir/r100k.ndjson"
+only=${FMT_BENCH_ONLY:-}
+[ -n "$only" ] || gen 100000 > "$dir/r100k.ndjson"
 gen 1000000 > "$dir/r1m.ndjson"
 
 # measure IN CMD...: wall seconds, CPU seconds (user+sys) and peak RSS (MB) of CMD reading IN,
@@ -43,6 +45,7 @@ measure() {
 per() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", n / (s > 0 ? s : 0.01) }'; }
 
 status=0
+if [ -z "$only" ]; then
 printf '%-30s %9s %12s %12s %8s\n' "command" "records" "records/s" "rec/CPU-s" "peak MB"
 for fmt in xml csv; do
   for size in 100k 1m; do
@@ -64,21 +67,28 @@ echo "peak RSS 0.1M -> 1M: xml ${mb_xml_100k} -> ${mb_xml_1m} MB, csv ${mb_csv_1
 if [ "$peer" != "n/a" ]; then
   awk -v x="$rate_xml_1m" -v c="$rate_csv_1m" -v p="$peer" 'BEGIN { printf "records per CPU-second relative to jq -c . on the same input: xml %.2fx, csv %.2fx\n", x / p, c / p }'
 fi
+fi
 
-# The formats for people and databases, on the same 1 M records. The peer of sqlite is the
-# sqlite3 shell importing the same rows as CSV into one table (no indexes); trawl writes four
-# tables, certificates and builds indexes, so the ratio favours the peer.
+# The formats for people and databases, on the same 1 M records. sqlite has two peers, both the
+# sqlite3 shell (one thread; trawl's -o sqlite uses two: records are parsed on one, SQLite
+# inserts on the other): .import of fmt -o csv's 10 text columns into one table without an
+# index (the least work a database of these records takes: shown, not the goal), and .import of
+# the rows trawl's database holds, as CSV, into trawl's schema with trawl's indexes and pragmas
+# (the same work: the goal).
 echo
 printf '%-30s %9s %12s %12s %8s\n' "command" "records" "records/s" "rec/CPU-s" "peak MB"
-for f in text report sqlite; do
+for f in ${only:-text report sqlite}; do
   target=$f; [ $f = text ] || target="$f:$dir/out.$f"
   rm -f "$dir/out.sqlite"
   read -r secs cpu mb < <(measure "$dir/r1m.ndjson" $TRAWL fmt -o "$target")
   printf '%-30s %9s %12s %12s %8s\n' "trawl fmt -o $f" 1000000 "$(per 1000000 "$secs")" "$(per 1000000 "$cpu")" "$mb"
-  eval "wall_${f}=$secs; mb_${f}=$mb"
+  eval "wall_${f}=$secs; cpu_${f}=$cpu; mb_${f}=$mb"
 done
-[ "$mb_report" -lt 150 ] || { echo "FAIL: trawl fmt -o report peak RSS $mb_report MB >= 150 MB at 1 M records"; status=1; }
-grep -q 'The table lists the first 2,000 of' "$dir/out.report" || { echo "FAIL: the report does not say its table is capped"; status=1; }
+if [ -n "${mb_report:-}" ]; then
+  [ "$mb_report" -lt 150 ] || { echo "FAIL: trawl fmt -o report peak RSS $mb_report MB >= 150 MB at 1 M records"; status=1; }
+  grep -q 'The table lists the first 2,000 of' "$dir/out.report" || { echo "FAIL: the report does not say its table is capped"; status=1; }
+fi
+[ -n "${mb_sqlite:-}" ] || { echo "peak RSS at 1 M records: text ${mb_text:-} MB, report ${mb_report:-} MB (< 150)"; exit $status; }
 rows=$(sqlite3 "$dir/out.sqlite" 'SELECT (SELECT count(*) FROM open) + (SELECT count(*) FROM banner)')
 [ "$rows" = 1000000 ] || { echo "FAIL: the database holds $rows of 1000000 records"; status=1; }
 if command -v sqlite3 > /dev/null; then
@@ -86,13 +96,15 @@ if command -v sqlite3 > /dev/null; then
   rm -f "$dir/peer.db"
   /usr/bin/time -f '%e %U %S %M' -o "$dir/t" sqlite3 "$dir/peer.db" ".import --csv $dir/r1m.csv records"
   read -r psecs puser psys pkb < "$dir/t"
-  printf '%-30s %9s %12s %12s %8s\n' "sqlite3 .import of CSV (peer)" 1000000 "$(per 1000000 "$psecs")" "$(per 1000000 "$(awk -v u="$puser" -v s="$psys" 'BEGIN { print u + s }')")" "$((pkb / 1024))"
-  awk -v t="$wall_sqlite" -v p="$psecs" 'BEGIN { printf "trawl fmt -o sqlite relative to sqlite3 .import of the same rows as CSV (wall): %.2fx\n", p / t }'
+  printf '%-30s %9s %12s %12s %8s\n' "sqlite3 .import, 10-col CSV" 1000000 "$(per 1000000 "$psecs")" "$(per 1000000 "$(awk -v u="$puser" -v s="$psys" 'BEGIN { print u + s }')")" "$((pkb / 1024))"
+  awk -v t="$wall_sqlite" -v p="$psecs" 'BEGIN { printf "trawl fmt -o sqlite relative to sqlite3 .import of fmt -o csv (10 columns, one table, no index; wall): %.2fx\n", p / t }'
   # The same peer on exactly the rows trawl's database holds: its tables' rows as CSV imported
-  # by sqlite3 into trawl's schema, then trawl's indexes built (the like-for-like work).
+  # by sqlite3 into trawl's schema, with trawl's pragmas (a rollback journal and the default
+  # cache, as the shell's; NORMAL sync: the shell's .import is one transaction), then trawl's
+  # indexes built (the like-for-like work).
   rm -f "$dir/peer2.db"
   sqlite3 "$dir/out.sqlite" .schema | grep -v '^CREATE INDEX' | sqlite3 "$dir/peer2.db"
-  : > "$dir/import.sql"
+  echo 'PRAGMA synchronous = NORMAL;' > "$dir/import.sql"
   for t in open banner; do
     sqlite3 -csv "$dir/out.sqlite" "SELECT * FROM $t" > "$dir/$t.csv"
     echo ".import --csv $dir/$t.csv $t" >> "$dir/import.sql"
@@ -101,10 +113,11 @@ if command -v sqlite3 > /dev/null; then
   /usr/bin/time -f '%e %U %S %M' -o "$dir/t" sqlite3 "$dir/peer2.db" < "$dir/import.sql"
   read -r p2secs p2user p2sys p2kb < "$dir/t"
   printf '%-30s %9s %12s %12s %8s\n' "sqlite3 .import, same rows+idx" 1000000 "$(per 1000000 "$p2secs")" "$(per 1000000 "$(awk -v u="$p2user" -v s="$p2sys" 'BEGIN { print u + s }')")" "$((p2kb / 1024))"
-  awk -v t="$wall_sqlite" -v p="$p2secs" 'BEGIN { printf "trawl fmt -o sqlite relative to sqlite3 .import of its own tables and indexes (wall): %.2fx\n", p / t }'
-  # The goal (at least the peer's speed) is not met yet: said on every run, not failed on, so
-  # the other figures of make bench still count (JSON parsing and four indexed tables vs one).
-  awk -v t="$wall_sqlite" -v p="$psecs" 'BEGIN { exit !(t <= p * 1.0) }' || echo "BELOW GOAL: -o sqlite is slower than sqlite3 .import of the same rows"
+  awk -v t="$wall_sqlite" -v p="$p2secs" -v c="$cpu_sqlite" -v pc="$(awk -v u="$p2user" -v s="$p2sys" 'BEGIN { print u + s }')" \
+    'BEGIN { printf "trawl fmt -o sqlite relative to sqlite3 .import of its own rows, tables and indexes: %.2fx wall, %.2fx per CPU second\n", p / t, pc / c }'
+  # Below the goal is said on every run, not failed on, so the other figures of make bench
+  # still count on a loaded machine (the comparison is by wall time, and trawl needs both cores).
+  awk -v t="$wall_sqlite" -v p="$p2secs" 'BEGIN { exit !(t <= p * 1.0) }' || echo "BELOW GOAL: -o sqlite is slower than sqlite3 .import of the same rows (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 fi
-echo "peak RSS at 1 M records: text ${mb_text} MB, report ${mb_report} MB (< 150), sqlite ${mb_sqlite} MB"
+echo "peak RSS at 1 M records: text ${mb_text:-} MB, report ${mb_report:-} MB (< 150), sqlite ${mb_sqlite} MB"
 exit $status
