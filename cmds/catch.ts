@@ -4,7 +4,7 @@
 // data, RSTs now and later.
 import { checkBy, CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { IO, queuedStdout } from '../shared/io';
+import { IO, copiesAtOnce, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -241,7 +241,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   }, MAX_BATCH);
   const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 
-  const w = new LineWriter(queuedStdout(io, opts['output-buffer']));
+  const out = queuedStdout(io, opts['output-buffer']);
+  const w = new LineWriter(out);
+  // A stream that copies each batch as it takes it lets the engine reuse its output buffer.
+  engine.viewOutput = copiesAtOnce(out);
   const c = engine.counters;
   const drops = () => { try { const s = src.stats(); return s.dropped + s.ifdropped; } catch { return 0; } };
   const status = new Status('catch', io.stderr, () => ({

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { Writable } from 'stream';
 import type { Readable } from 'stream';
+import { ByteQueue } from './byte-queue';
 
 export interface IO {
   stdin: Readable;
@@ -13,6 +14,11 @@ export interface IO {
 
 /** A worker's share of its router's input: the router's number of the worker's n-th line. */
 export interface Share { lineOf(n: number): number }
+
+/** Streams whose write() has the chunk copied or written by the time it returns (unless the
+ *  stream is full or ended): their writers may reuse a chunk's memory at once. */
+const COPIES = Symbol('copies at once');
+export function copiesAtOnce(w: Writable): boolean { return (w as Writable & { [COPIES]?: boolean })[COPIES] === true; }
 
 // Node's process.stdout on a file or device is a SyncWriteStream, which ignores short writes:
 // on a full disk the tail of a chunk was dropped with no error (fmt -o xml exited 0 with a
@@ -26,7 +32,7 @@ function wholeWrites(fd: number): Writable {
         cb();
       } catch (e) { cb(e as Error); }
     },
-  }), { fd });
+  }), { fd, [COPIES]: true });
 }
 
 let stdout: Writable | null = null;
@@ -56,27 +62,44 @@ export function processIO(): IO {
  * slow reader (banners matching nmap's rules) stopped catch inside write(2): no packet was read,
  * the capture ring overflowed and requests to blast came late. Queued, catch keeps capturing
  * while the reader catches up, and waits (LineWriter's drain) only once `bytes` are queued.
+ * Each write is copied into the queue's blocks (shared/byte-queue.ts) before write() returns,
+ * so the queue's memory is its bytes, reused; nothing is dropped.
  */
 export function queuedStdout(io: IO, bytes: number): Writable {
   let st: fs.Stats | null = null;
   try { st = fs.fstatSync(1); } catch { return io.stdout; }
   if (io.stdout !== stdout || !st.isFIFO()) return io.stdout;
-  // One write in flight at a time (the stream's own queue holds the rest); whole chunks, short
-  // writes continued, the first error kept for main's exit status.
-  const put = (all: Buffer, cb: (e?: Error | null) => void) => {
-    const more = (o: number): void => fs.write(1, all, o, all.length - o, null, (e, n) => {
-      // Node's own stdout handle leaves the pipe non-blocking: a full pipe is tried again shortly.
-      if (e && (e as NodeJS.ErrnoException).code === 'EAGAIN') { setTimeout(more, 2, o); return; }
-      if (e) { stdoutError ??= e; cb(e); } else if (o + n < all.length) more(o + n); else cb();
-    });
-    if (all.length === 0) cb(); else more(0);
-  };
-  const buffer = (c: unknown) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from((c as Uint8Array).buffer, (c as Uint8Array).byteOffset, (c as Uint8Array).byteLength));
-  const q = new Writable({
+  let needDrain = false;
+  // Callbacks of empty writes (LineWriter.end's): they run once everything before them is written.
+  let flushed: ((e?: Error | null) => void)[] = [];
+  const q: Writable = new Writable({
     highWaterMark: bytes,
-    write(chunk, _enc, cb) { put(buffer(chunk), cb); },
-    writev(chunks, cb) { put(Buffer.concat(chunks.map((c) => buffer(c.chunk))), cb); },
+    write(chunk, _enc, cb) {
+      if (bq.error) { cb(bq.error); return; }
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Uint8Array;
+      if (b.length === 0 && bq.size > 0) { flushed.push(cb); return; }
+      bq.push(b);
+      cb();
+    },
   });
+  const bq = new ByteQueue(1, () => {
+    if (bq.error) {
+      stdoutError ??= bq.error;
+      for (const cb of flushed.splice(0)) cb(bq.error);
+      q.destroy(bq.error);
+      return;
+    }
+    if (bq.size === 0) for (const cb of flushed.splice(0)) cb();
+    if (needDrain && bq.size < bytes) { needDrain = false; q.emit('drain'); }
+  });
+  // Full: write() says so (the chunk is queued all the same), and 'drain' comes once below `bytes`.
+  const write = q.write.bind(q) as (...a: unknown[]) => boolean;
+  q.write = ((...a: unknown[]) => {
+    const ok = write(...a);
+    if (bq.size < bytes) return ok;
+    needDrain = true;
+    return false;
+  }) as Writable['write'];
   q.on('error', () => { /* the writer (LineWriter) reports it */ });
-  return q;
+  return Object.assign(q, { [COPIES]: true });
 }

@@ -285,6 +285,25 @@ test('--status-ndjson: status records on stderr, the final one with the totals',
   assert.is(lines(r.stdout).length, 6);
 });
 
+test('--output-buffer: a reader slower than catch gets every record, in order, as a file would (the queue full many times over)', () => {
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const ip = `198.18.${16 + (i >> 8)}.${i & 255}`;
+    frames.push(reply({ ip, port: 80, ...P.synTuple(KEY, US, ip, 80, 1) }, {}));
+  }
+  const f = write('slow.pcap', frames), file = path.join(dir, 'slow.ndjson');
+  const args = `catch --pcap ${f} --key-file ${keyFile} --source-ip ${US} -q`;
+  assert.is(sh(`$TRAWL ${args} > ${file}`).code, 0);
+  // The reader starts after catch wrote the pipe full (64 KiB) and the queue full (64 KiB),
+  // then reads in small pieces: catch waits for it rather than drop.
+  const r = sh(`$TRAWL ${args} --output-buffer 65536 | { sleep 1; dd bs=4096 status=none; }`);
+  assert.is(r.code, 0, r.stderr);
+  const want = fs.readFileSync(file, 'utf8');
+  assert.is(lines(want).length, 5000);
+  assert.ok(want.length > 4 * 65536, `${want.length} bytes: more than the pipe and the queue hold`);
+  assert.ok(r.stdout === want, `${r.stdout.length} bytes through the pipe, ${want.length} to the file`);
+});
+
 test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', async () => {
   const frames: Uint8Array[] = [];
   const tgts = Array.from({ length: 5000 }, (_, i) => {

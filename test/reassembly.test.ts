@@ -264,6 +264,24 @@ test('whole responses from the fixtures: redis INFO in 730-byte segments (len = 
   assert.equal([m.service, m.segments, m.smtp_code], ['smtp', 2, 220]);
 });
 
+test('a redis reply ends by its RESP framing: written at once, complete; a bulk string short of its length is held', async () => {
+  const info = fs.readFileSync(path.join(FIX, 'redis-info.bin'));
+  const later = { type: 'closed', ip: '198.18.0.9', port: 22, sport: 1, time_us: T0 + 99 };
+  const redis = (r: Seg[]) => r.map((s) => ({ ...seg(s), port: 6379, probe: 'redis' }));
+  const whole = await run([...redis(cut(info, 730, false)), later], ['--status-ndjson']);
+  const out = lines(whole.stdout);
+  assert.equal(out.map((o) => o.type), ['banner', 'closed'], 'the banner before the later record, not at the end of input');
+  assert.equal([out[0].end, out[0].complete], ['complete', true]);
+  assert.is(status(whole.stderr).end_complete, 1);
+  const short = await run([...redis(cut(info.subarray(0, info.length - 1), 730, false)), later]);
+  const held = lines(short.stdout);
+  assert.equal(held.map((o) => [o.type, o.end, o.complete]), [['closed', undefined, undefined], ['banner', 'eof', false]]);
+  for (const line of ['+PONG\r\n', '-NOAUTH Authentication required.\r\n', '$-1\r\n']) {
+    const [b] = lines((await run([...redis([{ o: 0, d: line }]), later])).stdout);
+    assert.equal([b.type, b.end, b.complete], ['banner', 'complete', true], line);
+  }
+});
+
 test('Stream: pieces are bounded; a stream with too many holes refuses new pieces and reports them as gaps', () => {
   const st = new Stream(1 << 20);
   // Every other byte: MAX_PIECES disjoint pieces, then more.

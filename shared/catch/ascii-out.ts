@@ -95,12 +95,16 @@ export class AsciiOut {
     this.buf[this.pos++] = c;
   }
 
-  /** A copy of the bytes written so far (the writer may hold it), and a fresh start. */
-  take(): Uint8Array {
+  /** The bytes written so far, and a fresh start: a copy the writer may hold, or with `view` the
+   *  bytes in place, valid until the next write (for a writer that copies them at once: a copy
+   *  per batch is garbage the moment it is queued, and V8 collects a process with a small heap
+   *  only once 64 MB of such memory piled up). */
+  take(view = false): Uint8Array {
     // A batch of spelled records alone (the common one) is copied once, straight from its run.
     if (this.pos === 0 && this.run !== null) {
       const r = this.run, n = this.runEnd - this.runStart;
       this.run = null;
+      if (view) return r.subarray(this.runStart, this.runEnd);
       const out = Buffer.allocUnsafeSlow(n);
       out.set(r.subarray(this.runStart, this.runEnd));
       return out;
@@ -109,6 +113,7 @@ export class AsciiOut {
     const n = this.pos;
     this.pos = 0;
     if (n === 0) return EMPTY;
+    if (view) return this.buf.subarray(0, n);
     const out = Buffer.allocUnsafeSlow(n);
     this.buf.copy(out, 0, 0, n);
     return out;

@@ -222,8 +222,12 @@ export class CatchEngine {
     }
   }
 
+  /** Records as views valid until the next batch rather than copies the caller may keep: for a
+   *  writer that copies them at once (shared/io.ts copiesAtOnce). */
+  viewOutput = false;
+
   /** Processes packets 0..n-1 of a batch; returns the records as NDJSON bytes (empty if none,
-   *  the caller may keep them) and leaves the reply requests in replyBuf (replyCount, replyBytes)
+   *  the caller may keep them unless viewOutput) and leaves the reply requests in replyBuf (replyCount, replyBytes)
    *  and the valid packets' indices in validIdx (validCount). */
   processBatch(lt: number, buf: Uint8Array, meta: Uint32Array, times: Float64Array, n: number): Uint8Array {
     const c = this.counters, d = this.d, cfg = this.cfg;
@@ -261,7 +265,7 @@ export class CatchEngine {
       tr?.after(i, this.n > n0);
     }
     const k = this.n;
-    if (k === 0) { tr?.print(cfg.trace!, times); return this.out.take(); }
+    if (k === 0) { tr?.print(cfg.trace!, times); return this.out.take(this.viewOutput); }
     // The fast path checked its candidates' cookies; the call is for the others (and gives the
     // same answer for the fast ones).
     if (cfg.validate && k > nf) {
@@ -283,7 +287,7 @@ export class CatchEngine {
     // Echo replies and UDP answers took their place in the first pass, candidates theirs in
     // order after them: --save keeps the capture's order.
     if (firstPass > 0 && this.validCount > firstPass) this.validIdx.subarray(0, this.validCount).sort();
-    return this.out.take();
+    return this.out.take(this.viewOutput);
   }
 
   // Packet i, taken by the fast path: its fields are at index i of the columns, and go to j.

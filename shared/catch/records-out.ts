@@ -60,8 +60,9 @@ export class RecordsOut {
    *  change before take(). */
   span(b: Uint8Array, start: number, end: number): void { this.out.span(b, start, end); }
 
-  /** The records written since the last call, as bytes the caller may keep (empty if none). */
-  take(): Uint8Array { return this.out.take(); }
+  /** The records written since the last call, as bytes the caller may keep (empty if none), or
+   *  with `view` bytes valid until the next record (AsciiOut.take). */
+  take(view = false): Uint8Array { return this.out.take(view); }
 
   // type, ip, port and sport, which every reply record starts with (room reserved by the caller).
   private head(type: Lit, ip: number, port: number, sport: number): void {

@@ -2,10 +2,14 @@
 // it grows, at a small cost per segment: HTTP (status without a body, Content-Length reached, the
 // last chunk), a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert) and a
 // server-first greeting (ssh, ftp, smtp, pop3, imap) up to its final line, after which catch
-// resets the connection (shared/greeting.ts). The table then writes the connection at once
-// instead of holding it until its idle time.
+// resets the connection (shared/greeting.ts), and the redis probe's RESP reply (a bulk string
+// of its length, a one-line status or error). The table then writes the connection at once
+// instead of holding it until its idle time: at 100% answering targets on the banner testbed
+// the redis answers, held until their idle time, were 4,096 of the 4,794 connections in the
+// table at its peak (21 MB of 21.3).
 //
 // TLS record: type u8 | version u16 | length u16 | fragment;  ServerHelloDone: 0e 00 00 00
+// RESP reply: "+text\r\n" | "-error\r\n" | ":integer\r\n" | "$len\r\n" len bytes "\r\n" | "$-1\r\n"
 import { BodyReader } from '../parsers/http-body';
 import type { Stream } from './stream';
 import { greetingComplete, greetingStart } from '../greeting';
@@ -14,9 +18,10 @@ const MAX_HEAD = 16 * 1024;      // HTTP headers looked for in this many bytes, 
 const MAX_RECORDS = 64;          // TLS records walked before giving up
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a];   // "0\r\n\r\n"
 
-const enum Kind { UNKNOWN, HTTP, TLS, GREETING, SSH_KEX, NONE }
+const enum Kind { UNKNOWN, HTTP, TLS, GREETING, SSH_KEX, RESP, NONE }
 const MAX_GREETING_LINE = 1024;   // the final line looked for in the last bytes
 const MAX_SSH_HEAD = 17 * 1024;   // ssh: the identification line looked for in this many bytes
+const MAX_RESP_LINE = 1024;       // resp: a status line or a bulk string's header looked for in this many bytes
 
 export class EndDetector {
   private kind = Kind.UNKNOWN;
@@ -25,15 +30,17 @@ export class EndDetector {
   private chunked = false;
   private at = 0;                // tls: the next record header
   private records = 0;
+  private respEnd = -1;          // resp: where the reply ends, once its header was read
 
   /** probe: the connection's probe. An ssh probe's answer goes on past the identification line
    *  (the server's KEXINIT): it ends with the first binary packet after that line. */
-  constructor(probe?: unknown) { if (probe === 'ssh') this.kind = Kind.SSH_KEX; }
+  constructor(probe?: unknown) { if (probe === 'ssh') this.kind = Kind.SSH_KEX; else if (probe === 'redis') this.kind = Kind.RESP; }
 
   /** True once the bytes held from offset 0 make a whole response. */
   ended(st: Stream): boolean {
     const n = st.contiguous;
     if (this.kind === Kind.SSH_KEX) return this.sshKex(st, n);
+    if (this.kind === Kind.RESP) return this.resp(st, n);
     if (this.kind === Kind.UNKNOWN && n >= 5) {
       const h = st.slice(0, 5);
       this.kind = h[0] === 0x48 && h[1] === 0x54 && h[2] === 0x54 && h[3] === 0x50 && h[4] === 0x2f ? Kind.HTTP
@@ -93,6 +100,23 @@ export class EndDetector {
     }
     this.kind = Kind.NONE;
     return false;
+  }
+
+  // The first line (up to CRLF): the whole reply, or a bulk string's length.
+  private resp(st: Stream, n: number): boolean {
+    if (this.respEnd >= 0) return n >= this.respEnd;
+    const b = st.slice(0, Math.min(n, MAX_RESP_LINE));
+    const t = b[0];
+    if (t !== 0x2b && t !== 0x2d && t !== 0x3a && t !== 0x24) { if (n > 0) this.kind = Kind.NONE; return false; }
+    let crlf = -1;
+    for (let i = 1; i + 1 < b.length; i++) if (b[i] === 0x0d && b[i + 1] === 0x0a) { crlf = i; break; }
+    if (crlf < 0) { if (n >= MAX_RESP_LINE) this.kind = Kind.NONE; return false; }
+    if (t !== 0x24) return true;   // +, -, : end with their line
+    const len = Buffer.from(b.subarray(1, crlf)).toString('latin1');
+    if (len === '-1') return true;   // the null bulk string
+    if (!/^\d{1,10}$/.test(len)) { this.kind = Kind.NONE; return false; }
+    this.respEnd = crlf + 2 + Number(len) + 2;
+    return n >= this.respEnd;
   }
 
   private tls(st: Stream, n: number): boolean {
