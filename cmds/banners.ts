@@ -29,7 +29,6 @@ import { JarmJoin } from '../shared/jarm/join';
 import { JARM_OPTIONS, jarmLimits } from '../shared/jarm/options';
 import type { TlsResult } from '../shared/tls/client';
 import { RepliesOut } from '../shared/replies-out';
-import { httpsProbeHello } from '../shared/probes/https';
 import { starttlsProbeHello } from '../shared/probes/starttls';
 import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
 import { DEFAULT_RST_IDLE } from '../shared/catch/options';
@@ -100,8 +99,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
       const workerArgv = argv.filter((a) => !/^--status-ndjson(=.*)?$/.test(a));
       return runPool({ cmd: 'banners', argv: workerArgv, jobs: opts.jobs, quiet: opts.quiet, statusNdjson: opts['status-ndjson'] === true }, io, report);
     }
+    // The https probe sends the tls probe's hello (shared/probes/https.ts): one for both.
     const tls: TlsProbeHello | undefined = key ? tlsProbeHello(key, opts.sni || undefined) : undefined;
-    const https: TlsProbeHello | undefined = key ? httpsProbeHello(key, opts.sni || undefined) : undefined;
     const starttls: TlsProbeHello | undefined = key ? starttlsProbeHello(key, opts.sni || undefined) : undefined;
     const repliesOut = opts.replies ? new RepliesOut(opts.replies, key!) : null;
     const talk = repliesOut ? new ReplyTalk(probeConfig(opts, key), repliesOut, Math.round(opts['rst-idle'] * 1000)) : null;
@@ -156,7 +155,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (w.closed || intr.signal) throw new Stop();
       // A named target's banner (the name from blast's sent record): its hello had the name's SNI.
       const named = key && typeof rec.name === 'string' ? namedHellos(key, rec.name) : null;
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls: named?.tls ?? tls, https: named?.https ?? https, starttls,
+      const out = enrichBanner(rec, { previewBytes, probes, cost, tls: named?.tls ?? tls, https: named?.tls ?? tls, starttls: named?.starttls ?? starttls,
         maxBody: limits.maxBanner, read: reads.get(rec) });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
@@ -262,10 +261,13 @@ export function run(argv: string[], io?: IO): Promise<number> {
   });
 }
 
-/** The tls and https probes' hellos as blast built them for a named target (shared/blast/names.ts):
- *  the same key, the target's name as SNI. The last name's are kept (a name's banners come together). */
-let lastNamed: { key: Uint8Array; name: string; tls: TlsProbeHello; https: TlsProbeHello } | null = null;
-function namedHellos(key: Uint8Array, name: string): { tls: TlsProbeHello; https: TlsProbeHello } {
-  if (lastNamed?.key !== key || lastNamed.name !== name) lastNamed = { key, name, tls: tlsProbeHello(key, name), https: httpsProbeHello(key, name) };
+/** The hellos of a named target's probes as blast and the conversation built them (shared/blast/names.ts):
+ *  the same key, the target's name as SNI; tls's is https's too. The last name's are kept (a name's
+ *  banners come together). */
+let lastNamed: { key: Uint8Array; name: string; tls: TlsProbeHello; starttls: TlsProbeHello } | null = null;
+function namedHellos(key: Uint8Array, name: string): { tls: TlsProbeHello; starttls: TlsProbeHello } {
+  if (lastNamed?.key !== key || lastNamed.name !== name) {
+    lastNamed = { key, name, tls: tlsProbeHello(key, name), starttls: starttlsProbeHello(key, name) };
+  }
   return lastNamed;
 }

@@ -9,7 +9,7 @@ import { LineWriter } from '../shared/writer';
 import { readKeyFile } from '../shared/key';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
-import { bannerValidationBits, MIN_VARIANT_PORTS, SLOTS, VARIANTS, VARIANT_SLOT, slotOfCode } from '../shared/cookie';
+import { bannerValidationBits, MIN_VARIANT_PORTS, SLOTS, VARIANTS, VARIANT_SLOT, slotOfCode, variantOfCode } from '../shared/cookie';
 import { parsePortRange, PortRange } from '../shared/source-port';
 import { buildProbePlan, PROBE_OPTIONS, probeHelp } from '../shared/probes';
 import { loadNative, Native, SynOptions, TxEngineName } from '../native/index';
@@ -210,11 +210,12 @@ function namedProbes(opts: Record<string, any>, key: Uint8Array, probes: { slot:
   // Fewer than 16 source ports carry no slot: every request is slot 0, the first probe's.
   for (const p of sportCount < SLOTS ? probes.slice(0, 1) : probes) {
     const def = probeByName(p.name);
-    if (def?.named) bySlot.set(sportCount < SLOTS ? 0 : p.slot, { name: p.name, payload: (name) => def.named!(cfg, name) });
+    // p.slot is the probe code: a variant's (jarm's ten hellos) is built for its own variant.
+    if (def?.named) bySlot.set(sportCount < SLOTS ? 0 : p.slot, { name: p.name, payload: (name) => def.named!(cfg, name, variantOfCode(p.slot)) });
   }
   return new NamedProbes(new NameTable(nameLimits(opts)), bySlot, (s) => {
     void out.record({
-      type: 'sent', ip: s.ip, port: s.port, sport: s.sport, seq: s.seq, ack: s.ack, len: s.data.length, flags: 'PA',
+      type: 'sent', ip: s.ip, port: s.port, sport: s.sport, seq: s.seq, ack: s.ack, len: s.data.length, flags: s.data.length ? 'PA' : 'A',
       data: Buffer.from(s.data).toString('base64'), name: s.name, probe: s.probe, time_us: Date.now() * 1000,
     });
   }, room);

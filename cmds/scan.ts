@@ -10,7 +10,7 @@ import { catchInterrupts } from '../shared/signals';
 import { IO } from '../shared/io';
 import { newKey, writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
-import { PROBE_OPTIONS, PROBES, probeHelp } from '../shared/probes';
+import { PROBE_OPTIONS, probeByName, probeHelp, probeNamesOf } from '../shared/probes';
 import { loadNative } from '../native/index';
 import { nextHopOptions, SEND_OPTIONS, sendRate } from '../shared/blast/options';
 import { UDP_OPTIONS, udpHelp } from '../shared/udp/plan';
@@ -27,7 +27,7 @@ import { planOf, shardStart, shardSummary } from '../shared/scan/shard';
 import { statusTap } from '../shared/scan/status-tap';
 import { parseShard } from '../shared/targets/plan';
 import type { ShardRecord } from '../shared/shard-record';
-import { collectPorts, ICMP_ECHO_KEY, PROTO_ICMP, PROTO_UDP, protoOfKey } from '../shared/targets/ports';
+import { collectPorts, ICMP_ECHO_KEY, portOfKey, PROTO_ICMP, PROTO_TCP, PROTO_UDP, protoOfKey } from '../shared/targets/ports';
 import { scanRecord } from '../shared/scan/record';
 import { ScanLimits } from '../shared/scan/limits';
 import { installKernelRstRule, KernelRstRule, ruleScript } from '../shared/scan/kernel-rst';
@@ -261,8 +261,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (opts.banners) {
         // The key and --sni shape the tls probe's ClientHello: banners recomputes it to decrypt TLS 1.3
         // answers. Catch's limit is banners' too, so a response cut there is marked truncated.
-        // A probe that converses (https) needs banners to write its second message to blast.
-        const talks = withReplies && ((opts.probe ?? []) as string[]).some((v) => PROBES.some((p) => p.converse && v.split(':').pop()!.split(',').includes(p.name)));
+        // A probe that converses (https, given or the default of 443 and 8443) needs banners to
+        // write its second message to blast.
+        const namesOf = probeNamesOf(opts);
+        const talks = withReplies && ports.some((k) => protoOfKey(k) === PROTO_TCP && namesOf(portOfKey(k)).some((n) => probeByName(n)?.converse));
         const args = [...passThrough(opts, SERVICE_PROBES_OPTIONS), '--key-file', keyFile, ...(opts.sni ? ['--sni', opts.sni] : []),
           '--max-banner', String(opts['max-banner']),
           ...(talks ? ['--replies', fifo, ...passThrough(opts, PROBE_OPTIONS.filter((o) => o.name.startsWith('http-')))] : []),

@@ -188,7 +188,7 @@ test('IPv4 and IPv6 targets in one run: each from its family\'s source, IPv6 che
   for (const f of frames.filter((x) => x.data.readUInt16BE(12) === 0x86dd)) {
     const p = checkSeg6(f.data);   // throws on a wrong TCP checksum (recomputed in the test)
     assert.equal([p.src, p.dstMac, p.dport, p.flags], ['2001:db8:ff::1', ROUTER, 443, 0x02]);
-    // The keyed port of the 128-bit tuple, in the slot of port 443's probe (tls) as for IPv4.
+    // The keyed port of the 128-bit tuple, in the slot of port 443's probe (https) as for IPv4.
     assert.is(checkSourcePort6(key, a6(p.src), a6(p.dst), 443, p.sport, 32768, 61000 - 32768 + 1), tls);
     assert.is(p.seq, isn6(key, a6(p.src), a6(p.dst), p.sport, 443));
   }

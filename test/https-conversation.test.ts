@@ -19,7 +19,8 @@ import { writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
 import { Opener } from '../shared/replies-auth';
 import { decodeReply, frameAt, REPLY_ACK_PAYLOAD, REPLY_F_TS } from '../shared/replies';
-import { httpsProbe, httpsProbeHello } from '../shared/probes/https';
+import { httpsProbe } from '../shared/probes/https';
+import { tlsProbeHello } from '../shared/probes/tls';
 import { formatIPv4 } from '../shared/ipv4';
 import { Finished, Reassembler } from '../shared/reassembly/table';
 import { readSegment, Segment } from '../shared/reassembly/segment';
@@ -84,7 +85,7 @@ async function run(c: Case) {
   const done: Promise<number> = banners.run(['--key-file', keyFile, '--replies', fifo, '--no-service-probes', '--http-host', 'site.example',
     '--http-user-agent', 'trawl-test'], { stdin, stdout, stderr });
   try {
-    const hello = httpsProbeHello(KEY).hello;
+    const hello = tlsProbeHello(KEY).hello;
     wire.push(hello);
     const flight = await settle(written);
     const ack1 = (OUR_ISN + 1 + hello.length) >>> 0;

@@ -109,4 +109,27 @@ test('the strict reader rejects a cut ClientHello (the test can fail)', () => {
   assert.throws(() => parse(b.subarray(0, b.length - 3)));
 });
 
+
+test('the https probe, the default of 443 and 8443, sends the tls probe\'s hello byte for byte: whatever certificate tls gets, it gets', () => {
+  const { httpsProbe } = require('../shared/probes/https');
+  const { defaultProbeForPort, probeNamesOf } = require('../shared/probes');
+  for (const port of [443, 8443]) assert.is(defaultProbeForPort(port).name, 'https', `port ${port}`);
+  for (const sni of [undefined, 'www.example.com']) {
+    const cfg = probeConfig(sni ? { sni } : {}, KEY);
+    assert.equal(httpsProbe.payload(cfg).before, tlsProbe.payload(cfg).before, `--sni ${sni}`);
+    assert.equal(httpsProbe.named(cfg, 'named.example').before, tlsProbe.named!(cfg, 'named.example').before, 'a named target');
+  }
+  // Its answer is a TLS server's flight like tls's: a server that picks TLS 1.0, CBC, DHE or RSA
+  // key exchange still gets the offer (the legacy suites after the ones we can finish).
+  const h = parse(httpsProbe.payload(probeConfig({}, KEY)).before);
+  assert.equal(h.suites, [...TLS13_SUITES, ...TLS12_SUITES, ...LEGACY_SUITES]);
+  assert.equal(u16list(h.exts.get(EXT.supported_versions)!, 1), [0x0304, 0x0303, 0x0302, 0x0301]);
+  // scan reads the same choice to hand banners the replies FIFO (the default converses).
+  const names = probeNamesOf({ probe: [] });
+  assert.equal(names(443), ['https']);
+  assert.equal(names(993), ['tls']);
+  assert.equal(probeNamesOf({ probe: ['443:tls'] })(443), ['tls'], 'the certificate alone, as before, when asked');
+  assert.equal(probeNamesOf({ probe: ['tls,http'] })(8443), ['tls', 'http']);
+  assert.equal(probeNamesOf({ probe: [], identify: true })(443), ['null', 'tls', 'http']);
+});
 test.run();

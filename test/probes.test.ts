@@ -83,7 +83,8 @@ test('trawl-probes(7) documents every option, every probe with its slot, and its
 test('default probe per port', () => {
   const want: [number, string][] = [
     [80, 'http'], [8080, 'http'], [8000, 'http'], [8008, 'http'], [8888, 'http'],
-    [443, 'tls'], [8443, 'tls'], [993, 'tls'], [995, 'tls'], [465, 'tls'],
+    // https on 443 and 8443: the tls probe's hello, then the page (trawl-probes(7), https).
+    [443, 'https'], [8443, 'https'], [4443, 'tls'], [9443, 'tls'], [993, 'tls'], [995, 'tls'], [465, 'tls'],
     [6379, 'redis'], [11211, 'memcached'], [3389, 'rdp'], [5432, 'postgres'], [445, 'smb'], [1883, 'mqtt'], [5672, 'amqp'],
     [21, 'null'], [22, 'null'], [25, 'null'], [110, 'null'], [143, 'null'], [3306, 'null'], [5900, 'null'], [23, 'null'], [1, 'null'], [65535, 'null'],
   ];
@@ -184,11 +185,13 @@ test('mqtt and amqp: exact bytes', () => {
 test('plan: defaults by port, payloads for every slot in use', () => {
   const plan = buildProbePlan(parseArgs(info, []), KEY);
   assert.is(plan.slotForPort(80), 1);
-  assert.is(plan.slotForPort(443), 2);
+  assert.equal(plan.slotsForPort(443), [10], '443: https alone, one connection');
+  assert.equal(plan.slotsForPort(8443), [10], '8443: https alone');
+  assert.equal(plan.slotsForPort(993), [2], '993: tls');
   assert.is(plan.slotForPort(22), 0);
   assert.is(plan.slotForPort(6379), 3);
-  // Every probe but https, starttls and ssh, the default of no port (asked for: --probe 443:https).
-  assert.equal(plan.probesInUse().map((p) => p.name), PROBES.filter((p) => !['https', 'starttls', 'ssh', 'jarm'].includes(p.name)).map((p) => p.name));
+  // Every probe but starttls, ssh and jarm, the default of no port (asked for: --probe 25:starttls).
+  assert.equal(plan.probesInUse().map((p) => p.name), PROBES.filter((p) => !['starttls', 'ssh', 'jarm'].includes(p.name)).map((p) => p.name));
   for (const port of [1, 21, 22, 80, 443, 445, 1883, 3389, 5432, 5672, 6379, 8443, 11211]) {
     const slot = plan.slotForPort(port);
     assert.ok(plan.payload(slot));

@@ -15,8 +15,14 @@ import { NamedProbes, NameTable } from '../shared/blast/names';
 import { decodeReply, encodeReply, REPLY_ACK_PAYLOAD, REPLY_ACK_PROBE, REPLY_RST, REPLY_MAX_FRAME, ReplyRequest } from '../shared/replies';
 import { probeConfig } from '../shared/probes/options';
 import { tlsProbe, tlsProbeHello } from '../shared/probes/tls';
-import { httpsProbe, httpsProbeHello } from '../shared/probes/https';
+import { httpsProbe } from '../shared/probes/https';
 import { httpProbe } from '../shared/probes/http';
+import { jarmProbe } from '../shared/probes/jarm';
+import { starttlsProbe, starttlsProbeHello } from '../shared/probes/starttls';
+import { namedConfig } from '../shared/probes/types';
+import { renderPayload } from '../shared/probes';
+import { jarmPayload } from '../shared/jarm/hellos';
+import { probeCode, variantOfCode, VARIANTS } from '../shared/cookie';
 import { parseIPv4 } from '../shared/ipv4';
 import { writeKeyFile } from '../shared/key';
 import { Finished, Reassembler } from '../shared/reassembly/table';
@@ -138,9 +144,9 @@ test('a named target\'s ACK_PROBE becomes an ACK_PAYLOAD of the hello with its S
     assert.is(r.ack, 5001);
     assert.is(r.delay_ms, 4000, 'the idle RST armed as for the probe');
     assert.is(sniOf(r.payload!), 'vhost-a.example');
-    const want = (p === tlsProbe ? tlsProbeHello : httpsProbeHello)(KEY, 'vhost-a.example').hello;
+    const want = tlsProbeHello(KEY, 'vhost-a.example').hello;
     assert.equal(Array.from(r.payload!), Array.from(want), 'the bytes banners rebuilds from the key and the name');
-    assert.is(sniOf((p === tlsProbe ? tlsProbeHello : httpsProbeHello)(KEY, 'default.example').hello), 'default.example', 'the default (--sni) differs');
+    assert.is(sniOf(tlsProbeHello(KEY, 'default.example').hello), 'default.example', 'the default (--sni) differs');
   }
   assert.equal(sent.map((s) => [s.ip, s.port, s.sport, s.seq, s.ack, s.name, s.probe]),
     [['198.18.0.7', 443, 40001, 1001, 5001, 'vhost-a.example', 'tls'], ['198.18.0.7', 443, 40001, 1001, 5001, 'vhost-a.example', 'https']]);
@@ -222,4 +228,78 @@ test('banners: blast\'s sent record names the connection (its talker and its ban
   assert.match(readSent({ type: 'sent', ip: '198.18.0.7', port: 443, sport: 1, seq: 1, len: 0, data: '', name: 'x..y' }) as string, /sent "name" "x\.\.y" is not a host name/);
 });
 
+
+/** The server_name of a ClientHello record, every length on the way checked against the bytes
+ *  (record, handshake, extensions, the extension, its list, its name); throws on any mismatch. */
+function strictSni(hello: Uint8Array): string | null {
+  const b = Buffer.from(hello);
+  const eq = (a: number, x: number, what: string) => { if (a !== x) throw new Error(`${what}: ${a} != ${x}`); };
+  eq(b[0], 0x16, 'handshake record');
+  eq(b.readUInt16BE(3), b.length - 5, 'record length');
+  eq(b[5], 1, 'client_hello');
+  eq(b.readUIntBE(6, 3), b.length - 9, 'handshake length');
+  let p = 9 + 2 + 32;
+  p += 1 + b[p];
+  p += 2 + b.readUInt16BE(p);
+  p += 1 + b[p];
+  eq(b.readUInt16BE(p), b.length - p - 2, 'extensions length');
+  let name: string | null = null;
+  for (p += 2; p < b.length;) {
+    const type = b.readUInt16BE(p), len = b.readUInt16BE(p + 2);
+    if (p + 4 + len > b.length) throw new Error(`extension ${type} runs past the end`);
+    if (type === 0) {
+      eq(b.readUInt16BE(p + 4), len - 2, 'server_name list length');
+      eq(b[p + 6], 0, 'host_name');
+      eq(b.readUInt16BE(p + 7), len - 5, 'host_name length');
+      name = b.subarray(p + 9, p + 4 + len).toString('latin1');
+    }
+    p += 4 + len;
+  }
+  return name;
+}
+
+test('jarm: a named target\'s ten hellos carry its name as server_name (lengths right), each its variant\'s, for the code catch asks with', () => {
+  const t = new NameTable();
+  t.add(NameTable.key4(parseIPv4('198.18.0.7') as number, 443), 'vhost-a.example');
+  const sent: any[] = [];
+  // As blast's namedProbes builds them: one entry per probe code, the variant from the code.
+  const bySlot = new Map(Array.from({ length: VARIANTS }, (_, v) => [probeCode(jarmProbe.slot, v),
+    { name: 'jarm', payload: (n: string) => jarmProbe.named!(cfg, n, variantOfCode(probeCode(jarmProbe.slot, v))) }]));
+  const np = new NamedProbes(t, bySlot, (s) => sent.push(s));
+  const seen = new Set<string>();
+  for (let v = 0; v < VARIANTS; v++) {
+    const out = np.rewrite(ask({ slot: probeCode(jarmProbe.slot, v) }), 0);
+    assert.ok(out, `variant ${v}`);
+    const r = decodeReply(out!, 0);
+    assert.is(r.kind, REPLY_ACK_PAYLOAD);
+    assert.is(r.slot, probeCode(jarmProbe.slot, v));
+    assert.is(strictSni(r.payload!), 'vhost-a.example', `variant ${v}`);
+    assert.equal(Array.from(r.payload!), Array.from(jarmPayload(KEY, v, 'vhost-a.example').before), `variant ${v}: the reference's hello with the name`);
+    // Without the name: the address (the default), not --sni's name: cfg carries one, the name wins.
+    assert.is(strictSni(renderPayload(jarmProbe.payload(probeConfig({}, KEY), v), '198.18.0.7')), '198.18.0.7');
+    seen.add(Buffer.from(r.payload!).toString('hex'));
+  }
+  assert.is(seen.size, VARIANTS, 'ten different hellos');
+  assert.equal(sent.map((s) => [s.probe, s.name, s.data.length > 0]), Array(VARIANTS).fill(['jarm', 'vhost-a.example', true]));
+});
+
+test('starttls: a named target\'s ACK_PROBE goes as it is (nothing first), a sent record carries the name, and the hello after STARTTLS has it as server_name', () => {
+  const t = new NameTable();
+  t.add(NameTable.key4(parseIPv4('198.18.0.7') as number, 25), 'mail.example');
+  const sent: any[] = [];
+  const np = new NamedProbes(t, new Map([[starttlsProbe.slot, { name: 'starttls', payload: (n: string) => starttlsProbe.named!(cfg, n) }]]), (s) => sent.push(s));
+  assert.is(np.rewrite(ask({ slot: starttlsProbe.slot, dport: 25 }), 0), null, 'the request is left as it is (an ACK_PAYLOAD needs a byte)');
+  assert.is(np.wrote(), true, 'its sent record is to be flushed before the ACK leaves');
+  assert.is(np.table.stats.used, 1);
+  assert.equal(sent.map((s) => [s.ip, s.port, s.seq, s.name, s.probe, s.data.length]), [['198.18.0.7', 25, 1001, 'mail.example', 'starttls', 0]]);
+  // banners' conversation for that connection (shared/reassembly/talk.ts: the name over --sni).
+  const talker = starttlsProbe.converse!(namedConfig(cfg, 'mail.example'), '198.18.0.7', 25);
+  const say = (s: string) => { const o = talker.push(Buffer.from(s)); return o && Buffer.from(o); };
+  assert.is(say('220 mx ESMTP\r\n')!.toString(), 'EHLO trawl.invalid\r\n');
+  assert.is(say('250-mx\r\n250 STARTTLS\r\n')!.toString(), 'STARTTLS\r\n');
+  const hello = say('220 go ahead\r\n')!;
+  assert.is(strictSni(hello), 'mail.example');
+  assert.equal(Array.from(hello), Array.from(starttlsProbeHello(KEY, 'mail.example').hello), 'the bytes banners rebuilds to read the TLS after it');
+  assert.is(strictSni(starttlsProbeHello(KEY, 'default.example').hello), 'default.example', 'without a name: --sni\'s');
+});
 test.run();

@@ -132,7 +132,8 @@ export interface NamedProbe { name: string; payload(name: string): ProbePayload 
  * The ACK_PROBE request at b[off] for a named target, rewritten as an ACK_PAYLOAD frame of the
  * probe built for the name (unsealed: the sender checks the cookie, not the MAC, which the
  * queue checked already); null when the request is no ACK_PROBE, its slot's probe carries no
- * name or its target has none. sent() hears of each rewritten probe.
+ * name or its target has none, or the named probe's first payload is empty (the request goes
+ * as it is). sent() hears of each probe built for a name, the empty one too.
  */
 export class NamedProbes {
   private out = new Uint8Array(REPLY_MAX_FRAME);
@@ -164,10 +165,13 @@ export class NamedProbes {
     const ip = v6 ? formatIPv6(ipv6FromBytes(r.daddr6!)) : formatIPv4(r.daddr);
     const payload = renderPayload(probe.payload(name), ip);
     if (payload.length > Math.min(MAX_PROBE_LEN, REPLY_MAX_PAYLOAD)) { this.table.stats.too_long++; return null; }
-    const len = encodeReply({ ...r, kind: REPLY_ACK_PAYLOAD, payload }, this.out, 0);
     this.table.stats.used++;
     this.unflushed = true;
     this.sent({ ip, port: r.dport, sport: r.sport, seq: r.seq, ack: r.ack, name, probe: probe.name, data: payload });
+    // A probe that sends nothing first (starttls: its name goes in a later hello) leaves the
+    // ACK_PROBE as it is (an ACK_PAYLOAD carries at least a byte); the sent record is what counts.
+    if (payload.length === 0) return null;
+    const len = encodeReply({ ...r, kind: REPLY_ACK_PAYLOAD, payload }, this.out, 0);
     return this.out.subarray(0, len);
   }
 }

@@ -1,23 +1,18 @@
-// The HTTPS probe: a ClientHello offering only what shared/tls can finish (TLS 1.3, and TLS 1.2
-// with ECDHE and AEAD suites), then, once the server's flight is reassembled, our second flight
-// (Finished, and the HTTP request of the http probe as application data) as a function of the
-// scan key, the hello and that flight alone. banners computes it and asks blast to send it
-// (trawl.7 CONVERSATIONS); the server's response is decrypted with keys derived the same way
-// and parsed as HTTP.
+// The HTTPS probe: the tls probe's ClientHello, byte for byte (what shared/tls can finish first:
+// TLS 1.3, then TLS 1.2 with ECDHE and AEAD suites; the legacy versions and suites after them),
+// then, once the server's flight is reassembled, our second flight (Finished, and the HTTP
+// request of the http probe as application data) as a function of the scan key, the hello and
+// that flight alone. banners computes it and asks blast to send it (trawl.7 CONVERSATIONS); the
+// server's response is decrypted with keys derived the same way and parsed as HTTP. The same
+// hello as tls's makes it the default of 443 and 8443 at no loss: a server that picks what we
+// cannot finish (TLS 1.0, CBC, DHE, RSA key exchange) still sends the certificates it sends tls,
+// and a scan without conversations (no banners --replies) gets exactly tls's answer.
 import { UsageError } from '../exit';
-import { clientSecrets } from '../tls/secrets';
-import { clientHello } from '../tls/hello';
 import { TlsClient } from '../tls/client';
 import { MAX_PROBE_LEN } from '../cookie';
 import { httpRequestText } from './http';
-import type { TlsProbeHello } from './tls';
+import { tlsProbeHello, type TlsProbeHello } from './tls';
 import { ascii, namedConfig, Probe, ProbeConfig, Talker } from './types';
-
-/** The secrets and the ClientHello the https probe sends under a scan key and server name. */
-export function httpsProbeHello(key: Uint8Array, sni?: string): TlsProbeHello {
-  const secrets = clientSecrets(key);
-  return { secrets, hello: clientHello(secrets, { sni }) };
-}
 
 /** The HTTP request sent inside TLS to `ip` (IPv6 in brackets, as the http probe writes it). */
 export function httpsRequest(cfg: ProbeConfig, ip: string): Uint8Array {
@@ -76,17 +71,19 @@ export class TlsTalker implements Talker {
 export const httpsProbe: Probe = {
   name: 'https',
   slot: 10,
-  description: 'TLS 1.2/1.3 ClientHello from the scan key, then (banners --replies) our Finished and the http probe\'s request: the HTTPS response',
-  ports: [],
+  description: 'the tls probe\'s ClientHello, then (banners --replies) our Finished and the http probe\'s request: the HTTPS response',
+  // Its hello is tls's: every certificate tls gets, and the HTTP response where the server picks
+  // TLS 1.3 or ECDHE with an AEAD (trawl-probes(7) says what it costs against tls,https).
+  ports: [443, 8443],
   services: ['tls', 'http'],
   payload(cfg: ProbeConfig) {
     if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
-    return { before: httpsProbeHello(cfg.key, cfg.sni).hello };
+    return { before: tlsProbeHello(cfg.key, cfg.sni).hello };
   },
   // The name is the SNI of the hello and the Host of the request inside (namedConfig, converse).
   named(cfg: ProbeConfig, name: string) { return this.payload(namedConfig(cfg, name)); },
   converse(cfg: ProbeConfig, ip: string): Talker {
     if (!cfg.key) throw new UsageError('the https probe needs the scan key (its key shares come from it)');
-    return new TlsTalker(httpsProbeHello(cfg.key, cfg.sni), httpsRequest(cfg, ip));
+    return new TlsTalker(tlsProbeHello(cfg.key, cfg.sni), httpsRequest(cfg, ip));
   },
 };

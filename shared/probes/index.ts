@@ -77,10 +77,12 @@ export interface ProbePlan {
   probesInUse(): ProbeInUse[];
 }
 
-/** Builds the plan from parsed PROBE_OPTIONS and the scan key (see trawl-probes(7) for the rules).
- *  Throws UsageError for contradictions, unreadable or bad probe files and payloads over 1400 bytes. */
-export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): ProbePlan {
-  const cfg = probeConfig(opts, key);
+/** Which probes the user chose: for every port (forced), by port (mapped), and the probe file. */
+interface ProbeChoice { forced?: string[]; mapped: Map<number, string[]>; file?: string }
+
+/** Reads parsed PROBE_OPTIONS into the choice (see trawl-probes(7) for the rules). Throws
+ *  UsageError for contradictions. */
+function chooseProbes(opts: Record<string, any>): ProbeChoice {
   const specs: string[] = opts.probe ?? [];
   const file: string | undefined = opts['probe-file'] || undefined;
 
@@ -112,6 +114,21 @@ export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): Pro
     if (forced !== undefined) throw new UsageError(`--probe-file is unused: --probe ${forced.join(',')} covers every port (add --probe PORTS:user)`);
     forced = [USER_NAME];   // a probe file alone means: send it everywhere
   }
+  return { forced, mapped, file };
+}
+
+/** The names of the probes a TCP port gets under parsed PROBE_OPTIONS, the plan's choice
+ *  without its payloads (no key needed): scan asks whether a port's probe converses. */
+export function probeNamesOf(opts: Record<string, any>): (port: number) => string[] {
+  const { forced, mapped } = chooseProbes(opts);
+  return (port) => mapped.get(port) ?? forced ?? [defaultProbeForPort(port).name];
+}
+
+/** Builds the plan from parsed PROBE_OPTIONS and the scan key (see trawl-probes(7) for the rules).
+ *  Throws UsageError for contradictions, unreadable or bad probe files and payloads over 1400 bytes. */
+export function buildProbePlan(opts: Record<string, any>, key?: Uint8Array): ProbePlan {
+  const cfg = probeConfig(opts, key);
+  const { forced, mapped, file } = chooseProbes(opts);
 
   const templates = new Map<number, ProbePayload>();
   const names = new Map<number, string>();

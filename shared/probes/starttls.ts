@@ -1,7 +1,8 @@
 // The STARTTLS probe: nothing at first (the server greets), then a conversation in the protocol
 // the port and the greeting name: SMTP (EHLO, then STARTTLS when offered), IMAP (STARTTLS), POP3
 // (STLS), FTP (AUTH TLS); after the server's go-ahead, the tls probe's ClientHello (without ALPN), so mail and
-// FTP servers give their certificate chain (TLS 1.3 decrypted with the scan key, as for tls).
+// FTP servers give their certificate chain (TLS 1.3 decrypted with the scan key, as for tls);
+// its server_name is --sni's, or a named target's name.
 // banners carries it on (trawl.7 CONVERSATIONS); the same machine, run again over the banner,
 // tells where the text ends and TLS begins.
 //
@@ -124,6 +125,9 @@ export const starttlsProbe: Probe = {
   ports: [],
   services: ['smtp', 'imap', 'pop3', 'ftp'],
   payload: () => ({ before: new Uint8Array(0) }),
+  // A named target's first payload is nothing all the same; its name is the server_name of the
+  // hello after the go-ahead, which converse builds from the name blast's sent record gives.
+  named: () => ({ before: new Uint8Array(0) }),
   converse(cfg: ProbeConfig, _ip: string, port: number): Talker {
     if (!cfg.key) throw new UsageError('the starttls probe needs the scan key (its ClientHello comes from it)');
     return new StarttlsTalker(starttlsProbeHello(cfg.key, cfg.sni).hello, port);

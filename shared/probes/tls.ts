@@ -19,7 +19,8 @@ export const tlsProbe: Probe = {
   name: 'tls',
   slot: 2,
   description: 'TLS ClientHello offering 1.0 to 1.3, key shares from the scan key (banners decrypts TLS 1.3), ALPN http/1.1, optional SNI',
-  ports: [261, 443, 448, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 2376, 4443, 5061, 5986, 6443, 8443, 9443],
+  // 443 and 8443 are https's, which sends this same hello and then asks for the page.
+  ports: [261, 448, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 2376, 4443, 5061, 5986, 6443, 9443],
   services: ['tls'],   // https, imaps, smtps... all answer with TLS first
   payload(cfg: ProbeConfig) {
     if (!cfg.key) throw new UsageError('the tls probe needs the scan key (its key shares come from it)');

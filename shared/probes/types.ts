@@ -34,8 +34,11 @@ export interface Probe {
    *  target record's `name` (trawl.7), which takes the place of --sni and --http-host for that
    *  target. blast builds it when the target's reply request comes (shared/blast/names.ts), and
    *  banners, which reads the name from blast's sent record, builds the same bytes. Absent: the
-   *  probe sends the same bytes whatever the target's name. */
-  named?(cfg: ProbeConfig, name: string): ProbePayload;
+   *  probe sends the same bytes whatever the target's name. A probe whose first payload does
+   *  not carry the name (starttls: nothing; the name goes in the hello after STARTTLS) returns
+   *  its payload as it is: blast still writes the sent record that tells banners the name.
+   *  variant: as in payload (jarm's ten hellos). */
+  named?(cfg: ProbeConfig, name: string, variant?: number): ProbePayload;
   /** A probe whose protocol needs a second message (the HTTP request inside TLS, STARTTLS...):
    *  the conversation of one connection to the target `ip` and `port`, which banners feeds the server's
    *  stream as it is reassembled and whose messages it asks blast to send (trawl.7
