@@ -80,6 +80,17 @@ test('on the link: the most specific route of the interface has no gateway', () 
   assert.not.ok(ol.is6(a6('fd00:250::142')));
   assert.not.ok(ol.is6(a6('2001:db8::1')));
   assert.not.ok(new OnLink('lan0', [R('0.0.0.0', 0, '10.250.0.254')], []).any);
+  // A range touches the link when a route without a gateway covers part of it (a walk far from
+  // the link skips the per-target check).
+  const r4 = (a: string, b: string) => ol.touches4(ipToU32(a), ipToU32(b));
+  assert.ok(r4('10.249.255.0', '10.250.0.0'), 'the first address of the link');
+  assert.ok(r4('10.250.0.255', '10.250.1.0'), 'the last');
+  assert.not.ok(r4('10.250.1.0', '198.18.255.255'), 'past the link (only the default route, through a gateway)');
+  assert.not.ok(r4('10.251.0.0', '10.251.0.255'), 'another interface\'s link');
+  const r6 = (a: string, b: string) => ol.touches6(parseIPv6(a) as bigint, parseIPv6(b) as bigint);
+  assert.ok(r6('fd00:250::ffff:ffff:ffff:0', 'fd00:250:0:1::'), 'the end of the /64');
+  assert.not.ok(r6('fd00:250:0:1::', 'fd00:250:0:1::ffff'));
+  assert.not.ok(r6('2001:db8::', '2001:db8::ffff'));
 });
 
 // A capture fed by the test and a sender that records what it is asked.

@@ -77,6 +77,15 @@ export class OnLink {
     for (const r of this.r4) if (((ip & r.mask) >>> 0) === r.dest) return !r.gateway;
     return false;
   }
+  /** Whether any address first..last may be on the link: a route without a gateway covers part
+   *  of it (a more specific route through a gateway may still take that part: this only rules
+   *  addresses out, so that a walk far from the link skips is4 and is6 for every target). */
+  touches4(first: number, last: number): boolean {
+    return this.r4.some((r) => !r.gateway && first <= (r.dest | ~r.mask) >>> 0 && last >= r.dest);
+  }
+  touches6(first: bigint, last: bigint): boolean {
+    return this.r6.some((r) => !r.gateway && first <= (r.dest | ((1n << BigInt(128 - r.prefix)) - 1n)) && last >= r.dest);
+  }
   is6(a: Uint8Array, off = 0): boolean {
     if (!this.r6.length) return false;
     const v = ipv6FromBytes(a, off);

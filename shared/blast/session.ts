@@ -184,7 +184,11 @@ export class BlastSession implements TargetSink {
     this.walkTotal += w.remaining;
     // TCP ports only (UDP and echo targets take their own ring slots, one by one).
     const tcp = (plan as WalkPlan).ports.every((key) => key < 65536);
-    const has4 = (plan as WalkPlan).set.v4.length > 0, has6 = (plan as WalkPlan).set.v6.length > 0;
+    const { v4, v6 } = (plan as WalkPlan).set, has4 = v4.length > 0, has6 = v6.length > 0;
+    // Whether a target of this walk may be on the link: only then is each one looked at (is6
+    // costs BigInts a target), once for the whole plan otherwise.
+    const on = this.lan?.onLink;
+    const nearLink = !!on && (v4.some((iv) => on.touches4(Number(iv.first), Number(iv.last))) || v6.some((iv) => on.touches6(iv.first, iv.last)));
     // A batch the size of the engine's (maxBatch), and one turn of the event loop per batch
     // rather than yieldNow's one per 256 targets: the send loop then finds whole batches in the
     // ring (measured into --pcap /dev/null at --rate max: 742 targets per send call with 256,
@@ -195,7 +199,7 @@ export class BlastSession implements TargetSink {
       const n = this.interrupted ? 0 : w.fill(B, fam, ips, a6, keys, idx);
       if (n === 0) return;
       this.sinceYield = -n;
-      if (tcp && this.bulkReady(has4, has6, fam, ips, a6, n)) {
+      if (tcp && this.bulkReady(has4, has6, nearLink, fam, ips, a6, n)) {
         if (!await this.pushBatch(fam, ips, a6, keys, idx, n, has6)) return;
         await new Promise<void>((r) => setImmediate(r));
         continue;
@@ -221,11 +225,12 @@ export class BlastSession implements TargetSink {
   }
 
   // Whether a walk batch may go to the ring in bulk: one probe per port, the engine ready for
-  // its families, and no target on the link (those wait for the LAN pass, one by one).
-  private bulkReady(has4: boolean, has6: boolean, fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, n: number): boolean {
+  // its families, and no target on the link (those wait for the LAN pass, one by one); nearLink:
+  // the walk's ranges touch the link, so its targets are looked at one by one.
+  private bulkReady(has4: boolean, has6: boolean, nearLink: boolean, fam: Uint8Array, ips: Uint32Array, a6: Uint8Array, n: number): boolean {
     if (!this.engine || this.moreSlots.size || (has4 && !this.ready.has(4)) || (has6 && !this.ready.has(6))) return false;
     const on = this.lan?.onLink;
-    if (on) {
+    if (on && nearLink) {
       for (let k = 0; k < n; k++) if (fam[k] === 4 ? on.is4(ips[k]) : on.is6(a6.subarray(16 * k, 16 * k + 16))) return false;
     }
     return true;
