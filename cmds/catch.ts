@@ -21,7 +21,7 @@ import { CatchEngine, ArpResponder, NdpResponder } from '../shared/catch/engine'
 import { DEFAULT_RST_IDLE, MAX_BANNER_OPTION, NO_RST_OPTION } from '../shared/catch/options';
 import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/replies-out';
-import { nativeDedupPrefetch, nativeSynAcks } from '../shared/catch/fast-path';
+import { nativeDedupCheck, nativeDedupPrefetch, nativeSynAcks } from '../shared/catch/fast-path';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
 import { DEDUP_BYTES_PER_KEY, DEFAULT_DEDUP_WINDOW } from '../shared/catch/dedup';
 import {
@@ -238,6 +238,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     trace: opts['packet-trace'] ? (s: string) => { io.stderr.write(s); } : undefined,
     synAcks: validate && native ? nativeSynAcks(native, key!, range.base, range.count, ours, ours6, srcIp6 ? n6 : 1) : null,
     dedupPrefetch: native ? nativeDedupPrefetch(native) : null,
+    dedupCheck: native ? nativeDedupCheck(native) : null,
   }, MAX_BATCH);
   const save = opts.save ? CaptureSave.open(opts.save, snaplen, opts['save-valid'] === true) : null;
 

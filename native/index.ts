@@ -180,6 +180,10 @@ export interface Native {
    *  this kind (native/src/catch-fast.cc): a hint to the cache, no result (out: the slots, for tests). */
   dedupPrefetch(table: Uint32Array, slots: number, kind: number, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array,
     families: Uint8Array, n: number, out?: Uint32Array): void;
+  /** DedupWindow.check over candidates 0..n-1 of a batch in order (native/src/catch-fast.cc), on
+   *  the window's tables; kinds[j] 0xff skips j; state [cur, count, window] in and out; answers in out. */
+  dedupCheck(gen0: Uint32Array, gen1: Uint32Array, bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
+    kinds: Uint8Array, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array, values: Uint32Array, n: number, out: Uint8Array): void;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;
   /** Resolves ipv6's MAC by a Neighbor Solicitation on iface (from srcIp), or null after timeoutMs. */

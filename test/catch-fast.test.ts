@@ -16,7 +16,7 @@ import { trawl } from './helpers';
 import { loadNative, SynAckColumns } from '../native/index';
 import { CatchEngine, EngineConfig } from '../shared/catch/engine';
 import { nativeCookies } from '../shared/catch/cookies';
-import { nativeSynAcks } from '../shared/catch/fast-path';
+import { nativeDedupCheck, nativeSynAcks } from '../shared/catch/fast-path';
 import { RecordsOut } from '../shared/catch/records-out';
 import { DedupWindow } from '../shared/catch/dedup';
 import { checkSourcePort, checkSourcePort6, isn as isnOf, isn6 as isn6Of } from '../shared/cookie';
@@ -213,7 +213,8 @@ function engine(fast: boolean, over: Partial<EngineConfig> = {}): CatchEngine {
     validate: true, ours: [us, P.ipToU32(US2)], sportBase: BASE, sportCount: COUNT, portFilter: true, maxBanner: 4096,
     dedupWindow: 64, cookies: nativeCookies(N, KEY, BASE, COUNT), replies: true, arp: null, probe: true, rst: true, idleMs: 4000,
     ours6: [P6.a6(US6)], ours6Count: 2,
-    synAcks: fast ? nativeSynAcks(N, KEY, BASE, COUNT, [us, P.ipToU32(US2)], [P6.a6(US6)], 2) : null, ...over,
+    synAcks: fast ? nativeSynAcks(N, KEY, BASE, COUNT, [us, P.ipToU32(US2)], [P6.a6(US6)], 2) : null,
+    dedupCheck: fast ? nativeDedupCheck(N) : null, ...over,
   }, 4096);
 }
 
@@ -293,6 +294,48 @@ test('dedupPrefetch fetches the slot where the duplicate window probes each IPv4
     }
   }
   assert.throws(() => native.dedupPrefetch(new Uint32Array(8), 4, 0, new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint8Array(1), 1), /shorter/);
+});
+
+test('dedupCheck: the native window gives the answers and leaves the tables check() one by one would, across generation changes (repeats, changed values, skipped slots)', () => {
+  const native = loadNative();
+  const fn = nativeDedupCheck(native)!;
+  let seed = 12345;
+  const rnd = (m: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % m; };
+  for (const size of [1, 3, 64, 1000]) {
+    const a = new DedupWindow(size), b = new DedupWindow(size);
+    const n = 700, kinds = new Uint8Array(n), targets = new Uint32Array(n), sports = new Uint16Array(n), dports = new Uint16Array(n), values = new Uint32Array(n), out = new Uint8Array(n);
+    const counts = [0, 0, 0];
+    for (let round = 0; round < 12; round++) {
+      // Few distinct keys so repeats and changed values are common; kind 0xff is a skipped slot.
+      for (let j = 0; j < n; j++) {
+        kinds[j] = rnd(10) === 0 ? 0xff : rnd(3);
+        targets[j] = (0xc6120000 + rnd(size * 2 + 5)) >>> 0; sports[j] = 40000 + rnd(4); dports[j] = 80 + rnd(2); values[j] = rnd(3) * 0x9e3779b1 >>> 0;
+      }
+      out.fill(9);
+      a.checkBatch(fn, kinds, targets, sports, dports, values, n, out);
+      for (let j = 0; j < n; j++) {
+        if (kinds[j] === 0xff) { if (out[j] !== 9) assert.unreachable(`skipped slot ${j} was written`); continue; }
+        const want = b.check(kinds[j], targets[j], ((dports[j] << 16) | sports[j]) >>> 0, values[j]);
+        if (out[j] !== want) assert.unreachable(`window ${size}, round ${round}, key ${j}: native ${out[j]}, check() ${want}`);
+        counts[want]++;
+      }
+      const A = a as unknown as { gens: Uint32Array[]; blooms: Uint32Array[]; cur: number; count: number };
+      const B = b as unknown as typeof A;
+      assert.is(A.cur, B.cur); assert.is(A.count, B.count);
+      for (const g of [0, 1]) {
+        assert.ok(Buffer.from(A.gens[g].buffer).equals(Buffer.from(B.gens[g].buffer)), `window ${size}: table ${g}`);
+        assert.ok(Buffer.from(A.blooms[g].buffer).equals(Buffer.from(B.blooms[g].buffer)), `window ${size}: Bloom ${g}`);
+      }
+    }
+    // Every answer happened, so the comparison covered each branch.
+    assert.ok(counts.every((c) => c > 0), `window ${size}: answers ${counts}`);
+  }
+  const w = new DedupWindow(8);
+  assert.throws(() => w.checkBatch(fn, new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 2, new Uint8Array(2)), /shorter/);
+  assert.throws(() => native.dedupCheck(new Uint32Array(8), new Uint32Array(4), new Uint32Array(1), new Uint32Array(1), new Uint32Array([0, 0, 1]),
+    new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 1, new Uint8Array(1)), /differ/);
+  assert.throws(() => native.dedupCheck(new Uint32Array(8), new Uint32Array(8), new Uint32Array(1), new Uint32Array(1), new Uint32Array([0, 0, 5]),
+    new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 1, new Uint8Array(1)), /fewer than 2 slots/);
 });
 
 test.run();

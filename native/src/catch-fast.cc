@@ -16,6 +16,9 @@
 // TCP      0 sport 2 dport 4 seq 8 ack 12 doff<<4 13 flags 14 window 20 options
 // Options  0 eol | 1 nop | 2 len 4 mss[2] | 3 len 3 shift | 4 len 2 | 8 len 10 tsval[4] tsecr[4]
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
 #include "common.h"
 #include "siphash.h"
 
@@ -428,9 +431,129 @@ static Napi::Value DedupPrefetch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// dedupCheck(gen0, gen1, bloom0, bloom1, state, kinds, targets, sports, dports, values, n, out):
+// DedupWindow.check (shared/catch/dedup.ts) for candidates 0..n-1 of a batch, in order, on the
+// window's own tables: kinds[j] = 0xff skips j. state = [cur, count, window] in and out. Every
+// step is check()'s (the same hash, the same double product in range(), the same probing, Bloom
+// bits and generation change), so the answers and the tables equal what check() one by one would
+// leave; test/catch-fast.test.ts compares both over generation changes. In JavaScript the window
+// cost a third of a replay (one cache miss after another, ~200 ns a key); here the keys' slots
+// are hashed and prefetched for the whole batch first, so the misses overlap.
+namespace {
+struct Window {
+  uint32_t* gen[2];
+  uint32_t* bloom[2];
+  uint64_t slots, bits;
+  uint32_t cur, count, window;
+};
+inline uint64_t rangeOf(uint32_t h, uint64_t n) {
+  // JavaScript's Math.floor(h * n * 2^-32) in doubles, rounding included.
+  return (uint64_t)std::floor(((double)h * (double)n) * 2.3283064365386963e-10);
+}
+inline uint32_t secondOf(uint32_t h) { h = (h ^ (h >> 16)) * 0x7feb352du; return h ^ (h >> 15); }
+inline uint32_t hashOf(uint32_t kind, uint32_t ip, uint32_t ports) {
+  uint32_t h = ((ip ^ 0x9e3779b9u) * 0x85ebca6bu) ^ ((ports + kind * 0x27d4eb2fu) * 0xc2b2ae35u);
+  h ^= h >> 15; h *= 0x2c1b3c6du; h ^= h >> 12; h *= 0x297a2d39u; h ^= h >> 15;
+  return h;
+}
+// The key's slot offset (>= 0), or -(the empty slot where it would go) - 1.
+inline int64_t findKey(const Window& w, const uint32_t* t, uint32_t h, uint32_t tag, uint32_t ip, uint32_t ports) {
+  uint64_t i = rangeOf(h, w.slots);
+  for (;;) {
+    uint64_t s = i * 4;
+    uint32_t k = t[s];
+    if (k == 0) return -(int64_t)s - 1;
+    if (k == tag && t[s + 1] == ip && t[s + 2] == ports) return (int64_t)s;
+    if (++i == w.slots) i = 0;
+  }
+}
+inline bool mayHave(const Window& w, uint32_t g, uint32_t h) {
+  const uint32_t* b = w.bloom[g];
+  uint64_t a = rangeOf(h, w.bits), c = rangeOf(secondOf(h), w.bits);
+  return (b[a >> 5] & (1u << (a & 31))) != 0 && (b[c >> 5] & (1u << (c & 31))) != 0;
+}
+inline void remember(Window& w, uint32_t g, uint32_t h) {
+  uint32_t* b = w.bloom[g];
+  uint64_t a = rangeOf(h, w.bits), c = rangeOf(secondOf(h), w.bits);
+  b[a >> 5] |= 1u << (a & 31);
+  b[c >> 5] |= 1u << (c & 31);
+}
+// check(): DEDUP_NEW 0, DEDUP_SAME 1, DEDUP_CHANGED 2.
+uint8_t checkKey(Window& w, uint32_t kind, uint32_t ip, uint32_t ports, uint32_t value, uint32_t h) {
+  uint32_t tag = kind + 1;
+  uint32_t* cur = w.gen[w.cur];
+  int64_t at = findKey(w, cur, h, tag, ip, ports);
+  if (at >= 0) {
+    if (cur[at + 3] == value) return 1;
+    cur[at + 3] = value;
+    return 2;
+  }
+  const uint32_t* old = w.gen[w.cur ^ 1];
+  int64_t o = mayHave(w, w.cur ^ 1, h) ? findKey(w, old, h, tag, ip, ports) : -1;
+  uint8_t result = o < 0 ? 0 : (old[o + 3] == value ? 1 : 2);
+  if (result == 1) return result;
+  int64_t s = -at - 1;
+  if (w.count >= w.window) {
+    // Generation change: forget the oldest keys all at once.
+    w.cur ^= 1;
+    std::memset(w.gen[w.cur], 0, w.slots * 16);
+    std::memset(w.bloom[w.cur], 0, w.bits / 8);
+    w.count = 0;
+    s = -findKey(w, w.gen[w.cur], h, tag, ip, ports) - 1;
+  }
+  uint32_t* t = w.gen[w.cur];
+  t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;
+  remember(w, w.cur, h);
+  w.count++;
+  return result;
+}
+}  // namespace
+
+static Napi::Value DedupCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t ng0, ng1, nb0, nb1, nst, nk, n1, n2, n3, nv, no;
+  Window w;
+  w.gen[0] = typedArg<uint32_t>(env, info[0], napi_uint32_array, "dedupCheck: gen0", &ng0);
+  w.gen[1] = typedArg<uint32_t>(env, info[1], napi_uint32_array, "dedupCheck: gen1", &ng1);
+  w.bloom[0] = typedArg<uint32_t>(env, info[2], napi_uint32_array, "dedupCheck: bloom0", &nb0);
+  w.bloom[1] = typedArg<uint32_t>(env, info[3], napi_uint32_array, "dedupCheck: bloom1", &nb1);
+  uint32_t* state = typedArg<uint32_t>(env, info[4], napi_uint32_array, "dedupCheck: state", &nst);
+  const uint8_t* kinds = typedArg<uint8_t>(env, info[5], napi_uint8_array, "dedupCheck: kinds", &nk);
+  const uint32_t* targets = typedArg<uint32_t>(env, info[6], napi_uint32_array, "dedupCheck: targets", &n1);
+  const uint16_t* sports = typedArg<uint16_t>(env, info[7], napi_uint16_array, "dedupCheck: sports", &n2);
+  const uint16_t* dports = typedArg<uint16_t>(env, info[8], napi_uint16_array, "dedupCheck: dports", &n3);
+  const uint32_t* values = typedArg<uint32_t>(env, info[9], napi_uint32_array, "dedupCheck: values", &nv);
+  size_t n = (size_t)intArg(env, info[10], 0, 1 << 24, "dedupCheck: n");
+  uint8_t* out = typedArg<uint8_t>(env, info[11], napi_uint8_array, "dedupCheck: out", &no);
+  if (ng0 != ng1 || ng0 % 4 || ng0 == 0 || nb0 != nb1 || nb0 == 0 || nst < 3)
+    rangeError(env, "dedupCheck: the window's tables differ in size or its state is short");
+  if (n > nk || n > n1 || n > n2 || n > n3 || n > nv || n > no) rangeError(env, "dedupCheck: an array is shorter than n");
+  w.slots = ng0 / 4; w.bits = (uint64_t)nb0 * 32;
+  w.cur = state[0] & 1; w.count = state[1]; w.window = state[2];
+  if (w.window == 0 || w.slots < 2 * (uint64_t)w.window) rangeError(env, "dedupCheck: the table holds fewer than 2 slots a key");
+  // Hashes first, each key's slot prefetched (in the current generation: a generation change
+  // in the batch only makes some of the hints useless), then the checks in order.
+  static thread_local std::vector<uint32_t> hs;
+  if (hs.size() < n) hs.resize(n);
+  for (size_t j = 0; j < n; j++) {
+    if (kinds[j] == 0xff) continue;
+    uint32_t ports = ((uint32_t)dports[j] << 16) | sports[j];
+    hs[j] = hashOf(kinds[j], targets[j], ports);
+    __builtin_prefetch(w.gen[w.cur] + 4 * rangeOf(hs[j], w.slots), 1);
+  }
+  for (size_t j = 0; j < n; j++) {
+    if (kinds[j] == 0xff) continue;
+    out[j] = checkKey(w, kinds[j], targets[j], ((uint32_t)dports[j] << 16) | sports[j], values[j], hs[j]);
+  }
+  state[0] = w.cur; state[1] = w.count;
+  return env.Undefined();
+}
+
 void initCatchFast(Napi::Env env, Napi::Object exports) {
   exports.Set("synAcks", Napi::Function::New(env, SynAcks, "synAcks"));
   exports.Set("dedupPrefetch", Napi::Function::New(env, DedupPrefetch, "dedupPrefetch"));
+  exports.Set("dedupCheck", Napi::Function::New(env, DedupCheck, "dedupCheck"));
 }
 
 }  // namespace trawl

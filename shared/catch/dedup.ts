@@ -18,6 +18,8 @@
 // default window, so it stays in cache): a key that is new, the common case at scan speed,
 // is then told apart from the old generation without a memory miss in its table.
 
+import type { DedupCheckFn } from './fast-path';
+
 export const DEDUP_NEW = 0;       // not seen: inserted
 export const DEDUP_SAME = 1;      // seen with the same value: a duplicate
 export const DEDUP_CHANGED = 2;   // seen with another value (now remembered instead)
@@ -82,6 +84,19 @@ export class DedupWindow {
   /** The slot where the probe for an IPv4 key starts (test/catch-fast.test.ts checks the native
    *  prefetch fetches that one). */
   slotOf(kind: number, ip: number, ports: number): number { return DedupWindow.range(this.hash(kind, ip >>> 0, ports >>> 0), this.slots); }
+
+  /** check() for candidates 0..n-1 in order, in native code (fast-path.ts nativeDedupCheck):
+   *  kinds[j] 0xff skips j; the answers go to out. The same answers and the same tables as
+   *  check() one by one (test/catch-fast.test.ts). IPv4 windows only. */
+  checkBatch(fn: DedupCheckFn, kinds: Uint8Array, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array,
+    values: Uint32Array, n: number, out: Uint8Array): void {
+    if (this.w !== 4) throw new Error('checkBatch: an IPv6 window');
+    const st = this.state;
+    st[0] = this.cur; st[1] = this.count; st[2] = this.window;
+    fn(this.gens[0], this.gens[1], this.blooms[0], this.blooms[1], st, kinds, targets, sports, dports, values, n, out);
+    this.cur = st[0]; this.count = st[1];
+  }
+  private state = new Uint32Array(3);
 
   /** Bytes held by the tables. */
   get bytes(): number { return (this.gens[0].byteLength + this.blooms[0].byteLength) * 2; }

@@ -50,7 +50,7 @@ import { neighborAdvertisement } from '../packet/ndp';
 import { Counters } from './counters';
 import { CookieFn } from './cookies';
 import type { SynAckColumns } from '../../native/index';
-import { DedupPrefetchFn, SynAckFn } from './fast-path';
+import { DedupCheckFn, DedupPrefetchFn, SynAckFn } from './fast-path';
 import { DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DedupWindow } from './dedup';
 import { ProbeSlots, probeSlots } from './probe-names';
 import { RecordsOut } from './records-out';
@@ -86,6 +86,7 @@ export interface EngineConfig {
   trace?: (line: string) => void;   // --packet-trace: a line per packet (shared/catch/trace.ts)
   synAcks?: SynAckFn | null;      // the native fast path for valid SYN-ACKs (fast-path.ts; validate only)
   dedupPrefetch?: DedupPrefetchFn | null;   // prefetches the duplicate window's slots of a batch (fast-path.ts)
+  dedupCheck?: DedupCheckFn | null;         // the IPv4 window's checks of a batch in native code (fast-path.ts)
 }
 
 /** Window slack past --max-banner: one segment (our SYN says MSS 1460), so that a server whose
@@ -103,6 +104,7 @@ const MAX_OTHER_ADDRS = 8;   // addresses of other_address replies remembered, f
 // Dedup kinds: one record per target and kind; the SYN-ACK key carries the server's ISN. Segments
 // are keyed exactly (checkExact) by a hash of their seq, length and flags.
 const DK_OPEN = 0, DK_CLOSED = 1, DK_UNREACH = 2, DK_SEGMENT = 3, DK_SENT = 4, DK_ALIVE = 5;
+const NO_CHECK = 0xff;   // planDedup: this candidate makes no check in the IPv4 window
 /** Bytes of blast's echo payload: send time and tag (shared/cookie.ts). */
 const ECHO_PAYLOAD = 16;
 const MAX_SCANNER_ADDRS = 64;
@@ -155,6 +157,9 @@ export class CatchEngine {
   // fields it wrote at index i of cols (the arrays above) and whose open record lies at
   // fastText[fastSpans[2i], fastSpans[2i+1]); cText[j] = that i for candidate j, or -1.
   private cols: SynAckColumns;
+  // The IPv4 window's answers for candidates 0..preEnd-1, checked in one native call before the
+  // decide loop (planDedup): preKind[j] the key's kind (NO_CHECK: none), preValue[j] its value.
+  private preKind: Uint8Array; private preValue: Uint32Array; private preOut: Uint8Array; private preEnd = 0;
   private fast: Uint8Array; private fastText: Uint8Array; private fastSpans: Uint32Array; private cText: Int32Array;
 
   constructor(private cfg: EngineConfig, maxBatch: number) {
@@ -172,6 +177,7 @@ export class CatchEngine {
     this.isn = new Uint32Array(m); this.slot = new Int16Array(m);
     this.cFam = new Uint8Array(m); this.cOur6 = new Uint8Array(16 * m); this.cTarget6 = new Uint8Array(16 * m);
     this.cFrom6 = new Uint8Array(16 * m);
+    this.preKind = new Uint8Array(m); this.preValue = new Uint32Array(m); this.preOut = new Uint8Array(m);
     this.ours6 = cfg.ours6 ?? null;
     this.cols = [this.cOur, this.cTarget, this.cSport, this.cDport, this.cSeq, this.cAck, this.cFlags, this.cWindow, this.cTtl,
       this.cIpid, this.cTcpOff, this.cTcpHl, this.cPayOff, this.cPayLen, this.cPayCap, this.cHasTs, this.cTsval, this.cTsecr,
@@ -203,9 +209,43 @@ export class CatchEngine {
     return false;
   }
 
+  // Which IPv4 window check decide() will make for each candidate from 0 on, as far as they are
+  // plain checks (a SYN-ACK's open key, a closed port's RST): preKind/preValue, and how many
+  // candidates that covers. It stops at the first candidate whose check is anything else (a
+  // segment's exact key, an ICMP error), which decide() then makes itself, in order: the window
+  // sees the same keys in the same order either way. seen() verifies each answer it takes was
+  // planned for the key it asks about.
+  private planDedup(k: number): number {
+    const probe = this.cfg.probe;
+    for (let j = 0; j < k; j++) {
+      const kind = this.cKind[j], slot = this.slot[j];
+      let dk = NO_CHECK, value = 0;
+      if (kind !== K_STRAY && slot >= 0) {
+        const isn1 = (this.isn[j] + 1) >>> 0;
+        if (kind === K_SYNACK) { if (this.cAck[j] === isn1) { dk = DK_OPEN; value = this.cSeq[j]; } }
+        else if (kind === K_RST) {
+          const dd = (this.cAck[j] - isn1) >>> 0;
+          if (dd === 0 && this.cSeq[j] === 0) dk = DK_CLOSED;
+          else if (dd <= MAX_PROBE_LEN && probe) return j;
+        } else if (kind === K_DATA) { if (((this.cAck[j] - isn1) >>> 0) <= MAX_PROBE_LEN && probe) return j; }
+        else return j;
+      }
+      // IPv6 keys go to their own window (seen()), untouched by this batch's IPv4 checks.
+      this.preKind[j] = this.cFam[j] === 6 ? NO_CHECK : dk;
+      this.preValue[j] = value;
+    }
+    return k;
+  }
+
   // Whether the reply j was seen (DEDUP_NEW, _SAME, _CHANGED), in its family's window.
   private seen(kind: number, j: number, value: number): number {
-    if (this.cFam[j] !== 6) return this.dedup.check(kind, this.cTarget[j], this.ports(j), value);
+    if (this.cFam[j] !== 6) {
+      if (j < this.preEnd) {
+        if (this.preKind[j] !== kind || this.preValue[j] !== value >>> 0) throw new Error(`catch: candidate ${j}'s duplicate check was not the one planned`);
+        return this.preOut[j];
+      }
+      return this.dedup.check(kind, this.cTarget[j], this.ports(j), value);
+    }
     if (!this.dedup6) this.dedup6 = new DedupWindow(this.cfg.dedupWindow, true);
     return this.dedup6.check6(kind, this.cTarget6, 16 * j, this.ports(j), value);
   }
@@ -273,7 +313,9 @@ export class CatchEngine {
       else cfg.cookies!(this.cOur, this.cTarget, this.cSport, this.cDport, k, this.isn, this.slot);
     }
     // The window's slots of the SYN-ACKs' keys, fetched together (they would miss one by one).
-    if (cfg.dedupPrefetch) { const cur = this.dedup.current; cfg.dedupPrefetch(cur.table, cur.slots, DK_OPEN, this.cTarget, this.cSport, this.cDport, this.cFam, k); }
+    this.preEnd = cfg.validate && cfg.dedupCheck ? this.planDedup(k) : 0;
+    if (this.preEnd > 0) this.dedup.checkBatch(cfg.dedupCheck!, this.preKind, this.cTarget, this.cSport, this.cDport, this.preValue, this.preEnd, this.preOut);
+    else if (cfg.dedupPrefetch) { const cur = this.dedup.current; cfg.dedupPrefetch(cur.table, cur.slots, DK_OPEN, this.cTarget, this.cSport, this.cDport, this.cFam, k); }
     const firstPass = this.validCount;
     for (let j = 0; j < k; j++) {
       const before = this.counters.valid;

@@ -32,3 +32,15 @@ export function nativeDedupPrefetch(native: Native): DedupPrefetchFn | null {
   if (process.env.TRAWL_NO_FAST === '1' || process.env.TRAWL_NO_PREFETCH === '1') return null;
   return (table, slots, kind, targets, sports, dports, families, n) => native.dedupPrefetch(table, slots, kind, targets, sports, dports, families, n);
 }
+
+export type DedupCheckFn = (gen0: Uint32Array, gen1: Uint32Array, bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
+  kinds: Uint8Array, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array, values: Uint32Array, n: number, out: Uint8Array) => void;
+
+/** The duplicate window's checks of a batch in native code (catch-fast.cc: dedupCheck), or null
+ *  under TRAWL_NO_FAST=1 or TRAWL_NO_NATIVE_DEDUP=1 (A/B runs; the engine then checks each key in
+ *  JavaScript, with dedupPrefetch's hints). */
+export function nativeDedupCheck(native: Native): DedupCheckFn | null {
+  if (process.env.TRAWL_NO_FAST === '1' || process.env.TRAWL_NO_NATIVE_DEDUP === '1') return null;
+  return (g0, g1, b0, b1, st, kinds, targets, sports, dports, values, n, out) =>
+    native.dedupCheck(g0, g1, b0, b1, st, kinds, targets, sports, dports, values, n, out);
+}

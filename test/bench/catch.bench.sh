@@ -2,7 +2,8 @@
 # catch --pcap throughput and memory: 0.1 M and 1 M valid SYN-ACKs (Linux option layout, one per
 # target, cookies made with the scan key) replayed to /dev/null, timed with peak RSS; beside it
 # the same catch with its native fast path off (TRAWL_NO_FAST=1: every packet through the
-# TypeScript decoder), the same catch without the duplicate window's prefetch (TRAWL_NO_PREFETCH=1),
+# TypeScript decoder), the same catch with the duplicate window checked in JavaScript
+# (TRAWL_NO_NATIVE_DEDUP=1) and that without its prefetch (TRAWL_NO_PREFETCH=1 too),
 # and tcpdump on the same file both ways: reading it (-w /dev/null) and
 # decoding it to text (-nn > /dev/null). Goals: >= 1 M packets/s, peak RSS < 150 MB and flat
 # from 0.1 M to 1 M (issue 3); >= 2 M packets/s and faster than tcpdump -nn (issue 17).
@@ -86,8 +87,10 @@ for n in ${CATCH_BENCH_SIZES:-100000 1000000}; do
   got=$($TRAWL catch --pcap "$f" --key-file "$work/k.key" -q | wc -l)
   [ "$got" -eq "$n" ] || { echo "catch reported $got of $n open ports"; exit 1; }
   row "$n" "trawl catch" "$ts" "$tcpu" "$trss"
-  read -r w c r < <(TRAWL_NO_PREFETCH=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
-  row "$n" "trawl catch TRAWL_NO_PREFETCH=1" "$w" "$c" "$r" "$ts" "$tcpu"
+  read -r w c r < <(TRAWL_NO_NATIVE_DEDUP=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
+  row "$n" "trawl catch NO_NATIVE_DEDUP" "$w" "$c" "$r" "$ts" "$tcpu"
+  read -r w c r < <(TRAWL_NO_NATIVE_DEDUP=1 TRAWL_NO_PREFETCH=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
+  row "$n" "trawl catch +NO_PREFETCH" "$w" "$c" "$r" "$ts" "$tcpu"
   read -r w c r < <(TRAWL_NO_FAST=1 measure $TRAWL catch --pcap "$f" --key-file "$work/k.key" -q)
   row "$n" "trawl catch TRAWL_NO_FAST=1" "$w" "$c" "$r" "$ts" "$tcpu"
   if command -v tcpdump > /dev/null; then
