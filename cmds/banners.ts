@@ -16,6 +16,7 @@ import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
 import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
+import { WAITING_OPTIONS, Waiting, recordBytes, waitingLimits } from '../shared/service-probes/waiting';
 import { readKeyFile } from '../shared/key';
 import { checkSni } from '../shared/tls/hello';
 import { TlsProbeHello, tlsProbeHello } from '../shared/probes/tls';
@@ -35,6 +36,8 @@ import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 import { runPool } from '../shared/jobs/pool';
 
 const MAX_JOBS = 64;
+/** After a signal, the banners waiting behind a compile are parsed for this long, then written as read. */
+const SIGNAL_PARSE_MS = 500;
 
 export const info: CommandInfo = {
   name: 'banners',
@@ -55,6 +58,7 @@ export const info: CommandInfo = {
       help: "hold the banners of each ip:port until the identification probes' (blast --identify: null, tls, http) are all in or --idle passes, then write them with identified_service and identified_by" },
     ...JARM_OPTIONS,
     ...SERVICE_PROBES_OPTIONS,
+    ...WAITING_OPTIONS,
     { name: 'preview-bytes', type: 'number', arg: 'N', default: PREVIEW_BYTES,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 4096 ? undefined : 'must be an integer from 1 to 4096'),
       help: 'bytes shown in unknown_preview for unidentified banners' },
@@ -126,6 +130,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const status = new Status('banners', io.stderr, () => ({
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
+        ...(probes ? { waiting: waiting.length, waiting_bytes: waiting.bytes, waited: waiting.waited, waiting_full: waiting.full } : {}),
         ...(repliesOut ? { said_pending: repliesOut.pending, said_dropped: repliesOut.dropped } : {}),
         ...(jarm.whole + jarm.partial + jarm.held > 0 ? { jarm_held_ports: jarm.held, jarm_whole_ports: jarm.whole, jarm_partial_ports: jarm.partial, jarm_evicted_ports: jarm.evicted } : {}),
         ...(join ? { identify_held_ports: join.held, identify_held_bytes: join.bytes, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
@@ -142,20 +147,45 @@ export function run(argv: string[], io?: IO): Promise<number> {
       bad++;
       report.error(`stdin:${line}: ${why}: ${quoteInput(JSON.stringify(rec))}`);
     };
-    // A banner record, the input's or one reassembled here. The first banner of a probe waits for
-    // its nmap rules to compile, in slices that let a signal in.
-    const banner = (rec: AnyRecord, line: number): Promise<void> | undefined => {
-      if (probes) {
-        const { probe, port, sent, proto } = nmapChoice(rec, probes);
-        if (!probes.ready(probe, port, sent, proto)) return probes.prepareChain(probe, port, () => intr.signal !== null, sent, proto).then(() => enriched(rec, line));
-      }
-      return enriched(rec, line);
+    // Whether a banner's chain of nmap rules is compiled (matching it needs no compile).
+    const chainReady = (rec: AnyRecord): boolean => {
+      const { probe, port, sent, proto } = nmapChoice(rec, probes);
+      return probes!.ready(probe, port, sent, proto);
     };
+    // The output side, in input order: a banner to enrich and write, a record passed on, or the
+    // record clock of the joins. While a banner waits for its chain of nmap rules to compile (in
+    // slices), the steps after it wait in line (waiting.ts) and input goes on being read,
+    // reassembled and answered (conversations): only a full line holds the reading.
+    type Step = { rec: AnyRecord; line: number; banner: boolean; tick?: undefined } | { tick: number };
+    const waiting = new Waiting<Step>(waitingLimits(opts), {
+      needs: (s) => s.tick === undefined && s.banner && probes !== null && !intr.signal && !chainReady(s.rec),
+      prepare: (s) => {
+        const { probe, port, sent, proto } = nmapChoice((s as { rec: AnyRecord }).rec, probes);
+        return probes!.prepareChain(probe, port, () => intr.signal !== null || w.closed, sent, proto);
+      },
+      run: (s) => (s.tick !== undefined ? tickJoins(s.tick) : s.banner ? enriched(s.rec, s.line) : w.record(s.rec)),
+      bytes: (s) => (s.tick !== undefined ? 64 : recordBytes(s.rec)),
+    });
+    // Banners written without nmap's rules, or as read: they were waiting when a signal came.
+    let unmatched = 0, unparsed = 0, signalAt = 0;
+    const banner = (rec: AnyRecord, line: number) => waiting.submit({ rec, line, banner: true });
+    const pass = (rec: AnyRecord) => waiting.submit({ rec, line: 0, banner: false });
+    const tickJoins = (t: number): Promise<void> | undefined => { jarm.tick(t); join?.tick(t); return writeJoined(); };
     const enriched = (rec: AnyRecord, line: number): Promise<void> | undefined => {
-      if (w.closed || intr.signal) throw new Stop();
+      if (w.closed) throw new Stop();
+      // After a signal the banners still waiting get trawl's parsers only, for SIGNAL_PARSE_MS, and
+      // then go out as they are (banner records a later run of banners can still enrich): a Ctrl-C
+      // waits neither for a compile nor for the parse of thousands of banners (--max-waiting), and
+      // loses none.
+      let nmap = probes;
+      if (intr.signal) {
+        signalAt ||= Date.now();
+        if (Date.now() - signalAt > SIGNAL_PARSE_MS) { counts.banners++; unparsed++; return w.record(rec); }
+        if (probes) { nmap = null; unmatched++; }
+      }
       // A named target's banner (the name from blast's sent record): its hello had the name's SNI.
       const named = key && typeof rec.name === 'string' ? namedHellos(key, rec.name) : null;
-      const out = enrichBanner(rec, { previewBytes, probes, cost, tls: named?.tls ?? tls, https: named?.tls ?? tls, starttls: named?.starttls ?? starttls,
+      const out = enrichBanner(rec, { previewBytes, probes: nmap, cost, tls: named?.tls ?? tls, https: named?.tls ?? tls, starttls: named?.starttls ?? starttls,
         maxBody: limits.maxBanner, read: reads.get(rec) });
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
       counts.banners++;
@@ -169,6 +199,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       if (join) { join.add(out); return writeJoined(); }
       return w.record(out);
     };
+    const then = (p: Promise<void> | undefined, f: () => Promise<void> | undefined): Promise<void> | undefined => (p ? p.then(f) : f());
     // Banners of connections that ended, in the order they ended (their records come from us: a
     // bad one would be our bug, not the input's).
     const drain = (line: number): Promise<void> | undefined => {
@@ -176,25 +207,30 @@ export function run(argv: string[], io?: IO): Promise<number> {
       for (const f of finished.splice(0)) {
         const b = bannerRecord(f);
         if (f.read !== undefined) reads.set(b, f.read as TlsResult);
-        wait = wait ? wait.then(() => banner(b, line)) : banner(b, line);
+        wait = then(wait, () => banner(b, line));
       }
       return wait;
     };
     const onRecord = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       if (w.closed || intr.signal) throw new Stop();
-      // Record time moves the table's clock: connections idle since --idle are written first.
-      if (typeof rec.time_us === 'number') { reasm.tick(rec.time_us); jarm.tick(rec.time_us); join?.tick(rec.time_us); }
-      // Joins the clock just closed (jarm, --identify) go out first.
-      const early = writeJoined();
-      const before = early ? early.then(() => drain(line)) : drain(line);
-      return before ? before.then(() => handle(rec, line)) : handle(rec, line);
+      // Record time moves the table's clock at once (connections idle since --idle end, their
+      // banners go in line below), and the joins' (jarm, --identify) in line with the output: a
+      // tick behind waiting steps is folded into the last one if it is a tick too.
+      let early: Promise<void> | undefined;
+      if (typeof rec.time_us === 'number') {
+        reasm.tick(rec.time_us);
+        const last = waiting.last();
+        if (last?.tick !== undefined) last.tick = Math.max(last.tick, rec.time_us);
+        else early = waiting.submit({ tick: rec.time_us });
+      }
+      return then(then(early, () => drain(line)), () => handle(rec, line));
     };
     const handle = (rec: AnyRecord, line: number): Promise<void> | undefined => {
       let wait: Promise<void> | undefined;
       if (rec.type === 'segment') {
         const seg = readSegment(rec);
         if (typeof seg === 'string') rejected(line, seg, rec);
-        else if (!reasm.segment(seg)) { counts.passed++; wait = w.record(rec); }
+        else if (!reasm.segment(seg)) { counts.passed++; wait = pass(rec); }
       } else if (rec.type === 'sent') {
         // The scanner's own bytes (catch --no-validate): held for its connection's banner (sent_data).
         const s = readSent(rec);
@@ -207,24 +243,26 @@ export function run(argv: string[], io?: IO): Promise<number> {
         // banner), so readers count both alike and a second run of banners finds nothing to redo.
         const { data: _bytes, ...open } = rec;
         counts.passed++;
-        const first = w.record(open);
         const b: AnyRecord = { ...rec, type: 'banner' };
-        wait = first ? first.then(() => banner(b, line)) : banner(b, line);
+        wait = then(pass(open), () => banner(b, line));
       } else {
         if (rec.type === 'open') reasm.open(rec);
         counts.passed++;
-        wait = w.record(rec);
+        wait = pass(rec);
       }
-      return wait ? wait.then(() => drain(line)) : drain(line);
+      return then(wait, () => drain(line));
     };
 
     let read = { bad: 0 };
     const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
-      // End of input (or a signal): every connection still held is written, at the writer's pace.
       try {
-        while (!w.closed && reasm.flushOne()) await drain(0);
+        // What waits in line is written, a signal or not (after one, without the rules still compiling).
+        await waiting.idle();
+        // End of input: every connection still held is written, at the writer's pace (after a
+        // signal they are not: their banners are partial, and matching them all could take long).
+        while (!w.closed && !intr.signal && reasm.flushOne()) { await drain(0); await waiting.idle(); }
         while (!w.closed && jarm.flushOne()) await writeJoined();
         while (!w.closed && join?.flushOne()) await writeJoined();
         if (!w.closed) await writeJoined();
@@ -245,6 +283,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
       report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
+    if (!opts.quiet && talk && waiting.full) report.warn(`--service-probes: reading waited ${waiting.full} time${waiting.full === 1 ? '' : 's'} for nmap's rules to compile: ${opts['max-waiting']} records or ${opts['max-waiting-bytes']} bytes were waiting (--max-waiting, --max-waiting-bytes); conversations may have answered late`);
+    if (unmatched) report.warn(`--service-probes: ${unmatched} banners written without nmap's rules: they were waiting (behind a compile) when the signal came`);
+    if (unparsed) report.warn(`${unparsed} banners written as they were read (no service fields; trawl banners can read them again): they were waiting (behind a compile) when the signal came`);
     if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);
     if (!opts.quiet && jarm.evicted) report.warn(`jarm: ${jarm.evicted} ports written before all ten answers were in because --jarm-max-ports or --jarm-max-bytes was reached`);
     if (!opts.quiet && join?.evicted) report.warn(`--identify: ${join.evicted} ports written before all their probes answered because ${limits.maxConnections} were waiting (--max-connections) or their banners held --max-bytes`);

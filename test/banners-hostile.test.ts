@@ -68,7 +68,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const child = spawn(process.execPath, [TRAWL, 'banners', '--service-probes', NMAP], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stderr.on('data', (c) => { err += c; });
-    const first = new Promise<void>((resolve) => child.stdout.on('data', (c) => { out += c; if (out.split('\n').length > 3) resolve(); }));
+    // (Lines counted until the third only: the banners waiting at the signal make megabytes.)
+    let seen = 0;
+    const first = new Promise<void>((resolve) => child.stdout.on('data', (c) => { out += c; if (seen < 3 && (seen += String(c).split('\n').length - 1) >= 3) resolve(); }));
     const good = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'banners', 'ssh-openssh.bin'));
     for (let k = 0; k < 3; k++) child.stdin.write(JSON.stringify(rec(good, 'null', 22 + k)) + '\n');
     // Then hostile banners, as fast as banners takes them, with stdin left open.
@@ -89,7 +91,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok(took < 2000, `exit ${took} ms after the signal`);
     const recs = lines(out);
     assert.equal(recs.slice(0, 3).map((r) => [r.port, r.product]), [[22, 'OpenSSH'], [23, 'OpenSSH'], [24, 'OpenSSH']]);
-    assert.match(err, /^trawl banners: interrupted after (\d+) banners and 0 other records; every record read was written\n$/);
+    // The banners still waiting behind the compile of http's rules are written too (said above the last line).
+    assert.match(err, /^(trawl banners: warning: (--service-probes: )?(reading waited|\d+ banners written) [^\n]*\n)*trawl banners: interrupted after (\d+) banners and 0 other records; every record read was written\n$/);
     assert.is(Number(/after (\d+) banners/.exec(err)![1]), recs.length, 'every banner counted was written');
   });
 }
