@@ -219,7 +219,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
 
     let read = { bad: 0 };
-    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
+    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf, keepLinesOf: 'banner' }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
       // End of input (or a signal): every connection still held is written, at the writer's pace.
