@@ -11,25 +11,27 @@
 // what it returns parses to the same record JSON.stringify(out) would write. The line's own
 // spelling of rec's fields is kept (spacing, escapes, number forms): readers see the same values.
 
-interface Kept { line: string; base: object | null; added: Record<string, unknown> | null; tail: string }
-
-const kept = new WeakMap<object, Kept>();
+// One record at a time: the reader hands a record to banners, which writes its banner at once
+// (a banner held by a join or written after an await finds another record here and is written
+// whole). Slots, not a WeakMap: a WeakMap entry per record cost a tenth of banners' time in
+// sets, gets and the garbage collector's work on them.
+let rec0: object | null = null, line0 = '';
+let out1: object | null = null, base1: object | null = null, line1 = '', added1: Record<string, unknown> | null = null, tail1 = '';
 
 /** Keeps the line rec was parsed from (the reader: readRecords with keepLinesOf). */
 export function keep(rec: object, line: string): void {
-  kept.set(rec, { line, base: null, added: null, tail: '' });
+  rec0 = rec; line0 = line;
 }
 
-/** Whether rec's line was kept (and rec is not itself an extension). */
+/** Whether rec's line is kept. */
 export function hasLine(rec: object): boolean {
-  const k = kept.get(rec);
-  return k !== undefined && k.base === null;
+  return rec === rec0;
 }
 
 /** out is rec's fields then added's: written as rec's line with tail before its closing brace. */
 export function extend(out: object, rec: object, added: Record<string, unknown>, tail: string): void {
-  const k = kept.get(rec);
-  if (k && k.base === null) kept.set(out, { line: k.line, base: rec, added, tail });
+  if (rec !== rec0) return;
+  out1 = out; base1 = rec; line1 = line0; added1 = added; tail1 = tail;
 }
 
 /** The keys and values of out after those of rec, or null when out does not start with rec's. */
@@ -48,9 +50,8 @@ export function after(out: object, rec: object): Record<string, unknown> | null 
 
 /** The line for out (without its newline), or undefined when out has none or changed since. */
 export function lineOf(out: object): string | undefined {
-  const k = kept.get(out);
-  if (!k || k.base === null || k.added === null) return undefined;
-  const base = k.base as Record<string, unknown>, added = k.added, o = out as Record<string, unknown>;
+  if (out !== out1) return undefined;
+  const base = base1 as Record<string, unknown>, added = added1!, o = out as Record<string, unknown>;
   const have = Object.keys(base), more = Object.keys(added), keys = Object.keys(out);
   if (keys.length !== have.length + more.length) return undefined;
   for (let i = 0; i < have.length; i++) {
@@ -61,5 +62,5 @@ export function lineOf(out: object): string | undefined {
     const key = more[i];
     if (keys[j] !== key || o[key] !== added[key]) return undefined;
   }
-  return k.line.slice(0, -1) + k.tail + '}';
+  return line1.slice(0, -1) + tail1 + '}';
 }
