@@ -242,7 +242,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     if (probes && probes.stats.skipped > 0 && !opts.quiet) {
       const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
-      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
+      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules compiled (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
     if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);
