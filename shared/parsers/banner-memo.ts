@@ -3,14 +3,17 @@
 // the fields of the same bytes are the same (the parsers and nmap's rules read nothing else), so
 // the parsers, nmap's rules and the JSON of the added fields run once per distinct answer.
 //
-// Bounded by entries and by bytes (the data strings and the added fields' JSON); the oldest entry
+// Bounded by entries and by bytes (the data strings, the added fields and their JSON); the oldest entry
 // goes first; drops are counted. Only records whose fields depend on nothing but these are memoised
 // (enrichBanner decides: no --key-file secrets, no starttls split, no sent_data or cert_der).
 
-export const MEMO_ENTRIES = 4096;
-export const MEMO_BYTES = 32 * 1024 * 1024;
+export const MEMO_ENTRIES = 2048;
+export const MEMO_BYTES = 8 * 1024 * 1024;
 /** Longer answers are parsed every time (they are rarely repeated, and cost their size to hash). */
 export const MEMO_MAX_DATA = 16 * 1024;
+
+// An entry's bytes: its key, and its fields twice (the values, and their JSON in tail).
+const entrySize = (data: string, a: Added) => data.length + 2 * a.tail.length;
 
 export interface Added {
   /** The keys and values enrichBanner put after the record's own, in order. */
@@ -40,11 +43,11 @@ export class BannerMemo {
 
   set(data: string, probe: string | null, port: number, a: Added): void {
     if (data.length > MEMO_MAX_DATA) return;
-    const size = data.length + a.tail.length;
+    const size = entrySize(data, a);
     while (this.map.size > 0 && (this.entries >= this.maxEntries || this.bytes + size > this.maxBytes)) {
       const [k, l] = this.map.entries().next().value as [string, Entry[]];
       this.map.delete(k);
-      for (const e of l) this.bytes -= k.length + e.tail.length;
+      for (const e of l) this.bytes -= entrySize(k, e);
       this.entries -= l.length;
       this.counts.dropped += l.length;
     }
