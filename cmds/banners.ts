@@ -254,7 +254,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
 
     let read = { bad: 0 };
-    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
+    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf, keepLinesOf: 'banner' }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
       try {
@@ -280,7 +280,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     if (probes && probes.stats.skipped > 0 && !opts.quiet) {
       const why = [...probes.stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`).join(', ');
-      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules in the probes used (PCRE that trawl cannot run: ${why})`);
+      report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules compiled (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
     if (!opts.quiet && talk && waiting.full) report.warn(`--service-probes: reading waited ${waiting.full} time${waiting.full === 1 ? '' : 's'} for nmap's rules to compile: ${opts['max-waiting']} records or ${opts['max-waiting-bytes']} bytes were waiting (--max-waiting, --max-waiting-bytes); conversations may have answered late`);

@@ -3,6 +3,7 @@ import { Readable } from 'stream';
 import type { Reporter } from './report';
 import { quoteInput } from './quote';
 import type { AnyRecord } from './records';
+import { keep } from './kept-lines';
 
 export const DEFAULT_MAX_LINE = 4 * 1024 * 1024;
 
@@ -42,6 +43,10 @@ export interface ReadOptions {
   // The line number a message and onRecord give for the n-th line read, when this input is a
   // share of a larger one (banners --jobs: a worker's lines are the router's lines m1, m2, ...).
   lineOf?: (n: number) => number;
+  // Records of this type read from a line in JSON.stringify's spelling of their start
+  // ({"type":"banner",...}) keep it (shared/kept-lines.ts: banners writes the line back with its
+  // fields appended).
+  keepLinesOf?: string;
 }
 
 export interface ReadCounts { lines: number; records: number; bad: number }
@@ -154,6 +159,10 @@ export async function readRecords(
   const max = opts.maxLine ?? DEFAULT_MAX_LINE;
   const adapt = opts.adapt ?? requireType;
   const lineOf = opts.lineOf ?? ((n: number) => n);
+  const keepPrefix = opts.keepLinesOf !== undefined && !opts.line ? `{"type":${JSON.stringify(opts.keepLinesOf)},` : null;
+  // The value JSON.parse gave for the line, to tell a record adapt passed as it was.
+  let parsed: unknown;
+  const adaptSeen = keepPrefix ? (v: unknown) => { parsed = v; return adapt(v); } : adapt;
   const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
   const bad = (line: string, why: string) => {
     counts.bad++;
@@ -164,10 +173,15 @@ export async function readRecords(
     const n = lineOf(i);
     if (tooLong) return bad(line, `line longer than ${max} bytes`);
     if (line.trim() === '') return;
-    const rec = opts.line ? opts.line(line) : parseLine(line, adapt);
+    const rec = opts.line ? opts.line(line) : parseLine(line, adaptSeen);
     if (rec === null) return;
     if (typeof rec === 'string') return bad(line, rec);
-    if (!Array.isArray(rec)) { counts.records++; return onRecord(rec, n); }
+    if (!Array.isArray(rec)) {
+      counts.records++;
+      if (keepPrefix && rec === parsed && line.startsWith(keepPrefix) && line.charCodeAt(line.length - 1) === 125 && rec.type === opts.keepLinesOf) keep(rec, line);
+      parsed = undefined;
+      return onRecord(rec, n);
+    }
     // Several records from one line (a peer's array): chain any waits in order.
     let chain: Promise<void> | undefined;
     for (const r of rec) {

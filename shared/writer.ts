@@ -1,6 +1,7 @@
 // The one output writer: batches small lines into large writes, waits for 'drain', and treats
 // EPIPE (`| head`) as a clean end rather than a crash.
 import type { Writable } from 'stream';
+import { lineOf } from './kept-lines';
 
 const BATCH_BYTES = 64 * 1024;
 const FLUSH_MS = 20; // a live pipeline (catch | banners) should not wait long for a batch to fill
@@ -39,8 +40,9 @@ export class LineWriter {
     return this.draining ?? undefined;
   }
 
+  /** One record as a line: its input line plus its new fields when it has one (shared/kept-lines.ts). */
   record(rec: object): Promise<void> | undefined {
-    return this.line(JSON.stringify(rec));
+    return this.line(lineOf(rec) ?? JSON.stringify(rec));
   }
 
   /** Raw text with no newline added (headers and trailers of XML, JSON, ...). */

@@ -3,7 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePcre } from '../shared/service-probes/pcre';
-import { firstBytes, requiredLiteral } from '../shared/service-probes/prefilter';
+import { firstBytes, requiredLiteral, textFirstBytes } from '../shared/service-probes/prefilter';
+import { anchored } from '../shared/service-probes/pcre';
+import { parseProbesFile } from '../shared/service-probes/file';
+import * as fs from 'fs';
 import { ServiceProbes } from '../shared/service-probes';
 
 const root = (p: string, f = '') => { const c = parsePcre(p, f); if ('error' in c) throw new Error(c.error); return c.root; };
@@ -22,6 +25,37 @@ test('firstBytes: the bytes an anchored match can start with, or null when any b
   assert.is(firstBytes(root('^$'), 16), null);
   assert.is(firstBytes(root('^(a)\\1'), 16)?.length, 1);
   assert.is(firstBytes(root('^(a?)\\1b'), 16), null, 'a backreference may be any bytes');
+});
+
+test('textFirstBytes: the first bytes the text of a simple anchored rule shows, as its parse gives them', () => {
+  assert.equal(textFirstBytes('^SSH-(\\d)', ''), chars('S'));
+  assert.equal(textFirstBytes('^ssh', 'i'), chars('Ss'));
+  assert.equal(textFirstBytes('^\\x16\\x03', ''), [0x16]);
+  assert.equal(textFirstBytes('^\\.x', ''), chars('.'));
+  assert.equal(textFirstBytes('^a(b|c)', ''), chars('a'), 'an alternation inside parentheses');
+  assert.equal(textFirstBytes('^a[|]', ''), chars('a'), 'a bar in a class');
+  assert.is(textFirstBytes('^a|b', ''), null, 'an alternation at the top');
+  assert.is(textFirstBytes('^x?y', ''), null);
+  assert.is(textFirstBytes('^a{0,1}b', ''), null);
+  assert.is(textFirstBytes('^\\d', ''), null);
+  assert.is(textFirstBytes('^(a)', ''), null);
+  assert.is(textFirstBytes('a', ''), null, 'not anchored');
+  // Over nmap's whole file: every rule the text files under some bytes parses (when it parses) to
+  // an anchored pattern starting with exactly those.
+  const NMAP = '/usr/share/nmap/nmap-service-probes';
+  if (!fs.existsSync(NMAP)) throw new Error(`${NMAP} missing: install nmap (make test-deps)`);
+  let simple = 0, all = 0;
+  for (const p of parseProbesFile(fs.readFileSync(NMAP, 'latin1'))) for (const r of p.rules) {
+    all++;
+    const t = textFirstBytes(r.pattern, r.flags);
+    if (t === null) continue;
+    simple++;
+    const c = parsePcre(r.pattern, r.flags);
+    if ('error' in c) continue;
+    assert.ok(anchored(c.root), `line ${r.line}`);
+    assert.equal(t, firstBytes(c.root, 16), `line ${r.line}: ${r.pattern}`);
+  }
+  assert.ok(simple > all * 0.8, `${simple} of ${all}`);
 });
 
 test('requiredLiteral: the longest run of literal bytes every match holds', () => {

@@ -11,6 +11,8 @@ import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
 import { asNmapSent } from './udp-nmap';
+import { after, extend, hasLine } from '../kept-lines';
+import { Added, BannerMemo } from './banner-memo';
 
 // The base64 alphabet as a table: a loop over it checks a banner's data in a third of the regex's
 // time (/^[A-Za-z0-9+/]*={0,2}$/, 5% of banners' profile).
@@ -72,10 +74,68 @@ function isOurs(key: string, prefixes: Set<string>): boolean {
   return u > 0 && prefixes.has(key.slice(0, u));
 }
 
+/** Whether rec holds no field an earlier run of banners added (the usual case: fresh from catch or reassembly). */
+function isClean(rec: AnyRecord): boolean {
+  for (const k in rec) if (k !== 'type' && isOurs(k, PREFIXES)) return false;
+  return true;
+}
+
 const PREFIXES = new Set([...PARSERS.map((p) => p.name), ...UDP_PARSERS.map((p) => p.name), 'unknown', 'cert', 'nmap']);
 const SCHEMA = new Set<string>(SERVICE_FIELDS);
 
+// The memo of the run's options (a new one when they change: previews, bodies and rules shape the fields).
+let memo: { m: BannerMemo; probes: ServiceProbes | null | undefined; previewBytes?: number; maxBody?: number } | null = null;
+function memoFor(opts: EnrichOptions): BannerMemo {
+  if (!memo || memo.probes !== opts.probes || memo.previewBytes !== opts.previewBytes || memo.maxBody !== opts.maxBody) {
+    memo = { m: new BannerMemo(), probes: opts.probes, previewBytes: opts.previewBytes, maxBody: opts.maxBody };
+  }
+  return memo.m;
+}
+/** The memo's counts in this thread (hits, misses, dropped). */
+export function bannerMemoCounts(): BannerMemo['counts'] | undefined { return memo?.m.counts; }
+
 export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
+  // Whether the added fields depend on the data, probe and port alone (then they may come from,
+  // or go to, the memo): a well-formed TCP record, no secrets to decrypt with, no starttls split,
+  // no scanner bytes choosing nmap's probe, no certificate beside the data, no fields of an
+  // earlier run. (A record the memo knows has valid data: its string is a key.)
+  const probeName = typeof rec.probe === 'string' ? rec.probe : null;
+  const plain = typeof rec.data === 'string' && (rec.probe === undefined || rec.probe === null || probeName !== null) &&
+    (rec.port === undefined || (typeof rec.port === 'number' && Number.isInteger(rec.port))) &&
+    (rec.proto === undefined || rec.proto === 'tcp') && rec.sent_data === undefined && rec.cert_der === undefined && probeName !== 'starttls' &&
+    !(probeName === 'tls' && opts.tls) && !(probeName === 'https' && opts.https) && opts.read === undefined;
+  const clean = isClean(rec);
+  const port = typeof rec.port === 'number' ? rec.port : 0;
+  const m = plain && clean ? memoFor(opts) : null;
+  if (m) {
+    const hit = m.get(rec.data as string, probeName, port);
+    if (hit) return fromMemo(rec, hit, opts.probes);
+  }
+  const stats = opts.probes?.stats;
+  const gaveUp = stats?.gaveUp ?? 0, setFailures = stats?.setFailures ?? 0;
+  const out = enrichAll(rec, opts, clean);
+  if (typeof out === 'string' || !m) return out;
+  // The fields added, and their JSON, for the next record with the same answer and for the writer.
+  const added = after(out, rec);
+  if (added !== null) {
+    const json = JSON.stringify(added);
+    const a: Added = { added, tail: json.length > 2 ? ',' + json.slice(1, -1) : '', gaveUp: (stats?.gaveUp ?? 0) - gaveUp, setFailures: (stats?.setFailures ?? 0) - setFailures };
+    m.set(rec.data as string, probeName, port, a);
+    if (hasLine(rec)) extend(out, rec, added, a.tail);
+  }
+  return out;
+}
+
+/** A memoised answer's record: type, the record's own keys, the added ones (shared, never changed). */
+function fromMemo(rec: AnyRecord, a: Added, probes: ServiceProbes | null | undefined): AnyRecord {
+  if (probes && (a.gaveUp || a.setFailures)) { probes.stats.gaveUp += a.gaveUp; probes.stats.setFailures += a.setFailures; }
+  const out: AnyRecord = { type: 'banner', ...(rec as Record<string, unknown>), ...a.added };
+  if (out.type !== 'banner') out.type = 'banner';
+  else if (hasLine(rec)) extend(out, rec, a.added, a.tail);
+  return out;
+}
+
+function enrichAll(rec: AnyRecord, opts: EnrichOptions, clean: boolean): AnyRecord | string {
   if (typeof rec.data !== 'string') return 'banner record has no "data" string';
   const data = decodeBase64(rec.data);
   if (!data) return 'banner "data" is not valid base64';
@@ -105,7 +165,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
     const inner = httpsResponse(data, https, ctx);
     if (inner) { service = 'https'; Object.assign(fields, inner); }
   }
-  const out = withFields(rec, service, fields);
+  const out = withFields(rec, service, fields, clean);
   // A certificate that came without its TLS bytes (masscan's X509 records carry only the DER):
   // read it too, so every certificate gets the same fields.
   if (typeof rec.cert_der === 'string' && out.cert_der === undefined) {
@@ -140,10 +200,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
 
 /** The banner record out: type, the record's own keys in their order (less those an earlier run
  *  of banners added), service, the parsers' fields. */
-function withFields(rec: AnyRecord, service: string, fields: Fields): AnyRecord {
-  const keys = Object.keys(rec);
-  let clean = true;
-  for (const k of keys) if (k !== 'type' && isOurs(k, PREFIXES)) { clean = false; break; }
+function withFields(rec: AnyRecord, service: string, fields: Fields, clean: boolean): AnyRecord {
   if (clean) {
     // A record fresh from catch or reassembly (the usual case): built by spreading, twice as fast
     // as key-by-key stores, which leave a record this size in dictionary mode. The same keys in
@@ -153,7 +210,7 @@ function withFields(rec: AnyRecord, service: string, fields: Fields): AnyRecord 
     return out;
   }
   const out: AnyRecord = { type: 'banner' };
-  for (const k of keys) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
+  for (const k of Object.keys(rec)) if (k !== 'type' && !isOurs(k, PREFIXES)) setField(out, k, rec[k]);
   out.service = service;
   Object.assign(out, fields);
   return out;

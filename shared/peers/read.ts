@@ -67,7 +67,7 @@ export function sniff(first: string): InputFormat | null {
   return null;
 }
 
-export interface AnyReadOptions { name?: string; maxLine?: number; from?: InputFormat; lineOf?: (n: number) => number }
+export interface AnyReadOptions { name?: string; maxLine?: number; from?: InputFormat; lineOf?: (n: number) => number; keepLinesOf?: string }
 
 // Bytes read ahead to find the first line of the input.
 const SNIFF_BYTES = 64 * 1024;
@@ -104,9 +104,9 @@ export async function readAnyRecords(input: Readable, report: Reporter, onRecord
     for (;;) { const n = await it.next(); if (n.done) return; yield n.value as Buffer; }
   }
   const stream = Readable.from(replay(), { objectMode: false });
-  if (first.trim() === '') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer, lineOf: opts.lineOf });
+  if (first.trim() === '') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer, lineOf: opts.lineOf, keepLinesOf: opts.keepLinesOf });
   const format = opts.from ?? sniff(first);
-  const ro: ReadOptions = { name, maxLine: opts.maxLine, lineOf: opts.lineOf };
+  const ro: ReadOptions = { name, maxLine: opts.maxLine, lineOf: opts.lineOf, keepLinesOf: opts.keepLinesOf };
   if (!format) {
     // Said once, not once per line; NDJSON records further on (a concatenation) still count.
     const shown = first.slice(0, 60).replace(/[\x00-\x1f\x7f-\xff]/g, '?');

@@ -21,7 +21,7 @@ import { toRe2Source } from './re2';
 import { Backtracker, GiveUp, compileBacktracker } from './backtrack';
 import { ProbeDef, RuleDef, parseProbesFile } from './file';
 import { fill } from './template';
-import { firstBytes, requiredLiteral } from './prefilter';
+import { firstBytes, requiredLiteral, textFirstBytes } from './prefilter';
 import type { Fields } from '../parsers/types';
 
 export { ProbeFileError } from './file';
@@ -109,8 +109,13 @@ interface Chunk { set: RE2Set | null; rules: Rule[] }
  * their own RE2), those without are in `loose`.
  */
 interface Index {
-  rules: Rule[];
+  probe: Probe;
+  rules: Rule[];             // the rules parsed so far
   byFirst: (Rule[] | undefined)[];
+  /** Anchored rules whose text shows their first bytes (textFirstBytes): parsed on the first banner
+   *  starting with one of them (with their position in the probe), then listed in byFirst. */
+  pending: ([RuleDef, number][] | undefined)[];
+  parsed: Map<RuleDef, Rule | null>;
   firstChunks: (Chunk[] | undefined)[];
   wide: Chunk[];
   literal: Rule[];
@@ -178,7 +183,7 @@ export class ServiceProbes {
   get gaveUpRules(): number { return this.reported.size; }
 
   /** Compiles every probe trawl's probes lead to (chain() does it for one on first use). */
-  prepareAll(): void { for (const name of PROBE_MAP.keys()) this.chain(name); }
+  prepareAll(): void { for (const name of PROBE_MAP.keys()) for (const p of this.chain(name)) this.parseAllPending(p.ix!); }
 
   private skip(reason: string): void {
     this.stats.skipped++;
@@ -192,28 +197,23 @@ export class ServiceProbes {
     for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
   }
 
-  /** prepare() in slices: yields after every PREPARE_SLICE rules parsed and every set compiled. */
+  /** prepare() in slices: yields after every PREPARE_SLICE rules parsed and every set compiled.
+   *  Anchored rules whose text shows their first bytes wait unparsed (firstChunks parses them). */
   private *preparing(p: Probe): Generator<void, Index> {
-    const rules: Rule[] = [];
-    for (const def of p.def.rules) {
-      if (this.stats.converted++ % PREPARE_SLICE === 0) yield;
-      const pat = parsePcre(def.pattern, def.flags);
-      if ('error' in pat) { this.skip(pat.error); continue; }
-      const exact = toRe2Source(pat, false);
-      const rule: Rule = { def, index: rules.length, probe: p.def.name, pat, exact, relaxed: exact ?? toRe2Source(pat, true)!, prefix: literalPrefix(pat.root), literal: '' };
-      if (exact === null) {
-        try { rule.bt = compileBacktracker(pat); } catch (e) { this.skip((e as Error).message); continue; }
-        this.stats.backtracked++;
-      } else this.stats.re2++;
-      rules.push(rule);
-    }
-    const ix: Index = { rules, byFirst: [], firstChunks: [], wide: [], literal: [], loose: [] };
+    const ix: Index = { probe: p, rules: [], byFirst: [], pending: [], parsed: new Map(), firstChunks: [], wide: [], literal: [], loose: [] };
     const wide: Rule[] = [], loose: Rule[] = [];
-    for (const r of rules) {
+    const defs = p.def.rules;
+    for (let index = 0; index < defs.length; index++) {
+      const def = defs[index];
+      const first = textFirstBytes(def.pattern, def.flags);
+      if (first !== null) { for (const c of first) (ix.pending[c] ??= []).push([def, index]); continue; }
+      if (this.stats.converted % PREPARE_SLICE === 0) yield;
+      const r = this.rule(ix, def, index);
+      if (!r) continue;
       if (anchored(r.pat.root)) {
-        const first = firstBytes(r.pat.root, FIRST_MAX);
-        if (first === null) wide.push(r);
-        else for (const c of first) (ix.byFirst[c] ??= []).push(r);
+        const bytes = firstBytes(r.pat.root, FIRST_MAX);
+        if (bytes === null) wide.push(r);
+        else for (const c of bytes) (ix.byFirst[c] ??= []).push(r);
       } else {
         r.literal = requiredLiteral(r.pat.root, LITERAL_MIN);
         if (r.literal) ix.literal.push(r); else loose.push(r);
@@ -224,11 +224,47 @@ export class ServiceProbes {
     return ix;
   }
 
+  /** One rule parsed and converted (once: a rule filed under two first bytes is met twice), or null: skipped. */
+  private rule(ix: Index, def: RuleDef, index: number): Rule | null {
+    const known = ix.parsed.get(def);
+    if (known !== undefined) return known;
+    let rule: Rule | null = null;
+    this.stats.converted++;
+    const pat = parsePcre(def.pattern, def.flags);
+    if ('error' in pat) this.skip(pat.error);
+    else {
+      const exact = toRe2Source(pat, false);
+      rule = { def, index, probe: ix.probe.def.name, pat, exact, relaxed: exact ?? toRe2Source(pat, true)!, prefix: literalPrefix(pat.root), literal: '' };
+      if (exact === null) {
+        try { rule.bt = compileBacktracker(pat); this.stats.backtracked++; } catch (e) { this.skip((e as Error).message); rule = null; }
+      } else this.stats.re2++;
+    }
+    ix.parsed.set(def, rule);
+    if (rule) ix.rules.push(rule);
+    return rule;
+  }
+
+  /** The rules filed under byte c, parsed now, in byFirst[c] (in file order). */
+  private parsePending(ix: Index, c: number): void {
+    const pend = ix.pending[c];
+    if (!pend) return;
+    ix.pending[c] = undefined;
+    const list = ix.byFirst[c] ??= [];
+    for (const [def, index] of pend) { const r = this.rule(ix, def, index); if (r) list.push(r); }
+    list.sort((a, b) => a.index - b.index);
+  }
+
+  /** Every rule of the probe parsed (execRule, prepareAll: tests and counts over the whole file). */
+  private parseAllPending(ix: Index): void {
+    for (let c = 0; c < 256; c++) if (ix.pending[c] && !ix.firstChunks[c]) this.parsePending(ix, c);
+  }
+
   /** The chunks of a probe's anchored rules that start with byte c, compiled on first use. */
   private firstChunks(ix: Index, c: number): Chunk[] {
     let chunks = ix.firstChunks[c];
     if (chunks) return chunks;
     chunks = [];
+    this.parsePending(ix, c);
     const rules = ix.byFirst[c] ?? [];
     for (let at = 0; at < rules.length; at += SET_SIZE) this.addChunks(rules.slice(at, at + SET_SIZE), true, chunks);
     ix.firstChunks[c] = chunks;
@@ -395,7 +431,11 @@ export class ServiceProbes {
   execRule(line: number, data: Uint8Array): (string | undefined)[] | null {
     if (!this.byLine) {
       this.byLine = new Map();
-      for (const p of [...this.probes.values(), ...this.udp.values()]) for (const r of (p.ix ??= this.prepare(p)).rules) this.byLine.set(r.def.line, r);
+      for (const p of [...this.probes.values(), ...this.udp.values()]) {
+        const ix = p.ix ??= this.prepare(p);
+        this.parseAllPending(ix);
+        for (const r of ix.rules) this.byLine.set(r.def.line, r);
+      }
     }
     const r = this.byLine.get(line);
     if (!r) return null;

@@ -72,3 +72,50 @@ function singleOf(set: ByteSet): number {
   for (let i = 0; i < 256; i++) if (set[i]) { if (found >= 0) return -1; found = i; }
   return found;
 }
+
+// Bytes that stand for themselves at the start of a pattern (PCRE outside a class, no x flag).
+const PLAIN = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 <>!@#%&=:;,"\'~`_/-') PLAIN[c.charCodeAt(0)] = 1;
+// Punctuation an escape makes literal.
+const ESCAPED = new Set([...'.*+?()[]{}|\\/^$-']);
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/**
+ * firstBytes() of a pattern read from its text, without parsing it: when it is ^, one byte (a
+ * plain character, \xHH or an escaped punctuation mark) not made optional by ? * or {, and no
+ * alternation outside parentheses; null when the text does not say so simply (then the pattern is
+ * parsed). ServiceProbes files such rules under their first bytes and parses them only when a
+ * banner starting with one comes (nine in ten of nmap's rules; test/service-probes-prefilter.test.ts
+ * checks it agrees with the parse over nmap's file).
+ */
+export function textFirstBytes(pattern: string, flags: string): number[] | null {
+  if (pattern.charCodeAt(0) !== 0x5e) return null;
+  let c = pattern.charCodeAt(1), at = 2;
+  if (c === 0x5c) {
+    const e = pattern[2];
+    if (e === 'x' && HEX.test(pattern.slice(3, 5))) { c = parseInt(pattern.slice(3, 5), 16); at = 5; }
+    else if (e !== undefined && ESCAPED.has(e)) { c = e.charCodeAt(0); at = 3; }
+    else return null;
+  } else if (!(c < 128 && PLAIN[c])) return null;
+  const q = pattern[at];
+  if (q === '?' || q === '*' || q === '{') return null;
+  // An alternation outside parentheses (^a|b) may start elsewhere.
+  let depth = 0;
+  for (let i = at; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') { i++; continue; }
+    if (ch === '[') {
+      i++;
+      if (pattern[i] === '^') i++;
+      if (pattern[i] === ']') i++;
+      while (i < pattern.length && pattern[i] !== ']') { if (pattern[i] === '\\') i++; i++; }
+      continue;
+    }
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '|' && depth <= 0) return null;
+  }
+  const lower = c | 32;
+  if (flags.includes('i') && lower >= 0x61 && lower <= 0x7a) return [c & ~32, lower];
+  return [c];
+}

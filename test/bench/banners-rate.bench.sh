@@ -8,17 +8,34 @@
 # changed per record), so the certificate memo of shared/tls/cert.ts cannot help.
 # Goals: >= 100 k records/s without probes and >= 50 k/s with nmap's file on one core, and
 # near-linear with --jobs (on this 2-core machine the jobs share the cores with the router).
-# Figures (branch banners-speed, 2026-12-05, 2 cores shared with other work, load 2.9-3.5): CPU
-# seconds for 200k records, the smallest of 1-2 runs interleaved with main's build and jq:
-#   as captured, --no-service-probes   main 7.04-7.05  this 5.63-6.05  jq 5.17-5.90  (0.73-0.84x -> 0.85-1.05x jq)
-#   as captured, nmap's file           main 13.75-18.63  this 11.56-16.83  (0.36-0.37x -> 0.41-0.43x jq)
-#   unique certificates, no probes     main 13.84  this 11.09  jq 5.20  (0.38x -> 0.47x jq)
-#   unique certificates, nmap's file   main 20.72  this 15.84  jq 4.76  (0.23x -> 0.30x jq)
-# Where the time goes now (--cpu-prof over 40k records, no probes): JSON.stringify of the records
-# out 11%, GC 6%, JSON.parse 4%, reading 4%, the parsers and the record built ~60%; with nmap's
-# file add compiling the rules (about 1.3 s per process, and per --jobs worker) and RE2.Set passes
-# (~9 us per banner; an HTTP response meets GetRequest's 4,425 rules that start with H); with
-# unique certificates, node's X509Certificate (~20%) and the self-signature check (~3%).
+# Figures (branch banners-fast, 2026-12-05, 2 cores shared with other work): main's bench at load
+# 0.7-1.3, then this branch's twice at load 0.0-1.7; records/s (wall), records per CPU second, and
+# the ratio to jq's wall rate in the same run:
+#                                       main                        this
+#   as captured, no probes, --jobs 1    41,580/s 37,383/CPU-s 1.00x  105,820-109,289/s  96-102 k/CPU-s 2.71-2.96x
+#   as captured, no probes, --jobs 2    54,054/s 28,860/CPU-s 1.30x  102,564-118,343/s  62-72 k/CPU-s  2.63-3.21x
+#   as captured, nmap's file, --jobs 1  18,552/s 16,666/CPU-s 0.45x   60,606-66,445/s   50-55 k/CPU-s  1.64-1.70x
+#   as captured, nmap's file, --jobs 2  26,845/s 13,898/CPU-s 0.65x   55,710-68,027/s   31-38 k/CPU-s  1.51-1.74x
+#   unique certs, no probes, --jobs 1   23,014/s 21,164/CPU-s 0.51x   30,165-35,778/s   27-32 k/CPU-s  0.88-0.92x
+#   unique certs, no probes, --jobs 2   31,847/s 16,556/CPU-s 0.71x   40,404-48,309/s   21-26 k/CPU-s  1.17-1.24x
+#   unique certs, nmap's file, --jobs 1 14,035/s 12,919/CPU-s 0.31x   25,157-26,809/s   22-24 k/CPU-s  0.69-0.73x
+#   unique certs, nmap's file, --jobs 2 20,202/s 10,660/CPU-s 0.45x   32,467-34,071/s   17-18 k/CPU-s  0.87-0.94x
+# (branch banners-speed before it: 0.73-0.84x -> 0.85-1.05x jq without probes, 0.36 -> 0.43x with.)
+# What made the difference: many hosts send the same bytes, and the stream as captured is 21
+# answers over and over: shared/parsers/banner-memo.ts parses, matches and serialises each
+# distinct answer once (by data, probe and port; bounded), and a banner line is written as read
+# plus its fields (shared/kept-lines.ts); nmap's anchored rules are parsed only for the first
+# bytes banners start with (about half the compile). Where the time goes now (--cpu-prof, 40k
+# records): without probes JSON.parse 10%, the memo's lookup (hashing the data string) 5-8%,
+# building the record 8%, reading 6%, GC 5%, node's start 10%; with nmap's file compiling the
+# rules used (~0.5 s: GetRequest's 4,425 rules starting with H are one RE2.Set compile per
+# process, on the first HTTP response); with unique certificates, node's X509Certificate
+# (~60 us a certificate, 26%) and the self-signature check (6%): the memo cannot help there.
+# --jobs: every worker compiles the rules it needs again (RE2 objects cannot cross threads) and
+# starts node's modules again (~0.2 s CPU each), and the router costs ~3 us a record, so with
+# records at ~8 us of work and 2 shared cores, --jobs 2 gains little (and with nmap's file loses
+# a little) in wall time; it pays off with costlier records (unique certificates: 30 -> 40 k/s).
+# Output order with --jobs: per ip:port as read; different ip:ports interleave as jobs finish them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BANNERS_RATE_RECORDS:-200000}
