@@ -35,12 +35,19 @@ const MAX_BATCH = 4096;
 const READ_BUFFER = 4 << 20;
 const HEADROOM = 200;          // link + IP (IPv6 with an extension header) + TCP with options, ahead of the payload
 const MAX_SEGMENT = 65535;     // the largest segment a capture shows (GRO/GSO merge up to 64 KiB)
-// libpcap's ring in immediate mode is TPACKET_V2 (PACKET_VERSION 1 in strace): one packet per
-// frame whatever its length, frames in blocks of a power of two at least one frame (snaplen plus
-// at most ~90 bytes of headers) long, --buffer / frame of them: a snaplen of 16,584
-// (--max-banner 16 KiB + HEADROOM) made 32 KiB blocks and mapped 64 MiB for a 32 MiB --buffer
-// (measured in /proc/PID/smaps). The default snaplen fills its block instead.
+// The capture ring (native/src/capture.cc) is TPACKET_V3 by default: packets packed into
+// blocks of V3_BLOCK bytes, each handed over when full or --block-timeout ms after its first
+// packet, so its memory follows the bytes captured. --block-timeout 0 is libpcap's immediate
+// mode, TPACKET_V2: one packet per frame whatever its length, frames in blocks of a power of two
+// at least one frame (snaplen plus at most ~90 bytes of headers) long: a snaplen of 16,584 made
+// 32 KiB frames, and at --rate 10k a 78 MiB ring (an idle catch's RSS 134 MB on the banner bench).
 const FRAME_OVERHEAD = 128;
+export const V3_BLOCK = 256 << 10;      // libpcap's V3 block: its largest snaplen, one "frame" a block
+export const DEFAULT_BLOCK_TIMEOUT = 4; // ms: the longest a lone reply waits in a block
+// Bytes a packet takes in a V3 block at the most we count on: its tpacket3_hdr and padding plus
+// what it holds up to 1 KiB (a SYN-ACK takes ~130; a banner's segments are longer but are a
+// fraction of the packets: SYN-ACK, data, FIN, RST per open port).
+const V3_PACKET = 1024 + 64;
 // The kernel maps the whole ring at once and every page of it is resident from the start (an
 // idle catch with the former fixed 32 MiB ring had an RSS of 88 MB, 33 MB of it the ring), so
 // it is sized by --rate: RING_SECONDS of packets at that rate, from MIN_RING (and MIN_FRAMES)
@@ -48,27 +55,41 @@ const FRAME_OVERHEAD = 128;
 // token bucket catches up 250 ms), and the stall of catch's reading it absorbs: an IPv6 SYN
 // scan of a /112 at 100 kpps on a loaded 2-core machine (load 3) lost 2,557 to 28,667
 // SYN-ACKs to a full ring in 4 of 7 runs with 8,192 or 10,000 frames (82 or 100 ms), none in
-// 5 with 25,000 (an earlier measurement: 529 to 6,413 lost with 1,024 frames).
+// 5 with 25,000 (an earlier measurement: 529 to 6,413 lost with 1,024 frames, V2 rings).
 export const RING_SECONDS = 0.25;
 export const MIN_RING = 4 << 20, MAX_RING = 256 << 20, MIN_FRAMES = 64;
 
-/** The default snaplen: at least `need`, and a frame that fills a power-of-two block. */
+/** The default snaplen: at least `need`, and a V2 frame that fills a power-of-two block. */
 export function ringSnaplen(need: number): number {
   let block = 4096;
   while (block < need + FRAME_OVERHEAD) block *= 2;
   return block - FRAME_OVERHEAD;
 }
 
-/** The default ring for packets of up to snaplen bytes arriving at rate per second. */
-export function ringBytes(rate: number, snaplen: number): number {
+/** The default ring for packets of up to snaplen bytes arriving at rate per second, with blocks
+ *  handed over after timeoutMs (V3), or a frame per packet (timeoutMs 0, V2). A V3 block is
+ *  handed over half empty when its timeout comes first, so RING_SECONDS takes as many blocks as
+ *  timeouts fall in it (at most one per packet) on top of those the bytes fill. */
+export function ringBytes(rate: number, snaplen: number, timeoutMs = 0): number {
+  rate = Math.min(rate, 1e9);
+  if (timeoutMs > 0) {
+    const timed = Math.ceil(RING_SECONDS * Math.min(rate, 1000 / timeoutMs));
+    const filled = Math.ceil(RING_SECONDS * rate * Math.min(V3_PACKET, snaplen + 64) / V3_BLOCK);
+    return Math.min(MAX_RING, Math.max(MIN_RING, (timed + filled + 1) * V3_BLOCK));
+  }
   const frame = snaplen + FRAME_OVERHEAD;
-  const frames = Math.max(MIN_FRAMES, Math.ceil(Math.min(rate, 1e9) * RING_SECONDS));
+  const frames = Math.max(MIN_FRAMES, Math.ceil(rate * RING_SECONDS));
   return Math.min(MAX_RING, Math.max(MIN_RING, frames * frame));
 }
 
-/** How many packets a ring of bytes holds at snaplen (about: libpcap's headers vary a little). */
+/** How many packets a V2 ring of bytes holds at snaplen (about: libpcap's headers vary a little). */
 export function ringFrames(bytes: number, snaplen: number): number {
   return Math.floor(bytes / (snaplen + FRAME_OVERHEAD));
+}
+
+/** How many blocks a V3 ring of bytes has (libpcap rounds up). */
+export function ringBlocks(bytes: number): number {
+  return Math.ceil(bytes / V3_BLOCK);
 }
 
 export const info: CommandInfo = {
@@ -109,8 +130,13 @@ export const info: CommandInfo = {
       help: `packets per second to expect (blast's --rate; scan passes its own): the ring holds ${RING_SECONDS} s of them (default: ${DEFAULT_RATE}, blast's)`,
     },
     {
-      name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: --rate x ${RING_SECONDS} s frames, from ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
+      name: 'buffer', type: 'number', arg: 'BYTES', help: `kernel capture ring size for -i (default: from --rate, ${RING_SECONDS} s of packets, ${MIN_RING >> 20} to ${MAX_RING >> 20} MiB)`,
       check: (v: number) => (Number.isInteger(v) && v >= 1 << 16 ? undefined : `'${v}' must be an integer of at least 65536`),
+    },
+    {
+      name: 'block-timeout', type: 'number', arg: 'MS', default: DEFAULT_BLOCK_TIMEOUT,
+      help: 'for -i: a TPACKET_V3 ring whose blocks are handed over full or MS ms after their first packet (0 = immediate mode: a TPACKET_V2 ring, a snaplen frame per packet)',
+      check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= 1000 ? undefined : `'${v}' must be an integer from 0 to 1000`),
     },
     {
       name: 'output-buffer', type: 'number', arg: 'BYTES', default: 256 * 1024 * 1024,
@@ -177,7 +203,8 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   // bytes), 8 times as many frames in the ring (an IPv6 SYN scan of a /112 at 100 kpps lost 529
   // to 6,413 SYN-ACKs to a full ring with 32 KiB frames, none in 4 runs with 4 KiB ones).
   const snaplen: number = opts.snaplen ?? ringSnaplen(opts['no-probe'] ? 0 : Math.min(maxBanner, MAX_SEGMENT) + HEADROOM);
-  const ring: number = opts.buffer ?? ringBytes(opts.rate !== undefined ? parseRate(opts.rate) as number : DEFAULT_RATE, snaplen);
+  const blockTimeout: number = opts['block-timeout'];
+  const ring: number = opts.buffer ?? ringBytes(opts.rate !== undefined ? parseRate(opts.rate) as number : DEFAULT_RATE, snaplen, blockTimeout);
   if (opts['save-valid'] && !opts.save) throw new UsageError('--save-valid needs --save FILE');
   if (opts['no-probe'] && !opts.replies) throw new UsageError('--no-probe needs --replies FIFO');
   const native = tryNative();
@@ -205,7 +232,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     try {
       // Solicitations for an address the kernel does not own go to a multicast group it has not
       // joined: the capture joins it, or a NIC's filter may drop them.
-      src = new nat.Capture({ iface, snaplen, bufferBytes: ring, filter,
+      src = new nat.Capture({ iface, snaplen, bufferBytes: ring, filter, blockTimeoutMs: blockTimeout,
         multicast: answerNdp ? solicitedNodeMacs(srcIp6!, n6) : undefined });
     } catch (e) {
       throw new UsageError(`-i ${iface}: ${(e as Error).message}`);
@@ -254,7 +281,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       unreachable: c.unreachable, segment: c.segment, alive: c.alive, duplicate: c.duplicate, kernel_drops: drops(),
       udp_open: c.udp_open, udp_closed: c.udp_closed, udp_unreachable: c.udp_unreachable,
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
-      ...(iface ? { ring_bytes: ring, ring_packets: ringFrames(ring, snaplen) } : {}),
+      ...(iface ? { ring_bytes: ring, ...(blockTimeout > 0 ? { ring_blocks: ringBlocks(ring) } : { ring_packets: ringFrames(ring, snaplen) }) } : {}),
     },
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${c.alive ? `${c.alive} alive, ` : ''}${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
@@ -330,16 +357,18 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   src.close();
   await w.end();
   if (damaged) report.error(`--pcap ${file === '-' ? 'stdin' : file}: ${damaged} (every packet before it was read)`);
-  if (!opts.quiet) report.info(summary(c, kdrops, replies, iface ? `${ringText(ring, snaplen)}, ` : ''));
+  if (!opts.quiet) report.info(summary(c, kdrops, replies, iface ? `${ringText(ring, snaplen, blockTimeout)}, ` : ''));
   if (c.other_address > 0 && !opts.quiet) report.warn(otherAddressText(engine, notOurs));
   if (w.error) { report.error(`stdout: ${w.error.message}`); return EXIT_FAIL; }
   return intr.received.has('SIGINT') ? EXIT_INTERRUPTED : damaged ? EXIT_REJECTED : EXIT_OK;
 }
 
-/** The ring as the summary says it: "ring of 1024 packets (4 MiB)". */
-function ringText(bytes: number, snaplen: number): string {
-  const mib = bytes / (1 << 20);
-  return `ring of ${ringFrames(bytes, snaplen)} packets (${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB)`;
+/** The ring as the summary says it: "ring of 27 blocks of 256 KiB (6.8 MiB), 4 ms", or with
+ *  --block-timeout 0 "ring of 1024 packets (4 MiB)". */
+function ringText(bytes: number, snaplen: number, timeoutMs: number): string {
+  const size = (b: number) => { const mib = b / (1 << 20); return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`; };
+  if (timeoutMs > 0) return `ring of ${ringBlocks(bytes)} blocks of 256 KiB (${size(ringBlocks(bytes) * V3_BLOCK)}), ${timeoutMs} ms`;
+  return `ring of ${ringFrames(bytes, snaplen)} packets (${size(bytes)})`;
 }
 
 /** What valid replies to addresses not ours mean, and what to do: they answer SYNs blast sent

@@ -107,7 +107,7 @@ export interface Sender {
 }
 
 export interface CaptureOptions {
-  iface?: string;          // live capture through libpcap (TPACKET_V3, immediate mode) ...
+  iface?: string;          // live capture through libpcap ...
   file?: string;           // ... or a pcap/pcapng file; "-" reads stdin
   snaplen?: number;        // bytes kept per packet
   bufferBytes?: number;    // kernel ring size for live capture
@@ -115,6 +115,10 @@ export interface CaptureOptions {
   direction?: 'in' | 'out' | 'inout'; // live: which packets the socket sees (default inout)
   promisc?: boolean;       // live: promiscuous mode (default false)
   multicast?: string[];    // live: Ethernet multicast groups to join while open (IPv6 solicited-node groups)
+  /** live: 0 (default) immediate mode, a TPACKET_V2 ring of one snaplen-sized frame per packet;
+   *  1-1000: a TPACKET_V3 ring of 256 KiB blocks packed with packets, each handed over when full
+   *  or this many ms after its first packet (the longest a lone packet waits). */
+  blockTimeoutMs?: number;
 }
 // Defaults: snaplen 2048, bufferBytes 64 MiB (see native/src/capture.cc for why).
 

@@ -1,5 +1,5 @@
-// catch's capture ring: sized from --rate (0.25 s of packets, 4 to 256 MiB) unless --buffer
-// says, and the memory chosen is the memory catch maps, read back from /proc/PID/smaps of a
+// catch's capture ring: TPACKET_V3 blocks (or with --block-timeout 0 V2 frames) sized from
+// --rate (0.25 s of packets, 4 to 256 MiB) unless --buffer says, and the memory chosen is the memory catch maps, read back from /proc/PID/smaps of a
 // live catch in a testbed (no packet needs to flow: the ring is mapped and resident from the
 // start), and said in the summary.
 import { test } from 'uvu';
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MAX_RING, MIN_RING, ringBytes, ringFrames, ringSnaplen } from '../cmds/catch';
+import { MAX_RING, MIN_RING, ringBlocks, ringBytes, ringFrames, ringSnaplen, V3_BLOCK } from '../cmds/catch';
 import { isRoot } from './helpers';
 import { inNs, Testbed, testbedDown, testbedName, testbedUp } from './testbed';
 
@@ -22,7 +22,29 @@ test('the default snaplen fills its power-of-two ring block, and covers --max-ba
   }
 });
 
-test('the default ring holds 0.25 s of packets at --rate, 4 MiB at the least and 256 MiB at the most', () => {
+test('the default V3 ring has a block for each timeout and each 256 KiB of packets in 0.25 s, 4 to 256 MiB', () => {
+  const MiB = 1 << 20;
+  // blast's default rate, 100/s: 25 packets, each may close a block of its own by the timeout.
+  assert.is(ringBlocks(ringBytes(100, 32640, 4)), 27);
+  assert.is(ringBytes(1, 32640, 4), 4 * MiB);
+  // Banners at 10 kpps: 63 timeouts of 4 ms, 11 blocks of 1 KiB packets (V2: 78 MiB).
+  assert.is(ringBlocks(ringBytes(10000, 32640, 4)), 75);
+  assert.ok(ringBytes(10000, 32640, 4) < 20 * MiB);
+  // A longer timeout needs fewer blocks; a small --snaplen fewer bytes.
+  assert.ok(ringBytes(10000, 32640, 20) < ringBytes(10000, 32640, 4));
+  assert.ok(ringBytes(100000, 256, 4) < ringBytes(100000, 32640, 4));
+  assert.is(ringBytes(1e7, 32640, 4), MAX_RING);
+  for (const rate of [1, 100, 1000, 5000, 20000, 50000, 100000, 300000]) {
+    for (const t of [1, 4, 50]) {
+      const b = ringBytes(rate, 32640, t);
+      assert.ok(b >= MIN_RING && b <= MAX_RING && b % V3_BLOCK === 0, `${rate} ${t}: ${b}`);
+      // Room for the blocks of 0.25 s: the timeouts (at most one a packet) and 1 KiB a packet.
+      if (b < MAX_RING) assert.ok(b / V3_BLOCK >= Math.min(rate, 1000 / t) / 4 + rate * 1088 / 4 / V3_BLOCK, `${rate} ${t}: ${b}`);
+    }
+  }
+});
+
+test('with --block-timeout 0 (V2) the default ring holds 0.25 s of frames at --rate, 4 MiB at the least and 256 MiB at the most', () => {
   const MiB = 1 << 20;
   // blast's default rate, 100/s: the floor, 128 frames of the default snaplen, 1,024 of --no-probe's.
   assert.is(ringBytes(100, 32640), 4 * MiB);
@@ -70,16 +92,72 @@ test('the ring catch maps is what --rate or --buffer asks, and the summary says 
   tb = testbedUp(NAME);
   const MiB = 1024;
   const def = ringKb('');
-  assert.ok(def.kb >= 4 * MiB && def.kb < 5 * MiB, `default ring ${def.kb} kB (32 MiB before --rate, 64 MiB before the snaplen fix)`);
-  assert.match(def.summary, /; ring of 128 packets \(4 MiB\), kernel drops 0$/);
-  const fast = ringKb('--rate 4k');
+  assert.is(def.kb, 27 * 256, `default ring ${def.kb} kB (V2: 4 MiB, 32 MiB before --rate)`);
+  assert.match(def.summary, /; ring of 27 blocks of 256 KiB \(6\.8 MiB\), 4 ms, kernel drops 0$/);
+  const banners = ringKb('--rate 10k');
+  assert.is(banners.kb, 75 * 256, `--rate 10k ring ${banners.kb} kB (V2: 78 MiB)`);
+  const v2 = ringKb('--block-timeout 0');
+  assert.ok(v2.kb >= 4 * MiB && v2.kb < 5 * MiB, `V2 default ring ${v2.kb} kB (32 MiB before --rate, 64 MiB before the snaplen fix)`);
+  assert.match(v2.summary, /; ring of 128 packets \(4 MiB\), kernel drops 0$/);
+  const fast = ringKb('--block-timeout 0 --rate 4k');
   assert.ok(fast.kb >= 31 * MiB && fast.kb < 33 * MiB, `--rate 4k ring ${fast.kb} kB`);
   assert.match(fast.summary, /; ring of 1000 packets \(31\.3 MiB\), kernel drops 0$/);
-  const syn = ringKb('--rate 100k --snaplen 3968');
+  const syn = ringKb('--block-timeout 0 --rate 100k --snaplen 3968');
   assert.ok(syn.kb >= 97 * MiB && syn.kb < 99 * MiB, `--rate 100k --snaplen 3968 ring ${syn.kb} kB`);
-  const small = ringKb('--rate 100k --buffer 8388608');
+  const small = ringKb('--block-timeout 0 --rate 100k --buffer 8388608');
   assert.ok(small.kb >= 8 * MiB && small.kb < 9 * MiB, `--buffer 8 MiB ring ${small.kb} kB`);
   assert.match(small.summary, /; ring of 256 packets \(8 MiB\), kernel drops 0$/);
+  const small3 = ringKb('--rate 100k --buffer 8388608');
+  assert.is(small3.kb, 8 * MiB, `V3 --buffer 8 MiB ring ${small3.kb} kB`);
+  assert.match(small3.summary, /; ring of 32 blocks of 256 KiB \(8 MiB\), 4 ms, kernel drops 0$/);
+});
+
+// A V3 block is handed over when full or by its timeout: a lone packet must not wait for more
+// traffic, and a burst of several blocks must come through whole. The capture runs in the
+// scanner namespace; the target namespace sends UDP datagrams to a port nobody listens on.
+// Prints the packets read and the largest wait between the kernel's capture time and the read.
+function captureRun(count: number, size: number, timeoutMs: number): { n: number; maxWaitMs: number } {
+  const script = `
+    const { loadNative } = require(${JSON.stringify(path.join(__dirname, '..', 'native'))});
+    const { spawn } = require('child_process');
+    const n = loadNative();
+    const c = new n.Capture({ iface: ${JSON.stringify(tb!.scanIf)}, filter: 'udp dst port 9999', direction: 'in',
+      snaplen: 2048, bufferBytes: 4 << 20, blockTimeoutMs: ${timeoutMs} });
+    const buf = new Uint8Array(4 << 20), meta = new Uint32Array(3 * 4096), times = new Float64Array(4096);
+    let got = 0, maxWait = 0;
+    const done = () => { c.close(); console.log(got + ' ' + maxWait.toFixed(1)); process.exit(0); };
+    c.onReadable(() => {
+      for (let k; (k = c.read(buf, meta, times, 4096)) > 0;) {
+        const now = Date.now() * 1000;
+        for (let i = 0; i < k; i++) maxWait = Math.max(maxWait, (now - times[i]) / 1000);
+        got += k;
+      }
+      if (got >= ${count}) done();
+    });
+    setTimeout(done, 3000);
+    spawn('ip', ['netns', 'exec', ${JSON.stringify(tb!.targetNs)}, process.execPath, '-e',
+      "const s = require('dgram').createSocket('udp4'); const b = Buffer.alloc(${size}); let i = 0;" +
+      "const go = () => { if (i === ${count}) return s.close(); s.send(b, 9999, '198.19.0.1', () => { i++; go(); }); }; setTimeout(go, 300);"],
+      { stdio: 'inherit' });`;
+  fs.writeFileSync(path.join(tmp, 'cap.js'), script);
+  const r = inNs(tb!.scanNs, `${process.execPath} ${tmp}/cap.js`, { encoding: 'utf8' });
+  assert.is(r.code, 0, r.stderr);
+  const [n, w] = r.stdout.trim().split(' ').map(Number);
+  return { n, maxWaitMs: w };
+}
+
+test('a V3 ring hands over a lone packet by its block timeout, and a burst of several blocks whole', () => {
+  if (!isRoot) { console.log('  (skipped: needs root for network namespaces)'); return; }
+  tb ??= testbedUp(NAME);
+  const lone = captureRun(1, 60, 4);
+  assert.is(lone.n, 1, 'the lone packet was read');
+  assert.ok(lone.maxWaitMs < 100, `a lone packet waited ${lone.maxWaitMs} ms`);
+  // 2,000 datagrams of 1,000 bytes: ~2 MiB, 8 blocks.
+  const burst = captureRun(2000, 1000, 4);
+  assert.is(burst.n, 2000, 'every packet of the burst was read');
+  const v2 = captureRun(1, 60, 0);
+  assert.is(v2.n, 1);
+  assert.ok(v2.maxWaitMs < 100, `a lone packet waited ${v2.maxWaitMs} ms (V2)`);
 });
 
 test.run();

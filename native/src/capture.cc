@@ -1,11 +1,21 @@
-// Capture: libpcap live (ring sized by us, immediate mode, so TPACKET_V2: one packet a frame; nonblocking, BPF filter,
-// wake-ups through a libuv poll on the pcap fd) or offline (pcap and pcapng, "-" = stdin);
-// packets are copied in batches into buffers the caller allocates.
+// Capture: libpcap live (nonblocking, BPF filter, wake-ups through a libuv poll on the pcap fd,
+// ring sized by the caller) or offline (pcap and pcapng, "-" = stdin); packets are copied in
+// batches into buffers the caller allocates.
 //
-// Ring sizing: with veth's GSO/GRO offloads on (the default) libpcap sizes every ring slot for
-// 64 KiB frames, so its default 2 MiB ring holds ~32 packets and bursts of replies are lost. We
-// set the snapshot length and the buffer (catch sizes it from its --rate), which gives
-// thousands of slots. The kernel makes the whole ring resident when it is mapped.
+// The live ring comes in two kinds, chosen by options.blockTimeoutMs:
+// - above 0 (catch's default): TPACKET_V3 (PACKET_VERSION 2 in strace). libpcap turns immediate
+//   mode off and packs packets one after another into blocks of 256 KiB (its largest snaplen),
+//   so the ring's bytes hold as many packets as their sizes allow, whatever the snaplen. The
+//   kernel hands a block over when it is full or, at the latest, blockTimeoutMs after its first
+//   packet (its retire timer, tp_retire_blk_tov: libpcap passes pcap_set_timeout's value): the
+//   poll wakes then, so a lone reply waits at most that long, and a block is handed over half empty
+//   at low rates (the ring must have blocks for the time it absorbs, not only bytes).
+// - 0 (the default here, blast's ARP/NDP capture): immediate mode, which makes libpcap use
+//   TPACKET_V2 (PACKET_VERSION 1): every packet wakes the poll at once and takes a whole frame
+//   sized by the snaplen (a power-of-two block at least snaplen + ~90 bytes), so the ring's
+//   bytes are packets x frame (64 KiB frames for libpcap's default snaplen on veth, whose
+//   GSO/GRO offloads make it size slots for 64 KiB: its default 2 MiB ring held ~32 packets).
+// The kernel maps the whole ring at once and every page of it is resident from the start.
 #include "common.h"
 #include <pcap/pcap.h>
 #include <uv.h>
@@ -105,6 +115,9 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
   if (direction != "in" && direction != "out" && direction != "inout")
     typeError(env, "Capture: options.direction must be in, out or inout");
   bool promisc = o.Has("promisc") && o.Get("promisc").ToBoolean().Value();
+  int blockTimeoutMs = 0;
+  if (o.Has("blockTimeoutMs") && !o.Get("blockTimeoutMs").IsUndefined())
+    blockTimeoutMs = (int)intArg(env, o.Get("blockTimeoutMs"), 0, 1000, "Capture: options.blockTimeoutMs");
   // Ethernet multicast groups the live capture's socket joins (PACKET_ADD_MEMBERSHIP): frames
   // sent to them pass the NIC's filter while the capture is open, as for a group the kernel joined.
   std::vector<std::array<uint8_t, 6>> groups;
@@ -134,7 +147,12 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
     live_ = true;
     pcap_set_snaplen(p_, snaplen);
     pcap_set_promisc(p_, promisc ? 1 : 0);
-    pcap_set_immediate_mode(p_, 1);
+    if (blockTimeoutMs > 0) {
+      pcap_set_immediate_mode(p_, 0);   // TPACKET_V3: blocks handed over full or after the timeout
+      pcap_set_timeout(p_, blockTimeoutMs);
+    } else {
+      pcap_set_immediate_mode(p_, 1);   // TPACKET_V2: a frame per packet, handed over at once
+    }
     pcap_set_buffer_size(p_, (int)bufferBytes);
     int rc = pcap_activate(p_);
     if (rc < 0) {
