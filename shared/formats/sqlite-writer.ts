@@ -96,7 +96,8 @@ export class SqliteWriter {
     // Unlike WAL, a reader of the file (sqlite3 on a live scan) holds a commit back while it
     // reads: the writer waits for it up to this long before the write fails.
     this.db.pragma('busy_timeout = 30000');
-    // The default page cache (2 MB) is kept: 16 or 64 MB built the indexes of 1 M records no
+    // The default page cache is kept (16 MB: better-sqlite3 builds SQLite with
+    // DEFAULT_CACHE_SIZE=-16000, not its usual 2 MB): 16 or 64 MB built the indexes of 1 M records no
     // faster (their sort spills to temporary files either way) for 20 or 90 MB more RSS.
     // better-sqlite3 turns foreign keys on; every row's scan_id is the row this writer inserted
     // before it, so the check (a lookup in scans per row) can never fail and is not paid.
