@@ -11,7 +11,7 @@ import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
-import { enrichBanner, nmapChoice } from '../shared/parsers/banner';
+import { enrichBanner, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
 import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
@@ -150,7 +150,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // Whether a banner's chain of nmap rules is compiled (matching it needs no compile).
     const chainReady = (rec: AnyRecord): boolean => {
       const { probe, port, sent, proto } = nmapChoice(rec, probes);
-      return probes!.ready(probe, port, sent, proto);
+      return probes!.ready(probe, port, sent, proto, nmapFirstByte(rec));
     };
     // The output side, in input order: a banner to enrich and write, a record passed on, or the
     // record clock of the joins. While a banner waits for its chain of nmap rules to compile (in
@@ -160,8 +160,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const waiting = new Waiting<Step>(waitingLimits(opts), {
       needs: (s) => s.tick === undefined && s.banner && probes !== null && !intr.signal && !chainReady(s.rec),
       prepare: (s) => {
-        const { probe, port, sent, proto } = nmapChoice((s as { rec: AnyRecord }).rec, probes);
-        return probes!.prepareChain(probe, port, () => intr.signal !== null || w.closed, sent, proto);
+        const rec = (s as { rec: AnyRecord }).rec;
+        const { probe, port, sent, proto } = nmapChoice(rec, probes);
+        return probes!.prepareChain(probe, port, () => intr.signal !== null || w.closed, sent, proto, nmapFirstByte(rec));
       },
       run: (s) => (s.tick !== undefined ? tickJoins(s.tick) : s.banner ? enriched(s.rec, s.line) : w.record(s.rec)),
       bytes: (s) => (s.tick !== undefined ? 64 : recordBytes(s.rec)),

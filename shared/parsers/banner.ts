@@ -292,6 +292,14 @@ export function nmapChoice(rec: AnyRecord, probes: ServiceProbes | null | undefi
   return { probe, port, sent, proto };
 }
 
+/** The first byte nmap's rules will see of a TCP banner (its data's), for ServiceProbes.ready and
+ *  prepareChain, or -1: not known (UDP answers, whose bytes asNmapSent may change; no data). */
+export function nmapFirstByte(rec: AnyRecord): number {
+  if (rec.proto === 'udp' || typeof rec.data !== 'string' || rec.data.length < 4) return -1;
+  const b = Buffer.from(rec.data.slice(0, 4), 'base64');
+  return b.length > 0 ? b[0] : -1;
+}
+
 /** The service fields a record already carries, as merge() takes them. */
 function fromRecord(rec: AnyRecord): ServiceFields {
   const f: Record<string, unknown> = {};

@@ -138,6 +138,11 @@ const MAX_CHAINS = 4096;   // chains cached (one per trawl probe, and per port f
 /** Bytes a probe string and the bytes sent must share to choose it, unless they share the whole string. */
 export const SENT_MIN_SHARED = 8;
 
+/** Whether a probe's rules for banners starting with byte c are compiled (or there are none). */
+function firstReady(ix: Index, c: number): boolean {
+  return ix.firstChunks[c] !== undefined || (ix.pending[c] === undefined && !ix.byFirst[c]?.length);
+}
+
 /** The chain a banner gets: its trawl probe's (unknown names: NULL's); when null, the nmap probe
  *  the bytes sent chose (sentProbe()), else its port's. */
 function chainKey(trawlProbe: string | null, port: number, sent: string | null, proto: Proto = 'tcp'): string {
@@ -271,6 +276,29 @@ export class ServiceProbes {
     return chunks;
   }
 
+  /** firstChunks(ix, c) in slices: yields after every PREPARE_SLICE rules parsed and every set
+   *  compiled. Until it ends the probe's tables stay as they were, so a synchronous firstChunks()
+   *  meanwhile (another path to match()) compiles them whole, and this one then stops. */
+  private *firstChunking(ix: Index, c: number): Generator<void, void> {
+    if (ix.firstChunks[c]) return;
+    const parsed: Rule[] = [], pend = ix.pending[c] ?? [];
+    for (let k = 0; k < pend.length; k++) {
+      if (k % PREPARE_SLICE === PREPARE_SLICE - 1) { yield; if (ix.firstChunks[c]) return; }
+      const r = this.rule(ix, pend[k][0], pend[k][1]);
+      if (r) parsed.push(r);
+    }
+    const rules = (ix.byFirst[c] ?? []).concat(parsed).sort((a, b) => a.index - b.index);
+    const chunks: Chunk[] = [];
+    for (let at = 0; at < rules.length; at += SET_SIZE) {
+      this.addChunks(rules.slice(at, at + SET_SIZE), true, chunks);
+      yield;
+      if (ix.firstChunks[c]) return;
+    }
+    ix.pending[c] = undefined;
+    ix.byFirst[c] = rules;
+    ix.firstChunks[c] = chunks;
+  }
+
   /** One set for the rules, or (when RE2 refuses the set, too big or one bad pattern) halves of them. */
   private addChunks(rules: Rule[], anchoredSet: boolean, out: Chunk[]): void {
     try {
@@ -328,9 +356,11 @@ export class ServiceProbes {
     return names.map((n) => this.udp.get(n)!);
   }
 
-  /** Whether a banner of this trawl probe can be matched without compiling first. */
-  ready(trawlProbe: string | null, port = 0, sent: string | null = null, proto: Proto = 'tcp'): boolean {
-    return this.chains.has(chainKey(trawlProbe, port, sent, proto));
+  /** Whether a banner of this trawl probe whose bytes start with `first` (-1: not known) can be
+   *  matched without compiling first: its chain is, and so are its rules for that first byte. */
+  ready(trawlProbe: string | null, port = 0, sent: string | null = null, proto: Proto = 'tcp', first = -1): boolean {
+    const c = this.chains.get(chainKey(trawlProbe, port, sent, proto));
+    return c !== undefined && (first < 0 || c.every((p) => firstReady(p.ix!, first)));
   }
 
   /**
@@ -357,9 +387,10 @@ export class ServiceProbes {
    * Compiles a trawl probe's chain a slice at a time, letting the event loop run between slices
    * (a second or more of compiling must not hold off SIGINT); returns early once stop() is true.
    */
-  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean, sent: string | null = null, proto: Proto = 'tcp'): Promise<void> {
+  async prepareChain(trawlProbe: string | null, port: number, stop: () => boolean, sent: string | null = null, proto: Proto = 'tcp', first = -1): Promise<void> {
     const key = chainKey(trawlProbe, port, sent, proto);
-    for (const p of this.chainProbes(key)) {
+    const probes = this.chainProbes(key);
+    for (const p of probes) {
       if (p.ix) continue;
       const steps = this.preparing(p);
       for (let r = steps.next(); ; r = steps.next()) {
@@ -370,6 +401,16 @@ export class ServiceProbes {
       }
     }
     this.chain(trawlProbe, port, sent, proto);
+    // The rules for the banner's first byte, compiled lazily otherwise (firstChunks): in slices
+    // too, as they are most of a probe's (GetRequest: 4,425 start with H).
+    if (first < 0) return;
+    for (const p of probes) {
+      const steps = this.firstChunking(p.ix!, first);
+      while (!steps.next().done) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stop()) return;
+      }
+    }
   }
 
   /** The probe's rules that can match, in file order: those of the banner's first byte and those
