@@ -157,7 +157,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // slices), the steps after it wait in line (waiting.ts) and input goes on being read,
     // reassembled and answered (conversations): only a full line holds the reading.
     type Step = { rec: AnyRecord; line: number; banner: boolean; tick?: undefined } | { tick: number };
-    const waiting = new Waiting<Step>(waitingLimits(opts), {
+    const waiting = new Waiting<Step>(waitingLimits(opts, repliesOut !== null), {
       needs: (s) => s.tick === undefined && s.banner && probes !== null && !intr.signal && !chainReady(s.rec),
       prepare: (s) => {
         const rec = (s as { rec: AnyRecord }).rec;
