@@ -20,6 +20,10 @@
 #   unique certs, no probes, --jobs 2   31,847/s 16,556/CPU-s 0.71x   40,404-48,309/s   21-26 k/CPU-s  1.17-1.24x
 #   unique certs, nmap's file, --jobs 1 14,035/s 12,919/CPU-s 0.31x   25,157-26,809/s   22-24 k/CPU-s  0.69-0.73x
 #   unique certs, nmap's file, --jobs 2 20,202/s 10,660/CPU-s 0.45x   32,467-34,071/s   17-18 k/CPU-s  0.87-0.94x
+# Merged into main with the waiting line of conversations (2026-12-06, load 1.6-3.8), as captured:
+# no probes 85,836-96,153/s at --jobs 1; nmap's file 46,082-46,948/s with 300-324 MB while the line
+# waited for --max-waiting 8192 records without --replies, then 55,401/s and 194 MB once that
+# default became 1 (there are no conversations to keep going without --replies).
 # (branch banners-speed before it: 0.73-0.84x -> 0.85-1.05x jq without probes, 0.36 -> 0.43x with.)
 # What made the difference: many hosts send the same bytes, and the stream as captured is 21
 # answers over and over: shared/parsers/banner-memo.ts parses, matches and serialises each

@@ -264,6 +264,13 @@ done
 # Marginal CPU per packet (the run's CPU less its sender's start, over the packets beyond SMALL):
 # the walk form against zmap (goal: at most half of zmap's). Both include the kernel's work per
 # packet; zmap 2.1 sends with one sendto() a packet, trawl in batches.
+# On the machine with no other job (load 0.3-0.8), TX_BENCH_ONLY='C sendmmsg, 2|Sender \(linux|
+# walk \| blast$|targets \| blast$|zmap|masscan' TX_BENCH_ROUNDS=5: C sendmmsg 2 threads 3.046 M/s,
+# Sender 3.124, walk form 3.131 (100% of the Sender, 3.13x the faster peer), targets | blast
+# 1.262, masscan 1.001, zmap 0.989; marginal CPU walk 0.56 us, zmap 1.02 (0.55x). An earlier
+# quiet run (best of 2): 0.49 against 1.03 (0.47x). Rounds swing 1.9-3.5 M/s for every sender
+# (the walk form led the Sender in 3 of 5), so only the best of several rounds compares. With
+# blast's batch at 16,384 instead of 4,096 the walk form did no better (2.35 against 3.50 M/s).
 w="trawl targets --walk | blast"
 if [ -n "${SECS[$w]:-}" ] && [ -n "${SECS[zmap]:-}" ] && [ -n "${START[$w]:-}" ] && [ -n "${START[zmap]:-}" ]; then
   awk -v ws="${SECS[$w]}" -v w0="${START[$w]}" -v wn="${GOT[$w]}" -v zs="${SECS[zmap]}" -v z0="${START[zmap]}" -v zn="${GOT[zmap]}" -v s="$SMALL" 'BEGIN {
