@@ -11,10 +11,10 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { Duplex, PassThrough } from 'stream';
 import { fixture, settle } from './tls-node-server';
-import { lines, ROOT } from './helpers';
+import { lines, oneFrame, ROOT } from './helpers';
 import { writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
-import { decodeReply, frameAt, REPLY_ACK_PAYLOAD } from '../shared/replies';
+import { decodeReply, REPLY_ACK_PAYLOAD } from '../shared/replies';
 import { tlsProbeHello } from '../shared/probes/tls';
 import { Waiting } from '../shared/service-probes/waiting';
 
@@ -48,17 +48,6 @@ function segments(bytes: Buffer, from: number, ack: number, fin: boolean, t0: nu
   return out;
 }
 
-/** Polls the FIFO every 5 ms until a whole frame is there (or 10 s pass). */
-async function oneFrame(fd: number): Promise<Buffer | null> {
-  const buf = Buffer.alloc(4096);
-  let got = Buffer.alloc(0);
-  for (let i = 0; i < 2000; i++) {
-    try { const n = fs.readSync(fd, buf, 0, buf.length, null); got = Buffer.concat([got, buf.subarray(0, n)]); } catch { /* EAGAIN */ }
-    if (got.length >= 104 && frameAt(got, 0) > 0 && got.length >= frameAt(got, 0)) return got;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return null;
-}
 
 test('an https conversation answers while the rules of an earlier http banner compile; the output keeps the input order', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-flow-'));
@@ -92,7 +81,7 @@ test('an https conversation answers while the rules of an earlier http banner co
       data: Buffer.from('HTTP/1.1 200 OK\r\nServer: Thing7/2.5\r\n\r\n').toString('base64') };
     const started = Date.now();
     stdin.write(JSON.stringify(http) + '\n' + segments(flight, 0, ack1, false, 1_000_000).join('\n') + '\n');
-    const frame = await oneFrame(fd);
+    const frame = await oneFrame(fd, 5, 10000);
     const frameAtMs = Date.now();
     assert.ok(frame, `banners wrote no request: ${Buffer.concat(err)}`);
     // The compile was not over: the http banner, first in line, came out well after the frame.

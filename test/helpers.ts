@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { IO } from '../shared/io';
+import { frameAt } from '../shared/replies';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const TRAWL = path.join(ROOT, 'dist', 'shared', 'main.js');
@@ -63,4 +64,17 @@ export function sinkRows(file: string): string {
     return tables.flatMap(({ name }) => (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as object[])
       .map((row) => `${name} ${JSON.stringify(row)}\n`)).join('');
   } finally { db.close(); }
+}
+
+/** Reads a nonblocking replies FIFO every pollMs until one whole frame is there (or timeoutMs
+ *  pass); its bytes, what came if less, or null. */
+export async function oneFrame(fd: number, pollMs = 10, timeoutMs = 5000): Promise<Buffer | null> {
+  const buf = Buffer.alloc(4096);
+  let got = Buffer.alloc(0);
+  for (let waited = 0; waited <= timeoutMs; waited += pollMs) {
+    try { const n = fs.readSync(fd, buf, 0, buf.length, null); got = Buffer.concat([got, buf.subarray(0, n)]); } catch { /* EAGAIN */ }
+    if (got.length >= 104 && frameAt(got, 0) > 0 && got.length >= frameAt(got, 0)) return got;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return got.length ? got : null;
 }

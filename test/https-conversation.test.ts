@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { Duplex, PassThrough } from 'stream';
 import { fixture, settle } from './tls-node-server';
-import { lines, ROOT, runInProcess } from './helpers';
+import { lines, oneFrame, ROOT, runInProcess } from './helpers';
 import { writeKeyFile } from '../shared/key';
 import { makeFifo } from '../shared/replies-fifo';
 import { Opener } from '../shared/replies-auth';
@@ -50,17 +50,6 @@ function segments(c: Case, bytes: Buffer, from: number, ack: number, fin: boolea
   return out;
 }
 
-/** Reads the replies FIFO until one frame is there (or 5 s pass); returns its bytes. */
-async function oneFrame(fd: number): Promise<Buffer | null> {
-  const buf = Buffer.alloc(4096);
-  let got = Buffer.alloc(0);
-  for (let i = 0; i < 500; i++) {
-    try { const n = fs.readSync(fd, buf, 0, buf.length, null); got = Buffer.concat([got, buf.subarray(0, n)]); } catch { /* EAGAIN */ }
-    if (got.length >= 104 && frameAt(got, 0) > 0 && got.length >= frameAt(got, 0)) return got;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return got.length ? got : null;
-}
 
 async function run(c: Case) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-https-'));
