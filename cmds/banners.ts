@@ -11,7 +11,7 @@ import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
-import { enrichBanner, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
+import { bannerMemoCounts, enrichBanner, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
 import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
@@ -36,6 +36,12 @@ import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 import { runPool } from '../shared/jobs/pool';
 
 const MAX_JOBS = 64;
+
+/** The status fields of the memo of repeated answers (shared/parsers/banner-memo.ts), once used. */
+function memoFields(): Record<string, number> {
+  const m = bannerMemoCounts();
+  return m ? { memo_hits: m.hits, memo_misses: m.misses, memo_dropped: m.dropped } : {};
+}
 /** After a signal, the banners waiting behind a compile are parsed for this long, then written as read. */
 const SIGNAL_PARSE_MS = 500;
 
@@ -131,6 +137,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       fields: { banners: counts.banners, identified: counts.identified, passed: counts.passed, nmap: counts.nmap, ...(probes ? { nmap_gave_up: probes.stats.gaveUp, nmap_ms: Math.round(cost.nmapNs / 1e6) } : {}), bad,
         ...rc.fields(), held_connections: reasm.held.connections, held_bytes: reasm.held.bytes,
         ...(probes ? { waiting: waiting.length, waiting_bytes: waiting.bytes, waited: waiting.waited, waiting_full: waiting.full } : {}),
+        ...memoFields(),
         ...(repliesOut ? { said_pending: repliesOut.pending, said_dropped: repliesOut.dropped } : {}),
         ...(jarm.whole + jarm.partial + jarm.held > 0 ? { jarm_held_ports: jarm.held, jarm_whole_ports: jarm.whole, jarm_partial_ports: jarm.partial, jarm_evicted_ports: jarm.evicted } : {}),
         ...(join ? { identify_held_ports: join.held, identify_held_bytes: join.bytes, identify_whole_ports: join.whole, identify_evicted_ports: join.evicted } : {}) },
@@ -157,7 +164,8 @@ export function run(argv: string[], io?: IO): Promise<number> {
     // slices), the steps after it wait in line (waiting.ts) and input goes on being read,
     // reassembled and answered (conversations): only a full line holds the reading.
     type Step = { rec: AnyRecord; line: number; banner: boolean; tick?: undefined } | { tick: number };
-    const waiting = new Waiting<Step>(waitingLimits(opts, repliesOut !== null), {
+    const limitsOfLine = waitingLimits(opts, repliesOut !== null);
+    const waiting = new Waiting<Step>(limitsOfLine, {
       needs: (s) => s.tick === undefined && s.banner && probes !== null && !intr.signal && !chainReady(s.rec),
       prepare: (s) => {
         const rec = (s as { rec: AnyRecord }).rec;
@@ -284,7 +292,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
       report.warn(`--service-probes: skipped ${probes.stats.skipped} of ${probes.stats.converted} rules compiled (PCRE that trawl cannot run: ${why})`);
     }
     if (!opts.quiet) for (const loss of rc.losses()) report.warn(`reassembly: ${loss}`);
-    if (!opts.quiet && talk && waiting.full) report.warn(`--service-probes: reading waited ${waiting.full} time${waiting.full === 1 ? '' : 's'} for nmap's rules to compile: ${opts['max-waiting']} records or ${opts['max-waiting-bytes']} bytes were waiting (--max-waiting, --max-waiting-bytes); conversations may have answered late`);
+    if (!opts.quiet && talk && waiting.full) report.warn(`--service-probes: reading waited ${waiting.full} time${waiting.full === 1 ? '' : 's'} for nmap's rules to compile: ${limitsOfLine.maxEntries} records or ${limitsOfLine.maxBytes} bytes were waiting (--max-waiting, --max-waiting-bytes); conversations may have answered late`);
     if (unmatched) report.warn(`--service-probes: ${unmatched} banners written without nmap's rules: they were waiting (behind a compile) when the signal came`);
     if (unparsed) report.warn(`${unparsed} banners written as they were read (no service fields; trawl banners can read them again): they were waiting (behind a compile) when the signal came`);
     if (repliesOut?.dropped) report.warn(`--replies ${opts.replies}: ${repliesOut.dropped} messages of conversations dropped: blast did not read them (not running, or behind)`);

@@ -104,6 +104,9 @@ export class SqliteWriter {
     this.db.pragma('foreign_keys = OFF');
     for (const s of SCHEMA) this.db.exec(s);
     const prep = (table: string, cols: string[], blobs: string[], scanAt: number) => {
+      // A row's masks are 32-bit integers in the packing (bit i: column i): a wider table would
+      // lose columns silently, so it must fail here, where the schema is read.
+      if (cols.length > 31) throw new Error(`sqlite: table ${table} has ${cols.length} columns, more than a row's masks hold (31)`);
       const into = `INSERT ${table === 'certs' ? 'OR IGNORE ' : ''}INTO ${table} `;
       this.tables.set(table, { into, cols, width: cols.length, blobs: blobs.map((b) => cols.indexOf(q(b))), scanAt, shapes: new Map() });
       this.shape(this.tables.get(table)!, 2 ** cols.length - 1);   // every column: prepared now, so a schema error is said at once

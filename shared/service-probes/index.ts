@@ -266,14 +266,9 @@ export class ServiceProbes {
 
   /** The chunks of a probe's anchored rules that start with byte c, compiled on first use. */
   private firstChunks(ix: Index, c: number): Chunk[] {
-    let chunks = ix.firstChunks[c];
-    if (chunks) return chunks;
-    chunks = [];
-    this.parsePending(ix, c);
-    const rules = ix.byFirst[c] ?? [];
-    for (let at = 0; at < rules.length; at += SET_SIZE) this.addChunks(rules.slice(at, at + SET_SIZE), true, chunks);
-    ix.firstChunks[c] = chunks;
-    return chunks;
+    const steps = this.firstChunking(ix, c);
+    while (!steps.next().done) { /* all slices at once */ }
+    return ix.firstChunks[c]!;
   }
 
   /** firstChunks(ix, c) in slices: yields after every PREPARE_SLICE rules parsed and every set
@@ -287,7 +282,10 @@ export class ServiceProbes {
       const r = this.rule(ix, pend[k][0], pend[k][1]);
       if (r) parsed.push(r);
     }
-    const rules = (ix.byFirst[c] ?? []).concat(parsed).sort((a, b) => a.index - b.index);
+    // byFirst[c] as it is now: parsePending (parseAllPending) may have filed the same rules there
+    // meanwhile; each rule is listed once.
+    const listed = ix.byFirst[c] ?? [], seen = new Set(listed);
+    const rules = listed.concat(parsed.filter((r) => !seen.has(r))).sort((a, b) => a.index - b.index);
     const chunks: Chunk[] = [];
     for (let at = 0; at < rules.length; at += SET_SIZE) {
       this.addChunks(rules.slice(at, at + SET_SIZE), true, chunks);
