@@ -15,6 +15,7 @@ import { COMMAND_LINE_ONLY, CommandInfo, convertValue, OptionSpec, Parsed, setGi
 import { FatalError, UsageError } from './exit';
 import { chownName, errnoText, myUid, shellQuote, userLabel } from './private';
 import { printable, quoteInput } from './quote';
+import { lookup } from './records';
 
 // A config file is a page of options; more is a mistake (-c /dev/zero, a capture file).
 const MAX_BYTES = 1 << 20;
@@ -97,7 +98,7 @@ export function parseConfig(info: CommandInfo, text: string, file: string): File
     let value: string | number | boolean;
     if (o.type === 'boolean') {
       if (raw === '') throw new UsageError(`${where}: option ${o.name} needs true or false (or the name alone for true)`);
-      const b = raw === undefined ? true : BOOLEANS[raw.toLowerCase()];
+      const b = raw === undefined ? true : lookup(BOOLEANS, raw.toLowerCase());
       if (b === undefined) throw new UsageError(`${where}: option ${o.name}: '${quoteInput(raw!)}' is not true or false`);
       value = b;
     } else {

@@ -5,6 +5,7 @@
 import type { FormatContext } from './types';
 import type { PortEntry } from './group';
 import { serviceName } from './services';
+import { lookup } from '../records';
 
 // trawl's service names where nmap-service-probes uses another word.
 const NMAP_WORD: Record<string, string> = {
@@ -37,9 +38,9 @@ export function nmapService(p: PortEntry): NmapService {
   if (!svc) return { name: serviceName(p.port, p.proto) || (probed ? 'unknown' : ''), tunnel: false, probed };
   // An HTTP response read inside TLS (the https probe): what nmap -sV calls http over an ssl tunnel.
   if (svc === 'https') return { name: 'http', tunnel: true, probed };
-  const word = NMAP_WORD[svc] ?? svc;
+  const word = lookup(NMAP_WORD, svc) ?? svc;
   if (word !== 'ssl') return { name: word, tunnel: false, probed };
-  const inner = (p.alpn && ALPN_INNER[p.alpn]) || TLS_PORT_INNER[serviceName(p.port, p.proto)];
+  const inner = (p.alpn && lookup(ALPN_INNER, p.alpn)) || lookup(TLS_PORT_INNER, serviceName(p.port, p.proto));
   return inner ? { name: inner, tunnel: true, probed } : { name: 'ssl', tunnel: false, probed };
 }
 

@@ -4,6 +4,7 @@ import { OptionSpec, parseNumber } from '../args';
 import { FORMATS, findFormat } from './registry';
 import { DEFAULT_REPORT_ROWS } from './report';
 import { INPUT_FORMATS, InputFormat } from '../peers/read';
+import { lookup } from '../records';
 
 const NAMES = FORMATS.map((f) => f.name).join(', ');
 export const DEFAULT_GROUP_WINDOW = 4096;
@@ -55,7 +56,7 @@ export function expandOutputFlags(argv: string[]): string[] {
     const a = argv[i];
     if (a === '--') { out.push(...argv.slice(i)); break; }
     const eq = a.indexOf('=');
-    const flag = PEER_OUTPUT_FLAGS[eq > 0 ? a.slice(0, eq) : a];
+    const flag = lookup(PEER_OUTPUT_FLAGS, eq > 0 ? a.slice(0, eq) : a);
     const file = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
     if (!flag) { out.push(a); continue; }
     if (file === undefined || file === '' || (eq < 0 && file.startsWith('-') && file !== '-')) { out.push('-o', `${flag('')[0].split(':')[0]}:`); continue; }

@@ -5,6 +5,7 @@
 // chunked (RFC 9112 7.1):  hex-size [; ext] CRLF  data CRLF ... 0 [; ext] CRLF  [trailer lines] CRLF
 import * as zlib from 'zlib';
 import { concat } from '../probes/types';
+import { lookup } from '../records';
 
 export type Framing = 'length' | 'chunked' | 'close' | 'none';
 
@@ -125,7 +126,7 @@ export function decodeBody(body: Uint8Array, encoding: string | undefined, cap: 
   const codings = (encoding ?? '').toLowerCase().split(',').map((s) => s.trim()).filter((s) => s && s !== 'identity');
   if (codings.length === 0) return { bytes: body, cut: false };
   if (codings.length > 1) return { bytes: body, cut: false, error: `content-encoding ${codings.join(', ')}: more than one coding not decoded` };
-  const fns = DECODERS[codings[0]];
+  const fns = lookup(DECODERS, codings[0]);
   if (!fns) return { bytes: body, cut: false, error: `content-encoding ${codings[0]} not decoded` };
   let last = '';
   for (const fn of fns) {

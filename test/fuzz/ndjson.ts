@@ -28,7 +28,7 @@ async function run(name: string, argv: string[], stdin: Buffer): Promise<{ code:
 // Hostile values for known and unknown keys.
 const VALUES = [
   '-1', '1e308', '-0', '1.5', '9007199254740993', '""', '"\\u0000"', '"\\ud83d"', '"\\u001b[2J"', 'null', 'true', '[]', '{}',
-  '"' + 'A'.repeat(5000) + '"', '"%%%not base64"', '"__proto__"', '{"__proto__":{"x":1}}', '[[[[[[[[[[[[]]]]]]]]]]]]',
+  '"' + 'A'.repeat(5000) + '"', '"%%%not base64"', '"__proto__"', '"constructor"', '"toString"', '{"__proto__":{"x":1}}', '[[[[[[[[[[[[]]]]]]]]]]]]',
 ];
 const KEYS = ['type', 'ip', 'port', 'sport', 'time_us', 'data', 'len', 'probe', 'service', '__proto__', 'constructor', 'i', 'ttl', 'flags'];
 
@@ -99,11 +99,17 @@ export async function fuzzNdjson(minRecords: number, rng: Rng, log: (s: string) 
       const tinput = Buffer.concat(tlines.flatMap((l) => [l, Buffer.from('\n')]));
       sum.tried++;
       sum.units += lines.length;
+      // The input of a failing case is kept, like the frames fuzzer's pcaps, to replay by hand.
+      const keep = () => {
+        const file = path.join(os.tmpdir(), `trawl-fuzz-ndjson-${sum.crashes}.ndjson`);
+        fs.writeFileSync(file, input);
+        return `\n  input kept in ${file}`;
+      };
       const check = async (what: string, f: () => Promise<string | null>) => {
         let ms = 0;
         try {
-          ms = await timed(async () => { const bad = await f(); if (bad) { sum.crashes++; log(`LOST ${what}: ${bad}`); } });
-        } catch (e) { sum.crashes++; log(`CRASH ${what}: ${(e as Error).stack}`); }
+          ms = await timed(async () => { const bad = await f(); if (bad) { sum.crashes++; log(`LOST ${what}: ${bad}${keep()}`); } });
+        } catch (e) { sum.crashes++; log(`CRASH ${what}: ${(e as Error).stack}${keep()}`); }
         if (ms > sum.slowestMs) { sum.slowestMs = ms; sum.slowest = `${what}, ${input.length} bytes`; }
         if (ms > HANG_MS) { sum.hangs++; log(`HANG ${what}: ${ms.toFixed(0)} ms`); }
       };
