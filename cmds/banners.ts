@@ -11,7 +11,7 @@ import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { catchInterrupts } from '../shared/signals';
 import type { AnyRecord } from '../shared/records';
-import { bannerMemoCounts, enrichBanner, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
+import { bannerMemoCounts, enrichBanner, memoLine, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
 import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
@@ -194,19 +194,29 @@ export function run(argv: string[], io?: IO): Promise<number> {
       }
       // A named target's banner (the name from blast's sent record): its hello had the name's SNI.
       const named = key && typeof rec.name === 'string' ? namedHellos(key, rec.name) : null;
-      const out = enrichBanner(rec, { previewBytes, probes: nmap, cost, tls: named?.tls ?? tls, https: named?.tls ?? tls, starttls: named?.starttls ?? starttls,
-        maxBody: limits.maxBanner, read: reads.get(rec) });
+      const eopts = { previewBytes, probes: nmap, cost, tls: named?.tls ?? tls, https: named?.tls ?? tls, starttls: named?.starttls ?? starttls,
+        maxBody: limits.maxBanner, read: reads.get(rec) };
+      // An answer seen before, going to no join and needing no end check: its line is written as
+      // read plus the memo's fields, with no record built (a third of the time of such a banner).
+      if (!join && rec.probe !== 'jarm' && rec.complete !== false) {
+        const fast = memoLine(rec, eopts);
+        if (fast) { counted(fast.added); return w.line(fast.line); }
+      }
+      const out = enrichBanner(rec, eopts);
       if (typeof out === 'string') { rejected(line, out, rec); return undefined; }
-      counts.banners++;
-      const svc = out.service as string;
-      if (svc !== 'unknown') counts.identified++;
-      if (out.nmap_probe !== undefined) counts.nmap++;
-      services.set(svc, (services.get(svc) ?? 0) + 1);
+      counted(out);
       // A reassembled response with no hole is also complete when its protocol says it ended.
-      if (out.complete === false && out.gaps === 0 && out.truncated === false && parserByName(svc)?.ended?.(out as any)) out.complete = true;
+      if (out.complete === false && out.gaps === 0 && out.truncated === false && parserByName(out.service as string)?.ended?.(out as any)) out.complete = true;
       if (jarm.add(out)) return writeJoined();
       if (join) { join.add(out); return writeJoined(); }
       return w.record(out);
+    };
+    const counted = (fields: Record<string, unknown>) => {
+      counts.banners++;
+      const svc = fields.service as string;
+      if (svc !== 'unknown') counts.identified++;
+      if (fields.nmap_probe !== undefined) counts.nmap++;
+      services.set(svc, (services.get(svc) ?? 0) + 1);
     };
     const then = (p: Promise<void> | undefined, f: () => Promise<void> | undefined): Promise<void> | undefined => (p ? p.then(f) : f());
     // Banners of connections that ended, in the order they ended (their records come from us: a

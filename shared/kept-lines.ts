@@ -28,6 +28,12 @@ export function hasLine(rec: object): boolean {
   return rec === rec0;
 }
 
+/** rec's line with tail before its closing brace (what extend and lineOf would give for
+ *  { ...rec, ...added }, without building it), or undefined when rec's line is not kept. */
+export function lineWith(rec: object, tail: string): string | undefined {
+  return rec === rec0 ? line0.slice(0, -1) + tail + '}' : undefined;
+}
+
 /** out is rec's fields then added's: written as rec's line with tail before its closing brace. */
 export function extend(out: object, rec: object, added: Record<string, unknown>, tail: string): void {
   if (rec !== rec0) return;

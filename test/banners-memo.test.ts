@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, lines, runInProcess } from './helpers';
-import { BannerMemo } from '../shared/parsers/banner-memo';
+import { BannerMemo, sampleHash } from '../shared/parsers/banner-memo';
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'banners');
 const b64 = (file: string) => fs.readFileSync(path.join(DIR, file)).toString('base64');
@@ -69,6 +69,23 @@ test('the memo is bounded by entries and bytes, drops the oldest first and count
   m.set('C'.repeat(90), 'null', 1, a(',"s":1'));     // more than 100 bytes with BBBB's
   assert.is(m.get('BBBB', 'null', 1), undefined);
   assert.equal(m.counts, { hits: 2, misses: 2, dropped: 3 });
+});
+
+test('answers alike in the sampled characters share a key but never each other\'s fields; a key keeps 8', () => {
+  // Length 200: the samples are at 0, 12, 25, ... and the last 8; position 1 is none of them.
+  const at1 = (c: string) => 'A' + c + 'A'.repeat(198);
+  assert.is(sampleHash(at1('B')), sampleHash(at1('C')));
+  assert.is.not(sampleHash(at1('B')), sampleHash('A'.repeat(199) + 'B'));
+  const m = new BannerMemo(100, 1 << 20);
+  const a = (v: string) => ({ added: { service: v }, tail: `,"service":"${v}"`, gaveUp: 0, setFailures: 0 });
+  const letters = 'BCDEFGHIJ';
+  for (const c of letters) m.set(at1(c), 'null', 1, a(c));
+  // Nine alike: the first went.
+  assert.is(m.get(at1('B'), 'null', 1), undefined);
+  for (const c of letters.slice(1)) assert.equal(m.get(at1(c), 'null', 1)?.added, { service: c });
+  assert.is(m.get(at1('Z'), 'null', 1), undefined);
+  assert.is(m.get(at1('C'), 'null', 2), undefined, 'another port');
+  assert.equal(m.counts, { hits: 8, misses: 3, dropped: 1 });
 });
 
 test.run();

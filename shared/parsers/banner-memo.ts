@@ -25,18 +25,35 @@ export interface Added {
   setFailures: number;
 }
 
-interface Entry extends Added { probe: string | null; port: number }
+interface Entry extends Added { data: string; probe: string | null; port: number }
+
+// Entries are found by a hash of the data's length and 24 of its characters, then compared whole:
+// a Map keyed by the data string itself hashed every banner's whole base64 (a tenth of banners'
+// time without nmap's rules), where comparing equal strings costs a memcmp. Answers alike in
+// those characters (one server's pages differing in a Date) share a key: at most PER_KEY of them
+// are kept, the oldest going first, so a lookup compares at most that many strings.
+const SAMPLES = 16, TAIL = 8, PER_KEY = 8;
+
+/** FNV-1a of the length, SAMPLES characters spread over data and its last TAIL. */
+export function sampleHash(data: string): number {
+  const n = data.length;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  if (n === 0) return h >>> 0;
+  for (let i = 0; i < SAMPLES; i++) h = Math.imul(h ^ data.charCodeAt(Math.floor((i * n) / SAMPLES)), 0x01000193);
+  for (let i = Math.max(0, n - TAIL); i < n; i++) h = Math.imul(h ^ data.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 export class BannerMemo {
-  private map = new Map<string, Entry[]>();
+  private map = new Map<number, Entry[]>();
   private bytes = 0;
   private entries = 0;
   readonly counts = { hits: 0, misses: 0, dropped: 0 };
   constructor(private maxEntries = MEMO_ENTRIES, private maxBytes = MEMO_BYTES) {}
 
   get(data: string, probe: string | null, port: number): Added | undefined {
-    const list = this.map.get(data);
-    if (list) for (const e of list) if (e.probe === probe && e.port === port) { this.counts.hits++; return e; }
+    const list = data.length <= MEMO_MAX_DATA ? this.map.get(sampleHash(data)) : undefined;
+    if (list) for (const e of list) if (e.port === port && e.probe === probe && e.data === data) { this.counts.hits++; return e; }
     this.counts.misses++;
     return undefined;
   }
@@ -45,16 +62,25 @@ export class BannerMemo {
     if (data.length > MEMO_MAX_DATA) return;
     const size = entrySize(data, a);
     while (this.map.size > 0 && (this.entries >= this.maxEntries || this.bytes + size > this.maxBytes)) {
-      const [k, l] = this.map.entries().next().value as [string, Entry[]];
+      const [k, l] = this.map.entries().next().value as [number, Entry[]];
       this.map.delete(k);
-      for (const e of l) this.bytes -= entrySize(k, e);
-      this.entries -= l.length;
-      this.counts.dropped += l.length;
+      for (const e of l) this.drop(e);
     }
-    const e: Entry = { ...a, probe, port };
-    const list = this.map.get(data);
-    if (list) list.push(e); else this.map.set(data, [e]);
+    const e: Entry = { ...a, data, probe, port };
+    const key = sampleHash(data);
+    const list = this.map.get(key);
+    if (!list) this.map.set(key, [e]);
+    else {
+      if (list.length >= PER_KEY) this.drop(list.shift()!);
+      list.push(e);
+    }
     this.bytes += size;
     this.entries++;
+  }
+
+  private drop(e: Entry): void {
+    this.bytes -= entrySize(e.data, e);
+    this.entries--;
+    this.counts.dropped++;
   }
 }

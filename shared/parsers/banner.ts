@@ -11,7 +11,7 @@ import { certificateFields } from '../tls/cert';
 import type { ServiceProbes } from '../service-probes';
 import { DESCRIBE, SERVICE_FIELDS, ServiceFields, fromNmap, merge } from './service';
 import { asNmapSent } from './udp-nmap';
-import { after, extend, hasLine } from '../kept-lines';
+import { after, extend, hasLine, lineWith } from '../kept-lines';
 import { Added, BannerMemo } from './banner-memo';
 
 // The base64 alphabet as a table: a loop over it checks a banner's data in a third of the regex's
@@ -74,9 +74,21 @@ function isOurs(key: string, prefixes: Set<string>): boolean {
   return u > 0 && prefixes.has(key.slice(0, u));
 }
 
+// isOurs of the keys seen (the same dozen on every record; bounded, as keys come from input).
+const OURS = new Map<string, boolean>();
+const OURS_MAX = 4096;
+
 /** Whether rec holds no field an earlier run of banners added (the usual case: fresh from catch or reassembly). */
 function isClean(rec: AnyRecord): boolean {
-  for (const k in rec) if (k !== 'type' && isOurs(k, PREFIXES)) return false;
+  for (const k in rec) {
+    if (k === 'type') continue;
+    let ours = OURS.get(k);
+    if (ours === undefined) {
+      ours = isOurs(k, PREFIXES);
+      if (OURS.size < OURS_MAX) OURS.set(k, ours);
+    }
+    if (ours) return false;
+  }
   return true;
 }
 
@@ -94,22 +106,43 @@ function memoFor(opts: EnrichOptions): BannerMemo {
 /** The memo's counts in this thread (hits, misses, dropped). */
 export function bannerMemoCounts(): BannerMemo['counts'] | undefined { return memo?.m.counts; }
 
-export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
-  // Whether the added fields depend on the data, probe and port alone (then they may come from,
-  // or go to, the memo): a well-formed TCP record, no secrets to decrypt with, no starttls split,
-  // no scanner bytes choosing nmap's probe, no certificate beside the data, no fields of an
-  // earlier run. (A record the memo knows has valid data: its string is a key.)
+/** Whether the added fields of rec depend on its data, probe and port alone (then they may come
+ *  from, or go to, the memo): a well-formed TCP record, no secrets to decrypt with, no starttls
+ *  split, no scanner bytes choosing nmap's probe, no certificate beside the data. (A record the
+ *  memo knows has valid data: its string is a key.) Fields of an earlier run are isClean's. */
+function plain(rec: AnyRecord, opts: EnrichOptions): boolean {
   const probeName = typeof rec.probe === 'string' ? rec.probe : null;
-  const plain = typeof rec.data === 'string' && (rec.probe === undefined || rec.probe === null || probeName !== null) &&
+  return typeof rec.data === 'string' && (rec.probe === undefined || rec.probe === null || probeName !== null) &&
     (rec.port === undefined || (typeof rec.port === 'number' && Number.isInteger(rec.port))) &&
     (rec.proto === undefined || rec.proto === 'tcp') && rec.sent_data === undefined && rec.cert_der === undefined && probeName !== 'starttls' &&
     !(probeName === 'tls' && opts.tls) && !(probeName === 'https' && opts.https) && opts.read === undefined;
+}
+
+/** The memo's entry for rec (its nmap costs counted again), or undefined when rec must be parsed. */
+function memoHit(m: BannerMemo, rec: AnyRecord, probes: ServiceProbes | null | undefined): Added | undefined {
+  const hit = m.get(rec.data as string, typeof rec.probe === 'string' ? rec.probe : null, typeof rec.port === 'number' ? rec.port : 0);
+  if (hit && probes && (hit.gaveUp || hit.setFailures)) { probes.stats.gaveUp += hit.gaveUp; probes.stats.setFailures += hit.setFailures; }
+  return hit;
+}
+
+/** The line of a banner record whose answer the memo holds, without building its record: the
+ *  line it was read from with the added fields' JSON before the closing brace (what writing
+ *  enrichBanner's record would give), and those fields; undefined when it must go through
+ *  enrichBanner. For a caller that needs no more of the record than its added fields. */
+export function memoLine(rec: AnyRecord, opts: EnrichOptions = {}): { line: string; added: Record<string, unknown> } | undefined {
+  if (rec.type !== 'banner' || !hasLine(rec) || !plain(rec, opts) || !isClean(rec)) return undefined;
+  const hit = memoHit(memoFor(opts), rec, opts.probes);
+  return hit ? { line: lineWith(rec, hit.tail)!, added: hit.added } : undefined;
+}
+
+export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecord | string {
+  const probeName = typeof rec.probe === 'string' ? rec.probe : null;
   const clean = isClean(rec);
   const port = typeof rec.port === 'number' ? rec.port : 0;
-  const m = plain && clean ? memoFor(opts) : null;
+  const m = clean && plain(rec, opts) ? memoFor(opts) : null;
   if (m) {
-    const hit = m.get(rec.data as string, probeName, port);
-    if (hit) return fromMemo(rec, hit, opts.probes);
+    const hit = memoHit(m, rec, opts.probes);
+    if (hit) return fromMemo(rec, hit);
   }
   const stats = opts.probes?.stats;
   const gaveUp = stats?.gaveUp ?? 0, setFailures = stats?.setFailures ?? 0;
@@ -127,8 +160,7 @@ export function enrichBanner(rec: AnyRecord, opts: EnrichOptions = {}): AnyRecor
 }
 
 /** A memoised answer's record: type, the record's own keys, the added ones (shared, never changed). */
-function fromMemo(rec: AnyRecord, a: Added, probes: ServiceProbes | null | undefined): AnyRecord {
-  if (probes && (a.gaveUp || a.setFailures)) { probes.stats.gaveUp += a.gaveUp; probes.stats.setFailures += a.setFailures; }
+function fromMemo(rec: AnyRecord, a: Added): AnyRecord {
   const out: AnyRecord = { type: 'banner', ...(rec as Record<string, unknown>), ...a.added };
   if (out.type !== 'banner') out.type = 'banner';
   else if (hasLine(rec)) extend(out, rec, a.added, a.tail);

@@ -40,6 +40,13 @@
 # records at ~8 us of work and 2 shared cores, --jobs 2 gains little (and with nmap's file loses
 # a little) in wall time; it pays off with costlier records (unique certificates: 30 -> 40 k/s).
 # Output order with --jobs: per ip:port as read; different ip:ports interleave as jobs finish them.
+# 2026-12-06, load 1.5-2.0, after the memo's sampled key and the memo's lines written without a
+# record (shared/parsers/banner.ts memoLine): as captured, no probes 192,307/s (166,666/CPU-s,
+# 5.67x jq) at --jobs 1, 131,578/s at --jobs 2; nmap's file 76,045/s at --jobs 1, 71,174/s at 2;
+# unique certificates 31,796 -> 43,956/s (1.38x) and with nmap's file 24,067 -> 29,850/s (1.24x)
+# from --jobs 1 to 2. One thread now costs ~5 us a remembered record, less than the router's
+# reading, splitting and handing over of it (~3.5 us) plus each job's start: near-linear --jobs
+# needs records that cost far more than that, or more cores than the two here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BANNERS_RATE_RECORDS:-200000}
