@@ -4,7 +4,7 @@
 // data, RSTs now and later.
 import { checkBy, CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, wasGiven, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
-import { IO, copiesAtOnce, queuedStdout } from '../shared/io';
+import { IO, copiesAtOnce, queuedBytes, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -174,6 +174,13 @@ function summary(c: Counters, drops: number, replies: RepliesOut | null, ring: s
   return s;
 }
 
+// Records held for a slow reader of the pipe (--output-buffer): what catch's memory grows by when
+// the next stage falls behind.
+function queuedFields(out: import('stream').Writable): Record<string, number> {
+  const q = queuedBytes(out);
+  return q ? { output_queued: q.now, output_queued_peak: q.peak } : {};
+}
+
 export function run(argv: string[], io?: IO): Promise<number> {
   return runCommand(info, argv, io, (opts, io, report) => catchBody(opts, io, report, wasGiven(opts, 'source-port')));
 }
@@ -281,6 +288,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       unreachable: c.unreachable, segment: c.segment, alive: c.alive, duplicate: c.duplicate, kernel_drops: drops(),
       udp_open: c.udp_open, udp_closed: c.udp_closed, udp_unreachable: c.udp_unreachable,
       requests: replies ? replies.written : 0, requests_dropped: replies ? replies.dropped : 0,
+      ...queuedFields(out),
       ...(iface ? { ring_bytes: ring, ...(blockTimeout > 0 ? { ring_blocks: ringBlocks(ring) } : { ring_packets: ringFrames(ring, snaplen) }) } : {}),
     },
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${c.alive ? `${c.alive} alive, ` : ''}${drops()} kernel drops`,

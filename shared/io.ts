@@ -19,6 +19,11 @@ export interface Share { lineOf(n: number): number }
  *  stream is full or ended): their writers may reuse a chunk's memory at once. */
 const COPIES = Symbol('copies at once');
 export function copiesAtOnce(w: Writable): boolean { return (w as Writable & { [COPIES]?: boolean })[COPIES] === true; }
+const QUEUED = Symbol('bytes queued');
+/** The bytes a queuedStdout holds for its reader now and at most so far, or null for another stream. */
+export function queuedBytes(w: Writable): { now: number; peak: number } | null {
+  return (w as Writable & { [QUEUED]?: () => { now: number; peak: number } })[QUEUED]?.() ?? null;
+}
 
 // Node's process.stdout on a file or device is a SyncWriteStream, which ignores short writes:
 // on a full disk the tail of a chunk was dropped with no error (fmt -o xml exited 0 with a
@@ -72,6 +77,7 @@ export function queuedStdout(io: IO, bytes: number): Writable {
   let needDrain = false;
   // Callbacks of empty writes (LineWriter.end's): they run once everything before them is written.
   let flushed: ((e?: Error | null) => void)[] = [];
+  let peak = 0;
   const q: Writable = new Writable({
     highWaterMark: bytes,
     write(chunk, _enc, cb) {
@@ -79,6 +85,7 @@ export function queuedStdout(io: IO, bytes: number): Writable {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Uint8Array;
       if (b.length === 0 && bq.size > 0) { flushed.push(cb); return; }
       bq.push(b);
+      if (bq.size > peak) peak = bq.size;
       cb();
     },
   });
@@ -101,5 +108,5 @@ export function queuedStdout(io: IO, bytes: number): Writable {
     return false;
   }) as Writable['write'];
   q.on('error', () => { /* the writer (LineWriter) reports it */ });
-  return Object.assign(q, { [COPIES]: true });
+  return Object.assign(q, { [COPIES]: true, [QUEUED]: () => ({ now: bq.size, peak }) });
 }

@@ -302,6 +302,13 @@ test('--output-buffer: a reader slower than catch gets every record, in order, a
   assert.is(lines(want).length, 5000);
   assert.ok(want.length > 4 * 65536, `${want.length} bytes: more than the pipe and the queue hold`);
   assert.ok(r.stdout === want, `${r.stdout.length} bytes through the pipe, ${want.length} to the file`);
+  // The status says how much waited for the reader (queued beyond the pipe's 64 KiB): a file has no queue.
+  const st = sh(`$TRAWL ${args.replace(' -q', '')} --status-ndjson 2>&1 >/dev/null | tail -2 | head -1`);
+  assert.not.ok(st.stdout.includes('output_queued'), st.stdout);
+  const slow = sh(`{ $TRAWL ${args.replace(' -q', '')} --status-ndjson 2>&3 | { sleep 1; dd bs=4096 status=none >/dev/null; }; } 3>&1 | grep '"final":true'`);
+  const fin = JSON.parse(slow.stdout);
+  assert.ok(fin.output_queued_peak > 65536 && fin.output_queued_peak <= want.length, slow.stdout);
+  assert.ok(fin.output_queued <= fin.output_queued_peak, slow.stdout);
 });
 
 test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', async () => {
