@@ -34,7 +34,8 @@ function stagePid(scan: number, stage: string): number {
   const kids = fs.readFileSync(`/proc/${scan}/task/${scan}/children`, 'utf8').trim().split(/\s+/).map(Number);
   for (const k of kids) {
     const argv = fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0');
-    if (argv[2] === stage) return k;
+    // node [heap flags] .../main.js <stage> ...
+    if (argv[argv.findIndex((a) => a.endsWith('main.js')) + 1] === stage) return k;
   }
   throw new Error(`no ${stage} stage under ${scan}`);
 }

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Readable, Writable } from 'stream';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK } from '../exit';
+import { NODE_FLAGS } from '../node-flags';
 
 export const MAIN = path.join(__dirname, '..', 'main.js');
 
@@ -29,7 +30,7 @@ export function startStage(name: string, args: string[], err: Writable, stdin: '
   // record reaches the output (when each stage got it at once, fmt stopped reading before catch
   // flushed, and a second SIGINT from scan killed blast before its resume line). A stage ends
   // itself when scan is gone (watchParent), so no SYNs go out after a kill -9 of scan.
-  const child = spawn(process.execPath, [MAIN, name, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, name, ...args], {
     stdio: [stdin, stdout, 'pipe'], detached: true, env: { ...process.env, [PARENT_ENV]: String(process.pid) },
   });
   // The child holds its own copy now; ours would keep the pipe open after the child exits.

@@ -51,7 +51,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BANNERS_RATE_RECORDS:-200000}
 NMAP=/usr/share/nmap/nmap-service-probes
-TRAWL="node dist/shared/main.js"
+TRAWL="$PWD/dist/shared/main.js"   # as trawl runs: its shebang sets the heap flags (shared/node-flags.ts)
 dir=$(mktemp -d /tmp/trawl-banners-rate.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 

@@ -43,7 +43,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-TRAWL="node $PWD/dist/shared/main.js"
+TRAWL="$PWD/dist/shared/main.js"   # as trawl runs: its shebang sets the heap flags (shared/node-flags.ts)
 
 # The half of 198.18.0.0/19 above the /20 is dropped: targets there never answer.
 eval "$(bash test/testbed.sh up "$NAME" --drop 198.18.16.0/20)"
