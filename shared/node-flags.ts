@@ -7,4 +7,3 @@
 // peaked at 90 MB instead of 118 MB in the same CPU time (1.50-1.57 s against 1.58-1.73 s
 // wall); 2 MiB kept 109 MB (more survivors promoted to the old generation), 8 MiB 99 MB.
 export const NODE_FLAGS = ['--max-semi-space-size=4'];
-
