@@ -299,7 +299,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
   let wake: (() => void) | null = null;
   const intr = catchInterrupts({ keep: true, onSignal: () => wake?.() });
   // Files are read until the end; only a live capture or a stream wakes us when data arrives.
-  if (iface || file === '-') src.onReadable(() => wake?.());
+  const onReadable = () => wake?.();
+  // A live capture wakes us once per wait (armed below): the fd stays readable while a batch is
+  // worked on. A stream (--pcap -) calls on every chunk it reads.
+  if (file === '-') src.onReadable(onReadable);
 
   const buf = new Uint8Array(Math.max(READ_BUFFER, snaplen * 4));
   const meta = new Uint32Array(3 * MAX_BATCH);
@@ -344,6 +347,7 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       await new Promise<void>((r) => {
         const t = setTimeout(() => { wake = null; r(); }, pending ? 2 : idleMs > 0 ? Math.min(100, idleMs) : 100);
         wake = () => { clearTimeout(t); wake = null; r(); };
+        if (iface) src.onReadable(onReadable, true);
       });
     }
   } finally {

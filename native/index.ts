@@ -135,10 +135,11 @@ export interface Capture {
    *  and every later call throws an Error with libpcap's message and `frame`, the 1-based
    *  number of the damaged record (shared/packet/pcap-reader.ts follows the same rules). */
   read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
-  /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd). Live
+  /** Calls cb whenever the live capture has packets to read (libuv poll on the pcap fd), or,
+   *  with once, at most one time per call (a reader that arms it before each wait). Live
    *  captures only (files: call read() until it returns -1). The poll keeps the process alive
    *  until close(). */
-  onReadable(cb: () => void): void;
+  onReadable(cb: () => void, once?: boolean): void;
   /** Sends one raw frame on the capture's interface (ARP replies). */
   inject(frame: Uint8Array): void;
   stats(): CaptureStats;

@@ -248,5 +248,61 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
   }
 });
 
+test('as root: onReadable(cb, true) calls once per arming while packets wait unread; a standing poll calls without end', async () => {
+  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
+  const a = `${NS}-c`, b = `${NS}-d`, tag = process.pid % 100000;
+  try {
+    for (const cmd of [
+      `netns add ${a}`, `netns add ${b}`,
+      `link add nao${tag}a netns ${a} type veth peer name nao${tag}b netns ${b}`,
+      `-n ${a} link set nao${tag}a name v0`, `-n ${b} link set nao${tag}b name v0`,
+      `-n ${a} link set v0 up`, `-n ${b} link set v0 up`,
+    ]) assert.is(ipcmd(cmd).status, 0, `ip ${cmd}`);
+    const bmac = JSON.parse(ipcmd(`-n ${b} -j link show v0`).stdout)[0].address;
+    // catch's ring (TPACKET_V3 blocks, 4 ms): the packets are never read, so the fd stays readable.
+    const capScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
+      const c = new n.Capture({ iface: 'v0', direction: 'in', blockTimeoutMs: 4 });
+      let once = 0, standing = 0;
+      process.stdin.once('data', () => {
+        c.onReadable(() => { once++; }, true);
+        setTimeout(() => {
+          const first = once;
+          c.onReadable(() => { once++; }, true);
+          setTimeout(() => {
+            const second = once;
+            c.onReadable(() => { standing++; });
+            setTimeout(() => { console.log(JSON.stringify({ first, second, standing })); c.close(); }, 300);
+          }, 300);
+        }, 300);
+      });
+      console.log('ready');`;
+    const cap = spawn('ip', ['netns', 'exec', b, process.execPath, '-e', capScript], { env: childEnv() });
+    let out = '', err = '';
+    cap.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise<number>((res) => cap.on('close', (code) => res(code ?? -1)));
+    await new Promise<void>((res, rej) => {
+      cap.stdout.on('data', (d) => { out += d; if (out.includes('ready\n')) res(); });
+      cap.on('close', () => rej(new Error(`capture exited early: ${err}`)));
+    });
+    const sendScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
+      const s = new n.Sender({ srcMac: '02:00:00:00:00:0a', dstMac: '${bmac}', srcIp: '198.18.8.1', ttl: 64, synOptions: 'linux',
+        key: new Uint8Array(16), sportBase: 32768, sportCount: 28233, iface: 'v0' });
+      const N = 200, ips = new Uint32Array(N).map((_, i) => 0xc6120900 + i);
+      let done = 0;
+      while (done < N) done += s.sendSyns(ips.subarray(done), new Uint16Array(N - done).fill(80), new Uint8Array(N - done), N - done);
+      s.close();`;
+    const sr = spawnSync('ip', ['netns', 'exec', a, process.execPath, '-e', sendScript], { encoding: 'utf8', env: childEnv() });
+    assert.is(sr.status, 0, sr.stderr);
+    cap.stdin.end('go\n');
+    assert.is(await exited, 0, err);
+    const got = JSON.parse(out.split('\n')[1]);
+    assert.is(got.first, 1, 'armed once: one call, though the packets stayed unread');
+    assert.is(got.second, 2, 'armed again: one more');
+    assert.ok(got.standing > 100, `a standing poll on a readable fd: ${got.standing} calls in 300 ms`);
+  } finally {
+    ipcmd(`netns del ${a}`); ipcmd(`netns del ${b}`);
+  }
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();

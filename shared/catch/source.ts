@@ -14,7 +14,9 @@ import { parseMac } from '../packet/arp';
 export interface PacketSource {
   readonly linktype: number;
   read(buf: Uint8Array, meta: Uint32Array, times: Float64Array, maxPackets: number): number;
-  onReadable(cb: () => void): void;
+  /** cb when packets may be read; once: at most one call per onReadable (the native capture;
+   *  a stream source calls it on every chunk and is armed once). */
+  onReadable(cb: () => void, once?: boolean): void;
   inject(frame: Uint8Array): void;
   stats(): { received: number; dropped: number; ifdropped: number };
   close(): void;
