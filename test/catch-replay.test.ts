@@ -311,6 +311,32 @@ test('--output-buffer: a reader slower than catch gets every record, in order, a
   assert.ok(fin.output_queued <= fin.output_queued_peak, slow.stdout);
 });
 
+test("--output-buffer on a socket (scan's stages are joined by socket pairs): a reader slower than catch gets every record, catch queues", async () => {
+  const f = path.join(dir, 'slow.pcap'), want = fs.readFileSync(path.join(dir, 'slow.ndjson'), 'utf8');
+  // Node's 'pipe' stdio is a socket pair: without the queue catch waited for the reader's every
+  // read (in scan, banners behind on nmap's rules stopped catch, and the capture ring overflowed).
+  const child = spawn(process.execPath, [TRAWL, 'catch', '--pcap', f, '--key-file', keyFile, '--source-ip', US, '--status-ndjson'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.match(fs.readlinkSync(`/proc/${child.pid}/fd/1`), /^socket:/);
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+  child.stdout!.pause();
+  // catch ends (its final status written) while nobody reads: every record waits in its queue.
+  // (Without it catch waited for the reader: read on after 5 s, and the check below fails.)
+  await new Promise<void>((res) => {
+    const t = setTimeout(res, 5000);
+    child.stderr!.on('data', () => { if (err.includes('"final":true')) { clearTimeout(t); res(); } });
+  });
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => chunks.push(d));
+  child.stdout!.resume();
+  assert.is(await exited, 0, err);
+  assert.ok(Buffer.concat(chunks).toString() === want, 'every record, in order');
+  const fin = JSON.parse(err.split('\n').find((l) => l.includes('"final":true'))!);
+  assert.ok(fin.output_queued_peak > 65536, err.slice(-600));
+});
+
 test('5000 targets, every SYN-ACK sent three times: 5000 records, every copy answered (15000 requests)', async () => {
   const frames: Uint8Array[] = [];
   const tgts = Array.from({ length: 5000 }, (_, i) => {
