@@ -171,17 +171,37 @@ const NS = `tn-nat-${process.pid}`;
 const childEnv = () => { const e = { ...process.env }; delete e.NO_COLOR; delete e.FORCE_COLOR; return e; };
 const ipcmd = (args: string) => spawnSync('bash', ['-c', `ip ${args}`], { encoding: 'utf8' });
 
-test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable, stats, inject)', async () => {
-  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
-  const a = `${NS}-a`, b = `${NS}-b`, tag = process.pid % 100000;
+/** Two namespaces NS-<x>1 and NS-<x>2 joined by a veth pair, each end named v0 and up. */
+function vethPair(x: string): [string, string] {
+  const a = `${NS}-${x}1`, b = `${NS}-${x}2`, tag = `n${x}${process.pid % 100000}`;
   try {
     for (const cmd of [
       `netns add ${a}`, `netns add ${b}`,
-      `link add nat${tag}a netns ${a} type veth peer name nat${tag}b netns ${b}`,
-      `-n ${a} link set nat${tag}a name v0`, `-n ${b} link set nat${tag}b name v0`,
+      `link add ${tag}a netns ${a} type veth peer name ${tag}b netns ${b}`,
+      `-n ${a} link set ${tag}a name v0`, `-n ${b} link set ${tag}b name v0`,
       `-n ${a} link set v0 up`, `-n ${b} link set v0 up`,
     ]) assert.is(ipcmd(cmd).status, 0, `ip ${cmd}`);
-    const macOf = (ns: string) => JSON.parse(ipcmd(`-n ${ns} -j link show v0`).stdout)[0].address;
+  } catch (e) { ipcmd(`netns del ${a}`); ipcmd(`netns del ${b}`); throw e; }
+  return [a, b];
+}
+/** Runs a capture script in namespace ns and resolves once it printed 'ready'. */
+async function startCapture(ns: string, script: string) {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { env: childEnv() });
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+  await new Promise<void>((res, rej) => {
+    child.stdout.on('data', (d) => { out += d; if (out.includes('ready\n')) res(); });
+    child.on('close', () => rej(new Error(`capture exited early: ${err}`)));
+  });
+  return { child, exited, out: () => out, err: () => err };
+}
+const macOf = (ns: string) => JSON.parse(ipcmd(`-n ${ns} -j link show v0`).stdout)[0].address;
+
+test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable, stats, inject)', async () => {
+  if (!isRoot) { console.log('  (skipped: needs root)'); return; }
+  const [a, b] = vethPair('a');
+  try {
     const amac = macOf(a), bmac = macOf(b);
     const N = 6000, WANT = N / 2 + 1;
     const capScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
@@ -203,14 +223,7 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
       c2.onReadable(() => { c2fired++; c2.close(); });
       setTimeout(finish, 15000);
       console.log('ready');`;
-    const cap = spawn('ip', ['netns', 'exec', b, process.execPath, '-e', capScript], { env: childEnv() });
-    let out = '', err = '';
-    cap.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise<number>((res) => cap.on('close', (code) => res(code ?? -1)));
-    await new Promise<void>((res, rej) => {
-      cap.stdout.on('data', (d) => { out += d; if (out.includes('ready\n')) res(); });
-      cap.on('close', () => rej(new Error(`capture exited early: ${err}`)));
-    });
+    const cap = await startCapture(b, capScript);
     const sendScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
       const key = new Uint8Array(16);
       const opts = { srcMac: '${amac}', dstMac: '${bmac}', srcIp: '198.18.8.1', ttl: 64, synOptions: 'linux',
@@ -232,9 +245,9 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
     assert.is(sr.stderr, ''); assert.is(sr.status, 0);
     const sent = JSON.parse(sr.stdout);
     assert.equal(sent, { done: N, sent: N, errors: 0 });
-    const code = await exited;
-    assert.is(code, 0, err);
-    const got = JSON.parse(out.split('\n')[1]);
+    const code = await cap.exited;
+    assert.is(code, 0, cap.err());
+    const got = JSON.parse(cap.out().split('\n')[1]);
     assert.is(got.count, WANT, 'every port-80 SYN and the injected frame');
     assert.is(got.other, 0, 'the filter kept port 81 out');
     assert.is(got.injected, 1);
@@ -250,15 +263,9 @@ test('as root: live capture of Sender SYNs over a veth pair (filter, onReadable,
 
 test('as root: onReadable(cb, true) calls once per arming while packets wait unread; a standing poll calls without end', async () => {
   if (!isRoot) { console.log('  (skipped: needs root)'); return; }
-  const a = `${NS}-c`, b = `${NS}-d`, tag = process.pid % 100000;
+  const [a, b] = vethPair('c');
   try {
-    for (const cmd of [
-      `netns add ${a}`, `netns add ${b}`,
-      `link add nao${tag}a netns ${a} type veth peer name nao${tag}b netns ${b}`,
-      `-n ${a} link set nao${tag}a name v0`, `-n ${b} link set nao${tag}b name v0`,
-      `-n ${a} link set v0 up`, `-n ${b} link set v0 up`,
-    ]) assert.is(ipcmd(cmd).status, 0, `ip ${cmd}`);
-    const bmac = JSON.parse(ipcmd(`-n ${b} -j link show v0`).stdout)[0].address;
+    const bmac = macOf(b);
     // catch's ring (TPACKET_V3 blocks, 4 ms): the packets are never read, so the fd stays readable.
     const capScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
       const c = new n.Capture({ iface: 'v0', direction: 'in', blockTimeoutMs: 4 });
@@ -276,14 +283,7 @@ test('as root: onReadable(cb, true) calls once per arming while packets wait unr
         }, 300);
       });
       console.log('ready');`;
-    const cap = spawn('ip', ['netns', 'exec', b, process.execPath, '-e', capScript], { env: childEnv() });
-    let out = '', err = '';
-    cap.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise<number>((res) => cap.on('close', (code) => res(code ?? -1)));
-    await new Promise<void>((res, rej) => {
-      cap.stdout.on('data', (d) => { out += d; if (out.includes('ready\n')) res(); });
-      cap.on('close', () => rej(new Error(`capture exited early: ${err}`)));
-    });
+    const cap = await startCapture(b, capScript);
     const sendScript = `const n = require(${JSON.stringify(NATIVE_JS)}).loadNative();
       const s = new n.Sender({ srcMac: '02:00:00:00:00:0a', dstMac: '${bmac}', srcIp: '198.18.8.1', ttl: 64, synOptions: 'linux',
         key: new Uint8Array(16), sportBase: 32768, sportCount: 28233, iface: 'v0' });
@@ -293,9 +293,9 @@ test('as root: onReadable(cb, true) calls once per arming while packets wait unr
       s.close();`;
     const sr = spawnSync('ip', ['netns', 'exec', a, process.execPath, '-e', sendScript], { encoding: 'utf8', env: childEnv() });
     assert.is(sr.status, 0, sr.stderr);
-    cap.stdin.end('go\n');
-    assert.is(await exited, 0, err);
-    const got = JSON.parse(out.split('\n')[1]);
+    cap.child.stdin!.end('go\n');
+    assert.is(await cap.exited, 0, cap.err());
+    const got = JSON.parse(cap.out().split('\n')[1]);
     assert.is(got.first, 1, 'armed once: one call, though the packets stayed unread');
     assert.is(got.second, 2, 'armed again: one more');
     assert.ok(got.standing > 100, `a standing poll on a readable fd: ${got.standing} calls in 300 ms`);
