@@ -1,6 +1,7 @@
 // trawl banners: joins catch's segment records (and the scanner's first bytes, `sent` records) into
 // one banner record per connection (bounded reassembly), adds `service` and protocol fields to banner records (and to a UDP
 // open record's datagram), passes every other record through.
+import * as fs from 'fs';
 import { CommandInfo, CONF_OPTION, ECHO_OPTION, HELP_OPTION, QUIET_OPTION, STATUS_NDJSON_OPTION } from '../shared/args';
 import { runCommand } from '../shared/command';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
@@ -34,6 +35,7 @@ import { starttlsProbeHello } from '../shared/probes/starttls';
 import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
 import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 import { runPool } from '../shared/jobs/pool';
+import { ShareFilter, shareOf } from '../shared/jobs/share';
 
 const MAX_JOBS = 64;
 
@@ -70,7 +72,7 @@ export const info: CommandInfo = {
       help: 'bytes shown in unknown_preview for unidentified banners' },
     { name: 'jobs', type: 'number', arg: 'N', default: 1,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= MAX_JOBS ? undefined : `must be an integer from 1 to ${MAX_JOBS}`),
-      help: 'worker threads parsing banners, each given every record of the ip:ports it owns (input order is kept per ip:port, not across them)' },
+      help: 'processes parsing banners, each given every record of the ip:ports it owns (input order is kept per ip:port, not across them)' },
     QUIET_OPTION,
     STATUS_NDJSON_OPTION,
     CONF_OPTION,
@@ -103,9 +105,10 @@ export function run(argv: string[], io?: IO): Promise<number> {
     if (opts.sni && !opts['key-file']) throw new UsageError('--sni is only used with --key-file (to recompute the tls probe\'s ClientHello)');
     if (opts.replies && !opts['key-file']) throw new UsageError('--replies needs --key-file (the requests are sealed with the scan key, and the TLS keys come from it)');
     const key = opts['key-file'] ? readKeyFile(opts['key-file']) : undefined;
-    // Options checked, files read: from here on, with --jobs, the workers do the work (each runs
-    // this same body over its share; io.share says it is one).
-    if (opts.jobs > 1 && !io.share) {
+    // Options checked, files read: from here on, with --jobs, the jobs do the work (each runs
+    // this same body over its share of the input; JOB_ENV says it is one).
+    const share = shareOf();
+    if (opts.jobs > 1 && !share) {
       const workerArgv = argv.filter((a) => !/^--status-ndjson(=.*)?$/.test(a));
       return runPool({ cmd: 'banners', argv: workerArgv, jobs: opts.jobs, quiet: opts.quiet, statusNdjson: opts['status-ndjson'] === true }, io, report);
     }
@@ -273,7 +276,9 @@ export function run(argv: string[], io?: IO): Promise<number> {
     };
 
     let read = { bad: 0 };
-    const reading = readAnyRecords(io.stdin, report, onRecord, { lineOf: io.share?.lineOf, keepLinesOf: 'banner' }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
+    const filter = share ? new ShareFilter(share) : undefined;
+    const input = share?.from != null ? fs.createReadStream('', { fd: 0, start: share.from, autoClose: false, highWaterMark: 256 * 1024 }) : io.stdin;
+    const reading = readAnyRecords(input, report, onRecord, { keepLinesOf: 'banner', share: filter }).then((c) => { read = c; }, (e) => { if (!(e instanceof Stop)) throw e; });
     try {
       await Promise.race([reading, intr.stopped]);
       try {
@@ -294,6 +299,7 @@ export function run(argv: string[], io?: IO): Promise<number> {
     }
     await w.end();
     if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
+    if (filter?.ndjson === false && share!.job === 0 && !opts.quiet) report.warn('--jobs: the input is not NDJSON (its first line does not start with {): one job reads it all');
     if (probes && probes.stats.gaveUp > 0) {
       report.warn(`--service-probes: gave up ${probes.stats.gaveUp} times on rules past their step budget (${probes.gaveUpRules} rules, each named above)`);
     }

@@ -8,12 +8,7 @@ export interface IO {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
-  /** Set when stdin is one worker's share of a larger input (banners --jobs, shared/jobs). */
-  share?: Share;
 }
-
-/** A worker's share of its router's input: the router's number of the worker's n-th line. */
-export interface Share { lineOf(n: number): number }
 
 /** Streams whose write() has the chunk copied or written by the time it returns (unless the
  *  stream is full or ended): their writers may reuse a chunk's memory at once. */

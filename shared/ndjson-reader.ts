@@ -40,13 +40,12 @@ export interface ReadOptions {
   // line into records, an error string, or null for a line that holds no record (a header).
   // Replaces JSON.parse + adapt; the line limit, numbering and error reports stay the same.
   line?: (line: string) => AnyRecord | AnyRecord[] | string | null;
-  // The line number a message and onRecord give for the n-th line read, when this input is a
-  // share of a larger one (banners --jobs: a worker's lines are the router's lines m1, m2, ...).
-  lineOf?: (n: number) => number;
   // Records of this type read from a line in JSON.stringify's spelling of their start
   // ({"type":"banner",...}) keep it (shared/kept-lines.ts: banners writes the line back with its
   // fields appended).
   keepLinesOf?: string;
+  // This reader's lines, when it reads a share of the input (banners --jobs).
+  mine?: Mine;
 }
 
 export interface ReadCounts { lines: number; records: number; bad: number }
@@ -68,6 +67,12 @@ export function parseLine(line: string, adapt: (value: unknown) => AnyRecord | A
 /** Called for every line, numbered from 1, without its newline or CR; tooLong when the line
  *  was cut at the limit (line then holds its first bytes). A returned promise pauses reading. */
 export type OnLine = (line: string, n: number, tooLong: boolean) => void | Promise<void>;
+/** Whether line buf[start, end) (cut: longer than the limit) is this reader's, when it reads a
+ *  share of its input (banners --jobs, shared/jobs/share.ts); the others count as empty lines. */
+export type Mine = (buf: Buffer, start: number, end: number, cut: boolean) => boolean;
+
+// Another job's line (banners --jobs), counted but not decoded.
+const EMPTY_LINE: [string, boolean] = ['', false];
 
 /** The one line reader under readRecords and the range files: lines split from each chunk read
  *  (newlines found by memchr, each line decoded once), so memory stays bounded by maxLine
@@ -75,7 +80,7 @@ export type OnLine = (line: string, n: number, tooLong: boolean) => void | Promi
  *  its newline. Lines are as split2 gave them before (it cost a stream callback and a regex split
  *  per chunk plus a Transform in front, about a tenth of banners' time): UTF-8, without "\r\n"
  *  or "\n", one more "\r" taken off the end. Resolves with the count. */
-export async function readLines(input: Readable, maxLine: number, onLine: OnLine): Promise<number> {
+export async function readLines(input: Readable, maxLine: number, onLine: OnLine, mine?: Mine): Promise<number> {
   let n = 0;
   // The line whose newline has not come yet: copies of its bytes (at most maxLine in all).
   let parts: Buffer[] = [];
@@ -87,17 +92,21 @@ export async function readLines(input: Readable, maxLine: number, onLine: OnLine
     if (newline && text.endsWith('\r')) text = text.slice(0, -1);
     queue.push([text.endsWith('\r') ? text.slice(0, -1) : text, cut]);
   };
-  const held = (): string => {
-    const t = parts.length === 1 ? parts[0].toString('utf8') : Buffer.concat(parts, len).toString('utf8');
+  // A line held over chunks: another job's is counted as an empty line, never decoded.
+  const held = (newline: boolean) => {
+    const b = parts.length === 1 ? parts[0] : Buffer.concat(parts, len);
     parts = []; len = 0;
-    return t;
+    if (mine && !mine(b, 0, b.length, cut)) queue.push(EMPTY_LINE);
+    else line(b.toString('utf8'), newline);
   };
   const take = (chunk: Buffer) => {
     for (let s = 0; ;) {
       const nl = chunk.indexOf(10, s);
       const end = nl < 0 ? chunk.length : nl;
       if (!cut && nl >= 0 && len === 0 && end - s <= maxLine) {
-        line(chunk.toString('utf8', s, end), true);   // the usual case: a whole line in the chunk
+        // The usual case: a whole line in the chunk.
+        if (mine && !mine(chunk, s, end, false)) queue.push(EMPTY_LINE);
+        else line(chunk.toString('utf8', s, end), true);
         s = nl + 1;
         continue;
       }
@@ -107,7 +116,7 @@ export async function readLines(input: Readable, maxLine: number, onLine: OnLine
         if (end - s > keep) cut = true;
       }
       if (nl < 0) return;
-      line(held(), true);
+      held(true);
       cut = false;
       s = nl + 1;
     }
@@ -138,7 +147,7 @@ export async function readLines(input: Readable, maxLine: number, onLine: OnLine
       if (!waiting) drain();
     });
     input.on('end', () => {
-      if (len > 0) { const t = held(); line(t, false); }
+      if (len > 0) held(false);
       ended = true;
       if (!waiting) drain();
     });
@@ -158,7 +167,6 @@ export async function readRecords(
   const name = opts.name ?? 'stdin';
   const max = opts.maxLine ?? DEFAULT_MAX_LINE;
   const adapt = opts.adapt ?? requireType;
-  const lineOf = opts.lineOf ?? ((n: number) => n);
   const keepPrefix = opts.keepLinesOf !== undefined && !opts.line ? `{"type":${JSON.stringify(opts.keepLinesOf)},` : null;
   // The value JSON.parse gave for the line, to tell a record adapt passed as it was.
   let parsed: unknown;
@@ -166,11 +174,10 @@ export async function readRecords(
   const counts: ReadCounts = { lines: 0, records: 0, bad: 0 };
   const bad = (line: string, why: string) => {
     counts.bad++;
-    report.error(`${name}:${lineOf(counts.lines)}: ${why}: ${quoteInput(line)}`);
+    report.error(`${name}:${counts.lines}: ${why}: ${quoteInput(line)}`);
   };
-  counts.lines = await readLines(input, max, (line, i, tooLong): Promise<void> | void => {
-    counts.lines = i;
-    const n = lineOf(i);
+  counts.lines = await readLines(input, max, (line, n, tooLong): Promise<void> | void => {
+    counts.lines = n;
     if (tooLong) return bad(line, `line longer than ${max} bytes`);
     if (line.trim() === '') return;
     const rec = opts.line ? opts.line(line) : parseLine(line, adaptSeen);
@@ -190,6 +197,6 @@ export async function readRecords(
       else chain = onRecord(r, n) || undefined;
     }
     return chain;
-  });
+  }, opts.mine);
   return counts;
 }

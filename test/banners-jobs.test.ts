@@ -1,13 +1,17 @@
 // trawl banners --jobs: the same records as one job, each ip:port's in input order, bad lines
-// named by their line in the whole input, other formats read by one job, and the options checked.
+// named by their line in the whole input, other formats read by one job, a file read by the jobs
+// themselves, a job that dies, and the options checked.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, trawl } from './helpers';
+import * as os from 'os';
+import { spawn } from 'child_process';
+import { ROOT, TRAWL, sh, trawl } from './helpers';
 import { Readable } from 'stream';
 import { routeHash, routeOf } from '../shared/jobs/route';
-import { readByteLines } from '../shared/jobs/byte-lines';
+import { ShareFilter } from '../shared/jobs/share';
+import { readLines } from '../shared/ndjson-reader';
 
 const bytes = (s: string) => Buffer.from(s);
 const rh = (s: string) => routeHash(bytes(s), 0, bytes(s).length);
@@ -113,18 +117,90 @@ test('the route key: the same ip and port give the same hash whatever else the l
   assert.is(rh('{"type":"x","note":"\\"ip\\":\\"1.2.3.4\\"","ip":"198.18.0.1","port":443}'), a);
 });
 
-test("the router's line splitter: lines across chunks, CRLF, a last line without newline, a line over the limit skipped and named", async () => {
-  const chunks = ['{"a":1}\n{"b"', ':2}\r\n\n', 'x'.repeat(40), 'y'.repeat(40), '\n{"c":3}\n', 'z'.repeat(33), '\n{"d":4}'];
-  const got: string[] = [];
-  const long: number[] = [];
-  const n = await readByteLines(Readable.from(chunks.map((c) => Buffer.from(c))), 32, {
-    line: (buf, s, e, i) => { got.push(`${i}:${buf.subarray(s, e).toString()}`); },
-    tooLong: (i) => { long.push(i); },
-    pause: () => null,
+test('a regular file in and out: the jobs read and write it themselves, from where stdin stood, with the same records and line numbers', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-jobs-'));
+  try {
+    const recs = stream(200).recs.map((x) => JSON.stringify(x));
+    recs.splice(399, 0, '{"type": broken');       // line 400 of the file
+    fs.writeFileSync(path.join(dir, 'in'), recs.join('\n') + '\n');
+    const run = (jobs: string, skip: number) => sh(`cd ${dir} && { head -n ${skip} > /dev/null; $TRAWL banners --no-service-probes --jobs ${jobs} > out${jobs}; } < in`);
+    for (const skip of [0, 100]) {
+      const one = run('1', skip), two = run('2', skip);
+      assert.is(one.code, 3, one.stderr);
+      assert.is(two.code, 3, two.stderr);
+      // Line 400 of the file is line 400 - skip of what banners read, for one job as for two.
+      assert.is(two.stderr, one.stderr);
+      assert.match(two.stderr, new RegExp(`^trawl banners: stdin:${400 - skip}: `));
+      const out = (j: string) => fs.readFileSync(path.join(dir, `out${j}`), 'utf8');
+      assert.equal(sorted(out('2')), sorted(out('1')), `from line ${skip + 1}`);
+      if (skip === 0) assert.is(out('2').trim().split('\n').length, 200 * 3);
+    }
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a job that dies ends the run: named, exit 1, no hang', async () => {
+  const input = ndjson(stream(100).recs);
+  const p = spawn(process.execPath, [TRAWL, 'banners', '--no-service-probes', '--jobs', '2'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  p.stdin.write(input);   // and the input stays open: only the dead job can end the run
+  // The jobs are the pool's children, told their share in TRAWL_JOB.
+  const jobOf = (pid: number) => { try { return /TRAWL_JOB=(\d)\/2/.exec(fs.readFileSync(`/proc/${pid}/environ`, 'latin1'))?.[1]; } catch { return undefined; } };
+  let victim: number | undefined;
+  for (let t = 0; t < 100 && victim === undefined; t++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const kids = fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
+    victim = kids.find((k) => jobOf(k) === '1');
+  }
+  assert.ok(victim, 'job 2 started');
+  process.kill(victim!, 'SIGKILL');
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => { p.kill('SIGKILL'); resolve(null); }, 10000);
+    p.on('close', (c) => { clearTimeout(t); resolve(c); });
   });
-  assert.equal(got, ['1:{"a":1}', '2:{"b":2}\r', '5:{"c":3}', '7:{"d":4}']);
-  assert.equal(long, [4, 6]);
-  assert.is(n, 7);
+  p.stdin.destroy();
+  assert.is(code, 1, err);
+  assert.match(err, /job 2 was killed by SIGKILL/);
+  assert.match(err, /--jobs: job 2 ended before its input/);
+});
+
+test('a reader that goes away (| head) ends every job quietly, exit 0, from a pipe and from a file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-jobs-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'in'), ndjson(stream(3000).recs));
+    for (const feed of [`$TRAWL banners --no-service-probes --jobs 2 < ${dir}/in`, `cat ${dir}/in | $TRAWL banners --no-service-probes --jobs 2`]) {
+      const r = sh(`${feed} | head -n 1; echo "status \${PIPESTATUS[-2]}" >&2`);
+      assert.is(r.stdout.trim().split('\n').length, 1, feed);
+      assert.is(r.stderr, 'status 0\n', feed);
+    }
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("a job's share: every line numbered as in the whole input, each line read by exactly one job, over chunks, CRLF and lines over the limit", async () => {
+  const recs = stream(60).recs.map((x) => JSON.stringify(x));
+  recs.splice(10, 0, '', '{"type":"status","cmd":"catch"}', 'x'.repeat(70000), '{"type":"open","ip":"198.18.9.9","port":443}\r');
+  const text = recs.join('\n') + '\n';
+  // Chunks cut every 777 bytes: lines across chunks.
+  const chunks = (): Readable => Readable.from(Array.from({ length: Math.ceil(text.length / 777) }, (_, i) => Buffer.from(text.slice(i * 777, (i + 1) * 777))));
+  const got = new Map<number, string>(), cut: number[] = [];
+  for (let job = 0; job < 3; job++) {
+    const f = new ShareFilter({ job, jobs: 3, from: null });
+    const n = await readLines(chunks(), 60000, (line, i, tooLong) => {
+      if (tooLong) { cut.push(i); return; }
+      if (line === '') return;
+      assert.not.ok(got.has(i), `line ${i} read twice`);
+      got.set(i, line);
+    }, f.mine.bind(f));
+    assert.is(n, recs.length);
+  }
+  assert.equal(cut, [13]);   // reported once, by the first job
+  assert.equal([...got.keys()].sort((a, b) => a - b), recs.map((l, i) => i + 1).filter((i) => i !== 11 && i !== 13));
+  for (const [i, l] of got) assert.is(l, recs[i - 1].replace(/\r$/, ''));
+  // Records of one ip:port went to one job: their lines are all one job's.
+  const f2 = new ShareFilter({ job: 0, jobs: 3, from: null });
+  const b = Buffer.from('{"type":"banner","ip":"198.18.0.1","port":80,"data":""}');
+  const a = Buffer.from('{"type":"open","ip":"198.18.0.1","port":80,"ttl":3}');
+  assert.is(f2.mine(b, 0, b.length, false), f2.mine(a, 0, a.length, false));
 });
 
 test.run();

@@ -1,141 +1,184 @@
-// banners --jobs N: N worker threads each run the command over a share of the input, routed by
-// ip:port (route.ts), so every core parses banners. The router only splits lines, hashes a key
-// and batches: it never parses a record. Output chunks are whole lines, written as they come:
-// records of one ip:port keep their input order, records of different ones interleave.
-import * as path from 'path';
-import { Worker } from 'worker_threads';
-import type { IO } from '../io';
+// banners --jobs N: N child processes (this trawl command again, each told its share by JOB_ENV)
+// read the same input, and each parses the records of the ip:ports that hash to it
+// (shared/jobs/share.ts), so every core parses banners and each job sees every record of its
+// ports. The pool itself parses nothing and splits no line:
+//   - input: a regular file is read by each job itself; a pipe is copied to every job as read,
+//     cut at the last newline of what came (so an interrupt never hands a job half a line);
+//   - output: a regular file or /dev/null is written by each job itself, a whole line per write
+//     at the file's offset, which the jobs share (Linux serialises writes to one open file);
+//     anything else (a pipe, a terminal) is forwarded by the pool in whole lines as they come.
+// Records of one ip:port keep their input order; records of different ones interleave.
+//
+// Processes, not worker threads, and no per-line work in the pool (stop 29, 200,000 real banners,
+// 2 cores): threads shared one OpenSSL, whose X509Certificate cost 1,165 ms in each of two
+// workers against 1,458 ms in all for one job; a pool that split lines and copied each to its
+// job, and forwarded the jobs' output, spent about 1 s of CPU, more than half of one job's whole
+// work (2.3 s for --jobs 2 against 1.5 s for one job). Figures in trawl-banners(1).
+import * as fs from 'fs';
+import type { Readable } from 'stream';
+import { IO, processIO } from '../io';
 import type { Reporter } from '../report';
 import { DEFAULT_MAX_LINE } from '../ndjson-reader';
-import { readByteLines } from './byte-lines';
-import { quoteInput } from '../quote';
 import { LineWriter } from '../writer';
-import { Status } from '../status';
+import { Status, StatusFields } from '../status';
 import { catchInterrupts } from '../signals';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError } from '../exit';
-import { routeOf } from './route';
-
-// Lines go out in batches of this many bytes (one message each); the router stops reading while
-// more than IN_FLIGHT bytes sent are not yet in a worker's reader. 256 KiB: a worker's share of a
-// record now costs a few microseconds, and 64 KiB batches (a message and a credit each) cost
-// banners --jobs 2 about a fifth more CPU (200k records, 2.77 -> 2.26 s); 1 MiB was no better.
-const BATCH = 256 * 1024;
-const IN_FLIGHT = 8 * 1024 * 1024;
+import { startStage, Stage } from '../scan/children';
+import { JOB_ENV, JOB_FROM_ENV } from './share';
 
 export interface PoolOptions {
   cmd: string;
-  argv: string[];            // the worker's command line (the user's, --status-ndjson left out)
+  argv: string[];            // each job's command line (the user's, --status-ndjson left out)
   jobs: number;
   quiet: boolean;
   statusNdjson: boolean;
 }
 
-class Stop extends Error {}
+/** Where a regular file on fd stands (its jobs read on from there), or null for anything else. */
+function fileOffset(fd: number): number | null {
+  try {
+    if (!fs.fstatSync(fd).isFile()) return null;
+    const pos = /^pos:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return pos ? Number(pos[1]) : null;
+  } catch { return null; }
+}
 
-/** Runs opts.cmd on opts.jobs workers over io.stdin; resolves with the exit status. */
+/** Whether jobs may write to fd themselves: a regular file or /dev/null. */
+function sharedByJobs(fd: number): boolean {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFile() || (st.isCharacterDevice() && st.rdev === fs.statSync('/dev/null').rdev);
+  } catch { return false; }
+}
+
+/** Runs opts.cmd on opts.jobs child processes over io.stdin; resolves with the exit status. */
 export async function runPool(opts: PoolOptions, io: IO, report: Reporter): Promise<number> {
+  const jobs = opts.jobs;
+  const std = processIO();
+  const from = io.stdin === std.stdin ? fileOffset(0) : null;
+  const direct = io.stdout === std.stdout && sharedByJobs(1);
   const w = new LineWriter(io.stdout);
-  const workers: Worker[] = [];
-  const codes: number[] = [];
-  let inFlight = 0, lines = 0, bad = 0, routed = 0;
-  let resumeReading: (() => void) | null = null;
-  let ndjson: boolean | null = null;
-  let failed: Error | null = null;
-  let finish!: () => void, quit!: () => void;
-  let running = opts.jobs, ending = false;
-  const allDone = new Promise<void>((resolve) => { finish = resolve; });
-  // A worker that ends before its input did (it could not go on) ends the run.
+  let handed = 0;
+  let failed: string | null = null;
+  let ending = false, quit!: () => void;
+  // A job that ends before its input did (it could not go on) ends the run.
   const quitEarly = new Promise<void>((resolve) => { quit = resolve; });
-  const ended = (j: number, code: number) => {
-    codes[j] = code;
-    if (!ending) { failed ??= new Error(`job ${j + 1} ended before its input (status ${code})`); quit(); resumeReading?.(); }
-    if (--running === 0) finish();
-  };
-  const batches = Array.from({ length: opts.jobs }, () => ({ parts: [] as Buffer[], nums: [] as number[], bytes: 0 }));
-
-  for (let j = 0; j < opts.jobs; j++) {
-    const wk = new Worker(path.join(__dirname, 'worker.js'), { workerData: { cmd: opts.cmd, argv: opts.argv } });
-    wk.on('message', (m: { credit?: number; out?: string | Uint8Array; err?: string; done?: number }) => {
-      if (m.credit !== undefined) {
-        inFlight -= m.credit;
-        if (resumeReading && inFlight <= IN_FLIGHT / 2) { const r = resumeReading; resumeReading = null; r(); }
+  const stages: Stage[] = [];
+  const codes: Promise<number>[] = [];
+  const outputs: Promise<void>[] = [];
+  for (let j = 0; j < jobs; j++) {
+    const env: Record<string, string> = { [JOB_ENV]: `${j}/${jobs}` };
+    if (from !== null) env[JOB_FROM_ENV] = String(from);
+    const s = startStage(opts.cmd, opts.argv, io.stderr, from !== null ? 0 : 'pipe', direct ? 1 : 'pipe', { env, label: `trawl ${opts.cmd}: job ${j + 1}` });
+    stages.push(s);
+    codes.push(s.exit.then((code) => {
+      // A job reading a pipe ends after its input; one reading the file, when it has read it all
+      // or could not go on.
+      if (!ending && (from === null || (code !== EXIT_OK && code !== EXIT_REJECTED))) {
+        failed ??= from === null ? `job ${j + 1} ended before its input (status ${code})` : `job ${j + 1} failed (status ${code})`;
+        quit();
       }
-      if (m.out !== undefined) {
-        const p = typeof m.out === 'string' ? w.text(m.out) : w.bytes(m.out);
-        if (p) p.then(() => wk.postMessage({ ack: true })); else wk.postMessage({ ack: true });
-      }
-      if (m.err !== undefined) io.stderr.write(m.err);
-      if (m.done !== undefined) ended(j, m.done);
-    });
-    wk.on('error', (e) => { failed ??= e; ended(j, EXIT_FAIL); });
-    workers.push(wk);
+      return code;
+    }));
+    if (!direct) outputs.push(forward(s.child.stdout!, w));
   }
 
-  // One message per batch: the lines copied into memory of their own, transferred (not cloned).
-  const send = (j: number) => {
-    const b = batches[j];
-    if (b.bytes === 0) return;
-    const out = Buffer.allocUnsafeSlow(b.bytes);
-    let o = 0;
-    for (const part of b.parts) { o += part.copy(out, o); out[o++] = 10; }
-    workers[j].postMessage({ lines: out, nums: Float64Array.from(b.nums) }, [out.buffer as ArrayBuffer]);
-    inFlight += b.bytes;
-    b.parts = []; b.nums = []; b.bytes = 0;
-  };
-
   const status = new Status(opts.cmd, io.stderr, () => ({
-    fields: { lines, routed, bad, jobs: opts.jobs },
-    text: `${routed} records routed to ${opts.jobs} jobs${bad ? `, ${bad} bad lines` : ''}`,
+    fields: from !== null ? { jobs } : { bytes: handed, jobs } as StatusFields,
+    text: from !== null ? `${jobs} jobs reading the input file` : `${(handed / 1048576).toFixed(1)} MB handed to ${jobs} jobs`,
   }), { quiet: opts.quiet, ndjson: opts.statusNdjson }).start();
   const intr = catchInterrupts();
+  const reading = from !== null ? new Promise<void>(() => { /* the jobs read; their exits end the run */ }) : tee(io.stdin, stages, (n) => { handed += n; }, () => Boolean(intr.signal || failed || w.closed));
 
-  const reading = readByteLines(io.stdin, DEFAULT_MAX_LINE, {
-    line(buf, start, end, n) {
-      if (w.closed || intr.signal || failed) throw new Stop();
-      lines = n;
-      // The other formats banners reads (masscan -oJ/-oX, grepable, ZMap CSV) hold state across
-      // lines: such an input goes whole to one job.
-      if (ndjson === null) {
-        let k = start;
-        while (k < end && (buf[k] === 32 || buf[k] === 9 || buf[k] === 13)) k++;
-        if (k === end) return;
-        ndjson = buf[k] === 123;   // {
-        if (!ndjson && !opts.quiet) report.warn('--jobs: the input is not NDJSON (its first line does not start with {): one job reads it all');
-      }
-      const j = ndjson ? routeOf(buf, start, end, opts.jobs) : 0;
-      const b = batches[j];
-      b.parts.push(buf.subarray(start, end)); b.nums.push(n); b.bytes += end - start + 1;
-      routed++;
-      if (b.bytes >= BATCH) send(j);
-    },
-    tooLong(n, head) {
-      lines = n; bad++;
-      report.error(`stdin:${n}: line longer than ${DEFAULT_MAX_LINE} bytes: ${quoteInput(head.toString('latin1'))}`);
-    },
-    pause: () => (inFlight > IN_FLIGHT ? new Promise<void>((resolve) => { resumeReading = resolve; }) : null),
-  }).catch((e) => { if (!(e instanceof Stop)) throw e; });
-
+  let exits: number[] = [];
   try {
-    await Promise.race([reading, intr.stopped, quitEarly]);
-    // End of input, a signal or a closed output: each worker gets the rest of its lines and the
-    // end of its input, writes what it holds and says its status.
+    const all = Promise.all(codes);
+    // Our reader went away (| head): the jobs' output is closed, so they stop as on their own EPIPE.
+    const closed = new Promise<void>((resolve) => { io.stdout.once('error', () => resolve()); io.stdout.once('close', () => resolve()); });
+    await Promise.race([reading, intr.stopped, quitEarly, all, closed]);
+    // End of input, a signal or a closed output: each job gets the end of its input, writes what
+    // it holds and exits with its status. Jobs reading a file themselves are stopped as on SIGTERM.
     ending = true;
-    if (!w.closed) for (let j = 0; j < opts.jobs; j++) send(j);
-    for (const wk of workers) wk.postMessage({ end: true });
-    if (w.closed) await Promise.all(workers.map((wk) => wk.terminate()));
-    else await allDone;
+    for (const s of stages) s.child.stdin?.end();
+    if (w.closed) for (const s of stages) s.child.stdout?.destroy();
+    else if (from !== null && (intr.signal || failed)) for (const s of stages) s.child.kill('SIGTERM');
+    exits = await all;
+    await Promise.all(outputs);
   } finally {
     intr.dispose();
     status.stop(!intr.signal);
   }
   await w.end();
   if (w.error) throw new FatalError(`cannot write: ${w.error.message}`);
-  if (failed) report.error(`--jobs: ${(failed as Error).message}`);
+  if (failed) report.error(`--jobs: ${failed}`);
   if (intr.signal) {
-    report.error(`interrupted after ${lines} lines; every line read was handed to a worker and every record it made was written`);
+    report.error(from !== null ? 'interrupted: each job wrote every record of the lines it read'
+      : `interrupted after ${handed} bytes; every whole line read was handed to the jobs and every record they made was written`);
     return EXIT_INTERRUPTED;
   }
   if (w.closed) return EXIT_OK;
-  if (failed || codes.some((c) => c !== EXIT_OK && c !== EXIT_REJECTED)) return Math.max(EXIT_FAIL, ...codes.filter((c) => c !== EXIT_REJECTED));
-  return bad > 0 || codes.includes(EXIT_REJECTED) ? EXIT_REJECTED : EXIT_OK;
+  if (failed || exits.some((c) => c !== EXIT_OK && c !== EXIT_REJECTED)) return Math.max(EXIT_FAIL, ...exits.filter((c) => c !== EXIT_REJECTED));
+  return exits.includes(EXIT_REJECTED) ? EXIT_REJECTED : EXIT_OK;
+}
+
+/** Copies input to every job's stdin, up to the last newline read (the rest waits for its
+ *  newline, or goes on once longer than a line may be: the jobs report it), reading on once
+ *  every job took its copy. Resolves at the end of input, or when stop() says so. */
+function tee(input: Readable, stages: Stage[], count: (n: number) => void, stop: () => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let carry: Buffer[] = [], carried = 0;
+    const give = (b: Buffer) => {
+      if (b.length === 0) return true;
+      count(b.length);
+      let ok = true;
+      for (const s of stages) if (!s.child.stdin!.write(b)) ok = false;
+      return ok;
+    };
+    const end = () => { input.off('data', data); input.off('end', finish); input.pause(); resolve(); };
+    const finish = () => { for (const b of carry) give(b); carry = []; end(); };
+    const data = (chunk: Buffer) => {
+      if (stop()) { end(); return; }
+      const upto = chunk.lastIndexOf(10) + 1;   // the bytes of this chunk that end a line
+      if (upto === 0 && carried + chunk.length <= DEFAULT_MAX_LINE) { carry.push(chunk); carried += chunk.length; return; }
+      let ok = true;
+      for (const b of carry) ok = give(b) && ok;
+      const cut = upto === 0 ? chunk.length : upto;   // a line too long already goes on as it comes
+      ok = give(chunk.subarray(0, cut)) && ok;
+      carry = cut < chunk.length ? [chunk.subarray(cut)] : [];
+      carried = chunk.length - cut;
+      if (ok) return;
+      // Some job's pipe is full: read on once every job has drained its copy (or is gone).
+      input.pause();
+      void Promise.all(stages.map((s) => drained(s.child.stdin!))).then(() => { if (stop()) end(); else input.resume(); });
+    };
+    input.on('data', data);
+    input.on('end', finish);
+    input.on('error', reject);
+  });
+}
+
+function drained(w: NodeJS.WritableStream & { writableNeedDrain?: boolean }): Promise<void> {
+  if (!w.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done); w.on('close', done);
+  });
+}
+
+/** Copies a job's output to ours in whole lines (a pipe's read can end inside one), pausing the
+ *  job while our reader is behind. Resolves when the job's output ends. */
+function forward(from: Readable, w: LineWriter): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let carry: Buffer | null = null;
+    from.on('data', (d: Buffer) => {
+      const nl = d.lastIndexOf(10);
+      if (nl < 0) { carry = carry ? Buffer.concat([carry, d]) : d; return; }
+      const whole: Buffer = carry ? Buffer.concat([carry, d.subarray(0, nl + 1)]) : d.subarray(0, nl + 1);
+      carry = nl + 1 < d.length ? d.subarray(nl + 1) : null;
+      const p = w.bytes(whole);
+      if (p) { from.pause(); void p.then(() => from.resume()); }
+    });
+    from.on('end', () => { if (carry) w.bytes(carry); resolve(); });
+    from.on('error', () => resolve());
+  });
 }

@@ -3,6 +3,7 @@
 // lines are reported and counted as readRecords does. `fmt` and `banners` both read their
 // input through readAnyRecords.
 import { Readable } from 'stream';
+import type { ShareFilter } from '../jobs/share';
 import type { Reporter } from '../report';
 import type { AnyRecord } from '../records';
 import { DEFAULT_MAX_LINE, parseLine, ReadCounts, ReadOptions, readRecords, requireType } from '../ndjson-reader';
@@ -67,7 +68,10 @@ export function sniff(first: string): InputFormat | null {
   return null;
 }
 
-export interface AnyReadOptions { name?: string; maxLine?: number; from?: InputFormat; lineOf?: (n: number) => number; keepLinesOf?: string }
+export interface AnyReadOptions {
+  name?: string; maxLine?: number; from?: InputFormat; keepLinesOf?: string;
+  share?: ShareFilter;   // this reader's lines of the input (banners --jobs)
+}
 
 // Bytes read ahead to find the first line of the input.
 const SNIFF_BYTES = 64 * 1024;
@@ -104,9 +108,15 @@ export async function readAnyRecords(input: Readable, report: Reporter, onRecord
     for (;;) { const n = await it.next(); if (n.done) return; yield n.value as Buffer; }
   }
   const stream = Readable.from(replay(), { objectMode: false });
-  if (first.trim() === '') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer, lineOf: opts.lineOf, keepLinesOf: opts.keepLinesOf });
+  const mine = opts.share ? opts.share.mine.bind(opts.share) : undefined;
+  if (first.trim() === '') return readRecords(stream, report, onRecord, { name, maxLine: opts.maxLine, adapt: adaptPeer, keepLinesOf: opts.keepLinesOf, mine });
   const format = opts.from ?? sniff(first);
-  const ro: ReadOptions = { name, maxLine: opts.maxLine, lineOf: opts.lineOf, keepLinesOf: opts.keepLinesOf };
+  if (opts.share && opts.share.share.job > 0 && format !== 'ndjson') {
+    // Another format is the first job's alone (and so are its messages): read past it.
+    for await (const _ of stream) { /* skipped */ }
+    return { lines: 0, records: 0, bad: 0 };
+  }
+  const ro: ReadOptions = { name, maxLine: opts.maxLine, keepLinesOf: opts.keepLinesOf, mine };
   if (!format) {
     // Said once, not once per line; NDJSON records further on (a concatenation) still count.
     const shown = first.slice(0, 60).replace(/[\x00-\x1f\x7f-\xff]/g, '?');

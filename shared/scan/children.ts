@@ -15,6 +15,11 @@ export function commandAvailable(name: string): boolean {
 
 export interface Stage { name: string; child: ChildProcess; exit: Promise<number> }
 
+export interface StageOptions {
+  env?: Record<string, string>;   // added to ours
+  label?: string;                 // who it is in a message ("trawl scan: catch", the default)
+}
+
 /** Set in a stage's environment: the pid of the scan that started it. */
 export const PARENT_ENV = 'TRAWL_SCAN_PID';
 
@@ -23,18 +28,18 @@ export const PARENT_ENV = 'TRAWL_SCAN_PID';
  *  A stdin stream (the previous stage's stdout) is handed over as a file descriptor, so the data
  *  flows from child to child without passing through scan (a hop that cost 15% of the send rate
  *  when targets fed blast through scan's event loop). */
-export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | Readable = 'ignore',
-  stdout: 'pipe' | number = 'pipe'): Stage {
+export function startStage(name: string, args: string[], err: Writable, stdin: 'pipe' | 'ignore' | number | Readable = 'ignore',
+  stdout: 'pipe' | number = 'pipe', opts: StageOptions = {}): Stage {
   // Each stage in a process group of its own: a terminal's Ctrl-C (SIGINT to the whole
   // foreground group) reaches scan alone, which stops the stages in pipeline order so every
   // record reaches the output (when each stage got it at once, fmt stopped reading before catch
   // flushed, and a second SIGINT from scan killed blast before its resume line). A stage ends
   // itself when scan is gone (watchParent), so no SYNs go out after a kill -9 of scan.
   const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, name, ...args], {
-    stdio: [stdin, stdout, 'pipe'], detached: true, env: { ...process.env, [PARENT_ENV]: String(process.pid) },
+    stdio: [stdin, stdout, 'pipe'], detached: true, env: { ...process.env, ...opts.env, [PARENT_ENV]: String(process.pid) },
   });
   // The child holds its own copy now; ours would keep the pipe open after the child exits.
-  if (typeof stdin !== 'string') stdin.destroy();
+  if (typeof stdin === 'object') stdin.destroy();
   child.stderr!.on('data', (d) => err.write(d));
   child.stdin?.on('error', () => { /* a stage that exits early closes its stdin: its exit code says why */ });
   const exit = new Promise<number>((resolve) => {
@@ -43,7 +48,7 @@ export function startStage(name: string, args: string[], err: Writable, stdin: '
       if (code !== null) return resolve(code);
       if (signal === 'SIGINT' || signal === 'SIGTERM') return resolve(EXIT_INTERRUPTED);   // scan's own stop
       // Killed from outside (SIGKILL, the OOM killer): its output ended early, the scan failed.
-      err.write(`trawl scan: ${name} was killed by ${signal}\n`);
+      err.write(`${opts.label ?? `trawl scan: ${name}`} was killed by ${signal}\n`);
       resolve(EXIT_FAIL);
     });
   });

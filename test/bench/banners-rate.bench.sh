@@ -47,6 +47,16 @@
 # from --jobs 1 to 2. One thread now costs ~5 us a remembered record, less than the router's
 # reading, splitting and handing over of it (~3.5 us) plus each job's start: near-linear --jobs
 # needs records that cost far more than that, or more cores than the two here.
+# Stop 29: --jobs runs processes that each read the whole input and keep their ip:ports' lines
+# (shared/jobs/pool.ts), instead of worker threads fed line by line. Runs interleaved (a file in,
+# /dev/null out; this VM's speed swings by a third between runs, so compare neighbours):
+#   every certificate unique, --jobs 1 -> 2: 8.87 -> 5.99 s, 7.86 -> 6.01 s, 7.95 -> 5.36 s
+#   (1.31-1.48x; the threads gave 1.07-1.11x in the same session: 5.76-5.96 -> 5.33-5.39 s);
+#   as captured: 1.44 -> 1.92 s, 1.80 -> 1.74 s, 1.73 -> 1.80 s (0.75-1.03x; threads 0.6x).
+# Two independent `trawl banners` over the halves of the input pre-split by route.ts gave
+# 1.3-1.5x (unique) and 1.2-1.3x (as captured) on the same machine: the ceiling here.
+# The `cat | ... | cat` rows show the pipe path, where the pool copies the input to each job
+# and forwards their output: 0.95-1.3x with unique certificates.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BANNERS_RATE_RECORDS:-200000}
@@ -112,6 +122,16 @@ for unique in 0 1; do
       read -r secs cpu mb < <(measure "$dir/in.ndjson" $TRAWL banners -q $probes --jobs $jobs)
       rate=$(per "$N" "$secs")
       printf '%-52s %10s %10s %8s %9s\n' "trawl banners ${probes%% *} --jobs $jobs" "$rate" "$(per "$N" "$cpu")" "$mb" \
+        "$(awk -v a="$rate" -v b="$jq_rate" 'BEGIN { printf "%.2fx", a / b }')"
+    done
+    # Through pipes (catch | banners | fmt): the jobs cannot read or write the files themselves,
+    # so the pool copies the input to each job and forwards their output. CPU and peak MB here
+    # are the shell's children: cat, trawl and its jobs.
+    [ "$probes" = "--no-service-probes" ] || continue
+    for jobs in 1 2; do
+      read -r secs cpu mb < <(measure "$dir/in.ndjson" bash -c "cat | $TRAWL banners -q $probes --jobs $jobs | cat")
+      rate=$(per "$N" "$secs")
+      printf '%-52s %10s %10s %8s %9s\n' "cat | trawl banners ${probes%% *} --jobs $jobs | cat" "$rate" "$(per "$N" "$cpu")" "$mb" \
         "$(awk -v a="$rate" -v b="$jq_rate" 'BEGIN { printf "%.2fx", a / b }')"
     done
   done
