@@ -100,6 +100,14 @@ test('an input in another format (masscan -oL list) goes whole to one job, with 
   assert.match(two.stderr, /--jobs: the input is not NDJSON/);
 });
 
+test('TRAWL_JOB in the environment of a plain run changes nothing: only the pool\'s own children are jobs', () => {
+  const input = ndjson(stream(50).recs);
+  const one = trawl(['banners', '--no-service-probes'], input);
+  const stray = trawl(['banners', '--no-service-probes'], input, { env: { ...process.env, TRAWL_JOB: '1/2' } });
+  assert.is(stray.code, 0, stray.stderr);
+  assert.is(stray.stdout, one.stdout);
+});
+
 test('--jobs takes 1 to 64 workers; anything else is a usage error', () => {
   for (const v of ['0', '65', '1.5', 'x']) {
     const r = trawl(['banners', '--jobs', v], '');

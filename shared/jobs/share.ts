@@ -4,6 +4,7 @@
 // the whole input does (a bad line is named by its line in the input), and the pool hands the
 // same bytes to every job instead of splitting lines for each.
 import { routeOf } from './route';
+import { PARENT_ENV } from '../scan/children';
 
 /** Set in a job's environment to "J/N": this process is job J (from 0) of N. */
 export const JOB_ENV = 'TRAWL_JOB';
@@ -14,10 +15,12 @@ export const JOB_FROM_ENV = 'TRAWL_JOB_FROM';
 
 export interface Share { job: number; jobs: number; from: number | null }
 
-/** This process's share, or null when it is not a job. */
-export function shareOf(env: NodeJS.ProcessEnv = process.env): Share | null {
+/** This process's share, or null when it is not a job. Only a pool's own children are jobs
+ *  (startStage sets PARENT_ENV to the pool's pid): a TRAWL_JOB left in a user's environment
+ *  must not make a plain `trawl banners` read a share of its input. */
+export function shareOf(env: NodeJS.ProcessEnv = process.env, parent = process.ppid): Share | null {
   const m = /^(\d+)\/(\d+)$/.exec(env[JOB_ENV] ?? '');
-  if (!m || +m[1] >= +m[2]) return null;
+  if (!m || +m[1] >= +m[2] || env[PARENT_ENV] !== String(parent)) return null;
   const from = env[JOB_FROM_ENV] !== undefined && /^\d+$/.test(env[JOB_FROM_ENV]!) ? Number(env[JOB_FROM_ENV]) : null;
   return { job: +m[1], jobs: +m[2], from };
 }
