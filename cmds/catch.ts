@@ -8,7 +8,7 @@ import { IO, copiesAtOnce, queuedBytes, queuedStdout } from '../shared/io';
 import { Reporter } from '../shared/report';
 import { readKeyFile } from '../shared/key';
 import { EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTED, FatalError, UsageError } from '../shared/exit';
-import { catchInterrupts } from '../shared/signals';
+import { catchInterrupts, Interrupt } from '../shared/signals';
 import { LineWriter } from '../shared/writer';
 import { Status } from '../shared/status';
 import { bannerValidationBits, EchoCookie } from '../shared/cookie';
@@ -182,10 +182,22 @@ function queuedFields(out: import('stream').Writable): Record<string, number> {
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
-  return runCommand(info, argv, io, (opts, io, report) => catchBody(opts, io, report, wasGiven(opts, 'source-port')));
+  return runCommand(info, argv, io, async (opts, io, report) => {
+    // Signals end the loop; the loop flushes. They are caught from the start: a SIGTERM while
+    // catch opened its capture (the ring mapped, the loop not running yet) killed it with status
+    // 143 and no summary (3 of 20 SIGTERMs sent within 10 ms of the ring's mapping).
+    const waker: Waker = { wake: null };
+    const intr = catchInterrupts({ keep: true, onSignal: () => waker.wake?.() });
+    try {
+      return await catchBody(opts, io, report, wasGiven(opts, 'source-port'), intr, waker);
+    } finally { intr.dispose(); }
+  });
 }
 
-async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean): Promise<number> {
+/** What a signal or a readable capture calls to end the loop's wait, while it waits. */
+interface Waker { wake: (() => void) | null }
+
+async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, portGiven: boolean, intr: Interrupt, waker: Waker): Promise<number> {
   if (opts.iflist) return printIflist(io);
   if (opts._.length) throw new UsageError(`unexpected argument '${opts._[0]}' (see --help)`);
   const iface: string | undefined = opts.interface;
@@ -294,12 +306,10 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
     text: `${c.received} received, ${c.valid} valid, ${c.rejected} rejected, ${c.alive ? `${c.alive} alive, ` : ''}${drops()} kernel drops`,
   }), { quiet: opts.quiet, ndjson: opts['status-ndjson'] }).start();
 
-  // Signals end the loop; the loop flushes. SIGTERM is the normal way to stop a live catch
-  // (exit 0); a SIGINT, first or later, makes it an interrupted run (exit 130).
-  let wake: (() => void) | null = null;
-  const intr = catchInterrupts({ keep: true, onSignal: () => wake?.() });
-  // Files are read until the end; only a live capture or a stream wakes us when data arrives.
-  const onReadable = () => wake?.();
+  // SIGTERM is the normal way to stop a live catch (exit 0); a SIGINT, first or later, makes it
+  // an interrupted run (exit 130). Files are read until the end; only a live capture or a stream
+  // wakes us when data arrives.
+  const onReadable = () => waker.wake?.();
   // A live capture wakes us once per wait (armed below): the fd stays readable while a batch is
   // worked on. A stream (--pcap -) calls on every chunk it reads.
   if (file === '-') src.onReadable(onReadable);
@@ -345,8 +355,8 @@ async function catchBody(opts: Record<string, any>, io: IO, report: Reporter, po
       // in a 65,536-port IPv6 scan at 100,000/s).
       const pending = replies ? !replies.flush() : false;
       await new Promise<void>((r) => {
-        const t = setTimeout(() => { wake = null; r(); }, pending ? 2 : idleMs > 0 ? Math.min(100, idleMs) : 100);
-        wake = () => { clearTimeout(t); wake = null; r(); };
+        const t = setTimeout(() => { waker.wake = null; r(); }, pending ? 2 : idleMs > 0 ? Math.min(100, idleMs) : 100);
+        waker.wake = () => { clearTimeout(t); waker.wake = null; r(); };
         if (iface) src.onReadable(onReadable, true);
       });
     }
