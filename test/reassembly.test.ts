@@ -7,6 +7,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { ROOT, lines, runInProcess } from './helpers';
 import { Stream, MAX_PIECES } from '../shared/reassembly/stream';
+import { IsnTable } from '../shared/reassembly/isns';
 import { fuzzReassembly } from './fuzz/reassembly.fuzz';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'banners');
@@ -234,6 +235,47 @@ test('segments without offset are joined through the open record\'s seq; a secon
   assert.equal(lines(lost.stdout).map((o) => o.type), ['segment']);
   assert.is(status(lost.stderr).unjoined_segments, 1);
   assert.match(lost.stderr, /1 segments passed through unjoined/);
+});
+
+test('open records are remembered within --max-connections and --idle: the oldest is forgotten first (counted), a quiet one expires', async () => {
+  const open = (sport: number, isn: number, t: number) => ({ type: 'open', ip: '198.18.0.1', port: 80, sport, ttl: 64, seq: isn, time_us: T0 + t });
+  const resp = (sport: number, isn: number, t: number) => cut('HTTP/1.1 204 No Content\r\n\r\n', 10, false, { offset: false, isn })
+    .map((x) => seg({ ...x, sport, t }));
+  // Three opens, room for two: the first is forgotten, so its segments cannot be placed.
+  const r = await run([open(1, 1000, 0), open(2, 2000, 1), open(3, 3000, 2), ...resp(1, 1000, 3), ...resp(3, 3000, 4)], ['--max-connections', '2', '--status-ndjson']);
+  const out = lines(r.stdout);
+  assert.equal(out.filter((o) => o.type === 'banner').map((o) => [o.sport, o.http_status]), [[3, 204]]);
+  assert.equal(out.filter((o) => o.type === 'segment').map((o) => o.sport), [1, 1, 1]);
+  assert.equal([status(r.stderr).opens_forgotten, status(r.stderr).unjoined_segments], [1, 3]);
+  assert.match(r.stderr, /1 open records forgotten before their segments came/);
+  // --idle 1: an open older than a second of record time is gone when its segments come; one
+  // used since (its first segment) stays.
+  const idle = await run([open(1, 1000, 0), open(2, 2000, 0), ...resp(2, 2000, 900_000).slice(0, 1), ...resp(1, 1000, 1_500_000), ...resp(2, 2000, 1_600_000).slice(1)], ['--idle', '1', '--status-ndjson']);
+  const io = lines(idle.stdout);
+  assert.equal(io.filter((o) => o.type === 'banner').map((o) => [o.sport, o.http_status, o.complete]), [[2, 204, true]]);
+  assert.is(status(idle.stderr).unjoined_segments, 3);
+});
+
+test('IsnTable: four ISNs per tuple (the oldest goes), the nearest one before a seq, a bound by tuples, expiry by time', () => {
+  const t = new IsnTable(3000);
+  for (const isn of [100, 200, 300, 400, 500, 300]) t.add('a', isn, 1);
+  assert.is(t.size, 1);
+  assert.is(t.nearest('a', 250, 1), 200, 'the ISN just below seq');
+  assert.is(t.nearest('a', 150, 1), 500, '100 went when the fifth came: none is below 150, and 500 is nearest round 2^32');
+  assert.is(t.nearest('a', 301, 1), 300);
+  assert.is(t.nearest('b', 1, 1), undefined);
+  // Past the first arrays (1,024 slots): every tuple keeps its own ISN.
+  for (let i = 0; i < 2500; i++) t.add(`t${i}`, 0xfffff000 + i, 10 + i);
+  assert.is(t.size, 2501);
+  assert.ok([0, 1023, 1024, 2499].every((i) => t.nearest(`t${i}`, (0xfffff000 + i + 5) % U32, 10 + i) === 0xfffff000 + i));
+  // Bound: a table of two forgets the tuple left alone longest, and says so.
+  const b = new IsnTable(2);
+  assert.equal([b.add('x', 1, 0), b.add('y', 2, 1), b.nearest('x', 5, 2), b.add('z', 3, 3)], [false, false, 1, true]);
+  assert.equal([b.nearest('x', 5, 4), b.nearest('y', 5, 4), b.nearest('z', 5, 4), b.size], [1, undefined, 3, 2]);
+  // Expiry: what was last used at or before the horizon goes; the slots are used again.
+  b.expire(4);
+  assert.is(b.size, 0);
+  assert.equal([b.add('p', 7, 5), b.add('q', 8, 6), b.nearest('p', 9, 7), b.nearest('q', 9, 7)], [false, false, 7, 8]);
 });
 
 test('bad segment records: reported with their line, skipped, exit 3; the good ones still joined', async () => {

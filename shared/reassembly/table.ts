@@ -6,6 +6,7 @@
 // connection's first segment, and goes with it into the banner; its bytes count in --max-bytes.
 import type { AnyRecord } from '../records';
 import { LruMap } from './lru';
+import { IsnTable } from './isns';
 import { End, ReassemblyCounters } from './counters';
 import { Segment, Sent, SENT_KEEP, readOpen } from './segment';
 import { Stream } from './stream';
@@ -55,19 +56,19 @@ interface Conn {
 }
 
 const U32 = 0x100000000;
-// ISNs remembered per (ip, port, sport): blast --attempts can open the same tuple again.
-const ISNS_PER_TUPLE = 4;
 
 export class Reassembler {
   readonly counters = new ReassemblyCounters();
   private conns = new LruMap<Conn>();
   private done = new LruMap<true>();          // keys that ended (FIN, RST, limit): their late segments are dropped
-  private isns = new LruMap<number[]>();      // tuple -> server ISNs from open records, newest last
+  private isns: IsnTable;                     // tuple -> server ISNs from open records
   private sents = new LruMap<SentBytes>();    // tuple|ISN (or tuple, without an ack) -> the scanner's bytes, until a segment comes
   private clock = -Infinity;
   private bytes = 0;
 
-  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void, private talk: Conversations | null = null) {}
+  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void, private talk: Conversations | null = null) {
+    this.isns = new IsnTable(limits.maxConnections);
+  }
 
   get held(): { connections: number; bytes: number } { return { connections: this.conns.size, bytes: this.bytes }; }
 
@@ -78,7 +79,7 @@ export class Reassembler {
     const horizon = t - this.limits.idleUs;
     for (let o = this.conns.oldest(); o && o.at <= horizon; o = this.conns.oldest()) this.finish(o.key, o.v, 'idle');
     for (let o = this.done.oldest(); o && o.at <= horizon; o = this.done.oldest()) this.done.delete(o.key);
-    for (let o = this.isns.oldest(); o && o.at <= horizon; o = this.isns.oldest()) this.isns.delete(o.key);
+    this.isns.expire(horizon);
     for (let o = this.sents.oldest(); o && o.at <= horizon; o = this.sents.oldest()) this.dropSent(o.key, o.v);
   }
 
@@ -139,13 +140,7 @@ export class Reassembler {
     if (typeof rec.time_us === 'number') this.tick(rec.time_us);
     const o = readOpen(rec);
     if (!o) return;
-    const list = (this.isns.get(o.tuple) ?? []).filter((x) => x !== o.isn);
-    list.push(o.isn);
-    if (!this.isns.has(o.tuple) && this.isns.size >= this.limits.maxConnections) {
-      this.isns.delete(this.isns.oldest()!.key);
-      this.counters.opens_forgotten++;
-    }
-    this.isns.touch(o.tuple, list.slice(-ISNS_PER_TUPLE), this.clock);
+    if (this.isns.add(o.tuple, o.isn, this.clock)) this.counters.opens_forgotten++;
   }
 
   /** Places one segment; false when it could not be joined (no offset, no ISN known for it). */
@@ -155,16 +150,10 @@ export class Reassembler {
     let offset = s.offset, isn: number;
     if (offset !== undefined) isn = (s.seq - offset - 1 + 2 * U32) % U32;
     else {
-      const list = this.isns.get(s.tuple);
-      if (!list) { this.counters.unjoined++; return false; }
-      // The right ISN puts the segment near the start of its stream; a wrong one anywhere in 2^32.
-      isn = list[0];
+      const known = this.isns.nearest(s.tuple, s.seq, this.clock);
+      if (known === undefined) { this.counters.unjoined++; return false; }
+      isn = known;
       offset = (s.seq - isn - 1 + U32) % U32;
-      for (const c of list.slice(1)) {
-        const o = (s.seq - c - 1 + U32) % U32;
-        if (o < offset) { offset = o; isn = c; }
-      }
-      this.isns.touch(s.tuple, list, this.clock);
     }
     const key = `${s.tuple}|${isn}`;
     if (this.done.has(key)) { this.counters.late++; this.done.touch(key, true, this.clock); return true; }
