@@ -156,6 +156,16 @@ fi
 # ring, resident from the start, is sized by it; without it the 4 MiB ring overflowed, 19,747
 # kernel drops at 100%), blast too; banners without nmap's rules, whose compiled
 # matchers (about 125 MB once the first banner comes) would hide the reassembly table's memory.
+# Runs of these rows (2026-12-06, peak RSS in MB at 0% and the range over 25-100%):
+#   before e71e781       catch 75.1-75.4 / 89-104   banners 55.9-56.1 / 71-90   (1.28-1.37, 1.5-1.6)
+#   e71e781 (opens' ISNs in typed arrays, flat keys; catch reads 512 KiB a batch), two runs:
+#                        catch 75.1-75.4 / 91-98    banners 55.9-56.0 / 70-77   (1.29-1.31, 1.36-1.38)
+#   0fa5612 (catch's stdout queue keeps 16 blocks): catch 75.5 / 90.5-94.9, banners 55.9 / 72.6-75.4
+# What catch holds at 100% beyond 0%: the queue for banners when it falls behind (up to 24
+# blocks, 6 MB), the duplicate window's first generation (4 MiB, touched at random), V8's
+# young generation (grown to 2 x 4 MiB) and batch buffers (about 2 MB); banners: V8's young
+# generation and the garbage before a mark-compact, the open records' table (about 2 MB at
+# 19,823 opens), the modules that parse what came (TLS, X.509, HTTP).
 echo "memory vs share of targets answering (targets: 4096 addresses x 6 ports each time):"
 $TRAWL targets "$RANGE" -p "$PORTS" --seed 2 -q > "$tmp/served.ndjson"
 $TRAWL targets 198.18.16.0/20 -p "$PORTS" --seed 2 -q > "$tmp/dropped.ndjson"
