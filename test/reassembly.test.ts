@@ -280,14 +280,21 @@ test('IsnTable: four ISNs per tuple (the oldest goes), the nearest one before a 
 
 test('bad segment records: reported with their line, skipped, exit 3; the good ones still joined', async () => {
   const good = cut(PAGE, 30).map(seg);
-  const r = await run([good[0], { ...good[1], seq: -1 }, { ...good[1], data: '!!' }, { ...good[1], len: 2 }, { ...good[1], flags: 'PAX' }, good[1], good[2]]);
+  // An "ip" longer than any address (the table keys connections by it) is refused too; an open
+  // record with one passes through, not remembered.
+  const longIp = '1'.repeat(10000);
+  const r = await run([good[0], { ...good[1], seq: -1 }, { ...good[1], data: '!!' }, { ...good[1], len: 2 }, { ...good[1], flags: 'PAX' },
+    { ...good[1], ip: longIp }, { type: 'open', ip: longIp, port: 80, sport: 40000, ttl: 64, seq: 7, time_us: T0 }, good[1], good[2]], ['--status-ndjson']);
   assert.is(r.code, 3);
-  const err = r.stderr.trim().split('\n');
+  const err = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
   assert.match(err[0], /^trawl banners: stdin:2: segment "seq" is not a 32-bit sequence number: /);
   assert.match(err[1], /^trawl banners: stdin:3: segment "data" is not valid base64: /);
   assert.match(err[2], /^trawl banners: stdin:4: segment "data" holds 30 bytes, more than its "len" 2: /);
   assert.match(err[3], /^trawl banners: stdin:5: segment "flags" is not a string of TCP flag letters: /);
-  const [b] = lines(r.stdout);
+  assert.match(err[4], /^trawl banners: stdin:6: segment "ip" is longer than an address \(10000 characters, at most 45\): /);
+  const out = lines(r.stdout);
+  assert.equal(out.filter((o) => o.type === 'open').map((o) => o.ip.length), [10000], 'the open passes through');
+  const [b] = out.filter((o) => o.type === 'banner');
   assert.equal([data(b), b.complete], [PAGE, true]);
 });
 

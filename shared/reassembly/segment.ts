@@ -29,12 +29,17 @@ export interface SegmentReply { ourIp: string; ack: number; tsval?: number; tsec
 export const SEGMENT_KEYS = new Set(['type', 'our_ip', 'tsval', 'tsecr', 'seq', 'ack', 'offset', 'len', 'truncated', 'flags', 'data', 'time_us']);
 
 const U32 = 0x100000000;
+// The longest text of an address ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"). The
+// reassembly table keys connections and remembered opens by their ip text: a longer one would
+// let a hostile record make each entry as large as a line.
+const MAX_IP_TEXT = 45;
+const isIp = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= MAX_IP_TEXT;
 const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < U32;
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
 
 /** An `open` record's addresses and server ISN (its `seq`), or undefined when it has no usable seq. */
 export function readOpen(rec: AnyRecord): { tuple: string; isn: number } | undefined {
-  if (typeof rec.ip !== 'string' || !isPort(rec.port) || !isPort(rec.sport) || !isU32(rec.seq)) return undefined;
+  if (!isIp(rec.ip) || !isPort(rec.port) || !isPort(rec.sport) || !isU32(rec.seq)) return undefined;
   return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, isn: rec.seq };
 }
 
@@ -48,6 +53,7 @@ function checkPacket(rec: AnyRecord, what: string): rec is Packet {
 
 function packetError(rec: AnyRecord, what: string): string | undefined {
   if (typeof rec.ip !== 'string' || rec.ip === '') return `${what} record has no "ip" string`;
+  if (rec.ip.length > MAX_IP_TEXT) return `${what} "ip" is longer than an address (${rec.ip.length} characters, at most ${MAX_IP_TEXT})`;
   if (!isPort(rec.port)) return `${what} "port" is not a port number`;
   if (!isPort(rec.sport)) return `${what} "sport" is not a port number`;
   if (!isU32(rec.seq)) return `${what} "seq" is not a 32-bit sequence number`;
