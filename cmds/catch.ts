@@ -23,13 +23,14 @@ import { nativeCookies, referenceCookies } from '../shared/catch/cookies';
 import { RepliesOut } from '../shared/replies-out';
 import { nativeDedupCheck, nativeDedupPrefetch, nativeSynAcks } from '../shared/catch/fast-path';
 import { Counters, REJECT_REASONS } from '../shared/catch/counters';
-import { DEDUP_BYTES_PER_KEY, DEFAULT_DEDUP_WINDOW } from '../shared/catch/dedup';
+import { DEDUP6_BYTES_PER_KEY, DEDUP_BYTES_PER_KEY, DEFAULT_DEDUP_WINDOW } from '../shared/catch/dedup';
 import {
   addr6, captureFilter, damagedRecord, ifaceFacts, openPcap, PacketSource, pcapError, requireLive, tryNative,
 } from '../shared/catch/source';
 import { CaptureSave } from '../shared/catch/save';
 import { IFLIST_OPTION, printIflist } from '../shared/iflist';
 import { DEFAULT_RATE, parseRate } from '../shared/blast/options';
+import { holdYoungGeneration } from '../shared/node-flags';
 
 const MAX_BATCH = 4096;
 // Bytes of packets copied out of the ring per batch. A batch's records are spelled in one buffer
@@ -118,7 +119,7 @@ export const info: CommandInfo = {
     },
     {
       name: 'dedup-window', type: 'number', arg: 'N', default: DEFAULT_DEDUP_WINDOW,
-      help: `remember the last N replies to drop retransmissions (${DEDUP_BYTES_PER_KEY} bytes each, allocated at start, touched as replies come; 130 more for IPv6)`,
+      help: `remember the last N replies to drop retransmissions (${DEDUP_BYTES_PER_KEY} bytes each, allocated at start, touched as replies come; ${DEDUP6_BYTES_PER_KEY} more for IPv6)`,
       check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= 1 << 22 ? undefined : `'${v}' must be an integer from 1 to 4194304`),
     },
     MAX_BANNER_OPTION,
@@ -188,6 +189,7 @@ function queuedFields(out: import('stream').Writable): Record<string, number> {
 }
 
 export function run(argv: string[], io?: IO): Promise<number> {
+  if (!io) holdYoungGeneration();   // catch is this process (not a test calling it)
   return runCommand(info, argv, io, async (opts, io, report) => {
     // Signals end the loop; the loop flushes. They are caught from the start: a SIGTERM while
     // catch opened its capture (the ring mapped, the loop not running yet) killed it with status

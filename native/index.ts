@@ -181,13 +181,15 @@ export interface Native {
   walkFill(rounds: Int32Array, dims: Float64Array, v4Start: Float64Array, v4Base: Float64Array,
     v6Words: Float64Array, v6Base: Float64Array, ports: Uint32Array, i: number, step: number, end: number, max: number,
     families: Uint8Array, ips: Uint32Array, addrs6: Uint8Array, keys: Uint32Array, idx: Float64Array): number;
-  /** Prefetches the duplicate window's slots of candidates 0..n-1 (IPv4 ones) for their key of
-   *  this kind (native/src/catch-fast.cc): a hint to the cache, no result (out: the slots, for tests). */
+  /** Prefetches the duplicate window's index slots of candidates 0..n-1 (IPv4 ones) for their key
+   *  of this kind (native/src/catch-fast.cc): a hint to the cache, no result (out: the slots, for tests). */
   dedupPrefetch(table: Uint32Array, slots: number, kind: number, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array,
     families: Uint8Array, n: number, out?: Uint32Array): void;
   /** DedupWindow.check over candidates 0..n-1 of a batch in order (native/src/catch-fast.cc), on
-   *  the window's tables; kinds[j] 0xff skips j; state [cur, count, window] in and out; answers in out. */
-  dedupCheck(gen0: Uint32Array, gen1: Uint32Array, bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
+   *  the window's index, entries and Bloom bits of each generation; kinds[j] 0xff skips j; state
+   *  [cur, count, window] in and out; answers in out. */
+  dedupCheck(index0: Uint32Array, index1: Uint32Array, entries0: Uint32Array, entries1: Uint32Array,
+    bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
     kinds: Uint8Array, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array, values: Uint32Array, n: number, out: Uint8Array): void;
   /** Resolves ipv4's MAC by ARP on iface (from srcIp), or null after timeoutMs. */
   arpResolve(iface: string, srcIp: string, ipv4: string, timeoutMs: number): Promise<string | null>;

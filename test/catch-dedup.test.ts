@@ -1,19 +1,19 @@
-// catch's duplicate window: its memory is proportional to --dedup-window (66 bytes per N, 130
+// catch's duplicate window: its memory is proportional to --dedup-window (50 bytes per N, 82
 // for IPv6, never doubled by rounding to a power of two), and at its bound it still knows the
 // last N keys, retransmissions of SYN-ACKs (same ISN) included, while a key 2N new keys old is
 // forgotten.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEDUP_BYTES_PER_KEY, DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DEFAULT_DEDUP_WINDOW, DedupWindow } from '../shared/catch/dedup';
+import { DEDUP6_BYTES_PER_KEY, DEDUP_BYTES_PER_KEY, DEDUP_CHANGED, DEDUP_NEW, DEDUP_SAME, DEFAULT_DEDUP_WINDOW, DedupWindow } from '../shared/catch/dedup';
 
-test('memory: 66 bytes per N (130 for IPv6) at any N, the default 8.25 MiB', () => {
+test('memory: 50 bytes per N (82 for IPv6) at any N, the default 6.25 MiB', () => {
   for (const n of [4, 1000, 65536, 65537, 100000, 131072, 262144, 262145]) {
     const b = new DedupWindow(n).bytes;
     assert.ok(b >= DEDUP_BYTES_PER_KEY * n && b <= DEDUP_BYTES_PER_KEY * n + 16, `N ${n}: ${b} bytes`);
     const b6 = new DedupWindow(n, true).bytes;
-    assert.ok(b6 >= 130 * n && b6 <= 130 * n + 16, `IPv6 N ${n}: ${b6} bytes`);
+    assert.ok(b6 >= DEDUP6_BYTES_PER_KEY * n && b6 <= DEDUP6_BYTES_PER_KEY * n + 16, `IPv6 N ${n}: ${b6} bytes`);
   }
-  assert.is(new DedupWindow(DEFAULT_DEDUP_WINDOW).bytes, 8.25 * 1024 * 1024);
+  assert.is(new DedupWindow(DEFAULT_DEDUP_WINDOW).bytes, 6.25 * 1024 * 1024);
 });
 
 // n keys of targets from base, port 80, ISN from the target: as SYN-ACKs of a /16.

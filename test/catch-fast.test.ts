@@ -293,7 +293,7 @@ test('dedupPrefetch fetches the slot where the duplicate window probes each IPv4
       if (out[j] !== want) assert.unreachable(`window ${size}, key ${j}: native slot ${out[j]}, the window's ${want}`);
     }
   }
-  assert.throws(() => native.dedupPrefetch(new Uint32Array(8), 4, 0, new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint8Array(1), 1), /shorter/);
+  assert.throws(() => native.dedupPrefetch(new Uint32Array(3), 4, 0, new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint8Array(1), 1), /shorter/);
 });
 
 test('dedupCheck: the native window gives the answers and leaves the tables check() one by one would, across generation changes (repeats, changed values, skipped slots)', () => {
@@ -319,11 +319,12 @@ test('dedupCheck: the native window gives the answers and leaves the tables chec
         if (out[j] !== want) assert.unreachable(`window ${size}, round ${round}, key ${j}: native ${out[j]}, check() ${want}`);
         counts[want]++;
       }
-      const A = a as unknown as { gens: Uint32Array[]; blooms: Uint32Array[]; cur: number; count: number };
+      const A = a as unknown as { index: Uint32Array[]; entries: Uint32Array[]; blooms: Uint32Array[]; cur: number; count: number };
       const B = b as unknown as typeof A;
       assert.is(A.cur, B.cur); assert.is(A.count, B.count);
       for (const g of [0, 1]) {
-        assert.ok(Buffer.from(A.gens[g].buffer).equals(Buffer.from(B.gens[g].buffer)), `window ${size}: table ${g}`);
+        assert.ok(Buffer.from(A.index[g].buffer).equals(Buffer.from(B.index[g].buffer)), `window ${size}: index ${g}`);
+        assert.ok(Buffer.from(A.entries[g].buffer).equals(Buffer.from(B.entries[g].buffer)), `window ${size}: entries ${g}`);
         assert.ok(Buffer.from(A.blooms[g].buffer).equals(Buffer.from(B.blooms[g].buffer)), `window ${size}: Bloom ${g}`);
       }
     }
@@ -332,10 +333,11 @@ test('dedupCheck: the native window gives the answers and leaves the tables chec
   }
   const w = new DedupWindow(8);
   assert.throws(() => w.checkBatch(fn, new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 2, new Uint8Array(2)), /shorter/);
-  assert.throws(() => native.dedupCheck(new Uint32Array(8), new Uint32Array(4), new Uint32Array(1), new Uint32Array(1), new Uint32Array([0, 0, 1]),
-    new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 1, new Uint8Array(1)), /differ/);
-  assert.throws(() => native.dedupCheck(new Uint32Array(8), new Uint32Array(8), new Uint32Array(1), new Uint32Array(1), new Uint32Array([0, 0, 5]),
-    new Uint8Array(1), new Uint32Array(1), new Uint16Array(1), new Uint16Array(1), new Uint32Array(1), 1, new Uint8Array(1)), /fewer than 2 slots/);
+  const u32 = (n: number) => new Uint32Array(n), rest = [new Uint8Array(1), u32(1), new Uint16Array(1), new Uint16Array(1), u32(1), 1, new Uint8Array(1)] as const;
+  assert.throws(() => native.dedupCheck(u32(8), u32(4), u32(16), u32(16), u32(1), u32(1), new Uint32Array([0, 0, 1]), ...rest), /differ/);
+  assert.throws(() => native.dedupCheck(u32(8), u32(8), u32(16), u32(12), u32(1), u32(1), new Uint32Array([0, 0, 1]), ...rest), /differ/);
+  assert.throws(() => native.dedupCheck(u32(8), u32(8), u32(16), u32(16), u32(1), u32(1), new Uint32Array([0, 0, 5]), ...rest), /fewer than 2 slots/);
+  assert.throws(() => native.dedupCheck(u32(8), u32(8), u32(8), u32(8), u32(1), u32(1), new Uint32Array([0, 0, 4]), ...rest), /fewer than the window/);
 });
 
 test.run();

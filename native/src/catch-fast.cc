@@ -399,9 +399,9 @@ static Napi::Value SynAcks(const Napi::CallbackInfo& info) {
 
 // dedupPrefetch(table, slots, kind, targets, sports, dports, families, n[, out]): a hint, nothing
 // more (out, for tests: the slot of each candidate, IPv6 ones 0xffffffff).
-// The duplicate window (shared/catch/dedup.ts) is a 4 MiB table at its default size, so each new
-// reply's first probe of it misses the cache, one miss after another, in JavaScript, which cannot
-// prefetch. Here the slot of each IPv4 candidate of a batch (its key as DedupWindow.check makes
+// The duplicate window's index (shared/catch/dedup.ts) is 1 MiB a generation at its default size,
+// so each new reply's first probe of it misses the cache, one miss after another, in JavaScript,
+// which cannot prefetch. Here the index slot of each IPv4 candidate of a batch (its key as DedupWindow.check makes
 // it: hash(), range()) is prefetched at once, so the misses overlap before the engine's decide
 // loop reads them. A slot computed differently (a rounding of range()'s double product) only
 // fetches a useless line: the window's answers never depend on this.
@@ -418,7 +418,7 @@ static Napi::Value DedupPrefetch(const Napi::CallbackInfo& info) {
   size_t n = (size_t)intArg(env, info[7], 0, 1 << 24, "dedupPrefetch: n");
   size_t no = 0;
   uint32_t* out = info.Length() > 8 ? typedArg<uint32_t>(env, info[8], napi_uint32_array, "dedupPrefetch: out", &no) : nullptr;
-  if (n > n1 || n > n2 || n > n3 || n > nf || nt < 4 * slots || (out && no < n)) rangeError(env, "dedupPrefetch: an array is shorter than n or the table than its slots");
+  if (n > n1 || n > n2 || n > n3 || n > nf || nt < slots || (out && no < n)) rangeError(env, "dedupPrefetch: an array is shorter than n or the index than its slots");
   for (size_t j = 0; j < n; j++) {
     if (fam[j] == 6) { if (out) out[j] = 0xffffffffu; continue; }
     uint32_t ports = ((uint32_t)dports[j] << 16) | sports[j];
@@ -426,23 +426,26 @@ static Napi::Value DedupPrefetch(const Napi::CallbackInfo& info) {
     h ^= h >> 15; h *= 0x2c1b3c6du; h ^= h >> 12; h *= 0x297a2d39u; h ^= h >> 15;
     uint64_t slot = ((uint64_t)h * slots) >> 32;
     if (out) out[j] = (uint32_t)slot;
-    __builtin_prefetch(table + 4 * slot, 1);
+    __builtin_prefetch(table + slot, 1);
   }
   return env.Undefined();
 }
 
 
-// dedupCheck(gen0, gen1, bloom0, bloom1, state, kinds, targets, sports, dports, values, n, out):
-// DedupWindow.check (shared/catch/dedup.ts) for candidates 0..n-1 of a batch, in order, on the
-// window's own tables: kinds[j] = 0xff skips j. state = [cur, count, window] in and out. Every
-// step is check()'s (the same hash, the same double product in range(), the same probing, Bloom
-// bits and generation change), so the answers and the tables equal what check() one by one would
-// leave; test/catch-fast.test.ts compares both over generation changes. In JavaScript the window
-// cost a third of a replay (one cache miss after another, ~200 ns a key); here the keys' slots
-// are hashed and prefetched for the whole batch first, so the misses overlap.
+// dedupCheck(index0, index1, entries0, entries1, bloom0, bloom1, state, kinds, targets, sports,
+// dports, values, n, out): DedupWindow.check (shared/catch/dedup.ts) for candidates 0..n-1 of a
+// batch, in order, on the window's own arrays: kinds[j] = 0xff skips j. state = [cur, count,
+// window] in and out. Every step is check()'s (the same hash, the same double product in range(),
+// the same probing and tags, Bloom bits and generation change), so the answers and the arrays
+// equal what check() one by one would leave; test/catch-fast.test.ts compares both over
+// generation changes. In JavaScript the window cost a third of a replay (one cache miss after
+// another, ~200 ns a key); here the keys' index slots are hashed and prefetched for the whole
+// batch first, so the misses overlap.
 namespace {
+constexpr uint32_t kTagShift = 23, kEntryMask = (1u << kTagShift) - 1, kTagMask = 511;
 struct Window {
-  uint32_t* gen[2];
+  uint32_t* index[2];
+  uint32_t* entries[2];
   uint32_t* bloom[2];
   uint64_t slots, bits;
   uint32_t cur, count, window;
@@ -457,14 +460,20 @@ inline uint32_t hashOf(uint32_t kind, uint32_t ip, uint32_t ports) {
   h ^= h >> 15; h *= 0x2c1b3c6du; h ^= h >> 12; h *= 0x297a2d39u; h ^= h >> 15;
   return h;
 }
-// The key's slot offset (>= 0), or -(the empty slot where it would go) - 1.
-inline int64_t findKey(const Window& w, const uint32_t* t, uint32_t h, uint32_t tag, uint32_t ip, uint32_t ports) {
+// The offset of the key's entry in generation g (>= 0), or -(the empty index slot where it
+// would go) - 1.
+inline int64_t findKey(const Window& w, uint32_t g, uint32_t h, uint32_t tag, uint32_t ip, uint32_t ports) {
+  const uint32_t* idx = w.index[g];
+  const uint32_t* t = w.entries[g];
   uint64_t i = rangeOf(h, w.slots);
   for (;;) {
-    uint64_t s = i * 4;
-    uint32_t k = t[s];
-    if (k == 0) return -(int64_t)s - 1;
-    if (k == tag && t[s + 1] == ip && t[s + 2] == ports) return (int64_t)s;
+    uint32_t x = idx[i];
+    if (x == 0) return -(int64_t)i - 1;
+    uint32_t e = x & kEntryMask;   // never past the window's entries, whatever the index holds
+    if ((x >> kTagShift) == (h & kTagMask) && e <= w.window) {
+      uint64_t s = (uint64_t)(e - 1) * 4;
+      if (t[s] == tag && t[s + 1] == ip && t[s + 2] == ports) return (int64_t)s;
+    }
     if (++i == w.slots) i = 0;
   }
 }
@@ -482,28 +491,30 @@ inline void remember(Window& w, uint32_t g, uint32_t h) {
 // check(): DEDUP_NEW 0, DEDUP_SAME 1, DEDUP_CHANGED 2.
 uint8_t checkKey(Window& w, uint32_t kind, uint32_t ip, uint32_t ports, uint32_t value, uint32_t h) {
   uint32_t tag = kind + 1;
-  uint32_t* cur = w.gen[w.cur];
-  int64_t at = findKey(w, cur, h, tag, ip, ports);
+  uint32_t* cur = w.entries[w.cur];
+  int64_t at = findKey(w, w.cur, h, tag, ip, ports);
   if (at >= 0) {
     if (cur[at + 3] == value) return 1;
     cur[at + 3] = value;
     return 2;
   }
-  const uint32_t* old = w.gen[w.cur ^ 1];
-  int64_t o = mayHave(w, w.cur ^ 1, h) ? findKey(w, old, h, tag, ip, ports) : -1;
+  const uint32_t* old = w.entries[w.cur ^ 1];
+  int64_t o = mayHave(w, w.cur ^ 1, h) ? findKey(w, w.cur ^ 1, h, tag, ip, ports) : -1;
   uint8_t result = o < 0 ? 0 : (old[o + 3] == value ? 1 : 2);
   if (result == 1) return result;
-  int64_t s = -at - 1;
+  int64_t slot = -at - 1;
   if (w.count >= w.window) {
-    // Generation change: forget the oldest keys all at once.
+    // Generation change: forget the oldest keys all at once (their entries are overwritten).
     w.cur ^= 1;
-    std::memset(w.gen[w.cur], 0, w.slots * 16);
+    std::memset(w.index[w.cur], 0, w.slots * 4);
     std::memset(w.bloom[w.cur], 0, w.bits / 8);
     w.count = 0;
-    s = -findKey(w, w.gen[w.cur], h, tag, ip, ports) - 1;
+    slot = -findKey(w, w.cur, h, tag, ip, ports) - 1;
   }
-  uint32_t* t = w.gen[w.cur];
-  t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;
+  uint32_t e = w.count;
+  uint32_t* t = w.entries[w.cur] + (uint64_t)e * 4;
+  t[0] = tag; t[1] = ip; t[2] = ports; t[3] = value;
+  w.index[w.cur][slot] = ((h & kTagMask) << kTagShift) | (e + 1);
   remember(w, w.cur, h);
   w.count++;
   return result;
@@ -512,35 +523,38 @@ uint8_t checkKey(Window& w, uint32_t kind, uint32_t ip, uint32_t ports, uint32_t
 
 static Napi::Value DedupCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t ng0, ng1, nb0, nb1, nst, nk, n1, n2, n3, nv, no;
+  size_t ni0, ni1, ne0, ne1, nb0, nb1, nst, nk, n1, n2, n3, nv, no;
   Window w;
-  w.gen[0] = typedArg<uint32_t>(env, info[0], napi_uint32_array, "dedupCheck: gen0", &ng0);
-  w.gen[1] = typedArg<uint32_t>(env, info[1], napi_uint32_array, "dedupCheck: gen1", &ng1);
-  w.bloom[0] = typedArg<uint32_t>(env, info[2], napi_uint32_array, "dedupCheck: bloom0", &nb0);
-  w.bloom[1] = typedArg<uint32_t>(env, info[3], napi_uint32_array, "dedupCheck: bloom1", &nb1);
-  uint32_t* state = typedArg<uint32_t>(env, info[4], napi_uint32_array, "dedupCheck: state", &nst);
-  const uint8_t* kinds = typedArg<uint8_t>(env, info[5], napi_uint8_array, "dedupCheck: kinds", &nk);
-  const uint32_t* targets = typedArg<uint32_t>(env, info[6], napi_uint32_array, "dedupCheck: targets", &n1);
-  const uint16_t* sports = typedArg<uint16_t>(env, info[7], napi_uint16_array, "dedupCheck: sports", &n2);
-  const uint16_t* dports = typedArg<uint16_t>(env, info[8], napi_uint16_array, "dedupCheck: dports", &n3);
-  const uint32_t* values = typedArg<uint32_t>(env, info[9], napi_uint32_array, "dedupCheck: values", &nv);
-  size_t n = (size_t)intArg(env, info[10], 0, 1 << 24, "dedupCheck: n");
-  uint8_t* out = typedArg<uint8_t>(env, info[11], napi_uint8_array, "dedupCheck: out", &no);
-  if (ng0 != ng1 || ng0 % 4 || ng0 == 0 || nb0 != nb1 || nb0 == 0 || nst < 3)
-    rangeError(env, "dedupCheck: the window's tables differ in size or its state is short");
+  w.index[0] = typedArg<uint32_t>(env, info[0], napi_uint32_array, "dedupCheck: index0", &ni0);
+  w.index[1] = typedArg<uint32_t>(env, info[1], napi_uint32_array, "dedupCheck: index1", &ni1);
+  w.entries[0] = typedArg<uint32_t>(env, info[2], napi_uint32_array, "dedupCheck: entries0", &ne0);
+  w.entries[1] = typedArg<uint32_t>(env, info[3], napi_uint32_array, "dedupCheck: entries1", &ne1);
+  w.bloom[0] = typedArg<uint32_t>(env, info[4], napi_uint32_array, "dedupCheck: bloom0", &nb0);
+  w.bloom[1] = typedArg<uint32_t>(env, info[5], napi_uint32_array, "dedupCheck: bloom1", &nb1);
+  uint32_t* state = typedArg<uint32_t>(env, info[6], napi_uint32_array, "dedupCheck: state", &nst);
+  const uint8_t* kinds = typedArg<uint8_t>(env, info[7], napi_uint8_array, "dedupCheck: kinds", &nk);
+  const uint32_t* targets = typedArg<uint32_t>(env, info[8], napi_uint32_array, "dedupCheck: targets", &n1);
+  const uint16_t* sports = typedArg<uint16_t>(env, info[9], napi_uint16_array, "dedupCheck: sports", &n2);
+  const uint16_t* dports = typedArg<uint16_t>(env, info[10], napi_uint16_array, "dedupCheck: dports", &n3);
+  const uint32_t* values = typedArg<uint32_t>(env, info[11], napi_uint32_array, "dedupCheck: values", &nv);
+  size_t n = (size_t)intArg(env, info[12], 0, 1 << 24, "dedupCheck: n");
+  uint8_t* out = typedArg<uint8_t>(env, info[13], napi_uint8_array, "dedupCheck: out", &no);
+  if (ni0 != ni1 || ni0 == 0 || ne0 != ne1 || ne0 % 4 || nb0 != nb1 || nb0 == 0 || nst < 3)
+    rangeError(env, "dedupCheck: the window's generations differ in size or its state is short");
   if (n > nk || n > n1 || n > n2 || n > n3 || n > nv || n > no) rangeError(env, "dedupCheck: an array is shorter than n");
-  w.slots = ng0 / 4; w.bits = (uint64_t)nb0 * 32;
+  w.slots = ni0; w.bits = (uint64_t)nb0 * 32;
   w.cur = state[0] & 1; w.count = state[1]; w.window = state[2];
-  if (w.window == 0 || w.slots < 2 * (uint64_t)w.window) rangeError(env, "dedupCheck: the table holds fewer than 2 slots a key");
-  // Hashes first, each key's slot prefetched (in the current generation: a generation change
-  // in the batch only makes some of the hints useless), then the checks in order.
+  if (w.window == 0 || w.window > kEntryMask || w.slots < 2 * (uint64_t)w.window || ne0 / 4 < w.window || w.count > w.window)
+    rangeError(env, "dedupCheck: the index holds fewer than 2 slots a key or the entries fewer than the window");
+  // Hashes first, each key's index slot prefetched (in the current generation: a generation
+  // change in the batch only makes some of the hints useless), then the checks in order.
   static thread_local std::vector<uint32_t> hs;
   if (hs.size() < n) hs.resize(n);
   for (size_t j = 0; j < n; j++) {
     if (kinds[j] == 0xff) continue;
     uint32_t ports = ((uint32_t)dports[j] << 16) | sports[j];
     hs[j] = hashOf(kinds[j], targets[j], ports);
-    __builtin_prefetch(w.gen[w.cur] + 4 * rangeOf(hs[j], w.slots), 1);
+    __builtin_prefetch(w.index[w.cur] + rangeOf(hs[j], w.slots), 1);
   }
   for (size_t j = 0; j < n; j++) {
     if (kinds[j] == 0xff) continue;

@@ -1,19 +1,26 @@
 // Bounded duplicate suppression (ZBanner's sliding window): remembers at least the last N keys
 // and at most 2N, in two fixed-size hash tables used as generations. When the current one
 // holds N keys, the older one is wiped and becomes the current: memory is fixed at start
-// (66 bytes per N: 2N slots of 16 bytes and 8N Bloom bits per generation) whatever the traffic,
-// and no per-packet allocation happens. The tables are 2N slots exactly, not a power of two
-// (a slot is found by multiply-shift instead of a mask): a window just past a power of two
-// took twice the memory (N = 262,145: 33 MiB instead of 16.5).
+// (50 bytes per N: per generation 2N index words, N entries of 16 bytes and 8N Bloom bits)
+// whatever the traffic, and no per-packet allocation happens. The index is 2N slots exactly,
+// not a power of two (a slot is found by multiply-shift instead of a mask): a window just past a
+// power of two took twice the memory (N = 262,145: 33 MiB instead of 16.5).
 //
 // A key is (kind, ip, port<<16|sport) with a 32-bit value beside it (the server's ISN for a
 // SYN-ACK, so a retransmission and a new connection to the same port can be told apart); or,
 // through checkExact, (kind, ip, ports, value) with the value part of the key (a segment's seq,
 // length and flags, so every segment of a response is new once and its retransmissions are not).
-// Slot layout, 4 x u32: [kind+1 (0 = empty), ip, ports, value]; linear probing, load <= 0.5.
+// A generation is an index and its entries. An index slot is one u32: 0 = empty, else the
+// entry's number + 1 (low 23 bits) under 9 bits of the key's hash (a tag: a probe passes
+// another key's slot without reading its entry, but for one time in 512); linear probing, load
+// <= 0.5. Entries are written in arrival order, 4 x u32: [kind+1, ip, ports, value].
+// Why the index (issue 10): with the entries in the slots (16 bytes each, 4 MiB a generation at
+// the default window) every new key wrote a page at random, so the whole table was resident
+// after about 1,000 replies, and catch's RSS grew with the first answers of a scan; now only the
+// index (1 MiB) is written at random and the entries grow in order with the keys.
 // An IPv6 window (new DedupWindow(n, true), used through check6) keys on the whole address:
-// 8 x u32 [kind+1, ip0, ports, value, ip1, ip2, ip3, 0], ip0 the most significant word, so
-// an IPv4 run pays nothing for it and an IPv6 key is exact.
+// entries of 8 x u32 [kind+1, ip0, ports, value, ip1, ip2, ip3, 0], ip0 the most significant
+// word, so an IPv4 run pays nothing for it and an IPv6 key is exact.
 // Each generation also has a small Bloom filter (8 bits per key, two probes, 128 KiB at the
 // default window, so it stays in cache): a key that is new, the common case at scan speed,
 // is then told apart from the old generation without a memory miss in its table.
@@ -24,33 +31,39 @@ export const DEDUP_NEW = 0;       // not seen: inserted
 export const DEDUP_SAME = 1;      // seen with the same value: a duplicate
 export const DEDUP_CHANGED = 2;   // seen with another value (now remembered instead)
 
-export const MAX_DEDUP_WINDOW = 1 << 22;
-/** catch's --dedup-window: 8.25 MiB, half the former 262,144 (16.5 MiB). Replays of SYN-ACKs
+export const MAX_DEDUP_WINDOW = 1 << 22;   // an entry's number + 1 fits an index slot's 23 bits
+const TAG_SHIFT = 23;
+const ENTRY_MASK = (1 << TAG_SHIFT) - 1;
+const TAG_MASK = 511;   // the hash's low bits: its high ones choose the slot (range())
+/** catch's --dedup-window: 6.25 MiB, half the former 262,144. Replays of SYN-ACKs
  *  each retransmitted as Linux does when no RST comes (1, 3, 7, 15 and 31 s after) gave no
  *  duplicate open record at either size for 65,536 opens at 100,000/s (a /16, the scan bench),
  *  120,000 at 3,000/s, 150,000 at 4,000/s and 200,000 at 8,000/s; they part once more than 2N
  *  new replies come in 31 s (300,000 opens at 100,000/s: 1.2 M duplicates at this size, none
  *  at 262,144), where --dedup-window must grow with the scan. */
 export const DEFAULT_DEDUP_WINDOW = 1 << 17;
-/** Bytes per N of an IPv4 window (an IPv6 one: 130). */
-export const DEDUP_BYTES_PER_KEY = 66;
+/** Bytes per N of an IPv4 window, and of an IPv6 one. */
+export const DEDUP_BYTES_PER_KEY = 50;
+export const DEDUP6_BYTES_PER_KEY = 82;
 
 export class DedupWindow {
-  private gens: Uint32Array[];
+  private index: Uint32Array[];     // per generation: 2N slots
+  private entries: Uint32Array[];   // per generation: N entries of w words
   private blooms: Uint32Array[];
   private bits: number;             // Bloom bits per generation: 8N, a multiple of 32
-  private slots: number;            // table slots per generation: 2N (load <= 0.5)
+  private slots: number;            // index slots per generation: 2N (load <= 0.5)
   private count = 0;
   private cur = 0;
   readonly window: number;
-  private readonly w: number;        // u32 per slot: 4, or 8 for IPv6 keys
+  private readonly w: number;        // u32 per entry: 4, or 8 for IPv6 keys
   private x1 = 0; private x2 = 0; private x3 = 0;   // an IPv6 key's words after the first
 
   constructor(window: number, readonly ipv6 = false) {
     this.window = Math.max(1, Math.min(MAX_DEDUP_WINDOW, Math.floor(window)));
     this.w = ipv6 ? 8 : 4;
     this.slots = 2 * this.window;
-    this.gens = [new Uint32Array(this.slots * this.w), new Uint32Array(this.slots * this.w)];
+    this.index = [new Uint32Array(this.slots), new Uint32Array(this.slots)];
+    this.entries = [new Uint32Array(this.window * this.w), new Uint32Array(this.window * this.w)];
     this.bits = 32 * Math.ceil(this.window / 4);
     this.blooms = [new Uint32Array(this.bits / 32), new Uint32Array(this.bits / 32)];
   }
@@ -77,9 +90,9 @@ export class DedupWindow {
     b[c >>> 5] |= 1 << (c & 31);
   }
 
-  /** The current generation's table and its slot count: where a new key's probe starts (for
+  /** The current generation's index and its slot count: where a new key's probe starts (for
    *  native prefetching, catch-fast.cc's dedupPrefetch; IPv4 windows only). */
-  get current(): { table: Uint32Array; slots: number } { return { table: this.gens[this.cur], slots: this.slots }; }
+  get current(): { table: Uint32Array; slots: number } { return { table: this.index[this.cur], slots: this.slots }; }
 
   /** The slot where the probe for an IPv4 key starts (test/catch-fast.test.ts checks the native
    *  prefetch fetches that one). */
@@ -93,13 +106,13 @@ export class DedupWindow {
     if (this.w !== 4) throw new Error('checkBatch: an IPv6 window');
     const st = this.state;
     st[0] = this.cur; st[1] = this.count; st[2] = this.window;
-    fn(this.gens[0], this.gens[1], this.blooms[0], this.blooms[1], st, kinds, targets, sports, dports, values, n, out);
+    fn(this.index[0], this.index[1], this.entries[0], this.entries[1], this.blooms[0], this.blooms[1], st, kinds, targets, sports, dports, values, n, out);
     this.cur = st[0]; this.count = st[1];
   }
   private state = new Uint32Array(3);
 
   /** Bytes held by the tables. */
-  get bytes(): number { return (this.gens[0].byteLength + this.blooms[0].byteLength) * 2; }
+  get bytes(): number { return (this.index[0].byteLength + this.entries[0].byteLength + this.blooms[0].byteLength) * 2; }
 
   private hash(kind: number, ip: number, ports: number): number {
     if (this.w === 8) ip = (ip ^ Math.imul(this.x1, 0x9e3779b1) ^ Math.imul(this.x2, 0x7feb352d) ^ Math.imul(this.x3, 0x846ca68b)) >>> 0;
@@ -108,17 +121,19 @@ export class DedupWindow {
     return h >>> 0;
   }
 
-  /** Position of the key in table t, or -(insertion position)-1 when absent. exact: the value
-   *  is part of the key. */
-  private find(t: Uint32Array, h: number, tag: number, ip: number, ports: number, exact = false, value = 0): number {
-    const w = this.w, n = this.slots;
+  /** The offset of the key's entry in generation g, or -(the empty index slot where it would
+   *  go)-1 when absent. exact: the value is part of the key. */
+  private find(g: number, h: number, tag: number, ip: number, ports: number, exact = false, value = 0): number {
+    const w = this.w, n = this.slots, idx = this.index[g], t = this.entries[g], hashTag = h & TAG_MASK;
     let i = DedupWindow.range(h, n);
     for (;;) {
-      const s = i * w;
-      const k = t[s];
-      if (k === 0) return -s - 1;
-      if (k === tag && t[s + 1] === ip && t[s + 2] === ports && (!exact || t[s + 3] === value) &&
-        (w === 4 || (t[s + 4] === this.x1 && t[s + 5] === this.x2 && t[s + 6] === this.x3))) return s;
+      const x = idx[i];
+      if (x === 0) return -i - 1;
+      if (x >>> TAG_SHIFT === hashTag) {
+        const s = ((x & ENTRY_MASK) - 1) * w;
+        if (t[s] === tag && t[s + 1] === ip && t[s + 2] === ports && (!exact || t[s + 3] === value) &&
+          (w === 4 || (t[s + 4] === this.x1 && t[s + 5] === this.x2 && t[s + 6] === this.x3))) return s;
+      }
       if (++i === n) i = 0;
     }
   }
@@ -141,9 +156,9 @@ export class DedupWindow {
     const tag = kind + 1;
     ip >>>= 0; ports >>>= 0; value >>>= 0;
     const h = (this.hash(kind, ip, ports) ^ Math.imul(value, 0x9e3779b1)) >>> 0;
-    const at = this.find(this.gens[this.cur], h, tag, ip, ports, true, value);
+    const at = this.find(this.cur, h, tag, ip, ports, true, value);
     if (at >= 0) return DEDUP_SAME;
-    if (this.mayHave(this.cur ^ 1, h) && this.find(this.gens[this.cur ^ 1], h, tag, ip, ports, true, value) >= 0) return DEDUP_SAME;
+    if (this.mayHave(this.cur ^ 1, h) && this.find(this.cur ^ 1, h, tag, ip, ports, true, value) >= 0) return DEDUP_SAME;
     this.insert(h, tag, ip, ports, value, -at - 1, true);
     return DEDUP_NEW;
   }
@@ -152,33 +167,34 @@ export class DedupWindow {
     const tag = kind + 1;
     ip >>>= 0; ports >>>= 0; value >>>= 0;
     const h = this.hash(kind, ip, ports);
-    const cur = this.gens[this.cur];
-    const at = this.find(cur, h, tag, ip, ports);
+    const cur = this.entries[this.cur];
+    const at = this.find(this.cur, h, tag, ip, ports);
     if (at >= 0) {
       if (cur[at + 3] === value) return DEDUP_SAME;
       cur[at + 3] = value;
       return DEDUP_CHANGED;
     }
-    const old = this.gens[this.cur ^ 1];
-    const o = this.mayHave(this.cur ^ 1, h) ? this.find(old, h, tag, ip, ports) : -1;
+    const old = this.entries[this.cur ^ 1];
+    const o = this.mayHave(this.cur ^ 1, h) ? this.find(this.cur ^ 1, h, tag, ip, ports) : -1;
     const result = o < 0 ? DEDUP_NEW : (old[o + 3] === value ? DEDUP_SAME : DEDUP_CHANGED);
     if (result === DEDUP_SAME) return result;
     this.insert(h, tag, ip, ports, value, -at - 1);
     return result;
   }
 
-  private insert(h: number, tag: number, ip: number, ports: number, value: number, s: number, exact = false) {
+  private insert(h: number, tag: number, ip: number, ports: number, value: number, slot: number, exact = false) {
     if (this.count >= this.window) {
-      // Generation change: forget the oldest keys all at once.
+      // Generation change: forget the oldest keys all at once (their entries are overwritten).
       this.cur ^= 1;
-      this.gens[this.cur].fill(0);
+      this.index[this.cur].fill(0);
       this.blooms[this.cur].fill(0);
       this.count = 0;
-      s = -this.find(this.gens[this.cur], h, tag, ip, ports, exact, value) - 1;
+      slot = -this.find(this.cur, h, tag, ip, ports, exact, value) - 1;
     }
-    const t = this.gens[this.cur];
+    const e = this.count, t = this.entries[this.cur], s = e * this.w;
     t[s] = tag; t[s + 1] = ip; t[s + 2] = ports; t[s + 3] = value;
     if (this.w === 8) { t[s + 4] = this.x1; t[s + 5] = this.x2; t[s + 6] = this.x3; }
+    this.index[this.cur][slot] = (((h & TAG_MASK) << TAG_SHIFT) | (e + 1)) >>> 0;
     this.remember(this.cur, h);
     this.count++;
   }

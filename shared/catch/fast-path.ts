@@ -33,7 +33,8 @@ export function nativeDedupPrefetch(native: Native): DedupPrefetchFn | null {
   return (table, slots, kind, targets, sports, dports, families, n) => native.dedupPrefetch(table, slots, kind, targets, sports, dports, families, n);
 }
 
-export type DedupCheckFn = (gen0: Uint32Array, gen1: Uint32Array, bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
+export type DedupCheckFn = (index0: Uint32Array, index1: Uint32Array, entries0: Uint32Array, entries1: Uint32Array,
+  bloom0: Uint32Array, bloom1: Uint32Array, state: Uint32Array,
   kinds: Uint8Array, targets: Uint32Array, sports: Uint16Array, dports: Uint16Array, values: Uint32Array, n: number, out: Uint8Array) => void;
 
 /** The duplicate window's checks of a batch in native code (catch-fast.cc: dedupCheck), or null
@@ -41,6 +42,6 @@ export type DedupCheckFn = (gen0: Uint32Array, gen1: Uint32Array, bloom0: Uint32
  *  JavaScript, with dedupPrefetch's hints). */
 export function nativeDedupCheck(native: Native): DedupCheckFn | null {
   if (process.env.TRAWL_NO_FAST === '1' || process.env.TRAWL_NO_NATIVE_DEDUP === '1') return null;
-  return (g0, g1, b0, b1, st, kinds, targets, sports, dports, values, n, out) =>
-    native.dedupCheck(g0, g1, b0, b1, st, kinds, targets, sports, dports, values, n, out);
+  return (i0, i1, e0, e1, b0, b1, st, kinds, targets, sports, dports, values, n, out) =>
+    native.dedupCheck(i0, i1, e0, e1, b0, b1, st, kinds, targets, sports, dports, values, n, out);
 }

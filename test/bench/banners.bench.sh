@@ -161,9 +161,11 @@ fi
 #   e71e781 (opens' ISNs in typed arrays, flat keys; catch reads 512 KiB a batch), two runs:
 #                        catch 75.1-75.4 / 91-98    banners 55.9-56.0 / 70-77   (1.29-1.31, 1.36-1.38)
 #   0fa5612 (catch's stdout queue keeps 16 blocks): catch 75.5 / 90.5-94.9, banners 55.9 / 72.6-75.4
-# What catch holds at 100% beyond 0%: the queue for banners when it falls behind (up to 24
-# blocks, 6 MB), the duplicate window's first generation (4 MiB, touched at random), V8's
-# young generation (grown to 2 x 4 MiB) and batch buffers (about 2 MB); banners: V8's young
+#   2026-12-07, the duplicate window as an index and entries in order, catch's young generation
+#   held (two runs):     catch 75.5-75.8 / 84.9-89.3 (1.15-1.18)
+# What catch holds at 100% beyond 0%: the queue for banners when it falls behind (1.7-4.3 MB
+# in such runs, up to 7), the duplicate window's index (1 MiB, touched at random) and its
+# entries (16 bytes a reply), and batch buffers (about 2 MB); banners: V8's young
 # generation and the garbage before a mark-compact, the open records' table (about 2 MB at
 # 19,823 opens), the modules that parse what came (TLS, X.509, HTTP).
 echo "memory vs share of targets answering (targets: 4096 addresses x 6 ports each time):"
