@@ -36,6 +36,7 @@ import { PROBE_OPTIONS, probeConfig } from '../shared/probes/options';
 import { DEFAULT_RST_IDLE } from '../shared/catch/options';
 import { runPool } from '../shared/jobs/pool';
 import { ShareFilter, shareOf } from '../shared/jobs/share';
+import { holdYoungGeneration } from '../shared/node-flags';
 
 const MAX_JOBS = 64;
 
@@ -85,6 +86,7 @@ export const info: CommandInfo = {
 class Stop extends Error {}
 
 export function run(argv: string[], io?: IO): Promise<number> {
+  if (!io) holdYoungGeneration();   // banners is this process (not a test calling it)
   return runCommand(info, argv, io, async (opts, io, report) => {
     if (opts._.length > 0) throw new UsageError(`unexpected argument '${opts._[0]}': records are read from standard input`);
     let probes: ServiceProbes | null = null;
