@@ -278,6 +278,60 @@ test('IsnTable: four ISNs per tuple (the oldest goes), the nearest one before a 
   assert.equal([b.add('p', 7, 5), b.add('q', 8, 6), b.nearest('p', 9, 7), b.nearest('q', 9, 7)], [false, false, 7, 8]);
 });
 
+// The IsnTable's rules, kept simple: a Map in age order (a use re-inserts), four ISNs a tuple.
+class IsnModel {
+  m = new Map<string, { isns: number[]; at: number }>();
+  constructor(private max: number) {}
+  add(t: string, isn: number, at: number): boolean {
+    let e = this.m.get(t), forgot = false;
+    if (!e) {
+      if (this.m.size >= this.max) { this.m.delete(this.m.keys().next().value as string); forgot = true; }
+      e = { isns: [], at };
+    } else this.m.delete(t);
+    e.isns = e.isns.filter((x) => x !== isn).concat(isn).slice(-4);
+    e.at = at;
+    this.m.set(t, e);
+    return forgot;
+  }
+  nearest(t: string, seq: number, at: number): number | undefined {
+    const e = this.m.get(t);
+    if (!e) return undefined;
+    let best = e.isns[0];
+    for (const x of e.isns.slice(1)) if ((seq - x - 1 + U32) % U32 < (seq - best - 1 + U32) % U32) best = x;
+    this.m.delete(t); e.at = at; this.m.set(t, e);
+    return best;
+  }
+  expire(h: number) { for (const [t, e] of this.m) { if (e.at > h) return; this.m.delete(t); } }
+}
+
+test('IsnTable against its model: IPv4 tuples in the typed-array index, others in the map, through growth, eviction, expiry and removals', () => {
+  let seed = 7;
+  const rnd = (m: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % m; };
+  for (const [max, keys, keep] of [[50, 200, 50], [3000, 5000, 30000], [2, 6, 50]] as const) {
+    const t = new IsnTable(max), m = new IsnModel(max);
+    const tuple = (k: number) => k % 17 === 0 ? `2001:db8::${k.toString(16)}|443|${40000 + k}`
+      : k % 29 === 0 ? `198.18.0.0${k % 10}|80|1`   // no canonical IPv4 text: the map's
+      : `198.18.${(k >> 8) & 255}.${k & 255}|${[80, 443, 0][k % 3]}|${(k * 7919) % 65536}`;
+    let clock = 0, peak = 0;
+    for (let op = 0; op < 40000; op++) {
+      const k = rnd(keys), r = rnd(100);
+      if (r < 55) {
+        const isn = rnd(6) * 1000;
+        if (t.add(tuple(k), isn, clock) !== m.add(tuple(k), isn, clock)) assert.unreachable(`max ${max}, op ${op}: add said otherwise`);
+      } else if (r < 97) {
+        const seq = rnd(7000), a = t.nearest(tuple(k), seq, clock), b = m.nearest(tuple(k), seq, clock);
+        if (a !== b) assert.unreachable(`max ${max}, op ${op}: nearest(${tuple(k)}, ${seq}) ${a}, the model ${b}`);
+      } else { t.expire(clock - keep); m.expire(clock - keep); }
+      if (t.size !== m.m.size) assert.unreachable(`max ${max}, op ${op}: size ${t.size}, the model ${m.m.size}`);
+      peak = Math.max(peak, t.size);
+      clock += rnd(3);
+    }
+    if (max === 3000) assert.is(peak, 3000, 'the arrays and the index grew past their first 1,024 slots, to the bound');
+    // Every tuple the model still knows, the table finds with the same ISN.
+    for (const [tp, e] of [...m.m]) assert.is(t.nearest(tp, e.isns[0] + 1, clock), m.nearest(tp, e.isns[0] + 1, clock), tp);
+  }
+});
+
 test('bad segment records: reported with their line, skipped, exit 3; the good ones still joined', async () => {
   const good = cut(PAGE, 30).map(seg);
   // An "ip" longer than any address (the table keys connections by it) is refused too; an open

@@ -2,39 +2,62 @@
 // without an offset: catch read none from the server's echo of our timestamp (a server without
 // timestamps, a middlebox that rewrites them, another scanner's capture). Every connection the
 // scan opened stays here for --idle, answered or not, so at high answer rates this is most of
-// the reassembly table: 19,823 opens in the banner bench's 100% row. Each entry is a slot of
-// typed arrays (the ISNs, their count and the time last used: 25 bytes) behind a Map from the
-// flat tuple to its slot (about 110 bytes an entry in all), where an object, an array and two
-// numbers per entry under a rope key took about 350, and left more garbage: banners' peak RSS
-// replaying that row's catch stream went from 84 MB to 76 MB (73 MB with no table at all).
+// the reassembly table: 19,823 opens in the banner bench's 100% row.
 import { flatKey } from './lru';
 
 /** ISNs remembered per tuple: blast --attempts can open the same tuple again. */
 const PER_TUPLE = 4;
 const FIRST_SLOTS = 1024;
 const U32 = 0x100000000;
+const NIL = -1;
 
+// Why typed arrays all the way (issue 10): with a Map from each tuple's text to its slot, the
+// map's table and the keys' strings were about 60 of the 110 bytes an open cost, and made on
+// the heap, where they and their garbage wait for the collector: banners' peak RSS replaying
+// the bench's 100% catch stream was 2 MB above a run that remembered no open at all. Now an
+// IPv4 tuple, nearly every one, is two numbers in a slot found through an open-addressing
+// index (4 bytes, load at most 1/2), and the age order is a list linked through two more
+// arrays: 49 bytes an open, none of it on V8's heap. Other tuples (IPv6) keep the map.
 export class IsnTable {
-  private slots = new Map<string, number>();   // tuple -> slot; the order is age (a refresh re-inserts)
-  private isn = new Uint32Array(FIRST_SLOTS * PER_TUPLE);   // oldest first within a slot
+  // A slot: the ISNs (oldest first), their count, the time last used, its neighbours in age
+  // order, and an IPv4 tuple's address and ports (port << 16 | sport).
+  private isn = new Uint32Array(FIRST_SLOTS * PER_TUPLE);
   private count = new Uint8Array(FIRST_SLOTS);
   private at = new Float64Array(FIRST_SLOTS);
+  private older = new Int32Array(FIRST_SLOTS);
+  private newer = new Int32Array(FIRST_SLOTS);
+  private ip = new Uint32Array(FIRST_SLOTS);
+  private ports = new Uint32Array(FIRST_SLOTS);
+  private oldest = NIL;
+  private newest = NIL;
+  private n = 0;
+  // IPv4 tuples: slot + 1 (0: empty), linear probing, a power of two at least twice the slots.
+  private index = new Int32Array(2 * FIRST_SLOTS);
+  // Every other tuple: its flat text -> slot, and slot -> text.
+  private others = new Map<string, number>();
+  private otherKeys = new Map<number, string>();
   private free: number[] = [];
   private used = 0;
+  // The last tuple parsed by find(): its address and ports, or ip -1 when it is no IPv4 tuple.
+  private keyIp = -1;
+  private keyPorts = 0;
 
   constructor(private max: number) {}
 
-  get size(): number { return this.slots.size; }
+  get size(): number { return this.n; }
 
   /** Remembers isn as the tuple's newest ISN at record time `at`; true when the table was full
    *  and forgot the tuple left alone longest to make room. */
   add(tuple: string, isn: number, at: number): boolean {
-    let s = this.slots.get(tuple), forgot = false;
-    if (s === undefined) {
-      if (this.slots.size >= this.max) { this.forget(this.slots.keys().next().value as string); forgot = true; }
+    let s = this.find(tuple), forgot = false;
+    if (s === NIL) {
+      if (this.n >= this.max) { this.forget(this.oldest); forgot = true; }
       s = this.alloc();
       this.count[s] = 0;
-    } else this.slots.delete(tuple);
+      if (this.keyIp >= 0) { this.ip[s] = this.keyIp; this.ports[s] = this.keyPorts; this.place(s); }
+      else { const k = flatKey(tuple); this.others.set(k, s); this.otherKeys.set(s, k); }
+      this.n++;
+    } else this.unlink(s);
     const b = s * PER_TUPLE;
     let n = 0;
     for (let i = 0; i < this.count[s]; i++) if (this.isn[b + i] !== isn) this.isn[b + n++] = this.isn[b + i];
@@ -42,7 +65,7 @@ export class IsnTable {
     this.isn[b + n] = isn;
     this.count[s] = n + 1;
     this.at[s] = at;
-    this.slots.set(flatKey(tuple), s);
+    this.link(s);
     return forgot;
   }
 
@@ -50,43 +73,141 @@ export class IsnTable {
    *  near the start of its stream, a wrong one anywhere in 2^32; the older wins a tie), and the
    *  tuple refreshed at `at`; undefined when none is known. */
   nearest(tuple: string, seq: number, at: number): number | undefined {
-    const s = this.slots.get(tuple);
-    if (s === undefined) return undefined;
+    const s = this.find(tuple);
+    if (s === NIL) return undefined;
     const b = s * PER_TUPLE;
     let best = this.isn[b], off = (seq - best - 1 + U32) % U32;
     for (let i = 1; i < this.count[s]; i++) {
       const o = (seq - this.isn[b + i] - 1 + U32) % U32;
       if (o < off) { off = o; best = this.isn[b + i]; }
     }
-    this.slots.delete(tuple);
-    this.slots.set(flatKey(tuple), s);
+    this.unlink(s);
+    this.link(s);
     this.at[s] = at;
     return best;
   }
 
   /** Forgets the tuples last used at or before `horizon`. */
   expire(horizon: number): void {
-    for (const [tuple, s] of this.slots) {
-      if (this.at[s] > horizon) return;
-      this.forget(tuple);
+    while (this.oldest !== NIL && this.at[this.oldest] <= horizon) this.forget(this.oldest);
+  }
+
+  /** The tuple's slot, or NIL; keyIp and keyPorts say what it is as a key. */
+  private find(tuple: string): number {
+    if (!this.parse(tuple)) {
+      this.keyIp = -1;
+      return this.others.get(tuple) ?? NIL;
+    }
+    const idx = this.index, mask = idx.length - 1;
+    for (let i = this.home(this.keyIp, this.keyPorts, mask); ; i = (i + 1) & mask) {
+      const v = idx[i];
+      if (v === 0) return NIL;
+      if (this.ip[v - 1] === this.keyIp && this.ports[v - 1] === this.keyPorts) return v - 1;
     }
   }
 
-  private forget(tuple: string): void {
-    const s = this.slots.get(tuple)!;
-    this.slots.delete(tuple);
-    this.free.push(s);
+  /** Reads "a.b.c.d|port|sport" into keyIp and keyPorts; false for any other text. */
+  private parse(t: string): boolean {
+    let ip = 0, part = 0, digits = 0, dots = 0, k = 0;
+    for (; k < t.length; k++) {
+      const c = t.charCodeAt(k);
+      if (c >= 48 && c <= 57) {
+        if (digits > 0 && part === 0) return false;   // a leading zero: not the canonical text
+        part = part * 10 + c - 48;
+        if (++digits > 3 || part > 255) return false;
+      } else if (c === 46 && digits > 0 && dots < 3) { ip = ip * 256 + part; part = 0; digits = 0; dots++; }
+      else if (c === 124 && digits > 0 && dots === 3) break;
+      else return false;
+    }
+    if (k === t.length) return false;
+    ip = ip * 256 + part;
+    const bar = t.indexOf('|', k + 1);
+    if (bar < 0) return false;
+    const port = portOf(t, k + 1, bar), sport = portOf(t, bar + 1, t.length);
+    if (port < 0 || sport < 0) return false;
+    this.keyIp = ip; this.keyPorts = (port * 65536 + sport) >>> 0;
+    return true;
   }
 
-  // A free slot, the arrays doubled (up to max slots) when every one is taken.
+  private home(ip: number, ports: number, mask: number): number {
+    let h = Math.imul(ip ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35);
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12;
+    return h & mask;
+  }
+
+  // Puts IPv4 slot s in the index.
+  private place(s: number): void {
+    const idx = this.index, mask = idx.length - 1;
+    let i = this.home(this.ip[s], this.ports[s], mask);
+    while (idx[i] !== 0) i = (i + 1) & mask;
+    idx[i] = s + 1;
+  }
+
+  // Takes IPv4 slot s out of the index, shifting back the entries after it that probed past it
+  // (no tombstones: a lookup still stops at the first empty place).
+  private unplace(s: number): void {
+    const idx = this.index, mask = idx.length - 1;
+    let i = this.home(this.ip[s], this.ports[s], mask);
+    while (idx[i] !== s + 1) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; idx[j] !== 0; j = (j + 1) & mask) {
+      const v = idx[j], h = this.home(this.ip[v - 1], this.ports[v - 1], mask);
+      // The entry at j may move to i when its home is not cyclically within (i, j].
+      if (((j - h) & mask) >= ((j - i) & mask)) { idx[i] = v; i = j; }
+    }
+    idx[i] = 0;
+  }
+
+  private link(s: number): void {
+    this.older[s] = this.newest; this.newer[s] = NIL;
+    if (this.newest !== NIL) this.newer[this.newest] = s; else this.oldest = s;
+    this.newest = s;
+  }
+
+  private unlink(s: number): void {
+    const o = this.older[s], w = this.newer[s];
+    if (o !== NIL) this.newer[o] = w; else this.oldest = w;
+    if (w !== NIL) this.older[w] = o; else this.newest = o;
+  }
+
+  private forget(s: number): void {
+    this.unlink(s);
+    const k = this.otherKeys.get(s);
+    if (k === undefined) this.unplace(s);
+    else { this.others.delete(k); this.otherKeys.delete(s); }
+    this.free.push(s);
+    this.n--;
+  }
+
+  // A free slot, the arrays doubled (up to max slots) when every one is taken, and the index
+  // with them (rebuilt: a slot's place depends on the index's size).
   private alloc(): number {
     if (this.free.length) return this.free.pop()!;
     if (this.used === this.count.length) {
       const n = Math.min(this.max, this.count.length * 2);
-      const isn = new Uint32Array(n * PER_TUPLE); isn.set(this.isn); this.isn = isn;
-      const count = new Uint8Array(n); count.set(this.count); this.count = count;
-      const at = new Float64Array(n); at.set(this.at); this.at = at;
+      const grow = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array>(a: T, per = 1): T => {
+        const b = new (a.constructor as new (n: number) => T)(n * per);
+        b.set(a);
+        return b;
+      };
+      this.isn = grow(this.isn, PER_TUPLE); this.count = grow(this.count); this.at = grow(this.at);
+      this.older = grow(this.older); this.newer = grow(this.newer); this.ip = grow(this.ip); this.ports = grow(this.ports);
+      if (this.index.length < 2 * n) {
+        this.index = new Int32Array(this.index.length * 2);
+        for (let s = this.oldest; s !== NIL; s = this.newer[s]) if (!this.otherKeys.has(s)) this.place(s);
+      }
     }
     return this.used++;
   }
+}
+
+/** The decimal port in t from `from` to `to` (canonical: no sign, no leading zero), or -1. */
+function portOf(t: string, from: number, to: number): number {
+  if (to - from < 1 || to - from > 5 || (t.charCodeAt(from) === 48 && to - from > 1)) return -1;
+  let v = 0;
+  for (let k = from; k < to; k++) {
+    const c = t.charCodeAt(k);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + c - 48;
+  }
+  return v <= 65535 ? v : -1;
 }

@@ -163,11 +163,13 @@ fi
 #   0fa5612 (catch's stdout queue keeps 16 blocks): catch 75.5 / 90.5-94.9, banners 55.9 / 72.6-75.4
 #   2026-12-07, the duplicate window as an index and entries in order, catch's young generation
 #   held (two runs):     catch 75.5-75.8 / 84.9-89.3 (1.15-1.18)
+#   then banners' young generation held too, --v8-pool-size=1, the open records' ISNs off V8's
+#   heap (two runs):     catch 75.1 / 84.0-88.5 (1.15-1.18)  banners 55.7-55.8 / 64.2-67.0 (1.20)
 # What catch holds at 100% beyond 0%: the queue for banners when it falls behind (1.7-4.3 MB
 # in such runs, up to 7), the duplicate window's index (1 MiB, touched at random) and its
-# entries (16 bytes a reply), and batch buffers (about 2 MB); banners: V8's young
-# generation and the garbage before a mark-compact, the open records' table (about 2 MB at
-# 19,823 opens), the modules that parse what came (TLS, X.509, HTTP).
+# entries (16 bytes a reply), and batch buffers (about 2 MB); banners: the garbage before a
+# mark-compact, the open records' table (about 1 MB at 19,823 opens), the modules that parse
+# what came (TLS, X.509, HTTP) and OpenSSL's allocations.
 echo "memory vs share of targets answering (targets: 4096 addresses x 6 ports each time):"
 $TRAWL targets "$RANGE" -p "$PORTS" --seed 2 -q > "$tmp/served.ndjson"
 $TRAWL targets 198.18.16.0/20 -p "$PORTS" --seed 2 -q > "$tmp/dropped.ndjson"
@@ -194,4 +196,4 @@ done
 [ -s "$tmp/rss-by-share" ] && awk '
   { for (i = 1; i <= 2; i++) { if (!(i in lo) || $i < lo[i]) lo[i] = $i; if ($i > hi[i]) hi[i] = $i } }
   END { split("catch banners", n, " ")
-        for (i = 1; i <= 2; i++) printf "  %s: largest/smallest %.2f (goal <= 1.20), largest %.1f MB (goal < 150)\n", n[i], hi[i] / lo[i], hi[i] / 1024 }' "$tmp/rss-by-share"
+        for (i = 1; i <= 2; i++) printf "  %s: largest/smallest %.3f (goal <= 1.20), largest %.1f MB (goal < 150)\n", n[i], hi[i] / lo[i], hi[i] / 1024 }' "$tmp/rss-by-share"
