@@ -326,10 +326,19 @@ test('IsnTable against its model: IPv4 tuples in the typed-array index, others i
       peak = Math.max(peak, t.size);
       clock += rnd(3);
     }
-    if (max === 3000) assert.is(peak, 3000, 'the arrays and the index grew past their first 1,024 slots, to the bound');
+    if (max === 3000) assert.is(peak, 3000, 'the index grew past its first 2,048 places (1,024 tuples), to the bound');
     // Every tuple the model still knows, the table finds with the same ISN.
     for (const [tp, e] of [...m.m]) assert.is(t.nearest(tp, e.isns[0] + 1, clock), m.nearest(tp, e.isns[0] + 1, clock), tp);
   }
+});
+
+test('IsnTable past the 65,536 slots made at the start: the arrays double, every tuple kept, then the bound', () => {
+  const t = new IsnTable(70000), tuple = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}|80|${i % 65536}`;
+  for (let i = 0; i < 70000; i++) if (t.add(tuple(i), i, i)) assert.unreachable(`forgot at ${i}`);
+  assert.is(t.size, 70000);
+  for (let i = 0; i < 70000; i += 997) assert.is(t.nearest(tuple(i), i + 10, 70000 + i), i, tuple(i));
+  assert.is(t.add(tuple(70000), 1, 80000), true, 'full: the oldest goes');
+  assert.is(t.nearest(tuple(1), 5, 80001), undefined, 'tuple 1 was the oldest (0 was used since)');
 });
 
 test('bad segment records: reported with their line, skipped, exit 3; the good ones still joined', async () => {

@@ -7,7 +7,12 @@ import { flatKey } from './lru';
 
 /** ISNs remembered per tuple: blast --attempts can open the same tuple again. */
 const PER_TUPLE = 4;
-const FIRST_SLOTS = 1024;
+// Slots made at the start: up to this many (the default --max-connections), untouched until
+// used, so an idle banners holds none of their 2.7 MB; more are made by doubling. Grown by
+// doubling from 1,024 instead, every array was copied five times on the way to the 19,823 opens
+// of the banner bench's 100% row, and the copies left behind kept banners' peak RSS 1-2 MB up.
+const RESERVED_SLOTS = 65536;
+const FIRST_INDEX = 2048;
 const U32 = 0x100000000;
 const NIL = -1;
 
@@ -21,18 +26,20 @@ const NIL = -1;
 export class IsnTable {
   // A slot: the ISNs (oldest first), their count, the time last used, its neighbours in age
   // order, and an IPv4 tuple's address and ports (port << 16 | sport).
-  private isn = new Uint32Array(FIRST_SLOTS * PER_TUPLE);
-  private count = new Uint8Array(FIRST_SLOTS);
-  private at = new Float64Array(FIRST_SLOTS);
-  private older = new Int32Array(FIRST_SLOTS);
-  private newer = new Int32Array(FIRST_SLOTS);
-  private ip = new Uint32Array(FIRST_SLOTS);
-  private ports = new Uint32Array(FIRST_SLOTS);
+  private isn: Uint32Array;
+  private count: Uint8Array;
+  private at: Float64Array;
+  private older: Int32Array;
+  private newer: Int32Array;
+  private ip: Uint32Array;
+  private ports: Uint32Array;
   private oldest = NIL;
   private newest = NIL;
   private n = 0;
-  // IPv4 tuples: slot + 1 (0: empty), linear probing, a power of two at least twice the slots.
-  private index = new Int32Array(2 * FIRST_SLOTS);
+  // IPv4 tuples: slot + 1 (0: empty), linear probing, a power of two at least twice the IPv4
+  // tuples (doubled as they come: its places are written at random, so all of it is resident).
+  private index = new Int32Array(FIRST_INDEX);
+  private placed = 0;
   // Every other tuple: its flat text -> slot, and slot -> text.
   private others = new Map<string, number>();
   private otherKeys = new Map<number, string>();
@@ -42,7 +49,11 @@ export class IsnTable {
   private keyIp = -1;
   private keyPorts = 0;
 
-  constructor(private max: number) {}
+  constructor(private max: number) {
+    const n = Math.min(max, RESERVED_SLOTS);
+    this.isn = new Uint32Array(n * PER_TUPLE); this.count = new Uint8Array(n); this.at = new Float64Array(n);
+    this.older = new Int32Array(n); this.newer = new Int32Array(n); this.ip = new Uint32Array(n); this.ports = new Uint32Array(n);
+  }
 
   get size(): number { return this.n; }
 
@@ -135,8 +146,16 @@ export class IsnTable {
     return h & mask;
   }
 
-  // Puts IPv4 slot s in the index.
+  // Puts IPv4 slot s in the index (doubled first when it would be over half full).
   private place(s: number): void {
+    if (2 * ++this.placed > this.index.length) {
+      this.index = new Int32Array(this.index.length * 2);
+      for (let t = this.oldest; t !== NIL; t = this.newer[t]) if (!this.otherKeys.has(t)) this.put(t);
+    }
+    this.put(s);
+  }
+
+  private put(s: number): void {
     const idx = this.index, mask = idx.length - 1;
     let i = this.home(this.ip[s], this.ports[s], mask);
     while (idx[i] !== 0) i = (i + 1) & mask;
@@ -155,6 +174,7 @@ export class IsnTable {
       if (((j - h) & mask) >= ((j - i) & mask)) { idx[i] = v; i = j; }
     }
     idx[i] = 0;
+    this.placed--;
   }
 
   private link(s: number): void {
@@ -178,8 +198,7 @@ export class IsnTable {
     this.n--;
   }
 
-  // A free slot, the arrays doubled (up to max slots) when every one is taken, and the index
-  // with them (rebuilt: a slot's place depends on the index's size).
+  // A free slot, the arrays doubled (up to max slots) when every one is taken.
   private alloc(): number {
     if (this.free.length) return this.free.pop()!;
     if (this.used === this.count.length) {
@@ -191,10 +210,6 @@ export class IsnTable {
       };
       this.isn = grow(this.isn, PER_TUPLE); this.count = grow(this.count); this.at = grow(this.at);
       this.older = grow(this.older); this.newer = grow(this.newer); this.ip = grow(this.ip); this.ports = grow(this.ports);
-      if (this.index.length < 2 * n) {
-        this.index = new Int32Array(this.index.length * 2);
-        for (let s = this.oldest; s !== NIL; s = this.newer[s]) if (!this.otherKeys.has(s)) this.place(s);
-      }
     }
     return this.used++;
   }
