@@ -180,7 +180,7 @@ test('the reassembly table: sent bytes wait for their connection, joined in orde
   sent(80, 100, 'GET / ', 4);                        // a retransmission: left out
   sent(80, 200, 'later', 5);                         // not the continuation: left out
   assert.is(t.held.bytes, GET.length);
-  t.segment({ tuple: '198.18.0.1|80|5', seq: 501, len: 2, data: Buffer.from('OK'), cut: false, fin: true, rst: false, time: 6, meta: { type: 'banner' } });
+  t.segment({ tuple: '198.18.0.1|80|5', ip: '198.18.0.1', port: 80, sport: 5, seq: 501, len: 2, data: Buffer.from('OK'), cut: false, fin: true, rst: false, time: 6, meta: { type: 'banner' } });
   assert.is(done.length, 1);
   assert.is(Buffer.from(done[0].sent!).toString(), GET);
   assert.is(t.held.bytes, 0, 'the sent bytes went with the banner');

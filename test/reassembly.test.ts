@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { ROOT, lines, runInProcess } from './helpers';
 import { Stream, MAX_PIECES } from '../shared/reassembly/stream';
 import { IsnTable } from '../shared/reassembly/isns';
+import type { Tuple } from '../shared/reassembly/segment';
 import { fuzzReassembly } from './fuzz/reassembly.fuzz';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'banners');
@@ -256,8 +257,20 @@ test('open records are remembered within --max-connections and --idle: the oldes
   assert.is(status(idle.stderr).unjoined_segments, 3);
 });
 
+// An IsnTable over tuples given as their text (readOpen and readSegment hand it both forms).
+function isnTable(max: number) {
+  const t = new IsnTable(max);
+  const tk = (text: string): Tuple => { const [ip, p, s] = text.split('|'); return { tuple: text, ip, port: Number(p) || 0, sport: Number(s) || 0 }; };
+  return {
+    add: (text: string, isn: number, at: number) => t.add(tk(text), isn, at),
+    nearest: (text: string, seq: number, at: number) => t.nearest(tk(text), seq, at),
+    expire: (h: number) => t.expire(h),
+    get size() { return t.size; },
+  };
+}
+
 test('IsnTable: four ISNs per tuple (the oldest goes), the nearest one before a seq, a bound by tuples, expiry by time', () => {
-  const t = new IsnTable(3000);
+  const t = isnTable(3000);
   for (const isn of [100, 200, 300, 400, 500, 300]) t.add('a', isn, 1);
   assert.is(t.size, 1);
   assert.is(t.nearest('a', 250, 1), 200, 'the ISN just below seq');
@@ -269,7 +282,7 @@ test('IsnTable: four ISNs per tuple (the oldest goes), the nearest one before a 
   assert.is(t.size, 2501);
   assert.ok([0, 1023, 1024, 2499].every((i) => t.nearest(`t${i}`, (0xfffff000 + i + 5) % U32, 10 + i) === 0xfffff000 + i));
   // Bound: a table of two forgets the tuple left alone longest, and says so.
-  const b = new IsnTable(2);
+  const b = isnTable(2);
   assert.equal([b.add('x', 1, 0), b.add('y', 2, 1), b.nearest('x', 5, 2), b.add('z', 3, 3)], [false, false, 1, true]);
   assert.equal([b.nearest('x', 5, 4), b.nearest('y', 5, 4), b.nearest('z', 5, 4), b.size], [1, undefined, 3, 2]);
   // Expiry: what was last used at or before the horizon goes; the slots are used again.
@@ -308,7 +321,7 @@ test('IsnTable against its model: IPv4 tuples in the typed-array index, others i
   let seed = 7;
   const rnd = (m: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % m; };
   for (const [max, keys, keep] of [[50, 200, 50], [3000, 5000, 30000], [2, 6, 50]] as const) {
-    const t = new IsnTable(max), m = new IsnModel(max);
+    const t = isnTable(max), m = new IsnModel(max);
     const tuple = (k: number) => k % 17 === 0 ? `2001:db8::${k.toString(16)}|443|${40000 + k}`
       : k % 29 === 0 ? `198.18.0.0${k % 10}|80|1`   // no canonical IPv4 text: the map's
       : `198.18.${(k >> 8) & 255}.${k & 255}|${[80, 443, 0][k % 3]}|${(k * 7919) % 65536}`;
@@ -333,7 +346,7 @@ test('IsnTable against its model: IPv4 tuples in the typed-array index, others i
 });
 
 test('IsnTable past the 65,536 slots made at the start: the arrays double, every tuple kept, then the bound', () => {
-  const t = new IsnTable(70000), tuple = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}|80|${i % 65536}`;
+  const t = isnTable(70000), tuple = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}|80|${i % 65536}`;
   for (let i = 0; i < 70000; i++) if (t.add(tuple(i), i, i)) assert.unreachable(`forgot at ${i}`);
   assert.is(t.size, 70000);
   for (let i = 0; i < 70000; i += 997) assert.is(t.nearest(tuple(i), i + 10, 70000 + i), i, tuple(i));

@@ -4,6 +4,8 @@
 // scan opened stays here for --idle, answered or not, so at high answer rates this is most of
 // the reassembly table: 19,823 opens in the banner bench's 100% row.
 import { flatKey } from './lru';
+import { parseIPv4 } from '../ipv4';
+import type { Tuple } from './segment';
 
 /** ISNs remembered per tuple: blast --attempts can open the same tuple again. */
 const PER_TUPLE = 4;
@@ -59,14 +61,14 @@ export class IsnTable {
 
   /** Remembers isn as the tuple's newest ISN at record time `at`; true when the table was full
    *  and forgot the tuple left alone longest to make room. */
-  add(tuple: string, isn: number, at: number): boolean {
-    let s = this.find(tuple), forgot = false;
+  add(t: Tuple, isn: number, at: number): boolean {
+    let s = this.find(t), forgot = false;
     if (s === NIL) {
       if (this.n >= this.max) { this.forget(this.oldest); forgot = true; }
       s = this.alloc();
       this.count[s] = 0;
       if (this.keyIp >= 0) { this.ip[s] = this.keyIp; this.ports[s] = this.keyPorts; this.place(s); }
-      else { const k = flatKey(tuple); this.others.set(k, s); this.otherKeys.set(s, k); }
+      else { const k = flatKey(t.tuple); this.others.set(k, s); this.otherKeys.set(s, k); }
       this.n++;
     } else this.unlink(s);
     const b = s * PER_TUPLE;
@@ -83,8 +85,8 @@ export class IsnTable {
   /** Of the tuple's ISNs, the one that puts seq nearest after it (the right one puts a segment
    *  near the start of its stream, a wrong one anywhere in 2^32; the older wins a tie), and the
    *  tuple refreshed at `at`; undefined when none is known. */
-  nearest(tuple: string, seq: number, at: number): number | undefined {
-    const s = this.find(tuple);
+  nearest(t: Tuple, seq: number, at: number): number | undefined {
+    const s = this.find(t);
     if (s === NIL) return undefined;
     const b = s * PER_TUPLE;
     let best = this.isn[b], off = (seq - best - 1 + U32) % U32;
@@ -103,41 +105,21 @@ export class IsnTable {
     while (this.oldest !== NIL && this.at[this.oldest] <= horizon) this.forget(this.oldest);
   }
 
-  /** The tuple's slot, or NIL; keyIp and keyPorts say what it is as a key. */
-  private find(tuple: string): number {
-    if (!this.parse(tuple)) {
+  /** The tuple's slot, or NIL; keyIp and keyPorts say what it is as a key (keyIp -1: the map's). */
+  private find(t: Tuple): number {
+    // An IPv6 address is told by its colon, without building parseIPv4's message.
+    const ip = t.ip.includes(':') ? -1 : parseIPv4(t.ip);
+    if (typeof ip !== 'number' || ip < 0) {
       this.keyIp = -1;
-      return this.others.get(tuple) ?? NIL;
+      return this.others.get(t.tuple) ?? NIL;
     }
+    this.keyIp = ip; this.keyPorts = (t.port * 65536 + t.sport) >>> 0;
     const idx = this.index, mask = idx.length - 1;
-    for (let i = this.home(this.keyIp, this.keyPorts, mask); ; i = (i + 1) & mask) {
+    for (let i = this.home(ip, this.keyPorts, mask); ; i = (i + 1) & mask) {
       const v = idx[i];
       if (v === 0) return NIL;
-      if (this.ip[v - 1] === this.keyIp && this.ports[v - 1] === this.keyPorts) return v - 1;
+      if (this.ip[v - 1] === ip && this.ports[v - 1] === this.keyPorts) return v - 1;
     }
-  }
-
-  /** Reads "a.b.c.d|port|sport" into keyIp and keyPorts; false for any other text. */
-  private parse(t: string): boolean {
-    let ip = 0, part = 0, digits = 0, dots = 0, k = 0;
-    for (; k < t.length; k++) {
-      const c = t.charCodeAt(k);
-      if (c >= 48 && c <= 57) {
-        if (digits > 0 && part === 0) return false;   // a leading zero: not the canonical text
-        part = part * 10 + c - 48;
-        if (++digits > 3 || part > 255) return false;
-      } else if (c === 46 && digits > 0 && dots < 3) { ip = ip * 256 + part; part = 0; digits = 0; dots++; }
-      else if (c === 124 && digits > 0 && dots === 3) break;
-      else return false;
-    }
-    if (k === t.length) return false;
-    ip = ip * 256 + part;
-    const bar = t.indexOf('|', k + 1);
-    if (bar < 0) return false;
-    const port = portOf(t, k + 1, bar), sport = portOf(t, bar + 1, t.length);
-    if (port < 0 || sport < 0) return false;
-    this.keyIp = ip; this.keyPorts = (port * 65536 + sport) >>> 0;
-    return true;
   }
 
   private home(ip: number, ports: number, mask: number): number {
@@ -213,16 +195,4 @@ export class IsnTable {
     }
     return this.used++;
   }
-}
-
-/** The decimal port in t from `from` to `to` (canonical: no sign, no leading zero), or -1. */
-function portOf(t: string, from: number, to: number): number {
-  if (to - from < 1 || to - from > 5 || (t.charCodeAt(from) === 48 && to - from > 1)) return -1;
-  let v = 0;
-  for (let k = from; k < to; k++) {
-    const c = t.charCodeAt(k);
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + c - 48;
-  }
-  return v <= 65535 ? v : -1;
 }

@@ -3,9 +3,16 @@ import { checkTargetName } from '../targets/name';
 import type { AnyRecord } from '../records';
 import { decodeBase64 } from '../parsers/banner';
 
-export interface Segment {
-  /** ip|port|sport: the connection's addresses, without the server's ISN. */
+/** A connection's addresses, without the server's ISN: as parts, and as the text ip|port|sport
+ *  that keys the reassembly table. */
+export interface Tuple {
   tuple: string;
+  ip: string;
+  port: number;
+  sport: number;
+}
+
+export interface Segment extends Tuple {
   seq: number;
   /** Bytes from the start of the server's stream (seq - ISN - 1), when catch could tell. */
   offset?: number;
@@ -38,9 +45,9 @@ const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
 
 /** An `open` record's addresses and server ISN (its `seq`), or undefined when it has no usable seq. */
-export function readOpen(rec: AnyRecord): { tuple: string; isn: number } | undefined {
+export function readOpen(rec: AnyRecord): Tuple & { isn: number } | undefined {
   if (!isIp(rec.ip) || !isPort(rec.port) || !isPort(rec.sport) || !isU32(rec.seq)) return undefined;
-  return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, isn: rec.seq };
+  return { tuple: `${rec.ip}|${rec.port}|${rec.sport}`, ip: rec.ip, port: rec.port, sport: rec.sport, isn: rec.seq };
 }
 
 /** A record whose connection, seq, len and time checkPacket found good. */
@@ -76,7 +83,8 @@ export function readSegment(rec: AnyRecord): Segment | string {
   const meta: AnyRecord = { type: 'banner' };
   for (const k of Object.keys(rec)) if (!SEGMENT_KEYS.has(k)) meta[k] = rec[k];
   return {
-    tuple: `${rec.ip}|${rec.port}|${rec.sport}`, seq: rec.seq, offset: rec.offset as number | undefined, len: rec.len,
+    tuple: `${rec.ip}|${rec.port}|${rec.sport}`, ip: rec.ip, port: rec.port, sport: rec.sport,
+    seq: rec.seq, offset: rec.offset as number | undefined, len: rec.len,
     data: raw, cut: rec.truncated === true || raw.length < rec.len,
     fin: rec.flags.includes('F'), rst: rec.flags.includes('R'), time: rec.time_us as number | undefined, meta,
     reply: typeof rec.our_ip === 'string' && isU32(rec.ack)

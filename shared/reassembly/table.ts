@@ -140,7 +140,7 @@ export class Reassembler {
     if (typeof rec.time_us === 'number') this.tick(rec.time_us);
     const o = readOpen(rec);
     if (!o) return;
-    if (this.isns.add(o.tuple, o.isn, this.clock)) this.counters.opens_forgotten++;
+    if (this.isns.add(o, o.isn, this.clock)) this.counters.opens_forgotten++;
   }
 
   /** Places one segment; false when it could not be joined (no offset, no ISN known for it). */
@@ -150,7 +150,7 @@ export class Reassembler {
     let offset = s.offset, isn: number;
     if (offset !== undefined) isn = (s.seq - offset - 1 + 2 * U32) % U32;
     else {
-      const known = this.isns.nearest(s.tuple, s.seq, this.clock);
+      const known = this.isns.nearest(s, s.seq, this.clock);
       if (known === undefined) { this.counters.unjoined++; return false; }
       isn = known;
       offset = (s.seq - isn - 1 + U32) % U32;
