@@ -167,6 +167,12 @@ test('--max-banner hit exactly: a response of exactly the limit is complete; one
   assert.is(out.length, 1);
   assert.equal([data(out[0]), out[0].len, out[0].complete, out[0].truncated, out[0].end], [OPEN_ENDED, n + 1, false, true, 'limit']);
   assert.is(status(over.stderr).late_segments, 1, 'the FIN segment after the limit was written is late');
+  // Exactly the limit's bytes, then a bare FIN far past it (the segments between lost, or never
+  // acknowledged): the response went on beyond the limit, so it is truncated, not complete (the
+  // reassembly fuzzer's case 18103 of FUZZ_SEED=623653431 found it reported complete).
+  const finPast = await run([...cut(OPEN_ENDED, 30, false), { o: 4 * n, d: '', flags: 'FA', t: 9 }].map(seg), ['--max-banner', String(n)]);
+  const [fp] = lines(finPast.stdout);
+  assert.equal([data(fp), fp.len, fp.complete, fp.truncated, fp.end], [OPEN_ENDED, 4 * n, false, true, 'limit']);
   // catch's own cut (snaplen): a segment whose data is shorter than its len is truncated too.
   const snap = await run([{ ...seg({ o: 0, d: PAGE.slice(0, 20), len: 30, flags: 'FPA' }), truncated: true }]);
   const [c] = lines(snap.stdout);

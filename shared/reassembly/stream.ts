@@ -49,7 +49,8 @@ export class Stream {
     if (rst) this.rst = true;
     if (cut) this.cut = true;
     if (end > this.seenEnd) this.seenEnd = end;
-    if (end > this.limit && len > 0) this.cut = true;
+    // Bytes at or past the limit, or a FIN past it (the response goes on beyond what is kept).
+    if (end > this.limit && (len > 0 || fin)) this.cut = true;
     const keep = Math.max(0, Math.min(data.length, this.limit - offset));
     if (keep === 0) return 0;
     return this.insert(offset, keep === data.length ? data : data.subarray(0, keep));
