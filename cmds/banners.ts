@@ -15,6 +15,7 @@ import type { AnyRecord } from '../shared/records';
 import { bannerMemoCounts, enrichBanner, memoLine, nmapChoice, nmapFirstByte } from '../shared/parsers/banner';
 import { parserByName } from '../shared/parsers';
 import { PREVIEW_BYTES } from '../shared/parsers/unknown';
+import { tlsReadOptions } from '../shared/parsers/tls';
 import { ProbeFileError, ServiceProbes } from '../shared/service-probes';
 import { SERVICE_PROBES_OPTIONS, probesFile } from '../shared/service-probes/options';
 import { WAITING_OPTIONS, Waiting, recordBytes, waitingLimits } from '../shared/service-probes/waiting';
@@ -124,7 +125,14 @@ export function run(argv: string[], io?: IO): Promise<number> {
     const finished: Finished[] = [];
     // A conversation's own read of its stream, for its banner's parse (no handshake computed twice).
     const reads = new WeakMap<AnyRecord, TlsResult>();
-    const reasm = new Reassembler(limits, (f) => finished.push(f), talk);
+    // A TLS 1.3 answer to the tls or https probe is decrypted as it comes, to be written at its
+    // Finished rather than held until --idle (its end is sealed); the parse takes that read.
+    const tlsFor = key ? (meta: AnyRecord) => {
+      if (meta.probe !== 'tls' && meta.probe !== 'https') return undefined;
+      const hello = typeof meta.name === 'string' ? namedHellos(key, meta.name).tls : tls!;
+      return tlsReadOptions(hello, meta.probe === 'https' ? limits.maxBanner : 0);
+    } : undefined;
+    const reasm = new Reassembler(limits, (f) => finished.push(f), talk, tlsFor);
     // --identify: banners wait for their port's others here (bounded like the table), then go out together.
     const joined: AnyRecord[] = [];
     const join = opts.identify ? new IdentifyJoin(limits.maxConnections, limits.idleUs, (recs) => joined.push(...recs), limits.maxBytes) : null;

@@ -11,6 +11,10 @@ import { spawnSync } from 'child_process';
 import { lines, runInProcess, trawl } from './helpers';
 import { converse, fixture } from './tls-node-server';
 import { tlsProbeHello } from '../shared/probes/tls';
+import { tlsReadOptions } from '../shared/parsers/tls';
+import { Finished, Reassembler } from '../shared/reassembly/table';
+import { readSegment, Segment } from '../shared/reassembly/segment';
+import type { TlsResult } from '../shared/tls/client';
 
 const KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trawl-banners-tls-'));
@@ -78,12 +82,16 @@ test('TLS 1.3: decrypted with --key-file (the chain, every handshake message); w
   const [b] = lines(r.stdout);
   assert.equal([b.tls_version, b.tls_decrypted, b.tls_cert_encrypted, b.tls_decrypt_error, b.complete], ['TLSv1.3', true, undefined, undefined, true]);
   assert.is(b.tls_handshake, 'server_hello,encrypted_extensions,certificate,certificate_verify,finished');
+  assert.equal([b.end, b.gaps], ['complete', 0], 'written at its Finished (decrypted as it came), not held until idle');
+  assert.ok(Buffer.from(b.data, 'base64').equals(stream));
   assertChain(b);
 
+  // Its end is sealed: without the key (or with the wrong one) the connection waits for its idle time (here the end of input).
   const none = lines((await runInProcess('banners', [], input)).stdout)[0];
-  assert.equal([none.tls_version, none.tls_cert_encrypted, none.cert_sha256, none.tls_cert_count, none.complete], ['TLSv1.3', true, undefined, undefined, false]);
+  assert.equal([none.tls_version, none.tls_cert_encrypted, none.cert_sha256, none.tls_cert_count, none.complete, none.end], ['TLSv1.3', true, undefined, undefined, false, 'eof']);
   for (const args of [['--key-file', otherKey], ['--key-file', keyFile, '--sni', 'other.example']]) {
     const bad = lines((await runInProcess('banners', args, input)).stdout)[0];
+    assert.is(bad.end, 'eof', args.join(' '));
     assert.is(bad.tls_cert_encrypted, true, args.join(' '));
     assert.type(bad.tls_decrypt_error, 'string');
     assert.is(bad.cert_sha256, undefined);
@@ -92,6 +100,25 @@ test('TLS 1.3: decrypted with --key-file (the chain, every handshake message); w
   const named = lines((await runInProcess('banners', ['--key-file', keyFile, '--sni', 'www.trawl.test'], segments(sni))).stdout)[0];
   assert.is(named.tls_decrypted, true);
   assert.is(named.cert_chain_sha256.length, 4);
+});
+
+test('TLS 1.3 in the reassembly table: what the read of the flight holds counts in --max-bytes, and it goes with the banner (one read)', async () => {
+  const stream = await flight({ minVersion: 'TLSv1.3' });
+  const done: Finished[] = [];
+  const hello = tlsProbeHello(KEY);
+  const r = new Reassembler({ maxBanner: 1 << 20, maxConnections: 16, maxBytes: 1 << 24, idleUs: 5e6 }, (f) => done.push(f), null,
+    (meta) => (meta.probe === 'tls' ? tlsReadOptions(hello, 0) : undefined));
+  let fed = 0, over = 0;
+  for (const line of segments(stream).trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.offset - b.offset)) {
+    r.segment(readSegment(line) as Segment);
+    fed += line.len;
+    if (done.length === 0) { assert.ok(r.held.bytes >= fed); if (r.held.bytes > fed) over++; }
+  }
+  assert.ok(over > 0, 'a sealed record not yet whole is held by the read too, and counted');
+  assert.equal([done.length, done[0].end, r.held.bytes], [1, 'complete', 0]);
+  const read = done[0].read as TlsResult;
+  assert.equal([read.stage, read.flightLength, read.certificates.length], ['response', stream.length, 4]);
+  assert.equal(read.certificates.map((c) => sha256(new X509Certificate(c))), pems(CHAIN).map(sha256));
 });
 
 test('fmt -o certs writes the PEM chain the server was given; -o xml carries it as nmap\'s ssl-cert table in the banner script', async () => {

@@ -53,14 +53,14 @@ test('no KEXINIT (the null probe), half a packet, or hostile lengths: no fingerp
 
 test('reassembly: an ssh probe\'s banner ends with the KEXINIT, not at the identification line', () => {
   const b = Buffer.concat([Buffer.from(ID), KEXINIT]);
-  const st = new Stream(1 << 20), e = new EndDetector('ssh');
+  const st = new Stream(1 << 20), e = new EndDetector({ type: 'segment', probe: 'ssh' });
   st.add(0, b.subarray(0, ID.length), ID.length, false, false, false);
   assert.is(e.ended(st), false, 'the identification alone');
   st.add(ID.length, b.subarray(ID.length, ID.length + 30), 30, false, false, false);
   assert.is(e.ended(st), false, 'part of the packet');
   st.add(ID.length + 30, b.subarray(ID.length + 30), b.length - ID.length - 30, false, false, false);
   assert.is(e.ended(st), true);
-  const nul = new Stream(1 << 20), g = new EndDetector('null');
+  const nul = new Stream(1 << 20), g = new EndDetector({ type: 'segment', probe: 'null' });
   nul.add(0, Buffer.from(ID), ID.length, false, false, false);
   assert.is(g.ended(nul), true, 'the null probe: the identification line ends it');
 });

@@ -4,7 +4,7 @@ import { PARSERS, UDP_PARSERS, identify, identifyUdp } from './index';
 import { Fields, ParseContext, parseAll } from './types';
 import { http, DEFAULT_MAX_BODY } from './http';
 import { readTls, TlsResult } from '../tls/client';
-import { parseTls } from './tls';
+import { parseTls, tlsReadOptions } from './tls';
 import { StarttlsTalker } from '../probes/starttls';
 import { cleanString } from './text';
 import { certificateFields } from '../tls/cert';
@@ -42,8 +42,9 @@ export interface EnrichOptions {
   https?: ParseContext['tls'];
   /** The starttls probe's secrets and ClientHello (banners --key-file): the TLS after the go-ahead is read as tls's. */
   starttls?: ParseContext['tls'];
-  /** The https conversation's own read of this banner's stream (banners --replies), when it has
-   *  one: taken instead of reading the stream again. */
+  /** A read of this banner's stream made already, by its https conversation (banners --replies)
+   *  or by the reassembly's end detector (a TLS 1.3 flight, written at its Finished): taken
+   *  instead of reading the stream again. */
   read?: TlsResult;
   /** Bytes of a decoded body kept (banners --max-banner). */
   maxBody?: number;
@@ -185,7 +186,7 @@ function enrichAll(rec: AnyRecord, opts: EnrichOptions, clean: boolean): AnyReco
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
   const https = probe === 'https' ? opts.https : undefined;
   const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : https,
-    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY, read: opts.read } : undefined };
+    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY, read: opts.read } : undefined, read: probe === 'tls' ? opts.read : undefined };
   // An answer to the starttls probe: the text conversation, then (after the go-ahead) TLS.
   const split = rec.probe === 'starttls' ? starttlsSplit(data, port) : undefined;
   const found = identify(split ? split.text : data, probe ?? 'null', port, opts.previewBytes, ctx);
@@ -281,7 +282,7 @@ function enrichUdp(rec: AnyRecord, data: Uint8Array, opts: EnrichOptions): AnyRe
  *  when there is no application data. */
 function httpsResponse(data: Uint8Array, tls: NonNullable<ParseContext['tls']>, ctx: ParseContext): Fields | undefined {
   // TLS 1.3: the tls parser read it all already (it decrypts the flight for the certificates).
-  const r = ctx.app!.read ?? readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx.app!.maxAppData } }, data);
+  const r = ctx.app!.read ?? readTls(tlsReadOptions(tls, ctx.app!.maxAppData), data);
   if (r.appDataLength === 0) return undefined;
   const f = parseAll(http, r.appData, ctx);
   f.tls_app_data_len = r.appDataLength;

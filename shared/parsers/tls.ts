@@ -12,7 +12,7 @@ import { certFields } from './x509';
 import { cleanString } from './text';
 import { ALERTS, EXTENSIONS, GROUPS, HANDSHAKE_TYPES, RECORD_TYPES, cipherName, versionName } from './tls-names';
 import { certificateFields } from '../tls/cert';
-import { readTls } from '../tls/client';
+import { readTls, type TlsClientOptions } from '../tls/client';
 
 const MAX_HANDSHAKE = 256 * 1024;
 // Certificates kept from one chain (what shared/tls keeps too).
@@ -74,10 +74,18 @@ export function parseTls(b: Uint8Array, ctx?: ParseContext): Fields {
   return f;
 }
 
+/** How banners reads an answer to its ClientHello: by the parse, and by the reassembly's end
+ *  detector (whose read the parse then takes), so both give the same result. maxAppData: bytes
+ *  of the response kept (0 but for the https probe's). */
+export function tlsReadOptions(tls: NonNullable<ParseContext['tls']>, maxAppData: number): TlsClientOptions {
+  return { secrets: tls.secrets, hello: tls.hello, limits: { maxAppData, maxCerts: MAX_CERTS } };
+}
+
 /** TLS 1.3: the server's flight decrypted with the keys our ClientHello's key share gives (shared/tls). */
 function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[], ctx?: ParseContext): void {
-  // An https conversation read the stream already (ctx.app.read): the same bytes, the same result.
-  const r = ctx?.app?.read ?? readTls({ secrets: tls.secrets, hello: tls.hello, limits: { maxAppData: ctx?.app?.maxAppData ?? 0, maxCerts: MAX_CERTS } }, b);
+  // An https conversation or the reassembly's end detector read the stream already (ctx.app.read,
+  // ctx.read): the same bytes, the same result.
+  const r = ctx?.app?.read ?? ctx?.read ?? readTls(tlsReadOptions(tls, ctx?.app?.maxAppData ?? 0), b);
   if (ctx?.app) ctx.app.read = r;
   if (r.certificates.length) {
     chain.push(...r.certificates);

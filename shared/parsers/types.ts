@@ -15,6 +15,9 @@ export interface ParseContext {
    *  the handshake and leaves its whole read of the stream in `read`, so banners parses the HTTP
    *  inside without computing the handshake again. */
   app?: { maxAppData: number; read?: TlsResult };
+  /** An answer to the tls probe: the read of its stream the reassembly's end detector made (to
+   *  write it at its Finished), taken instead of decrypting the flight again. */
+  read?: TlsResult;
   /** Bytes of a decoded body kept (HTTP bodies after chunking and compression): banners --max-banner. */
   maxBody?: number;
 }

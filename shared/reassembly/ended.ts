@@ -1,6 +1,7 @@
 // Whether a response has ended by its own protocol's framing, judged from its contiguous prefix as
 // it grows, at a small cost per segment: HTTP (status without a body, Content-Length reached, the
-// last chunk), a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert) and a
+// last chunk), a TLS flight in clear (a record ending in ServerHelloDone, a fatal alert), a TLS 1.3
+// flight decrypted as it comes (its Finished, with the scan key's secrets: tlsFor) and a
 // server-first greeting (ssh, ftp, smtp, pop3, imap) up to its final line, after which catch
 // resets the connection (shared/greeting.ts), and the redis probe's RESP reply (a bulk string
 // of its length, a one-line status or error). The table then writes the connection at once
@@ -13,12 +14,18 @@
 import { BodyReader } from '../parsers/http-body';
 import type { Stream } from './stream';
 import { greetingComplete, greetingStart } from '../greeting';
+import { TlsClient, type TlsClientOptions, type TlsResult } from '../tls/client';
+import type { AnyRecord } from '../records';
+
+/** How a connection's TLS 1.3 answer is read (banners with --key-file: the probe's secrets and
+ *  ClientHello, the parse's limits), or undefined when it cannot be. */
+export type TlsFor = (meta: AnyRecord) => TlsClientOptions | undefined;
 
 const MAX_HEAD = 16 * 1024;      // HTTP headers looked for in this many bytes, then never again
 const MAX_RECORDS = 64;          // TLS records walked before giving up
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a];   // "0\r\n\r\n"
 
-const enum Kind { UNKNOWN, HTTP, TLS, GREETING, SSH_KEX, RESP, NONE }
+const enum Kind { UNKNOWN, HTTP, TLS, TLS13, GREETING, SSH_KEX, RESP, NONE }
 const MAX_GREETING_LINE = 1024;   // the final line looked for in the last bytes
 const MAX_SSH_HEAD = 17 * 1024;   // ssh: the identification line looked for in this many bytes
 const MAX_RESP_LINE = 1024;       // resp: a status line or a bulk string's header looked for in this many bytes
@@ -31,10 +38,24 @@ export class EndDetector {
   private at = 0;                // tls: the next record header
   private records = 0;
   private respEnd = -1;          // resp: where the reply ends, once its header was read
+  private client?: TlsClient;    // tls13: our client's read of the flight, from offset 0
+  private pushed = 0;            // tls13: bytes given to it
 
-  /** probe: the connection's probe. An ssh probe's answer goes on past the identification line
-   *  (the server's KEXINIT): it ends with the first binary packet after that line. */
-  constructor(probe?: unknown) { if (probe === 'ssh') this.kind = Kind.SSH_KEX; else if (probe === 'redis') this.kind = Kind.RESP; }
+  /** meta: the connection's first segment's record. An ssh probe's answer goes on past the
+   *  identification line (the server's KEXINIT): it ends with the first binary packet after that
+   *  line. tlsFor: how to decrypt a TLS 1.3 flight, whose end is sealed. */
+  constructor(private meta: AnyRecord, private tlsFor?: TlsFor) {
+    if (meta.probe === 'ssh') this.kind = Kind.SSH_KEX; else if (meta.probe === 'redis') this.kind = Kind.RESP;
+  }
+
+  /** Bytes the TLS 1.3 read holds (records and a handshake message not yet whole): counted in --max-bytes. */
+  get heldBytes(): number { return this.client?.heldBytes ?? 0; }
+
+  /** The TLS 1.3 read of the whole prefix (the same a read of the banner's bytes gives), so the
+   *  banner's parse need not decrypt the flight again; undefined when there is none. */
+  read(st: Stream): TlsResult | undefined {
+    return this.client && this.pushed === st.contiguous ? this.client.result : undefined;
+  }
 
   /** True once the bytes held from offset 0 make a whole response. */
   ended(st: Stream): boolean {
@@ -53,6 +74,7 @@ export class EndDetector {
     }
     if (this.kind === Kind.HTTP) return this.http(st, n);
     if (this.kind === Kind.TLS) return this.tls(st, n);
+    if (this.kind === Kind.TLS13) return this.tls13(st, n);
     return false;
   }
 
@@ -130,10 +152,30 @@ export class EndDetector {
         const t = st.slice(end - 4, end);
         if (t[0] === 0x0e && t[1] === 0 && t[2] === 0 && t[3] === 0) return true;   // ServerHelloDone ends the flight
       }
-      if (h[0] !== 0x16 && h[0] !== 0x15 && h[0] !== 0x14) { this.kind = Kind.NONE; return false; }   // encrypted (TLS 1.3) or not TLS
+      if (h[0] === 0x17 && this.records > 1) return this.sealed(st, n);   // TLS 1.3: the rest of the flight is encrypted
+      if (h[0] !== 0x16 && h[0] !== 0x15 && h[0] !== 0x14) { this.kind = Kind.NONE; return false; }   // not TLS
       this.at = end;
     }
     if (this.records >= MAX_RECORDS) this.kind = Kind.NONE;
     return false;
+  }
+
+  // A TLS 1.3 flight ends with the server's Finished, sealed: our client reads it from offset 0
+  // (the ServerHello gives the keys), then every byte as it comes. Without the secrets, or once
+  // the read fails (not our ClientHello's answer), the connection waits for its idle time.
+  private sealed(st: Stream, n: number): boolean {
+    const opts = this.tlsFor?.(this.meta);
+    if (!opts) { this.kind = Kind.NONE; return false; }
+    this.client = new TlsClient(opts);
+    this.kind = Kind.TLS13;
+    return this.tls13(st, n);
+  }
+
+  private tls13(st: Stream, n: number): boolean {
+    const c = this.client!;
+    if (n > this.pushed) { c.push(st.slice(this.pushed, n)); this.pushed = n; }
+    const r = c.result;
+    if (r.stage === 'failed') { this.client = undefined; this.kind = Kind.NONE; return false; }
+    return r.flightLength !== undefined || r.stage === 'closed';
   }
 }

@@ -10,7 +10,7 @@ import { IsnTable } from './isns';
 import { End, ReassemblyCounters } from './counters';
 import { Segment, Sent, SENT_KEEP, readOpen } from './segment';
 import { Stream } from './stream';
-import { EndDetector } from './ended';
+import { EndDetector, type TlsFor } from './ended';
 import type { Talker } from '../probes/types';
 
 export interface ReassemblyLimits {
@@ -51,7 +51,7 @@ interface Conn {
   talker?: Talker | null;
   /** The talker, done talking, that goes on reading the stream (Talker.follow). */
   follower?: Talker;
-  /** What the talker or follower held when last counted in the table's bytes. */
+  /** What the talker, follower or end detector held when last counted in the table's bytes. */
   talkBytes?: number;
 }
 
@@ -66,7 +66,9 @@ export class Reassembler {
   private clock = -Infinity;
   private bytes = 0;
 
-  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void, private talk: Conversations | null = null) {
+  /** tlsFor: how to decrypt a TLS 1.3 flight, to write it at its Finished (banners --key-file). */
+  constructor(private limits: ReassemblyLimits, private emit: (f: Finished) => void, private talk: Conversations | null = null,
+    private tlsFor?: TlsFor) {
     this.isns = new IsnTable(limits.maxConnections);
   }
 
@@ -182,9 +184,10 @@ export class Reassembler {
     // which becomes the follower when done: each byte is read once.
     if (c.follower && st.contiguous > contig) c.follower.follow!(st.slice(contig, st.contiguous));
     if (c.talker && st.contiguous > contig && !st.rst) this.converse(c, s, isn, contig);
-    // What a conversation keeps (a TLS handshake, the response it decrypts) counts like the stream.
-    if (c.talkBytes !== undefined || c.talker || c.follower) {
-      const h = (c.talker ?? c.follower)?.heldBytes ?? 0;
+    const complete = !st.rst && !st.atLimit && !st.finished && c.talker === undefined && st.contiguous > contig && (c.end ??= new EndDetector(c.meta, this.tlsFor)).ended(st);
+    // What a conversation or a TLS 1.3 read keeps (a handshake, the response it decrypts) counts like the stream.
+    const h = (c.talker ?? c.follower ?? c.end)?.heldBytes ?? 0;
+    if (h !== (c.talkBytes ?? 0)) {
       this.bytes += h - (c.talkBytes ?? 0);
       c.talkBytes = h;
       if (this.bytes > this.counters.peak_bytes) this.counters.peak_bytes = this.bytes;
@@ -192,7 +195,7 @@ export class Reassembler {
     if (st.rst) this.finish(key, c, 'rst');
     else if (st.atLimit) this.finish(key, c, 'limit');
     else if (st.finished) this.finish(key, c, 'fin');
-    else if (c.talker === undefined && st.contiguous > contig && (c.end ??= new EndDetector(c.meta.probe)).ended(st)) this.finish(key, c, 'complete');
+    else if (complete) this.finish(key, c, 'complete');
     this.bound();
     return true;
   }
@@ -251,7 +254,7 @@ export class Reassembler {
     }
     this.counters.connections++;
     this.counters.ends[end]++;
-    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data.length ? c.sent.data : undefined, read: c.follower?.read });
+    this.emit({ meta: c.meta, time: c.time, stream: c.stream, end, sent: c.sent?.data.length ? c.sent.data : undefined, read: c.follower?.read ?? c.end?.read(st) });
   }
 }
 
