@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1 --max-inlined-bytecode-size-cumulative=300
 // `trawl <command> [options]`: dispatches to cmds/<command>, which returns an exit code.
 import { processIO, standardOutputError } from './io';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './exit';
