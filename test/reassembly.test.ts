@@ -461,6 +461,7 @@ test('a short run of the reassembly fuzzer (make fuzz runs it long): banners kee
   const s = fuzzReassembly(300, 11);
   assert.equal(s.errors, []);
   assert.is(s.hangs, 0);
+  assert.ok(s.flightsComplete > 0, 'TLS 1.3 flights were decrypted to their Finished');
 });
 
 test.run();

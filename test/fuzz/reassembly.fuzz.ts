@@ -5,14 +5,20 @@
 // promise against a model: data is the first copy of each byte from offset 0 up to the first hole
 // and never more than --max-banner; a complete banner holds the whole response; gaps counts exactly
 // the bytes missing; bounds hold. A crash is a throw or a broken promise; a hang a case over a second of CPU.
+// Some responses are a real TLS 1.3 flight, which the table's end detector decrypts as it
+// comes (with the tls probe's secrets under the key that drew it) and writes at its Finished.
 // Run: FUZZ_SCALE=1 node dist/test/fuzz/reassembly.fuzz.js (make fuzz); reassembly.test.ts runs a short one.
+import * as fs from 'fs';
+import * as path from 'path';
 import type { AnyRecord } from '../../shared/records';
 import { Reassembler, Finished, ReassemblyLimits } from '../../shared/reassembly/table';
+import { tlsProbeHello } from '../../shared/probes/tls';
+import { tlsReadOptions } from '../../shared/parsers/tls';
 import { readSegment } from '../../shared/reassembly/segment';
 import { bannerRecord } from '../../shared/reassembly/record';
 import { Rng, Summary, fuzzEnv, newSummary, summaryLine } from './common';
 
-export interface FuzzStats extends Summary { errors: string[]; modelled: number }
+export interface FuzzStats extends Summary { errors: string[]; modelled: number; flightsComplete: number }
 
 // Banners checked against the model (the rest only against the bounds and the prefix rule), and
 // segment records fed, over a run.
@@ -22,11 +28,20 @@ export const ends: Record<string, number> = {};
 
 const U32 = 0x100000000;
 
+// OpenSSL's TLS 1.3 flight (test/tls-node-server.ts's converse, the rsa fixture, minVersion
+// TLSv1.3) for the tls probe's ClientHello under this key: ServerHello to Finished, 1,428 bytes.
+const FLIGHT_KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const FLIGHT = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls', 'flight13-rsa.bin'));
+const flightRead = tlsReadOptions(tlsProbeHello(FLIGHT_KEY), 0);
+// TLS 1.3 flights read to their Finished (end complete), over a run.
+let flightsComplete = 0;
+
 interface Conn { ip: string; isn: number; resp: Uint8Array; sent: Map<number, number>; fin?: number; forged: boolean; rst: boolean }
 
 /** A response: random bytes, or HTTP framed by Content-Length or chunks (which the table may end early by). */
 function response(r: () => number): Uint8Array {
   const int = (n: number) => Math.floor(r() * n);
+  if (r() < 0.15) return FLIGHT;
   const body = Buffer.alloc(r() < 0.1 ? 0 : int(r() < 0.5 ? 3000 : 40000));
   for (let i = 0; i < body.length; i++) body[i] = int(256);
   const kind = r();
@@ -99,7 +114,8 @@ function runCase(r: () => number): string | undefined {
   }
 
   const out: { f: Finished; b: AnyRecord }[] = [];
-  const table = new Reassembler(limits, (f) => { out.push({ f, b: bannerRecord(f) }); ends[f.end] = (ends[f.end] ?? 0) + 1; });
+  const table = new Reassembler(limits, (f) => { out.push({ f, b: bannerRecord(f) }); ends[f.end] = (ends[f.end] ?? 0) + 1; }, null,
+    (meta) => (meta.probe === 'tls' ? flightRead : undefined));
   const unjoined = new Set<unknown>();
   fed += recs.length;
   for (const rec of recs) {
@@ -134,7 +150,8 @@ function runCase(r: () => number): string | undefined {
       modelled++;
       if (b.end !== 'rst' && b.end !== 'limit' && b.gaps !== missing) return `${String(b.ip)}: gaps ${b.gaps}, the model says ${missing}`;
       if (b.complete === true && data.length !== c.resp.length) return `${String(b.ip)}: complete with ${data.length} of ${c.resp.length} bytes`;
-      if (b.end === 'complete' && data[0] !== 0x48) return `${String(b.ip)}: ended by a framing it does not have`;
+      if (b.end === 'complete' && data[0] !== 0x48 && c.resp !== FLIGHT) return `${String(b.ip)}: ended by a framing it does not have`;
+      if (b.end === 'complete' && c.resp === FLIGHT) flightsComplete++;
     }
     if (b.complete === true && (b.gaps !== 0 || b.truncated !== false)) return `${String(b.ip)}: complete with gaps or truncated`;
   }
@@ -150,8 +167,8 @@ function finSeen(recs: AnyRecord[], c: Conn): number | undefined {
 export function fuzzReassembly(iterations: number, seed = 1): FuzzStats {
   const rng = new Rng(seed);
   const r = () => rng.next() / 0x100000000;
-  const stats: FuzzStats = { ...newSummary(), errors: [], modelled: 0 };
-  modelled = 0; fed = 0;
+  const stats: FuzzStats = { ...newSummary(), errors: [], modelled: 0, flightsComplete: 0 };
+  modelled = 0; fed = 0; flightsComplete = 0;
   for (let i = 0; i < iterations; i++) {
     const t = process.cpuUsage();
     let crash: string | undefined;
@@ -166,6 +183,7 @@ export function fuzzReassembly(iterations: number, seed = 1): FuzzStats {
   }
   stats.units = fed;
   stats.modelled = modelled;
+  stats.flightsComplete = flightsComplete;
   stats.peakRssMb = process.resourceUsage().maxRSS / 1024;
   return stats;
 }
@@ -174,7 +192,7 @@ function main(): void {
   const { scale, seed } = fuzzEnv();
   console.log(`reassembly: FUZZ_SCALE=${scale} FUZZ_SEED=${seed}`);
   const s = fuzzReassembly(Math.max(1, Math.round(20000 * scale)), seed);
-  console.log(summaryLine('reassembly', s, `cases, ${s.modelled} banners checked against the model`));
+  console.log(summaryLine('reassembly', s, `cases, ${s.modelled} banners checked against the model, ${s.flightsComplete} TLS 1.3 flights read to their Finished`));
   console.log(`  ends: ${Object.entries(ends).map(([e, n]) => `${e} ${n}`).join(', ')}`);
   for (const c of s.errors) console.log('  ' + c);
   if (s.crashes || s.hangs) process.exit(1);
