@@ -186,7 +186,7 @@ function enrichAll(rec: AnyRecord, opts: EnrichOptions, clean: boolean): AnyReco
   // Only an answer to our own ClientHello can be decrypted with the keys behind it.
   const https = probe === 'https' ? opts.https : undefined;
   const ctx: ParseContext = { maxBody: opts.maxBody, tls: probe === 'tls' ? opts.tls : https,
-    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY, read: opts.read } : undefined, read: probe === 'tls' ? opts.read : undefined };
+    app: https ? { maxAppData: opts.maxBody ?? DEFAULT_MAX_BODY } : undefined, read: probe === 'tls' || https ? opts.read : undefined };
   // An answer to the starttls probe: the text conversation, then (after the go-ahead) TLS.
   const split = rec.probe === 'starttls' ? starttlsSplit(data, port) : undefined;
   const found = identify(split ? split.text : data, probe ?? 'null', port, opts.previewBytes, ctx);
@@ -282,7 +282,7 @@ function enrichUdp(rec: AnyRecord, data: Uint8Array, opts: EnrichOptions): AnyRe
  *  when there is no application data. */
 function httpsResponse(data: Uint8Array, tls: NonNullable<ParseContext['tls']>, ctx: ParseContext): Fields | undefined {
   // TLS 1.3: the tls parser read it all already (it decrypts the flight for the certificates).
-  const r = ctx.app!.read ?? readTls(tlsReadOptions(tls, ctx.app!.maxAppData), data);
+  const r = ctx.read ?? readTls(tlsReadOptions(tls, ctx.app!.maxAppData), data);
   if (r.appDataLength === 0) return undefined;
   const f = parseAll(http, r.appData, ctx);
   f.tls_app_data_len = r.appDataLength;

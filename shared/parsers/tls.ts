@@ -83,10 +83,10 @@ export function tlsReadOptions(tls: NonNullable<ParseContext['tls']>, maxAppData
 
 /** TLS 1.3: the server's flight decrypted with the keys our ClientHello's key share gives (shared/tls). */
 function decrypt13(b: Uint8Array, tls: NonNullable<ParseContext['tls']>, f: Fields, chain: Uint8Array[], ctx?: ParseContext): void {
-  // An https conversation or the reassembly's end detector read the stream already (ctx.app.read,
-  // ctx.read): the same bytes, the same result.
-  const r = ctx?.app?.read ?? ctx?.read ?? readTls(tlsReadOptions(tls, ctx?.app?.maxAppData ?? 0), b);
-  if (ctx?.app) ctx.app.read = r;
+  // An https conversation or the reassembly's end detector read the stream already (ctx.read):
+  // the same bytes, the same result.
+  const r = ctx?.read ?? readTls(tlsReadOptions(tls, ctx?.app?.maxAppData ?? 0), b);
+  if (ctx?.app) ctx.read = r;   // for the https response's parse (banner.ts)
   if (r.certificates.length) {
     chain.push(...r.certificates);
     f.tls_decrypted = true;

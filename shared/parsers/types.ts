@@ -12,11 +12,11 @@ export interface ParseContext {
   /** The secrets and ClientHello of the tls probe that drew this answer (banners --key-file): TLS 1.3 is decrypted. */
   tls?: { secrets: ClientSecrets; hello: Uint8Array };
   /** An answer to the https probe: the tls parser keeps up to maxAppData bytes of what follows
-   *  the handshake and leaves its whole read of the stream in `read`, so banners parses the HTTP
-   *  inside without computing the handshake again. */
-  app?: { maxAppData: number; read?: TlsResult };
-  /** An answer to the tls probe: the read of its stream the reassembly's end detector made (to
-   *  write it at its Finished), taken instead of decrypting the flight again. */
+   *  the handshake, so banners parses the HTTP inside. */
+  app?: { maxAppData: number };
+  /** The read of this answer's TLS stream, once made: by an https conversation, by the
+   *  reassembly's end detector (a TLS 1.3 flight written at its Finished), or by the tls parser
+   *  (left here for the https response's parse). Taken instead of computing the handshake again. */
   read?: TlsResult;
   /** Bytes of a decoded body kept (HTTP bodies after chunking and compression): banners --max-banner. */
   maxBody?: number;
